@@ -1,0 +1,117 @@
+//! The key hierarchy: the workspace master key (WMK), its wrap under the password key (KEK),
+//! and the HKDF subkeys for each purpose.
+
+use super::{aead::AeadKey, aead::ALGORITHM, random_bytes, Error, KEY_LEN};
+use ring::{hkdf, hmac};
+use zeroize::Zeroizing;
+
+const HKDF_SALT: &[u8] = b"portcullis/v1/hkdf";
+const PURPOSE_ENTRIES: &[u8] = b"portcullis/v1/entries";
+const PURPOSE_MFA: &[u8] = b"portcullis/v1/mfa";
+const PURPOSE_MANIFEST: &[u8] = b"portcullis/v1/manifest";
+
+/// The workspace master key: 32 random bytes that encrypt everything, stored only wrapped.
+pub struct MasterKey(Zeroizing<[u8; KEY_LEN]>);
+
+impl MasterKey {
+    /// A new random key.
+    pub fn generate() -> Result<Self, Error> {
+        Ok(Self(Zeroizing::new(random_bytes()?)))
+    }
+
+    /// Seals the key under the password key, bound to `header`.
+    pub fn wrap(&self, kek: &[u8; KEY_LEN], header: &[u8]) -> Result<Vec<u8>, Error> {
+        AeadKey::from_bytes(kek)?.seal(header, self.0.as_ref())
+    }
+
+    /// Opens a wrapped key; a wrong password or a changed header gives [`Error::Decrypt`].
+    pub fn unwrap(kek: &[u8; KEY_LEN], header: &[u8], wrapped: &[u8]) -> Result<Self, Error> {
+        let plain = AeadKey::from_bytes(kek)?.open(header, wrapped)?;
+        let bytes: [u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| Error::Decrypt)?;
+        Ok(Self(Zeroizing::new(bytes)))
+    }
+
+    /// The subkeys derived from this key.
+    pub fn subkeys(&self) -> Result<Subkeys, Error> {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(self.0.as_ref());
+        let aead_key = |purpose: &'static [u8]| -> Result<AeadKey, Error> {
+            let info = [purpose];
+            let okm = prk.expand(&info, ALGORITHM).map_err(|_| Error::Crypto)?;
+            Ok(AeadKey::from_unbound(okm.into()))
+        };
+        let info = [PURPOSE_MANIFEST];
+        let manifest: hmac::Key = prk
+            .expand(&info, hmac::HMAC_SHA256)
+            .map_err(|_| Error::Crypto)?
+            .into();
+        Ok(Subkeys {
+            entries: aead_key(PURPOSE_ENTRIES)?,
+            mfa: aead_key(PURPOSE_MFA)?,
+            manifest: ManifestKey(manifest),
+        })
+    }
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey([redacted])")
+    }
+}
+
+/// Keys for each purpose, derived from the master key with HKDF-SHA256.
+#[derive(Debug)]
+pub struct Subkeys {
+    /// Seals entry records.
+    pub entries: AeadKey,
+    /// Seals MFA configuration records.
+    pub mfa: AeadKey,
+    /// Authenticates the manifest.
+    pub manifest: ManifestKey,
+}
+
+/// HMAC-SHA256 key for the integrity manifest.
+pub struct ManifestKey(hmac::Key);
+
+impl ManifestKey {
+    /// The MAC of `message`.
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.0, message).as_ref().to_vec()
+    }
+
+    /// Checks a MAC in constant time.
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> Result<(), Error> {
+        hmac::verify(&self.0, message, tag).map_err(|_| Error::Decrypt)
+    }
+}
+
+impl std::fmt::Debug for ManifestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ManifestKey([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_binds_header_and_kek() {
+        let wmk = MasterKey::generate().unwrap();
+        let wrapped = wmk.wrap(&[1; 32], b"header").unwrap();
+        let back = MasterKey::unwrap(&[1; 32], b"header", &wrapped).unwrap();
+        assert_eq!(*back.0, *wmk.0);
+        assert!(MasterKey::unwrap(&[2; 32], b"header", &wrapped).is_err());
+        assert!(MasterKey::unwrap(&[1; 32], b"headeR", &wrapped).is_err());
+    }
+
+    #[test]
+    fn subkeys_are_separated_by_purpose() {
+        let keys = MasterKey::generate().unwrap().subkeys().unwrap();
+        let sealed = keys.entries.seal(b"", b"x").unwrap();
+        assert!(keys.mfa.open(b"", &sealed).is_err());
+        assert!(keys.entries.open(b"", &sealed).is_ok());
+        let tag = keys.manifest.sign(b"m");
+        assert!(keys.manifest.verify(b"m", &tag).is_ok());
+        assert!(keys.manifest.verify(b"n", &tag).is_err());
+    }
+}

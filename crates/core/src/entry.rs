@@ -1,0 +1,251 @@
+//! What a workspace holds: entries of four kinds, each with an id, times and a group path.
+
+use crate::crypto::{secret::sealed_string, SecretString};
+use crate::otp::OtpParams;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An entry as stored (sealed) in a workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Random UUID, the record id.
+    pub id: String,
+    /// Shown in lists; need not be unique.
+    pub title: String,
+    /// Group path such as `Work/Servers`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Free-form tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Notes (the body of a secure note).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+    /// Creation time, Unix seconds.
+    pub created: i64,
+    /// Last change, Unix seconds.
+    pub modified: i64,
+    /// What kind of entry this is, with its own fields.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+}
+
+/// The kind of an entry and the fields that belong to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EntryKind {
+    /// A website or service login, optionally with its TOTP generator.
+    Login(Login),
+    /// An authenticator entry: a TOTP generator on its own.
+    Otp {
+        /// The generator.
+        otp: OtpParams,
+    },
+    /// A secure note: the entry's notes are its body.
+    Note,
+    /// A remote connection.
+    Remote(Remote),
+}
+
+impl EntryKind {
+    /// `login`, `otp`, `note` or `remote`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Login(_) => "login",
+            Self::Otp { .. } => "otp",
+            Self::Note => "note",
+            Self::Remote(_) => "remote",
+        }
+    }
+}
+
+/// Fields of a login.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    /// User name.
+    #[serde(default)]
+    pub username: String,
+    /// Password.
+    #[serde(default, with = "sealed_string")]
+    pub password: SecretString,
+    /// Address of the site.
+    #[serde(default)]
+    pub url: String,
+    /// Optional TOTP generator of the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otp: Option<OtpParams>,
+}
+
+/// Remote-connection protocols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Secure shell.
+    Ssh,
+    /// Remote Desktop Protocol.
+    Rdp,
+    /// Virtual Network Computing.
+    Vnc,
+    /// A web console.
+    Web,
+}
+
+impl Protocol {
+    /// The protocol's usual port.
+    pub fn default_port(&self) -> u16 {
+        match self {
+            Self::Ssh => 22,
+            Self::Rdp => 3389,
+            Self::Vnc => 5900,
+            Self::Web => 443,
+        }
+    }
+
+    /// Parses `ssh`, `rdp`, `vnc` or `web`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "ssh" => Some(Self::Ssh),
+            "rdp" => Some(Self::Rdp),
+            "vnc" => Some(Self::Vnc),
+            "web" => Some(Self::Web),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ssh => "ssh",
+            Self::Rdp => "rdp",
+            Self::Vnc => "vnc",
+            Self::Web => "web",
+        })
+    }
+}
+
+/// Fields of a remote connection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remote {
+    /// Protocol.
+    pub protocol: Protocol,
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Id of the login entry whose credentials this connection uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+}
+
+impl Entry {
+    /// The user name shown in lists: a login's, or an OTP entry's account.
+    pub fn username(&self) -> Option<&str> {
+        match &self.kind {
+            EntryKind::Login(l) => Some(l.username.as_str()).filter(|u| !u.is_empty()),
+            EntryKind::Otp { otp } => otp.account.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The URL shown in lists: a login's URL or a remote connection's address.
+    pub fn url(&self) -> Option<String> {
+        match &self.kind {
+            EntryKind::Login(l) => Some(l.url.clone()).filter(|u| !u.is_empty()),
+            EntryKind::Remote(r) => Some(format!("{}://{}:{}", r.protocol, r.host, r.port)),
+            _ => None,
+        }
+    }
+
+    /// The entry's TOTP generator, if it has one.
+    pub fn otp(&self) -> Option<&OtpParams> {
+        match &self.kind {
+            EntryKind::Login(l) => l.otp.as_ref(),
+            EntryKind::Otp { otp } => Some(otp),
+            _ => None,
+        }
+    }
+
+    /// Whether `needle` (already lower-cased) occurs in a non-secret field.
+    pub fn matches(&self, needle: &str) -> bool {
+        let hit = |s: &str| contains_ignore_case(s, needle);
+        hit(&self.title)
+            || hit(&self.notes)
+            || self.group.as_deref().is_some_and(hit)
+            || self.tags.iter().any(|t| hit(t))
+            || self.username().is_some_and(hit)
+            || self.url().is_some_and(|u| hit(&u))
+            || self
+                .otp()
+                .and_then(|o| o.issuer.as_deref())
+                .is_some_and(hit)
+    }
+}
+
+fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
+    if haystack.is_ascii() && lower_needle.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        haystack.to_lowercase().contains(lower_needle)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login() -> Entry {
+        Entry {
+            id: "id".into(),
+            title: "GitHub".into(),
+            group: Some("Work/Dev".into()),
+            tags: vec!["code".into()],
+            notes: String::new(),
+            created: 1,
+            modified: 2,
+            kind: EntryKind::Login(Login {
+                username: "octocat".into(),
+                password: "pw".into(),
+                url: "https://github.com".into(),
+                otp: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn search_covers_visible_fields_case_insensitively() {
+        let e = login();
+        for q in ["github", "OCTO", "work/dev", "code", "github.com"] {
+            assert!(e.matches(&q.to_lowercase()), "{q}");
+        }
+        assert!(!e.matches("pw"), "passwords are not searched");
+        assert!(!e.matches("gitlab"));
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_json() {
+        let mut kinds = vec![login()];
+        let mut note = login();
+        note.kind = EntryKind::Note;
+        kinds.push(note);
+        let mut otp = login();
+        otp.kind = EntryKind::Otp {
+            otp: OtpParams::parse("otpauth://totp/I:a?secret=JBSWY3DPEHPK3PXP&digits=7").unwrap(),
+        };
+        kinds.push(otp);
+        let mut remote = login();
+        remote.kind = EntryKind::Remote(Remote {
+            protocol: Protocol::Rdp,
+            host: "10.0.0.5".into(),
+            port: 3389,
+            login: Some("other".into()),
+        });
+        kinds.push(remote);
+        for e in kinds {
+            let json = serde_json::to_vec(&e).unwrap();
+            let back: Entry = serde_json::from_slice(&json).unwrap();
+            assert_eq!(back, e);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Portcullis core: encrypted workspaces (crypto, storage, entries) with no UI dependency.
+//! The CLI and the desktop app are thin layers over this crate.
+
+pub mod clock;
+pub mod crypto;
+pub mod entry;
+pub mod generator;
+pub mod import;
+pub mod otp;
+pub mod store;
+pub mod workspace;
+
+pub use crypto::{KdfParams, SecretString};
+pub use entry::{Entry, EntryKind, Login, Protocol, Remote};
+pub use workspace::{LockedWorkspace, NewEntry, OpenWorkspace};

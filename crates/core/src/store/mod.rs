@@ -1,0 +1,262 @@
+//! The SQLite file: schema, migrations and transactions. Knows rows and ciphertext, never
+//! passwords or plaintext.
+
+mod schema;
+
+use rusqlite::{ffi, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file does not exist.
+    #[error("no workspace at this path")]
+    NotFound,
+    /// The file exists already (on create).
+    #[error("a file already exists at this path")]
+    AlreadyExists,
+    /// The file is not a Portcullis workspace.
+    #[error("not a Portcullis workspace")]
+    NotWorkspace,
+    /// The schema is newer than this build knows.
+    #[error("made by a newer Portcullis")]
+    TooNew,
+    /// The file is damaged at the SQLite level.
+    #[error("damaged workspace")]
+    Damaged,
+    /// Another process holds the write lock past the busy timeout.
+    #[error("this workspace is busy in another process")]
+    Busy,
+    /// Any other SQLite or I/O failure.
+    #[error("storage error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(ffi::ErrorCode::NotADatabase) => Error::NotWorkspace,
+            Some(ffi::ErrorCode::DatabaseCorrupt) => Error::Damaged,
+            Some(ffi::ErrorCode::DatabaseBusy) | Some(ffi::ErrorCode::DatabaseLocked) => {
+                Error::Busy
+            }
+            _ => Error::Sqlite(e),
+        }
+    }
+}
+
+/// One sealed record as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// Which collection the record belongs to (`entry`, `mfa`…).
+    pub collection: String,
+    /// The record id.
+    pub id: String,
+    /// Incremented on every write of the record.
+    pub version: u64,
+    /// `nonce || ciphertext || tag`.
+    pub sealed: Vec<u8>,
+}
+
+/// An open workspace file.
+pub struct Store {
+    conn: Connection,
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Creates a new file with the current schema. Fails if the path exists.
+    pub fn create(path: &Path) -> Result<Self, Error> {
+        if path.exists() {
+            return Err(Error::AlreadyExists);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        configure(&conn)?;
+        schema::create(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Opens an existing file, checking that it is a workspace and migrating an older schema.
+    pub fn open(path: &Path) -> Result<Self, Error> {
+        if !path.is_file() {
+            return Err(Error::NotFound);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        configure(&conn)?;
+        schema::check_and_migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs `f` in one immediate (write-locked) transaction, committed only if `f` succeeds.
+    pub fn write<T, E: From<Error>>(
+        &mut self,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(Error::from)?;
+        let mut wtx = WriteTx { tx };
+        let out = f(&mut wtx)?;
+        wtx.tx.commit().map_err(Error::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` in one read transaction, so that everything it reads is one consistent state.
+    pub fn read<T, E: From<Error>>(
+        &mut self,
+        f: impl FnOnce(&ReadTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(Error::from)?;
+        let rtx = ReadTx { tx };
+        let out = f(&rtx)?;
+        rtx.tx.finish().map_err(Error::from)?;
+        Ok(out)
+    }
+}
+
+/// Reads inside a consistent snapshot.
+pub struct ReadTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+impl ReadTx<'_> {
+    /// A value of the `meta` table.
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        read_meta(&self.tx, name)
+    }
+
+    /// Every record of a collection (or of all, with `None`), in collection and id order.
+    pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
+        read_rows(&self.tx, collection)
+    }
+
+    /// `(collection, id, version)` of every record.
+    pub fn versions(&self) -> Result<Vec<(String, String, u64)>, Error> {
+        read_versions(&self.tx)
+    }
+}
+
+/// Writes inside one transaction.
+pub struct WriteTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+impl WriteTx<'_> {
+    /// A value of the `meta` table.
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        read_meta(&self.tx, name)
+    }
+
+    /// Sets a value of the `meta` table.
+    pub fn set_meta(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+        self.tx.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            rusqlite::params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// One record, if present.
+    pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT collection, id, version, sealed FROM records
+                 WHERE collection = ?1 AND id = ?2",
+                [collection, id],
+                row_from_sql,
+            )
+            .optional()?)
+    }
+
+    /// Every record of a collection (or of all, with `None`), in collection and id order.
+    pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
+        read_rows(&self.tx, collection)
+    }
+
+    /// Inserts or replaces a record.
+    pub fn put(&self, row: &Row) -> Result<(), Error> {
+        let version = i64::try_from(row.version).map_err(|_| Error::Damaged)?;
+        self.tx.execute(
+            "INSERT INTO records (collection, id, version, sealed) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(collection, id) DO UPDATE
+             SET version = excluded.version, sealed = excluded.sealed",
+            rusqlite::params![row.collection, row.id, version, row.sealed],
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a record; returns whether it existed.
+    pub fn delete(&self, collection: &str, id: &str) -> Result<bool, Error> {
+        let n = self.tx.execute(
+            "DELETE FROM records WHERE collection = ?1 AND id = ?2",
+            [collection, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// `(collection, id, version)` of every record.
+    pub fn versions(&self) -> Result<Vec<(String, String, u64)>, Error> {
+        read_versions(&self.tx)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), Error> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // One file, no -wal sidecar: a rollback journal with full syncs keeps the last committed
+    // state across a crash or a kill.
+    conn.pragma_update(None, "journal_mode", "DELETE")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(())
+}
+
+fn read_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let version: i64 = r.get(2)?;
+    Ok(Row {
+        collection: r.get(0)?,
+        id: r.get(1)?,
+        version: version.max(0) as u64,
+        sealed: r.get(3)?,
+    })
+}
+
+fn read_rows(conn: &Connection, collection: Option<&str>) -> Result<Vec<Row>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT collection, id, version, sealed FROM records
+         WHERE ?1 IS NULL OR collection = ?1 ORDER BY collection, id",
+    )?;
+    let rows = stmt.query_map([collection], row_from_sql)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn read_versions(conn: &Connection) -> Result<Vec<(String, String, u64)>, Error> {
+    let mut stmt =
+        conn.prepare_cached("SELECT collection, id, version FROM records ORDER BY collection, id")?;
+    let rows = stmt.query_map([], |r| {
+        let v: i64 = r.get(2)?;
+        Ok((r.get(0)?, r.get(1)?, v.max(0) as u64))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

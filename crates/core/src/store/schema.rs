@@ -1,0 +1,90 @@
+//! The schema and its migrations. `PRAGMA application_id` marks a Portcullis file;
+//! `PRAGMA user_version` is the schema version.
+
+use super::Error;
+use rusqlite::Connection;
+
+/// `PRAGMA application_id` of a workspace: "PCLS".
+pub const APPLICATION_ID: i32 = 0x5043_4C53;
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// Migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first schema.
+    "CREATE TABLE meta (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE records (
+        collection TEXT NOT NULL,
+        id         TEXT NOT NULL,
+        version    INTEGER NOT NULL CHECK (version >= 1),
+        sealed     BLOB NOT NULL,
+        PRIMARY KEY (collection, id)
+    ) WITHOUT ROWID;",
+];
+
+pub(super) fn create(conn: &mut Connection) -> Result<(), Error> {
+    let tx = conn.transaction()?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    migrate_from(&tx, 0)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub(super) fn check_and_migrate(conn: &mut Connection) -> Result<(), Error> {
+    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if app_id != APPLICATION_ID {
+        return Err(Error::NotWorkspace);
+    }
+    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::TooNew);
+    }
+    if version < SCHEMA_VERSION {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        migrate_from(&tx, version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn migrate_from(conn: &Connection, from: i32) -> Result<(), Error> {
+    let start = usize::try_from(from).map_err(|_| Error::Damaged)?;
+    for sql in MIGRATIONS.iter().skip(start) {
+        conn.execute_batch(sql)?;
+    }
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_reach_the_current_version() {
+        assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
+        let mut conn = Connection::open_in_memory().unwrap();
+        create(&mut conn).unwrap();
+        let v: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        check_and_migrate(&mut conn).unwrap();
+    }
+
+    #[test]
+    fn foreign_and_newer_files_are_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert!(matches!(
+            check_and_migrate(&mut conn),
+            Err(Error::NotWorkspace)
+        ));
+        create(&mut conn).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        assert!(matches!(check_and_migrate(&mut conn), Err(Error::TooNew)));
+    }
+}
