@@ -1,1 +1,58 @@
-fn main() {}
+//! `portcullis`: the command-line interface over portcullis-core.
+
+mod cli;
+mod commands;
+mod input;
+mod output;
+mod progress;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
+use commands::{entries, import, workspace};
+use input::SecretInput;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic message could quote data; print only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error{at}; please report it");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut input = SecretInput::new();
+    match cli.command {
+        Command::Init(a) => workspace::init(a, &mut input),
+        Command::Passwd(a) => workspace::passwd(a, &mut input),
+        Command::Add(a) => entries::add(a, &mut input),
+        Command::Edit(a) => entries::edit(a, &mut input),
+        Command::Rm(a) => entries::rm(a, &mut input),
+        Command::List(a) => entries::list(a, &mut input),
+        Command::Search(a) => entries::search(a, &mut input),
+        Command::Show(a) => entries::show(a, &mut input),
+        Command::Otp(a) => entries::otp(a, &mut input),
+        Command::Import(a) => import::import(a, &mut input),
+        Command::Generate(a) => entries::generate(a),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "portcullis",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+    }
+}

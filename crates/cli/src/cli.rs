@@ -1,0 +1,257 @@
+//! The command line: every command, flag and argument.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Portcullis: encrypted password and OTP workspaces.
+///
+/// The master password is read from the terminal when there is one, otherwise from the first
+/// line of standard input. Scripts may set PORTCULLIS_PASSWORD instead; anything that can read
+/// this process's environment can then read the password.
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a workspace protected by a master password.
+    Init(InitArgs),
+    /// Add an entry. The entry password is prompted for on a terminal, otherwise read from the
+    /// next line of standard input (or the first, when PORTCULLIS_PASSWORD is set).
+    Add(AddArgs),
+    /// Change an entry.
+    Edit(EditArgs),
+    /// Delete an entry.
+    Rm(EntryRef),
+    /// List entries.
+    List(ListArgs),
+    /// Search titles, user names, URLs, notes, groups and tags (not secrets).
+    Search(SearchArgs),
+    /// Show one entry; secrets only with --reveal.
+    Show(ShowArgs),
+    /// Print the current code of an entry's one-time-password generator.
+    Otp(OtpArgs),
+    /// Import entries from another format in one transaction.
+    Import(ImportArgs),
+    /// Change the master password (the workspace key is replaced and every record re-sealed).
+    Passwd(PasswdArgs),
+    /// Generate a password and print it.
+    Generate(GenerateArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KdfArgs {
+    /// Calibrate Argon2id (64 MiB) to about this many milliseconds on this machine [default: 1000].
+    #[arg(long, value_name = "N", conflicts_with_all = ["kdf_memory_mib", "kdf_iterations", "kdf_parallelism"])]
+    pub kdf_time_ms: Option<u64>,
+    /// Argon2id memory in MiB (explicit parameters; needs the other two).
+    #[arg(long, value_name = "M", requires_all = ["kdf_iterations", "kdf_parallelism"])]
+    pub kdf_memory_mib: Option<u32>,
+    /// Argon2id passes.
+    #[arg(long, value_name = "T", requires_all = ["kdf_memory_mib", "kdf_parallelism"])]
+    pub kdf_iterations: Option<u32>,
+    /// Argon2id lanes.
+    #[arg(long, value_name = "P", requires_all = ["kdf_memory_mib", "kdf_iterations"])]
+    pub kdf_parallelism: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Path of the new workspace file.
+    pub workspace: PathBuf,
+    #[command(flatten)]
+    pub kdf: KdfArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Login,
+    Otp,
+    Note,
+    Remote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolArg {
+    Ssh,
+    Rdp,
+    Vnc,
+    Web,
+}
+
+/// Fields shared by add and edit.
+#[derive(Debug, Args)]
+pub struct EntryFields {
+    /// User name (logins).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// URL (logins).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Notes (the body of a secure note).
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// TOTP generator: an otpauth:// URI or a Base32 key (on edit, "" removes it from a login).
+    #[arg(long, value_name = "URI")]
+    pub otp: Option<String>,
+    /// Group path, such as Work/Servers (on edit, "" removes it).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Tag (repeat for several; on edit, replaces the tags).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Generate the entry password instead of reading it.
+    #[arg(long)]
+    pub generate: bool,
+    /// Length of a generated password.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub length: usize,
+    /// Leave symbols out of a generated password.
+    #[arg(long)]
+    pub no_symbols: bool,
+    /// Remote connection: protocol.
+    #[arg(long, value_enum)]
+    pub protocol: Option<ProtocolArg>,
+    /// Remote connection: host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Remote connection: port [default: the protocol's].
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Remote connection: the login entry (id or title) whose credentials it uses.
+    #[arg(long, value_name = "ID_OR_TITLE")]
+    pub login: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Title.
+    #[arg(long)]
+    pub title: String,
+    /// Kind of entry.
+    #[arg(long, value_enum, default_value_t = KindArg::Login)]
+    pub kind: KindArg,
+    #[command(flatten)]
+    pub fields: EntryFields,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// New title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Read a new entry password (prompt, or the next line of standard input).
+    #[arg(long)]
+    pub change_password: bool,
+    #[command(flatten)]
+    pub fields: EntryFields,
+}
+
+#[derive(Debug, Args)]
+pub struct EntryRef {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Text to look for, ignoring case.
+    pub query: String,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Include secrets (password, OTP URI).
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OtpArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// Print JSON with the seconds left.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// title,username,password,url,notes,otp
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Format of the file.
+    #[arg(long, value_enum)]
+    pub from: ImportFormat,
+    /// The file to import.
+    pub file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// New key-derivation settings (default: keep the current ones).
+    #[command(flatten)]
+    pub kdf: KdfArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of characters.
+    #[arg(long, default_value_t = 20)]
+    pub length: usize,
+    /// Leave symbols out.
+    #[arg(long)]
+    pub no_symbols: bool,
+    /// Leave out characters that are easy to misread (I l 1 O 0 |).
+    #[arg(long)]
+    pub no_look_alike: bool,
+}

@@ -1,0 +1,224 @@
+//! add, edit, rm, list, search, show, otp, generate.
+
+use super::unlock;
+use crate::cli::{
+    AddArgs, EditArgs, EntryFields, EntryRef, GenerateArgs, KindArg, ListArgs, OtpArgs,
+    ProtocolArg, SearchArgs, ShowArgs,
+};
+use crate::input::SecretInput;
+use crate::output::{print_json, table, Detail, Summary};
+use anyhow::{bail, Context, Result};
+use portcullis_core::clock::{Clock, SystemClock};
+use portcullis_core::generator::PasswordPolicy;
+use portcullis_core::otp::OtpParams;
+use portcullis_core::{EntryKind, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString};
+
+pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
+    let f = &args.fields;
+    let mut ws = unlock(&args.workspace, input)?;
+    let kind = match args.kind {
+        KindArg::Login => EntryKind::Login(Login {
+            username: f.username.clone().unwrap_or_default(),
+            password: entry_password(f, input)?,
+            url: f.url.clone().unwrap_or_default(),
+            otp: f.otp.as_deref().map(OtpParams::parse).transpose()?,
+        }),
+        KindArg::Otp => {
+            let uri = f
+                .otp
+                .as_deref()
+                .context("an OTP entry needs --otp URI_OR_KEY")?;
+            let mut otp = OtpParams::parse(uri)?;
+            if otp.account.is_none() {
+                otp.account = f.username.clone();
+            }
+            EntryKind::Otp { otp }
+        }
+        KindArg::Note => EntryKind::Note,
+        KindArg::Remote => {
+            let protocol = protocol(f.protocol.context("a remote connection needs --protocol")?);
+            EntryKind::Remote(Remote {
+                protocol,
+                host: f.host.clone().context("a remote connection needs --host")?,
+                port: f.port.unwrap_or_else(|| protocol.default_port()),
+                login: linked_login(&mut ws, f)?,
+            })
+        }
+    };
+    let entry = ws.add(NewEntry {
+        title: args.title,
+        group: f.group.clone(),
+        tags: f.tags.clone(),
+        notes: f.notes.clone().unwrap_or_default(),
+        kind,
+    })?;
+    println!("{}", entry.id);
+    Ok(())
+}
+
+pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
+    let f = &args.fields;
+    let mut ws = unlock(&args.workspace, input)?;
+    let mut entry = ws.find(&args.entry)?;
+    if let Some(t) = args.title {
+        entry.title = t;
+    }
+    if let Some(n) = &f.notes {
+        entry.notes = n.clone();
+    }
+    if let Some(g) = &f.group {
+        entry.group = Some(g.clone());
+    }
+    if !f.tags.is_empty() {
+        entry.tags = f.tags.clone();
+    }
+    let linked = linked_login(&mut ws, f)?;
+    match &mut entry.kind {
+        EntryKind::Login(l) => {
+            if let Some(u) = &f.username {
+                l.username = u.clone();
+            }
+            if let Some(u) = &f.url {
+                l.url = u.clone();
+            }
+            if let Some(o) = &f.otp {
+                l.otp = Some(o)
+                    .filter(|o| !o.trim().is_empty())
+                    .map(|o| OtpParams::parse(o))
+                    .transpose()?;
+            }
+            if f.generate || args.change_password {
+                l.password = entry_password(f, input)?;
+            }
+        }
+        EntryKind::Otp { otp } => {
+            if let Some(o) = &f.otp {
+                *otp = OtpParams::parse(o)?;
+            }
+            if let Some(u) = &f.username {
+                otp.account = Some(u.clone());
+            }
+        }
+        EntryKind::Note => {}
+        EntryKind::Remote(r) => {
+            if let Some(p) = f.protocol {
+                r.protocol = protocol(p);
+            }
+            if let Some(h) = &f.host {
+                r.host = h.clone();
+            }
+            if let Some(p) = f.port {
+                r.port = p;
+            }
+            if linked.is_some() {
+                r.login = linked;
+            }
+        }
+    }
+    let entry = ws.update(entry)?;
+    println!("{}", entry.id);
+    Ok(())
+}
+
+pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    let entry = ws.find(&args.entry)?;
+    ws.remove(&entry.id)?;
+    println!("removed “{}” ({})", entry.title, entry.id);
+    Ok(())
+}
+
+pub fn list(args: ListArgs, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    print_entries(&ws.entries()?, args.json)
+}
+
+pub fn search(args: SearchArgs, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    print_entries(&ws.search(&args.query)?, args.json)
+}
+
+fn print_entries(entries: &[portcullis_core::Entry], json: bool) -> Result<()> {
+    if json {
+        print_json(&entries.iter().map(Summary::of).collect::<Vec<_>>())
+    } else {
+        println!("{}", table(entries));
+        Ok(())
+    }
+}
+
+pub fn show(args: ShowArgs, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    let entry = ws.find(&args.entry)?;
+    let detail = Detail::of(&entry, args.reveal);
+    if args.json {
+        print_json(&detail)
+    } else {
+        println!("{}", detail.to_text());
+        Ok(())
+    }
+}
+
+pub fn otp(args: OtpArgs, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    let entry = ws.find(&args.entry)?;
+    let Some(otp) = entry.otp() else {
+        bail!("“{}” has no one-time-password generator", entry.title);
+    };
+    let now = u64::try_from(SystemClock.now()).unwrap_or(0);
+    let code = otp.code_at(now);
+    if args.json {
+        print_json(&serde_json::json!({
+            "code": code.code,
+            "seconds_left": code.seconds_left,
+            "period": code.period,
+        }))
+    } else {
+        println!("{}", code.code);
+        Ok(())
+    }
+}
+
+pub fn generate(args: GenerateArgs) -> Result<()> {
+    let policy = PasswordPolicy {
+        length: args.length,
+        symbols: !args.no_symbols,
+        avoid_look_alike: args.no_look_alike,
+        ..PasswordPolicy::default()
+    };
+    println!("{}", policy.generate()?.expose_secret());
+    Ok(())
+}
+
+fn entry_password(f: &EntryFields, input: &mut SecretInput) -> Result<SecretString> {
+    if f.generate {
+        let policy = PasswordPolicy {
+            length: f.length,
+            symbols: !f.no_symbols,
+            ..PasswordPolicy::default()
+        };
+        Ok(policy.generate()?)
+    } else {
+        input.entry_password()
+    }
+}
+
+fn linked_login(ws: &mut OpenWorkspace, f: &EntryFields) -> Result<Option<String>> {
+    let Some(query) = &f.login else {
+        return Ok(None);
+    };
+    let login = ws.find(query)?;
+    if !matches!(login.kind, EntryKind::Login(_)) {
+        bail!("“{}” is not a login", login.title);
+    }
+    Ok(Some(login.id))
+}
+
+fn protocol(p: ProtocolArg) -> Protocol {
+    match p {
+        ProtocolArg::Ssh => Protocol::Ssh,
+        ProtocolArg::Rdp => Protocol::Rdp,
+        ProtocolArg::Vnc => Protocol::Vnc,
+        ProtocolArg::Web => Protocol::Web,
+    }
+}
