@@ -37,13 +37,16 @@ pub enum Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        use ffi::ErrorCode::*;
         match e.sqlite_error_code() {
-            Some(ffi::ErrorCode::NotADatabase) => Error::NotWorkspace,
-            Some(ffi::ErrorCode::DatabaseCorrupt) => Error::Damaged,
-            Some(ffi::ErrorCode::DatabaseBusy) | Some(ffi::ErrorCode::DatabaseLocked) => {
-                Error::Busy
-            }
-            _ => Error::Sqlite(e),
+            Some(NotADatabase) => Error::NotWorkspace,
+            Some(DatabaseBusy | DatabaseLocked) => Error::Busy,
+            Some(
+                CannotOpen | PermissionDenied | ReadOnly | DiskFull | SystemIoFailure | OutOfMemory,
+            ) => Error::Sqlite(e),
+            // Anything else on a file that passed the application-id check means its structure
+            // is broken: a corrupt page, a missing column, a value of the wrong type.
+            _ => Error::Damaged,
         }
     }
 }

@@ -1,0 +1,62 @@
+//! Helpers shared by the core's integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use portcullis_core::otp::OtpParams;
+use portcullis_core::{
+    EntryKind, KdfParams, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString,
+};
+use std::path::Path;
+
+/// Cheap parameters: tests exercise the format, not the cost.
+pub fn cheap_kdf() -> KdfParams {
+    KdfParams::new(1024, 1, 1).unwrap()
+}
+
+pub fn password() -> SecretString {
+    SecretString::from("correct horse battery staple")
+}
+
+/// One entry of every kind.
+pub fn sample_entries() -> Vec<NewEntry> {
+    let mut login = NewEntry::new(
+        "GitHub",
+        EntryKind::Login(Login {
+            username: "octocat".into(),
+            password: "s3cret-pw".into(),
+            url: "https://github.com".into(),
+            otp: Some(
+                OtpParams::parse("otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP").unwrap(),
+            ),
+        }),
+    );
+    login.group = Some("Work/Dev".into());
+    login.tags = vec!["code".into()];
+    let otp = NewEntry::new(
+        "Bank",
+        EntryKind::Otp {
+            otp: OtpParams::parse(
+                "otpauth://totp/Bank:me?secret=GEZDGNBVGY3TQOJQ&algorithm=SHA512&digits=8&period=60",
+            )
+            .unwrap(),
+        },
+    );
+    let mut note = NewEntry::new("Recovery", EntryKind::Note);
+    note.notes = "the safe is behind the painting".into();
+    let remote = NewEntry::new(
+        "Jump host",
+        EntryKind::Remote(Remote {
+            protocol: Protocol::Ssh,
+            host: "jump.example.org".into(),
+            port: 2222,
+            login: None,
+        }),
+    );
+    vec![login, otp, note, remote]
+}
+
+/// A workspace at `path` holding the sample entries.
+pub fn sample_workspace(path: &Path) -> OpenWorkspace {
+    let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf()).unwrap();
+    ws.add_all(sample_entries()).unwrap();
+    ws
+}

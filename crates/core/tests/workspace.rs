@@ -1,0 +1,167 @@
+//! Workspace round trips, wrong passwords and lookups.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use portcullis_core::workspace::Error;
+use portcullis_core::{EntryKind, LockedWorkspace, NewEntry, SecretString};
+
+#[test]
+fn every_kind_round_trips_through_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let before = sample_workspace(&path).entries().unwrap();
+    assert_eq!(before.len(), 4);
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap();
+    assert_eq!(ws.entries().unwrap(), before);
+    let github = ws.find("github").unwrap();
+    let EntryKind::Login(login) = &github.kind else {
+        panic!("not a login")
+    };
+    assert_eq!(login.password.expose_secret(), "s3cret-pw");
+    assert_eq!(github.group.as_deref(), Some("Work/Dev"));
+    assert_eq!(github.otp().unwrap().code_at(59).code.len(), 6);
+}
+
+#[test]
+fn wrong_password_is_refused_with_the_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    drop(sample_workspace(&path));
+    let err = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&SecretString::from("wrong"))
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongPasswordOrDamaged));
+    assert_eq!(err.to_string(), "wrong password or damaged workspace");
+}
+
+#[test]
+fn edit_delete_search_and_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let mut ws = sample_workspace(&path);
+    let mut note = ws.find("RECOVERY").unwrap();
+    note.notes = "moved".into();
+    let updated = ws.update(note.clone()).unwrap();
+    assert!(updated.modified >= note.created);
+    assert_eq!(ws.find(&note.id).unwrap().notes, "moved");
+    assert_eq!(ws.find(&note.id[..8]).unwrap().id, note.id);
+
+    assert_eq!(ws.search("octo").unwrap().len(), 1);
+    assert_eq!(ws.search("JUMP.example").unwrap().len(), 1);
+    assert!(
+        ws.search("s3cret").unwrap().is_empty(),
+        "secrets are not searchable"
+    );
+
+    ws.add(NewEntry::new("GitHub", EntryKind::Note)).unwrap();
+    assert!(matches!(ws.find("github"), Err(Error::Ambiguous(2, _))));
+    assert_eq!(
+        ws.find("github").unwrap_err().to_string(),
+        "2 entries match “github”; use the id"
+    );
+    ws.remove(&note.id).unwrap();
+    assert!(matches!(ws.find("Recovery"), Err(Error::NoMatch(_))));
+    assert!(matches!(ws.remove(&note.id), Err(Error::NoMatch(_))));
+    assert!(matches!(
+        ws.add(NewEntry::new("  ", EntryKind::Note)),
+        Err(Error::Invalid(_))
+    ));
+
+    let mut reopened = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap();
+    assert_eq!(reopened.entries().unwrap(), ws.entries().unwrap());
+}
+
+#[test]
+fn changing_the_password_keeps_entries_and_retires_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let mut ws = sample_workspace(&path);
+    let before = ws.entries().unwrap();
+    let old_file = std::fs::read(&path).unwrap();
+    let new_pw = SecretString::from("new password");
+    ws.change_password(&new_pw, cheap_kdf()).unwrap();
+    assert_eq!(ws.entries().unwrap(), before);
+    ws.add(NewEntry::new("after", EntryKind::Note)).unwrap();
+    drop(ws);
+
+    assert!(matches!(
+        LockedWorkspace::open(&path).unwrap().unlock(&password()),
+        Err(Error::WrongPasswordOrDamaged)
+    ));
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&new_pw)
+        .unwrap();
+    assert_eq!(ws.entries().unwrap().len(), 5);
+    // Every record was re-sealed under a new key: no sealed blob of the old file remains.
+    let new_file = std::fs::read(&path).unwrap();
+    let old_path = dir.path().join("old.pcx");
+    std::fs::write(&old_path, &old_file).unwrap();
+    let conn = rusqlite::Connection::open(&old_path).unwrap();
+    let mut stmt = conn.prepare("SELECT sealed FROM records").unwrap();
+    let blobs: Vec<Vec<u8>> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(blobs.len(), 4);
+    for blob in blobs {
+        assert!(!new_file.windows(blob.len()).any(|w| w == blob.as_slice()));
+    }
+}
+
+#[test]
+fn creating_over_an_existing_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    std::fs::write(&path, b"keep me").unwrap();
+    assert!(matches!(
+        portcullis_core::OpenWorkspace::create(&path, &password(), cheap_kdf()),
+        Err(Error::AlreadyExists(_))
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
+}
+
+#[test]
+fn the_committed_v1_workspace_still_opens() {
+    // Made by `cargo test -p portcullis-core --test workspace -- --ignored make_v1_fixture`.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("v1.pcx");
+    std::fs::copy(&path, &copy).unwrap();
+    let mut ws = LockedWorkspace::open(&copy)
+        .unwrap()
+        .unlock(&SecretString::from("portcullis-v1-fixture"))
+        .unwrap();
+    let entries = ws.entries().unwrap();
+    let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["Bank", "Jump host", "Recovery", "GitHub"]);
+    let github = ws.find("GitHub").unwrap();
+    assert_eq!(github.otp().unwrap().code_at(59).code, "996554");
+    assert_eq!(github.created, 1_700_000_000);
+}
+
+#[test]
+#[ignore = "writes the committed v1 fixture; run by hand only when starting a new format"]
+fn make_v1_fixture() {
+    use portcullis_core::clock::FixedClock;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let _ = std::fs::remove_file(&path);
+    let mut ws = portcullis_core::OpenWorkspace::create(
+        &path,
+        &SecretString::from("portcullis-v1-fixture"),
+        cheap_kdf(),
+    )
+    .unwrap()
+    .with_clock(std::sync::Arc::new(FixedClock::new(1_700_000_000)));
+    ws.add_all(sample_entries()).unwrap();
+}
