@@ -1,6 +1,6 @@
 //! What the CLI prints: JSON documents for scripts and short text for people.
 
-use portcullis_core::otp::OtpParams;
+use portcullis_core::otp::{OtpCode, OtpParams};
 use portcullis_core::{Entry, EntryKind};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
@@ -153,6 +153,24 @@ fn otp_detail(o: &OtpParams, reveal: bool) -> OtpDetail<'_> {
         issuer: o.issuer.as_deref(),
         account: o.account.as_deref(),
         uri: reveal.then(|| o.to_uri()),
+    }
+}
+
+/// `otp --json`.
+#[derive(Serialize)]
+pub struct OtpJson<'a> {
+    pub code: &'a str,
+    pub seconds_left: u64,
+    pub period: u64,
+}
+
+impl<'a> OtpJson<'a> {
+    pub fn of(code: &'a OtpCode) -> Self {
+        Self {
+            code: &code.code,
+            seconds_left: code.seconds_left,
+            period: code.period,
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use crate::cli::{
     ProtocolArg, SearchArgs, ShowArgs,
 };
 use crate::input::SecretInput;
-use crate::output::{print_json, table, Detail, Summary};
+use crate::output::{print_json, table, Detail, OtpJson, Summary};
 use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::generator::PasswordPolicy;
@@ -21,14 +21,14 @@ pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
             username: f.username.clone().unwrap_or_default(),
             password: entry_password(f, input)?,
             url: f.url.clone().unwrap_or_default(),
-            otp: f.otp.as_deref().map(OtpParams::parse).transpose()?,
+            otp: f.otp.as_deref().map(parse_otp).transpose()?,
         }),
         KindArg::Otp => {
             let uri = f
                 .otp
                 .as_deref()
                 .context("an OTP entry needs --otp URI_OR_KEY")?;
-            let mut otp = OtpParams::parse(uri)?;
+            let mut otp = parse_otp(uri)?;
             if otp.account.is_none() {
                 otp.account = f.username.clone();
             }
@@ -84,7 +84,7 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
             if let Some(o) = &f.otp {
                 l.otp = Some(o)
                     .filter(|o| !o.trim().is_empty())
-                    .map(|o| OtpParams::parse(o))
+                    .map(|o| parse_otp(o))
                     .transpose()?;
             }
             if f.generate || args.change_password {
@@ -93,7 +93,7 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
         }
         EntryKind::Otp { otp } => {
             if let Some(o) = &f.otp {
-                *otp = OtpParams::parse(o)?;
+                *otp = parse_otp(o)?;
             }
             if let Some(u) = &f.username {
                 otp.account = Some(u.clone());
@@ -168,11 +168,7 @@ pub fn otp(args: OtpArgs, input: &mut SecretInput) -> Result<()> {
     let now = u64::try_from(SystemClock.now()).unwrap_or(0);
     let code = otp.code_at(now);
     if args.json {
-        print_json(&serde_json::json!({
-            "code": code.code,
-            "seconds_left": code.seconds_left,
-            "period": code.period,
-        }))
+        print_json(&OtpJson::of(&code))
     } else {
         println!("{}", code.code);
         Ok(())
@@ -212,6 +208,10 @@ fn linked_login(ws: &mut OpenWorkspace, f: &EntryFields) -> Result<Option<String
         bail!("“{}” is not a login", login.title);
     }
     Ok(Some(login.id))
+}
+
+fn parse_otp(text: &str) -> Result<OtpParams> {
+    OtpParams::parse(text).map_err(|e| anyhow::anyhow!("invalid OTP: {e}"))
 }
 
 fn protocol(p: ProtocolArg) -> Protocol {

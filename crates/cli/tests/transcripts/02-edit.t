@@ -1,0 +1,53 @@
+# Edit and delete entries; look them up by title, id or id prefix.
+env PORTCULLIS_PASSWORD=pw
+$ portcullis init v.pcx --kdf-memory-mib 1 --kdf-iterations 1 --kdf-parallelism 1
+> created v.pcx (Argon2id: 1024 KiB, 1 passes, 1 lanes)
+$ portcullis add v.pcx --title Mail --username me@example.org
+< old-entry-pw
+> [[MAIL]]
+
+$ portcullis edit v.pcx mail --title "Mail (work)" --url https://mail.example.org --change-password --tag work --tag mail
+< new-entry-pw
+> [[MAIL]]
+$ portcullis show v.pcx [[MAIL]] --reveal --json
+> {
+>   "id": "[[MAIL]]",
+>   "title": "Mail (work)",
+>   "kind": "login",
+>   "username": "me@example.org",
+>   "url": "https://mail.example.org",
+>   "group": null,
+>   "modified": "[..]",
+>   "created": "[..]",
+>   "notes": "",
+>   "tags": [
+>     "work",
+>     "mail"
+>   ],
+>   "has_password": true,
+>   "password": "new-entry-pw"
+> }
+
+# Two entries with one title: the title is ambiguous, the id is not.
+$ portcullis add v.pcx --title "Mail (work)" --kind note
+> [[NOTE]]
+$ portcullis show v.pcx "mail (work)"
+! error: 2 entries match “mail (work)”; use the id
+? 1
+$ portcullis rm v.pcx [[NOTE]]
+> removed “Mail (work)” ([[NOTE]])
+$ portcullis rm v.pcx [[NOTE]]
+! error: no entry matches “[[NOTE]]”
+? 1
+$ portcullis list v.pcx --json
+> [
+>   {
+>     "id": "[[MAIL]]",
+>     "title": "Mail (work)",
+>     "kind": "login",
+>     "username": "me@example.org",
+>     "url": "https://mail.example.org",
+>     "group": null,
+>     "modified": "[..]"
+>   }
+> ]
