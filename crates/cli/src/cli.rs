@@ -212,6 +212,9 @@ pub struct OtpArgs {
     /// Print JSON with the seconds left.
     #[arg(long)]
     pub json: bool,
+    /// Compute the code at this Unix time instead of now.
+    #[arg(long, value_name = "UNIX_TIME")]
+    pub at: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

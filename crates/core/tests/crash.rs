@@ -37,6 +37,7 @@ fn model(n: usize) -> BTreeSet<String> {
 
 /// Runs in the child process: performs the sequence, printing `ACK i` after each commit.
 #[test]
+#[ignore = "the child process of killed_writers_leave_the_last_committed_state"]
 fn crash_child() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return;
@@ -72,7 +73,7 @@ fn crash_child() {
 
 fn run_and_kill(path: &std::path::Path, after: Duration) -> usize {
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, path)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -165,7 +165,9 @@ pub fn otp(args: OtpArgs, input: &mut SecretInput) -> Result<()> {
     let Some(otp) = entry.otp() else {
         bail!("“{}” has no one-time-password generator", entry.title);
     };
-    let now = u64::try_from(SystemClock.now()).unwrap_or(0);
+    let now = args
+        .at
+        .unwrap_or_else(|| u64::try_from(SystemClock.now()).unwrap_or(0));
     let code = otp.code_at(now);
     if args.json {
         print_json(&OtpJson::of(&code))
