@@ -1,0 +1,97 @@
+//! Criterion benches: unlock (cheap KDF, so the rest shows), search, add and OTP codes on a
+//! 10,000-entry workspace (1,000 with TOTP).
+#![allow(clippy::unwrap_used)]
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use portcullis_core::otp::OtpParams;
+use portcullis_core::{
+    EntryKind, KdfParams, LockedWorkspace, Login, NewEntry, OpenWorkspace, SecretString,
+};
+use std::hint::black_box;
+use std::path::Path;
+
+const ENTRIES: usize = 10_000;
+
+fn password() -> SecretString {
+    SecretString::from("bench")
+}
+
+fn build(path: &Path) {
+    let mut ws =
+        OpenWorkspace::create(path, &password(), KdfParams::new(1024, 1, 1).unwrap()).unwrap();
+    let entries = (0..ENTRIES)
+        .map(|i| {
+            let otp = (i % 10 == 0).then(|| {
+                OtpParams::parse(&format!(
+                    "otpauth://totp/S{i}:u?secret=JBSWY3DPEHPK3PXP&issuer=S{i}"
+                ))
+                .unwrap()
+            });
+            NewEntry::new(
+                format!("Service {i:06}"),
+                EntryKind::Login(Login {
+                    username: format!("user{i:06}@example.com"),
+                    password: SecretString::from(format!("pw-{i}-xxxxxxxxxxxx")),
+                    url: format!("https://service{i:06}.example.com"),
+                    otp,
+                }),
+            )
+        })
+        .collect();
+    ws.add_all(entries).unwrap();
+}
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.pcx");
+    build(&path);
+
+    c.bench_function("unlock 10k (1 MiB KDF)", |b| {
+        b.iter(|| {
+            LockedWorkspace::open(&path)
+                .unwrap()
+                .unlock(&password())
+                .unwrap()
+        })
+    });
+    c.bench_function("open + search 10k", |b| {
+        b.iter(|| {
+            let mut ws = LockedWorkspace::open(&path)
+                .unwrap()
+                .unlock(&password())
+                .unwrap();
+            black_box(ws.search("user004242").unwrap())
+        })
+    });
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap();
+    c.bench_function("search 10k (open workspace)", |b| {
+        b.iter(|| black_box(ws.search("user004242").unwrap()))
+    });
+    c.bench_function("add one to 10k", |b| {
+        b.iter_batched(
+            || NewEntry::new("added", EntryKind::Note),
+            |e| ws.add(e).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    let otp =
+        OtpParams::parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256&digits=8")
+            .unwrap();
+    let mut t = 1_700_000_000u64;
+    c.bench_function("otp code", |b| {
+        b.iter(|| {
+            t += 30;
+            black_box(otp.code_at(t))
+        })
+    });
+}
+
+criterion_group! {
+    name = workspace;
+    config = Criterion::default().sample_size(20);
+    targets = benches
+}
+criterion_main!(workspace);
