@@ -144,11 +144,6 @@ impl ReadTx<'_> {
     pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
         read_rows(&self.tx, collection)
     }
-
-    /// `(collection, id, version)` of every record.
-    pub fn versions(&self) -> Result<Vec<(String, String, u64)>, Error> {
-        read_versions(&self.tx)
-    }
 }
 
 /// Writes inside one transaction.
@@ -170,19 +165,6 @@ impl WriteTx<'_> {
             rusqlite::params![name, value],
         )?;
         Ok(())
-    }
-
-    /// One record, if present.
-    pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT collection, id, version, sealed FROM records
-                 WHERE collection = ?1 AND id = ?2",
-                [collection, id],
-                row_from_sql,
-            )
-            .optional()?)
     }
 
     /// Every record of a collection (or of all, with `None`), in collection and id order.

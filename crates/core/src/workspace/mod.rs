@@ -7,10 +7,10 @@ mod header;
 mod record;
 
 pub use header::{Header, FORMAT_VERSION};
-pub use record::{ENTRIES, MFA};
+pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 
 use crate::clock::{Clock, SystemClock};
-use crate::crypto::{self, AeadKey, KdfParams, MasterKey, SecretString, Subkeys};
+use crate::crypto::{self, KdfParams, MasterKey, SecretString};
 use crate::entry::{Entry, EntryKind};
 use crate::store::{self, Row, Store, WriteTx};
 use std::collections::BTreeMap;
@@ -163,22 +163,50 @@ impl LockedWorkspace {
     pub fn unlock(self, password: &SecretString) -> Result<OpenWorkspace> {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)?;
+        let records = RecordKeys::new(self.header.workspace_id, master.subkeys()?);
         let mut open = OpenWorkspace {
             path: self.path,
             store: self.store,
             header: self.header,
-            keys: master.subkeys()?,
+            records,
             clock: Arc::new(SystemClock),
         };
-        open.store.read(|tx| {
-            verify_manifest(
-                &open.header,
-                &open.keys,
-                tx.rows(None)?.iter().map(row_key),
-                tx.meta(META_MANIFEST)?,
-            )
-        })?;
+        open.verified_rows()?;
         Ok(open)
+    }
+}
+
+/// A new master key wrapped under a password: for a new workspace or a new password.
+struct KeyMaterial {
+    header: Header,
+    header_bytes: Vec<u8>,
+    wrapped_key: Vec<u8>,
+    records: RecordKeys,
+}
+
+impl KeyMaterial {
+    fn new(workspace_id: [u8; 16], password: &SecretString, kdf: KdfParams) -> Result<Self> {
+        let header = Header::new(workspace_id, kdf)?;
+        let header_bytes = header.encode();
+        let kek = kdf.derive(password, &header.salt)?;
+        let master = MasterKey::generate()?;
+        let wrapped_key = master.wrap(&kek, &header_bytes)?;
+        let records = RecordKeys::new(workspace_id, master.subkeys()?);
+        Ok(Self {
+            header,
+            header_bytes,
+            wrapped_key,
+            records,
+        })
+    }
+
+    /// Writes the header, the wrapped key and the manifest of `rows`.
+    fn store(&self, tx: &WriteTx<'_>, rows: &[Row]) -> Result<()> {
+        tx.set_meta(META_HEADER, &self.header_bytes)?;
+        tx.set_meta(META_WRAPPED_KEY, &self.wrapped_key)?;
+        let manifest = self.records.sign_manifest(rows.iter().map(row_ref));
+        tx.set_meta(META_MANIFEST, &manifest)?;
+        Ok(())
     }
 }
 
@@ -188,7 +216,7 @@ pub struct OpenWorkspace {
     path: PathBuf,
     store: Store,
     header: Header,
-    keys: Subkeys,
+    records: RecordKeys,
     clock: Arc<dyn Clock>,
 }
 
@@ -204,31 +232,17 @@ impl OpenWorkspace {
     /// Creates a workspace file protected by `password`.
     pub fn create(path: impl AsRef<Path>, password: &SecretString, kdf: KdfParams) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let header = Header::new(crypto::random_bytes()?, kdf)?;
-        let header_bytes = header.encode();
-        let kek = kdf.derive(password, &header.salt)?;
-        let master = MasterKey::generate()?;
-        let wrapped = master.wrap(&kek, &header_bytes)?;
-        let keys = master.subkeys()?;
+        let material = KeyMaterial::new(crypto::random_bytes()?, password, kdf)?;
         let mut store = Store::create(&path).map_err(|e| match e {
             store::Error::AlreadyExists => Error::AlreadyExists(path.clone()),
             other => other.into(),
         })?;
-        let manifest = keys.manifest.sign(&record::manifest_message(
-            &header.workspace_id,
-            std::iter::empty(),
-        ));
-        store.write(|tx| -> Result<()> {
-            tx.set_meta(META_HEADER, &header_bytes)?;
-            tx.set_meta(META_WRAPPED_KEY, &wrapped)?;
-            tx.set_meta(META_MANIFEST, &manifest)?;
-            Ok(())
-        })?;
+        store.write(|tx| material.store(tx, &[]))?;
         Ok(Self {
             path,
             store,
-            header,
-            keys,
+            header: material.header,
+            records: material.records,
             clock: Arc::new(SystemClock),
         })
     }
@@ -262,33 +276,30 @@ impl OpenWorkspace {
         self.header.kdf
     }
 
+    /// Every record, read in one transaction and checked against the manifest.
+    fn verified_rows(&mut self) -> Result<Vec<Row>> {
+        let records = &self.records;
+        self.store.read(|tx| -> Result<Vec<Row>> {
+            let rows = tx.rows(None)?;
+            records.verify_manifest(rows.iter().map(row_ref), tx.meta(META_MANIFEST)?)?;
+            Ok(rows)
+        })
+    }
+
     /// Every entry, ordered by group and title.
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
-        let (header, keys) = (&self.header, &self.keys);
-        let mut entries = self.store.read(|tx| -> Result<Vec<Entry>> {
-            let rows = tx.rows(None)?;
-            verify_manifest(
-                header,
-                keys,
-                rows.iter().map(row_key),
-                tx.meta(META_MANIFEST)?,
-            )?;
-            rows.iter()
-                .filter(|r| r.collection == ENTRIES)
-                .map(|r| open_entry(header, &keys.entries, r))
-                .collect()
-        })?;
-        entries.sort_by(|a, b| {
+        let mut entries = self
+            .verified_rows()?
+            .iter()
+            .filter(|r| r.collection == ENTRIES)
+            .map(|r| open_entry(&self.records, r))
+            .collect::<Result<Vec<_>>>()?;
+        entries.sort_by_cached_key(|e| {
             (
-                a.group.as_deref().unwrap_or(""),
-                a.title.to_lowercase(),
-                &a.id,
+                e.group.clone().unwrap_or_default(),
+                e.title.to_lowercase(),
+                e.id.clone(),
             )
-                .cmp(&(
-                    b.group.as_deref().unwrap_or(""),
-                    b.title.to_lowercase(),
-                    &b.id,
-                ))
         });
         Ok(entries)
     }
@@ -335,12 +346,7 @@ impl OpenWorkspace {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        self.write(|w| {
-            for e in &entries {
-                w.put_entry(e)?;
-            }
-            Ok(())
-        })?;
+        self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
         Ok(entries)
     }
 
@@ -350,7 +356,7 @@ impl OpenWorkspace {
         entry.group = normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
         self.write(|w| {
-            if w.tx.row(ENTRIES, &entry.id)?.is_none() {
+            if !w.exists(ENTRIES, &entry.id) {
                 return Err(Error::NoMatch(entry.id.clone()));
             }
             w.put_entry(&entry)
@@ -372,110 +378,75 @@ impl OpenWorkspace {
     /// Changes the master password. A new master key is generated and every record is sealed
     /// again, so a copy of the old key opens nothing written from now on.
     pub fn change_password(&mut self, new_password: &SecretString, kdf: KdfParams) -> Result<()> {
-        let header = Header::new(self.header.workspace_id, kdf)?;
-        let header_bytes = header.encode();
-        let kek = kdf.derive(new_password, &header.salt)?;
-        let master = MasterKey::generate()?;
-        let wrapped = master.wrap(&kek, &header_bytes)?;
-        let keys = master.subkeys()?;
-        let (old_header, old_keys) = (&self.header, &self.keys);
+        let material = KeyMaterial::new(self.header.workspace_id, new_password, kdf)?;
+        let old = &self.records;
         self.store.write(|tx| -> Result<()> {
             let rows = tx.rows(None)?;
-            verify_manifest(
-                old_header,
-                old_keys,
-                rows.iter().map(row_key),
-                tx.meta(META_MANIFEST)?,
-            )?;
+            old.verify_manifest(rows.iter().map(row_ref), tx.meta(META_MANIFEST)?)?;
             for row in &rows {
-                let plain = key_for(old_keys, &row.collection)?
-                    .open(
-                        &record::aad(
-                            &old_header.workspace_id,
-                            &row.collection,
-                            &row.id,
-                            row.version,
-                        ),
-                        &row.sealed,
-                    )
-                    .map_err(|_| Error::Damaged("a record failed its integrity check"))?;
-                let resealed = record::seal(
-                    key_for(&keys, &row.collection)?,
-                    &header.workspace_id,
-                    &row.collection,
-                    &row.id,
-                    row.version,
-                    &plain,
+                let plain = old.open(row)?;
+                tx.put(
+                    &material
+                        .records
+                        .seal(&row.collection, &row.id, row.version, &plain)?,
                 )?;
-                tx.put(&resealed)?;
             }
-            tx.set_meta(META_HEADER, &header_bytes)?;
-            tx.set_meta(META_WRAPPED_KEY, &wrapped)?;
-            let message = record::manifest_message(&header.workspace_id, rows.iter().map(row_key));
-            tx.set_meta(META_MANIFEST, &keys.manifest.sign(&message))?;
-            Ok(())
+            material.store(tx, &rows)
         })?;
-        self.header = header;
-        self.keys = keys;
+        self.header = material.header;
+        self.records = material.records;
         Ok(())
     }
 
     /// Runs `f` in one write transaction, after checking the manifest, and signs the new one.
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
-        let (header, keys) = (&self.header, &self.keys);
+        let records = &self.records;
         self.store.write(|tx| {
             let mut versions: BTreeMap<(String, String), u64> = tx
                 .versions()?
                 .into_iter()
                 .map(|(c, i, v)| ((c, i), v))
                 .collect();
-            let keyed = |v: &BTreeMap<(String, String), u64>| -> Vec<u8> {
-                record::manifest_message(
-                    &header.workspace_id,
-                    v.iter().map(|((c, i), v)| (c.as_str(), i.as_str(), *v)),
-                )
-            };
-            let stored = tx
-                .meta(META_MANIFEST)?
-                .ok_or(Error::Damaged("the manifest is missing"))?;
-            keys.manifest
-                .verify(&keyed(&versions), &stored)
-                .map_err(|_| Error::Damaged("records were removed, added or rolled back"))?;
+            records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
             let mut writer = Writer {
                 tx,
-                header,
-                keys,
+                records,
                 versions: &mut versions,
             };
             let out = f(&mut writer)?;
-            tx.set_meta(META_MANIFEST, &keys.manifest.sign(&keyed(&versions)))?;
+            tx.set_meta(META_MANIFEST, &records.sign_manifest(refs(&versions)))?;
             Ok(out)
         })
     }
 }
 
+type Versions = BTreeMap<(String, String), u64>;
+
+fn refs(versions: &Versions) -> impl ExactSizeIterator<Item = RecordRef<'_>> {
+    versions
+        .iter()
+        .map(|((c, i), v)| (c.as_str(), i.as_str(), *v))
+}
+
 /// Writes records inside one transaction and tracks their versions for the manifest.
 struct Writer<'t, 'c> {
     tx: &'t WriteTx<'c>,
-    header: &'t Header,
-    keys: &'t Subkeys,
-    versions: &'t mut BTreeMap<(String, String), u64>,
+    records: &'t RecordKeys,
+    versions: &'t mut Versions,
 }
 
 impl Writer<'_, '_> {
+    fn exists(&self, collection: &str, id: &str) -> bool {
+        self.versions
+            .contains_key(&(collection.to_owned(), id.to_owned()))
+    }
+
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(entry).map_err(|_| Error::Crypto)?);
         let key = (ENTRIES.to_owned(), entry.id.clone());
         let version = self.versions.get(&key).map_or(1, |v| v + 1);
-        let row = record::seal(
-            &self.keys.entries,
-            &self.header.workspace_id,
-            ENTRIES,
-            &entry.id,
-            version,
-            &plain,
-        )?;
-        self.tx.put(&row)?;
+        self.tx
+            .put(&self.records.seal(ENTRIES, &entry.id, version, &plain)?)?;
         self.versions.insert(key, version);
         Ok(())
     }
@@ -488,36 +459,12 @@ impl Writer<'_, '_> {
     }
 }
 
-fn row_key(row: &Row) -> (&str, &str, u64) {
+fn row_ref(row: &Row) -> RecordRef<'_> {
     (row.collection.as_str(), row.id.as_str(), row.version)
 }
 
-fn key_for<'k>(keys: &'k Subkeys, collection: &str) -> Result<&'k AeadKey> {
-    match collection {
-        ENTRIES => Ok(&keys.entries),
-        MFA => Ok(&keys.mfa),
-        _ => Err(Error::Damaged("a record of an unknown collection")),
-    }
-}
-
-fn verify_manifest<'a>(
-    header: &Header,
-    keys: &Subkeys,
-    records: impl ExactSizeIterator<Item = (&'a str, &'a str, u64)>,
-    stored: Option<Vec<u8>>,
-) -> Result<()> {
-    let stored = stored.ok_or(Error::Damaged("the manifest is missing"))?;
-    let message = record::manifest_message(&header.workspace_id, records);
-    keys.manifest
-        .verify(&message, &stored)
-        .map_err(|_| Error::Damaged("records were removed, added or rolled back"))
-}
-
-fn open_entry(header: &Header, key: &AeadKey, row: &Row) -> Result<Entry> {
-    let aad = record::aad(&header.workspace_id, &row.collection, &row.id, row.version);
-    let plain = key
-        .open(&aad, &row.sealed)
-        .map_err(|_| Error::Damaged("a record failed its integrity check"))?;
+fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
+    let plain = records.open(row)?;
     let entry: Entry =
         serde_json::from_slice(&plain).map_err(|_| Error::Damaged("a record is unreadable"))?;
     if entry.id != row.id {
