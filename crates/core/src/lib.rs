@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod entry;
 pub mod generator;
 pub mod import;
+pub mod mfa;
 pub mod otp;
 pub mod store;
 pub mod workspace;

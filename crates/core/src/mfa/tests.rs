@@ -1,0 +1,171 @@
+//! MfaConfig rules with a set clock.
+
+use super::*;
+use crate::otp::OtpParams;
+
+const T0: i64 = 1_800_000_000;
+
+/// Enrols an authenticator labelled `label` at `now` and returns its params to compute codes.
+fn enrol(cfg: &mut MfaConfig, label: &str, now: i64) -> (OtpParams, Option<Vec<SecretString>>) {
+    let e = cfg.begin_totp(label, "work", now).unwrap();
+    let params = OtpParams::parse(e.uri.expose_secret()).unwrap();
+    let (_, codes) = cfg.confirm_totp(&code(&params, now), now).unwrap();
+    (params, codes)
+}
+
+fn code(p: &OtpParams, at: i64) -> String {
+    p.code_at(at as u64).code
+}
+
+fn totp(c: String) -> Factor {
+    Factor::Totp {
+        code: SecretString::new(c),
+        method: None,
+    }
+}
+
+#[test]
+fn enrolment_needs_a_valid_code_and_expires() {
+    let mut cfg = MfaConfig::default();
+    assert!(!cfg.enabled());
+    let e = cfg.begin_totp("Pixel 8", "work", T0).unwrap();
+    assert_eq!(e.expires, T0 + 600);
+    assert!(e.uri.expose_secret().starts_with("otpauth://totp/Portcullis:work?secret="));
+    assert_eq!(e.key.expose_secret().split(' ').count(), 8);
+    assert!(matches!(cfg.confirm_totp("000000", T0), Err(Error::WrongCode)));
+    assert!(!cfg.enabled(), "a wrong code enables nothing");
+    let p = OtpParams::parse(e.uri.expose_secret()).unwrap();
+    assert!(matches!(
+        cfg.confirm_totp(&code(&p, T0 + 601), T0 + 601),
+        Err(Error::EnrolmentExpired)
+    ));
+    assert!(matches!(cfg.confirm_totp("123456", T0), Err(Error::NoEnrolment)));
+
+    let (p, codes) = enrol(&mut cfg, "Pixel 8", T0);
+    assert!(cfg.enabled());
+    assert_eq!(codes.unwrap().len(), backup_codes::COUNT);
+    // The confirming code counts as used.
+    assert!(matches!(cfg.verify(&totp(code(&p, T0)), T0), Err(Error::Replayed)));
+    assert!(cfg.verify(&totp(code(&p, T0 + 30)), T0 + 30).is_ok());
+}
+
+#[test]
+fn several_methods_with_labels_and_a_default() {
+    let mut cfg = MfaConfig::default();
+    let (p1, first_codes) = enrol(&mut cfg, "Pixel 8", T0);
+    let (p2, second_codes) = enrol(&mut cfg, "work phone", T0 + 100);
+    assert!(first_codes.is_some() && second_codes.is_none(), "backup codes come with the first method only");
+    assert!(matches!(cfg.begin_totp("pixel 8", "w", T0), Err(Error::DuplicateLabel(_))));
+    assert!(matches!(cfg.begin_totp("  ", "w", T0), Err(Error::EmptyLabel)));
+
+    let st = cfg.status(T0 + 200);
+    assert_eq!(st.methods[0].label, "Pixel 8");
+    assert!(st.methods[0].default);
+    cfg.set_default("WORK PHONE").unwrap();
+    assert_eq!(cfg.status(T0).methods[0].label, "work phone");
+
+    // A code of the second app works with or without naming it; a named wrong method refuses.
+    let t = T0 + 300;
+    let named = Factor::Totp {
+        code: SecretString::new(code(&p2, t)),
+        method: Some("Pixel 8".into()),
+    };
+    assert!(matches!(cfg.verify(&named, t), Err(Error::WrongCode)));
+    assert_eq!(cfg.verify(&totp(code(&p2, t)), t).unwrap().method, "work phone");
+    assert_eq!(cfg.verify(&totp(code(&p1, t + 30)), t + 30).unwrap().method, "Pixel 8");
+
+    cfg.rename("Pixel 8", "Pixel 9").unwrap();
+    cfg.remove("work phone").unwrap();
+    assert_eq!(cfg.status(t).methods[0].label, "Pixel 9");
+    assert!(cfg.status(t).methods[0].default, "the default moves to a remaining method");
+    cfg.remove("pixel 9").unwrap();
+    assert!(!cfg.enabled());
+    assert_eq!(cfg.status(t).backup_codes_left, None, "no MFA, no backup codes");
+    assert!(matches!(cfg.remove("x"), Err(Error::UnknownMethod(_))));
+}
+
+#[test]
+fn lockout_grows_and_resets_on_success() {
+    let mut cfg = MfaConfig::default();
+    let (p, _) = enrol(&mut cfg, "app", T0);
+    let mut now = T0 + 1000;
+    for _ in 0..4 {
+        assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::WrongCode)));
+    }
+    assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::WrongCode)));
+    // Fifth failure: 30 s, even for a right code.
+    match cfg.verify(&totp(code(&p, now)), now) {
+        Err(Error::LockedOut { wait_secs: 30 }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(cfg.status(now).locked_for, Some(30));
+    now += 30;
+    assert!(cfg.verify(&totp("000000".into()), now).is_err());
+    assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::LockedOut { wait_secs: 60 })));
+    now += 60;
+    assert!(cfg.verify(&totp(code(&p, now)), now).is_ok(), "a right code after the wait");
+    assert_eq!(cfg.status(now).locked_for, None);
+    assert_eq!(cfg.failures, 0);
+}
+
+#[test]
+fn a_hundred_failures_need_the_password_again() {
+    let mut cfg = MfaConfig::default();
+    let (p, _) = enrol(&mut cfg, "app", T0);
+    let mut now = T0 + 1000;
+    let mut last = None;
+    for _ in 0..100 {
+        now += 3600;
+        last = Some(cfg.verify(&totp("000000".into()), now));
+    }
+    assert!(matches!(last, Some(Err(Error::PasswordRequired { wait_secs: 3600 }))));
+    assert!(matches!(
+        cfg.verify(&totp(code(&p, now)), now + 10),
+        Err(Error::PasswordRequired { .. })
+    ));
+    now += 3600;
+    assert!(cfg.verify(&totp(code(&p, now)), now).is_ok());
+}
+
+#[test]
+fn backup_codes_work_once_and_regenerate() {
+    let mut cfg = MfaConfig::default();
+    let (_, codes) = enrol(&mut cfg, "app", T0);
+    let codes = codes.unwrap();
+    let used = Factor::BackupCode(codes[3].clone());
+    let v = cfg.verify(&used, T0).unwrap();
+    assert_eq!(v.backup_codes_left, Some(9));
+    assert!(matches!(cfg.verify(&used, T0), Err(Error::WrongBackupCode)));
+    let fresh = cfg.regenerate_backup_codes().unwrap();
+    assert!(matches!(
+        cfg.verify(&Factor::BackupCode(codes[4].clone()), T0),
+        Err(Error::WrongBackupCode)
+    ), "old codes die");
+    assert!(cfg.verify(&Factor::BackupCode(fresh[0].clone()), T0).is_ok());
+    cfg.delete_backup_codes().unwrap();
+    assert_eq!(cfg.status(T0).backup_codes_left, None);
+    assert!(matches!(cfg.delete_backup_codes(), Err(Error::NoBackupCodes)));
+    assert!(matches!(MfaConfig::default().regenerate_backup_codes(), Err(Error::NotEnabled)));
+}
+
+#[test]
+fn methods_expire_but_keep_working() {
+    let mut cfg = MfaConfig::default();
+    let (p, _) = enrol(&mut cfg, "app", T0);
+    let later = T0 + 181 * 86_400;
+    assert_eq!(cfg.status(T0 + 180 * 86_400).methods[0].state, MethodState::Enabled);
+    assert_eq!(cfg.status(later).methods[0].state, MethodState::Expired);
+    assert!(cfg.verify(&totp(code(&p, later)), later).is_ok());
+    cfg.set_expiry_days(365);
+    assert_eq!(cfg.status(later).methods[0].state, MethodState::Enabled);
+}
+
+#[test]
+fn the_sealed_form_round_trips() {
+    let mut cfg = MfaConfig::default();
+    enrol(&mut cfg, "app", T0);
+    cfg.begin_totp("second", "work", T0).unwrap();
+    let json = serde_json::to_vec(&cfg).unwrap();
+    let back: MfaConfig = serde_json::from_slice(&json).unwrap();
+    assert_eq!(back, cfg);
+}
