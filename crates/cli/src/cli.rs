@@ -13,6 +13,27 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub factor: FactorArgs,
+}
+
+/// The second factor, for workspaces with MFA. Without one, a terminal asks for it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FactorArgs {
+    /// Authenticator code.
+    #[arg(
+        long,
+        global = true,
+        value_name = "CODE",
+        conflicts_with = "backup_code"
+    )]
+    pub totp: Option<String>,
+    /// Which authenticator the code is from (its label; default: any).
+    #[arg(long, global = true, value_name = "LABEL", requires = "totp")]
+    pub method: Option<String>,
+    /// A single-use backup code.
+    #[arg(long, global = true, value_name = "CODE")]
+    pub backup_code: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,6 +59,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Change the master password (the workspace key is replaced and every record re-sealed).
     Passwd(PasswdArgs),
+    /// Second-factor settings: authenticators, backup codes.
+    #[command(subcommand)]
+    Mfa(MfaCommand),
     /// Generate a password and print it.
     Generate(GenerateArgs),
     /// Print a shell completion script.
@@ -257,4 +281,100 @@ pub struct GenerateArgs {
     /// Leave out characters that are easy to misread (I l 1 O 0 |).
     #[arg(long)]
     pub no_look_alike: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MfaCommand {
+    /// Show whether MFA is on, each method and the backup codes left (needs the password only).
+    Status {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Authenticator apps (TOTP).
+    #[command(subcommand)]
+    Totp(TotpCommand),
+    /// Backup codes.
+    #[command(subcommand, name = "backup-codes")]
+    BackupCodes(BackupCodesCommand),
+    /// Remove a method (removing the last one turns MFA off).
+    Remove {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The method's label.
+        label: String,
+    },
+    /// Make a method the one offered first.
+    Default {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The method's label.
+        label: String,
+    },
+    /// Rename a method.
+    Rename {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The method's label.
+        label: String,
+        /// Its new label.
+        new_label: String,
+    },
+    /// After how many days without change a method shows as expired (default 180).
+    ExpiryDays {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Days.
+        days: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TotpCommand {
+    /// Start adding an authenticator: prints the otpauth URI, the key and a QR code.
+    Begin {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// A name for the app or device (“Pixel 8”).
+        #[arg(long)]
+        label: String,
+        /// Also write the QR code as a PNG file.
+        #[arg(long, value_name = "FILE")]
+        qr_png: Option<PathBuf>,
+        /// Also write the QR code as an SVG file.
+        #[arg(long, value_name = "FILE")]
+        qr_svg: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Finish adding it with a code from the app; the first method also prints backup codes.
+    Confirm {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The code the app shows.
+        code: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCodesCommand {
+    /// New codes; the old ones stop working.
+    Regenerate {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the backup codes.
+    Delete {
+        /// Workspace file.
+        workspace: PathBuf,
+    },
 }

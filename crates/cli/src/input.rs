@@ -1,7 +1,9 @@
 //! Where passwords come from: PORTCULLIS_PASSWORD, the terminal, or lines of standard input.
 //! Never from an argument.
 
+use crate::cli::FactorArgs;
 use anyhow::{bail, Context, Result};
+use portcullis_core::mfa::{Factor, MfaStatus};
 use portcullis_core::SecretString;
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
@@ -14,13 +16,74 @@ pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
 /// Reads secrets in the order the contract gives.
 pub struct SecretInput {
     terminal: bool,
+    factor: FactorArgs,
 }
 
 impl SecretInput {
-    pub fn new() -> Self {
+    pub fn new(factor: FactorArgs) -> Self {
         Self {
             terminal: std::io::stdin().is_terminal(),
+            factor,
         }
+    }
+
+    /// The second factor: from the flags, or asked on a terminal (the default method first,
+    /// then any other).
+    pub fn factor(&mut self, status: &MfaStatus) -> Result<Factor> {
+        if let Some(code) = self.factor.totp.take() {
+            return Ok(Factor::Totp {
+                code: SecretString::new(code),
+                method: self.factor.method.take(),
+            });
+        }
+        if let Some(code) = self.factor.backup_code.take() {
+            return Ok(Factor::BackupCode(SecretString::new(code)));
+        }
+        if !self.terminal {
+            bail!("this workspace needs a second factor: add --totp CODE [--method LABEL] or --backup-code CODE");
+        }
+        let default = status
+            .methods
+            .first()
+            .map(|m| m.label.clone())
+            .unwrap_or_default();
+        let code = prompt(&format!(
+            "Code from “{default}” (Enter to try another method): "
+        ))?;
+        if !code.is_empty() {
+            return Ok(Factor::Totp {
+                code,
+                method: Some(default),
+            });
+        }
+        eprintln!("Methods:");
+        for (i, m) in status.methods.iter().enumerate() {
+            eprintln!("  {}. {} (authenticator)", i + 1, m.label);
+        }
+        let backup = status.methods.len() + 1;
+        if status.backup_codes_left.is_some_and(|n| n > 0) {
+            eprintln!("  {backup}. a backup code");
+        }
+        let choice = prompt("Choose a number: ")?;
+        let n: usize = choice.expose_secret().trim().parse().unwrap_or(0);
+        if n == backup {
+            return Ok(Factor::BackupCode(prompt("Backup code: ")?));
+        }
+        let method = status
+            .methods
+            .get(n.wrapping_sub(1))
+            .context("no such method")?
+            .label
+            .clone();
+        Ok(Factor::Totp {
+            code: prompt(&format!("Code from “{method}”: "))?,
+            method: Some(method),
+        })
+    }
+
+    /// Whether the user can be asked again after a wrong code.
+    pub fn can_retry(&self) -> bool {
+        self.terminal
     }
 
     /// The master password of an existing workspace.

@@ -8,7 +8,7 @@ mod progress;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use commands::{entries, import, workspace};
+use commands::{entries, import, mfa, workspace};
 use input::SecretInput;
 use std::process::ExitCode;
 
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut input = SecretInput::new();
+    let mut input = SecretInput::new(cli.factor);
     match cli.command {
         Command::Init(a) => workspace::init(a, &mut input),
         Command::Passwd(a) => workspace::passwd(a, &mut input),
@@ -44,6 +44,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Show(a) => entries::show(a, &mut input),
         Command::Otp(a) => entries::otp(a, &mut input),
         Command::Import(a) => import::import(a, &mut input),
+        Command::Mfa(c) => mfa::run(c, &mut input),
         Command::Generate(a) => entries::generate(a),
         Command::Completions { shell } => {
             clap_complete::generate(

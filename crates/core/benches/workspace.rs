@@ -52,6 +52,8 @@ fn benches(c: &mut Criterion) {
                 .unwrap()
                 .unlock(&password())
                 .unwrap()
+                .into_open()
+                .unwrap()
         })
     });
     c.bench_function("open + search 10k", |b| {
@@ -59,6 +61,8 @@ fn benches(c: &mut Criterion) {
             let mut ws = LockedWorkspace::open(&path)
                 .unwrap()
                 .unlock(&password())
+                .unwrap()
+                .into_open()
                 .unwrap();
             black_box(ws.search("user004242").unwrap())
         })
@@ -66,6 +70,8 @@ fn benches(c: &mut Criterion) {
     let mut ws = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&password())
+        .unwrap()
+        .into_open()
         .unwrap();
     c.bench_function("search 10k (open workspace)", |b| {
         b.iter(|| black_box(ws.search("user004242").unwrap()))

@@ -45,6 +45,8 @@ fn crash_child() {
     let mut ws = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&password())
+        .unwrap()
+        .into_open()
         .unwrap();
     let mut ids: Vec<String> = Vec::new();
     let mut out = std::io::stdout().lock();
@@ -120,6 +122,8 @@ fn killed_writers_leave_the_last_committed_state() {
         let titles: BTreeSet<String> = LockedWorkspace::open(&path)
             .unwrap()
             .unlock(&password())
+            .unwrap()
+            .into_open()
             .unwrap()
             .entries()
             .unwrap()

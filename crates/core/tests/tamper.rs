@@ -10,7 +10,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 fn open_all(path: &Path) -> Result<Vec<Entry>, Error> {
-    LockedWorkspace::open(path)?.unlock(&password())?.entries()
+    LockedWorkspace::open(path)?
+        .unlock(&password())?
+        .into_open()?
+        .entries()
 }
 
 /// The errors a damaged file may give; each is one clear line for the user.
@@ -201,6 +204,8 @@ fn rolled_back_and_deleted_records_are_detected() {
     let mut ws = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&password())
+        .unwrap()
+        .into_open()
         .unwrap();
     let mut e = ws.find(&id).unwrap();
     e.title = "changed".into();

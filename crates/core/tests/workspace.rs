@@ -16,6 +16,8 @@ fn every_kind_round_trips_through_the_file() {
     let mut ws = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&password())
+        .unwrap()
+        .into_open()
         .unwrap();
     assert_eq!(ws.entries().unwrap(), before);
     let github = ws.find("github").unwrap();
@@ -76,6 +78,8 @@ fn edit_delete_search_and_lookup() {
     let mut reopened = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&password())
+        .unwrap()
+        .into_open()
         .unwrap();
     assert_eq!(reopened.entries().unwrap(), ws.entries().unwrap());
 }
@@ -100,6 +104,8 @@ fn changing_the_password_keeps_entries_and_retires_the_old_one() {
     let mut ws = LockedWorkspace::open(&path)
         .unwrap()
         .unlock(&new_pw)
+        .unwrap()
+        .into_open()
         .unwrap();
     assert_eq!(ws.entries().unwrap().len(), 5);
     // Every record was re-sealed under a new key: no sealed blob of the old file remains.
@@ -141,6 +147,8 @@ fn the_committed_v1_workspace_still_opens() {
     let mut ws = LockedWorkspace::open(&copy)
         .unwrap()
         .unlock(&SecretString::from("portcullis-v1-fixture"))
+        .unwrap()
+        .into_open()
         .unwrap();
     let entries = ws.entries().unwrap();
     let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();

@@ -2,6 +2,7 @@
 
 pub mod entries;
 pub mod import;
+pub mod mfa;
 pub mod workspace;
 
 use crate::cli::KdfArgs;
@@ -9,16 +10,47 @@ use crate::input::SecretInput;
 use crate::progress::with_spinner;
 use anyhow::{Context, Result};
 use portcullis_core::crypto::kdf::DEFAULT_TARGET;
+use portcullis_core::workspace::{MfaRefusal, Unlock};
 use portcullis_core::{KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
 use std::time::Duration;
 
-/// Opens a workspace: reads its header first (so a wrong file is refused before any prompt),
-/// then the master password.
-pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
+/// Checks the password only: the workspace may still wait for its second factor.
+pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
+    // The header is read first, so a wrong file is refused before any prompt.
     let locked = LockedWorkspace::open(path)?;
     let password = input.master_password()?;
     Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)
+}
+
+/// Opens a workspace: the master password, then the second factor when MFA is on.
+pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
+    let mut pending = match unlock_password(path, input)? {
+        Unlock::Open(ws) => return Ok(ws),
+        Unlock::PendingMfa(p) => p,
+    };
+    loop {
+        let factor = input.factor(pending.status())?;
+        match pending.verify(&factor) {
+            Ok((ws, verified)) => {
+                if let Some(left) = verified.backup_codes_left {
+                    if left == 0 {
+                        eprintln!("warning: that was your last backup code; run `portcullis mfa backup-codes regenerate` now");
+                    } else {
+                        eprintln!("note: backup code used; {left} left");
+                    }
+                }
+                return Ok(ws);
+            }
+            Err(MfaRefusal { error, retry }) => match retry {
+                Some(p) if input.can_retry() => {
+                    eprintln!("{error}");
+                    pending = *p;
+                }
+                _ => return Err(error.into()),
+            },
+        }
+    }
 }
 
 /// The KDF parameters the flags ask for, or `None` when no flag is set.

@@ -287,7 +287,9 @@ impl MfaConfig {
             });
         }
         let outcome = match factor {
-            Factor::Totp { code, method } => self.verify_totp(code.expose_secret(), method.as_deref(), now),
+            Factor::Totp { code, method } => {
+                self.verify_totp(code.expose_secret(), method.as_deref(), now)
+            }
             Factor::BackupCode(code) => self.redeem_backup(code.expose_secret()),
         };
         match &outcome {
@@ -309,7 +311,12 @@ impl MfaConfig {
         outcome
     }
 
-    fn verify_totp(&mut self, code: &str, label: Option<&str>, now: i64) -> Result<Verified, Error> {
+    fn verify_totp(
+        &mut self,
+        code: &str,
+        label: Option<&str>,
+        now: i64,
+    ) -> Result<Verified, Error> {
         if let Some(label) = label {
             let m = self.method_mut(label)?;
             let MethodKind::Totp(t) = &mut m.kind;
@@ -363,14 +370,23 @@ impl MfaConfig {
         if label.is_empty() {
             return Err(Error::EmptyLabel);
         }
-        if self.methods.iter().any(|m| m.label.eq_ignore_ascii_case(label)) {
+        if self
+            .methods
+            .iter()
+            .any(|m| m.label.eq_ignore_ascii_case(label))
+        {
             return Err(Error::DuplicateLabel(label.to_owned()));
         }
         Ok(label.to_owned())
     }
 
     /// Starts an authenticator enrolment (replacing any earlier one).
-    pub fn begin_totp(&mut self, label: &str, account: &str, now: i64) -> Result<TotpEnrolment, Error> {
+    pub fn begin_totp(
+        &mut self,
+        label: &str,
+        account: &str,
+        now: i64,
+    ) -> Result<TotpEnrolment, Error> {
         let label = self.check_new_label(label)?;
         let method = TotpMethod::generate()?;
         let enrolment = TotpEnrolment {
@@ -389,7 +405,11 @@ impl MfaConfig {
 
     /// Confirms the pending enrolment with a code from the app. Returns the label and, when it
     /// is the first method, the new backup codes to show once.
-    pub fn confirm_totp(&mut self, code: &str, now: i64) -> Result<(String, Option<Vec<SecretString>>), Error> {
+    pub fn confirm_totp(
+        &mut self,
+        code: &str,
+        now: i64,
+    ) -> Result<(String, Option<Vec<SecretString>>), Error> {
         let pending = self.pending_totp.as_ref().ok_or(Error::NoEnrolment)?;
         if now - pending.started > policy::ENROLMENT_TTL_SECS {
             self.pending_totp = None;

@@ -63,7 +63,10 @@ mod tests {
     #[test]
     fn schedule() {
         let delays: Vec<u64> = (1..=13).map(delay_after).collect();
-        assert_eq!(delays, [0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(
+            delays,
+            [0, 0, 0, 0, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+        );
         assert_eq!(delay_after(100), 3600);
         assert_eq!(wait(5, 130, 100), Some(30));
         assert_eq!(wait(5, 130, 130), None);

@@ -30,22 +30,34 @@ fn enrolment_needs_a_valid_code_and_expires() {
     assert!(!cfg.enabled());
     let e = cfg.begin_totp("Pixel 8", "work", T0).unwrap();
     assert_eq!(e.expires, T0 + 600);
-    assert!(e.uri.expose_secret().starts_with("otpauth://totp/Portcullis:work?secret="));
+    assert!(e
+        .uri
+        .expose_secret()
+        .starts_with("otpauth://totp/Portcullis:work?secret="));
     assert_eq!(e.key.expose_secret().split(' ').count(), 8);
-    assert!(matches!(cfg.confirm_totp("000000", T0), Err(Error::WrongCode)));
+    assert!(matches!(
+        cfg.confirm_totp("000000", T0),
+        Err(Error::WrongCode)
+    ));
     assert!(!cfg.enabled(), "a wrong code enables nothing");
     let p = OtpParams::parse(e.uri.expose_secret()).unwrap();
     assert!(matches!(
         cfg.confirm_totp(&code(&p, T0 + 601), T0 + 601),
         Err(Error::EnrolmentExpired)
     ));
-    assert!(matches!(cfg.confirm_totp("123456", T0), Err(Error::NoEnrolment)));
+    assert!(matches!(
+        cfg.confirm_totp("123456", T0),
+        Err(Error::NoEnrolment)
+    ));
 
     let (p, codes) = enrol(&mut cfg, "Pixel 8", T0);
     assert!(cfg.enabled());
     assert_eq!(codes.unwrap().len(), backup_codes::COUNT);
     // The confirming code counts as used.
-    assert!(matches!(cfg.verify(&totp(code(&p, T0)), T0), Err(Error::Replayed)));
+    assert!(matches!(
+        cfg.verify(&totp(code(&p, T0)), T0),
+        Err(Error::Replayed)
+    ));
     assert!(cfg.verify(&totp(code(&p, T0 + 30)), T0 + 30).is_ok());
 }
 
@@ -54,9 +66,18 @@ fn several_methods_with_labels_and_a_default() {
     let mut cfg = MfaConfig::default();
     let (p1, first_codes) = enrol(&mut cfg, "Pixel 8", T0);
     let (p2, second_codes) = enrol(&mut cfg, "work phone", T0 + 100);
-    assert!(first_codes.is_some() && second_codes.is_none(), "backup codes come with the first method only");
-    assert!(matches!(cfg.begin_totp("pixel 8", "w", T0), Err(Error::DuplicateLabel(_))));
-    assert!(matches!(cfg.begin_totp("  ", "w", T0), Err(Error::EmptyLabel)));
+    assert!(
+        first_codes.is_some() && second_codes.is_none(),
+        "backup codes come with the first method only"
+    );
+    assert!(matches!(
+        cfg.begin_totp("pixel 8", "w", T0),
+        Err(Error::DuplicateLabel(_))
+    ));
+    assert!(matches!(
+        cfg.begin_totp("  ", "w", T0),
+        Err(Error::EmptyLabel)
+    ));
 
     let st = cfg.status(T0 + 200);
     assert_eq!(st.methods[0].label, "Pixel 8");
@@ -71,16 +92,29 @@ fn several_methods_with_labels_and_a_default() {
         method: Some("Pixel 8".into()),
     };
     assert!(matches!(cfg.verify(&named, t), Err(Error::WrongCode)));
-    assert_eq!(cfg.verify(&totp(code(&p2, t)), t).unwrap().method, "work phone");
-    assert_eq!(cfg.verify(&totp(code(&p1, t + 30)), t + 30).unwrap().method, "Pixel 8");
+    assert_eq!(
+        cfg.verify(&totp(code(&p2, t)), t).unwrap().method,
+        "work phone"
+    );
+    assert_eq!(
+        cfg.verify(&totp(code(&p1, t + 30)), t + 30).unwrap().method,
+        "Pixel 8"
+    );
 
     cfg.rename("Pixel 8", "Pixel 9").unwrap();
     cfg.remove("work phone").unwrap();
     assert_eq!(cfg.status(t).methods[0].label, "Pixel 9");
-    assert!(cfg.status(t).methods[0].default, "the default moves to a remaining method");
+    assert!(
+        cfg.status(t).methods[0].default,
+        "the default moves to a remaining method"
+    );
     cfg.remove("pixel 9").unwrap();
     assert!(!cfg.enabled());
-    assert_eq!(cfg.status(t).backup_codes_left, None, "no MFA, no backup codes");
+    assert_eq!(
+        cfg.status(t).backup_codes_left,
+        None,
+        "no MFA, no backup codes"
+    );
     assert!(matches!(cfg.remove("x"), Err(Error::UnknownMethod(_))));
 }
 
@@ -90,9 +124,15 @@ fn lockout_grows_and_resets_on_success() {
     let (p, _) = enrol(&mut cfg, "app", T0);
     let mut now = T0 + 1000;
     for _ in 0..4 {
-        assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::WrongCode)));
+        assert!(matches!(
+            cfg.verify(&totp("000000".into()), now),
+            Err(Error::WrongCode)
+        ));
     }
-    assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::WrongCode)));
+    assert!(matches!(
+        cfg.verify(&totp("000000".into()), now),
+        Err(Error::WrongCode)
+    ));
     // Fifth failure: 30 s, even for a right code.
     match cfg.verify(&totp(code(&p, now)), now) {
         Err(Error::LockedOut { wait_secs: 30 }) => {}
@@ -101,9 +141,15 @@ fn lockout_grows_and_resets_on_success() {
     assert_eq!(cfg.status(now).locked_for, Some(30));
     now += 30;
     assert!(cfg.verify(&totp("000000".into()), now).is_err());
-    assert!(matches!(cfg.verify(&totp("000000".into()), now), Err(Error::LockedOut { wait_secs: 60 })));
+    assert!(matches!(
+        cfg.verify(&totp("000000".into()), now),
+        Err(Error::LockedOut { wait_secs: 60 })
+    ));
     now += 60;
-    assert!(cfg.verify(&totp(code(&p, now)), now).is_ok(), "a right code after the wait");
+    assert!(
+        cfg.verify(&totp(code(&p, now)), now).is_ok(),
+        "a right code after the wait"
+    );
     assert_eq!(cfg.status(now).locked_for, None);
     assert_eq!(cfg.failures, 0);
 }
@@ -118,7 +164,10 @@ fn a_hundred_failures_need_the_password_again() {
         now += 3600;
         last = Some(cfg.verify(&totp("000000".into()), now));
     }
-    assert!(matches!(last, Some(Err(Error::PasswordRequired { wait_secs: 3600 }))));
+    assert!(matches!(
+        last,
+        Some(Err(Error::PasswordRequired { wait_secs: 3600 }))
+    ));
     assert!(matches!(
         cfg.verify(&totp(code(&p, now)), now + 10),
         Err(Error::PasswordRequired { .. })
@@ -137,15 +186,26 @@ fn backup_codes_work_once_and_regenerate() {
     assert_eq!(v.backup_codes_left, Some(9));
     assert!(matches!(cfg.verify(&used, T0), Err(Error::WrongBackupCode)));
     let fresh = cfg.regenerate_backup_codes().unwrap();
-    assert!(matches!(
-        cfg.verify(&Factor::BackupCode(codes[4].clone()), T0),
-        Err(Error::WrongBackupCode)
-    ), "old codes die");
-    assert!(cfg.verify(&Factor::BackupCode(fresh[0].clone()), T0).is_ok());
+    assert!(
+        matches!(
+            cfg.verify(&Factor::BackupCode(codes[4].clone()), T0),
+            Err(Error::WrongBackupCode)
+        ),
+        "old codes die"
+    );
+    assert!(cfg
+        .verify(&Factor::BackupCode(fresh[0].clone()), T0)
+        .is_ok());
     cfg.delete_backup_codes().unwrap();
     assert_eq!(cfg.status(T0).backup_codes_left, None);
-    assert!(matches!(cfg.delete_backup_codes(), Err(Error::NoBackupCodes)));
-    assert!(matches!(MfaConfig::default().regenerate_backup_codes(), Err(Error::NotEnabled)));
+    assert!(matches!(
+        cfg.delete_backup_codes(),
+        Err(Error::NoBackupCodes)
+    ));
+    assert!(matches!(
+        MfaConfig::default().regenerate_backup_codes(),
+        Err(Error::NotEnabled)
+    ));
 }
 
 #[test]
@@ -153,7 +213,10 @@ fn methods_expire_but_keep_working() {
     let mut cfg = MfaConfig::default();
     let (p, _) = enrol(&mut cfg, "app", T0);
     let later = T0 + 181 * 86_400;
-    assert_eq!(cfg.status(T0 + 180 * 86_400).methods[0].state, MethodState::Enabled);
+    assert_eq!(
+        cfg.status(T0 + 180 * 86_400).methods[0].state,
+        MethodState::Enabled
+    );
     assert_eq!(cfg.status(later).methods[0].state, MethodState::Expired);
     assert!(cfg.verify(&totp(code(&p, later)), later).is_ok());
     cfg.set_expiry_days(365);

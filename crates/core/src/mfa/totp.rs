@@ -110,9 +110,18 @@ mod tests {
         // RFC 6238 SHA-1 at T = 59: 94287082, so 6 digits: 287082.
         let mut m = method();
         assert!(m.clone().verify("287082", 59).is_ok());
-        assert!(m.clone().verify("287 082", 59 + 30).is_ok(), "one step late");
-        assert!(m.clone().verify("287082", 59 - 30).is_ok(), "one step early");
-        assert!(matches!(m.clone().verify("287082", 59 + 60), Err(Error::WrongCode)));
+        assert!(
+            m.clone().verify("287 082", 59 + 30).is_ok(),
+            "one step late"
+        );
+        assert!(
+            m.clone().verify("287082", 59 - 30).is_ok(),
+            "one step early"
+        );
+        assert!(matches!(
+            m.clone().verify("287082", 59 + 60),
+            Err(Error::WrongCode)
+        ));
         assert!(matches!(m.verify("28708", 59), Err(Error::WrongCode)));
     }
 
@@ -123,7 +132,10 @@ mod tests {
         let code = |t: i64| method().params("").unwrap().code_at(t as u64).code;
         m.verify(&code(now), now).unwrap();
         assert!(matches!(m.verify(&code(now), now), Err(Error::Replayed)));
-        assert!(matches!(m.verify(&code(now - 30), now), Err(Error::Replayed)));
+        assert!(matches!(
+            m.verify(&code(now - 30), now),
+            Err(Error::Replayed)
+        ));
         m.verify(&code(now + 30), now + 30).unwrap();
     }
 

@@ -172,6 +172,19 @@ impl WriteTx<'_> {
         read_rows(&self.tx, collection)
     }
 
+    /// One record, if present.
+    pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT collection, id, version, sealed FROM records
+                 WHERE collection = ?1 AND id = ?2",
+                [collection, id],
+                row_from_sql,
+            )
+            .optional()?)
+    }
+
     /// Inserts or replaces a record.
     pub fn put(&self, row: &Row) -> Result<(), Error> {
         let version = i64::try_from(row.version).map_err(|_| Error::Damaged)?;

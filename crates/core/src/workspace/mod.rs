@@ -5,9 +5,11 @@
 
 mod header;
 mod record;
+mod security;
 
 pub use header::{Header, FORMAT_VERSION};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
+pub use security::{MfaRefusal, PendingMfa, Unlock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};
@@ -57,6 +59,9 @@ pub enum Error {
     /// A field value is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A second factor was refused or an MFA change is not allowed.
+    #[error(transparent)]
+    Mfa(#[from] crate::mfa::Error),
     /// An OTP URI or key was refused.
     #[error("invalid OTP: {0}")]
     Otp(#[from] crate::otp::Error),
@@ -130,6 +135,7 @@ pub struct LockedWorkspace {
     header: Header,
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
+    clock: Arc<dyn Clock>,
 }
 
 impl LockedWorkspace {
@@ -151,7 +157,14 @@ impl LockedWorkspace {
             header,
             header_bytes,
             wrapped_key,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// Replaces the clock (tests, and the app's injected time source).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The key-derivation parameters the password will go through.
@@ -159,20 +172,27 @@ impl LockedWorkspace {
         self.header.kdf
     }
 
-    /// Derives the password key, unwraps the master key and checks the manifest.
-    pub fn unlock(self, password: &SecretString) -> Result<OpenWorkspace> {
+    /// Derives the password key, unwraps the master key and checks the manifest. With MFA on,
+    /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
+    pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)?;
-        let records = RecordKeys::new(self.header.workspace_id, master.subkeys()?);
+        let records = Box::new(RecordKeys::new(self.header.workspace_id, master.subkeys()?));
         let mut open = OpenWorkspace {
             path: self.path,
             store: self.store,
             header: self.header,
             records,
-            clock: Arc::new(SystemClock),
+            clock: self.clock,
+            factor_at: None,
         };
-        open.verified_rows()?;
-        Ok(open)
+        let rows = open.verified_rows()?;
+        let mfa = security::mfa_config(&open.records, &rows)?;
+        Ok(if mfa.enabled() {
+            Unlock::PendingMfa(PendingMfa::new(open, &mfa))
+        } else {
+            Unlock::Open(open)
+        })
     }
 }
 
@@ -181,7 +201,7 @@ struct KeyMaterial {
     header: Header,
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
-    records: RecordKeys,
+    records: Box<RecordKeys>,
 }
 
 impl KeyMaterial {
@@ -191,7 +211,7 @@ impl KeyMaterial {
         let kek = kdf.derive(password, &header.salt)?;
         let master = MasterKey::generate()?;
         let wrapped_key = master.wrap(&kek, &header_bytes)?;
-        let records = RecordKeys::new(workspace_id, master.subkeys()?);
+        let records = Box::new(RecordKeys::new(workspace_id, master.subkeys()?));
         Ok(Self {
             header,
             header_bytes,
@@ -216,8 +236,11 @@ pub struct OpenWorkspace {
     path: PathBuf,
     store: Store,
     header: Header,
-    records: RecordKeys,
+    /// Boxed: ring's key schedules are large.
+    records: Box<RecordKeys>,
     clock: Arc<dyn Clock>,
+    /// When a second factor was last verified in this session (for step-up).
+    factor_at: Option<i64>,
 }
 
 impl std::fmt::Debug for OpenWorkspace {
@@ -244,6 +267,7 @@ impl OpenWorkspace {
             header: material.header,
             records: material.records,
             clock: Arc::new(SystemClock),
+            factor_at: None,
         })
     }
 
@@ -377,7 +401,9 @@ impl OpenWorkspace {
 
     /// Changes the master password. A new master key is generated and every record is sealed
     /// again, so a copy of the old key opens nothing written from now on.
+    /// With MFA on, it needs a factor verified in the last 5 minutes.
     pub fn change_password(&mut self, new_password: &SecretString, kdf: KdfParams) -> Result<()> {
+        self.require_step_up()?;
         let material = KeyMaterial::new(self.header.workspace_id, new_password, kdf)?;
         let old = &self.records;
         self.store.write(|tx| -> Result<()> {
@@ -442,11 +468,16 @@ impl Writer<'_, '_> {
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        let plain = zeroize::Zeroizing::new(serde_json::to_vec(entry).map_err(|_| Error::Crypto)?);
-        let key = (ENTRIES.to_owned(), entry.id.clone());
+        self.put(ENTRIES, &entry.id, entry)
+    }
+
+    /// Seals `value` as JSON into the record `(collection, id)` with the next version.
+    fn put(&mut self, collection: &str, id: &str, value: &impl serde::Serialize) -> Result<()> {
+        let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|_| Error::Crypto)?);
+        let key = (collection.to_owned(), id.to_owned());
         let version = self.versions.get(&key).map_or(1, |v| v + 1);
         self.tx
-            .put(&self.records.seal(ENTRIES, &entry.id, version, &plain)?)?;
+            .put(&self.records.seal(collection, id, version, &plain)?)?;
         self.versions.insert(key, version);
         Ok(())
     }

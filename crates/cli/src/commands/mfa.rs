@@ -1,0 +1,192 @@
+//! mfa status, totp begin/confirm, backup-codes, remove, default, rename, expiry-days.
+
+use super::{unlock, unlock_password};
+use crate::cli::{BackupCodesCommand, MfaCommand, TotpCommand};
+use crate::input::SecretInput;
+use crate::output::{print_json, rfc3339};
+use anyhow::{Context, Result};
+use portcullis_core::mfa::{MethodState, MfaStatus};
+use portcullis_core::workspace::Unlock;
+use portcullis_core::SecretString;
+use serde::Serialize;
+use std::io::IsTerminal;
+use std::path::Path;
+
+pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
+    match command {
+        MfaCommand::Status { workspace, json } => status(&workspace, json, input),
+        MfaCommand::Totp(TotpCommand::Begin {
+            workspace,
+            label,
+            qr_png,
+            qr_svg,
+            json,
+        }) => {
+            let mut ws = unlock(&workspace, input)?;
+            let e = ws.begin_totp(&label)?;
+            let qr = e.qr()?;
+            if let Some(path) = qr_png {
+                write_file(&path, &qr.png(8)?)?;
+            }
+            if let Some(path) = qr_svg {
+                write_file(&path, qr.svg().as_bytes())?;
+            }
+            let secret = e.key.expose_secret().replace(' ', "");
+            if json {
+                return print_json(&serde_json::json!({
+                    "uri": e.uri.expose_secret(),
+                    "secret": secret,
+                    "expires": rfc3339(e.expires),
+                    "label": e.label,
+                }));
+            }
+            if std::io::stdout().is_terminal() {
+                println!("Scan this with your authenticator app:\n{}", qr.terminal());
+            }
+            println!("uri:     {}", e.uri.expose_secret());
+            println!("key:     {}", e.key.expose_secret());
+            println!("expires: {} (10 minutes)", rfc3339(e.expires));
+            println!(
+                "Then run: portcullis mfa totp confirm {} CODE",
+                workspace.display()
+            );
+            Ok(())
+        }
+        MfaCommand::Totp(TotpCommand::Confirm {
+            workspace,
+            code,
+            json,
+        }) => {
+            let mut ws = unlock(&workspace, input)?;
+            let (label, codes) = ws.confirm_totp(&code)?;
+            if json {
+                return print_json(&serde_json::json!({
+                    "label": label,
+                    "backup_codes": codes.as_deref().map(expose_all),
+                }));
+            }
+            println!("authenticator “{label}” enabled");
+            if let Some(codes) = codes {
+                print_backup_codes(&codes);
+            }
+            Ok(())
+        }
+        MfaCommand::BackupCodes(BackupCodesCommand::Regenerate { workspace, json }) => {
+            let codes = unlock(&workspace, input)?.regenerate_backup_codes()?;
+            if json {
+                return print_json(&serde_json::json!({ "backup_codes": expose_all(&codes) }));
+            }
+            print_backup_codes(&codes);
+            Ok(())
+        }
+        MfaCommand::BackupCodes(BackupCodesCommand::Delete { workspace }) => {
+            unlock(&workspace, input)?.delete_backup_codes()?;
+            println!("backup codes deleted");
+            Ok(())
+        }
+        MfaCommand::Remove { workspace, label } => {
+            let mut ws = unlock(&workspace, input)?;
+            ws.remove_method(&label)?;
+            if ws.mfa_status()?.enabled {
+                println!("removed “{label}”");
+            } else {
+                println!("removed “{label}”; MFA is now off for this workspace");
+            }
+            Ok(())
+        }
+        MfaCommand::Default { workspace, label } => {
+            unlock(&workspace, input)?.set_default_method(&label)?;
+            println!("“{label}” is now the default method");
+            Ok(())
+        }
+        MfaCommand::Rename {
+            workspace,
+            label,
+            new_label,
+        } => {
+            unlock(&workspace, input)?.rename_method(&label, &new_label)?;
+            println!("“{label}” renamed to “{new_label}”");
+            Ok(())
+        }
+        MfaCommand::ExpiryDays { workspace, days } => {
+            unlock(&workspace, input)?.set_mfa_expiry_days(days)?;
+            println!("methods unchanged for {days} days will show as expired");
+            Ok(())
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MethodJson<'a> {
+    label: &'a str,
+    kind: &'a str,
+    state: MethodState,
+    last_change: String,
+    default: bool,
+}
+
+fn status(path: &Path, json: bool, input: &mut SecretInput) -> Result<()> {
+    let status: MfaStatus = match unlock_password(path, input)? {
+        Unlock::Open(mut ws) => ws.mfa_status()?,
+        Unlock::PendingMfa(p) => p.status().clone(),
+    };
+    let state = if status.enabled {
+        "enabled"
+    } else {
+        "not enabled"
+    };
+    if json {
+        let methods: Vec<MethodJson<'_>> = status
+            .methods
+            .iter()
+            .map(|m| MethodJson {
+                label: &m.label,
+                kind: m.kind,
+                state: m.state,
+                last_change: rfc3339(m.changed),
+                default: m.default,
+            })
+            .collect();
+        return print_json(&serde_json::json!({
+            "state": state,
+            "methods": methods,
+            "backup_codes_left": status.backup_codes_left,
+            "locked_for_seconds": status.locked_for,
+        }));
+    }
+    println!("MFA: {state}");
+    for m in &status.methods {
+        let state = match m.state {
+            MethodState::Enabled => "enabled",
+            MethodState::Expired => "expired (re-enroll to rotate its secret)",
+        };
+        let default = if m.default { ", default" } else { "" };
+        println!(
+            "  {}: authenticator{default}, {state}, changed {}",
+            m.label,
+            rfc3339(m.changed)
+        );
+    }
+    if let Some(left) = status.backup_codes_left {
+        println!("backup codes left: {left}");
+    }
+    if let Some(wait) = status.locked_for {
+        println!("locked: next try in {wait} s");
+    }
+    Ok(())
+}
+
+fn expose_all(codes: &[SecretString]) -> Vec<&str> {
+    codes.iter().map(SecretString::expose_secret).collect()
+}
+
+fn print_backup_codes(codes: &[SecretString]) {
+    println!("Backup codes (each works once; save them now, they are not shown again):");
+    for c in codes {
+        println!("  {}", c.expose_secret());
+    }
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
