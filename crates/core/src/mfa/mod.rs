@@ -3,6 +3,7 @@
 //! one record; time is always a parameter.
 
 pub mod backup_codes;
+pub mod duo;
 pub mod policy;
 pub mod qr;
 pub mod totp;
