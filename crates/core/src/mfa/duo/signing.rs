@@ -225,7 +225,8 @@ mod tests {
         let date = "Fri, 24 May 2024 12:00:00 -0000";
         let skey = SecretString::from("test".repeat(10).as_str());
         let ikey = "DIABCDEFGHIJKLMNOPQR";
-        let cases: [(&str, &str, &[(&str, &str)], &str); 4] = [
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case<'_>; 4] = [
             ("GET no params -> ", "GET", &[], ""),
             ("POST no params -> ", "POST", &[], "{}"),
             ("GET foo=bar -> ", "GET", &[("foo", "bar")], ""),
