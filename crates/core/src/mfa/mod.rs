@@ -67,6 +67,24 @@ pub enum Error {
     /// A security change needs a recent second factor.
     #[error("this change needs a second factor verified in the last 5 minutes")]
     StepUpRequired,
+    /// Duo could not be reached (failmode secure).
+    #[error("{0}; try another method")]
+    DuoUnavailable(duo::Error),
+    /// Duo refused the request or the setup is wrong (keys, clock, device).
+    #[error(transparent)]
+    Duo(duo::RunError),
+    /// Duo denied the authentication (deny, timeout, fraud, lockout, wrong passcode).
+    #[error("Duo refused: {0}")]
+    DuoDenied(String),
+    /// The Duo user has no device yet.
+    #[error("this Duo user has no device yet: enroll at {0}")]
+    DuoEnroll(String),
+    /// SMS passcodes were sent.
+    #[error("Duo sent SMS passcodes; enter one with the passcode factor")]
+    DuoSmsSent,
+    /// No Duo method is enabled (or the label is not one).
+    #[error("no Duo method is enabled")]
+    NoDuoMethod,
     /// Rendering the QR code failed.
     #[error(transparent)]
     Qr(#[from] qr::Error),
@@ -93,6 +111,13 @@ pub enum Factor {
     },
     /// A backup code.
     BackupCode(SecretString),
+    /// A Duo authentication; `method` is a label, or `None` for the first Duo method.
+    Duo {
+        /// The method's label.
+        method: Option<String>,
+        /// Factor, device and passcode for this run.
+        request: duo::DuoRequest,
+    },
 }
 
 /// What each method is, with its own settings. Duo and email join as variants.
@@ -101,13 +126,16 @@ pub enum Factor {
 pub enum MethodKind {
     /// An authenticator app (TOTP).
     Totp(TotpMethod),
+    /// Duo (Auth API).
+    Duo(duo::DuoMethod),
 }
 
 impl MethodKind {
-    /// `totp` (later `duo`, `email`).
+    /// `totp` or `duo` (email joins later).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Totp(_) => "totp",
+            Self::Duo(_) => "duo",
         }
     }
 }
@@ -194,12 +222,14 @@ pub struct MfaStatus {
 }
 
 /// How a factor was accepted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Verified {
     /// The method's label, or `backup code`.
     pub method: String,
     /// After a backup code: how many are left.
     pub backup_codes_left: Option<usize>,
+    /// Duo could not be reached and the method's failmode is `safe`: let in without it.
+    pub failed_open: bool,
 }
 
 /// The sealed MFA configuration of a workspace.
@@ -277,28 +307,26 @@ impl MfaConfig {
         }
     }
 
-    /// Checks a factor at `now`, updating counters, the replay step and backup codes. The
-    /// caller must persist the configuration whatever the outcome.
-    pub fn verify(&mut self, factor: &Factor, now: i64) -> Result<Verified, Error> {
-        if let Some(wait_secs) = policy::wait(self.failures, self.locked_until, now) {
-            return Err(if self.failures >= policy::HARD_LIMIT {
-                Error::PasswordRequired { wait_secs }
-            } else {
-                Error::LockedOut { wait_secs }
-            });
-        }
-        let outcome = match factor {
-            Factor::Totp { code, method } => {
-                self.verify_totp(code.expose_secret(), method.as_deref(), now)
+    /// Fails while a lockout delay runs.
+    pub fn check_lockout(&self, now: i64) -> Result<(), Error> {
+        match policy::wait(self.failures, self.locked_until, now) {
+            Some(wait_secs) if self.failures >= policy::HARD_LIMIT => {
+                Err(Error::PasswordRequired { wait_secs })
             }
-            Factor::BackupCode(code) => self.redeem_backup(code.expose_secret()),
-        };
+            Some(wait_secs) => Err(Error::LockedOut { wait_secs }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts an outcome: a success resets the failures, a wrong code or a denial adds one (and
+    /// may start a delay); other errors (replay, Duo unreachable…) change nothing.
+    fn record(&mut self, outcome: Result<Verified, Error>, now: i64) -> Result<Verified, Error> {
         match &outcome {
             Ok(_) => {
                 self.failures = 0;
                 self.locked_until = 0;
             }
-            Err(Error::WrongCode | Error::WrongBackupCode) => {
+            Err(Error::WrongCode | Error::WrongBackupCode | Error::DuoDenied(_)) => {
                 self.failures = self.failures.saturating_add(1);
                 self.locked_until = now + policy::delay_after(self.failures) as i64;
                 if self.failures >= policy::HARD_LIMIT {
@@ -312,20 +340,92 @@ impl MfaConfig {
         outcome
     }
 
+    /// Checks a code (authenticator or backup) at `now`, updating counters, the replay step
+    /// and backup codes. The caller must persist the configuration whatever the outcome. Duo
+    /// runs over the network: see [`duo_method`](Self::duo_method) and
+    /// [`record_duo`](Self::record_duo).
+    pub fn verify(&mut self, factor: &Factor, now: i64) -> Result<Verified, Error> {
+        self.check_lockout(now)?;
+        let outcome = match factor {
+            Factor::Totp { code, method } => {
+                self.verify_totp(code.expose_secret(), method.as_deref(), now)
+            }
+            Factor::BackupCode(code) => self.redeem_backup(code.expose_secret()),
+            Factor::Duo { .. } => Err(Error::NoDuoMethod),
+        };
+        self.record(outcome, now)
+    }
+
+    /// The Duo method labelled `label`, or the default one if it is Duo, or the first one.
+    pub fn duo_method(&self, label: Option<&str>) -> Result<(String, duo::DuoMethod), Error> {
+        let is_duo = |m: &&Method| matches!(m.kind, MethodKind::Duo(_));
+        let found = match label {
+            Some(l) => self
+                .methods
+                .iter()
+                .find(|m| m.label.eq_ignore_ascii_case(l)),
+            None => self
+                .methods
+                .iter()
+                .filter(is_duo)
+                .find(|m| Some(&m.label) == self.default_method.as_ref())
+                .or_else(|| self.methods.iter().find(is_duo)),
+        };
+        match found {
+            Some(Method {
+                label,
+                kind: MethodKind::Duo(d),
+                ..
+            }) => Ok((label.clone(), d.clone())),
+            Some(m) => Err(Error::WrongKind(m.label.clone())),
+            None => Err(label.map_or(Error::NoDuoMethod, |l| Error::UnknownMethod(l.to_owned()))),
+        }
+    }
+
+    /// Counts the result of a Duo run for `label`, applying its failmode.
+    pub fn record_duo(
+        &mut self,
+        label: &str,
+        failmode: duo::Failmode,
+        run: Result<duo::Verdict, duo::RunError>,
+        now: i64,
+    ) -> Result<Verified, Error> {
+        let accepted = |failed_open| Verified {
+            method: label.to_owned(),
+            backup_codes_left: None,
+            failed_open,
+        };
+        let outcome = match run {
+            Ok(duo::Verdict::Allow { .. }) => Ok(accepted(false)),
+            Ok(duo::Verdict::Deny { status_msg, .. }) => Err(Error::DuoDenied(status_msg)),
+            Ok(duo::Verdict::SmsSent) => Err(Error::DuoSmsSent),
+            Ok(duo::Verdict::Enroll { portal_url }) => Err(Error::DuoEnroll(portal_url)),
+            Err(duo::RunError::Duo(e)) if e.is_unavailable() => match failmode {
+                duo::Failmode::Safe => Ok(accepted(true)),
+                duo::Failmode::Secure => Err(Error::DuoUnavailable(e)),
+            },
+            Err(e) => Err(Error::Duo(e)),
+        };
+        self.record(outcome, now)
+    }
+
     fn verify_totp(
         &mut self,
         code: &str,
         label: Option<&str>,
         now: i64,
     ) -> Result<Verified, Error> {
+        let verified = |label: &str| Verified {
+            method: label.to_owned(),
+            ..Verified::default()
+        };
         if let Some(label) = label {
             let m = self.method_mut(label)?;
-            let MethodKind::Totp(t) = &mut m.kind;
+            let MethodKind::Totp(t) = &mut m.kind else {
+                return Err(Error::WrongKind(m.label.clone()));
+            };
             t.verify(code, now)?;
-            return Ok(Verified {
-                method: m.label.clone(),
-                backup_codes_left: None,
-            });
+            return Ok(verified(&m.label));
         }
         // Any authenticator, the default first.
         let default = self.default_method.clone();
@@ -333,14 +433,11 @@ impl MfaConfig {
         order.sort_by_key(|i| Some(&self.methods[*i].label) != default.as_ref());
         let mut result = Err(Error::WrongCode);
         for i in order {
-            let MethodKind::Totp(t) = &mut self.methods[i].kind;
+            let MethodKind::Totp(t) = &mut self.methods[i].kind else {
+                continue;
+            };
             match t.verify(code, now) {
-                Ok(()) => {
-                    return Ok(Verified {
-                        method: self.methods[i].label.clone(),
-                        backup_codes_left: None,
-                    })
-                }
+                Ok(()) => return Ok(verified(&self.methods[i].label)),
                 Err(Error::Replayed) => result = Err(Error::Replayed),
                 Err(_) => {}
             }
@@ -356,6 +453,7 @@ impl MfaConfig {
         Ok(Verified {
             method: "backup code".into(),
             backup_codes_left: Some(set.remaining()),
+            failed_open: false,
         })
     }
 
@@ -420,21 +518,47 @@ impl MfaConfig {
         let mut method = TotpMethod::from_secret(pending.secret.clone());
         method.verify(code, now)?;
         self.pending_totp = None;
+        let codes = self.enable(label.clone(), MethodKind::Totp(method), now)?;
+        Ok((label, codes))
+    }
+
+    /// Enables a Duo method whose test approval succeeded. Returns the backup codes when it is
+    /// the first method.
+    pub fn add_duo(
+        &mut self,
+        label: &str,
+        method: duo::DuoMethod,
+        now: i64,
+    ) -> Result<Option<Vec<SecretString>>, Error> {
+        let label = self.check_new_label(label)?;
+        self.enable(label, MethodKind::Duo(method), now)
+    }
+
+    /// Checks a new label (not empty, not taken).
+    pub fn check_label(&self, label: &str) -> Result<(), Error> {
+        self.check_new_label(label).map(|_| ())
+    }
+
+    fn enable(
+        &mut self,
+        label: String,
+        kind: MethodKind,
+        now: i64,
+    ) -> Result<Option<Vec<SecretString>>, Error> {
         self.methods.push(Method {
             label: label.clone(),
             created: now,
             changed: now,
-            kind: MethodKind::Totp(method),
+            kind,
         });
         if self.default_method.is_none() {
-            self.default_method = Some(label.clone());
+            self.default_method = Some(label);
         }
-        let codes = if self.backup.is_none() {
-            Some(self.regenerate_backup_codes()?)
+        if self.backup.is_none() {
+            Ok(Some(self.regenerate_backup_codes()?))
         } else {
-            None
-        };
-        Ok((label, codes))
+            Ok(None)
+        }
     }
 
     /// Removes a method; removing the last one turns MFA off (and drops the backup codes).

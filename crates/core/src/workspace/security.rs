@@ -3,9 +3,11 @@
 //! included, is written in the same transaction that checks it.
 
 use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
+use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
 use crate::mfa::{self, policy, Factor, MfaConfig, MfaStatus, TotpEnrolment, Verified};
 use crate::store::Row;
 use crate::SecretString;
+use std::sync::atomic::AtomicBool;
 
 const CONFIG_ID: &str = "config";
 
@@ -68,21 +70,33 @@ impl PendingMfa {
         self.open.name()
     }
 
-    /// Checks a factor; the counters and the replay step are saved whatever the outcome.
+    /// Checks a factor; the counters and the replay step are saved whatever the outcome. A Duo
+    /// push or call is waited for without progress reports: see
+    /// [`verify_with_progress`](Self::verify_with_progress).
     pub fn verify(
-        mut self,
+        self,
         factor: &Factor,
     ) -> std::result::Result<(OpenWorkspace, Verified), MfaRefusal> {
-        let now = self.open.clock.now();
-        let outcome = self.open.write(|w| {
-            let mut config = w.mfa_config()?;
-            let outcome = config.verify(factor, now);
-            w.put(MFA, CONFIG_ID, &config)?;
-            Ok((outcome, config.status(now)))
-        });
-        match outcome {
+        let cancel = AtomicBool::new(false);
+        self.verify_with_progress(
+            factor,
+            Progress {
+                on_status: &mut |_| {},
+                cancel: &cancel,
+            },
+        )
+    }
+
+    /// Like [`verify`](Self::verify), reporting Duo's status messages and stopping when
+    /// `progress.cancel` is set.
+    pub fn verify_with_progress(
+        mut self,
+        factor: &Factor,
+        progress: Progress<'_>,
+    ) -> std::result::Result<(OpenWorkspace, Verified), MfaRefusal> {
+        match check_factor(&mut self.open, factor, progress) {
             Ok((Ok(verified), _)) => {
-                self.open.factor_at = Some(now);
+                self.open.factor_at = Some(self.open.clock.now());
                 Ok((self.open, verified))
             }
             Ok((Err(e), status)) => {
@@ -96,6 +110,46 @@ impl PendingMfa {
             Err(error) => Err(MfaRefusal { error, retry: None }),
         }
     }
+
+    /// The devices Duo offers now for a Duo method (to switch device at the prompt).
+    pub fn duo_devices(&mut self, label: Option<&str>) -> Result<Vec<duo::Device>> {
+        self.open.duo_devices(label)
+    }
+}
+
+/// Checks a factor against the stored configuration and saves the counters. Codes are checked
+/// inside one write transaction; a Duo run happens between a read and the write that records
+/// it, so no lock is held while Duo waits for the user.
+fn check_factor(
+    open: &mut OpenWorkspace,
+    factor: &Factor,
+    progress: Progress<'_>,
+) -> Result<(std::result::Result<Verified, mfa::Error>, MfaStatus)> {
+    let now = open.clock.now();
+    let Factor::Duo { method, request } = factor else {
+        return open.write(|w| {
+            let mut config = w.mfa_config()?;
+            let outcome = config.verify(factor, now);
+            w.put(MFA, CONFIG_ID, &config)?;
+            Ok((outcome, config.status(now)))
+        });
+    };
+    let config = open.mfa_config()?;
+    let (label, duo_method) = match config
+        .check_lockout(now)
+        .and_then(|()| config.duo_method(method.as_deref()))
+    {
+        Ok(found) => found,
+        Err(e) => return Ok((Err(e), config.status(now))),
+    };
+    let run = duo_method.run(request, progress);
+    let now = open.clock.now();
+    open.write(|w| {
+        let mut config = w.mfa_config()?;
+        let outcome = config.record_duo(&label, duo_method.failmode, run, now);
+        w.put(MFA, CONFIG_ID, &config)?;
+        Ok((outcome, config.status(now)))
+    })
 }
 
 /// The MFA configuration among verified rows (the default when there is none).
@@ -126,25 +180,73 @@ impl Writer<'_, '_> {
 impl OpenWorkspace {
     /// The MFA state for display.
     pub fn mfa_status(&mut self) -> Result<MfaStatus> {
+        Ok(self.mfa_config()?.status(self.clock.now()))
+    }
+
+    fn mfa_config(&mut self) -> Result<MfaConfig> {
         let rows = self.verified_rows()?;
-        Ok(mfa_config(&self.records, &rows)?.status(self.clock.now()))
+        mfa_config(&self.records, &rows)
     }
 
     /// Verifies a factor while open, to allow security changes for the next 5 minutes.
     pub fn step_up(&mut self, factor: &Factor) -> Result<Verified> {
-        let now = self.clock.now();
-        let outcome = self.write(|w| {
-            let mut config = w.mfa_config()?;
-            if !config.enabled() {
-                return Ok(Err(mfa::Error::NotEnabled));
-            }
-            let outcome = config.verify(factor, now);
-            w.put(MFA, CONFIG_ID, &config)?;
-            Ok(outcome)
-        })?;
+        if !self.mfa_config()?.enabled() {
+            return Err(mfa::Error::NotEnabled.into());
+        }
+        let cancel = AtomicBool::new(false);
+        let (outcome, _) = check_factor(
+            self,
+            factor,
+            Progress {
+                on_status: &mut |_| {},
+                cancel: &cancel,
+            },
+        )?;
         let verified = outcome?;
-        self.factor_at = Some(now);
+        self.factor_at = Some(self.clock.now());
         Ok(verified)
+    }
+
+    /// The devices Duo offers now for the Duo method labelled `label` (or the first one).
+    pub fn duo_devices(&mut self, label: Option<&str>) -> Result<Vec<duo::Device>> {
+        let (_, method) = self.mfa_config()?.duo_method(label)?;
+        method.devices().map_err(|e| mfa::Error::Duo(e).into())
+    }
+
+    /// Adds Duo as a method: checks the keys, runs one test authentication on the chosen
+    /// device and factor (it must be approved), then saves it. Returns the backup codes when it
+    /// is the first method.
+    pub fn add_duo(
+        &mut self,
+        label: &str,
+        method: DuoMethod,
+        test: &DuoRequest,
+        progress: Progress<'_>,
+    ) -> Result<Option<Vec<SecretString>>> {
+        self.require_step_up()?;
+        self.mfa_config()?.check_label(label)?;
+        let duo_error = |e: duo::Error| Error::from(mfa::Error::Duo(duo::RunError::Duo(e)));
+        method
+            .client()
+            .map_err(duo_error)?
+            .check()
+            .map_err(duo_error)?;
+        match method
+            .run(test, progress)
+            .map_err(|e| Error::from(mfa::Error::Duo(e)))?
+        {
+            duo::Verdict::Allow { .. } => {}
+            duo::Verdict::Deny { status_msg, .. } => {
+                return Err(mfa::Error::DuoDenied(status_msg).into())
+            }
+            duo::Verdict::SmsSent => return Err(mfa::Error::DuoSmsSent.into()),
+            duo::Verdict::Enroll { portal_url } => {
+                return Err(mfa::Error::DuoEnroll(portal_url).into())
+            }
+        }
+        let codes = self.change_mfa(|c, now| c.add_duo(label, method, now))?;
+        self.factor_at = Some(self.clock.now());
+        Ok(codes)
     }
 
     /// Fails unless MFA is off or a factor was verified in the last 5 minutes.

@@ -1,0 +1,254 @@
+//! Duo as a method of a workspace, against the emulator: setup with a test approval, unlock on
+//! the saved or another device and factor, denials, SMS, failmode, cancellation.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use duo_emulator::{Answer, Config, Emulator};
+use portcullis_core::mfa::duo::{
+    DuoMethod, DuoRequest, Factor as DuoFactor, Failmode, Progress, SigVersion,
+};
+use portcullis_core::mfa::{self, Factor};
+use portcullis_core::workspace::{Error, PendingMfa, Unlock};
+use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+const PHONE: &str = "DPFZRS9FB0D46QFTM891";
+const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
+
+fn emulator() -> (Emulator, Config) {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    (Emulator::start(config.clone()).unwrap(), config)
+}
+
+fn settings(
+    emu: &Emulator,
+    config: &Config,
+    user: &str,
+    device: &str,
+    failmode: Failmode,
+) -> DuoMethod {
+    DuoMethod::new(
+        &emu.api_host(),
+        &config.ikey,
+        SecretString::from(config.skey.as_str()),
+        user,
+        Some(emu.ca_pem().to_owned()),
+        SigVersion::V5,
+        failmode,
+        device,
+        DuoFactor::Push,
+    )
+}
+
+fn no_progress<T>(f: impl FnOnce(Progress<'_>) -> T) -> T {
+    let cancel = AtomicBool::new(false);
+    f(Progress {
+        on_status: &mut |_| {},
+        cancel: &cancel,
+    })
+}
+
+fn pending(path: &Path) -> PendingMfa {
+    match LockedWorkspace::open(path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap()
+    {
+        Unlock::PendingMfa(p) => p,
+        Unlock::Open(_) => panic!("MFA should be required"),
+    }
+}
+
+fn duo(factor: Option<DuoFactor>, device: Option<&str>, passcode: Option<&str>) -> Factor {
+    Factor::Duo {
+        method: None,
+        request: DuoRequest {
+            factor,
+            device: device.map(str::to_owned),
+            passcode: passcode.map(SecretString::from),
+        },
+    }
+}
+
+fn secured(path: &Path, method: DuoMethod) -> Vec<SecretString> {
+    let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf()).unwrap();
+    ws.add_all(sample_entries()).unwrap();
+    no_progress(|p| ws.add_duo("Duo work", method, &DuoRequest::default(), p))
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn setup_then_unlock_on_the_saved_or_another_device() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let backup = secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
+    );
+    assert_eq!(backup.len(), 10);
+
+    let status = pending(&path).status().clone();
+    assert_eq!(status.methods[0].label, "Duo work");
+    assert_eq!(status.methods[0].kind, "duo");
+
+    let mut messages = Vec::new();
+    let cancel = AtomicBool::new(false);
+    let (mut ws, verified) = pending(&path)
+        .verify_with_progress(
+            &duo(None, None, None),
+            Progress {
+                on_status: &mut |m| messages.push(m.to_owned()),
+                cancel: &cancel,
+            },
+        )
+        .unwrap();
+    assert_eq!(verified.method, "Duo work");
+    assert_eq!(
+        messages.first().map(String::as_str),
+        Some("Pushed a login request to your device...")
+    );
+    assert_eq!(ws.entries().unwrap().len(), 4);
+    assert_eq!(ws.duo_devices(None).unwrap().len(), 2);
+
+    // Another device, and a call instead of a push.
+    pending(&path)
+        .verify(&duo(None, Some(TABLET), None))
+        .unwrap();
+    pending(&path)
+        .verify(&duo(Some(DuoFactor::Phone), Some(PHONE), None))
+        .unwrap();
+    let r = pending(&path)
+        .verify(&duo(Some(DuoFactor::Phone), Some(TABLET), None))
+        .unwrap_err();
+    assert_eq!(r.error.to_string(), "this Duo device cannot do phone");
+
+    // SMS, then one of its passcodes.
+    let r = pending(&path)
+        .verify(&duo(Some(DuoFactor::Sms), None, None))
+        .unwrap_err();
+    assert!(matches!(r.error, Error::Mfa(mfa::Error::DuoSmsSent)));
+    let code = emu.sms_passcodes("alice")[1].clone();
+    pending(&path)
+        .verify(&duo(Some(DuoFactor::Passcode), None, Some(&code)))
+        .unwrap();
+    let r = pending(&path)
+        .verify(&duo(Some(DuoFactor::Passcode), None, Some("000000")))
+        .unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo refused: Invalid passcode, please try again."
+    );
+
+    // The secret key is sealed.
+    let file = std::fs::read(&path).unwrap();
+    assert!(!file
+        .windows(config.skey.len())
+        .any(|w| w == config.skey.as_bytes()));
+}
+
+#[test]
+fn denials_count_toward_lockout_and_unreachable_duo_fails_closed() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let backup = secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
+    );
+    emu.update(|c| {
+        let alice = c.users.get_mut("alice").unwrap();
+        alice.devices[0].push = Answer::Deny;
+        alice.devices[1].push = Answer::Timeout;
+    });
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(r.error.to_string(), "Duo refused: Login request denied.");
+    let r = pending(&path)
+        .verify(&duo(None, Some(TABLET), None))
+        .unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo refused: Authentication timed out."
+    );
+    assert!(r.retry.is_some());
+
+    // Cancelling stops waiting and counts nothing.
+    let cancel = AtomicBool::new(true);
+    let r = pending(&path)
+        .verify_with_progress(
+            &duo(None, None, None),
+            Progress {
+                on_status: &mut |_| {},
+                cancel: &cancel,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(r.error.to_string(), "cancelled");
+
+    drop(emu);
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    let text = r.error.to_string();
+    assert!(text.starts_with("Duo could not be reached"), "{text}");
+    assert!(text.ends_with("; try another method"), "{text}");
+    // Two denials so far, no lockout yet; a backup code still opens.
+    assert_eq!(pending(&path).status().locked_for, None);
+    pending(&path)
+        .verify(&Factor::BackupCode(backup[0].clone()))
+        .unwrap();
+}
+
+#[test]
+fn failmode_safe_opens_only_when_duo_is_unavailable() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
+    );
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
+    assert!(
+        pending(&path).verify(&duo(None, None, None)).is_err(),
+        "a denial is never failed open"
+    );
+    emu.update(|c| c.skey = "rotated-secret-key".into());
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo refused the signature: check the secret key"
+    );
+    drop(emu);
+    let (_ws, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    assert!(verified.failed_open);
+}
+
+#[test]
+fn setup_refuses_bad_keys_unknown_users_and_denials() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = OpenWorkspace::create(dir.path().join("w.pcx"), &password(), cheap_kdf()).unwrap();
+    let mut bad = settings(&emu, &config, "alice", PHONE, Failmode::Secure);
+    bad.ikey = "DIWRONG".into();
+    let err = no_progress(|p| ws.add_duo("d", bad, &DuoRequest::default(), p)).unwrap_err();
+    assert_eq!(err.to_string(), "Duo refused the integration key: check it");
+    let dave = settings(&emu, &config, "dave", PHONE, Failmode::Secure);
+    let err = no_progress(|p| ws.add_duo("d", dave, &DuoRequest::default(), p)).unwrap_err();
+    assert!(err
+        .to_string()
+        .starts_with("this Duo user has no device yet: enroll at https://"));
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
+    let denied = settings(&emu, &config, "alice", PHONE, Failmode::Secure);
+    let err = no_progress(|p| ws.add_duo("d", denied, &DuoRequest::default(), p)).unwrap_err();
+    assert_eq!(err.to_string(), "Duo refused: Login request denied.");
+    assert!(
+        !ws.mfa_status().unwrap().enabled,
+        "nothing is saved without an approval"
+    );
+}
