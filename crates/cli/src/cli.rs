@@ -28,12 +28,58 @@ pub struct FactorArgs {
         conflicts_with = "backup_code"
     )]
     pub totp: Option<String>,
-    /// Which authenticator the code is from (its label; default: any).
-    #[arg(long, global = true, value_name = "LABEL", requires = "totp")]
+    /// Which method to use (its label): the authenticator a --totp code is from, or the Duo
+    /// method for --duo.
+    #[arg(long, global = true, value_name = "LABEL")]
     pub method: Option<String>,
     /// A single-use backup code.
-    #[arg(long, global = true, value_name = "CODE")]
+    #[arg(long, global = true, value_name = "CODE", conflicts_with = "duo")]
     pub backup_code: Option<String>,
+    /// Duo: how to ask (auto, push, phone, sms, passcode).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "FACTOR",
+        conflicts_with = "totp"
+    )]
+    pub duo: Option<DuoFactorArg>,
+    /// Duo: the device to ask (default: the one chosen at setup).
+    #[arg(long, global = true, value_name = "DEVICE_ID", requires = "duo")]
+    pub duo_device: Option<String>,
+    /// Duo: the passcode, with --duo passcode.
+    #[arg(long, global = true, value_name = "CODE", requires = "duo")]
+    pub duo_passcode: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DuoFactorArg {
+    Auto,
+    Push,
+    Phone,
+    Sms,
+    Passcode,
+}
+
+impl DuoFactorArg {
+    pub fn to_core(self) -> portcullis_core::mfa::duo::Factor {
+        use portcullis_core::mfa::duo::Factor;
+        match self {
+            Self::Auto => Factor::Auto,
+            Self::Push => Factor::Push,
+            Self::Phone => Factor::Phone,
+            Self::Sms => Factor::Sms,
+            Self::Passcode => Factor::Passcode,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailmodeArg {
+    /// Refuse when Duo cannot be reached (default).
+    Secure,
+    /// Open without Duo when Duo cannot be reached (never on bad keys or a denial).
+    Safe,
 }
 
 #[derive(Debug, Subcommand)]
@@ -296,6 +342,9 @@ pub enum MfaCommand {
     /// Authenticator apps (TOTP).
     #[command(subcommand)]
     Totp(TotpCommand),
+    /// Duo (Auth API).
+    #[command(subcommand)]
+    Duo(DuoCommand),
     /// Backup codes.
     #[command(subcommand, name = "backup-codes")]
     BackupCodes(BackupCodesCommand),
@@ -377,4 +426,61 @@ pub enum BackupCodesCommand {
         /// Workspace file.
         workspace: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DuoCommand {
+    /// Add Duo: check the keys, choose the device and factor, approve one test, save. The
+    /// secret key comes from PORTCULLIS_DUO_SKEY, a terminal prompt or the next stdin line.
+    Add(DuoAddArgs),
+    /// List the devices Duo offers now for a Duo method (needs the password only).
+    Devices {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The Duo method's label (default: the first Duo method).
+        #[arg(long)]
+        label: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DuoAddArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// A name for this method ("Duo work").
+    #[arg(long)]
+    pub label: String,
+    /// API hostname from the Duo Admin Panel (api-xxxxxxxx.duosecurity.com[:PORT]).
+    #[arg(long, value_name = "API_HOST")]
+    pub host: String,
+    /// Integration key.
+    #[arg(long)]
+    pub ikey: String,
+    /// The Duo user name.
+    #[arg(long, value_name = "DUO_USER")]
+    pub username: String,
+    /// An extra CA certificate (PEM) to trust, for an on-premises proxy or the emulator.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// The device to use (required when the user has several and there is no terminal).
+    #[arg(long, value_name = "DEVICE_ID")]
+    pub device: Option<String>,
+    /// How to ask by default [default: the best the device can do].
+    #[arg(long, value_enum)]
+    pub factor: Option<DuoFactorArg>,
+    /// What to do when Duo cannot be reached.
+    #[arg(long, value_enum, default_value_t = FailmodeArg::Secure)]
+    pub failmode: FailmodeArg,
+    /// Sign requests with v2 instead of Duo's current v5.
+    #[arg(long)]
+    pub sig_v2: bool,
+    /// A passcode for the test authentication, with --factor passcode.
+    #[arg(long, value_name = "CODE")]
+    pub test_passcode: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -3,13 +3,16 @@
 
 use crate::cli::FactorArgs;
 use anyhow::{bail, Context, Result};
-use portcullis_core::mfa::{Factor, MfaStatus};
+use portcullis_core::mfa::duo::{self, DuoRequest};
+use portcullis_core::mfa::{Factor, MethodStatus, MfaStatus};
 use portcullis_core::SecretString;
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
 
 /// Environment variable holding the master password, for scripts.
 pub const PASSWORD_ENV: &str = "PORTCULLIS_PASSWORD";
+/// Environment variable holding a Duo secret key for `mfa duo add`, for scripts.
+pub const DUO_SKEY_ENV: &str = "PORTCULLIS_DUO_SKEY";
 /// Environment variable holding the new master password for `passwd`, for scripts.
 pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
 
@@ -39,26 +42,28 @@ impl SecretInput {
         if let Some(code) = self.factor.backup_code.take() {
             return Ok(Factor::BackupCode(SecretString::new(code)));
         }
-        if !self.terminal {
-            bail!("this workspace needs a second factor: add --totp CODE [--method LABEL] or --backup-code CODE");
-        }
-        let default = status
-            .methods
-            .first()
-            .map(|m| m.label.clone())
-            .unwrap_or_default();
-        let code = prompt(&format!(
-            "Code from “{default}” (Enter to try another method): "
-        ))?;
-        if !code.is_empty() {
-            return Ok(Factor::Totp {
-                code,
-                method: Some(default),
+        if let Some(factor) = self.factor.duo.take() {
+            return Ok(Factor::Duo {
+                method: self.factor.method.take(),
+                request: DuoRequest {
+                    factor: Some(factor.to_core()),
+                    device: self.factor.duo_device.take(),
+                    passcode: self.factor.duo_passcode.take().map(SecretString::new),
+                },
             });
+        }
+        if !self.terminal {
+            bail!("this workspace needs a second factor: add --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE");
+        }
+        let Some(default) = status.methods.first() else {
+            bail!("this workspace needs a second factor");
+        };
+        if let Some(factor) = self.ask_method(default)? {
+            return Ok(factor);
         }
         eprintln!("Methods:");
         for (i, m) in status.methods.iter().enumerate() {
-            eprintln!("  {}. {} (authenticator)", i + 1, m.label);
+            eprintln!("  {}. {} ({})", i + 1, m.label, kind_name(m.kind));
         }
         let backup = status.methods.len() + 1;
         if status.backup_codes_left.is_some_and(|n| n > 0) {
@@ -72,13 +77,83 @@ impl SecretInput {
         let method = status
             .methods
             .get(n.wrapping_sub(1))
-            .context("no such method")?
-            .label
-            .clone();
-        Ok(Factor::Totp {
-            code: prompt(&format!("Code from “{method}”: "))?,
-            method: Some(method),
-        })
+            .context("no such method")?;
+        self.ask_method(method)?.context("no factor given")
+    }
+
+    /// Asks for one method's factor; `None` when the user presses Enter to choose another.
+    fn ask_method(&mut self, method: &MethodStatus) -> Result<Option<Factor>> {
+        let label = method.label.clone();
+        if method.kind == "duo" {
+            let answer = prompt(&format!(
+                "Duo “{label}”: Enter for the saved device and factor, p for push, c for a call, s for SMS, a passcode, or o for another method: "
+            ))?;
+            let mut request = DuoRequest::default();
+            match answer.expose_secret().trim() {
+                "o" => return Ok(None),
+                "" => {}
+                "p" => request.factor = Some(duo::Factor::Push),
+                "c" => request.factor = Some(duo::Factor::Phone),
+                "s" => request.factor = Some(duo::Factor::Sms),
+                _ => {
+                    request.factor = Some(duo::Factor::Passcode);
+                    request.passcode = Some(answer);
+                }
+            }
+            return Ok(Some(Factor::Duo {
+                method: Some(label),
+                request,
+            }));
+        }
+        let code = prompt(&format!(
+            "Code from “{label}” (Enter to try another method): "
+        ))?;
+        Ok((!code.is_empty()).then_some(Factor::Totp {
+            code,
+            method: Some(label),
+        }))
+    }
+
+    /// A Duo passcode after SMS passcodes were sent, when a terminal can ask for it.
+    pub fn sms_passcode(&mut self) -> Result<Option<SecretString>> {
+        if !self.terminal {
+            return Ok(None);
+        }
+        prompt("SMS passcode: ").map(Some)
+    }
+
+    /// The Duo secret key: PORTCULLIS_DUO_SKEY, a terminal prompt, or the next stdin line.
+    pub fn duo_secret_key(&mut self) -> Result<SecretString> {
+        if let Some(k) = from_env(DUO_SKEY_ENV) {
+            return Ok(k);
+        }
+        let key = if self.terminal {
+            prompt("Duo secret key: ")?
+        } else {
+            self.next_line()?.context(
+                "no Duo secret key: set PORTCULLIS_DUO_SKEY, type it on a terminal or send it on standard input",
+            )?
+        };
+        if key.is_empty() {
+            bail!("the Duo secret key cannot be empty");
+        }
+        Ok(key)
+    }
+
+    /// Lists `items` and asks to pick one, on a terminal; `None` without a terminal.
+    pub fn choose(&mut self, question: &str, items: &[String]) -> Result<Option<usize>> {
+        if !self.terminal {
+            return Ok(None);
+        }
+        for (i, item) in items.iter().enumerate() {
+            eprintln!("  {}. {item}", i + 1);
+        }
+        let answer = prompt(question)?;
+        let n: usize = answer.expose_secret().trim().parse().unwrap_or(0);
+        if n == 0 || n > items.len() {
+            bail!("no such choice");
+        }
+        Ok(Some(n - 1))
     }
 
     /// Whether the user can be asked again after a wrong code.
@@ -150,4 +225,12 @@ fn prompt(text: &str) -> Result<SecretString> {
     rpassword::prompt_password(text)
         .map(SecretString::new)
         .context("cannot read the password from the terminal")
+}
+
+/// A method kind for people.
+pub fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "duo" => "Duo",
+        _ => "authenticator",
+    }
 }

@@ -1,7 +1,7 @@
 //! mfa status, totp begin/confirm, backup-codes, remove, default, rename, expiry-days.
 
 use super::{unlock, unlock_password};
-use crate::cli::{BackupCodesCommand, MfaCommand, TotpCommand};
+use crate::cli::{BackupCodesCommand, DuoCommand, MfaCommand, TotpCommand};
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
 use anyhow::{Context, Result};
@@ -15,6 +15,12 @@ use std::path::Path;
 pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
     match command {
         MfaCommand::Status { workspace, json } => status(&workspace, json, input),
+        MfaCommand::Duo(DuoCommand::Add(args)) => super::duo::add(args, input),
+        MfaCommand::Duo(DuoCommand::Devices {
+            workspace,
+            label,
+            json,
+        }) => super::duo::devices(&workspace, label.as_deref(), json, input),
         MfaCommand::Totp(TotpCommand::Begin {
             workspace,
             label,
@@ -162,8 +168,9 @@ fn status(path: &Path, json: bool, input: &mut SecretInput) -> Result<()> {
         };
         let default = if m.default { ", default" } else { "" };
         println!(
-            "  {}: authenticator{default}, {state}, changed {}",
+            "  {}: {}{default}, {state}, changed {}",
             m.label,
+            crate::input::kind_name(m.kind),
             rfc3339(m.changed)
         );
     }
@@ -176,11 +183,11 @@ fn status(path: &Path, json: bool, input: &mut SecretInput) -> Result<()> {
     Ok(())
 }
 
-fn expose_all(codes: &[SecretString]) -> Vec<&str> {
+pub fn expose_all(codes: &[SecretString]) -> Vec<&str> {
     codes.iter().map(SecretString::expose_secret).collect()
 }
 
-fn print_backup_codes(codes: &[SecretString]) {
+pub fn print_backup_codes(codes: &[SecretString]) {
     println!("Backup codes (each works once; save them now, they are not shown again):");
     for c in codes {
         println!("  {}", c.expose_secret());

@@ -1,5 +1,6 @@
 //! One function per command; each parses its flags, calls the core and prints.
 
+pub mod duo;
 pub mod entries;
 pub mod import;
 pub mod mfa;
@@ -8,11 +9,15 @@ pub mod workspace;
 use crate::cli::KdfArgs;
 use crate::input::SecretInput;
 use crate::progress::with_spinner;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use portcullis_core::crypto::kdf::DEFAULT_TARGET;
+use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
+use portcullis_core::mfa::{Error as MfaError, Factor, Verified};
+use portcullis_core::workspace::Error;
 use portcullis_core::workspace::{MfaRefusal, Unlock};
 use portcullis_core::{KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 /// Checks the password only: the workspace may still wait for its second factor.
@@ -29,27 +34,67 @@ pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
         Unlock::Open(ws) => return Ok(ws),
         Unlock::PendingMfa(p) => p,
     };
+    let mut next: Option<Factor> = None;
     loop {
-        let factor = input.factor(pending.status())?;
-        match pending.verify(&factor) {
-            Ok((ws, verified)) => {
-                if let Some(left) = verified.backup_codes_left {
-                    if left == 0 {
-                        eprintln!("warning: that was your last backup code; run `portcullis mfa backup-codes regenerate` now");
-                    } else {
-                        eprintln!("note: backup code used; {left} left");
-                    }
+        let factor = match next.take() {
+            Some(f) => f,
+            None => input.factor(pending.status())?,
+        };
+        let cancel = AtomicBool::new(false);
+        let mut last_message = String::new();
+        let progress = Progress {
+            on_status: &mut |m: &str| {
+                if m != last_message {
+                    eprintln!("Duo: {m}");
+                    last_message = m.to_owned();
                 }
+            },
+            cancel: &cancel,
+        };
+        match pending.verify_with_progress(&factor, progress) {
+            Ok((ws, verified)) => {
+                report(&verified);
                 return Ok(ws);
             }
-            Err(MfaRefusal { error, retry }) => match retry {
-                Some(p) if input.can_retry() => {
+            Err(MfaRefusal { error, retry }) => {
+                let Some(p) = retry else {
+                    return Err(error.into());
+                };
+                if let (Error::Mfa(MfaError::DuoSmsSent), Factor::Duo { method, .. }) =
+                    (&error, &factor)
+                {
+                    let Some(passcode) = input.sms_passcode()? else {
+                        bail!("Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE");
+                    };
+                    next = Some(Factor::Duo {
+                        method: method.clone(),
+                        request: DuoRequest {
+                            factor: Some(DuoFactor::Passcode),
+                            device: None,
+                            passcode: Some(passcode),
+                        },
+                    });
+                } else if !input.can_retry() {
+                    return Err(error.into());
+                } else {
                     eprintln!("{error}");
-                    pending = *p;
                 }
-                _ => return Err(error.into()),
-            },
+                pending = *p;
+            }
         }
+    }
+}
+
+fn report(verified: &Verified) {
+    if verified.failed_open {
+        eprintln!("warning: Duo could not be reached; opened without it because this method's failmode is safe");
+    }
+    match verified.backup_codes_left {
+        Some(0) => eprintln!(
+            "warning: that was your last backup code; run `portcullis mfa backup-codes regenerate` now"
+        ),
+        Some(left) => eprintln!("note: backup code used; {left} left"),
+        None => {}
     }
 }
 

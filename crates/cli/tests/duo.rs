@@ -1,0 +1,221 @@
+//! The Duo contract of the CLI against the emulator: setup with device choice and a test
+//! approval, unlock by push, call, SMS and passcode, denials, and Duo being down.
+#![allow(clippy::unwrap_used)]
+
+use duo_emulator::{Answer, Config, Emulator};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const PHONE: &str = "DPFZRS9FB0D46QFTM891";
+const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str], stdin: &str, skey: Option<&str>) -> Out {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("PORTCULLIS_PASSWORD", "pw")
+        .env_remove("PORTCULLIS_DUO_SKEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(k) = skey {
+        cmd.env("PORTCULLIS_DUO_SKEY", k);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Out {
+    let out = run(dir, args, "", None);
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    out
+}
+
+/// Fails with exactly one line on stderr, which is `error: {message}`.
+fn fails(out: Out, message: &str) {
+    assert_ne!(out.code, 0);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert_eq!(out.stderr.trim_end(), format!("error: {message}"));
+}
+
+fn add_args<'a>(emu_host: &'a str, config: &'a Config, user: &'a str) -> Vec<&'a str> {
+    vec![
+        "mfa",
+        "duo",
+        "add",
+        "w.pcx",
+        "--label",
+        "Duo work",
+        "--host",
+        emu_host,
+        "--ikey",
+        &config.ikey,
+        "--username",
+        user,
+        "--ca-file",
+        "ca.pem",
+    ]
+}
+
+#[test]
+fn duo_contract() {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let host = emu.api_host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
+    ok(
+        d,
+        &[
+            "init",
+            "w.pcx",
+            "--kdf-memory-mib",
+            "1",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ],
+    );
+
+    // Keys are checked and each error is named; the secret key comes from stdin here.
+    let mut bad_ikey = add_args(&host, &config, "alice");
+    bad_ikey[9] = "DIWRONG";
+    fails(
+        run(d, &bad_ikey, &format!("{}\n", config.skey), None),
+        "Duo refused the integration key: check it",
+    );
+    fails(
+        run(d, &add_args(&host, &config, "alice"), "not-the-key\n", None),
+        "Duo refused the signature: check the secret key",
+    );
+    let dave = run(d, &add_args(&host, &config, "dave"), "", Some(&config.skey));
+    assert!(dave
+        .stderr
+        .starts_with("error: this Duo user has no device yet: enroll at https://"));
+
+    // Several devices and no terminal: the command lists them and stops.
+    let several = run(
+        d,
+        &add_args(&host, &config, "alice"),
+        "",
+        Some(&config.skey),
+    );
+    assert_ne!(several.code, 0);
+    assert_eq!(several.stderr.lines().count(), 1);
+    assert!(several.stderr.contains(PHONE) && several.stderr.contains(TABLET));
+
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--json"]);
+    let added = run(d, &args, "", Some(&config.skey));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let added: Value = serde_json::from_str(&added.stdout).unwrap();
+    assert_eq!(added["device"], PHONE);
+    assert_eq!(added["factor"], "auto");
+    let backup: Vec<String> = added["backup_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(backup.len(), 10);
+    let status: Value =
+        serde_json::from_str(&ok(d, &["mfa", "status", "w.pcx", "--json"]).stdout).unwrap();
+    assert_eq!(status["methods"][0]["kind"], "duo");
+    assert!(!std::fs::read_to_string(d.join("w.pcx"))
+        .unwrap_or_default()
+        .contains(&config.skey));
+
+    // Unlock by push on the saved device, then a call, then another device.
+    fails(
+        run(d, &["list", "w.pcx"], "", None),
+        "this workspace needs a second factor: add --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE",
+    );
+    let pushed = ok(d, &["list", "w.pcx", "--duo", "push"]);
+    assert!(pushed
+        .stderr
+        .contains("Duo: Pushed a login request to your device..."));
+    ok(
+        d,
+        &["list", "w.pcx", "--duo", "phone", "--method", "Duo work"],
+    );
+    let devices: Value =
+        serde_json::from_str(&ok(d, &["mfa", "duo", "devices", "w.pcx", "--json"]).stdout).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[1].push = Answer::Deny);
+    let denied = run(
+        d,
+        &["list", "w.pcx", "--duo", "push", "--duo-device", TABLET],
+        "",
+        None,
+    );
+    assert_eq!(
+        denied.stderr.lines().last().unwrap(),
+        "error: Duo refused: Login request denied."
+    );
+
+    // SMS, then a passcode it sent.
+    fails(
+        run(d, &["list", "w.pcx", "--duo", "sms"], "", None),
+        "Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE",
+    );
+    let code = emu.sms_passcodes("alice")[0].clone();
+    ok(
+        d,
+        &[
+            "list",
+            "w.pcx",
+            "--duo",
+            "passcode",
+            "--duo-passcode",
+            &code,
+        ],
+    );
+    fails(
+        run(
+            d,
+            &[
+                "list",
+                "w.pcx",
+                "--duo",
+                "passcode",
+                "--duo-passcode",
+                &code,
+            ],
+            "",
+            None,
+        ),
+        "Duo refused: Invalid passcode, please try again.",
+    );
+
+    // Duo down: refused (failmode secure), and a backup code still opens.
+    drop(emu);
+    fails(
+        run(d, &["list", "w.pcx", "--duo", "push"], "", None),
+        "Duo could not be reached (connection failed); try another method",
+    );
+    ok(d, &["list", "w.pcx", "--backup-code", &backup[0]]);
+}
