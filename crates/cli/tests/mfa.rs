@@ -179,7 +179,7 @@ fn mfa_contract() {
     fails(
         d,
         &["list", "w.pcx"],
-        "this workspace needs a second factor: add --totp CODE [--method LABEL] or --backup-code CODE",
+        "this workspace needs a second factor: add --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE",
     );
     fails(
         d,
