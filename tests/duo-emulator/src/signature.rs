@@ -181,3 +181,68 @@ pub fn verify(
 fn ring_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IKEY: &str = "DIEMULATOR0000000001";
+    const SKEY: &str = "secret";
+
+    fn headers(date: Option<&str>, sig: &str) -> Vec<(String, String)> {
+        let mut h = vec![(
+            "Authorization".to_owned(),
+            format!(
+                "Basic {}",
+                data_encoding::BASE64.encode(format!("{IKEY}:{sig}").as_bytes())
+            ),
+        )];
+        if let Some(d) = date {
+            h.push(("Date".to_owned(), d.to_owned()));
+        }
+        h
+    }
+
+    fn check(headers: &[(String, String)], now: i64) -> Result<(), Refusal> {
+        let req = Signed {
+            method: "GET",
+            path: "/auth/v2/check",
+            query: "",
+            body: b"",
+            json_body: false,
+            headers,
+        };
+        verify(&req, IKEY, SKEY, "localhost", 300, now)
+    }
+
+    #[test]
+    fn dates_and_signatures_are_checked_with_duo_codes() {
+        let date = "Tue, 21 Aug 2012 17:29:18 -0000";
+        let now = 1_345_570_158;
+        let canon = format!("{date}\nGET\nlocalhost\n/auth/v2/check\n");
+        let sig = hmac_hex(hmac::HMAC_SHA512, SKEY, &canon);
+        assert_eq!(check(&headers(Some(date), &sig), now), Ok(()));
+        assert_eq!(check(&headers(None, &sig), now).unwrap_err().code, 40104);
+        assert_eq!(
+            check(&headers(Some("yesterday"), &sig), now)
+                .unwrap_err()
+                .code,
+            40104
+        );
+        assert_eq!(
+            check(&headers(Some(date), &sig), now + 301)
+                .unwrap_err()
+                .code,
+            40105
+        );
+        assert_eq!(
+            check(&headers(Some(date), &"0".repeat(128)), now)
+                .unwrap_err()
+                .code,
+            40103
+        );
+        assert_eq!(check(&[], now).unwrap_err().code, 40101);
+        let sha1 = hmac_hex(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, SKEY, &canon);
+        assert_eq!(check(&headers(Some(date), &sha1), now), Ok(()));
+    }
+}

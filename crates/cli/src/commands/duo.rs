@@ -35,6 +35,11 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
         }
     };
     let client = duo::Client::new(&args.host, &args.ikey, skey.clone(), ca_pem.as_deref(), sig)?;
+    let skew =
+        client.ping()? - portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
+    if skew.abs() > 60 {
+        eprintln!("warning: this computer's clock is {skew} s away from Duo's; Duo refuses requests when it is off by minutes");
+    }
     client.check()?;
     let (device, factor) = match client.preauth(&args.username)? {
         Preauth::Auth { devices } => {
