@@ -1,0 +1,40 @@
+//! Declares the app's own commands so the capability file can allow exactly them.
+
+/// Every command the UI may call; `capabilities/main.json` allows exactly these.
+const COMMANDS: &[&str] = &[
+    // workspace
+    "default_workspace_path",
+    "workspace_exists",
+    "create_workspace",
+    "unlock_workspace",
+    "lock_workspace",
+    "session_state",
+    // mfa
+    "mfa_status",
+    "verify_factor",
+    "step_up",
+    "begin_totp",
+    "confirm_totp",
+    "regenerate_backup_codes",
+    "delete_backup_codes",
+    "remove_method",
+    "set_default_method",
+    "rename_method",
+    // entries
+    "list_entries",
+    "get_entry",
+    "reveal_password",
+    "otp_code",
+    "add_entry",
+    "update_entry",
+    "delete_entry",
+    "generate_password",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build script");
+}

@@ -1,0 +1,153 @@
+//! Entries of the open workspace.
+
+use super::with_open;
+use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+use portcullis_core::generator::PasswordPolicy;
+use portcullis_core::otp::OtpParams;
+use portcullis_core::workspace::Error;
+use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString};
+use tauri::State;
+
+#[tauri::command]
+pub fn list_entries(state: State<'_, AppState>, query: Option<String>) -> CommandResult<Vec<EntrySummary>> {
+    with_open(&state, |ws| {
+        let entries = match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => ws.search(q)?,
+            None => ws.entries()?,
+        };
+        Ok(entries.iter().map(EntrySummary::from).collect())
+    })
+}
+
+#[tauri::command]
+pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryDetail> {
+    with_open(&state, |ws| Ok(EntryDetail::from(&ws.find(&id)?)))
+}
+
+/// The password of a login, on an explicit request (reveal or copy).
+#[tauri::command]
+pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
+    with_open(&state, |ws| match ws.find(&id)?.kind {
+        EntryKind::Login(l) => Ok(l.password.expose_secret().to_owned()),
+        _ => Err(CommandError::new("invalid", "this entry has no password")),
+    })
+}
+
+#[tauri::command]
+pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
+    with_open(&state, |ws| {
+        let entry = ws.find(&id)?;
+        let otp = entry
+            .otp()
+            .ok_or_else(|| CommandError::new("invalid", "this entry has no one-time-password generator"))?;
+        let now = u64::try_from(ws.clock().now()).unwrap_or(0);
+        let c = otp.code_at(now);
+        Ok(OtpCodeDto {
+            code: c.code,
+            seconds_left: c.seconds_left,
+            period: c.period,
+        })
+    })
+}
+
+fn parse_otp(text: &str) -> Result<OtpParams, Error> {
+    Ok(OtpParams::parse(text)?)
+}
+
+fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<EntryKind> {
+    let otp = |current: Option<OtpParams>| -> Result<Option<OtpParams>, Error> {
+        match input.otp.as_deref().map(str::trim) {
+            None => Ok(current),
+            Some("") => Ok(None),
+            Some(text) => parse_otp(text).map(Some),
+        }
+    };
+    Ok(match input.kind.as_str() {
+        "login" => {
+            let (password, current_otp) = match current {
+                Some(EntryKind::Login(l)) => (l.password, l.otp),
+                _ => (SecretString::default(), None),
+            };
+            EntryKind::Login(Login {
+                username: input.username.clone(),
+                password: input.password.clone().map(SecretString::new).unwrap_or(password),
+                url: input.url.clone(),
+                otp: otp(current_otp)?,
+            })
+        }
+        "otp" => {
+            let current_otp = match current {
+                Some(EntryKind::Otp { otp }) => Some(otp),
+                _ => None,
+            };
+            let mut otp = otp(current_otp)?
+                .ok_or_else(|| CommandError::new("invalid_otp", "enter an otpauth URI or a Base32 key"))?;
+            if !input.username.is_empty() {
+                otp.account = Some(input.username.clone());
+            }
+            EntryKind::Otp { otp }
+        }
+        "note" => EntryKind::Note,
+        "remote" => {
+            let protocol = input
+                .protocol
+                .as_deref()
+                .and_then(Protocol::parse)
+                .ok_or_else(|| CommandError::new("invalid", "choose ssh, rdp, vnc or web"))?;
+            EntryKind::Remote(Remote {
+                protocol,
+                host: input.host.trim().to_owned(),
+                port: input.port.unwrap_or_else(|| protocol.default_port()),
+                login: input.login.clone().filter(|l| !l.is_empty()),
+            })
+        }
+        _ => return Err(CommandError::new("invalid", "unknown entry kind")),
+    })
+}
+
+#[tauri::command]
+pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult<EntrySummary> {
+    let kind = kind_from(&entry, None)?;
+    with_open(&state, |ws| {
+        let added = ws.add(NewEntry {
+            title: entry.title.clone(),
+            group: entry.group.clone(),
+            tags: Vec::new(),
+            notes: entry.notes.clone(),
+            kind,
+        })?;
+        Ok(EntrySummary::from(&added))
+    })
+}
+
+#[tauri::command]
+pub fn update_entry(state: State<'_, AppState>, id: String, entry: EntryInput) -> CommandResult<EntrySummary> {
+    with_open(&state, |ws| {
+        let mut current = ws.find(&id)?;
+        current.kind = kind_from(&entry, Some(current.kind.clone()))?;
+        current.title = entry.title.clone();
+        current.group = entry.group.clone();
+        current.notes = entry.notes.clone();
+        Ok(EntrySummary::from(&ws.update(current)?))
+    })
+}
+
+#[tauri::command]
+pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    with_open(&state, |ws| Ok(ws.remove(&id)?))
+}
+
+#[tauri::command]
+pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> CommandResult<String> {
+    let policy = PasswordPolicy {
+        length: length.unwrap_or(20),
+        symbols: symbols.unwrap_or(true),
+        ..PasswordPolicy::default()
+    };
+    policy
+        .generate()
+        .map(|p| p.expose_secret().to_owned())
+        .map_err(|e| CommandError::new("invalid", e.to_string()))
+}

@@ -1,0 +1,88 @@
+//! Creating, unlocking and locking the window's workspace.
+
+use crate::dto::SessionState;
+use crate::error::{CommandError, CommandResult};
+use crate::state::{AppState, Session};
+use portcullis_core::workspace::Unlock;
+use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
+use std::path::PathBuf;
+use tauri::State;
+
+/// `$XDG_DATA_HOME/portcullis/default.pcx`.
+#[tauri::command]
+pub fn default_workspace_path() -> String {
+    crate::default_workspace_path().display().to_string()
+}
+
+#[tauri::command]
+pub fn workspace_exists(path: String) -> bool {
+    PathBuf::from(path).is_file()
+}
+
+/// Creates a workspace (key derivation calibrated to about a second) and opens it.
+#[tauri::command(async)]
+pub fn create_workspace(state: State<'_, AppState>, path: String, password: String) -> CommandResult<SessionState> {
+    let password = SecretString::new(password);
+    if password.is_empty() {
+        return Err(CommandError::new("invalid", "the master password cannot be empty"));
+    }
+    let path = PathBuf::from(path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|_| CommandError::new("io", "cannot create the folder"))?;
+    }
+    let kdf = crate::kdf_for_new()?;
+    let ws = OpenWorkspace::create(&path, &password, kdf)?;
+    let out = open_state(&ws);
+    *state.lock() = Session::Open(ws);
+    Ok(out)
+}
+
+/// Checks the password; the result says whether a second factor is needed.
+#[tauri::command(async)]
+pub fn unlock_workspace(state: State<'_, AppState>, path: String, password: String) -> CommandResult<SessionState> {
+    let locked = LockedWorkspace::open(&path)?;
+    let unlocked = locked.unlock(&SecretString::new(password))?;
+    let mut session = state.lock();
+    let out = match unlocked {
+        Unlock::Open(ws) => {
+            let out = open_state(&ws);
+            *session = Session::Open(ws);
+            out
+        }
+        Unlock::PendingMfa(p) => {
+            let out = SessionState::Pending {
+                name: p.name(),
+                status: p.status().clone(),
+            };
+            *session = Session::Pending(p);
+            out
+        }
+    };
+    Ok(out)
+}
+
+/// Drops the open workspace (its keys zeroize).
+#[tauri::command]
+pub fn lock_workspace(state: State<'_, AppState>) {
+    *state.lock() = Session::Locked;
+}
+
+#[tauri::command]
+pub fn session_state(state: State<'_, AppState>) -> SessionState {
+    match &*state.lock() {
+        Session::Locked => SessionState::Locked,
+        Session::Pending(p) => SessionState::Pending {
+            name: p.name(),
+            status: p.status().clone(),
+        },
+        Session::Open(ws) => open_state(ws),
+    }
+}
+
+pub fn open_state(ws: &OpenWorkspace) -> SessionState {
+    SessionState::Open {
+        name: ws.name(),
+        path: ws.path().display().to_string(),
+    }
+}
+

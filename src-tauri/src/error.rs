@@ -1,0 +1,88 @@
+//! Errors as they cross IPC: `{code, message}`, so the UI branches on codes. Messages come from
+//! the core and never carry a secret.
+
+use portcullis_core::mfa::Error as MfaError;
+use portcullis_core::workspace::Error;
+use serde::Serialize;
+
+/// A command's error.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    /// Stable machine code.
+    pub code: &'static str,
+    /// One sentence for the user.
+    pub message: String,
+    /// Seconds to wait, for lockouts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_secs: Option<u64>,
+}
+
+impl CommandError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            wait_secs: None,
+        }
+    }
+
+    /// No workspace is open in this window.
+    pub fn locked() -> Self {
+        Self::new("locked", "the workspace is locked")
+    }
+}
+
+fn mfa_code(e: &MfaError) -> &'static str {
+    match e {
+        MfaError::Required => "mfa_required",
+        MfaError::WrongCode => "wrong_code",
+        MfaError::Replayed => "replayed",
+        MfaError::WrongBackupCode => "wrong_backup_code",
+        MfaError::LockedOut { .. } => "locked_out",
+        MfaError::PasswordRequired { .. } => "password_required",
+        MfaError::NoEnrolment => "no_enrolment",
+        MfaError::EnrolmentExpired => "enrolment_expired",
+        MfaError::UnknownMethod(_) | MfaError::WrongKind(_) => "unknown_method",
+        MfaError::DuplicateLabel(_) | MfaError::EmptyLabel => "bad_label",
+        MfaError::StepUpRequired => "step_up_required",
+        MfaError::NotEnabled | MfaError::NoBackupCodes | MfaError::NoDuoMethod => "not_enabled",
+        MfaError::DuoUnavailable(_) => "duo_unavailable",
+        MfaError::DuoDenied(_) => "duo_denied",
+        MfaError::DuoEnroll(_) => "duo_enroll",
+        MfaError::DuoSmsSent => "duo_sms_sent",
+        MfaError::Duo(_) => "duo_error",
+        MfaError::Qr(_) | MfaError::Crypto => "internal",
+    }
+}
+
+impl From<Error> for CommandError {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::NotFound(_) => "not_found",
+            Error::AlreadyExists(_) => "exists",
+            Error::NotWorkspace => "not_workspace",
+            Error::TooNew => "too_new",
+            Error::WrongPasswordOrDamaged => "wrong_password",
+            Error::Damaged(_) | Error::KdfOutOfBounds => "damaged",
+            Error::Busy => "busy",
+            Error::NoMatch(_) => "no_entry",
+            Error::Ambiguous(..) => "ambiguous",
+            Error::Invalid(_) => "invalid",
+            Error::Otp(_) => "invalid_otp",
+            Error::Mfa(m) => mfa_code(m),
+            Error::Crypto | Error::Storage(_) => "internal",
+        };
+        let wait_secs = match &e {
+            Error::Mfa(MfaError::LockedOut { wait_secs } | MfaError::PasswordRequired { wait_secs }) => Some(*wait_secs),
+            _ => None,
+        };
+        Self {
+            code,
+            message: e.to_string(),
+            wait_secs,
+        }
+    }
+}
+
+/// The result of a command.
+pub type CommandResult<T> = Result<T, CommandError>;

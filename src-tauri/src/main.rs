@@ -1,0 +1,76 @@
+//! The Portcullis desktop app: a thin Tauri shell over portcullis-core. All rules live in the
+//! core; commands translate types and errors.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod dto;
+mod error;
+mod state;
+
+use error::CommandResult;
+use portcullis_core::crypto::kdf::DEFAULT_TARGET;
+use portcullis_core::KdfParams;
+use std::path::PathBuf;
+
+/// `$XDG_DATA_HOME/portcullis/default.pcx` (`~/.local/share/portcullis/default.pcx`).
+pub fn default_workspace_path() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("portcullis").join("default.pcx")
+}
+
+/// Key-derivation parameters for a new workspace: calibrated to about a second, or, for tests
+/// only, the cheap parameters named by PORTCULLIS_TEST_KDF=MEMORY_KIB,PASSES,LANES.
+pub fn kdf_for_new() -> CommandResult<KdfParams> {
+    let from_env = std::env::var("PORTCULLIS_TEST_KDF").ok().and_then(|v| {
+        let n: Vec<u32> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+        match n.as_slice() {
+            [m, t, p] => KdfParams::new(*m, *t, *p).ok(),
+            _ => None,
+        }
+    });
+    match from_env {
+        Some(k) => Ok(k),
+        None => Ok(KdfParams::calibrate(DEFAULT_TARGET).map_err(portcullis_core::workspace::Error::from)?),
+    }
+}
+
+fn main() {
+    use commands::{entries, mfa, workspace};
+    let result = tauri::Builder::default()
+        .manage(state::AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            workspace::default_workspace_path,
+            workspace::workspace_exists,
+            workspace::create_workspace,
+            workspace::unlock_workspace,
+            workspace::lock_workspace,
+            workspace::session_state,
+            mfa::mfa_status,
+            mfa::verify_factor,
+            mfa::step_up,
+            mfa::begin_totp,
+            mfa::confirm_totp,
+            mfa::regenerate_backup_codes,
+            mfa::delete_backup_codes,
+            mfa::remove_method,
+            mfa::set_default_method,
+            mfa::rename_method,
+            entries::list_entries,
+            entries::get_entry,
+            entries::reveal_password,
+            entries::otp_code,
+            entries::add_entry,
+            entries::update_entry,
+            entries::delete_entry,
+            entries::generate_password,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("error: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,31 @@
+//! What the app holds: at most one workspace per window, locked, waiting for a factor, or open.
+//! Locking drops the open workspace, whose keys zeroize.
+
+use portcullis_core::workspace::PendingMfa;
+use portcullis_core::OpenWorkspace;
+use std::sync::Mutex;
+
+/// The workspace of the window.
+#[derive(Default)]
+pub enum Session {
+    /// Nothing unlocked.
+    #[default]
+    Locked,
+    /// The password was right; a second factor is needed.
+    Pending(PendingMfa),
+    /// Open.
+    Open(OpenWorkspace),
+}
+
+/// Managed state.
+#[derive(Default)]
+pub struct AppState {
+    pub session: Mutex<Session>,
+}
+
+impl AppState {
+    /// Locks the session for the duration of a command.
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
