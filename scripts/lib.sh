@@ -37,3 +37,15 @@ base_need() {
   apt_need build-essential pkg-config
   rust_need
 }
+
+# What building the desktop app needs: WebKitGTK and friends, Node.js for the UI.
+app_need() {
+  base_need
+  apt_need libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev file
+  command -v npm >/dev/null 2>&1 || apt_need nodejs npm
+}
+
+# Builds the UI into ui/dist (the app embeds it at compile time).
+ui_build() {
+  (cd "$ROOT/ui" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
+}

@@ -73,7 +73,9 @@ impl From<Error> for CommandError {
             Error::Crypto | Error::Storage(_) => "internal",
         };
         let wait_secs = match &e {
-            Error::Mfa(MfaError::LockedOut { wait_secs } | MfaError::PasswordRequired { wait_secs }) => Some(*wait_secs),
+            Error::Mfa(
+                MfaError::LockedOut { wait_secs } | MfaError::PasswordRequired { wait_secs },
+            ) => Some(*wait_secs),
             _ => None,
         };
         Self {

@@ -34,7 +34,8 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
     });
     match from_env {
         Some(k) => Ok(k),
-        None => Ok(KdfParams::calibrate(DEFAULT_TARGET).map_err(portcullis_core::workspace::Error::from)?),
+        None => Ok(KdfParams::calibrate(DEFAULT_TARGET)
+            .map_err(portcullis_core::workspace::Error::from)?),
     }
 }
 

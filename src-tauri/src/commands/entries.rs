@@ -11,7 +11,10 @@ use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString
 use tauri::State;
 
 #[tauri::command]
-pub fn list_entries(state: State<'_, AppState>, query: Option<String>) -> CommandResult<Vec<EntrySummary>> {
+pub fn list_entries(
+    state: State<'_, AppState>,
+    query: Option<String>,
+) -> CommandResult<Vec<EntrySummary>> {
     with_open(&state, |ws| {
         let entries = match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => ws.search(q)?,
@@ -39,9 +42,9 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
     with_open(&state, |ws| {
         let entry = ws.find(&id)?;
-        let otp = entry
-            .otp()
-            .ok_or_else(|| CommandError::new("invalid", "this entry has no one-time-password generator"))?;
+        let otp = entry.otp().ok_or_else(|| {
+            CommandError::new("invalid", "this entry has no one-time-password generator")
+        })?;
         let now = u64::try_from(ws.clock().now()).unwrap_or(0);
         let c = otp.code_at(now);
         Ok(OtpCodeDto {
@@ -72,7 +75,11 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
             };
             EntryKind::Login(Login {
                 username: input.username.clone(),
-                password: input.password.clone().map(SecretString::new).unwrap_or(password),
+                password: input
+                    .password
+                    .clone()
+                    .map(SecretString::new)
+                    .unwrap_or(password),
                 url: input.url.clone(),
                 otp: otp(current_otp)?,
             })
@@ -82,8 +89,9 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 Some(EntryKind::Otp { otp }) => Some(otp),
                 _ => None,
             };
-            let mut otp = otp(current_otp)?
-                .ok_or_else(|| CommandError::new("invalid_otp", "enter an otpauth URI or a Base32 key"))?;
+            let mut otp = otp(current_otp)?.ok_or_else(|| {
+                CommandError::new("invalid_otp", "enter an otpauth URI or a Base32 key")
+            })?;
             if !input.username.is_empty() {
                 otp.account = Some(input.username.clone());
             }
@@ -123,7 +131,11 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
 }
 
 #[tauri::command]
-pub fn update_entry(state: State<'_, AppState>, id: String, entry: EntryInput) -> CommandResult<EntrySummary> {
+pub fn update_entry(
+    state: State<'_, AppState>,
+    id: String,
+    entry: EntryInput,
+) -> CommandResult<EntrySummary> {
     with_open(&state, |ws| {
         let mut current = ws.find(&id)?;
         current.kind = kind_from(&entry, Some(current.kind.clone()))?;

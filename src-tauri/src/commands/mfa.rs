@@ -14,8 +14,13 @@ use tauri::State;
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FactorInput {
-    Totp { code: String, method: Option<String> },
-    BackupCode { code: String },
+    Totp {
+        code: String,
+        method: Option<String>,
+    },
+    BackupCode {
+        code: String,
+    },
 }
 
 impl FactorInput {
@@ -41,7 +46,10 @@ pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
 
 /// Checks the second factor of a pending unlock.
 #[tauri::command(async)]
-pub fn verify_factor(state: State<'_, AppState>, factor: FactorInput) -> CommandResult<VerifiedDto> {
+pub fn verify_factor(
+    state: State<'_, AppState>,
+    factor: FactorInput,
+) -> CommandResult<VerifiedDto> {
     let mut session = state.lock();
     let Session::Pending(pending) = std::mem::take(&mut *session) else {
         return Err(CommandError::locked());
@@ -67,7 +75,9 @@ pub fn verify_factor(state: State<'_, AppState>, factor: FactorInput) -> Command
 /// Verifies a fresh factor so that security settings can change for five minutes.
 #[tauri::command]
 pub fn step_up(state: State<'_, AppState>, factor: FactorInput) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.step_up(&factor.into_core()).map(|_| ())?))
+    with_open(&state, |ws| {
+        Ok(ws.step_up(&factor.into_core()).map(|_| ())?)
+    })
 }
 
 #[tauri::command]
@@ -122,6 +132,10 @@ pub fn set_default_method(state: State<'_, AppState>, label: String) -> CommandR
 }
 
 #[tauri::command]
-pub fn rename_method(state: State<'_, AppState>, label: String, new_label: String) -> CommandResult<()> {
+pub fn rename_method(
+    state: State<'_, AppState>,
+    label: String,
+    new_label: String,
+) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.rename_method(&label, &new_label)?))
 }

@@ -10,7 +10,10 @@ use crate::state::{AppState, Session};
 use portcullis_core::OpenWorkspace;
 
 /// Runs `f` on the open workspace, or fails with `locked`.
-pub fn with_open<T>(state: &AppState, f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>) -> CommandResult<T> {
+pub fn with_open<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
+) -> CommandResult<T> {
     match &mut *state.lock() {
         Session::Open(ws) => f(ws),
         _ => Err(CommandError::locked()),

@@ -21,14 +21,22 @@ pub fn workspace_exists(path: String) -> bool {
 
 /// Creates a workspace (key derivation calibrated to about a second) and opens it.
 #[tauri::command(async)]
-pub fn create_workspace(state: State<'_, AppState>, path: String, password: String) -> CommandResult<SessionState> {
+pub fn create_workspace(
+    state: State<'_, AppState>,
+    path: String,
+    password: String,
+) -> CommandResult<SessionState> {
     let password = SecretString::new(password);
     if password.is_empty() {
-        return Err(CommandError::new("invalid", "the master password cannot be empty"));
+        return Err(CommandError::new(
+            "invalid",
+            "the master password cannot be empty",
+        ));
     }
     let path = PathBuf::from(path);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|_| CommandError::new("io", "cannot create the folder"))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|_| CommandError::new("io", "cannot create the folder"))?;
     }
     let kdf = crate::kdf_for_new()?;
     let ws = OpenWorkspace::create(&path, &password, kdf)?;
@@ -39,7 +47,11 @@ pub fn create_workspace(state: State<'_, AppState>, path: String, password: Stri
 
 /// Checks the password; the result says whether a second factor is needed.
 #[tauri::command(async)]
-pub fn unlock_workspace(state: State<'_, AppState>, path: String, password: String) -> CommandResult<SessionState> {
+pub fn unlock_workspace(
+    state: State<'_, AppState>,
+    path: String,
+    password: String,
+) -> CommandResult<SessionState> {
     let locked = LockedWorkspace::open(&path)?;
     let unlocked = locked.unlock(&SecretString::new(password))?;
     let mut session = state.lock();
@@ -85,4 +97,3 @@ pub fn open_state(ws: &OpenWorkspace) -> SessionState {
         path: ws.path().display().to_string(),
     }
 }
-

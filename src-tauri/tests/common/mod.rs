@@ -1,0 +1,212 @@
+//! Driving the real app: tauri-driver (from crates.io, installed under tools/ by scripts/test)
+//! in front of WebKitWebDriver (Debian webkit2gtk-driver), under the X server the test command
+//! starts (xvfb-run), with private XDG directories. Screenshots go to target/e2e-screenshots/.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    pub home: tempfile::TempDir,
+    shots: PathBuf,
+    name: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return p.into();
+    }
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/bin/tauri-driver");
+    if local.exists() {
+        return local;
+    }
+    PathBuf::from("tauri-driver")
+}
+
+impl App {
+    /// Starts the app for the test `name`.
+    pub async fn start(name: &str) -> App {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the end-to-end tests need an X display: run them under xvfb-run (scripts/test does)"
+        );
+        let home = tempfile::tempdir().unwrap();
+        for d in ["data", "config", "cache", "run"] {
+            std::fs::create_dir_all(home.path().join(d)).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                home.path().join("run"),
+                std::fs::Permissions::from_mode(0o700),
+            )
+            .unwrap();
+        }
+        let (port, native) = (free_port(), free_port());
+        let driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", home.path().join("run"))
+            .env("PORTCULLIS_TEST_KDF", "1024,1,1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is installed by scripts/test under tools/bin");
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "tauri-driver did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_portcullis-app") }),
+        );
+        // Two TLS back ends are linked in the test build; say which one to use.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a WebDriver session with the app");
+        let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        let app = App {
+            client,
+            driver,
+            home,
+            shots,
+            name: name.to_owned(),
+        };
+        app.wait(r#"[data-testid="submit"]"#).await;
+        app
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("data")
+    }
+
+    /// Waits for an element to appear.
+    pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait(css).await.click().await.unwrap();
+    }
+
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.wait(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait(css).await.text().await.unwrap()
+    }
+
+    /// Waits until an element's text satisfies `ok`.
+    pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if ok(&t) {
+                        return t;
+                    }
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{css} never had the expected text"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a screenshot of the X display as target/e2e-screenshots/<test>-<step>.png
+    /// (ImageMagick's `import`; WebKitWebDriver's own screenshot hangs under Xvfb here).
+    pub async fn shot(&self, step: &str) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let file = self.shots.join(format!("{}-{step}.png", self.name));
+        let status = tokio::process::Command::new("import")
+            .args(["-window", "root"])
+            .arg(&file)
+            .status();
+        let status = tokio::time::timeout(Duration::from_secs(20), status)
+            .await
+            .expect("import finished")
+            .expect("ImageMagick's import is installed by scripts/test");
+        assert!(status.success(), "screenshot {step}");
+    }
+
+    /// Closes the session and stops the driver (in that order, so no app is left running).
+    pub async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// TOTP codes of one secret as an authenticator app shows them, each for a later step than the
+/// last one used (waiting for the next step when needed).
+pub struct Authenticator {
+    otp: portcullis_core::otp::OtpParams,
+    last_step: u64,
+}
+
+impl Authenticator {
+    pub fn new(key: &str) -> Self {
+        Self {
+            otp: portcullis_core::otp::OtpParams::from_base32(key).unwrap(),
+            last_step: 0,
+        }
+    }
+
+    pub async fn next(&mut self) -> String {
+        loop {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let current = now / 30;
+            let step = (self.last_step + 1).max(current.saturating_sub(1));
+            if step <= current + 1 {
+                self.last_step = step;
+                return self.otp.code_at(step * 30).code;
+            }
+            tokio::time::sleep(Duration::from_secs(30 - now % 30)).await;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! End to end in the real app: create a workspace, add a login and an OTP entry and read its
+//! live code, enable an authenticator from the wizard's key, save the backup codes, lock,
+//! reopen with password and code, refuse a wrong code, reopen with a backup code.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{App, Authenticator};
+use portcullis_core::otp::OtpParams;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn unlock_password(app: &App) {
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secured_workspace_journey() {
+    let app = App::start("journey").await;
+    let path = app.data_dir().join("portcullis/default.pcx");
+    assert_eq!(
+        app.wait(r#"[data-testid="path"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(path.to_str().unwrap())
+    );
+    app.shot("01-start").await;
+
+    // Create the workspace at the default location.
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.wait(r#"[data-testid="add"]"#).await;
+    assert!(path.is_file());
+
+    // A login and an OTP entry; the live code matches the one computed here.
+    app.click(r#"[data-testid="add"]"#).await;
+    app.type_into(r#"[data-testid="title"]"#, "GitHub").await;
+    app.type_into(r#"[data-testid="username"]"#, "octocat")
+        .await;
+    app.type_into(r#"[data-testid="entry-password"]"#, "s3cret-pw")
+        .await;
+    app.type_into(r#"[data-testid="group"]"#, "Work/Dev").await;
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait_text(r#"[data-testid="detail-title"]"#, |t| t == "GitHub")
+        .await;
+
+    app.click(r#"[data-testid="add"]"#).await;
+    app.wait(r#"[data-testid="kind"] option[value="otp"]"#)
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.type_into(r#"[data-testid="title"]"#, "Bank").await;
+    let uri = "otpauth://totp/Bank:me?secret=JBSWY3DPEHPK3PXP";
+    app.type_into(r#"[data-testid="otp-uri"]"#, uri).await;
+    app.click(r#"[data-testid="save"]"#).await;
+    let shown = app
+        .wait_text(r#"[data-testid="otp-code"]"#, |t| t.len() == 7)
+        .await
+        .replace(' ', "");
+    let otp = OtpParams::parse(uri).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expected: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| otp.code_at(*t).code)
+        .collect();
+    assert!(
+        expected.contains(&shown),
+        "live code {shown} not in {expected:?}"
+    );
+    assert!(app
+        .text(r#"[data-testid="otp-left"]"#)
+        .await
+        .ends_with("s left"));
+    app.shot("02-entries-otp").await;
+
+    // The authenticator wizard: read the key, type the code, save the backup codes.
+    app.click(r#"[data-testid="security"]"#).await;
+    app.click(r#"[data-testid="add-totp"]"#).await;
+    app.type_into(r#"[data-testid="totp-label"]"#, "Pixel 8")
+        .await;
+    app.click(r#"[data-testid="totp-begin"]"#).await;
+    app.wait(r#"[data-testid="totp-qr"]"#).await;
+    app.click(r#"[data-testid="cant-scan"]"#).await;
+    let key = app
+        .wait_text(r#"[data-testid="totp-key"]"#, |t| !t.is_empty())
+        .await;
+    assert_eq!(
+        key.split(' ').count(),
+        8,
+        "a 160-bit key in groups of four: {key}"
+    );
+    app.shot("03-totp-wizard").await;
+    let mut phone = Authenticator::new(&key);
+    app.type_into(r#"[data-testid="totp-code"]"#, &phone.next().await)
+        .await;
+    app.click(r#"[data-testid="totp-confirm"]"#).await;
+    app.wait(r#"[data-testid="backup-codes"]"#).await;
+    let mut backup = Vec::new();
+    for el in app
+        .client
+        .find_all(fantoccini::Locator::Css(r#"[data-testid="backup-code"]"#))
+        .await
+        .unwrap()
+    {
+        backup.push(el.text().await.unwrap());
+    }
+    assert_eq!(backup.len(), 10);
+    app.shot("04-backup-codes").await;
+    let done = app.wait(r#"[data-testid="done"]"#).await;
+    assert!(
+        done.attr("disabled").await.unwrap().is_some(),
+        "Done waits for the checkbox"
+    );
+    app.click(r#"[data-testid="saved"]"#).await;
+    app.click(r#"[data-testid="done"]"#).await;
+    app.wait_text(r#"[data-testid="mfa-state"]"#, |t| t.contains("on"))
+        .await;
+    app.click(r#"[data-testid="back"]"#).await;
+
+    // Lock, then reopen: password, then a wrong code, then the right one.
+    app.click(r#"[data-testid="lock"]"#).await;
+    unlock_password(&app).await;
+    app.wait(r#"[data-testid="code"]"#).await;
+    app.shot("05-factor").await;
+    app.type_into(r#"[data-testid="code"]"#, "000000").await;
+    let err = app
+        .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
+        .await;
+    assert_eq!(err, "wrong code");
+    app.shot("06-wrong-code").await;
+    app.type_into(r#"[data-testid="code"]"#, &phone.next().await)
+        .await;
+    app.wait(r#"[data-testid="entry-GitHub"]"#).await;
+
+    // Lock again and reopen with a backup code.
+    app.click(r#"[data-testid="lock"]"#).await;
+    unlock_password(&app).await;
+    app.click(r#"[data-testid="another"]"#).await;
+    app.click(r#"[data-testid="method-backup"]"#).await;
+    app.type_into(r#"[data-testid="code"]"#, &backup[0]).await;
+    app.click(r#"[data-testid="verify"]"#).await;
+    app.wait(r#"[data-testid="entry-Bank"]"#).await;
+    app.click(r#"[data-testid="entry-GitHub"]"#).await;
+    app.click(r#"[data-testid="reveal"]"#).await;
+    app.wait_text(r#"[data-testid="password-value"]"#, |t| t == "s3cret-pw")
+        .await;
+    app.shot("07-reopened").await;
+    app.stop().await;
+}
