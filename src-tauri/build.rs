@@ -20,6 +20,10 @@ const COMMANDS: &[&str] = &[
     "remove_method",
     "set_default_method",
     "rename_method",
+    "duo_preauth",
+    "add_duo",
+    "duo_cancel",
+    "duo_devices",
     // entries
     "list_entries",
     "get_entry",

@@ -3,6 +3,7 @@
 
 use portcullis_core::workspace::PendingMfa;
 use portcullis_core::OpenWorkspace;
+use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 /// The workspace of the window.
@@ -21,6 +22,8 @@ pub enum Session {
 #[derive(Default)]
 pub struct AppState {
     pub session: Mutex<Session>,
+    /// Set by the UI's Cancel while Duo waits for a push or a call.
+    pub duo_cancel: AtomicBool,
 }
 
 impl AppState {

@@ -26,7 +26,7 @@ fn capability_file_allows_exactly_the_declared_commands() {
     let main = read("src/main.rs");
     let from = main.find("generate_handler![").unwrap();
     let registered: BTreeSet<String> = main[from..from + main[from..].find("])").unwrap()]
-        .split(|c: char| c == ',' || c == '[')
+        .split([',', '['])
         .filter_map(|s| s.trim().rsplit("::").next().map(str::to_owned))
         .filter(|s| !s.is_empty() && !s.starts_with("generate_handler"))
         .collect();

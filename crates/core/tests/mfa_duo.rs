@@ -252,3 +252,17 @@ fn setup_refuses_bad_keys_unknown_users_and_denials() {
         "nothing is saved without an approval"
     );
 }
+
+#[test]
+fn the_unlock_prompt_can_list_devices_before_the_factor() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
+    );
+    let devices = pending(&path).duo_devices(Some("Duo work")).unwrap();
+    assert_eq!(devices.len(), 2);
+    assert_eq!(devices[1].device, TABLET);
+}

@@ -1,13 +1,18 @@
 //! The second factor: verifying it, and the security settings (each needs a fresh factor; the
 //! core enforces it).
 
-use super::{with_open, workspace::open_state};
+use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
+use portcullis_core::mfa::duo::{
+    self, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
+};
 use portcullis_core::mfa::{Factor, MfaStatus};
 use portcullis_core::SecretString;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use tauri::ipc::Channel;
 use tauri::State;
 
 /// A factor from the unlock screen.
@@ -21,6 +26,12 @@ pub enum FactorInput {
     BackupCode {
         code: String,
     },
+    Duo {
+        method: Option<String>,
+        factor: Option<duo::Factor>,
+        device: Option<String>,
+        passcode: Option<String>,
+    },
 }
 
 impl FactorInput {
@@ -31,8 +42,28 @@ impl FactorInput {
                 method,
             },
             FactorInput::BackupCode { code } => Factor::BackupCode(SecretString::new(code)),
+            FactorInput::Duo {
+                method,
+                factor,
+                device,
+                passcode,
+            } => Factor::Duo {
+                method,
+                request: DuoRequest {
+                    factor,
+                    device,
+                    passcode: passcode.map(SecretString::new),
+                },
+            },
         }
     }
+}
+
+/// Duo's status messages ("Pushed a login request…") go to the UI as they come; the UI's
+/// Cancel sets the flag, which is checked between polls.
+fn progress<'a>(cancel: &'a AtomicBool, on_status: &'a mut dyn FnMut(&str)) -> Progress<'a> {
+    cancel.store(false, Ordering::SeqCst);
+    Progress { on_status, cancel }
 }
 
 #[tauri::command]
@@ -49,12 +80,25 @@ pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
 pub fn verify_factor(
     state: State<'_, AppState>,
     factor: FactorInput,
+    progress_channel: Channel<String>,
+) -> CommandResult<VerifiedDto> {
+    off_runtime(|| verify(&state, factor, &progress_channel))
+}
+
+fn verify(
+    state: &AppState,
+    factor: FactorInput,
+    progress_channel: &Channel<String>,
 ) -> CommandResult<VerifiedDto> {
     let mut session = state.lock();
     let Session::Pending(pending) = std::mem::take(&mut *session) else {
         return Err(CommandError::locked());
     };
-    match pending.verify(&factor.into_core()) {
+    let mut report = |m: &str| {
+        let _ = progress_channel.send(m.to_owned());
+    };
+    let progress = progress(&state.duo_cancel, &mut report);
+    match pending.verify_with_progress(&factor.into_core(), progress) {
         Ok((ws, verified)) => {
             let out = VerifiedDto {
                 session: open_state(&ws),
@@ -73,10 +117,12 @@ pub fn verify_factor(
 }
 
 /// Verifies a fresh factor so that security settings can change for five minutes.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn step_up(state: State<'_, AppState>, factor: FactorInput) -> CommandResult<()> {
-    with_open(&state, |ws| {
-        Ok(ws.step_up(&factor.into_core()).map(|_| ())?)
+    off_runtime(|| {
+        with_open(&state, |ws| {
+            Ok(ws.step_up(&factor.into_core()).map(|_| ())?)
+        })
     })
 }
 
@@ -138,4 +184,159 @@ pub fn rename_method(
     new_label: String,
 ) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.rename_method(&label, &new_label)?))
+}
+
+/// The Duo wizard's first page.
+#[derive(Deserialize)]
+pub struct DuoSettingsInput {
+    pub host: String,
+    pub ikey: String,
+    pub skey: String,
+    pub username: String,
+    /// A PEM file to trust besides the system's roots (on-premises proxy, emulator).
+    pub ca_file: Option<String>,
+    #[serde(default)]
+    pub failmode_safe: bool,
+}
+
+impl DuoSettingsInput {
+    fn ca_pem(&self) -> CommandResult<Option<String>> {
+        match self
+            .ca_file
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(path) => std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|_| CommandError::new("invalid", "cannot read the CA certificate file")),
+            None => Ok(None),
+        }
+    }
+
+    fn client(&self) -> CommandResult<duo::Client> {
+        duo::Client::new(
+            &self.host,
+            &self.ikey,
+            SecretString::new(self.skey.clone()),
+            self.ca_pem()?.as_deref(),
+            SigVersion::V5,
+        )
+        .map_err(duo_error)
+    }
+}
+
+fn duo_error(e: duo::Error) -> CommandError {
+    let code = match e {
+        duo::Error::BadIntegrationKey => "duo_bad_ikey",
+        duo::Error::BadSecretKey => "duo_bad_skey",
+        duo::Error::BadHost => "duo_bad_host",
+        duo::Error::BadClock => "duo_bad_clock",
+        ref other if other.is_unavailable() => "duo_unavailable",
+        _ => "duo_error",
+    };
+    CommandError::new(code, e.to_string())
+}
+
+/// What Duo says about the user: the devices to choose from.
+#[derive(Serialize)]
+pub struct DuoPreauthDto {
+    pub result: &'static str,
+    pub devices: Vec<duo::Device>,
+    pub message: String,
+}
+
+/// Checks the keys (naming the wrong one) and lists the user's devices.
+#[tauri::command(async)]
+pub fn duo_preauth(settings: DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
+    off_runtime(|| preauth(&settings))
+}
+
+fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
+    let client = settings.client()?;
+    client.check().map_err(duo_error)?;
+    Ok(
+        match client.preauth(&settings.username).map_err(duo_error)? {
+            Preauth::Auth { devices } => DuoPreauthDto {
+                result: "auth",
+                devices,
+                message: String::new(),
+            },
+            Preauth::Allow { status_msg } => DuoPreauthDto {
+                result: "allow",
+                devices: Vec::new(),
+                message: status_msg,
+            },
+            Preauth::Deny { status_msg } => {
+                return Err(CommandError::new("duo_denied", status_msg))
+            }
+            Preauth::Enroll { portal_url, .. } => {
+                return Err(CommandError::new(
+                    "duo_enroll",
+                    format!("this Duo user has no device yet: enroll at {portal_url}"),
+                ))
+            }
+        },
+    )
+}
+
+/// Saves Duo as a method after one approved test on the chosen device and factor.
+#[tauri::command(async)]
+pub fn add_duo(
+    state: State<'_, AppState>,
+    label: String,
+    settings: DuoSettingsInput,
+    device: String,
+    factor: duo::Factor,
+    progress_channel: Channel<String>,
+) -> CommandResult<EnabledDto> {
+    let failmode = if settings.failmode_safe {
+        Failmode::Safe
+    } else {
+        Failmode::Secure
+    };
+    let method = DuoMethod::new(
+        &settings.host,
+        &settings.ikey,
+        SecretString::new(settings.skey.clone()),
+        &settings.username,
+        settings.ca_pem()?,
+        SigVersion::V5,
+        failmode,
+        &device,
+        factor,
+    );
+    let mut report = |m: &str| {
+        let _ = progress_channel.send(m.to_owned());
+    };
+    off_runtime(|| {
+        let progress = progress(&state.duo_cancel, &mut report);
+        with_open(&state, |ws| {
+            let codes = ws.add_duo(&label, method, &DuoRequest::default(), progress)?;
+            Ok(EnabledDto {
+                label: label.clone(),
+                backup_codes: codes
+                    .map(|c| c.iter().map(|s| s.expose_secret().to_owned()).collect()),
+            })
+        })
+    })
+}
+
+/// Stops waiting for a Duo push or call.
+#[tauri::command]
+pub fn duo_cancel(state: State<'_, AppState>) {
+    state.duo_cancel.store(true, Ordering::SeqCst);
+}
+
+/// The devices Duo offers now, for the unlock screen's device chooser.
+#[tauri::command(async)]
+pub fn duo_devices(
+    state: State<'_, AppState>,
+    label: Option<String>,
+) -> CommandResult<Vec<duo::Device>> {
+    off_runtime(|| match &mut *state.lock() {
+        Session::Pending(p) => Ok(p.duo_devices(label.as_deref())?),
+        Session::Open(ws) => Ok(ws.duo_devices(label.as_deref())?),
+        Session::Locked => Err(CommandError::locked()),
+    })
 }

@@ -19,3 +19,10 @@ pub fn with_open<T>(
         _ => Err(CommandError::locked()),
     }
 }
+
+/// Runs `f` on a plain thread and waits for it: the Duo client blocks on the network, which a
+/// thread of the async runtime must not do.
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> CommandResult<T> + Send) -> CommandResult<T> {
+    std::thread::scope(|s| s.spawn(f).join())
+        .unwrap_or_else(|_| Err(CommandError::new("internal", "internal error")))
+}

@@ -172,8 +172,14 @@ impl App {
     }
 
     /// Closes the session and stops the driver (in that order, so no app is left running).
-    pub async fn stop(mut self) {
-        let _ = self.client.close().await;
+    pub async fn stop(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for App {
+    /// Also when a test fails half-way: no driver or app is left running.
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

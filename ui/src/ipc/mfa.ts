@@ -1,4 +1,5 @@
 // Mirrors src-tauri/src/commands/mfa.rs.
+import { Channel } from "@tauri-apps/api/core";
 import { call } from "./invoke";
 import type { SessionState } from "./workspace";
 
@@ -17,9 +18,43 @@ export interface MfaStatus {
   locked_for: number | null;
 }
 
+export type DuoFactor = "auto" | "push" | "phone" | "sms" | "passcode";
+
 export type FactorInput =
   | { kind: "totp"; code: string; method: string | null }
-  | { kind: "backup_code"; code: string };
+  | { kind: "backup_code"; code: string }
+  | { kind: "duo"; method: string | null; factor: DuoFactor | null; device: string | null; passcode: string | null };
+
+export interface DuoDevice {
+  device: string;
+  type: string;
+  name: string;
+  number: string;
+  display_name: string;
+  capabilities: string[];
+}
+
+export interface DuoSettings {
+  host: string;
+  ikey: string;
+  skey: string;
+  username: string;
+  ca_file: string | null;
+  failmode_safe: boolean;
+}
+
+export interface DuoPreauth {
+  result: "auth" | "allow";
+  devices: DuoDevice[];
+  message: string;
+}
+
+/** A channel that hands Duo's status messages to `onStatus`. */
+function statusChannel(onStatus: (message: string) => void): Channel<string> {
+  const channel = new Channel<string>();
+  channel.onmessage = onStatus;
+  return channel;
+}
 
 export interface Verified {
   session: SessionState;
@@ -39,7 +74,13 @@ export interface Enabled {
 }
 
 export const mfaStatus = () => call<MfaStatus>("mfa_status");
-export const verifyFactor = (factor: FactorInput) => call<Verified>("verify_factor", { factor });
+export const verifyFactor = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
+  call<Verified>("verify_factor", { factor, progressChannel: statusChannel(onStatus) });
+export const duoPreauth = (settings: DuoSettings) => call<DuoPreauth>("duo_preauth", { settings });
+export const addDuo = (label: string, settings: DuoSettings, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
+  call<Enabled>("add_duo", { label, settings, device, factor, progressChannel: statusChannel(onStatus) });
+export const duoCancel = () => call<void>("duo_cancel");
+export const duoDevices = (label: string | null) => call<DuoDevice[]>("duo_devices", { label });
 export const stepUp = (factor: FactorInput) => call<void>("step_up", { factor });
 export const beginTotp = (label: string) => call<Enrolment>("begin_totp", { label });
 export const confirmTotp = (code: string) => call<Enabled>("confirm_totp", { code });

@@ -1,0 +1,108 @@
+//! End to end with Duo in the real app, against the emulator: set Duo up, choose the second
+//! device, approve the test push, lock, and reopen through Duo on that device; a denial is
+//! refused with Duo's message.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::App;
+use duo_emulator::{Answer, Config, Emulator};
+
+const PASSWORD: &str = "correct horse battery staple";
+const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn duo_journey() {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 1500;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let app = App::start("duo").await;
+    let ca = app.home.path().join("duo-ca.pem");
+    std::fs::write(&ca, emu.ca_pem()).unwrap();
+
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.wait(r#"[data-testid="add"]"#).await;
+
+    // The wizard: a wrong secret key is named, then the right keys list both devices.
+    app.click(r#"[data-testid="security"]"#).await;
+    app.click(r#"[data-testid="add-duo"]"#).await;
+    app.type_into(r#"[data-testid="duo-label"]"#, "Duo work")
+        .await;
+    app.type_into(r#"[data-testid="duo-ikey"]"#, &config.ikey)
+        .await;
+    app.type_into(r#"[data-testid="duo-skey"]"#, "not-the-secret-key")
+        .await;
+    app.type_into(r#"[data-testid="duo-host"]"#, &emu.api_host())
+        .await;
+    app.type_into(r#"[data-testid="duo-username"]"#, "alice")
+        .await;
+    app.type_into(r#"[data-testid="duo-ca"]"#, ca.to_str().unwrap())
+        .await;
+    app.click(r#"[data-testid="duo-check"]"#).await;
+    let err = app
+        .wait_text(r#"[data-testid="duo-error"]"#, |t| !t.is_empty())
+        .await;
+    assert_eq!(err, "Duo refused the signature: check the secret key");
+    app.type_into(r#"[data-testid="duo-skey"]"#, &config.skey)
+        .await;
+    app.shot("01-keys").await;
+    app.click(r#"[data-testid="duo-check"]"#).await;
+    app.click(&format!(r#"[data-testid="use-{TABLET}"]"#)).await;
+    app.shot("02-devices").await;
+    app.click(r#"[data-testid="duo-test"]"#).await;
+    app.wait_text(r#"[data-testid="duo-status"]"#, |t| {
+        t.contains("Pushed a login request")
+    })
+    .await;
+    app.shot("03-test-push").await;
+    app.wait(r#"[data-testid="backup-codes"]"#).await;
+    app.click(r#"[data-testid="saved"]"#).await;
+    app.click(r#"[data-testid="done"]"#).await;
+    app.wait_text(r#"[data-testid="method-row-Duo work"]"#, |t| {
+        t.contains("Duo")
+    })
+    .await;
+    app.click(r#"[data-testid="back"]"#).await;
+
+    // Reopen through Duo on the tablet.
+    app.click(r#"[data-testid="lock"]"#).await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.wait(&format!(
+        r#"[data-testid="duo-device"] option[value="{TABLET}"]"#
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    app.shot("04-unlock").await;
+    app.click(r#"[data-testid="duo-push"]"#).await;
+    app.wait_text(r#"[data-testid="duo-status"]"#, |t| t.contains("Pushed"))
+        .await;
+    app.shot("05-waiting").await;
+    app.wait(r#"[data-testid="add"]"#).await;
+
+    // A denial on that device is refused with Duo's message.
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[1].push = Answer::Deny);
+    app.click(r#"[data-testid="lock"]"#).await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.wait(&format!(
+        r#"[data-testid="duo-device"] option[value="{TABLET}"]"#
+    ))
+    .await
+    .click()
+    .await
+    .unwrap();
+    app.click(r#"[data-testid="duo-push"]"#).await;
+    let err = app
+        .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
+        .await;
+    assert_eq!(err, "Duo refused: Login request denied.");
+    app.shot("06-denied").await;
+    app.stop().await;
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { defaultFactor, deviceName, factorsFor } from "./duo";
+
+const phone = { device: "DP1", type: "phone", name: "Phone", number: "XXX-0100", display_name: "Phone (XXX-0100)", capabilities: ["auto", "push", "sms", "phone"] };
+const token = { device: "DH1", type: "token", name: "", number: "", display_name: "", capabilities: [] };
+
+describe("duo choices", () => {
+  it("offers what the device can do, push first, passcode always", () => {
+    expect(factorsFor(phone)).toEqual(["push", "phone", "sms", "passcode"]);
+    expect(factorsFor(token)).toEqual(["passcode"]);
+    expect(defaultFactor(token)).toBe("passcode");
+    expect(defaultFactor(phone)).toBe("push");
+  });
+  it("names devices", () => {
+    expect(deviceName(phone)).toBe("Phone (XXX-0100)");
+    expect(deviceName(token)).toBe("DH1");
+  });
+});
