@@ -3,58 +3,20 @@
 #![allow(clippy::unwrap_used)]
 
 use duo_emulator::{Answer, Config, Emulator};
+mod common;
+
+use common::{fails, ok, Out};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 const PHONE: &str = "DPFZRS9FB0D46QFTM891";
 const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(dir: &Path, args: &[&str], stdin: &str, skey: Option<&str>) -> Out {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_portcullis"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("PORTCULLIS_PASSWORD", "pw")
-        .env_remove("PORTCULLIS_DUO_SKEY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some(k) = skey {
-        cmd.env("PORTCULLIS_DUO_SKEY", k);
+    match skey {
+        Some(k) => common::run(dir, args, stdin, &[("PORTCULLIS_DUO_SKEY", k)]),
+        None => common::run(dir, args, stdin, &[]),
     }
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn ok(dir: &Path, args: &[&str]) -> Out {
-    let out = run(dir, args, "", None);
-    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-    out
-}
-
-/// Fails with exactly one line on stderr, which is `error: {message}`.
-fn fails(out: Out, message: &str) {
-    assert_ne!(out.code, 0);
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
-    assert_eq!(out.stderr.trim_end(), format!("error: {message}"));
 }
 
 fn add_args<'a>(emu_host: &'a str, config: &'a Config, user: &'a str) -> Vec<&'a str> {

@@ -2,52 +2,24 @@
 //! read back by zbarimg (Debian packages oathtool and zbar-tools, installed by scripts/test).
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::{run, Out};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn portcullis(dir: &Path, args: &[&str]) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .args(args)
-        .current_dir(dir)
-        .env("PORTCULLIS_PASSWORD", "pw")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"").unwrap();
-    let out = child.wait_with_output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    run(dir, args, "", &[])
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = portcullis(dir, args);
-    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-    out.stdout
+    common::ok(dir, args).stdout
 }
 
 fn fails(dir: &Path, args: &[&str], message: &str) {
-    let out = portcullis(dir, args);
-    assert_ne!(out.code, 0, "{args:?} succeeded");
-    assert_eq!(
-        out.stderr.trim_end(),
-        format!("error: {message}"),
-        "{args:?}"
-    );
-    assert!(out.stdout.is_empty());
+    common::fails(run(dir, args, "", &[]), message);
 }
 
 fn json(text: &str) -> Value {

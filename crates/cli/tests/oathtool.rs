@@ -2,27 +2,12 @@
 //! installed by scripts/test) for every algorithm, length and period.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Command;
 
 fn portcullis(dir: &std::path::Path, args: &[&str]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .args(args)
-        .current_dir(dir)
-        .env("PORTCULLIS_PASSWORD", "pw")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"\n").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    common::ok(dir, args).stdout.trim().to_owned()
 }
 
 fn oathtool(args: &[&str]) -> String {
@@ -37,19 +22,7 @@ fn oathtool(args: &[&str]) -> String {
 #[test]
 fn codes_match_oathtool() {
     let dir = tempfile::tempdir().unwrap();
-    portcullis(
-        dir.path(),
-        &[
-            "init",
-            "v.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-    );
+    common::init(dir.path());
     let key = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
     let cases = [
         ("SHA1", "sha1", 6, 30),
@@ -63,11 +36,11 @@ fn codes_match_oathtool() {
         portcullis(
             dir.path(),
             &[
-                "add", "v.pcx", "--title", alg, "--kind", "otp", "--otp", &uri,
+                "add", "w.pcx", "--title", alg, "--kind", "otp", "--otp", &uri,
             ],
         );
         for at in [0u64, 59, 1_111_111_109, 2_000_000_000, 1_800_000_017] {
-            let ours = portcullis(dir.path(), &["otp", "v.pcx", alg, "--at", &at.to_string()]);
+            let ours = portcullis(dir.path(), &["otp", "w.pcx", alg, "--at", &at.to_string()]);
             let theirs = oathtool(&[
                 &format!("--totp={oath_alg}"),
                 "-b",

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use portcullis_core::{EntryKind, LockedWorkspace, NewEntry};
+use portcullis_core::{EntryKind, NewEntry};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -42,12 +42,7 @@ fn crash_child() {
     let Ok(path) = std::env::var(CHILD_ENV) else {
         return;
     };
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_ws(&path);
     let mut ids: Vec<String> = Vec::new();
     let mut out = std::io::stdout().lock();
     for i in 0.. {
@@ -119,12 +114,7 @@ fn killed_writers_leave_the_last_committed_state() {
         let delay = Duration::from_millis(40 + (round as u64 * 37) % 260);
         let acked = run_and_kill(&path, delay);
         total_acked += acked;
-        let titles: BTreeSet<String> = LockedWorkspace::open(&path)
-            .unwrap()
-            .unlock(&password())
-            .unwrap()
-            .into_open()
-            .unwrap()
+        let titles: BTreeSet<String> = open_ws(&path)
             .entries()
             .unwrap()
             .into_iter()

@@ -201,12 +201,7 @@ fn rolled_back_and_deleted_records_are_detected() {
             Ok((r.get(0)?, r.get(1)?))
         })
         .unwrap();
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_ws(&path);
     let mut e = ws.find(&id).unwrap();
     e.title = "changed".into();
     ws.update(e).unwrap();

@@ -13,12 +13,7 @@ fn every_kind_round_trips_through_the_file() {
     let path = dir.path().join("w.pcx");
     let before = sample_workspace(&path).entries().unwrap();
     assert_eq!(before.len(), 4);
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_ws(&path);
     assert_eq!(ws.entries().unwrap(), before);
     let github = ws.find("github").unwrap();
     let EntryKind::Login(login) = &github.kind else {
@@ -75,12 +70,7 @@ fn edit_delete_search_and_lookup() {
         Err(Error::Invalid(_))
     ));
 
-    let mut reopened = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut reopened = open_ws(&path);
     assert_eq!(reopened.entries().unwrap(), ws.entries().unwrap());
 }
 

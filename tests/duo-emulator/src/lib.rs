@@ -133,7 +133,7 @@ impl Emulator {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 }
 
@@ -195,6 +195,25 @@ fn fail(status: u16, code: u32, message: &str, detail: Option<&str>) -> Reply {
     (status, vec![], body.to_string())
 }
 
+/// HTTP 400 with Duo's 40001: a required parameter is missing.
+fn missing(param: &str) -> Reply {
+    fail(
+        400,
+        40001,
+        "Missing required request parameters",
+        Some(param),
+    )
+}
+
+/// HTTP 400 with Duo's 40002: a parameter is not valid.
+fn invalid(param: &str) -> Reply {
+    fail(400, 40002, "Invalid request parameters", Some(param))
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn handle(state: &Arc<Mutex<State>>, mut request: Request) {
     let mut body = Vec::new();
     let _ = request.as_reader().take(1 << 20).read_to_end(&mut body);
@@ -238,7 +257,7 @@ fn respond(
     headers: &[(String, String)],
 ) -> Reply {
     let (config, now) = {
-        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(state);
         st.requests += 1;
         (st.config.clone(), now_unix() + st.config.clock_offset_secs)
     };
@@ -266,7 +285,7 @@ fn respond(
     let params: HashMap<String, String> = if method == "POST" && json_body {
         match serde_json::from_slice::<HashMap<String, String>>(body) {
             Ok(p) => p,
-            Err(_) => return fail(400, 40002, "Invalid request parameters", Some("body")),
+            Err(_) => return invalid("body"),
         }
     } else if method == "POST" {
         signature::parse_form(&String::from_utf8_lossy(body))
@@ -293,19 +312,14 @@ fn with_user(
     f: impl FnOnce(&User, &str) -> Reply,
 ) -> Reply {
     let Some(name) = params.get("username") else {
-        return fail(
-            400,
-            40001,
-            "Missing required request parameters",
-            Some("username"),
-        );
+        return missing("username");
     };
     let user = config.users.get(name).cloned().unwrap_or(User {
         preauth: "enroll".into(),
         ..User::default()
     });
     {
-        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(state);
         if let Some(left) = st.rate_limited.get_mut(name) {
             if *left > 0 {
                 *left -= 1;
@@ -371,26 +385,16 @@ fn auth(
         }
     }
     let Some(factor) = params.get("factor").map(String::as_str) else {
-        return fail(
-            400,
-            40001,
-            "Missing required request parameters",
-            Some("factor"),
-        );
+        return missing("factor");
     };
     if factor == "passcode" {
         if params.contains_key("device") {
-            return fail(400, 40002, "Invalid request parameters", Some("device"));
+            return invalid("device");
         }
         let Some(code) = params.get("passcode") else {
-            return fail(
-                400,
-                40001,
-                "Missing required request parameters",
-                Some("passcode"),
-            );
+            return missing("passcode");
         };
-        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(state);
         let sms = st.sms.entry(name.to_owned()).or_default();
         let from_sms = sms.iter().position(|c| c == code).map(|i| sms.remove(i));
         let static_ok = user.passcodes.contains(code);
@@ -405,15 +409,10 @@ fn auth(
         };
     }
     if !matches!(factor, "auto" | "push" | "phone" | "sms") {
-        return fail(400, 40002, "Invalid request parameters", Some("factor"));
+        return invalid("factor");
     }
     let Some(wanted) = params.get("device") else {
-        return fail(
-            400,
-            40001,
-            "Missing required request parameters",
-            Some("device"),
-        );
+        return missing("device");
     };
     let capable = |d: &&Device, f: &str| d.capabilities.iter().any(|c| c == f);
     let pick = |f: &str| -> Option<Device> {
@@ -427,7 +426,7 @@ fn auth(
         }
     };
     if wanted != "auto" && !user.devices.iter().any(|d| &d.device == wanted) {
-        return fail(400, 40002, "Invalid request parameters", Some("device"));
+        return invalid("device");
     }
     let (factor, device) = match factor {
         "auto" => match pick("push")
@@ -435,28 +434,14 @@ fn auth(
             .or_else(|| pick("phone").map(|d| ("phone", d)))
         {
             Some(x) => x,
-            None => {
-                return fail(
-                    400,
-                    40002,
-                    "Invalid request parameters",
-                    Some("no capable device"),
-                )
-            }
+            None => return invalid("no capable device"),
         },
         f => match pick(f) {
             Some(d) => (f, d),
-            None => {
-                return fail(
-                    400,
-                    40002,
-                    "Invalid request parameters",
-                    Some("no capable device"),
-                )
-            }
+            None => return invalid("no capable device"),
         },
     };
-    let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+    let mut st = lock(state);
     if factor == "sms" {
         st.next_id += 1;
         let codes: Vec<String> = (0..3)
@@ -512,23 +497,18 @@ fn final_status(tx: &Tx) -> Value {
 
 fn auth_status(state: &Arc<Mutex<State>>, params: &HashMap<String, String>) -> Reply {
     let Some(txid) = params.get("txid") else {
-        return fail(
-            400,
-            40001,
-            "Missing required request parameters",
-            Some("txid"),
-        );
+        return missing("txid");
     };
     let (ready_at, first) = {
-        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(state);
         let Some(tx) = st.txs.get_mut(txid) else {
-            return fail(400, 40002, "Invalid request parameters", Some("txid"));
+            return invalid("txid");
         };
         tx.polls += 1;
         (tx.ready_at, tx.polls == 1)
     };
     if first && Instant::now() < ready_at {
-        let st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let st = lock(state);
         let tx = &st.txs[txid];
         return ok(if tx.factor == "phone" {
             json!({"result": "waiting", "status": "calling", "status_msg": format!("Dialing {}...", tx.number)})
@@ -538,6 +518,6 @@ fn auth_status(state: &Arc<Mutex<State>>, params: &HashMap<String, String>) -> R
     }
     // Long poll: answer when the user acts.
     std::thread::sleep(ready_at.saturating_duration_since(Instant::now()));
-    let st = state.lock().unwrap_or_else(|p| p.into_inner());
+    let st = lock(state);
     ok(final_status(&st.txs[txid]))
 }

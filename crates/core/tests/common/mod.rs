@@ -3,7 +3,8 @@
 
 use portcullis_core::otp::OtpParams;
 use portcullis_core::{
-    EntryKind, KdfParams, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString,
+    EntryKind, KdfParams, LockedWorkspace, Login, NewEntry, OpenWorkspace, Protocol, Remote,
+    SecretString,
 };
 use std::path::Path;
 
@@ -59,4 +60,14 @@ pub fn sample_workspace(path: &Path) -> OpenWorkspace {
     let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf()).unwrap();
     ws.add_all(sample_entries()).unwrap();
     ws
+}
+
+/// Opens a workspace without MFA with the test password.
+pub fn open_ws(path: impl AsRef<Path>) -> OpenWorkspace {
+    LockedWorkspace::open(path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap()
+        .into_open()
+        .unwrap()
 }

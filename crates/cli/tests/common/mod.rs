@@ -1,0 +1,73 @@
+//! Running the CLI in the CLI's integration tests.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a run printed and how it ended.
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `portcullis ARGS` in `dir` with the master password `pw` in the environment, `stdin` on
+/// standard input and extra environment variables.
+pub fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .current_dir(dir)
+        .env("PORTCULLIS_PASSWORD", "pw")
+        .env_remove("PORTCULLIS_DUO_SKEY")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs and expects success.
+pub fn ok(dir: &Path, args: &[&str]) -> Out {
+    let out = run(dir, args, "", &[]);
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    out
+}
+
+/// Expects a failure with exactly one line on stderr, `error: {message}`, and nothing on stdout.
+pub fn fails(out: Out, message: &str) {
+    assert_ne!(out.code, 0);
+    assert_eq!(out.stderr.trim_end(), format!("error: {message}"));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+}
+
+/// A workspace `w.pcx` in `dir` with cheap key derivation.
+pub fn init(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "init",
+            "w.pcx",
+            "--kdf-memory-mib",
+            "1",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ],
+    );
+}
