@@ -49,19 +49,7 @@ fn duo_contract() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
-    ok(
-        d,
-        &[
-            "init",
-            "w.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-    );
+    common::init(d);
 
     // Keys are checked and each error is named; the secret key comes from stdin here.
     let mut bad_ikey = add_args(&host, &config, "alice");

@@ -106,19 +106,7 @@ fn enrol(dir: &Path, label: &str, begin: &[&str], confirm: &[&str]) -> (App, Val
 fn mfa_contract() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "init",
-            "w.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-    );
+    common::init(d);
     ok(d, &["add", "w.pcx", "--title", "Mail", "--username", "me"]);
     assert_eq!(
         json(&ok(d, &["mfa", "status", "w.pcx", "--json"]))["state"],
