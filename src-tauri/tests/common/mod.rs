@@ -39,6 +39,12 @@ fn tauri_driver() -> PathBuf {
 impl App {
     /// Starts the app for the test `name`.
     pub async fn start(name: &str) -> App {
+        Self::start_timed(name).await.0
+    }
+
+    /// Starts the app and says how long it took from asking WebDriver to launch it to an
+    /// interactive start screen.
+    pub async fn start_timed(name: &str) -> (App, Duration) {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need an X display: run them under xvfb-run (scripts/test does)"
@@ -89,6 +95,7 @@ impl App {
         );
         // Two TLS back ends are linked in the test build; say which one to use.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        let launched = Instant::now();
         let client = ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps)
@@ -105,7 +112,8 @@ impl App {
             name: name.to_owned(),
         };
         app.wait(r#"[data-testid="submit"]"#).await;
-        app
+        let took = launched.elapsed();
+        (app, took)
     }
 
     pub fn data_dir(&self) -> PathBuf {
