@@ -47,5 +47,5 @@ app_need() {
 
 # Builds the UI into ui/dist (the app embeds it at compile time).
 ui_build() {
-  (cd "$ROOT/ui" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build)
+  (cd "$ROOT/ui" && { [ -d node_modules ] && [ node_modules -nt package-lock.json ] || npm install --no-audit --no-fund; } && npm run build)
 }

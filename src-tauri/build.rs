@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "get_entry",
     "reveal_password",
     "otp_code",
+    "copy_field",
     "add_entry",
     "update_entry",
     "delete_entry",

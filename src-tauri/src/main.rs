@@ -2,6 +2,7 @@
 //! core; commands translate types and errors.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod clipboard;
 mod commands;
 mod dto;
 mod error;
@@ -68,6 +69,7 @@ fn main() {
             entries::get_entry,
             entries::reveal_password,
             entries::otp_code,
+            entries::copy_field,
             entries::add_entry,
             entries::update_entry,
             entries::delete_entry,

@@ -1,6 +1,7 @@
 //! What the app holds: at most one workspace per window, locked, waiting for a factor, or open.
 //! Locking drops the open workspace, whose keys zeroize.
 
+use crate::clipboard::SecretClipboard;
 use portcullis_core::workspace::PendingMfa;
 use portcullis_core::OpenWorkspace;
 use std::sync::atomic::AtomicBool;
@@ -19,11 +20,22 @@ pub enum Session {
 }
 
 /// Managed state.
-#[derive(Default)]
 pub struct AppState {
     pub session: Mutex<Session>,
     /// Set by the UI's Cancel while Duo waits for a push or a call.
     pub duo_cancel: AtomicBool,
+    /// The system clipboard, for copying secrets (absent without a display).
+    pub clipboard: SecretClipboard<arboard::Clipboard>,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self {
+            session: Mutex::default(),
+            duo_cancel: AtomicBool::new(false),
+            clipboard: SecretClipboard::new(arboard::Clipboard::new().ok()),
+        }
+    }
 }
 
 impl AppState {

@@ -154,5 +154,12 @@ async fn secured_workspace_journey() {
     app.wait_text(r#"[data-testid="password-value"]"#, |t| t == "s3cret-pw")
         .await;
     app.shot("07-reopened").await;
+
+    // Copying puts the password on the X clipboard (from Rust), to be cleared in 30 s.
+    app.click(r#"[data-testid="copy-password"]"#).await;
+    app.wait_text(r#"[role="status"]"#, |t| t.contains("30 s"))
+        .await;
+    let mut clipboard = arboard::Clipboard::new().expect("the X clipboard of the test display");
+    assert_eq!(clipboard.get_text().unwrap(), "s3cret-pw");
     app.stop().await;
 }

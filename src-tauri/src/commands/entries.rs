@@ -38,6 +38,47 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
     })
 }
 
+/// Copies a field of an entry (`password`, `username` or `otp`, the current code) to the
+/// clipboard, cleared after `clear_after_secs` (default 30) if it still holds it.
+#[tauri::command]
+pub fn copy_field(
+    state: State<'_, AppState>,
+    id: String,
+    field: String,
+    clear_after_secs: Option<u64>,
+) -> CommandResult<u64> {
+    let text = with_open(&state, |ws| {
+        let entry = ws.find(&id)?;
+        let text = match (field.as_str(), &entry.kind) {
+            ("password", EntryKind::Login(l)) => l.password.expose_secret().to_owned(),
+            ("username", _) => entry.username().unwrap_or_default().to_owned(),
+            ("otp", _) => {
+                let otp = entry.otp().ok_or_else(|| {
+                    CommandError::new("invalid", "this entry has no one-time-password generator")
+                })?;
+                otp.code_at(u64::try_from(ws.clock().now()).unwrap_or(0))
+                    .code
+            }
+            _ => return Err(CommandError::new("invalid", "nothing to copy")),
+        };
+        Ok(zeroize::Zeroizing::new(text))
+    })?;
+    let secs = clear_after_secs
+        .unwrap_or(crate::clipboard::DEFAULT_CLEAR_AFTER.as_secs())
+        .clamp(5, 600);
+    if state
+        .clipboard
+        .copy(text, std::time::Duration::from_secs(secs))
+    {
+        Ok(secs)
+    } else {
+        Err(CommandError::new(
+            "no_clipboard",
+            "the clipboard is not available",
+        ))
+    }
+}
+
 #[tauri::command]
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
     with_open(&state, |ws| {
