@@ -124,6 +124,14 @@ async fn secured_workspace_journey() {
     app.click(r#"[data-testid="done"]"#).await;
     app.wait_text(r#"[data-testid="mfa-state"]"#, |t| t.contains("on"))
         .await;
+    // Rename the method (a security change, allowed by the fresh factor of the wizard).
+    app.click(r#"[data-testid="method-row-Pixel 8"] button"#)
+        .await;
+    app.type_into(r#"[data-testid="rename-input"]"#, "Pixel 9")
+        .await;
+    app.click(r#"[data-testid="method-row-Pixel 8"] button[type="submit"]"#)
+        .await;
+    app.wait(r#"[data-testid="method-row-Pixel 9"]"#).await;
     app.click(r#"[data-testid="back"]"#).await;
 
     // Lock, then reopen: password, then a wrong code, then the right one.
