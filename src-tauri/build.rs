@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "unlock_workspace",
     "lock_workspace",
     "session_state",
+    "recent_workspaces",
+    "pick_workspace_file",
     // mfa
     "mfa_status",
     "verify_factor",

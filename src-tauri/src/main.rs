@@ -6,6 +6,7 @@ mod clipboard;
 mod commands;
 mod dto;
 mod error;
+mod recent;
 mod state;
 
 use error::CommandResult;
@@ -43,6 +44,15 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 fn main() {
     use commands::{entries, mfa, workspace};
     let result = tauri::Builder::default()
+        // A second launch focuses the running window instead of opening the file twice.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            use tauri::Manager;
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
         .invoke_handler(tauri::generate_handler![
             workspace::default_workspace_path,
@@ -51,6 +61,8 @@ fn main() {
             workspace::unlock_workspace,
             workspace::lock_workspace,
             workspace::session_state,
+            workspace::recent_workspaces,
+            workspace::pick_workspace_file,
             mfa::mfa_status,
             mfa::verify_factor,
             mfa::step_up,

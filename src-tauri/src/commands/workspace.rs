@@ -40,6 +40,7 @@ pub fn create_workspace(
     }
     let kdf = crate::kdf_for_new()?;
     let ws = OpenWorkspace::create(&path, &password, kdf)?;
+    crate::recent::remember(&path);
     let out = open_state(&ws);
     *state.lock() = Session::Open(ws);
     Ok(out)
@@ -54,6 +55,7 @@ pub fn unlock_workspace(
 ) -> CommandResult<SessionState> {
     let locked = LockedWorkspace::open(&path)?;
     let unlocked = locked.unlock(&SecretString::new(password))?;
+    crate::recent::remember(std::path::Path::new(&path));
     let mut session = state.lock();
     let out = match unlocked {
         Unlock::Open(ws) => {
@@ -96,4 +98,22 @@ pub fn open_state(ws: &OpenWorkspace) -> SessionState {
         name: ws.name(),
         path: ws.path().display().to_string(),
     }
+}
+
+/// Recently opened workspaces, newest first.
+#[tauri::command]
+pub fn recent_workspaces() -> Vec<String> {
+    crate::recent::list()
+}
+
+/// The native "open file" dialog, run from Rust so the page gets no file-system access.
+#[tauri::command(async)]
+pub fn pick_workspace_file(app: tauri::AppHandle) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    app.dialog()
+        .file()
+        .add_filter("Portcullis workspace", &["pcx"])
+        .blocking_pick_file()
+        .and_then(|f| f.into_path().ok())
+        .map(|p| p.display().to_string())
 }

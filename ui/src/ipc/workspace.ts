@@ -15,3 +15,5 @@ export const unlockWorkspace = (path: string, password: string) =>
   call<SessionState>("unlock_workspace", { path, password });
 export const lockWorkspace = () => call<void>("lock_workspace");
 export const sessionState = () => call<SessionState>("session_state");
+export const recentWorkspaces = () => call<string[]>("recent_workspaces");
+export const pickWorkspaceFile = () => call<string | null>("pick_workspace_file");
