@@ -101,6 +101,7 @@ export const en = {
   "duo.passcode": "Passcode",
   "duo.send": "Send",
   "duo.device": "Device",
+  "duo.saved_device": "The device chosen at setup",
   "settings.language": "Language",
 } as const;
 
@@ -207,6 +208,7 @@ export const fr: Record<MessageKey, string> = {
   "duo.passcode": "Code",
   "duo.send": "Envoyer",
   "duo.device": "Appareil",
+  "duo.saved_device": "L'appareil choisi à la configuration",
   "settings.language": "Langue",
 };
 
