@@ -11,6 +11,15 @@ use duo_emulator::{Answer, Config, Emulator};
 const PASSWORD: &str = "correct horse battery staple";
 const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
 
+/// Locks, enters the password, and picks the tablet on the Duo prompt.
+async fn lock_and_choose_tablet(app: &App) {
+    app.click(r#"[data-testid="lock"]"#).await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    let option = format!(r#"[data-testid="duo-device"] option[value="{TABLET}"]"#);
+    app.wait(&option).await.click().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn duo_journey() {
     let mut config = Config::demo();
@@ -69,16 +78,7 @@ async fn duo_journey() {
     app.click(r#"[data-testid="back"]"#).await;
 
     // Reopen through Duo on the tablet.
-    app.click(r#"[data-testid="lock"]"#).await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
-    app.wait(&format!(
-        r#"[data-testid="duo-device"] option[value="{TABLET}"]"#
-    ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    lock_and_choose_tablet(&app).await;
     app.shot("04-unlock").await;
     app.click(r#"[data-testid="duo-push"]"#).await;
     app.wait_text(r#"[data-testid="duo-status"]"#, |t| t.contains("Pushed"))
@@ -88,16 +88,7 @@ async fn duo_journey() {
 
     // A denial on that device is refused with Duo's message.
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[1].push = Answer::Deny);
-    app.click(r#"[data-testid="lock"]"#).await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
-    app.wait(&format!(
-        r#"[data-testid="duo-device"] option[value="{TABLET}"]"#
-    ))
-    .await
-    .click()
-    .await
-    .unwrap();
+    lock_and_choose_tablet(&app).await;
     app.click(r#"[data-testid="duo-push"]"#).await;
     let err = app
         .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
