@@ -251,7 +251,8 @@ impl OpenWorkspace {
 
     /// Fails unless MFA is off or a factor was verified in the last 5 minutes.
     pub(super) fn require_step_up(&mut self) -> Result<()> {
-        if self.mfa_status()?.enabled && !policy::step_up_fresh(self.factor_at, self.clock.now()) {
+        if self.mfa_config()?.enabled() && !policy::step_up_fresh(self.factor_at, self.clock.now())
+        {
             return Err(mfa::Error::StepUpRequired.into());
         }
         Ok(())
