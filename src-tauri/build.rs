@@ -11,6 +11,10 @@ const COMMANDS: &[&str] = &[
     "session_state",
     "recent_workspaces",
     "pick_workspace_file",
+    "watch_locks",
+    // preferences
+    "get_preferences",
+    "set_preferences",
     // mfa
     "mfa_status",
     "verify_factor",
@@ -26,12 +30,14 @@ const COMMANDS: &[&str] = &[
     "add_duo",
     "duo_cancel",
     "duo_devices",
+    "save_backup_codes",
     // entries
     "list_entries",
     "get_entry",
     "reveal_password",
     "otp_code",
     "copy_field",
+    "copy_text",
     "add_entry",
     "update_entry",
     "delete_entry",

@@ -6,9 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Default delay before clearing.
-pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
-
 /// What the clipboard can do; the system one, or a fake in tests.
 pub trait Board: Send + 'static {
     fn set(&mut self, text: &str) -> bool;

@@ -164,4 +164,6 @@ pub struct VerifiedDto {
     pub session: SessionState,
     /// After a backup code: how many are left (the UI warns at zero).
     pub backup_codes_left: Option<usize>,
+    /// Duo could not be reached and its failmode is `safe`: opened without it (the UI warns).
+    pub failed_open: bool,
 }

@@ -6,23 +6,15 @@ mod clipboard;
 mod commands;
 mod dto;
 mod error;
+mod lock_signals;
+mod paths;
+mod preferences;
 mod recent;
 mod state;
 
 use error::CommandResult;
 use portcullis_core::crypto::kdf::DEFAULT_TARGET;
 use portcullis_core::KdfParams;
-use std::path::PathBuf;
-
-/// `$XDG_DATA_HOME/portcullis/default.pcx` (`~/.local/share/portcullis/default.pcx`).
-pub fn default_workspace_path() -> PathBuf {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    data.join("portcullis").join("default.pcx")
-}
 
 /// Key-derivation parameters for a new workspace: calibrated to about a second, or, for tests
 /// only, the cheap parameters named by PORTCULLIS_TEST_KDF=MEMORY_KIB,PASSES,LANES.
@@ -42,7 +34,7 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 }
 
 fn main() {
-    use commands::{entries, mfa, workspace};
+    use commands::{entries, mfa, preferences, workspace};
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -54,6 +46,12 @@ fn main() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
+        .setup(|app| {
+            use tauri::Manager;
+            let handle = app.handle().clone();
+            lock_signals::start(move |reason| handle.state::<state::AppState>().lock_for(reason));
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             workspace::default_workspace_path,
             workspace::workspace_exists,
@@ -63,6 +61,9 @@ fn main() {
             workspace::session_state,
             workspace::recent_workspaces,
             workspace::pick_workspace_file,
+            workspace::watch_locks,
+            preferences::get_preferences,
+            preferences::set_preferences,
             mfa::mfa_status,
             mfa::verify_factor,
             mfa::step_up,
@@ -77,11 +78,13 @@ fn main() {
             mfa::add_duo,
             mfa::duo_cancel,
             mfa::duo_devices,
+            mfa::save_backup_codes,
             entries::list_entries,
             entries::get_entry,
             entries::reveal_password,
             entries::otp_code,
             entries::copy_field,
+            entries::copy_text,
             entries::add_entry,
             entries::update_entry,
             entries::delete_entry,

@@ -1,6 +1,8 @@
 //! End to end in the real app: create a workspace, add a login and an OTP entry and read its
 //! live code, enable an authenticator from the wizard's key, save the backup codes, lock,
-//! reopen with password and code, refuse a wrong code, reopen with a backup code.
+//! reopen with password and code, refuse a wrong code, reopen with a backup code; a remote
+//! connection copies its login's password with the preferred clipboard delay; a screen lock
+//! reported on D-Bus locks the app.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -81,6 +83,33 @@ async fn secured_workspace_journey() {
         .await
         .ends_with("s left"));
     app.shot("02-entries-otp").await;
+
+    // A remote connection that uses the GitHub login's credentials.
+    app.click(r#"[data-testid="add"]"#).await;
+    app.wait(r#"[data-testid="kind"] option[value="remote"]"#)
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.type_into(r#"[data-testid="title"]"#, "Build server")
+        .await;
+    app.type_into(r#"[data-testid="host"]"#, "build.example.org")
+        .await;
+    app.wait(r#"[data-testid="remote-login-choice"] option:nth-child(2)"#)
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.click(r#"[data-testid="save"]"#).await;
+    assert_eq!(
+        app.wait_text(r#"[data-testid="remote-address"]"#, |t| !t.is_empty())
+            .await,
+        "ssh://build.example.org:22"
+    );
+    assert_eq!(
+        app.text(r#"[data-testid="remote-login"]"#).await,
+        "GitHub (octocat)"
+    );
 
     // The authenticator wizard: read the key, type the code, save the backup codes.
     app.click(r#"[data-testid="security"]"#).await;
@@ -169,5 +198,38 @@ async fn secured_workspace_journey() {
         .await;
     let mut clipboard = arboard::Clipboard::new().expect("the X clipboard of the test display");
     assert_eq!(clipboard.get_text().unwrap(), "s3cret-pw");
+
+    // With the delay set to 12 s, the connection copies its login's password.
+    app.click(r#"[data-testid="security"]"#).await;
+    app.type_into(r#"[data-testid="pref-clipboard"]"#, "12")
+        .await;
+    app.click(r#"[data-testid="save-prefs"]"#).await;
+    app.wait(r#"[data-testid="prefs-saved"]"#).await;
+    app.shot("08-preferences").await;
+    app.click(r#"[data-testid="back"]"#).await;
+    clipboard.set_text("something else").unwrap();
+    app.click(r#"[data-testid="entry-Build server"]"#).await;
+    app.click(r#"[data-testid="copy-password"]"#).await;
+    app.wait_text(r#"[role="status"]"#, |t| t.contains("12 s"))
+        .await;
+    assert_eq!(clipboard.get_text().unwrap(), "s3cret-pw");
+    app.shot("09-remote").await;
+
+    // The screen saver says the screen locked: the app locks and says why.
+    let bus = zbus::blocking::Connection::session().expect("the test command's session bus");
+    bus.emit_signal(
+        None::<&str>,
+        "/org/freedesktop/ScreenSaver",
+        "org.freedesktop.ScreenSaver",
+        "ActiveChanged",
+        &true,
+    )
+    .unwrap();
+    assert!(app
+        .text(r#"[data-testid="lock-notice"]"#)
+        .await
+        .starts_with("Locked because the screen was locked."));
+    app.wait(r#"[data-testid="password"]"#).await;
+    app.shot("10-screen-locked").await;
     app.stop().await;
 }

@@ -1,12 +1,13 @@
 //! End to end with Duo in the real app, against the emulator: set Duo up, choose the second
 //! device, approve the test push, lock, and reopen through Duo on that device; a denial is
-//! refused with Duo's message.
+//! refused with Duo's message. With fail-open chosen, an unreachable Duo opens the workspace
+//! with a warning, and a security change then asks for Duo again.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::App;
-use duo_emulator::{Answer, Config, Emulator};
+use duo_emulator::{Answer, Config, Emulator, Failure};
 
 const PASSWORD: &str = "correct horse battery staple";
 const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
@@ -51,6 +52,7 @@ async fn duo_journey() {
         .await;
     app.type_into(r#"[data-testid="duo-ca"]"#, ca.to_str().unwrap())
         .await;
+    app.click(r#"[data-testid="duo-failmode-safe"]"#).await;
     app.click(r#"[data-testid="duo-check"]"#).await;
     let err = app
         .wait_text(r#"[data-testid="duo-error"]"#, |t| !t.is_empty())
@@ -95,5 +97,40 @@ async fn duo_journey() {
         .await;
     assert_eq!(err, "Duo refused: Login request denied.");
     app.shot("06-denied").await;
+
+    // Duo fails (HTTP 500): fail-open lets the user in with a warning...
+    emu.update(|c| {
+        let alice = c.users.get_mut("alice").unwrap();
+        alice.devices[1].push = Answer::Approve;
+        alice.failure = Failure::ServerError;
+    });
+    app.click(r#"[data-testid="unlock-back"]"#).await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    // (Duo's device list failed too: the prompt offers the device saved at setup.)
+    app.click(r#"[data-testid="duo-auto"]"#).await;
+    app.wait(r#"[data-testid="failed-open"]"#).await;
+    app.shot("07-failed-open").await;
+
+    // ...but a security change asks for a verified factor: Duo again, once it is back.
+    app.click(r#"[data-testid="security"]"#).await;
+    app.click(r#"[data-testid="method-row-Duo work"] button"#)
+        .await;
+    app.type_into(r#"[data-testid="rename-input"]"#, "Duo home")
+        .await;
+    app.click(r#"[data-testid="method-row-Duo work"] button[type="submit"]"#)
+        .await;
+    let duo_step_up = r#"[data-testid="step-up-duo-Duo work"]"#;
+    app.click(duo_step_up).await;
+    let err = app
+        .wait_text(r#"[data-testid="security-error"]"#, |t| !t.is_empty())
+        .await;
+    assert!(err.contains("could not be reached"), "{err}");
+    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::None);
+    app.click(duo_step_up).await;
+    app.wait_text(r#"[data-testid="duo-status"]"#, |t| t.contains("Pushed"))
+        .await;
+    app.shot("08-step-up-duo").await;
+    app.wait(r#"[data-testid="method-row-Duo home"]"#).await;
     app.stop().await;
 }

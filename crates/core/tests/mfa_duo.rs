@@ -225,8 +225,17 @@ fn failmode_safe_opens_only_when_duo_is_unavailable() {
         "Duo refused the signature: check the secret key"
     );
     drop(emu);
-    let (_ws, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    let (mut ws, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
     assert!(verified.failed_open);
+    let err = ws.step_up(&duo(None, None, None)).unwrap_err();
+    assert!(
+        matches!(err, Error::Mfa(mfa::Error::FailedOpenNotEnough)),
+        "{err}"
+    );
+    assert!(
+        ws.set_mfa_expiry_days(30).is_err(),
+        "a failed-open Duo never allows a security change"
+    );
 }
 
 #[test]

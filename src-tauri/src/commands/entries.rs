@@ -7,7 +7,9 @@ use crate::state::AppState;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::Error;
-use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString};
+use portcullis_core::{
+    Entry, EntryKind, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString,
+};
 use tauri::State;
 
 #[tauri::command]
@@ -38,34 +40,51 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
     })
 }
 
-/// Copies a field of an entry (`password`, `username` or `otp`, the current code) to the
-/// clipboard, cleared after `clear_after_secs` (default 30) if it still holds it.
+/// Copies a field of an entry to the clipboard: `password` (of a login, or of the login a
+/// remote connection uses), `username` (likewise) or `otp` (the current code). The clipboard
+/// is cleared after the preferred delay if it still holds it; the delay is returned.
 #[tauri::command]
-pub fn copy_field(
-    state: State<'_, AppState>,
-    id: String,
-    field: String,
-    clear_after_secs: Option<u64>,
-) -> CommandResult<u64> {
+pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> CommandResult<u64> {
     let text = with_open(&state, |ws| {
         let entry = ws.find(&id)?;
-        let text = match (field.as_str(), &entry.kind) {
-            ("password", EntryKind::Login(l)) => l.password.expose_secret().to_owned(),
-            ("username", _) => entry.username().unwrap_or_default().to_owned(),
-            ("otp", _) => {
-                let otp = entry.otp().ok_or_else(|| {
-                    CommandError::new("invalid", "this entry has no one-time-password generator")
-                })?;
-                otp.code_at(u64::try_from(ws.clock().now()).unwrap_or(0))
+        let now = u64::try_from(ws.clock().now()).unwrap_or(0);
+        let text = match field.as_str() {
+            "otp" => {
+                entry
+                    .otp()
+                    .ok_or_else(|| {
+                        CommandError::new(
+                            "invalid",
+                            "this entry has no one-time-password generator",
+                        )
+                    })?
+                    .code_at(now)
                     .code
+            }
+            "password" | "username" => {
+                let login = credentials_of(ws, &entry)?;
+                if field == "password" {
+                    login.password.expose_secret().to_owned()
+                } else {
+                    login.username
+                }
             }
             _ => return Err(CommandError::new("invalid", "nothing to copy")),
         };
         Ok(zeroize::Zeroizing::new(text))
     })?;
-    let secs = clear_after_secs
-        .unwrap_or(crate::clipboard::DEFAULT_CLEAR_AFTER.as_secs())
-        .clamp(5, 600);
+    copy_secret(&state, text)
+}
+
+/// Copies text the page already shows (an authenticator key during set-up, backup codes),
+/// with the same clearing as any other secret.
+#[tauri::command]
+pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<u64> {
+    copy_secret(&state, zeroize::Zeroizing::new(text))
+}
+
+fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandResult<u64> {
+    let secs = state.preferences().clipboard_clear_secs;
     if state
         .clipboard
         .copy(text, std::time::Duration::from_secs(secs))
@@ -76,6 +95,30 @@ pub fn copy_field(
             "no_clipboard",
             "the clipboard is not available",
         ))
+    }
+}
+
+/// The login whose credentials an entry holds: itself, or the one a remote connection uses.
+fn credentials_of(ws: &mut OpenWorkspace, entry: &Entry) -> CommandResult<Login> {
+    match &entry.kind {
+        EntryKind::Login(l) => Ok(l.clone()),
+        EntryKind::Remote(Remote {
+            login: Some(id), ..
+        }) => match ws.find(id)?.kind {
+            EntryKind::Login(l) => Ok(l),
+            _ => Err(CommandError::new(
+                "invalid",
+                "the linked entry of this connection is not a login",
+            )),
+        },
+        EntryKind::Remote(_) => Err(CommandError::new(
+            "invalid",
+            "this connection has no linked login: edit it to choose one",
+        )),
+        _ => Err(CommandError::new(
+            "invalid",
+            "this entry has no credentials",
+        )),
     }
 }
 

@@ -103,6 +103,7 @@ fn verify(
             let out = VerifiedDto {
                 session: open_state(&ws),
                 backup_codes_left: verified.backup_codes_left,
+                failed_open: verified.failed_open,
             };
             *session = Session::Open(ws);
             Ok(out)
@@ -116,12 +117,23 @@ fn verify(
     }
 }
 
-/// Verifies a fresh factor so that security settings can change for five minutes.
+/// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
+/// messages arrive on `progress_channel` as during unlock.
 #[tauri::command(async)]
-pub fn step_up(state: State<'_, AppState>, factor: FactorInput) -> CommandResult<()> {
+pub fn step_up(
+    state: State<'_, AppState>,
+    factor: FactorInput,
+    progress_channel: Channel<String>,
+) -> CommandResult<()> {
+    let mut report = |m: &str| {
+        let _ = progress_channel.send(m.to_owned());
+    };
     off_runtime(|| {
+        let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
-            Ok(ws.step_up(&factor.into_core()).map(|_| ())?)
+            Ok(ws
+                .step_up_with_progress(&factor.into_core(), progress)
+                .map(|_| ())?)
         })
     })
 }
@@ -339,4 +351,28 @@ pub fn duo_devices(
         Session::Open(ws) => Ok(ws.duo_devices(label.as_deref())?),
         Session::Locked => Err(CommandError::locked()),
     })
+}
+
+/// Asks where to save backup codes (the native dialog, run from Rust so the page has no file
+/// access) and writes them there, readable by the user only. False when cancelled.
+#[tauri::command(async)]
+pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandResult<bool> {
+    use tauri_plugin_dialog::DialogExt;
+    let Some(path) = app
+        .dialog()
+        .file()
+        .set_file_name("portcullis-backup-codes.txt")
+        .add_filter("Text", &["txt"])
+        .blocking_save_file()
+        .and_then(|f| f.into_path().ok())
+    else {
+        return Ok(false);
+    };
+    let text = zeroize::Zeroizing::new(format!(
+        "Portcullis backup codes\nEach code works once.\n\n{}\n",
+        codes.join("\n")
+    ));
+    crate::paths::write_private(&path, text.as_bytes())
+        .map_err(|_| CommandError::new("io", "the file could not be written"))?;
+    Ok(true)
 }

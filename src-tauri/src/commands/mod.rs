@@ -3,6 +3,7 @@
 
 pub mod entries;
 pub mod mfa;
+pub mod preferences;
 pub mod workspace;
 
 use crate::error::{CommandError, CommandResult};

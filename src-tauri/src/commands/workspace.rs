@@ -11,7 +11,7 @@ use tauri::State;
 /// `$XDG_DATA_HOME/portcullis/default.pcx`.
 #[tauri::command]
 pub fn default_workspace_path() -> String {
-    crate::default_workspace_path().display().to_string()
+    crate::paths::default_workspace().display().to_string()
 }
 
 #[tauri::command]
@@ -73,6 +73,13 @@ pub fn unlock_workspace(
         }
     };
     Ok(out)
+}
+
+/// Hands the app a channel on which it says when it locked by itself (the desktop went to
+/// sleep or locked its screen): the page then clears what it shows.
+#[tauri::command]
+pub fn watch_locks(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
+    state.set_lock_listener(channel);
 }
 
 /// Drops the open workspace (its keys zeroize).

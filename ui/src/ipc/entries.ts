@@ -53,6 +53,11 @@ export const updateEntry = (id: string, entry: EntryInput) => call<EntrySummary>
 export const deleteEntry = (id: string) => call<void>("delete_entry", { id });
 export const generatePassword = (length?: number, symbols?: boolean) =>
   call<string>("generate_password", { length: length ?? null, symbols: symbols ?? null });
-/** Copies a field from Rust; the clipboard clears after the returned number of seconds. */
-export const copyField = (id: string, field: "password" | "username" | "otp", clearAfterSecs?: number) =>
-  call<number>("copy_field", { id, field, clearAfterSecs: clearAfterSecs ?? null });
+/**
+ * Copies a field from Rust (a remote connection's user name and password come from its linked
+ * login); the clipboard clears after the returned number of seconds.
+ */
+export const copyField = (id: string, field: "password" | "username" | "otp") =>
+  call<number>("copy_field", { id, field });
+/** Copies text the page shows already (a key during set-up, backup codes), cleared likewise. */
+export const copyText = (text: string) => call<number>("copy_text", { text });

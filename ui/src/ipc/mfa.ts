@@ -59,6 +59,8 @@ function statusChannel(onStatus: (message: string) => void): Channel<string> {
 export interface Verified {
   session: SessionState;
   backup_codes_left: number | null;
+  /** Duo was unreachable and its failmode is "safe": opened without it. */
+  failed_open: boolean;
 }
 
 export interface Enrolment {
@@ -81,7 +83,10 @@ export const addDuo = (label: string, settings: DuoSettings, device: string, fac
   call<Enabled>("add_duo", { label, settings, device, factor, progressChannel: statusChannel(onStatus) });
 export const duoCancel = () => call<void>("duo_cancel");
 export const duoDevices = (label: string | null) => call<DuoDevice[]>("duo_devices", { label });
-export const stepUp = (factor: FactorInput) => call<void>("step_up", { factor });
+export const stepUp = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
+  call<void>("step_up", { factor, progressChannel: statusChannel(onStatus) });
+/** Asks where to save the backup codes (native dialog) and writes them there. */
+export const saveBackupCodes = (codes: string[]) => call<boolean>("save_backup_codes", { codes });
 export const beginTotp = (label: string) => call<Enrolment>("begin_totp", { label });
 export const confirmTotp = (code: string) => call<Enabled>("confirm_totp", { code });
 export const regenerateBackupCodes = () => call<string[]>("regenerate_backup_codes");

@@ -1,4 +1,5 @@
 // Mirrors src-tauri/src/commands/workspace.rs.
+import { Channel } from "@tauri-apps/api/core";
 import { call } from "./invoke";
 import type { MfaStatus } from "./mfa";
 
@@ -16,4 +17,13 @@ export const unlockWorkspace = (path: string, password: string) =>
 export const lockWorkspace = () => call<void>("lock_workspace");
 export const sessionState = () => call<SessionState>("session_state");
 export const recentWorkspaces = () => call<string[]>("recent_workspaces");
+/** Why the app locked by itself: the computer went to sleep or the screen was locked. */
+export type LockReason = "sleep" | "screen_lock";
+
+/** Calls `onLock` whenever the app locks because the desktop asked. */
+export function watchLocks(onLock: (reason: LockReason) => void): Promise<void> {
+  const channel = new Channel<LockReason>();
+  channel.onmessage = onLock;
+  return call<void>("watch_locks", { channel });
+}
 export const pickWorkspaceFile = () => call<string | null>("pick_workspace_file");

@@ -10,6 +10,7 @@ describe("duo choices", () => {
     expect(factorsFor(token)).toEqual(["passcode"]);
     expect(defaultFactor(token)).toBe("passcode");
     expect(defaultFactor(phone)).toBe("push");
+    expect(factorsFor(undefined)).toEqual(["auto", "passcode"]);
   });
   it("names devices", () => {
     expect(deviceName(phone)).toBe("Phone (XXX-0100)");

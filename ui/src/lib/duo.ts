@@ -3,9 +3,13 @@ import type { DuoDevice, DuoFactor } from "../ipc/mfa";
 
 const ORDER: DuoFactor[] = ["push", "phone", "sms"];
 
-/** The factors to offer for a device, Duo Push first; a passcode always works. */
+/**
+ * The factors to offer for a device, Duo Push first; a passcode always works. Without device
+ * details (Duo did not answer the device list), "auto": the device and factor saved at setup.
+ */
 export function factorsFor(device: DuoDevice | undefined): DuoFactor[] {
-  const caps = device?.capabilities ?? [];
+  if (!device) return ["auto", "passcode"];
+  const caps = device.capabilities;
   return [...ORDER.filter((f) => caps.includes(f)), "passcode"];
 }
 

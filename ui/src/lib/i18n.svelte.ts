@@ -3,7 +3,7 @@ import { en, format, fr, type MessageKey } from "./messages";
 
 export type Locale = "en" | "fr";
 
-function systemLocale(): Locale {
+export function systemLocale(): Locale {
   const lang = (globalThis.navigator?.language ?? "en").toLowerCase();
   return lang.startsWith("fr") ? "fr" : "en";
 }

@@ -67,6 +67,12 @@ pub enum Error {
     /// A security change needs a recent second factor.
     #[error("this change needs a second factor verified in the last 5 minutes")]
     StepUpRequired,
+    /// Duo could not be reached: failmode `safe` may open the workspace, but never allows a
+    /// security change.
+    #[error(
+        "Duo could not be reached; a security change needs a verified factor: use another method"
+    )]
+    FailedOpenNotEnough,
     /// Duo could not be reached (failmode secure).
     #[error("{0}; try another method")]
     DuoUnavailable(duo::Error),

@@ -96,7 +96,10 @@ impl PendingMfa {
     ) -> std::result::Result<(OpenWorkspace, Verified), MfaRefusal> {
         match check_factor(&mut self.open, factor, progress) {
             Ok((Ok(verified), _)) => {
-                self.open.factor_at = Some(self.open.clock.now());
+                // A failed-open Duo lets the user in but is no fresh factor for a change.
+                if !verified.failed_open {
+                    self.open.factor_at = Some(self.open.clock.now());
+                }
                 Ok((self.open, verified))
             }
             Ok((Err(e), status)) => {
@@ -190,19 +193,32 @@ impl OpenWorkspace {
 
     /// Verifies a factor while open, to allow security changes for the next 5 minutes.
     pub fn step_up(&mut self, factor: &Factor) -> Result<Verified> {
-        if !self.mfa_config()?.enabled() {
-            return Err(mfa::Error::NotEnabled.into());
-        }
         let cancel = AtomicBool::new(false);
-        let (outcome, _) = check_factor(
-            self,
+        self.step_up_with_progress(
             factor,
             Progress {
                 on_status: &mut |_| {},
                 cancel: &cancel,
             },
-        )?;
+        )
+    }
+
+    /// [`Self::step_up`], reporting Duo's status messages and stopping when `progress.cancel`
+    /// is set. Duo's failmode `safe` never counts: a security change needs a factor that was
+    /// actually verified.
+    pub fn step_up_with_progress(
+        &mut self,
+        factor: &Factor,
+        progress: Progress<'_>,
+    ) -> Result<Verified> {
+        if !self.mfa_config()?.enabled() {
+            return Err(mfa::Error::NotEnabled.into());
+        }
+        let (outcome, _) = check_factor(self, factor, progress)?;
         let verified = outcome?;
+        if verified.failed_open {
+            return Err(mfa::Error::FailedOpenNotEnough.into());
+        }
         self.factor_at = Some(self.clock.now());
         Ok(verified)
     }

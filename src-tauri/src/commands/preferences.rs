@@ -1,0 +1,25 @@
+//! The app's preferences: clipboard delay, idle time before locking, language.
+
+use crate::error::{CommandError, CommandResult};
+use crate::preferences::Preferences;
+use crate::state::AppState;
+use tauri::State;
+
+#[tauri::command]
+pub fn get_preferences(state: State<'_, AppState>) -> Preferences {
+    state.preferences().clone()
+}
+
+/// Saves the preferences (clamped to their bounds) and returns what was saved.
+#[tauri::command]
+pub fn set_preferences(
+    state: State<'_, AppState>,
+    preferences: Preferences,
+) -> CommandResult<Preferences> {
+    let preferences = preferences.clamped();
+    preferences
+        .save()
+        .map_err(|_| CommandError::new("io", "the preferences could not be saved"))?;
+    *state.preferences() = preferences.clone();
+    Ok(preferences)
+}
