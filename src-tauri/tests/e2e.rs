@@ -12,6 +12,12 @@ use portcullis_core::otp::OtpParams;
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// Every control on the screen has an accessible name.
+async fn assert_named(app: &App) {
+    let unnamed = app.unnamed_controls().await;
+    assert!(unnamed.is_empty(), "controls without a name: {unnamed:?}");
+}
+
 async fn unlock_password(app: &App) {
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
@@ -31,6 +37,7 @@ async fn secured_workspace_journey() {
         Some(path.to_str().unwrap())
     );
     app.shot("01-start").await;
+    assert_named(&app).await;
 
     // Create the workspace at the default location.
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
@@ -83,6 +90,7 @@ async fn secured_workspace_journey() {
         .await
         .ends_with("s left"));
     app.shot("02-entries-otp").await;
+    assert_named(&app).await;
 
     // A remote connection that uses the GitHub login's credentials.
     app.click(r#"[data-testid="add"]"#).await;
@@ -128,6 +136,7 @@ async fn secured_workspace_journey() {
         "a 160-bit key in groups of four: {key}"
     );
     app.shot("03-totp-wizard").await;
+    assert_named(&app).await;
     let mut phone = Authenticator::new(&key);
     app.type_into(r#"[data-testid="totp-code"]"#, &phone.next().await)
         .await;
@@ -144,6 +153,7 @@ async fn secured_workspace_journey() {
     }
     assert_eq!(backup.len(), 10);
     app.shot("04-backup-codes").await;
+    assert_named(&app).await;
     let done = app.wait(r#"[data-testid="done"]"#).await;
     assert!(
         done.attr("disabled").await.unwrap().is_some(),
@@ -163,12 +173,15 @@ async fn secured_workspace_journey() {
     app.wait(r#"[data-testid="method-row-Pixel 9"]"#).await;
     app.click(r#"[data-testid="back"]"#).await;
 
-    // Lock, then reopen: password, then a wrong code, then the right one.
+    // Lock, then reopen with the keyboard only (each screen focuses its field; Enter submits,
+    // six digits submit themselves): password, then a wrong code, then the right one.
     app.click(r#"[data-testid="lock"]"#).await;
-    unlock_password(&app).await;
+    app.wait(r#"[data-testid="password"]"#).await;
+    app.type_into_focused(&format!("{PASSWORD}\u{E007}")).await;
     app.wait(r#"[data-testid="code"]"#).await;
     app.shot("05-factor").await;
-    app.type_into(r#"[data-testid="code"]"#, "000000").await;
+    assert_named(&app).await;
+    app.type_into_focused("000000").await;
     let err = app
         .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
         .await;
@@ -206,6 +219,7 @@ async fn secured_workspace_journey() {
     app.click(r#"[data-testid="save-prefs"]"#).await;
     app.wait(r#"[data-testid="prefs-saved"]"#).await;
     app.shot("08-preferences").await;
+    assert_named(&app).await;
     app.click(r#"[data-testid="back"]"#).await;
     clipboard.set_text("something else").unwrap();
     app.click(r#"[data-testid="entry-Build server"]"#).await;

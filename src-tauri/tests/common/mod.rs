@@ -163,6 +163,34 @@ impl App {
         }
     }
 
+    /// Controls on the screen that a screen reader could not name: buttons without text or
+    /// aria-label, fields without a label or aria-label.
+    pub async fn unnamed_controls(&self) -> Vec<String> {
+        let script = r#"
+            const named = (el) => {
+                if ((el.getAttribute("aria-label") || "").trim()) return true;
+                if (el.tagName === "BUTTON" || el.tagName === "SUMMARY") return el.textContent.trim() !== "";
+                return el.labels && el.labels.length > 0;
+            };
+            return [...document.querySelectorAll("button, input, select, textarea, summary")]
+                .filter((el) => !named(el))
+                .map((el) => el.outerHTML.slice(0, 120));
+        "#;
+        let found = self.client.execute(script, vec![]).await.unwrap();
+        serde_json::from_value(found).unwrap()
+    }
+
+    /// Types into whatever has the keyboard focus.
+    pub async fn type_into_focused(&self, text: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+
     /// Saves a screenshot of the X display as target/e2e-screenshots/<test>-<step>.png
     /// (ImageMagick's `import`; WebKitWebDriver's own screenshot hangs under Xvfb here).
     pub async fn shot(&self, step: &str) {

@@ -121,6 +121,7 @@ export const en = {
   "security.step_up_code": "Authenticator code or backup code",
   "security.step_up_duo": "Confirm with Duo ({label})",
   "security.file_saved": "Saved to the file.",
+  "security.qr_alt": "QR code to scan with the authenticator app",
   "duo.failmode_safe": "Open without Duo when Duo cannot be reached (fail-open)",
   "duo.failmode_warning": "Anyone with the password can then get in while Duo is unreachable. A denial is never skipped, and security changes still need a verified factor.",
 } as const;
@@ -248,6 +249,7 @@ export const fr: Record<MessageKey, string> = {
   "security.step_up_code": "Code d'authentification ou code de secours",
   "security.step_up_duo": "Confirmer avec Duo ({label})",
   "security.file_saved": "Enregistré dans le fichier.",
+  "security.qr_alt": "Code QR à scanner avec l'application d'authentification",
   "duo.failmode_safe": "Ouvrir sans Duo quand Duo est injoignable (fail-open)",
   "duo.failmode_warning": "Quiconque connaît le mot de passe peut alors entrer tant que Duo est injoignable. Un refus n'est jamais ignoré, et modifier la sécurité exige toujours un facteur vérifié.",
 };
