@@ -88,3 +88,14 @@ impl From<Error> for CommandError {
 
 /// The result of a command.
 pub type CommandResult<T> = Result<T, CommandError>;
+
+impl From<portcullis_core::workspace::LeaseError> for CommandError {
+    fn from(e: portcullis_core::workspace::LeaseError) -> Self {
+        use portcullis_core::workspace::LeaseError;
+        let code = match e {
+            LeaseError::Held => "open_elsewhere",
+            LeaseError::Io(_) => "io",
+        };
+        CommandError::new(code, e.to_string())
+    }
+}

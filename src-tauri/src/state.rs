@@ -2,9 +2,10 @@
 //! Locking drops the open workspace, whose keys zeroize.
 
 use crate::clipboard::SecretClipboard;
+use crate::error::CommandResult;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
-use portcullis_core::workspace::PendingMfa;
+use portcullis_core::workspace::{Lease, PendingMfa};
 use portcullis_core::OpenWorkspace;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -30,6 +31,8 @@ pub struct AppState {
     /// The system clipboard, for copying secrets (absent without a display).
     pub clipboard: SecretClipboard<arboard::Clipboard>,
     pub preferences: Mutex<Preferences>,
+    /// Held while a workspace is unlocked here, so another window says it is open here.
+    lease: Mutex<Option<Lease>>,
     /// Where the page listens for locks it did not ask for (sleep, screen lock).
     pub lock_listener: Mutex<Option<Channel<&'static str>>>,
 }
@@ -41,6 +44,7 @@ impl Default for AppState {
             duo_cancel: AtomicBool::new(false),
             clipboard: SecretClipboard::new(arboard::Clipboard::new().ok()),
             preferences: Mutex::new(Preferences::load()),
+            lease: Mutex::default(),
             lock_listener: Mutex::default(),
         }
     }
@@ -60,6 +64,25 @@ impl AppState {
         guard(&self.preferences)
     }
 
+    /// Takes the lease of the workspace at `path` (keeping it when this window holds it).
+    pub fn lease(&self, path: &std::path::Path) -> CommandResult<()> {
+        let mut lease = guard(&self.lease);
+        let lock_file = Lease::lock_path(path);
+        if lease.as_ref().is_some_and(|l| l.path() == lock_file) {
+            return Ok(());
+        }
+        *lease = None;
+        *lease = Some(Lease::acquire(path)?);
+        Ok(())
+    }
+
+    /// Locks: drops the workspace (its keys zeroize) and releases the lease.
+    pub fn lock_session(&self) -> Session {
+        let was = std::mem::take(&mut *self.lock());
+        *guard(&self.lease) = None;
+        was
+    }
+
     pub fn set_lock_listener(&self, channel: Channel<&'static str>) {
         *guard(&self.lock_listener) = Some(channel);
     }
@@ -68,7 +91,7 @@ impl AppState {
     /// workspace, and tells the page so it clears itself.
     pub fn lock_for(&self, reason: LockReason) {
         self.duo_cancel.store(true, Ordering::SeqCst);
-        let was_unlocked = !matches!(std::mem::take(&mut *self.lock()), Session::Locked);
+        let was_unlocked = !matches!(self.lock_session(), Session::Locked);
         if was_unlocked {
             if let Some(channel) = &*guard(&self.lock_listener) {
                 let _ = channel.send(reason.as_str());

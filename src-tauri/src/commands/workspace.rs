@@ -39,6 +39,7 @@ pub fn create_workspace(
             .map_err(|_| CommandError::new("io", "cannot create the folder"))?;
     }
     let kdf = crate::kdf_for_new()?;
+    state.lease(&path)?;
     let ws = OpenWorkspace::create(&path, &password, kdf)?;
     crate::recent::remember(&path);
     let out = open_state(&ws);
@@ -54,6 +55,7 @@ pub fn unlock_workspace(
     password: String,
 ) -> CommandResult<SessionState> {
     let locked = LockedWorkspace::open(&path)?;
+    state.lease(std::path::Path::new(&path))?;
     let unlocked = locked.unlock(&SecretString::new(password))?;
     crate::recent::remember(std::path::Path::new(&path));
     let mut session = state.lock();
@@ -85,7 +87,7 @@ pub fn watch_locks(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'st
 /// Drops the open workspace (its keys zeroize).
 #[tauri::command]
 pub fn lock_workspace(state: State<'_, AppState>) {
-    *state.lock() = Session::Locked;
+    state.lock_session();
 }
 
 #[tauri::command]

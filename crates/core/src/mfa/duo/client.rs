@@ -252,23 +252,7 @@ impl Client {
 
     /// What Duo would do for `username`.
     pub fn preauth(&self, username: &str) -> Result<Preauth, Error> {
-        let v = self.call("POST", "/auth/v2/preauth", &[("username", username)])?;
-        let msg = str_field(&v, "status_msg").unwrap_or_default();
-        match str_field(&v, "result").as_deref() {
-            Some("auth") => {
-                let devices = v.get("devices").cloned().unwrap_or(Value::Array(vec![]));
-                let devices: Vec<Device> =
-                    serde_json::from_value(devices).map_err(|_| Error::Malformed)?;
-                Ok(Preauth::Auth { devices })
-            }
-            Some("allow") => Ok(Preauth::Allow { status_msg: msg }),
-            Some("deny") => Ok(Preauth::Deny { status_msg: msg }),
-            Some("enroll") => Ok(Preauth::Enroll {
-                status_msg: msg,
-                portal_url: str_field(&v, "enroll_portal_url").unwrap_or_default(),
-            }),
-            _ => Err(Error::Malformed),
-        }
+        preauth_from(&self.call("POST", "/auth/v2/preauth", &[("username", username)])?)
     }
 
     /// Starts an authentication. Push and phone run asynchronously: poll
@@ -296,11 +280,7 @@ impl Client {
                 params.push(("type", "Portcullis unlock"));
             }
         }
-        let v = self.call("POST", "/auth/v2/auth", &params)?;
-        if let Some(txid) = str_field(&v, "txid") {
-            return Ok(AuthStart::Pending { txid });
-        }
-        Ok(AuthStart::Done(status(&v)?))
+        auth_start_from(&self.call("POST", "/auth/v2/auth", &params)?)
     }
 
     /// The state of an asynchronous authentication (long-polled by Duo).
@@ -412,7 +392,36 @@ fn str_field(v: &Value, name: &str) -> Option<String> {
     v.get(name).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn status(v: &Value) -> Result<AuthStatus, Error> {
+/// Reads the `response` of a preauth.
+pub fn preauth_from(v: &Value) -> Result<Preauth, Error> {
+    let msg = str_field(v, "status_msg").unwrap_or_default();
+    match str_field(v, "result").as_deref() {
+        Some("auth") => {
+            let devices = v.get("devices").cloned().unwrap_or(Value::Array(vec![]));
+            let devices: Vec<Device> =
+                serde_json::from_value(devices).map_err(|_| Error::Malformed)?;
+            Ok(Preauth::Auth { devices })
+        }
+        Some("allow") => Ok(Preauth::Allow { status_msg: msg }),
+        Some("deny") => Ok(Preauth::Deny { status_msg: msg }),
+        Some("enroll") => Ok(Preauth::Enroll {
+            status_msg: msg,
+            portal_url: str_field(v, "enroll_portal_url").unwrap_or_default(),
+        }),
+        _ => Err(Error::Malformed),
+    }
+}
+
+/// Reads the `response` of an auth: a transaction to poll, or a decision.
+pub fn auth_start_from(v: &Value) -> Result<AuthStart, Error> {
+    if let Some(txid) = str_field(v, "txid") {
+        return Ok(AuthStart::Pending { txid });
+    }
+    Ok(AuthStart::Done(status(v)?))
+}
+
+/// Reads the `response` of an auth or auth_status.
+pub fn status(v: &Value) -> Result<AuthStatus, Error> {
     Ok(AuthStatus {
         result: str_field(v, "result").ok_or(Error::Malformed)?,
         status: str_field(v, "status").unwrap_or_default(),
@@ -423,7 +432,13 @@ fn status(v: &Value) -> Result<AuthStatus, Error> {
 fn parse(response: reqwest::blocking::Response) -> Result<Value, Error> {
     let code = response.status().as_u16();
     let text = response.text().map_err(|_| Error::Malformed)?;
-    let json: Option<Value> = serde_json::from_str(&text).ok();
+    parse_body(code, &text)
+}
+
+/// Reads Duo's envelope (`stat`, `response`, or `code`/`message` on failure) from an HTTP
+/// status and body; every answer that is not Duo's JSON is [`Error::Malformed`].
+pub fn parse_body(code: u16, text: &str) -> Result<Value, Error> {
+    let json: Option<Value> = serde_json::from_str(text).ok();
     if code >= 500 {
         return Err(Error::ServerError(code));
     }
