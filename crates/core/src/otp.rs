@@ -23,6 +23,9 @@ pub enum Error {
     /// The secret is not valid Base32.
     #[error("the secret is not valid Base32")]
     BadBase32,
+    /// The secret decodes to nothing (a single Base32 character holds less than a byte).
+    #[error("the secret is too short")]
+    SecretTooShort,
     /// `algorithm` is not SHA1, SHA256 or SHA512.
     #[error("unknown algorithm `{0}` (SHA1, SHA256 or SHA512)")]
     UnknownAlgorithm(String),
@@ -106,7 +109,8 @@ impl OtpParams {
     /// Parses an `otpauth://totp/…` URI, or a bare Base32 key (SHA1, 6 digits, 30 s).
     pub fn parse(input: &str) -> Result<Self, Error> {
         let input = input.trim();
-        if input.len() >= 10 && input[..10].eq_ignore_ascii_case("otpauth://") {
+        let scheme = input.as_bytes().get(..10);
+        if scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"otpauth://")) {
             Self::parse_uri(input)
         } else {
             Self::from_base32(input)
@@ -160,11 +164,6 @@ impl OtpParams {
         if kind != "totp" {
             return Err(Error::UnsupportedType(kind.chars().take(16).collect()));
         }
-        let label = percent_decode(url.path().trim_start_matches('/'));
-        let (label_issuer, account) = match label.split_once(':') {
-            Some((issuer, account)) => (Some(issuer.trim().to_owned()), account.trim().to_owned()),
-            None => (None, label.trim().to_owned()),
-        };
         let (mut secret, mut algorithm, mut digits, mut period, mut issuer) =
             (None, Algorithm::Sha1, 6u8, 30u64, None);
         for (name, value) in url.query_pairs() {
@@ -195,6 +194,22 @@ impl OtpParams {
             digits,
             period,
         )?;
+        // The label is `issuer:account` (the colon possibly encoded). When the issuer
+        // parameter is given and prefixes the label, it says where the account starts, even
+        // if the issuer itself holds a colon.
+        let label = percent_decode(url.path().trim_start_matches('/'));
+        let issuer_prefix = issuer
+            .as_deref()
+            .filter(|i| !i.is_empty())
+            .and_then(|i| label.strip_prefix(i))
+            .and_then(|rest| rest.strip_prefix(':'));
+        let (label_issuer, account) = match (issuer_prefix, label.split_once(':')) {
+            (Some(account), _) => (None, account.trim().to_owned()),
+            (None, Some((issuer, account))) => {
+                (Some(issuer.trim().to_owned()), account.trim().to_owned())
+            }
+            (None, None) => (None, label.trim().to_owned()),
+        };
         params.issuer = issuer.or(label_issuer).filter(|s| !s.is_empty());
         params.account = Some(account).filter(|s| !s.is_empty());
         Ok(params)
@@ -224,10 +239,22 @@ impl OtpParams {
 
     /// The otpauth URI, secret included: for `--reveal` and exports only.
     pub fn to_uri(&self) -> String {
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        // Spaces as %20: a `+` in the label is a plus sign (form encoding writes a space as `+`
+        // and a plus as `%2B`, so every `+` it writes is a space).
+        let enc = |s: &str| {
+            url::form_urlencoded::byte_serialize(s.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        };
         let label = match (&self.issuer, &self.account) {
             (Some(i), Some(a)) => format!("{}:{}", enc(i), enc(a)),
-            (Some(i), None) => enc(i),
+            // The colon says the label holds no account.
+            (Some(i), None) => format!("{}:", enc(i)),
+            // An empty issuer keeps a colon in the account from reading as a separator, and an
+            // account of dots from reading as a `.` or `..` path segment.
+            (None, Some(a)) if a.contains(':') || a.trim_matches('.').is_empty() => {
+                format!(":{}", enc(a))
+            }
             (None, Some(a)) => enc(a),
             (None, None) => String::new(),
         };
@@ -267,16 +294,25 @@ fn decode_base32(key: &str) -> Result<SecretBytes, Error> {
     if cleaned.is_empty() {
         return Err(Error::MissingSecret);
     }
+    if !cleaned
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+    {
+        return Err(Error::BadBase32);
+    }
     // Base32 keys whose last group is incomplete are common; drop the dangling bits like
     // authenticator apps do.
     let usable = match cleaned.len() % 8 {
         1 | 3 | 6 => cleaned.len() - 1,
         _ => cleaned.len(),
     };
-    BASE32_NOPAD
+    let secret = BASE32_NOPAD
         .decode(&cleaned.as_bytes()[..usable])
-        .map(SecretBytes::new)
-        .map_err(|_| Error::BadBase32)
+        .map_err(|_| Error::BadBase32)?;
+    if secret.is_empty() {
+        return Err(Error::SecretTooShort);
+    }
+    Ok(SecretBytes::new(secret))
 }
 
 #[cfg(test)]
@@ -351,6 +387,30 @@ mod tests {
         assert_eq!((c.code.len(), c.seconds_left), (8, 60));
     }
 
+    /// Found by the otpauth_uri fuzz target: colons and spaces inside the issuer or the account.
+    #[test]
+    fn colons_in_issuer_or_account_survive_the_round_trip() {
+        let uri = "otpauth://totp/Ex%3Ao:a%3Ab?secret=JBSWY3DPEHPK3PXP&issuer=Ex:o";
+        let p = OtpParams::parse(uri).unwrap();
+        assert_eq!(p.issuer.as_deref(), Some("Ex:o"));
+        assert_eq!(p.account.as_deref(), Some("a:b"));
+        assert_eq!(OtpParams::parse(&p.to_uri()).unwrap(), p);
+        let spaced = OtpParams::parse("otpauth://totp/A B:c+d e?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(spaced.account.as_deref(), Some("c+d e"));
+        assert_eq!(OtpParams::parse(&spaced.to_uri()).unwrap(), spaced);
+        let no_account =
+            OtpParams::parse("otpauth://totp/Git:?secret=JBSWY3DPEHPK3PXP&issuer=Hub").unwrap();
+        assert_eq!(no_account.account, None);
+        assert_eq!(OtpParams::parse(&no_account.to_uri()).unwrap(), no_account);
+        let dots = OtpParams::parse("otpauth://totp/:..?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(dots.account.as_deref(), Some(".."));
+        assert_eq!(OtpParams::parse(&dots.to_uri()).unwrap(), dots);
+        let no_issuer = OtpParams::parse("otpauth://totp/:a:b?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(no_issuer.issuer, None);
+        assert_eq!(no_issuer.account.as_deref(), Some("a:b"));
+        assert_eq!(OtpParams::parse(&no_issuer.to_uri()).unwrap(), no_issuer);
+    }
+
     #[test]
     fn bare_keys_accept_spacing_and_lowercase() {
         let a = OtpParams::parse("jbsw y3dp ehpk 3pxp").unwrap();
@@ -365,6 +425,13 @@ mod tests {
         let cases = [
             ("otpauth://totp/x?issuer=a", MissingSecret),
             ("otpauth://totp/x?secret=1!!", BadBase32),
+            // Found by the otpauth_uri fuzz target: one character decodes to no byte at all.
+            ("B", SecretTooShort),
+            ("otpauth://totp/x?secret=A", SecretTooShort),
+            // A dangling last character is dropped only when it is Base32.
+            ("JBSWY3DP!", BadBase32),
+            // Found by the fuzzer too: a multi-byte character across the scheme's length.
+            ("o-D\0\0TQO\u{28eb}EHGNBV", BadBase32),
             (
                 "otpauth://totp/x?secret=JBSWY3DP&algorithm=MD5",
                 UnknownAlgorithm("MD5".into()),
