@@ -34,6 +34,8 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 }
 
 fn main() {
+    portcullis_core::logging::quiet_panics();
+    portcullis_core::logging::init_from_env();
     use commands::{entries, mfa, preferences, workspace};
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.

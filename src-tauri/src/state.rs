@@ -92,6 +92,11 @@ impl AppState {
     pub fn lock_for(&self, reason: LockReason) {
         self.duo_cancel.store(true, Ordering::SeqCst);
         let was_unlocked = !matches!(self.lock_session(), Session::Locked);
+        tracing::info!(
+            reason = reason.as_str(),
+            was_unlocked,
+            "the desktop asked to lock"
+        );
         if was_unlocked {
             if let Some(channel) = &*guard(&self.lock_listener) {
                 let _ = channel.send(reason.as_str());

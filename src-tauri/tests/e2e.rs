@@ -245,5 +245,25 @@ async fn secured_workspace_journey() {
         .starts_with("Locked because the screen was locked."));
     app.wait(r#"[data-testid="password"]"#).await;
     app.shot("10-screen-locked").await;
+
+    // Through all of that, with trace logging on, no secret reached the logs.
+    let logs = app.logs();
+    for event in [
+        "password accepted",
+        "second factor accepted",
+        "second factor refused",
+    ] {
+        assert!(logs.contains(event), "no `{event}` in the app's logs");
+    }
+    let mut secrets = vec![PASSWORD, "s3cret-pw", "JBSWY3DPEHPK3PXP", &key];
+    secrets.extend(backup.iter().map(String::as_str));
+    let key_ungrouped = key.replace(' ', "");
+    secrets.push(&key_ungrouped);
+    for secret in secrets {
+        assert!(
+            !logs.contains(secret),
+            "a secret in the app's logs: {secret}"
+        );
+    }
     app.stop().await;
 }

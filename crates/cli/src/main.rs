@@ -13,14 +13,8 @@ use input::SecretInput;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // A panic message could quote data; print only where it happened.
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        eprintln!("error: internal error{at}; please report it");
-    }));
+    portcullis_core::logging::quiet_panics();
+    portcullis_core::logging::init_from_env();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

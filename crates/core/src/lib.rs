@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod entry;
 pub mod generator;
 pub mod import;
+pub mod logging;
 pub mod mfa;
 pub mod otp;
 pub mod store;

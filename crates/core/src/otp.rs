@@ -284,6 +284,18 @@ fn percent_decode(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Base32 that, like authenticator apps, ignores the unused bits of a key's last character
+/// (`…AQZ` and `…AQY` decode alike) instead of refusing it.
+fn lenient_base32() -> &'static data_encoding::Encoding {
+    static ENCODING: std::sync::OnceLock<data_encoding::Encoding> = std::sync::OnceLock::new();
+    ENCODING.get_or_init(|| {
+        let mut spec = data_encoding::Specification::new();
+        spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        spec.check_trailing_bits = false;
+        spec.encoding().unwrap_or_else(|_| BASE32_NOPAD.clone())
+    })
+}
+
 fn decode_base32(key: &str) -> Result<SecretBytes, Error> {
     let cleaned: Zeroizing<String> = Zeroizing::new(
         key.chars()
@@ -306,7 +318,7 @@ fn decode_base32(key: &str) -> Result<SecretBytes, Error> {
         1 | 3 | 6 => cleaned.len() - 1,
         _ => cleaned.len(),
     };
-    let secret = BASE32_NOPAD
+    let secret = lenient_base32()
         .decode(&cleaned.as_bytes()[..usable])
         .map_err(|_| Error::BadBase32)?;
     if secret.is_empty() {
@@ -417,6 +429,9 @@ mod tests {
         let b = OtpParams::parse("JBSWY3DPEHPK3PXP").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.code_at(59).seconds_left, 1);
+        // Unused bits in the last character are ignored, as authenticator apps do.
+        let loose = OtpParams::parse("ENTRYOTPSECRETAAQZ").unwrap();
+        assert_eq!(loose, OtpParams::parse("ENTRYOTPSECRETAAQY").unwrap());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub struct App {
@@ -63,6 +63,8 @@ impl App {
             .unwrap();
         }
         let (port, native) = (free_port(), free_port());
+        // The app's own output (trace logging on) lands in the driver's: kept for `logs()`.
+        let log = std::fs::File::create(home.path().join("app.log")).unwrap();
         let driver = Command::new(tauri_driver())
             .args([
                 "--port",
@@ -76,8 +78,9 @@ impl App {
             .env("XDG_RUNTIME_DIR", home.path().join("run"))
             .env("PORTCULLIS_TEST_KDF", "1024,1,1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .env("PORTCULLIS_LOG", "trace")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .expect("tauri-driver is installed by scripts/test under tools/bin");
         let started = Instant::now();
@@ -114,6 +117,12 @@ impl App {
         app.wait(r#"[data-testid="submit"]"#).await;
         let took = launched.elapsed();
         (app, took)
+    }
+
+    /// What the app and the drivers printed so far (the app logs at trace level).
+    pub fn logs(&self) -> String {
+        String::from_utf8_lossy(&std::fs::read(self.home.path().join("app.log")).unwrap())
+            .into_owned()
     }
 
     pub fn data_dir(&self) -> PathBuf {

@@ -343,6 +343,19 @@ impl MfaConfig {
             }
             Err(_) => {}
         }
+        match &outcome {
+            Ok(v) => tracing::info!(
+                method = %v.method,
+                failed_open = v.failed_open,
+                backup_codes_left = ?v.backup_codes_left,
+                "second factor accepted"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                consecutive_failures = self.failures,
+                "second factor refused"
+            ),
+        }
         outcome
     }
 

@@ -153,6 +153,7 @@ impl LockedWorkspace {
         let header_bytes = header_bytes.ok_or(Error::WrongPasswordOrDamaged)?;
         let wrapped_key = wrapped_key.ok_or(Error::WrongPasswordOrDamaged)?;
         let header = Header::decode(&header_bytes)?;
+        tracing::debug!(path = %path.display(), kdf_memory_kib = header.kdf.memory_kib(), kdf_passes = header.kdf.iterations(), "workspace file opened");
         Ok(Self {
             path,
             store,
@@ -178,7 +179,8 @@ impl LockedWorkspace {
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
-        let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)?;
+        let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
+            .inspect_err(|_| tracing::warn!("unlock refused: wrong password or damaged header"))?;
         let records = Box::new(RecordKeys::new(self.header.workspace_id, master.subkeys()?));
         let mut open = OpenWorkspace {
             path: self.path,
@@ -190,6 +192,11 @@ impl LockedWorkspace {
         };
         let rows = open.verified_rows()?;
         let mfa = security::mfa_config(&open.records, &rows)?;
+        tracing::info!(
+            records = rows.len(),
+            second_factor = mfa.enabled(),
+            "password accepted"
+        );
         Ok(if mfa.enabled() {
             Unlock::PendingMfa(PendingMfa::new(open, &mfa))
         } else {
@@ -263,6 +270,7 @@ impl OpenWorkspace {
             other => other.into(),
         })?;
         store.write(|tx| material.store(tx, &[]))?;
+        tracing::info!(path = %path.display(), "workspace created");
         Ok(Self {
             path,
             store,
@@ -373,6 +381,7 @@ impl OpenWorkspace {
             })
             .collect::<Result<Vec<_>>>()?;
         self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
+        tracing::debug!(count = entries.len(), "entries added");
         Ok(entries)
     }
 
@@ -423,6 +432,7 @@ impl OpenWorkspace {
         })?;
         self.header = material.header;
         self.records = material.records;
+        tracing::info!("master password changed; every record sealed again under a new key");
         Ok(())
     }
 
@@ -435,7 +445,11 @@ impl OpenWorkspace {
                 .into_iter()
                 .map(|(c, i, v)| ((c, i), v))
                 .collect();
-            records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
+            records
+                .verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)
+                .inspect_err(
+                    |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
+                )?;
             let mut writer = Writer {
                 tx,
                 records,
@@ -443,6 +457,7 @@ impl OpenWorkspace {
             };
             let out = f(&mut writer)?;
             tx.set_meta(META_MANIFEST, &records.sign_manifest(refs(&versions)))?;
+            tracing::trace!(records = versions.len(), "write committed");
             Ok(out)
         })
     }

@@ -284,10 +284,15 @@ impl OpenWorkspace {
         self.write(|w| {
             let mut config = w.mfa_config()?;
             if config.enabled() && !fresh {
+                tracing::info!("security change refused: no recent second factor");
                 return Err(mfa::Error::StepUpRequired.into());
             }
             let out = f(&mut config, now)?;
             w.put(MFA, CONFIG_ID, &config)?;
+            tracing::info!(
+                methods = config.status(now).methods.len(),
+                "second-factor settings changed"
+            );
             Ok(out)
         })
     }

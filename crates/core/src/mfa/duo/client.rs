@@ -291,10 +291,24 @@ impl Client {
     fn call(&self, method: &str, path: &str, params: &[(&str, &str)]) -> Result<Value, Error> {
         let mut wait = Duration::from_secs(1);
         for attempt in 1..=MAX_TRIES {
-            let response = self.send(method, path, params)?;
-            if response.status().as_u16() != 429 {
-                return parse(response);
+            let started = std::time::Instant::now();
+            let response = self.send(method, path, params).inspect_err(
+                |e| tracing::warn!(host = %self.host, path, error = %e, "Duo request failed"),
+            )?;
+            let status = response.status().as_u16();
+            tracing::debug!(
+                host = %self.host,
+                method,
+                path,
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "Duo answered"
+            );
+            if status != 429 {
+                return parse(response)
+                    .inspect_err(|e| tracing::info!(path, error = %e, "Duo refused the request"));
             }
+            tracing::warn!(path, attempt, "Duo rate limit (HTTP 429); retrying");
             if attempt == MAX_TRIES {
                 break;
             }
