@@ -166,6 +166,15 @@ impl Entry {
         }
     }
 
+    /// The OTP generator, to change it (an HOTP counter advancing).
+    pub fn otp_mut(&mut self) -> Option<&mut OtpParams> {
+        match &mut self.kind {
+            EntryKind::Login(l) => l.otp.as_mut(),
+            EntryKind::Otp { otp } => Some(otp),
+            _ => None,
+        }
+    }
+
     /// Whether `needle` (already lower-cased) occurs in a non-secret field.
     pub fn matches(&self, needle: &str) -> bool {
         let hit = |s: &str| contains_ignore_case(s, needle);

@@ -14,9 +14,12 @@ pub enum Error {
     /// Not an `otpauth://` URI.
     #[error("not an otpauth URI")]
     NotOtpauth,
-    /// `otpauth://hotp` or another type this version does not generate.
-    #[error("unsupported OTP type `{0}` (only totp)")]
+    /// An OTP type other than totp, hotp and steam.
+    #[error("unsupported OTP type `{0}` (totp, hotp or steam)")]
     UnsupportedType(String),
+    /// An HOTP URI without a usable `counter`.
+    #[error("an HOTP URI needs a counter (a whole number), not {0}")]
+    BadCounter(String),
     /// The URI has no `secret` parameter, or the key is empty.
     #[error("no secret in the otpauth URI")]
     MissingSecret,
@@ -29,8 +32,8 @@ pub enum Error {
     /// `algorithm` is not SHA1, SHA256 or SHA512.
     #[error("unknown algorithm `{0}` (SHA1, SHA256 or SHA512)")]
     UnknownAlgorithm(String),
-    /// `digits` outside 6..=8.
-    #[error("digits must be 6, 7 or 8, not {0}")]
+    /// `digits` outside 6..=8 (Steam: 5).
+    #[error("digits must be 6, 7 or 8 (5 for Steam), not {0}")]
     DigitsOutOfRange(String),
     /// `period` is not a positive number of seconds.
     #[error("period must be a positive number of seconds, not {0}")]
@@ -75,9 +78,32 @@ impl fmt::Display for Algorithm {
     }
 }
 
-/// A TOTP generator (RFC 6238).
+/// What drives a generator's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OtpKind {
+    /// Time-based (RFC 6238).
+    #[default]
+    Totp,
+    /// Counter-based (RFC 4226). `counter` is the next one to use; it advances each time a
+    /// code is taken.
+    Hotp {
+        /// The next counter value.
+        counter: u64,
+    },
+    /// Steam Guard: time-based, SHA1, shown as five characters of Steam's alphabet.
+    Steam,
+}
+
+/// Steam Guard codes are this long.
+pub const STEAM_DIGITS: u8 = 5;
+
+/// An OTP generator: TOTP, HOTP or Steam.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OtpParams {
+    /// Time, counter or Steam (absent in records written before HOTP: time).
+    #[serde(default, skip_serializing_if = "is_totp")]
+    pub kind: OtpKind,
     #[serde(with = "sealed_bytes")]
     secret: SecretBytes,
     /// HMAC algorithm.
@@ -94,14 +120,18 @@ pub struct OtpParams {
     pub account: Option<String>,
 }
 
+fn is_totp(kind: &OtpKind) -> bool {
+    *kind == OtpKind::Totp
+}
+
 /// A code and how long it stays current.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OtpCode {
     /// The digits.
     pub code: String,
-    /// Seconds until the next code.
+    /// Seconds until the next code (0 for HOTP: a code stays until it is used).
     pub seconds_left: u64,
-    /// The generator's period.
+    /// The generator's period (0 for HOTP).
     pub period: u64,
 }
 
@@ -120,6 +150,7 @@ impl OtpParams {
     /// A SHA1 / 6 digits / 30 s generator for a Base32 key (spaces, dashes and padding allowed).
     pub fn from_base32(key: &str) -> Result<Self, Error> {
         Ok(Self {
+            kind: OtpKind::Totp,
             secret: decode_base32(key)?,
             algorithm: Algorithm::Sha1,
             digits: 6,
@@ -146,6 +177,7 @@ impl OtpParams {
             return Err(Error::BadPeriod("0".into()));
         }
         Ok(Self {
+            kind: OtpKind::Totp,
             secret,
             algorithm,
             digits,
@@ -155,27 +187,58 @@ impl OtpParams {
         })
     }
 
+    /// An HOTP generator whose next counter is `counter`.
+    pub fn new_hotp(
+        secret: SecretBytes,
+        algorithm: Algorithm,
+        digits: u8,
+        counter: u64,
+    ) -> Result<Self, Error> {
+        let mut params = Self::new(secret, algorithm, digits, 30)?;
+        params.kind = OtpKind::Hotp { counter };
+        Ok(params)
+    }
+
+    /// A Steam Guard generator (SHA1, 30 s, five characters).
+    pub fn new_steam(secret: SecretBytes) -> Result<Self, Error> {
+        let mut params = Self::new(secret, Algorithm::Sha1, 6, 30)?;
+        params.kind = OtpKind::Steam;
+        params.digits = STEAM_DIGITS;
+        Ok(params)
+    }
+
+    /// The secret's bytes (to export it, or to tell two generators apart).
+    pub fn secret(&self) -> &[u8] {
+        self.secret.expose_secret()
+    }
+
+    /// Whether codes come from a counter rather than the clock.
+    pub fn is_hotp(&self) -> bool {
+        matches!(self.kind, OtpKind::Hotp { .. })
+    }
+
     fn parse_uri(input: &str) -> Result<Self, Error> {
         let url = Url::parse(input).map_err(|_| Error::NotOtpauth)?;
         if url.scheme() != "otpauth" {
             return Err(Error::NotOtpauth);
         }
         let kind = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        if kind != "totp" {
-            return Err(Error::UnsupportedType(kind.chars().take(16).collect()));
+        if !matches!(kind.as_str(), "totp" | "hotp" | "steam") {
+            return Err(Error::UnsupportedType(short(&kind)));
         }
         let (mut secret, mut algorithm, mut digits, mut period, mut issuer) =
-            (None, Algorithm::Sha1, 6u8, 30u64, None);
+            (None, Algorithm::Sha1, None, 30u64, None);
+        let (mut counter, mut steam) = (None, kind == "steam");
         for (name, value) in url.query_pairs() {
             match name.to_ascii_lowercase().as_str() {
                 "secret" => secret = Some(decode_base32(&Zeroizing::new(value.into_owned()))?),
                 "algorithm" => algorithm = Algorithm::parse(&value)?,
                 "digits" => {
-                    digits = value
-                        .parse()
-                        .ok()
-                        .filter(|d| (6..=8).contains(d))
-                        .ok_or_else(|| Error::DigitsOutOfRange(short(&value)))?
+                    digits = Some(
+                        value
+                            .parse::<u8>()
+                            .map_err(|_| Error::DigitsOutOfRange(short(&value)))?,
+                    )
                 }
                 "period" => {
                     period = value
@@ -184,16 +247,31 @@ impl OtpParams {
                         .filter(|p| *p > 0)
                         .ok_or_else(|| Error::BadPeriod(short(&value)))?
                 }
+                "counter" => {
+                    counter = Some(
+                        value
+                            .parse::<u64>()
+                            .map_err(|_| Error::BadCounter(short(&value)))?,
+                    )
+                }
+                // KeePassXC and others mark Steam as a totp URI with `encoder=steam`.
+                "encoder" => steam |= value.eq_ignore_ascii_case("steam"),
                 "issuer" => issuer = Some(value.into_owned()),
                 _ => {}
             }
         }
-        let mut params = Self::new(
-            secret.ok_or(Error::MissingSecret)?,
-            algorithm,
-            digits,
-            period,
-        )?;
+        let secret = secret.ok_or(Error::MissingSecret)?;
+        let mut params = match (kind.as_str(), steam) {
+            ("hotp", _) => Self::new_hotp(
+                secret,
+                algorithm,
+                digits.unwrap_or(6),
+                counter.ok_or_else(|| Error::BadCounter("none".into()))?,
+            )?,
+            // Steam's digits are its own: any `digits` given (often 5) is not checked.
+            (_, true) => Self::new_steam(secret)?,
+            _ => Self::new(secret, algorithm, digits.unwrap_or(6), period)?,
+        };
         // The label is `issuer:account` (the colon possibly encoded). When the issuer
         // parameter is given and prefixes the label, it says where the account starts, even
         // if the issuer itself holds a colon.
@@ -215,26 +293,57 @@ impl OtpParams {
         Ok(params)
     }
 
-    /// The code at `unix_time` (seconds).
+    /// The code at `unix_time` (seconds). For HOTP: the code of the next counter, without
+    /// taking it (see [`take_hotp`](Self::take_hotp)).
     pub fn code_at(&self, unix_time: u64) -> OtpCode {
-        let algorithm = match self.algorithm {
-            Algorithm::Sha1 => totp_rs::Algorithm::SHA1,
-            Algorithm::Sha256 => totp_rs::Algorithm::SHA256,
-            Algorithm::Sha512 => totp_rs::Algorithm::SHA512,
+        match self.kind {
+            OtpKind::Hotp { counter } => OtpCode {
+                code: self.hotp_code(counter),
+                seconds_left: 0,
+                period: 0,
+            },
+            OtpKind::Totp | OtpKind::Steam => OtpCode {
+                code: self.generator(self.period).generate(unix_time).to_string(),
+                seconds_left: self.period - unix_time % self.period,
+                period: self.period,
+            },
+        }
+    }
+
+    /// The HOTP code of `counter` (RFC 4226).
+    pub fn hotp_code(&self, counter: u64) -> String {
+        // HOTP is TOTP with a one-second step counted from zero: T = counter.
+        self.generator(1).generate(counter).to_string()
+    }
+
+    /// For HOTP: the code of the next counter, which then advances (the caller saves it).
+    /// `None` for time-based generators.
+    pub fn take_hotp(&mut self) -> Option<String> {
+        let OtpKind::Hotp { counter } = self.kind else {
+            return None;
+        };
+        let code = self.hotp_code(counter);
+        self.kind = OtpKind::Hotp {
+            counter: counter.saturating_add(1),
+        };
+        Some(code)
+    }
+
+    fn generator(&self, step: u64) -> totp_rs::Totp {
+        let algorithm = match (self.kind, self.algorithm) {
+            (OtpKind::Steam, _) => totp_rs::Algorithm::Steam,
+            (_, Algorithm::Sha1) => totp_rs::Algorithm::SHA1,
+            (_, Algorithm::Sha256) => totp_rs::Algorithm::SHA256,
+            (_, Algorithm::Sha512) => totp_rs::Algorithm::SHA512,
         };
         // Parameters were validated on construction; noncompliant only allows short keys,
         // which many services still issue.
-        let totp = totp_rs::Builder::new()
+        totp_rs::Builder::new()
             .with_algorithm(algorithm)
             .with_digits(self.digits)
-            .with_step_duration(self.period)
+            .with_step_duration(step)
             .with_secret(self.secret.expose_secret().to_vec())
-            .build_noncompliant();
-        OtpCode {
-            code: totp.generate(unix_time).to_string(),
-            seconds_left: self.period - unix_time % self.period,
-            period: self.period,
-        }
+            .build_noncompliant()
     }
 
     /// The otpauth URI, secret included: for `--reveal` and exports only.
@@ -258,13 +367,19 @@ impl OtpParams {
             (None, Some(a)) => enc(a),
             (None, None) => String::new(),
         };
-        let mut uri = format!(
-            "otpauth://totp/{label}?secret={}&algorithm={}&digits={}&period={}",
-            BASE32_NOPAD.encode(self.secret.expose_secret()),
-            self.algorithm,
-            self.digits,
-            self.period
-        );
+        let secret = BASE32_NOPAD.encode(self.secret.expose_secret());
+        let (algorithm, digits, period) = (self.algorithm, self.digits, self.period);
+        let mut uri = match self.kind {
+            OtpKind::Totp => format!(
+                "otpauth://totp/{label}?secret={secret}&algorithm={algorithm}&digits={digits}&period={period}"
+            ),
+            OtpKind::Hotp { counter } => format!(
+                "otpauth://hotp/{label}?secret={secret}&algorithm={algorithm}&digits={digits}&counter={counter}"
+            ),
+            OtpKind::Steam => format!(
+                "otpauth://totp/{label}?secret={secret}&algorithm=SHA1&digits=5&period=30&encoder=steam"
+            ),
+        };
         if let Some(i) = &self.issuer {
             uri.push_str("&issuer=");
             uri.push_str(&enc(i));
@@ -364,14 +479,13 @@ mod tests {
     }
 
     #[test]
-    fn rfc4226_vectors_as_totp_with_one_second_steps() {
-        // HOTP(counter) equals TOTP at time = counter with a 1 s period.
+    fn rfc4226_hotp_vectors_and_the_counter_advances() {
         let text = vectors("rfc4226.csv");
-        let p = OtpParams::new(
+        let mut p = OtpParams::new_hotp(
             SecretBytes::new(b"12345678901234567890".to_vec()),
             Algorithm::Sha1,
             6,
-            1,
+            0,
         )
         .unwrap();
         let mut n = 0;
@@ -380,9 +494,12 @@ mod tests {
             .filter(|l| !l.starts_with('#') && !l.starts_with("counter"))
         {
             let (counter, code) = line.split_once(',').unwrap();
-            assert_eq!(p.code_at(counter.parse().unwrap()).code, code);
+            assert_eq!(p.hotp_code(counter.parse().unwrap()), code);
+            assert_eq!(p.code_at(0).code, code, "the next code, not taken");
+            assert_eq!(p.take_hotp().as_deref(), Some(code));
             n += 1;
         }
+        assert_eq!(p.kind, OtpKind::Hotp { counter: 10 });
         assert_eq!(n, 10);
     }
 
@@ -461,7 +578,15 @@ mod tests {
             ),
             (
                 "otpauth://hotp/x?secret=JBSWY3DP",
-                UnsupportedType("hotp".into()),
+                BadCounter("none".into()),
+            ),
+            (
+                "otpauth://hotp/x?secret=JBSWY3DP&counter=-1",
+                BadCounter("-1".into()),
+            ),
+            (
+                "otpauth://yubikey/x?secret=JBSWY3DP",
+                UnsupportedType("yubikey".into()),
             ),
             ("", MissingSecret),
         ];
@@ -470,5 +595,40 @@ mod tests {
         }
         let err = OtpParams::parse("otpauth://totp/x?secret=SECRETKEY1&digits=12").unwrap_err();
         assert!(!err.to_string().contains("SECRETKEY1"));
+    }
+
+    /// Published Steam Guard vectors: KeePassXC's TestTotp.cpp (a 20-byte secret at two times)
+    /// and the all-zero secret at steps 0 and 1.
+    #[test]
+    fn steam_vectors() {
+        let p = OtpParams::parse(
+            "otpauth://totp/Steam:me?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&encoder=steam",
+        )
+        .unwrap();
+        assert_eq!(p.kind, OtpKind::Steam);
+        assert_eq!(p.code_at(1_511_200_518).code, "FR8RV");
+        assert_eq!(p.code_at(1_511_200_714).code, "9P3VP");
+        let zero = OtpParams::new_steam(SecretBytes::new(vec![0; 20])).unwrap();
+        assert_eq!(zero.code_at(0).code, "RYH4D");
+        assert_eq!(zero.code_at(30).code, "DR2DK");
+        // Aegis writes otpauth://steam/ with digits=5; both forms round-trip.
+        let aegis = OtpParams::parse(
+            "otpauth://steam/Boeing:Sophia?secret=JRZCL47CMXVOQMNPZR2F7J4RGI&issuer=Boeing&algorithm=SHA1&digits=5&period=30",
+        )
+        .unwrap();
+        assert_eq!((aegis.kind, aegis.digits), (OtpKind::Steam, 5));
+        assert_eq!(OtpParams::parse(&aegis.to_uri()).unwrap(), aegis);
+    }
+
+    #[test]
+    fn hotp_uris_round_trip_with_their_counter() {
+        let p = OtpParams::parse(
+            "otpauth://hotp/WWE:Mason?secret=5VAML3X35THCEBVRLV24CGBKOY&issuer=WWE&algorithm=SHA512&digits=8&counter=10300",
+        )
+        .unwrap();
+        assert_eq!(p.kind, OtpKind::Hotp { counter: 10300 });
+        assert_eq!((p.algorithm, p.digits), (Algorithm::Sha512, 8));
+        assert!(p.to_uri().contains("&counter=10300"));
+        assert_eq!(OtpParams::parse(&p.to_uri()).unwrap(), p);
     }
 }

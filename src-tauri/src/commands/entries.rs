@@ -47,18 +47,16 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> CommandResult<u64> {
     let text = with_open(&state, |ws| {
         let entry = ws.find(&id)?;
-        let now = u64::try_from(ws.clock().now()).unwrap_or(0);
         let text = match field.as_str() {
+            // An HOTP code is taken: its counter advances, so the next copy is a new code.
             "otp" => {
-                entry
-                    .otp()
+                ws.take_otp_code(&entry.id, None)?
                     .ok_or_else(|| {
                         CommandError::new(
                             "invalid",
                             "this entry has no one-time-password generator",
                         )
                     })?
-                    .code_at(now)
                     .code
             }
             "password" | "username" => {

@@ -162,13 +162,13 @@ pub fn show(args: ShowArgs, input: &mut SecretInput) -> Result<()> {
 pub fn otp(args: OtpArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = unlock(&args.workspace, input)?;
     let entry = ws.find(&args.entry)?;
-    let Some(otp) = entry.otp() else {
-        bail!("“{}” has no one-time-password generator", entry.title);
-    };
     let now = args
         .at
         .unwrap_or_else(|| u64::try_from(SystemClock.now()).unwrap_or(0));
-    let code = otp.code_at(now);
+    // An HOTP entry's counter advances with each code given.
+    let Some(code) = ws.take_otp_code(&entry.id, Some(now))? else {
+        bail!("“{}” has no one-time-password generator", entry.title);
+    };
     if args.json {
         print_json(&OtpJson::of(&code))
     } else {

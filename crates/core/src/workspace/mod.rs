@@ -16,6 +16,7 @@ pub use security::{MfaRefusal, PendingMfa, Unlock};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};
 use crate::entry::{Entry, EntryKind};
+use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -383,6 +384,28 @@ impl OpenWorkspace {
         self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
         tracing::debug!(count = entries.len(), "entries added");
         Ok(entries)
+    }
+
+    /// Takes the code an entry's generator gives now: time-based codes at the workspace's
+    /// clock (or `at`); an HOTP counter advances and is saved, so each code is given once.
+    /// `None` when the entry has no generator.
+    pub fn take_otp_code(&mut self, id_or_title: &str, at: Option<u64>) -> Result<Option<OtpCode>> {
+        let mut entry = self.find(id_or_title)?;
+        let now = at.unwrap_or_else(|| u64::try_from(self.clock.now()).unwrap_or(0));
+        let Some(otp) = entry.otp_mut() else {
+            return Ok(None);
+        };
+        let Some(code) = otp.take_hotp() else {
+            return Ok(Some(otp.code_at(now)));
+        };
+        let (seconds_left, period) = (0, 0);
+        self.update(entry)?;
+        tracing::debug!("HOTP counter advanced");
+        Ok(Some(OtpCode {
+            code,
+            seconds_left,
+            period,
+        }))
     }
 
     /// Saves changes to an existing entry; sets its modified time.
