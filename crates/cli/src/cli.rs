@@ -289,8 +289,23 @@ pub struct OtpArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
-    /// title,username,password,url,notes,otp
+    /// title,username,password,url,notes,otp[,group]
     Csv,
+    /// otpauth:// URIs, one per line
+    Otpauth,
+    /// Google Authenticator export URIs (otpauth-migration://), one per line
+    GoogleMigration,
+    /// A PNG or JPEG image of a QR code (otpauth or migration)
+    QrImage,
+    /// KeePass KDBX 3.1 or 4 (its password from PORTCULLIS_IMPORT_PASSWORD or a prompt)
+    Kdbx,
+    /// Aegis JSON, plain or encrypted (password as for kdbx)
+    Aegis,
+    /// Bitwarden unencrypted JSON export
+    Bitwarden,
+    /// 2FAS backup (plain)
+    #[value(name = "2fas")]
+    TwoFas,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +317,9 @@ pub struct ImportArgs {
     pub from: ImportFormat,
     /// The file to import.
     pub file: PathBuf,
+    /// Show what would be imported, skipped and left out as duplicates; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

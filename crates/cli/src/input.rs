@@ -15,6 +15,8 @@ pub const PASSWORD_ENV: &str = "PORTCULLIS_PASSWORD";
 pub const DUO_SKEY_ENV: &str = "PORTCULLIS_DUO_SKEY";
 /// Environment variable holding the new master password for `passwd`, for scripts.
 pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
+/// The password of an encrypted file being imported.
+pub const IMPORT_PASSWORD_ENV: &str = "PORTCULLIS_IMPORT_PASSWORD";
 
 /// Reads secrets in the order the contract gives.
 pub struct SecretInput {
@@ -138,6 +140,20 @@ impl SecretInput {
             bail!("the Duo secret key cannot be empty");
         }
         Ok(key)
+    }
+
+    /// The password of an encrypted import file: PORTCULLIS_IMPORT_PASSWORD, a terminal prompt,
+    /// or the next stdin line.
+    pub fn import_password(&mut self) -> Result<SecretString> {
+        if let Some(p) = from_env(IMPORT_PASSWORD_ENV) {
+            return Ok(p);
+        }
+        if self.terminal {
+            return prompt("Password of the file to import: ");
+        }
+        self.next_line()?.context(
+            "the file is encrypted: set PORTCULLIS_IMPORT_PASSWORD, type it on a terminal or send it on standard input",
+        )
     }
 
     /// Lists `items` and asks to pick one, on a terminal; `None` without a terminal.

@@ -12,6 +12,6 @@ pub mod otp;
 pub mod store;
 pub mod workspace;
 
-pub use crypto::{KdfParams, SecretString};
+pub use crypto::{KdfParams, SecretBytes, SecretString};
 pub use entry::{Entry, EntryKind, Login, Protocol, Remote};
 pub use workspace::{LockedWorkspace, NewEntry, OpenWorkspace};

@@ -139,8 +139,7 @@ impl OtpParams {
     /// Parses an `otpauth://totp/…` URI, or a bare Base32 key (SHA1, 6 digits, 30 s).
     pub fn parse(input: &str) -> Result<Self, Error> {
         let input = input.trim();
-        let scheme = input.as_bytes().get(..10);
-        if scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"otpauth://")) {
+        if is_otpauth_uri(input) {
             Self::parse_uri(input)
         } else {
             Self::from_base32(input)
@@ -388,11 +387,18 @@ impl OtpParams {
     }
 }
 
+/// Whether `text` starts with `otpauth://` (any case).
+pub fn is_otpauth_uri(text: &str) -> bool {
+    text.as_bytes()
+        .get(..10)
+        .is_some_and(|s| s.eq_ignore_ascii_case(b"otpauth://"))
+}
+
 fn short(value: &str) -> String {
     value.chars().take(16).collect()
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())

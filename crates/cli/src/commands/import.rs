@@ -1,24 +1,113 @@
-//! import.
+//! import: read another tool's file, show what will happen, write it in one transaction.
 
 use super::unlock;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::input::SecretInput;
 use crate::progress::with_spinner;
-use anyhow::{Context, Result};
-use portcullis_core::import;
+use anyhow::{bail, Context, Result};
+use portcullis_core::import::{self, Format, Skipped};
+use portcullis_core::workspace::Preview;
+use portcullis_core::EntryKind;
+use serde::Serialize;
+
+fn format_of(from: ImportFormat) -> Result<Format> {
+    Ok(match from {
+        ImportFormat::Csv => Format::Csv,
+        ImportFormat::Otpauth => Format::Otpauth,
+        ImportFormat::GoogleMigration => Format::GoogleMigration,
+        ImportFormat::Aegis => Format::Aegis,
+        ImportFormat::Bitwarden => Format::Bitwarden,
+        ImportFormat::TwoFas => Format::TwoFas,
+        ImportFormat::QrImage | ImportFormat::Kdbx => {
+            bail!("importing this format is not available in this version yet")
+        }
+    })
+}
+
+#[derive(Serialize)]
+struct PlannedJson {
+    title: String,
+    kind: &'static str,
+    group: Option<String>,
+    has_otp: bool,
+}
+
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    dry_run: bool,
+    /// Entries written (0 with --dry-run).
+    imported: usize,
+    /// Entries that are (or would be) created.
+    entries: Vec<PlannedJson>,
+    duplicates: &'a [Skipped],
+    skipped: &'a [Skipped],
+}
 
 pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
-    let entries = match args.from {
-        ImportFormat::Csv => import::csv::parse(std::io::BufReader::new(file))?,
-    };
-    let mut ws = unlock(&args.workspace, input)?;
-    let added = with_spinner("Importing…", || ws.add_all(entries))?;
-    if args.json {
-        crate::output::print_json(&serde_json::json!({ "imported": added.len() }))?;
+    let format = format_of(args.from)?;
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let password = if import::needs_password(format, &bytes) {
+        Some(input.import_password()?)
     } else {
-        println!("imported {} entries", added.len());
+        None
+    };
+    let plan = with_spinner("Reading the file…", || {
+        import::read(format, &bytes, password.as_ref())
+    })?;
+    let mut ws = unlock(&args.workspace, input)?;
+    let preview = ws.preview_import(plan)?;
+    let planned: Vec<PlannedJson> = preview
+        .new
+        .iter()
+        .map(|e| PlannedJson {
+            title: e.title.clone(),
+            kind: e.kind.name(),
+            group: e.group.clone(),
+            has_otp: match &e.kind {
+                EntryKind::Otp { .. } => true,
+                EntryKind::Login(l) => l.otp.is_some(),
+                _ => false,
+            },
+        })
+        .collect();
+    let (duplicates, skipped) = (preview.duplicates.clone(), preview.skipped.clone());
+    let imported = if args.dry_run {
+        0
+    } else {
+        import_all(&mut ws, preview)?
+    };
+    let report = ImportJson {
+        dry_run: args.dry_run,
+        imported,
+        entries: planned,
+        duplicates: &duplicates,
+        skipped: &skipped,
+    };
+    if args.json {
+        return crate::output::print_json(&report);
     }
+    print_report(&report);
     Ok(())
+}
+
+fn import_all(ws: &mut portcullis_core::OpenWorkspace, preview: Preview) -> Result<usize> {
+    Ok(with_spinner("Importing…", || ws.import(preview))?.len())
+}
+
+fn print_report(r: &ImportJson) {
+    if r.dry_run {
+        println!("would import {} entries (nothing written)", r.entries.len());
+        for e in &r.entries {
+            println!("  + {} ({})", e.title, e.kind);
+        }
+    } else {
+        println!("imported {} entries", r.imported);
+    }
+    for d in r.duplicates {
+        println!("  = {}: {}", d.item, d.reason);
+    }
+    for s in r.skipped {
+        println!("  - {}: {}", s.item, s.reason);
+    }
 }

@@ -25,7 +25,7 @@ $ portcullis show v.pcx nothing
 ? 1
 $ portcullis add v.pcx --title T --otp otpauth://totp/x?secret=SUPERSECRETKEY&digits=12
 < right-pw
-! error: invalid OTP: digits must be 6, 7 or 8, not 12
+! error: invalid OTP: digits must be 6, 7 or 8 (5 for Steam), not 12
 ? 1
 $ portcullis add v.pcx --title T --otp otpauth://totp/x?issuer=nope
 < right-pw

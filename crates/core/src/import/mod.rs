@@ -1,7 +1,19 @@
-//! Reading other tools' files into new entries. Importers only parse: the workspace writes what
-//! they return in one transaction.
+//! Reading other tools' files into new entries. Importers only parse: they return a [`Plan`]
+//! (what would be created, what is skipped and why), and the workspace writes the plan's
+//! entries in one transaction after setting duplicates aside (see
+//! [`OpenWorkspace::preview_import`](crate::OpenWorkspace::preview_import)).
 
+pub mod aegis;
+pub mod bitwarden;
 pub mod csv;
+pub mod google;
+pub mod otpauth;
+pub mod twofas;
+
+use crate::entry::EntryKind;
+use crate::otp::OtpParams;
+use crate::workspace::NewEntry;
+use crate::SecretString;
 
 /// Why an import file was refused. Never carries a secret.
 #[derive(Debug, thiserror::Error)]
@@ -20,4 +32,103 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The file is not of the format named.
+    #[error("not a {format} file: {reason}")]
+    NotThisFormat {
+        /// The format expected.
+        format: &'static str,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The file is encrypted and no password was given.
+    #[error("this file is encrypted: give its password (PORTCULLIS_IMPORT_PASSWORD or the prompt)")]
+    PasswordNeeded,
+    /// The password does not decrypt the file.
+    #[error("wrong password for this file, or the file is damaged")]
+    WrongPassword,
+    /// An encryption this version cannot read.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// One item of the source that will not be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Which item: its name in the source, or its position.
+    pub item: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What an import would create.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// New entries, in the source's order.
+    pub entries: Vec<NewEntry>,
+    /// Items left out, with the reason.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Plan {
+    fn skip(&mut self, item: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            item: item.into(),
+            reason: reason.into(),
+        });
+    }
+}
+
+/// The formats Portcullis reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// CSV with a header (`title,username,password,url,notes,otp,group`).
+    Csv,
+    /// otpauth URIs, one per line (migration URIs too).
+    Otpauth,
+    /// Google Authenticator export URIs (`otpauth-migration://offline?data=…`).
+    GoogleMigration,
+    /// Aegis JSON, plain or password-encrypted.
+    Aegis,
+    /// Bitwarden's unencrypted JSON export.
+    Bitwarden,
+    /// 2FAS backup (plain).
+    TwoFas,
+}
+
+/// Reads `bytes` in `format`; `password` opens encrypted files (Aegis).
+pub fn read(format: Format, bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
+    match format {
+        Format::Csv => Ok(Plan {
+            entries: csv::parse(bytes)?,
+            skipped: Vec::new(),
+        }),
+        Format::Otpauth => otpauth::parse(text(bytes, "otpauth")?),
+        Format::GoogleMigration => google::parse_text(text(bytes, "Google Authenticator export")?),
+        Format::Aegis => aegis::parse(bytes, password),
+        Format::Bitwarden => bitwarden::parse(bytes),
+        Format::TwoFas => twofas::parse(bytes),
+    }
+}
+
+/// Whether the file needs a password to be read (so the caller can ask for one first).
+pub fn needs_password(format: Format, bytes: &[u8]) -> bool {
+    format == Format::Aegis && aegis::is_encrypted(bytes)
+}
+
+fn text<'a>(bytes: &'a [u8], format: &'static str) -> Result<&'a str, Error> {
+    std::str::from_utf8(bytes).map_err(|_| Error::NotThisFormat {
+        format,
+        reason: "it is not text (UTF-8)".into(),
+    })
+}
+
+/// An authenticator entry: titled by the issuer, else the account, else `fallback`.
+fn otp_entry(otp: OtpParams, fallback: &str) -> NewEntry {
+    let title = otp
+        .issuer
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| otp.account.clone().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| fallback.to_owned());
+    NewEntry::new(title.trim(), EntryKind::Otp { otp })
 }

@@ -4,11 +4,13 @@
 //! with the password gives an [`OpenWorkspace`], the only type that reads entries.
 
 mod header;
+mod importing;
 mod lease;
 mod record;
 mod security;
 
 pub use header::{Header, FORMAT_VERSION};
+pub use importing::Preview;
 pub use lease::{Lease, LeaseError};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{MfaRefusal, PendingMfa, Unlock};

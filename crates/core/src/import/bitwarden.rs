@@ -1,0 +1,220 @@
+//! Bitwarden's unencrypted JSON export: logins (with `login.totp`: an otpauth URI, a Base32
+//! key or `steam://KEY`), secure notes, folders as groups, custom fields appended to the notes.
+//! Cards and identities are skipped with the reason; encrypted exports are refused.
+
+use super::{Error, Plan};
+use crate::entry::{EntryKind, Login};
+use crate::otp::OtpParams;
+use crate::workspace::NewEntry;
+use crate::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use zeroize::Zeroizing;
+
+#[derive(Deserialize)]
+struct Export {
+    #[serde(default)]
+    encrypted: bool,
+    #[serde(default)]
+    folders: Vec<Folder>,
+    items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Folder {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    #[serde(rename = "type")]
+    kind: u8,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    folder_id: Option<String>,
+    #[serde(default)]
+    fields: Option<Vec<Field>>,
+    #[serde(default)]
+    login: Option<LoginItem>,
+}
+
+#[derive(Deserialize)]
+struct Field {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    value: Option<Zeroizing<String>>,
+}
+
+#[derive(Deserialize)]
+struct LoginItem {
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<Zeroizing<String>>,
+    #[serde(default)]
+    totp: Option<Zeroizing<String>>,
+    #[serde(default)]
+    uris: Option<Vec<Uri>>,
+}
+
+#[derive(Deserialize)]
+struct Uri {
+    #[serde(default)]
+    uri: Option<String>,
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
+    let export: Export = serde_json::from_slice(bytes).map_err(|_| Error::NotThisFormat {
+        format: "Bitwarden JSON",
+        reason: "it is not a Bitwarden JSON export".into(),
+    })?;
+    if export.encrypted {
+        return Err(Error::Unsupported(
+            "encrypted Bitwarden exports are not supported: export as unencrypted JSON".into(),
+        ));
+    }
+    let folders: HashMap<&str, &str> = export
+        .folders
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
+    let mut plan = Plan::default();
+    for (i, item) in export.items.iter().enumerate() {
+        let title = Some(item.name.trim())
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| format!("item {}", i + 1), str::to_owned);
+        let kind = match (item.kind, &item.login) {
+            (1, Some(login)) => match login_of(login) {
+                Ok(login) => EntryKind::Login(login),
+                Err(reason) => {
+                    plan.skip(title, reason);
+                    continue;
+                }
+            },
+            (1, None) => EntryKind::Login(Login::default()),
+            (2, _) => EntryKind::Note,
+            (3, _) => {
+                plan.skip(title, "cards are not supported");
+                continue;
+            }
+            (4, _) => {
+                plan.skip(title, "identities are not supported");
+                continue;
+            }
+            (n, _) => {
+                plan.skip(title, format!("unknown item type {n}"));
+                continue;
+            }
+        };
+        let mut entry = NewEntry::new(title, kind);
+        entry.group = item
+            .folder_id
+            .as_deref()
+            .and_then(|id| folders.get(id))
+            .map(|name| name.to_string());
+        entry.notes = notes_of(item);
+        plan.entries.push(entry);
+    }
+    Ok(plan)
+}
+
+fn login_of(item: &LoginItem) -> Result<Login, String> {
+    let otp = match item.totp.as_deref().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(match t.strip_prefix("steam://") {
+            Some(key) => OtpParams::from_base32(key)
+                .and_then(|p| OtpParams::new_steam(crate::SecretBytes::new(p.secret().to_vec())))
+                .map_err(|e| format!("invalid TOTP: {e}"))?,
+            None => OtpParams::parse(t).map_err(|e| format!("invalid TOTP: {e}"))?,
+        }),
+    };
+    Ok(Login {
+        username: item.username.clone().unwrap_or_default(),
+        password: SecretString::new(
+            item.password
+                .as_deref()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        ),
+        url: item
+            .uris
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find_map(|u| u.uri.clone())
+            .unwrap_or_default(),
+        otp,
+    })
+}
+
+/// The item's notes, then its custom fields as `name: value` lines.
+fn notes_of(item: &Item) -> String {
+    let mut notes = item.notes.clone().unwrap_or_default();
+    for f in item.fields.as_deref().unwrap_or_default() {
+        if !notes.is_empty() {
+            notes.push('\n');
+        }
+        notes.push_str(f.name.as_deref().unwrap_or("field"));
+        notes.push_str(": ");
+        notes.push_str(f.value.as_deref().map(String::as_str).unwrap_or_default());
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otp::OtpKind;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../../shared/fixtures/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("shared fixtures beside the checkout")
+    }
+
+    #[test]
+    fn logins_notes_folders_and_totp_are_read_cards_and_identities_skipped() {
+        let plan = parse(&fixture("keepassxc/bitwarden_export.json")).unwrap();
+        let skipped: Vec<_> = plan.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert!(skipped.contains(&"cards are not supported"), "{skipped:?}");
+        assert!(skipped.contains(&"identities are not supported"));
+        let note = plan.entries.iter().find(|e| e.title == "My Secure Note").unwrap();
+        assert_eq!(note.group.as_deref(), Some("My Folder"));
+        assert!(note.notes.starts_with("1st line of secure note"));
+        assert!(note.notes.contains("Hidden Field: hidden-field-value"));
+        let login = plan.entries.iter().find(|e| e.title == "Login Name").unwrap();
+        let EntryKind::Login(l) = &login.kind else {
+            panic!("a login")
+        };
+        assert!(!l.password.is_empty());
+        assert!(l.otp.is_some(), "login.totp is imported");
+    }
+
+    #[test]
+    fn steam_and_otpauth_totp_fields() {
+        let plan = parse(&fixture("aegis/bitwarden.json")).unwrap();
+        let otps: Vec<_> = plan
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Login(l) => l.otp.as_ref().unwrap().kind,
+                _ => panic!(),
+            })
+            .collect();
+        assert_eq!(otps.len(), 4);
+        assert_eq!(otps[3], OtpKind::Steam);
+        assert!(matches!(
+            parse(br#"{"encrypted":true,"items":[]}"#),
+            Err(Error::Unsupported(_))
+        ));
+        assert!(matches!(parse(b"[]"), Err(Error::NotThisFormat { .. })));
+    }
+}

@@ -1,0 +1,76 @@
+//! otpauth URIs, one per line (blank lines and `#` comments ignored). Google Authenticator
+//! migration URIs among them are expanded. A bad line is skipped with its reason.
+
+use super::{google, otp_entry, Error, Plan};
+use crate::otp::{is_otpauth_uri, OtpParams};
+
+pub fn parse(text: &str) -> Result<Plan, Error> {
+    let mut plan = Plan::default();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let item = format!("line {}", n + 1);
+        if google::is_migration_uri(line) {
+            match google::parse_uri(line) {
+                Ok(batch) => {
+                    plan.entries.extend(batch.entries);
+                    plan.skipped.extend(batch.skipped);
+                }
+                Err(e) => plan.skip(item, e.to_string()),
+            }
+            continue;
+        }
+        match OtpParams::parse(line) {
+            Ok(otp) if is_otpauth_uri(line) => plan.entries.push(otp_entry(otp, &item)),
+            Ok(_) => plan.skip(item, "not an otpauth URI"),
+            Err(e) => plan.skip(item, e.to_string()),
+        }
+    }
+    if plan.entries.is_empty() && plan.skipped.is_empty() {
+        return Err(Error::NotThisFormat {
+            format: "otpauth",
+            reason: "no otpauth URI in the file".into(),
+        });
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::EntryKind;
+    use crate::otp::OtpKind;
+
+    #[test]
+    fn reads_every_kind_and_skips_bad_lines_with_the_reason() {
+        let text = "# exported\n\
+            otpauth://totp/GitHub:me?secret=JBSWY3DPEHPK3PXP\n\
+            otpauth://hotp/Acme?secret=JBSWY3DPEHPK3PXP&counter=7\n\
+            \n\
+            otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=12\n\
+            JBSWY3DPEHPK3PXP\n";
+        let plan = parse(text).unwrap();
+        assert_eq!(plan.entries.len(), 2);
+        assert_eq!(plan.entries[0].title, "GitHub");
+        let EntryKind::Otp { otp } = &plan.entries[1].kind else {
+            panic!()
+        };
+        assert_eq!(otp.kind, OtpKind::Hotp { counter: 7 });
+        let reasons: Vec<_> = plan
+            .skipped
+            .iter()
+            .map(|s| format!("{}: {}", s.item, s.reason))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "line 5: digits must be 6, 7 or 8 (5 for Steam), not 12",
+                "line 6: not an otpauth URI"
+            ]
+        );
+        assert!(parse("hello\n").unwrap().entries.is_empty());
+        assert!(parse("\n# nothing\n").is_err());
+    }
+}
