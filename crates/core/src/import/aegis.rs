@@ -182,7 +182,11 @@ fn open(key: &[u8], params: &KeyParams, ciphertext: &[u8]) -> Result<Zeroizing<V
     Ok(sealed)
 }
 
-fn decrypt_db(header: &Header, ciphertext: &str, password: &SecretString) -> Result<Vec<u8>, Error> {
+fn decrypt_db(
+    header: &Header,
+    ciphertext: &str,
+    password: &SecretString,
+) -> Result<Vec<u8>, Error> {
     let params = header
         .params
         .as_ref()
@@ -222,7 +226,8 @@ fn unwrap_slot(slot: &Slot, password: &SecretString) -> Result<Zeroizing<Vec<u8>
         return Err(not_aegis("the scrypt cost is out of bounds"));
     }
     let salt = hex(slot.salt.as_deref().unwrap_or_default())?;
-    let params = scrypt::Params::new(log_n, r, p).map_err(|_| not_aegis("bad scrypt parameters"))?;
+    let params =
+        scrypt::Params::new(log_n, r, p).map_err(|_| not_aegis("bad scrypt parameters"))?;
     let mut derived = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(
         password.expose_secret().as_bytes(),
@@ -265,7 +270,15 @@ mod tests {
         let titles: Vec<_> = plain.entries.iter().map(|e| e.title.as_str()).collect();
         assert_eq!(
             titles,
-            ["Deno", "SPDX", "Airbnb", "Issuu", "Air Canada", "WWE", "Boeing"]
+            [
+                "Deno",
+                "SPDX",
+                "Airbnb",
+                "Issuu",
+                "Air Canada",
+                "WWE",
+                "Boeing"
+            ]
         );
         assert_eq!(
             kinds(&plain)[3..],
@@ -278,7 +291,10 @@ mod tests {
         );
         let encrypted = fixture("aegis_encrypted.json");
         assert!(is_encrypted(&encrypted));
-        assert!(matches!(parse(&encrypted, None), Err(Error::PasswordNeeded)));
+        assert!(matches!(
+            parse(&encrypted, None),
+            Err(Error::PasswordNeeded)
+        ));
         assert!(matches!(
             parse(&encrypted, Some(&SecretString::from("wrong"))),
             Err(Error::WrongPassword)
@@ -298,8 +314,14 @@ mod tests {
 
     #[test]
     fn other_files_are_refused_cleanly() {
-        assert!(matches!(parse(b"{}", None), Err(Error::NotThisFormat { .. })));
-        assert!(matches!(parse(b"not json", None), Err(Error::NotThisFormat { .. })));
+        assert!(matches!(
+            parse(b"{}", None),
+            Err(Error::NotThisFormat { .. })
+        ));
+        assert!(matches!(
+            parse(b"not json", None),
+            Err(Error::NotThisFormat { .. })
+        ));
         let huge_cost = br#"{"header":{"slots":[{"type":1,"key":"00","key_params":{"nonce":"00","tag":"00"},"n":1099511627776,"r":8,"p":1,"salt":"00"}],"params":{"nonce":"00","tag":"00"}},"db":"AAAA"}"#;
         let err = parse(huge_cost, Some(&SecretString::from("x"))).unwrap_err();
         assert!(matches!(err, Error::WrongPassword), "{err}");

@@ -125,7 +125,12 @@ pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
 }
 
 fn login_of(item: &LoginItem) -> Result<Login, String> {
-    let otp = match item.totp.as_deref().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+    let otp = match item
+        .totp
+        .as_deref()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
         None => None,
         Some(t) => Some(match t.strip_prefix("steam://") {
             Some(key) => OtpParams::from_base32(key)
@@ -186,11 +191,19 @@ mod tests {
         let skipped: Vec<_> = plan.skipped.iter().map(|s| s.reason.as_str()).collect();
         assert!(skipped.contains(&"cards are not supported"), "{skipped:?}");
         assert!(skipped.contains(&"identities are not supported"));
-        let note = plan.entries.iter().find(|e| e.title == "My Secure Note").unwrap();
+        let note = plan
+            .entries
+            .iter()
+            .find(|e| e.title == "My Secure Note")
+            .unwrap();
         assert_eq!(note.group.as_deref(), Some("My Folder"));
         assert!(note.notes.starts_with("1st line of secure note"));
         assert!(note.notes.contains("Hidden Field: hidden-field-value"));
-        let login = plan.entries.iter().find(|e| e.title == "Login Name").unwrap();
+        let login = plan
+            .entries
+            .iter()
+            .find(|e| e.title == "Login Name")
+            .unwrap();
         let EntryKind::Login(l) = &login.kind else {
             panic!("a login")
         };

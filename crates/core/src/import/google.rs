@@ -135,7 +135,12 @@ fn otp_of(p: &OtpParameters) -> Result<OtpParams, String> {
     };
     let secret = SecretBytes::new(p.secret.clone());
     let mut otp = match p.otp_type {
-        1 => OtpParams::new_hotp(secret, algorithm, digits, u64::try_from(p.counter).unwrap_or(0)),
+        1 => OtpParams::new_hotp(
+            secret,
+            algorithm,
+            digits,
+            u64::try_from(p.counter).unwrap_or(0),
+        ),
         0 | 2 => OtpParams::new(secret, algorithm, digits, 30),
         n => return Err(format!("unknown OTP type {n}")),
     }
@@ -185,7 +190,11 @@ mod tests {
         let plan = parse_text(&fixture("example_export.txt")).unwrap();
         assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
         let expected = fixture("example_output.csv");
-        let rows: Vec<Vec<&str>> = expected.lines().skip(1).map(|l| l.split(',').collect()).collect();
+        let rows: Vec<Vec<&str>> = expected
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect())
+            .collect();
         let got = otps(&plan);
         assert_eq!(got.len(), rows.len());
         for (otp, row) in got.iter().zip(&rows) {
@@ -193,7 +202,12 @@ mod tests {
             assert_eq!(data_encoding::BASE32_NOPAD.encode(otp.secret()), row[1]);
             assert_eq!(otp.issuer.as_deref().unwrap_or(""), row[2]);
             match row[3] {
-                "hotp" => assert_eq!(otp.kind, OtpKind::Hotp { counter: row[4].parse().unwrap() }),
+                "hotp" => assert_eq!(
+                    otp.kind,
+                    OtpKind::Hotp {
+                        counter: row[4].parse().unwrap()
+                    }
+                ),
                 _ => assert_eq!(otp.kind, OtpKind::Totp),
             }
         }
@@ -215,7 +229,10 @@ mod tests {
                 .collect::<Vec<_>>(),
             got.iter().map(|o| o.to_uri()).collect::<Vec<_>>()
         );
-        assert!(parse_text("otpauth-migration://offline?data=!!!").unwrap().entries.is_empty());
+        assert!(parse_text("otpauth-migration://offline?data=!!!")
+            .unwrap()
+            .entries
+            .is_empty());
         assert!(parse_text("nothing here").is_err());
     }
 }

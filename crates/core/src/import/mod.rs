@@ -41,7 +41,9 @@ pub enum Error {
         reason: String,
     },
     /// The file is encrypted and no password was given.
-    #[error("this file is encrypted: give its password (PORTCULLIS_IMPORT_PASSWORD or the prompt)")]
+    #[error(
+        "this file is encrypted: give its password (PORTCULLIS_IMPORT_PASSWORD or the prompt)"
+    )]
     PasswordNeeded,
     /// The password does not decrypt the file.
     #[error("wrong password for this file, or the file is damaged")]

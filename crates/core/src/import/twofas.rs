@@ -81,8 +81,18 @@ fn otp_of(s: &Service) -> Result<OtpParams, String> {
     let secret = SecretBytes::new(secret.secret().to_vec());
     let kind = field(|o| o.token_type.clone()).unwrap_or_else(|| "TOTP".into());
     let mut otp = match kind.to_ascii_uppercase().as_str() {
-        "TOTP" => OtpParams::new(secret, algorithm, digits, o.and_then(|o| o.period).unwrap_or(30)),
-        "HOTP" => OtpParams::new_hotp(secret, algorithm, digits, o.and_then(|o| o.counter).unwrap_or(0)),
+        "TOTP" => OtpParams::new(
+            secret,
+            algorithm,
+            digits,
+            o.and_then(|o| o.period).unwrap_or(30),
+        ),
+        "HOTP" => OtpParams::new_hotp(
+            secret,
+            algorithm,
+            digits,
+            o.and_then(|o| o.counter).unwrap_or(0),
+        ),
         "STEAM" => OtpParams::new_steam(secret),
         other => return Err(format!("{other} tokens are not supported")),
     }

@@ -40,7 +40,9 @@ fn identity(title: &str, kind: &EntryKind, notes: &str) -> String {
             ),
         },
         EntryKind::Note => format!("note:{}\u{0}{notes}", title.to_lowercase()),
-        EntryKind::Remote(r) => format!("remote:{}\u{0}{}:{}", title.to_lowercase(), r.host, r.port),
+        EntryKind::Remote(r) => {
+            format!("remote:{}\u{0}{}:{}", title.to_lowercase(), r.host, r.port)
+        }
     }
 }
 
