@@ -240,3 +240,206 @@ fn other_formats_import() {
         "not a Aegis file: it is not an Aegis JSON export",
     );
 }
+
+/// A KDBX 4 file made by KeePassXC itself (keepassxc-cli from the Debian package keepassxc):
+/// groups, a login with an `otp` attribute, legacy `TOTP Seed`/`TOTP Settings` fields (one
+/// Steam), a note, an extra field, and an entry in the recycle bin.
+#[test]
+fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let entry = |uuid: u8, fields: &[(&str, &str)]| -> String {
+        let strings: String = fields
+            .iter()
+            .map(|(k, v)| format!("<String><Key>{k}</Key><Value>{v}</Value></String>"))
+            .collect();
+        format!("<Entry><UUID>{}</UUID>{strings}</Entry>", uuid_b64(uuid))
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<KeePassFile><Meta><Generator>test</Generator><DatabaseName>t</DatabaseName>
+<RecycleBinEnabled>True</RecycleBinEnabled><RecycleBinUUID>{bin}</RecycleBinUUID></Meta><Root>
+<Group><UUID>{root}</UUID><Name>Root</Name>
+<Group><UUID>{work}</UUID><Name>Work</Name>
+<Group><UUID>{dev}</UUID><Name>Dev</Name>{github}</Group>{legacy}</Group>
+{steam}{note}
+<Group><UUID>{bin}</UUID><Name>Recycle Bin</Name>{deleted}</Group>
+</Group></Root></KeePassFile>"#,
+        root = uuid_b64(1),
+        work = uuid_b64(2),
+        dev = uuid_b64(3),
+        bin = uuid_b64(4),
+        github = entry(10, &[
+            ("Title", "GitHub"),
+            ("UserName", "octocat"),
+            ("Password", "gh-pass"),
+            ("URL", "https://github.com"),
+            ("otp", "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&amp;period=30&amp;digits=8&amp;algorithm=SHA256"),
+            ("Recovery", "extra-field-value"),
+        ]),
+        legacy = entry(11, &[
+            ("Title", "Legacy"),
+            ("UserName", "me"),
+            ("TOTP Seed", "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ"),
+            ("TOTP Settings", "30;6"),
+        ]),
+        steam = entry(12, &[
+            ("Title", "Steam"),
+            ("UserName", "gamer"),
+            ("TOTP Seed", "63BEDWCQZKTQWPESARIERL5DTTQFCJTK"),
+            ("TOTP Settings", "30;S"),
+        ]),
+        note = entry(13, &[("Title", "Safe"), ("Notes", "behind the painting")]),
+        deleted = entry(14, &[("Title", "Deleted"), ("UserName", "gone")]),
+    );
+    std::fs::write(d.join("in.xml"), xml).unwrap();
+    let made = Command::new("keepassxc-cli")
+        .args(["import", "-q", "-p", "-t", "100"])
+        .arg(d.join("in.xml"))
+        .arg(d.join("kx.kdbx"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"kx-pass\nkx-pass\n")?;
+            c.wait_with_output()
+        })
+        .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let env = [("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")];
+    let done = import(d, "kdbx", &d.join("kx.kdbx"), &[], &env);
+    let mut titles: Vec<&str> = done["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    titles.sort();
+    assert_eq!(
+        titles,
+        ["GitHub", "Legacy", "Safe", "Steam"],
+        "the recycle bin is left out"
+    );
+    let github: Value =
+        serde_json::from_str(&ok(d, &["show", "w.pcx", "GitHub", "--json", "--reveal"]).stdout)
+            .unwrap();
+    assert_eq!(github["group"], "Work/Dev");
+    assert_eq!(github["password"], "gh-pass");
+    assert!(github["notes"]
+        .as_str()
+        .unwrap()
+        .contains("Recovery: extra-field-value"));
+    let at = 1_700_000_000u64;
+    let t = format!("@{at}");
+    assert_eq!(
+        otp_code(d, "GitHub", at),
+        oathtool(&[
+            "--totp=sha256",
+            "-b",
+            "-d",
+            "8",
+            "-N",
+            &t,
+            "JBSWY3DPEHPK3PXP"
+        ])
+    );
+    assert_eq!(
+        otp_code(d, "Legacy", at),
+        oathtool(&["--totp", "-b", "-N", &t, "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ"])
+    );
+    assert_eq!(otp_code(d, "Steam", 1_511_200_518), "FR8RV");
+    fails(
+        run(
+            d,
+            &[
+                "import",
+                "w.pcx",
+                "--from",
+                "kdbx",
+                d.join("kx.kdbx").to_str().unwrap(),
+            ],
+            "",
+            &[("PORTCULLIS_IMPORT_PASSWORD", "wrong")],
+        ),
+        "wrong password for this file, or the file is damaged",
+    );
+}
+
+fn uuid_b64(n: u8) -> String {
+    let mut bytes = [0u8; 16];
+    bytes[15] = n;
+    data_encoding::BASE64.encode(&bytes)
+}
+
+/// QR images made by qrencode (Debian package qrencode), one as JPEG (ImageMagick), and the
+/// published Google Authenticator export screenshot.
+#[test]
+fn qr_images_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let uri = "otpauth://totp/Acme:me?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme&algorithm=SHA512&digits=8";
+    let png = d.join("acme.png");
+    let status = Command::new("qrencode")
+        .args(["-s", "6", "-o"])
+        .arg(&png)
+        .arg(uri)
+        .status()
+        .expect("qrencode is installed by scripts/test (Debian package qrencode)");
+    assert!(status.success());
+    let jpeg = d.join("acme.jpg");
+    let status = Command::new("convert")
+        .arg(&png)
+        .arg(&jpeg)
+        .status()
+        .expect("ImageMagick is installed by scripts/test");
+    assert!(status.success());
+    let done = import(d, "qr-image", &jpeg, &[], &[]);
+    assert_eq!(done["imported"], 1, "{done}");
+    let again = import(d, "qr-image", &png, &[], &[]);
+    assert_eq!(again["duplicates"].as_array().unwrap().len(), 1);
+    let at = 1_700_000_000u64;
+    assert_eq!(
+        otp_code(d, "Acme", at),
+        oathtool(&[
+            "--totp=sha512",
+            "-b",
+            "-d",
+            "8",
+            "-N",
+            &format!("@{at}"),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        ])
+    );
+    let google = import(
+        d,
+        "qr-image",
+        &fixture("google-migration/example_export.png"),
+        &[],
+        &[],
+    );
+    assert!(google["imported"].as_u64().unwrap() >= 1, "{google}");
+    fails(
+        run(
+            d,
+            &[
+                "import",
+                "w.pcx",
+                "--from",
+                "qr-image",
+                fixture("aegis/plain.txt").to_str().unwrap(),
+            ],
+            "",
+            &[],
+        ),
+        "not a QR image file: it is not a PNG or JPEG image, or it is too large",
+    );
+}

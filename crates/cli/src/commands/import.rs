@@ -4,7 +4,7 @@ use super::unlock;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::input::SecretInput;
 use crate::progress::with_spinner;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::workspace::Preview;
 use portcullis_core::EntryKind;
@@ -18,9 +18,8 @@ fn format_of(from: ImportFormat) -> Result<Format> {
         ImportFormat::Aegis => Format::Aegis,
         ImportFormat::Bitwarden => Format::Bitwarden,
         ImportFormat::TwoFas => Format::TwoFas,
-        ImportFormat::QrImage | ImportFormat::Kdbx => {
-            bail!("importing this format is not available in this version yet")
-        }
+        ImportFormat::Kdbx => Format::Kdbx,
+        ImportFormat::QrImage => Format::QrImage,
     })
 }
 

@@ -7,7 +7,9 @@ pub mod aegis;
 pub mod bitwarden;
 pub mod csv;
 pub mod google;
+pub mod kdbx;
 pub mod otpauth;
+pub mod qr_image;
 pub mod twofas;
 
 use crate::entry::EntryKind;
@@ -95,6 +97,10 @@ pub enum Format {
     Bitwarden,
     /// 2FAS backup (plain).
     TwoFas,
+    /// KeePass KDBX 3.1 or 4 (always needs its password).
+    Kdbx,
+    /// A PNG or JPEG image holding QR codes (otpauth or migration URIs).
+    QrImage,
 }
 
 /// Reads `bytes` in `format`; `password` opens encrypted files (Aegis).
@@ -109,12 +115,14 @@ pub fn read(format: Format, bytes: &[u8], password: Option<&SecretString>) -> Re
         Format::Aegis => aegis::parse(bytes, password),
         Format::Bitwarden => bitwarden::parse(bytes),
         Format::TwoFas => twofas::parse(bytes),
+        Format::Kdbx => kdbx::parse(bytes, password),
+        Format::QrImage => qr_image::parse(bytes),
     }
 }
 
 /// Whether the file needs a password to be read (so the caller can ask for one first).
 pub fn needs_password(format: Format, bytes: &[u8]) -> bool {
-    format == Format::Aegis && aegis::is_encrypted(bytes)
+    format == Format::Kdbx || (format == Format::Aegis && aegis::is_encrypted(bytes))
 }
 
 fn text<'a>(bytes: &'a [u8], format: &'static str) -> Result<&'a str, Error> {

@@ -1,0 +1,193 @@
+//! KeePass KDBX 3.1 and 4 files (the keepass crate): groups become group paths, entries
+//! logins (or notes when they hold only text), TOTP from KeePassXC's `otp` attribute or the
+//! legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S` for Steam). Other
+//! fields are appended to the notes. The recycle bin and entry history are left out.
+
+use super::{Error, Plan};
+use crate::entry::{EntryKind, Login};
+use crate::otp::OtpParams;
+use crate::workspace::NewEntry;
+use crate::{SecretBytes, SecretString};
+use keepass::db::GroupRef;
+use keepass::{Database, DatabaseKey};
+
+/// Fields that have a place of their own.
+const STANDARD: [&str; 8] = [
+    "Title",
+    "UserName",
+    "Password",
+    "URL",
+    "Notes",
+    "otp",
+    "TOTP Seed",
+    "TOTP Settings",
+];
+
+pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
+    let password = password.ok_or(Error::PasswordNeeded)?;
+    let key = DatabaseKey::new().with_password(password.expose_secret());
+    let db = Database::open(&mut &bytes[..], key).map_err(|e| match e {
+        // KDBX 3.1 has no key check: a wrong key shows as a decryption (padding) failure.
+        keepass::error::DatabaseOpenError::Key(keepass::error::DatabaseKeyError::IncorrectKey)
+        | keepass::error::DatabaseOpenError::Cryptography(_) => Error::WrongPassword,
+        keepass::error::DatabaseOpenError::UnsupportedVersion => {
+            Error::Unsupported("this KeePass file version is not supported".into())
+        }
+        _ => Error::NotThisFormat {
+            format: "KeePass",
+            reason: "it is not a KDBX file, or it is damaged".into(),
+        },
+    })?;
+    let recycle_bin = db.recycle_bin().map(|g| g.id());
+    let mut plan = Plan::default();
+    walk(db.root(), &mut Vec::new(), recycle_bin, &mut plan);
+    Ok(plan)
+}
+
+fn walk(
+    group: GroupRef<'_>,
+    path: &mut Vec<String>,
+    recycle_bin: Option<keepass::db::GroupId>,
+    plan: &mut Plan,
+) {
+    for e in group.entries() {
+        let title = e
+            .get_title()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| "(untitled)".to_owned(), str::to_owned);
+        match entry_of(&e, &title) {
+            Ok(mut entry) => {
+                entry.group = (!path.is_empty()).then(|| path.join("/"));
+                entry.tags = e.tags.clone();
+                plan.entries.push(entry);
+            }
+            Err(reason) => plan.skip(title, reason),
+        }
+    }
+    for g in group.groups() {
+        if Some(g.id()) == recycle_bin {
+            continue;
+        }
+        path.push(g.name.replace('/', "-"));
+        walk(g, path, recycle_bin, plan);
+        path.pop();
+    }
+}
+
+fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
+    let field = |name: &str| e.get(name).unwrap_or_default().to_owned();
+    let otp = otp_of(e)?;
+    let (username, password, url) = (field("UserName"), field("Password"), field("URL"));
+    let mut notes = field("Notes");
+    let mut extra: Vec<(&String, &str)> = e
+        .fields
+        .keys()
+        .filter(|k| !STANDARD.contains(&k.as_str()))
+        .filter_map(|k| e.get(k).map(|v| (k, v)))
+        .collect();
+    extra.sort();
+    for (name, value) in extra {
+        if !notes.is_empty() {
+            notes.push('\n');
+        }
+        notes.push_str(&format!("{name}: {value}"));
+    }
+    let kind = if username.is_empty() && password.is_empty() && url.is_empty() && otp.is_none() {
+        EntryKind::Note
+    } else {
+        EntryKind::Login(Login {
+            username,
+            password: SecretString::new(password),
+            url,
+            otp,
+        })
+    };
+    let mut entry = NewEntry::new(title, kind);
+    entry.notes = notes;
+    Ok(entry)
+}
+
+fn otp_of(e: &keepass::db::Entry) -> Result<Option<OtpParams>, String> {
+    if let Some(uri) = e.get("otp").map(str::trim).filter(|v| !v.is_empty()) {
+        return OtpParams::parse(uri)
+            .map(Some)
+            .map_err(|err| format!("invalid TOTP in the otp field: {err}"));
+    }
+    let Some(seed) = e.get("TOTP Seed").map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let secret = OtpParams::from_base32(seed)
+        .map_err(|err| format!("invalid TOTP Seed: {err}"))?
+        .secret()
+        .to_vec();
+    let settings = e.get("TOTP Settings").unwrap_or("30;6");
+    let (period, digits) = settings.split_once(';').unwrap_or((settings, "6"));
+    let period: u64 = period
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid TOTP Settings `{}`", settings.trim()))?;
+    let digits = digits.split(';').next().unwrap_or("6").trim();
+    let otp = if digits.eq_ignore_ascii_case("S") {
+        OtpParams::new_steam(SecretBytes::new(secret))
+    } else {
+        let digits: u8 = digits
+            .parse()
+            .map_err(|_| format!("invalid TOTP Settings `{}`", settings.trim()))?;
+        OtpParams::new(
+            SecretBytes::new(secret),
+            crate::otp::Algorithm::Sha1,
+            digits,
+            period,
+        )
+    };
+    otp.map(Some)
+        .map_err(|err| format!("invalid TOTP Settings: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../../../shared/fixtures/keepassxc/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("shared fixtures beside the checkout")
+    }
+
+    #[test]
+    fn published_kdbx_files_open_with_their_passwords() {
+        let pw = |p: &str| SecretString::from(p);
+        let new_db = parse(&fixture("NewDatabase.kdbx"), Some(&pw("a"))).unwrap();
+        let sample = new_db
+            .entries
+            .iter()
+            .find(|e| e.title == "Sample Entry")
+            .expect("the sample entry");
+        let EntryKind::Login(l) = &sample.kind else {
+            panic!("a login")
+        };
+        let otp = l.otp.as_ref().expect("the legacy TOTP seed");
+        assert_eq!(
+            data_encoding::BASE32_NOPAD.encode(otp.secret()),
+            "HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ"
+        );
+        assert_eq!((otp.digits, otp.period), (6, 30));
+        assert!(parse(&fixture("Format400.kdbx"), Some(&pw("t"))).is_ok());
+        assert!(parse(&fixture("Format300.kdbx"), Some(&pw("a"))).is_ok());
+        assert!(parse(&fixture("NonAscii.kdbx"), Some(&pw("Δöض"))).is_ok());
+        assert!(matches!(
+            parse(&fixture("NewDatabase.kdbx"), Some(&pw("wrong"))),
+            Err(Error::WrongPassword)
+        ));
+        assert!(matches!(
+            parse(&fixture("NewDatabase.kdbx"), None),
+            Err(Error::PasswordNeeded)
+        ));
+        let broken = parse(&fixture("BrokenHeaderHash.kdbx"), Some(&pw("a")));
+        assert!(broken.is_err());
+        assert!(parse(b"not a kdbx", Some(&pw("a"))).is_err());
+    }
+}

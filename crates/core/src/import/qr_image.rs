@@ -1,0 +1,101 @@
+//! QR codes in a PNG or JPEG image (a screenshot of a setup page, Google Authenticator's export
+//! screen): every code found is read, and the otpauth and migration URIs among them imported.
+//! Pure Rust: `image` decodes, `rqrr` finds and reads the codes.
+
+use super::{google, otp_entry, Error, Plan};
+use crate::otp::{is_otpauth_uri, OtpParams};
+use zeroize::Zeroizing;
+
+/// Images larger than this (in pixels a side, or bytes to decode) are refused: a crafted file
+/// cannot make the import allocate gigabytes.
+const MAX_SIDE: u32 = 8_000;
+const MAX_ALLOC: u64 = 512 * 1024 * 1024;
+
+fn not_image(reason: &str) -> Error {
+    Error::NotThisFormat {
+        format: "QR image",
+        reason: reason.into(),
+    }
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| not_image("it is not a PNG or JPEG image"))?;
+    reader.limits(limits);
+    let img = reader
+        .decode()
+        .map_err(|_| not_image("it is not a PNG or JPEG image, or it is too large"))?;
+    let luma = img.to_luma8();
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        luma.get_pixel(x as u32, y as u32).0[0]
+    });
+    let grids = prepared.detect_grids();
+    if grids.is_empty() {
+        return Err(not_image("no QR code found in the image"));
+    }
+    let mut plan = Plan::default();
+    for (i, grid) in grids.iter().enumerate() {
+        let item = format!("QR code {}", i + 1);
+        let Ok((_, content)) = grid.decode() else {
+            plan.skip(item, "the QR code could not be read");
+            continue;
+        };
+        let content = Zeroizing::new(content);
+        let text = content.trim();
+        if google::is_migration_uri(text) {
+            match google::parse_uri(text) {
+                Ok(batch) => {
+                    plan.entries.extend(batch.entries);
+                    plan.skipped.extend(batch.skipped);
+                }
+                Err(e) => plan.skip(item, e.to_string()),
+            }
+        } else if is_otpauth_uri(text) {
+            match OtpParams::parse(text) {
+                Ok(otp) => plan.entries.push(otp_entry(otp, &item)),
+                Err(e) => plan.skip(item, e.to_string()),
+            }
+        } else {
+            plan.skip(item, "it holds no otpauth or migration URI");
+        }
+    }
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_published_google_export_screenshot_reads() {
+        let bytes = std::fs::read(format!(
+            "{}/../../../shared/fixtures/google-migration/example_export.png",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("shared fixtures beside the checkout");
+        let plan = parse(&bytes).unwrap();
+        assert!(!plan.entries.is_empty(), "{:?}", plan.skipped);
+        assert!(matches!(parse(b"GIF89a"), Err(Error::NotThisFormat { .. })));
+    }
+
+    #[test]
+    fn our_own_enrolment_qr_code_reads_back() {
+        let otp = OtpParams::parse(
+            "otpauth://totp/Portcullis:me?secret=JBSWY3DPEHPK3PXP&issuer=Portcullis",
+        )
+        .unwrap();
+        let png = crate::mfa::qr::Qr::new(&otp.to_uri())
+            .unwrap()
+            .png(4)
+            .unwrap();
+        let plan = parse(&png).unwrap();
+        assert_eq!(plan.entries.len(), 1);
+        assert_eq!(plan.entries[0].title, "Portcullis");
+    }
+}
