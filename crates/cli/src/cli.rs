@@ -103,6 +103,8 @@ pub enum Command {
     Otp(OtpArgs),
     /// Import entries from another format in one transaction.
     Import(ImportArgs),
+    /// Export the workspace (needs a fresh second factor when MFA is on).
+    Export(ExportArgs),
     /// Change the master password (the workspace key is replaced and every record re-sealed).
     Passwd(PasswdArgs),
     /// Second-factor settings: authenticators, backup codes.
@@ -320,6 +322,32 @@ pub struct ImportArgs {
     /// Show what would be imported, skipped and left out as duplicates; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// otpauth:// URIs, one per line (NOT encrypted)
+    Otpauth,
+    /// CSV that `import --from csv` reads (NOT encrypted)
+    Csv,
+    /// KeePass KDBX 4 with its own password (PORTCULLIS_EXPORT_PASSWORD or a prompt)
+    Kdbx,
+    /// An encrypted copy of the workspace (same password and second factor)
+    Portcullis,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Format to write.
+    #[arg(long, value_enum)]
+    pub to: ExportFormat,
+    /// The file to create (it must not exist).
+    pub file: PathBuf,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

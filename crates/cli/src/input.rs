@@ -15,6 +15,8 @@ pub const PASSWORD_ENV: &str = "PORTCULLIS_PASSWORD";
 pub const DUO_SKEY_ENV: &str = "PORTCULLIS_DUO_SKEY";
 /// Environment variable holding the new master password for `passwd`, for scripts.
 pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
+/// The password of a KeePass file being exported.
+pub const EXPORT_PASSWORD_ENV: &str = "PORTCULLIS_EXPORT_PASSWORD";
 /// The password of an encrypted file being imported.
 pub const IMPORT_PASSWORD_ENV: &str = "PORTCULLIS_IMPORT_PASSWORD";
 
@@ -192,10 +194,16 @@ impl SecretInput {
 
     /// A new master password: asked twice on a terminal.
     pub fn new_master_password(&mut self, env: &str) -> Result<SecretString> {
+        self.new_password(env, "New master password: ", "master password")
+    }
+
+    /// A new password (from `env`, asked twice on a terminal as `question`, or the next line);
+    /// `what` names it in errors.
+    pub fn new_password(&mut self, env: &str, question: &str, what: &str) -> Result<SecretString> {
         let password = if let Some(p) = from_env(env) {
             p
         } else if self.terminal {
-            let first = prompt("New master password: ")?;
+            let first = prompt(question)?;
             let second = prompt("Repeat it: ")?;
             if first != second {
                 bail!("the two passwords differ; nothing was changed");
@@ -203,10 +211,10 @@ impl SecretInput {
             first
         } else {
             self.next_line()?
-                .context("no new master password on standard input")?
+                .with_context(|| format!("no new {what} on standard input"))?
         };
         if password.is_empty() {
-            bail!("the master password cannot be empty");
+            bail!("the {what} cannot be empty");
         }
         Ok(password)
     }

@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod entry;
+pub mod export;
 pub mod generator;
 pub mod import;
 pub mod logging;

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use portcullis_core::clock::FixedClock;
+use portcullis_core::export::Format::Csv;
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::{Error, MfaRefusal, PendingMfa, Unlock};
@@ -176,9 +177,15 @@ fn security_changes_need_a_recent_factor() {
     ] {
         assert_eq!(result.unwrap_err().to_string(), step_up.to_string());
     }
+    // Exporting is a security change too; nothing is written.
+    let out = dir.path().join("export.csv");
+    let err = portcullis_core::export::export(&mut ws, Csv, &out, None).unwrap_err();
+    assert_eq!(err.to_string(), step_up.to_string());
+    assert!(!out.exists());
     // Reading still works; a fresh factor allows the change for five minutes.
     assert_eq!(ws.entries().unwrap().len(), 4);
     ws.step_up(&Factor::BackupCode(backup[0].clone())).unwrap();
+    portcullis_core::export::export(&mut ws, Csv, &out, None).unwrap();
     ws.change_password(&new_pw, cheap_kdf()).unwrap();
     ws.remove_method("Pixel 8").unwrap();
     assert!(!ws.mfa_status().unwrap().enabled);

@@ -2,6 +2,7 @@
 
 pub mod duo;
 pub mod entries;
+pub mod export;
 pub mod import;
 pub mod mfa;
 pub mod workspace;

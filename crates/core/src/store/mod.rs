@@ -33,6 +33,9 @@ pub enum Error {
     /// Any other SQLite or I/O failure.
     #[error("storage error: {0}")]
     Sqlite(rusqlite::Error),
+    /// A file operation around the database failed.
+    #[error("file error: {0}")]
+    Io(std::io::ErrorKind),
 }
 
 impl From<rusqlite::Error> for Error {
@@ -111,6 +114,20 @@ impl Store {
         let out = f(&mut wtx)?;
         wtx.tx.commit().map_err(Error::from)?;
         Ok(out)
+    }
+
+    /// Writes a consistent copy of the whole file to `path`, which must not exist (SQLite's
+    /// `VACUUM INTO`: same header, keys and records, compacted), readable by its owner only.
+    pub fn copy_to(&mut self, path: &Path) -> Result<(), Error> {
+        self.conn
+            .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::Io(e.kind()))?;
+        }
+        Ok(())
     }
 
     /// Runs `f` in one read transaction, so that everything it reads is one consistent state.

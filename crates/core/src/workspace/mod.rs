@@ -410,6 +410,14 @@ impl OpenWorkspace {
         }))
     }
 
+    /// Writes an encrypted copy of the workspace to `path` (a backup that opens with the same
+    /// password and second factor). The manifest is checked first.
+    pub fn backup_to(&mut self, path: &Path) -> Result<()> {
+        self.verified_rows()?;
+        self.store.copy_to(path)?;
+        Ok(())
+    }
+
     /// Saves changes to an existing entry; sets its modified time.
     pub fn update(&mut self, mut entry: Entry) -> Result<Entry> {
         validate(&entry.title, &entry.kind)?;

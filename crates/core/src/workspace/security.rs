@@ -266,6 +266,12 @@ impl OpenWorkspace {
     }
 
     /// Fails unless MFA is off or a factor was verified in the last 5 minutes.
+    /// Fails with "step-up required" unless MFA is off or a factor was verified in the last
+    /// five minutes (exports call it).
+    pub fn require_fresh_factor(&mut self) -> Result<()> {
+        self.require_step_up()
+    }
+
     pub(super) fn require_step_up(&mut self) -> Result<()> {
         if self.mfa_config()?.enabled() && !policy::step_up_fresh(self.factor_at, self.clock.now())
         {

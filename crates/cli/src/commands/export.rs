@@ -1,0 +1,55 @@
+//! export: write the workspace in another format, after a fresh second factor.
+
+use super::unlock;
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::input::{SecretInput, EXPORT_PASSWORD_ENV};
+use crate::progress::with_spinner;
+use anyhow::Result;
+use portcullis_core::export::{self, Format};
+
+pub fn export(args: ExportArgs, input: &mut SecretInput) -> Result<()> {
+    let format = match args.to {
+        ExportFormat::Otpauth => Format::Otpauth,
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Kdbx => Format::Kdbx,
+        ExportFormat::Portcullis => Format::Portcullis,
+    };
+    if args.file.exists() {
+        anyhow::bail!(
+            "{} exists already; choose another file",
+            args.file.display()
+        );
+    }
+    let mut ws = unlock(&args.workspace, input)?;
+    let password = match format {
+        Format::Kdbx => Some(input.new_password(
+            EXPORT_PASSWORD_ENV,
+            "Password for the new KeePass file: ",
+            "KeePass file password",
+        )?),
+        _ => None,
+    };
+    let summary = with_spinner("Exporting…", || {
+        export::export(&mut ws, format, &args.file, password.as_ref())
+    })?;
+    if format.is_plaintext() {
+        eprintln!(
+            "warning: {} is NOT encrypted: anyone who can read it has these secrets; delete it when done",
+            args.file.display()
+        );
+    }
+    if args.json {
+        crate::output::print_json(&serde_json::json!({
+            "exported": summary.entries,
+            "file": args.file.display().to_string(),
+            "encrypted": !format.is_plaintext(),
+        }))
+    } else {
+        println!(
+            "exported {} entries to {}",
+            summary.entries,
+            args.file.display()
+        );
+        Ok(())
+    }
+}

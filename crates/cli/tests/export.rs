@@ -1,0 +1,204 @@
+//! The export contract: otpauth and CSV (warned as unencrypted, owner-only files) that our own
+//! import reads back, KDBX 4 that KeePassXC opens (keepassxc-cli), an encrypted Portcullis
+//! backup that opens with the same password; an existing file is never overwritten.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn setup(d: &Path) {
+    init(d);
+    ok(
+        d,
+        &[
+            "add",
+            "w.pcx",
+            "--title",
+            "GitHub",
+            "--username",
+            "octocat",
+            "--group",
+            "Work/Dev",
+            "--url",
+            "https://github.com",
+            "--otp",
+            "otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+        ],
+    );
+    let out = run(
+        d,
+        &["add", "w.pcx", "--title", "Mail", "--username", "me"],
+        "mail-pw\n",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    ok(
+        d,
+        &[
+            "add",
+            "w.pcx",
+            "--title",
+            "Token",
+            "--kind",
+            "otp",
+            "--otp",
+            "otpauth://hotp/Token?secret=GEZDGNBVGY3TQOJQ&counter=5",
+        ],
+    );
+}
+
+fn titles(d: &Path, ws: &str) -> Vec<String> {
+    let v: Value = serde_json::from_str(&ok(d, &["list", ws, "--json"]).stdout).unwrap();
+    let mut t: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_owned())
+        .collect();
+    t.sort();
+    t
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn exports_read_back_and_keepassxc_opens_the_kdbx() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+
+    // otpauth and CSV: warned about, owner-only, and our import reads them back.
+    for (format, file) in [("otpauth", "out.txt"), ("csv", "out.csv")] {
+        let out = run(d, &["export", "w.pcx", "--to", format, file], "", &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stderr.contains("is NOT encrypted"), "{}", out.stderr);
+        #[cfg(unix)]
+        assert_eq!(mode(&d.join(file)), 0o600);
+    }
+    let otpauth = std::fs::read_to_string(d.join("out.txt")).unwrap();
+    assert_eq!(otpauth.lines().count(), 2);
+    assert!(otpauth.contains(
+        "otpauth://hotp/Token?secret=GEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=6&counter=5"
+    ));
+    run(
+        d,
+        &[
+            "init",
+            "back.pcx",
+            "--kdf-memory-mib",
+            "1",
+            "--kdf-iterations",
+            "1",
+            "--kdf-parallelism",
+            "1",
+        ],
+        "",
+        &[],
+    );
+    let from_csv = run(
+        d,
+        &["import", "back.pcx", "--from", "csv", "out.csv", "--json"],
+        "",
+        &[],
+    );
+    assert_eq!(from_csv.code, 0, "{}", from_csv.stderr);
+    assert_eq!(titles(d, "back.pcx"), titles(d, "w.pcx"));
+    let mail: Value =
+        serde_json::from_str(&ok(d, &["show", "back.pcx", "Mail", "--json", "--reveal"]).stdout)
+            .unwrap();
+    assert_eq!(mail["password"], "mail-pw");
+    let github: Value =
+        serde_json::from_str(&ok(d, &["show", "back.pcx", "GitHub", "--json"]).stdout).unwrap();
+    assert_eq!(github["group"], "Work/Dev");
+
+    // The encrypted backup opens with the same password and holds the same entries.
+    ok(d, &["export", "w.pcx", "--to", "portcullis", "copy.pcx"]);
+    assert_eq!(titles(d, "copy.pcx"), titles(d, "w.pcx"));
+    let wrong = run(
+        d,
+        &["list", "copy.pcx"],
+        "",
+        &[("PORTCULLIS_PASSWORD", "nope")],
+    );
+    assert_eq!(
+        wrong.stderr.trim(),
+        "error: wrong password or damaged workspace"
+    );
+
+    // KDBX 4: keepassxc-cli opens it, with the groups, the password and the TOTP.
+    let kx = run(
+        d,
+        &["export", "w.pcx", "--to", "kdbx", "out.kdbx", "--json"],
+        "",
+        &[("PORTCULLIS_EXPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(kx.code, 0, "{}", kx.stderr);
+    let summary: Value = serde_json::from_str(&kx.stdout).unwrap();
+    assert_eq!(
+        (summary["exported"].as_u64(), summary["encrypted"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let keepassxc = |args: &[&str]| -> String {
+        let mut child = Command::new("keepassxc-cli")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"kx-pass\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "keepassxc-cli {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let kdbx = d.join("out.kdbx");
+    let kdbx = kdbx.to_str().unwrap();
+    let listing = keepassxc(&["ls", "-q", "-R", "-f", kdbx]);
+    assert!(listing.contains("Work/Dev/GitHub"), "{listing}");
+    let password = keepassxc(&["show", "-q", "-s", "-a", "Password", kdbx, "Mail"]);
+    assert_eq!(password.trim(), "mail-pw");
+    // The TOTP code KeePassXC computes equals ours (retried across a 30 s boundary).
+    for attempt in 0.. {
+        let theirs = keepassxc(&["show", "-q", "-t", kdbx, "Work/Dev/GitHub"]);
+        let ours: Value =
+            serde_json::from_str(&ok(d, &["otp", "w.pcx", "GitHub", "--json"]).stdout).unwrap();
+        if theirs.trim() == ours["code"].as_str().unwrap() {
+            break;
+        }
+        assert!(
+            attempt < 2,
+            "KeePassXC {} vs ours {}",
+            theirs.trim(),
+            ours["code"]
+        );
+    }
+    // And our own KeePass import reads it back.
+    let round = run(
+        d,
+        &["import", "back.pcx", "--from", "kdbx", kdbx, "--json"],
+        "",
+        &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(round.code, 0, "{}", round.stderr);
+    let round: Value = serde_json::from_str(&round.stdout).unwrap();
+    assert_eq!(round["duplicates"].as_array().unwrap().len(), 3, "{round}");
+
+    // Never over an existing file.
+    fails(
+        run(d, &["export", "w.pcx", "--to", "csv", "out.csv"], "", &[]),
+        &format!("{} exists already; choose another file", "out.csv"),
+    );
+}

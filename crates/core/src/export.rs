@@ -1,0 +1,248 @@
+//! Moving out: an open workspace written as otpauth URIs, CSV, KeePass KDBX 4 (which KeePassXC
+//! opens) or an encrypted Portcullis backup. Exporting is a security change: it needs a second
+//! factor verified in the last five minutes when MFA is on. Files are created readable by
+//! their owner only and never overwrite an existing file.
+
+use crate::entry::{Entry, EntryKind};
+use crate::workspace::{self, OpenWorkspace};
+use crate::SecretString;
+use std::io::Write;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Why an export failed. Never carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The workspace refused (locked out of a step-up, damaged…).
+    #[error(transparent)]
+    Workspace(#[from] workspace::Error),
+    /// The output file exists already.
+    #[error("{0} exists already; choose another file")]
+    Exists(String),
+    /// The output file could not be written.
+    #[error("cannot write the export: {0}")]
+    Io(#[from] std::io::Error),
+    /// A KDBX export needs a password for the new file.
+    #[error("a KeePass export needs a password for the new file")]
+    PasswordNeeded,
+    /// The KDBX writer failed.
+    #[error("the KeePass file could not be written")]
+    Kdbx,
+}
+
+/// The formats Portcullis writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One otpauth URI per line (every entry with a generator). Not encrypted.
+    Otpauth,
+    /// CSV with the columns the CSV import reads. Not encrypted.
+    Csv,
+    /// KeePass KDBX 4, encrypted with its own password.
+    Kdbx,
+    /// A copy of the workspace: same password, same second factor.
+    Portcullis,
+}
+
+impl Format {
+    /// Whether the output can be read without a password.
+    pub fn is_plaintext(self) -> bool {
+        matches!(self, Format::Otpauth | Format::Csv)
+    }
+}
+
+/// What was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Entries written.
+    pub entries: usize,
+}
+
+/// Writes the workspace to `path` in `format`. `password` is the new file's password for KDBX.
+pub fn export(
+    ws: &mut OpenWorkspace,
+    format: Format,
+    path: &Path,
+    password: Option<&SecretString>,
+) -> Result<Summary, Error> {
+    ws.require_fresh_factor()?;
+    if path.exists() {
+        return Err(Error::Exists(path.display().to_string()));
+    }
+    let summary = match format {
+        Format::Portcullis => {
+            let entries = ws.entries()?.len();
+            ws.backup_to(path)?;
+            Summary { entries }
+        }
+        Format::Otpauth => {
+            let entries = ws.entries()?;
+            let uris: Vec<Zeroizing<String>> = entries
+                .iter()
+                .filter_map(Entry::otp)
+                .map(|o| Zeroizing::new(o.to_uri()))
+                .collect();
+            let mut text = Zeroizing::new(String::new());
+            for uri in &uris {
+                text.push_str(uri);
+                text.push('\n');
+            }
+            write_new(path, text.as_bytes())?;
+            Summary {
+                entries: uris.len(),
+            }
+        }
+        Format::Csv => {
+            let entries = ws.entries()?;
+            let bytes = Zeroizing::new(csv_of(&entries)?);
+            write_new(path, &bytes)?;
+            Summary {
+                entries: entries.len(),
+            }
+        }
+        Format::Kdbx => {
+            let password = password.ok_or(Error::PasswordNeeded)?;
+            let entries = ws.entries()?;
+            let bytes = Zeroizing::new(kdbx_of(&entries, ws.kdf(), password)?);
+            write_new(path, &bytes)?;
+            Summary {
+                entries: entries.len(),
+            }
+        }
+    };
+    tracing::info!(?format, entries = summary.entries, "workspace exported");
+    Ok(summary)
+}
+
+/// Creates `path` (it must not exist) readable by its owner only, and writes `bytes`.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::Exists(path.display().to_string()),
+        _ => Error::Io(e),
+    })?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group.
+fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
+    out.write_record([
+        "title", "username", "password", "url", "notes", "otp", "group",
+    ])
+    .map_err(io)?;
+    for e in entries {
+        let (username, password, url) = match &e.kind {
+            EntryKind::Login(l) => (
+                l.username.clone(),
+                Zeroizing::new(l.password.expose_secret().to_owned()),
+                l.url.clone(),
+            ),
+            EntryKind::Otp { otp } => (
+                otp.account.clone().unwrap_or_default(),
+                Zeroizing::new(String::new()),
+                String::new(),
+            ),
+            EntryKind::Remote(r) => (
+                String::new(),
+                Zeroizing::new(String::new()),
+                format!("{}://{}:{}", r.protocol, r.host, r.port),
+            ),
+            EntryKind::Note => (String::new(), Zeroizing::new(String::new()), String::new()),
+        };
+        let otp = Zeroizing::new(e.otp().map(|o| o.to_uri()).unwrap_or_default());
+        out.write_record([
+            e.title.as_str(),
+            username.as_str(),
+            password.as_str(),
+            url.as_str(),
+            e.notes.as_str(),
+            otp.as_str(),
+            e.group.as_deref().unwrap_or_default(),
+        ])
+        .map_err(io)?;
+    }
+    out.into_inner()
+        .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
+}
+
+/// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
+/// attribute, and the workspace's own Argon2 cost.
+fn kdbx_of(
+    entries: &[Entry],
+    kdf: crate::KdfParams,
+    password: &SecretString,
+) -> Result<Vec<u8>, Error> {
+    use keepass::config::KdfConfig;
+    use keepass::db::Value;
+    let mut db = keepass::Database::new();
+    if let KdfConfig::Argon2 {
+        iterations,
+        memory,
+        parallelism,
+        ..
+    } = &mut db.config.kdf_config
+    {
+        *iterations = u64::from(kdf.iterations());
+        *memory = u64::from(kdf.memory_kib()) * 1024;
+        *parallelism = kdf.parallelism();
+    }
+    for e in entries {
+        let mut group = db.root().id();
+        for part in e.group.as_deref().unwrap_or_default().split('/') {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            let existing = db
+                .group(group)
+                .and_then(|g| g.groups().find(|c| c.name == part).map(|c| c.id()));
+            group = match existing {
+                Some(id) => id,
+                None => {
+                    let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
+                    let mut child = parent.add_group();
+                    child.name = part.to_owned();
+                    child.id()
+                }
+            };
+        }
+        let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
+        let mut entry = parent.add_entry();
+        entry.set_unprotected("Title", e.title.clone());
+        entry.set_unprotected("Notes", e.notes.clone());
+        match &e.kind {
+            EntryKind::Login(l) => {
+                entry.set_unprotected("UserName", l.username.clone());
+                entry.set(
+                    "Password",
+                    Value::protected(l.password.expose_secret().to_owned()),
+                );
+                entry.set_unprotected("URL", l.url.clone());
+            }
+            EntryKind::Otp { otp } => {
+                entry.set_unprotected("UserName", otp.account.clone().unwrap_or_default());
+            }
+            EntryKind::Remote(r) => {
+                entry.set_unprotected("URL", format!("{}://{}:{}", r.protocol, r.host, r.port));
+            }
+            EntryKind::Note => {}
+        }
+        if let Some(otp) = e.otp() {
+            entry.set("otp", Value::protected(otp.to_uri()));
+        }
+        entry.tags = e.tags.clone();
+    }
+    let mut out = Vec::new();
+    db.save(
+        &mut out,
+        keepass::DatabaseKey::new().with_password(password.expose_secret()),
+    )
+    .map_err(|_| Error::Kdbx)?;
+    Ok(out)
+}
