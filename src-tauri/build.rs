@@ -15,6 +15,12 @@ const COMMANDS: &[&str] = &[
     // preferences
     "get_preferences",
     "set_preferences",
+    // transfer
+    "preview_import",
+    "commit_import",
+    "cancel_import",
+    "export_workspace",
+    "pick_transfer_file",
     // mfa
     "mfa_status",
     "verify_factor",

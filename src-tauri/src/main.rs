@@ -36,7 +36,7 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
-    use commands::{entries, mfa, preferences, workspace};
+    use commands::{entries, mfa, preferences, transfer, workspace};
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -66,6 +66,11 @@ fn main() {
             workspace::watch_locks,
             preferences::get_preferences,
             preferences::set_preferences,
+            transfer::preview_import,
+            transfer::commit_import,
+            transfer::cancel_import,
+            transfer::export_workspace,
+            transfer::pick_transfer_file,
             mfa::mfa_status,
             mfa::verify_factor,
             mfa::step_up,

@@ -5,7 +5,7 @@ use crate::clipboard::SecretClipboard;
 use crate::error::CommandResult;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
-use portcullis_core::workspace::{Lease, PendingMfa};
+use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -33,6 +33,8 @@ pub struct AppState {
     pub preferences: Mutex<Preferences>,
     /// Held while a workspace is unlocked here, so another window says it is open here.
     lease: Mutex<Option<Lease>>,
+    /// An import previewed and not yet committed (dropped on lock).
+    pending_import: Mutex<Option<Preview>>,
     /// Where the page listens for locks it did not ask for (sleep, screen lock).
     pub lock_listener: Mutex<Option<Channel<&'static str>>>,
 }
@@ -45,6 +47,7 @@ impl Default for AppState {
             clipboard: SecretClipboard::new(arboard::Clipboard::new().ok()),
             preferences: Mutex::new(Preferences::load()),
             lease: Mutex::default(),
+            pending_import: Mutex::default(),
             lock_listener: Mutex::default(),
         }
     }
@@ -80,7 +83,12 @@ impl AppState {
     pub fn lock_session(&self) -> Session {
         let was = std::mem::take(&mut *self.lock());
         *guard(&self.lease) = None;
+        *guard(&self.pending_import) = None;
         was
+    }
+
+    pub fn pending_import(&self) -> MutexGuard<'_, Option<Preview>> {
+        guard(&self.pending_import)
     }
 
     pub fn set_lock_listener(&self, channel: Channel<&'static str>) {

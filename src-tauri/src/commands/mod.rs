@@ -4,6 +4,7 @@
 pub mod entries;
 pub mod mfa;
 pub mod preferences;
+pub mod transfer;
 pub mod workspace;
 
 use crate::error::{CommandError, CommandResult};

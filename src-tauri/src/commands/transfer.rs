@@ -1,0 +1,181 @@
+//! Moving in and out: import previews and commits, exports. The page names files by path (typed
+//! or picked in the native dialog, which runs here); it gets back titles and counts, never
+//! a secret of what it imports.
+
+use super::{off_runtime, with_open};
+use crate::error::{CommandError, CommandResult};
+use crate::state::AppState;
+use portcullis_core::export;
+use portcullis_core::import::{self, Format, Skipped};
+use portcullis_core::{EntryKind, SecretString};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+/// The import formats, as the page names them (the CLI's names).
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportFormat {
+    Csv,
+    Otpauth,
+    GoogleMigration,
+    QrImage,
+    Kdbx,
+    Aegis,
+    Bitwarden,
+    #[serde(rename = "2fas")]
+    TwoFas,
+}
+
+impl From<ImportFormat> for Format {
+    fn from(f: ImportFormat) -> Self {
+        match f {
+            ImportFormat::Csv => Format::Csv,
+            ImportFormat::Otpauth => Format::Otpauth,
+            ImportFormat::GoogleMigration => Format::GoogleMigration,
+            ImportFormat::QrImage => Format::QrImage,
+            ImportFormat::Kdbx => Format::Kdbx,
+            ImportFormat::Aegis => Format::Aegis,
+            ImportFormat::Bitwarden => Format::Bitwarden,
+            ImportFormat::TwoFas => Format::TwoFas,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PlannedEntry {
+    title: String,
+    kind: &'static str,
+    group: Option<String>,
+    has_otp: bool,
+}
+
+/// What an import will do; kept in the app until committed or replaced.
+#[derive(Serialize)]
+pub struct PreviewDto {
+    new: Vec<PlannedEntry>,
+    duplicates: Vec<Skipped>,
+    skipped: Vec<Skipped>,
+}
+
+fn import_error(e: import::Error) -> CommandError {
+    let code = match e {
+        import::Error::PasswordNeeded => "password_needed",
+        import::Error::WrongPassword => "wrong_password",
+        _ => "invalid_import",
+    };
+    CommandError::new(code, e.to_string())
+}
+
+/// Reads `path` as `format` and sorts it into new entries, duplicates and skipped items;
+/// writes nothing. An encrypted file without `password` fails with `password_needed`.
+#[tauri::command(async)]
+pub fn preview_import(
+    state: State<'_, AppState>,
+    format: ImportFormat,
+    path: String,
+    password: Option<String>,
+) -> CommandResult<PreviewDto> {
+    let bytes =
+        std::fs::read(&path).map_err(|_| CommandError::new("io", "cannot read this file"))?;
+    let password = password.map(SecretString::new);
+    let plan = off_runtime(|| {
+        import::read(format.into(), &bytes, password.as_ref()).map_err(import_error)
+    })?;
+    let preview = with_open(&state, |ws| Ok(ws.preview_import(plan)?))?;
+    let dto = PreviewDto {
+        new: preview
+            .new
+            .iter()
+            .map(|e| PlannedEntry {
+                title: e.title.clone(),
+                kind: e.kind.name(),
+                group: e.group.clone(),
+                has_otp: matches!(&e.kind, EntryKind::Otp { .. })
+                    || matches!(&e.kind, EntryKind::Login(l) if l.otp.is_some()),
+            })
+            .collect(),
+        duplicates: preview.duplicates.clone(),
+        skipped: preview.skipped.clone(),
+    };
+    *state.pending_import() = Some(preview);
+    Ok(dto)
+}
+
+/// Writes the previewed import in one transaction; returns how many entries were created.
+#[tauri::command(async)]
+pub fn commit_import(state: State<'_, AppState>) -> CommandResult<usize> {
+    let preview = state
+        .pending_import()
+        .take()
+        .ok_or_else(|| CommandError::new("invalid", "nothing to import: preview a file first"))?;
+    with_open(&state, |ws| Ok(ws.import(preview)?.len()))
+}
+
+/// Drops a preview without importing.
+#[tauri::command]
+pub fn cancel_import(state: State<'_, AppState>) {
+    state.pending_import().take();
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Otpauth,
+    Csv,
+    Kdbx,
+    Portcullis,
+}
+
+#[derive(Serialize)]
+pub struct ExportedDto {
+    exported: usize,
+    encrypted: bool,
+}
+
+/// Exports the open workspace to `path` (a new file). Needs a fresh factor when MFA is on
+/// (`step_up_required`); KDBX needs `password` for the new file.
+#[tauri::command(async)]
+pub fn export_workspace(
+    state: State<'_, AppState>,
+    format: ExportFormat,
+    path: String,
+    password: Option<String>,
+) -> CommandResult<ExportedDto> {
+    let format = match format {
+        ExportFormat::Otpauth => export::Format::Otpauth,
+        ExportFormat::Csv => export::Format::Csv,
+        ExportFormat::Kdbx => export::Format::Kdbx,
+        ExportFormat::Portcullis => export::Format::Portcullis,
+    };
+    let password = password.filter(|p| !p.is_empty()).map(SecretString::new);
+    with_open(&state, |ws| {
+        let summary = export::export(ws, format, std::path::Path::new(&path), password.as_ref())
+            .map_err(|e| match e {
+                export::Error::Workspace(w) => CommandError::from(w),
+                export::Error::Exists(_) => CommandError::new("exists", e.to_string()),
+                export::Error::PasswordNeeded => {
+                    CommandError::new("password_needed", e.to_string())
+                }
+                other => CommandError::new("io", other.to_string()),
+            })?;
+        Ok(ExportedDto {
+            exported: summary.entries,
+            encrypted: !format.is_plaintext(),
+        })
+    })
+}
+
+/// The native "open" or "save" dialog for an import or export file.
+#[tauri::command(async)]
+pub fn pick_transfer_file(app: tauri::AppHandle, save: bool) -> Option<String> {
+    use tauri_plugin_dialog::DialogExt;
+    let dialog = app.dialog().file();
+    let picked = if save {
+        dialog.blocking_save_file()
+    } else {
+        dialog.blocking_pick_file()
+    };
+    picked
+        .and_then(|f| f.into_path().ok())
+        .map(|p| p.display().to_string())
+}

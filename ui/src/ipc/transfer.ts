@@ -1,0 +1,32 @@
+// Mirrors src-tauri/src/commands/transfer.rs.
+import { call } from "./invoke";
+
+export type ImportFormat = "csv" | "otpauth" | "google-migration" | "qr-image" | "kdbx" | "aegis" | "bitwarden" | "2fas";
+export type ExportFormat = "otpauth" | "csv" | "kdbx" | "portcullis";
+
+export interface Skipped {
+  item: string;
+  reason: string;
+}
+
+export interface PlannedEntry {
+  title: string;
+  kind: string;
+  group: string | null;
+  has_otp: boolean;
+}
+
+export interface ImportPreview {
+  new: PlannedEntry[];
+  duplicates: Skipped[];
+  skipped: Skipped[];
+}
+
+export const previewImport = (format: ImportFormat, path: string, password: string | null) =>
+  call<ImportPreview>("preview_import", { format, path, password });
+export const commitImport = () => call<number>("commit_import");
+export const cancelImport = () => call<void>("cancel_import");
+export const exportWorkspace = (format: ExportFormat, path: string, password: string | null) =>
+  call<{ exported: number; encrypted: boolean }>("export_workspace", { format, path, password });
+/** The native open (or save) dialog; null when cancelled. */
+export const pickTransferFile = (save: boolean) => call<string | null>("pick_transfer_file", { save });
