@@ -88,21 +88,7 @@ fn exports_read_back_and_keepassxc_opens_the_kdbx() {
     assert!(otpauth.contains(
         "otpauth://hotp/Token?secret=GEZDGNBVGY3TQOJQ&algorithm=SHA1&digits=6&counter=5"
     ));
-    run(
-        d,
-        &[
-            "init",
-            "back.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-        "",
-        &[],
-    );
+    init_at(d, "back.pcx");
     let from_csv = run(
         d,
         &["import", "back.pcx", "--from", "csv", "out.csv", "--json"],

@@ -33,15 +33,6 @@ fn import(dir: &Path, format: &str, file: &Path, extra: &[&str], env: &[(&str, &
     serde_json::from_str(&out.stdout).unwrap()
 }
 
-fn oathtool(args: &[&str]) -> String {
-    let out = Command::new("oathtool")
-        .args(args)
-        .output()
-        .expect("oathtool is installed by scripts/test (Debian package oathtool)");
-    assert!(out.status.success(), "oathtool {args:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
 fn otp_code(dir: &Path, title: &str, at: u64) -> String {
     let out = ok(
         dir,

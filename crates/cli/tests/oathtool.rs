@@ -4,19 +4,10 @@
 
 mod common;
 
-use std::process::Command;
+use common::oathtool;
 
 fn portcullis(dir: &std::path::Path, args: &[&str]) -> String {
     common::ok(dir, args).stdout.trim().to_owned()
-}
-
-fn oathtool(args: &[&str]) -> String {
-    let out = Command::new("oathtool")
-        .args(args)
-        .output()
-        .expect("oathtool is installed by scripts/test (Debian package oathtool)");
-    assert!(out.status.success(), "oathtool {args:?}");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 #[test]

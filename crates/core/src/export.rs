@@ -30,8 +30,9 @@ pub enum Error {
     Kdbx,
 }
 
-/// The formats Portcullis writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The formats Portcullis writes (named as in the CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     /// One otpauth URI per line (every entry with a generator). Not encrypted.
     Otpauth,

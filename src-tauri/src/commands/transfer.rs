@@ -8,38 +8,8 @@ use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::{EntryKind, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::State;
-
-/// The import formats, as the page names them (the CLI's names).
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportFormat {
-    Csv,
-    Otpauth,
-    GoogleMigration,
-    QrImage,
-    Kdbx,
-    Aegis,
-    Bitwarden,
-    #[serde(rename = "2fas")]
-    TwoFas,
-}
-
-impl From<ImportFormat> for Format {
-    fn from(f: ImportFormat) -> Self {
-        match f {
-            ImportFormat::Csv => Format::Csv,
-            ImportFormat::Otpauth => Format::Otpauth,
-            ImportFormat::GoogleMigration => Format::GoogleMigration,
-            ImportFormat::QrImage => Format::QrImage,
-            ImportFormat::Kdbx => Format::Kdbx,
-            ImportFormat::Aegis => Format::Aegis,
-            ImportFormat::Bitwarden => Format::Bitwarden,
-            ImportFormat::TwoFas => Format::TwoFas,
-        }
-    }
-}
 
 #[derive(Serialize)]
 pub struct PlannedEntry {
@@ -71,16 +41,15 @@ fn import_error(e: import::Error) -> CommandError {
 #[tauri::command(async)]
 pub fn preview_import(
     state: State<'_, AppState>,
-    format: ImportFormat,
+    format: Format,
     path: String,
     password: Option<String>,
 ) -> CommandResult<PreviewDto> {
     let bytes =
         std::fs::read(&path).map_err(|_| CommandError::new("io", "cannot read this file"))?;
     let password = password.map(SecretString::new);
-    let plan = off_runtime(|| {
-        import::read(format.into(), &bytes, password.as_ref()).map_err(import_error)
-    })?;
+    let plan =
+        off_runtime(|| import::read(format, &bytes, password.as_ref()).map_err(import_error))?;
     let preview = with_open(&state, |ws| Ok(ws.preview_import(plan)?))?;
     let dto = PreviewDto {
         new: preview
@@ -117,15 +86,6 @@ pub fn cancel_import(state: State<'_, AppState>) {
     state.pending_import().take();
 }
 
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportFormat {
-    Otpauth,
-    Csv,
-    Kdbx,
-    Portcullis,
-}
-
 #[derive(Serialize)]
 pub struct ExportedDto {
     exported: usize,
@@ -137,16 +97,10 @@ pub struct ExportedDto {
 #[tauri::command(async)]
 pub fn export_workspace(
     state: State<'_, AppState>,
-    format: ExportFormat,
+    format: export::Format,
     path: String,
     password: Option<String>,
 ) -> CommandResult<ExportedDto> {
-    let format = match format {
-        ExportFormat::Otpauth => export::Format::Otpauth,
-        ExportFormat::Csv => export::Format::Csv,
-        ExportFormat::Kdbx => export::Format::Kdbx,
-        ExportFormat::Portcullis => export::Format::Portcullis,
-    };
     let password = password.filter(|p| !p.is_empty()).map(SecretString::new);
     with_open(&state, |ws| {
         let summary = export::export(ws, format, std::path::Path::new(&path), password.as_ref())

@@ -55,11 +55,16 @@ pub fn fails(out: Out, message: &str) {
 
 /// A workspace `w.pcx` in `dir` with cheap key derivation.
 pub fn init(dir: &Path) {
+    init_at(dir, "w.pcx");
+}
+
+/// A workspace `name` in `dir` with cheap key derivation.
+pub fn init_at(dir: &Path, name: &str) {
     ok(
         dir,
         &[
             "init",
-            "w.pcx",
+            name,
             "--kdf-memory-mib",
             "1",
             "--kdf-iterations",
@@ -68,4 +73,14 @@ pub fn init(dir: &Path) {
             "1",
         ],
     );
+}
+
+/// What oathtool (Debian package oathtool) prints for `args`, trimmed.
+pub fn oathtool(args: &[&str]) -> String {
+    let out = std::process::Command::new("oathtool")
+        .args(args)
+        .output()
+        .expect("oathtool is installed by scripts/test (Debian package oathtool)");
+    assert!(out.status.success(), "oathtool {args:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }

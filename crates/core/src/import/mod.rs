@@ -13,7 +13,7 @@ pub mod qr_image;
 pub mod twofas;
 
 use crate::entry::EntryKind;
-use crate::otp::OtpParams;
+use crate::otp::{is_otpauth_uri, OtpParams};
 use crate::workspace::NewEntry;
 use crate::SecretString;
 
@@ -80,10 +80,32 @@ impl Plan {
             reason: reason.into(),
         });
     }
+
+    /// Adds what one URI holds: a migration batch, or one otpauth generator; anything else,
+    /// or a URI that does not parse, is skipped as `item` with the reason.
+    fn add_uri(&mut self, item: String, text: &str) {
+        if google::is_migration_uri(text) {
+            match google::parse_uri(text) {
+                Ok(batch) => {
+                    self.entries.extend(batch.entries);
+                    self.skipped.extend(batch.skipped);
+                }
+                Err(e) => self.skip(item, e.to_string()),
+            }
+        } else if is_otpauth_uri(text) {
+            match OtpParams::parse(text) {
+                Ok(otp) => self.entries.push(otp_entry(otp, &item)),
+                Err(e) => self.skip(item, e.to_string()),
+            }
+        } else {
+            self.skip(item, "not an otpauth or migration URI");
+        }
+    }
 }
 
-/// The formats Portcullis reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The formats Portcullis reads (named as in the CLI: `csv`, `google-migration`, `2fas`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// CSV with a header (`title,username,password,url,notes,otp,group`).
     Csv,
@@ -96,6 +118,7 @@ pub enum Format {
     /// Bitwarden's unencrypted JSON export.
     Bitwarden,
     /// 2FAS backup (plain).
+    #[serde(rename = "2fas")]
     TwoFas,
     /// KeePass KDBX 3.1 or 4 (always needs its password).
     Kdbx,

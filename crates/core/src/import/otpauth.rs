@@ -1,8 +1,7 @@
 //! otpauth URIs, one per line (blank lines and `#` comments ignored). Google Authenticator
 //! migration URIs among them are expanded. A bad line is skipped with its reason.
 
-use super::{google, otp_entry, Error, Plan};
-use crate::otp::{is_otpauth_uri, OtpParams};
+use super::{Error, Plan};
 
 pub fn parse(text: &str) -> Result<Plan, Error> {
     let mut plan = Plan::default();
@@ -11,22 +10,7 @@ pub fn parse(text: &str) -> Result<Plan, Error> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let item = format!("line {}", n + 1);
-        if google::is_migration_uri(line) {
-            match google::parse_uri(line) {
-                Ok(batch) => {
-                    plan.entries.extend(batch.entries);
-                    plan.skipped.extend(batch.skipped);
-                }
-                Err(e) => plan.skip(item, e.to_string()),
-            }
-            continue;
-        }
-        match OtpParams::parse(line) {
-            Ok(otp) if is_otpauth_uri(line) => plan.entries.push(otp_entry(otp, &item)),
-            Ok(_) => plan.skip(item, "not an otpauth URI"),
-            Err(e) => plan.skip(item, e.to_string()),
-        }
+        plan.add_uri(format!("line {}", n + 1), line);
     }
     if plan.entries.is_empty() && plan.skipped.is_empty() {
         return Err(Error::NotThisFormat {
@@ -67,7 +51,7 @@ mod tests {
             reasons,
             [
                 "line 5: digits must be 6, 7 or 8 (5 for Steam), not 12",
-                "line 6: not an otpauth URI"
+                "line 6: not an otpauth or migration URI"
             ]
         );
         assert!(parse("hello\n").unwrap().entries.is_empty());

@@ -2,8 +2,7 @@
 //! screen): every code found is read, and the otpauth and migration URIs among them imported.
 //! Pure Rust: `image` decodes, `rqrr` finds and reads the codes.
 
-use super::{google, otp_entry, Error, Plan};
-use crate::otp::{is_otpauth_uri, OtpParams};
+use super::{Error, Plan};
 use zeroize::Zeroizing;
 
 /// Images larger than this (in pixels a side, or bytes to decode) are refused: a crafted file
@@ -47,23 +46,7 @@ pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
             continue;
         };
         let content = Zeroizing::new(content);
-        let text = content.trim();
-        if google::is_migration_uri(text) {
-            match google::parse_uri(text) {
-                Ok(batch) => {
-                    plan.entries.extend(batch.entries);
-                    plan.skipped.extend(batch.skipped);
-                }
-                Err(e) => plan.skip(item, e.to_string()),
-            }
-        } else if is_otpauth_uri(text) {
-            match OtpParams::parse(text) {
-                Ok(otp) => plan.entries.push(otp_entry(otp, &item)),
-                Err(e) => plan.skip(item, e.to_string()),
-            }
-        } else {
-            plan.skip(item, "it holds no otpauth or migration URI");
-        }
+        plan.add_uri(item, content.trim());
     }
     Ok(plan)
 }
@@ -71,6 +54,7 @@ pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::otp::OtpParams;
 
     #[test]
     fn the_published_google_export_screenshot_reads() {
