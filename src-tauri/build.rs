@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "set_preferences",
     // transfer
     "preview_import",
+    "preview_clipboard_image",
+    "otp_from_clipboard_image",
     "commit_import",
     "cancel_import",
     "export_workspace",

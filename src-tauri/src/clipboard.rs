@@ -11,6 +11,8 @@ pub trait Board: Send + 'static {
     fn set(&mut self, text: &str) -> bool;
     fn get(&mut self) -> Option<String>;
     fn clear(&mut self);
+    /// An image on the clipboard: width, height and RGBA bytes.
+    fn image(&mut self) -> Option<(usize, usize, Vec<u8>)>;
 }
 
 impl Board for arboard::Clipboard {
@@ -22,6 +24,11 @@ impl Board for arboard::Clipboard {
     }
     fn clear(&mut self) {
         let _ = arboard::Clipboard::clear(self);
+    }
+    fn image(&mut self) -> Option<(usize, usize, Vec<u8>)> {
+        self.get_image()
+            .ok()
+            .map(|i| (i.width, i.height, i.bytes.into_owned()))
     }
 }
 
@@ -38,6 +45,15 @@ impl<B: Board> SecretClipboard<B> {
             board: Arc::new(Mutex::new(board)),
             generation: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The image on the clipboard, if there is one (a screenshot of a QR code).
+    pub fn image(&self) -> Option<(usize, usize, Vec<u8>)> {
+        self.board
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+            .and_then(Board::image)
     }
 
     /// Copies `text`; after `clear_after`, clears the clipboard if it still holds `text` and
@@ -91,6 +107,9 @@ mod tests {
         }
         fn clear(&mut self) {
             self.0.lock().unwrap().clear();
+        }
+        fn image(&mut self) -> Option<(usize, usize, Vec<u8>)> {
+            None
         }
     }
 

@@ -67,6 +67,8 @@ fn main() {
             preferences::get_preferences,
             preferences::set_preferences,
             transfer::preview_import,
+            transfer::preview_clipboard_image,
+            transfer::otp_from_clipboard_image,
             transfer::commit_import,
             transfer::cancel_import,
             transfer::export_workspace,

@@ -1,6 +1,7 @@
 //! End to end in the real app: import Aegis's published encrypted export (asked for its
 //! password, previewed, then written), read a Steam code from it, and export the workspace as
-//! KDBX that keepassxc-cli opens; a plaintext export is warned about.
+//! KDBX that keepassxc-cli opens; a plaintext export is warned about; QR screenshots pasted
+//! from the clipboard import, or fill the OTP field of the entry form.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -84,8 +85,55 @@ async fn import_preview_and_export() {
     app.wait(r#"[data-testid="plaintext-warning"]"#).await;
     app.shot("02-export").await;
 
-    // The imported Steam entry shows a five-character code.
+    // A QR code image on the clipboard (as a screenshot puts it there) imports.
+    let _owner =
+        put_qr_on_clipboard("otpauth://totp/Pasted:me?secret=GEZDGNBVGY3TQOJQ&issuer=Pasted");
+    app.click(r#"[data-testid="paste-image"]"#).await;
+    assert_eq!(
+        app.text(r#"[data-testid="preview-summary"]"#).await,
+        "1 to import, 0 already here, 0 skipped."
+    );
+    app.click(r#"[data-testid="import-commit"]"#).await;
+    app.wait_text(r#"[data-testid="imported"]"#, |t| {
+        t == "Imported 1 entries."
+    })
+    .await;
+
+    // The entry form's "Paste QR" fills its OTP field from a clipboard image.
     app.click(r#"[data-testid="back"]"#).await;
+    app.click(r#"[data-testid="add"]"#).await;
+    app.wait(r#"[data-testid="kind"] option[value="otp"]"#)
+        .await
+        .click()
+        .await
+        .unwrap();
+    let _owner = put_qr_on_clipboard("otpauth://totp/Form:you?secret=JBSWY3DPEHPK3PXP&issuer=Form");
+    app.click(r#"[data-testid="paste-qr"]"#).await;
+    let started = std::time::Instant::now();
+    loop {
+        let value = app
+            .wait(r#"[data-testid="otp-uri"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        if value.contains("secret=JBSWY3DPEHPK3PXP") {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the OTP field was not filled: {value}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.type_into(r#"[data-testid="title"]"#, "Form").await;
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait_text(r#"[data-testid="otp-code"]"#, |t| t.len() == 7)
+        .await;
+    app.shot("03-pasted-qr").await;
+
+    // The imported Steam entry shows a five-character code.
     app.click(r#"[data-testid="entry-Boeing"]"#).await;
     let code = app
         .wait_text(r#"[data-testid="otp-code"]"#, |t| t.len() == 5)
@@ -95,6 +143,26 @@ async fn import_preview_and_export() {
             .all(|c| "23456789BCDFGHJKMNPQRTVWXY".contains(c)),
         "{code}"
     );
-    app.shot("03-steam").await;
+    app.shot("04-steam").await;
     app.stop().await;
+}
+
+/// Puts a QR code of `text` on the X clipboard as an image. The clipboard serves it only
+/// while the returned handle lives (X11 selections belong to their owner).
+fn put_qr_on_clipboard(text: &str) -> arboard::Clipboard {
+    let png = portcullis_core::mfa::qr::Qr::new(text)
+        .unwrap()
+        .png(4)
+        .unwrap();
+    let rgba = image::load_from_memory(&png).unwrap().to_rgba8();
+    let (width, height) = (rgba.width() as usize, rgba.height() as usize);
+    let mut clipboard = arboard::Clipboard::new().expect("the X clipboard of the test display");
+    clipboard
+        .set_image(arboard::ImageData {
+            width,
+            height,
+            bytes: rgba.into_raw().into(),
+        })
+        .unwrap();
+    clipboard
 }

@@ -50,7 +50,41 @@ pub fn preview_import(
     let password = password.map(SecretString::new);
     let plan =
         off_runtime(|| import::read(format, &bytes, password.as_ref()).map_err(import_error))?;
-    let preview = with_open(&state, |ws| Ok(ws.preview_import(plan)?))?;
+    preview_plan(&state, plan)
+}
+
+/// Previews the QR codes of the image on the clipboard (a screenshot of a setup page or of
+/// Google Authenticator's export screen), like a file.
+#[tauri::command(async)]
+pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<PreviewDto> {
+    let plan = clipboard_codes(&state)?;
+    preview_plan(&state, plan)
+}
+
+/// The otpauth URI of the first QR code in the clipboard's image, for the OTP field of the
+/// entry form.
+#[tauri::command(async)]
+pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<String> {
+    let plan = clipboard_codes(&state)?;
+    plan.entries
+        .iter()
+        .find_map(|e| match &e.kind {
+            EntryKind::Otp { otp } => Some(otp.to_uri()),
+            _ => None,
+        })
+        .ok_or_else(|| CommandError::new("invalid_import", "the image holds no otpauth QR code"))
+}
+
+fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
+    let (w, h, rgba) = state
+        .clipboard
+        .image()
+        .ok_or_else(|| CommandError::new("no_image", "there is no image on the clipboard"))?;
+    off_runtime(|| import::qr_image::parse_rgba(w, h, &rgba).map_err(import_error))
+}
+
+fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDto> {
+    let preview = with_open(state, |ws| Ok(ws.preview_import(plan)?))?;
     let dto = PreviewDto {
         new: preview
             .new

@@ -24,6 +24,10 @@ export interface ImportPreview {
 
 export const previewImport = (format: ImportFormat, path: string, password: string | null) =>
   call<ImportPreview>("preview_import", { format, path, password });
+/** Previews the QR codes of the image on the clipboard. */
+export const previewClipboardImage = () => call<ImportPreview>("preview_clipboard_image");
+/** The otpauth URI of the first QR code in the clipboard's image. */
+export const otpFromClipboardImage = () => call<string>("otp_from_clipboard_image");
 export const commitImport = () => call<number>("commit_import");
 export const cancelImport = () => call<void>("cancel_import");
 export const exportWorkspace = (format: ExportFormat, path: string, password: string | null) =>

@@ -31,9 +31,25 @@ pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
         .map_err(|_| not_image("it is not a PNG or JPEG image, or it is too large"))?;
     let luma = img.to_luma8();
     let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        luma.get_pixel(x as u32, y as u32).0[0]
-    });
+    read_codes(w, h, |x, y| luma.get_pixel(x as u32, y as u32).0[0])
+}
+
+/// The same for raw RGBA pixels (an image on the clipboard): `rgba` is `width * height * 4`
+/// bytes, row by row.
+pub fn parse_rgba(width: usize, height: usize, rgba: &[u8]) -> Result<Plan, Error> {
+    let fits = |side: usize| side > 0 && side <= MAX_SIDE as usize;
+    if !fits(width) || !fits(height) || rgba.len() != width * height * 4 {
+        return Err(not_image("the image is empty, too large or malformed"));
+    }
+    read_codes(width, height, |x, y| {
+        let p = &rgba[(y * width + x) * 4..][..3];
+        // ITU-R BT.601 luma, as image's to_luma8 does.
+        ((u32::from(p[0]) * 299 + u32::from(p[1]) * 587 + u32::from(p[2]) * 114) / 1000) as u8
+    })
+}
+
+fn read_codes(w: usize, h: usize, luma: impl FnMut(usize, usize) -> u8) -> Result<Plan, Error> {
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
     let grids = prepared.detect_grids();
     if grids.is_empty() {
         return Err(not_image("no QR code found in the image"));
@@ -81,5 +97,11 @@ mod tests {
         let plan = parse(&png).unwrap();
         assert_eq!(plan.entries.len(), 1);
         assert_eq!(plan.entries[0].title, "Portcullis");
+        // The same pixels as a clipboard hands them over.
+        let rgba = image::load_from_memory(&png).unwrap().to_rgba8();
+        let (w, h) = (rgba.width() as usize, rgba.height() as usize);
+        let plan = parse_rgba(w, h, rgba.as_raw()).unwrap();
+        assert_eq!(plan.entries[0].title, "Portcullis");
+        assert!(parse_rgba(w, h, &rgba.as_raw()[1..]).is_err());
     }
 }
