@@ -30,13 +30,13 @@ pub struct AppState {
     pub duo_cancel: AtomicBool,
     /// The system clipboard, for copying secrets (absent without a display).
     pub clipboard: SecretClipboard<arboard::Clipboard>,
-    pub preferences: Mutex<Preferences>,
+    preferences: Mutex<Preferences>,
     /// Held while a workspace is unlocked here, so another window says it is open here.
     lease: Mutex<Option<Lease>>,
     /// An import previewed and not yet committed (dropped on lock).
     pending_import: Mutex<Option<Preview>>,
     /// Where the page listens for locks it did not ask for (sleep, screen lock).
-    pub lock_listener: Mutex<Option<Channel<&'static str>>>,
+    lock_listener: Mutex<Option<Channel<&'static str>>>,
 }
 
 impl Default for AppState {
@@ -77,6 +77,11 @@ impl AppState {
         *lease = None;
         *lease = Some(Lease::acquire(path)?);
         Ok(())
+    }
+
+    /// Gives the lease back (an unlock that failed).
+    pub fn release_lease(&self) {
+        *guard(&self.lease) = None;
     }
 
     /// Locks: drops the workspace (its keys zeroize) and releases the lease.

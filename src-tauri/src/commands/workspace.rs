@@ -40,7 +40,7 @@ pub fn create_workspace(
     }
     let kdf = crate::kdf_for_new()?;
     state.lease(&path)?;
-    let ws = OpenWorkspace::create(&path, &password, kdf)?;
+    let ws = OpenWorkspace::create(&path, &password, kdf).inspect_err(|_| state.release_lease())?;
     crate::recent::remember(&path);
     let out = open_state(&ws);
     *state.lock() = Session::Open(ws);
@@ -56,7 +56,9 @@ pub fn unlock_workspace(
 ) -> CommandResult<SessionState> {
     let locked = LockedWorkspace::open(&path)?;
     state.lease(std::path::Path::new(&path))?;
-    let unlocked = locked.unlock(&SecretString::new(password))?;
+    let unlocked = locked
+        .unlock(&SecretString::new(password))
+        .inspect_err(|_| state.release_lease())?;
     crate::recent::remember(std::path::Path::new(&path));
     let mut session = state.lock();
     let out = match unlocked {
