@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "preview_import",
     "preview_clipboard_image",
     "otp_from_clipboard_image",
+    "otp_from_image_file",
+    "watch_drops",
     "commit_import",
     "cancel_import",
     "export_workspace",

@@ -48,6 +48,15 @@ fn main() {
         }))
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
+        // A file dropped on the window goes to the page, which decides what it is for.
+        .on_window_event(|window, event| {
+            use tauri::Manager;
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                if let Some(path) = paths.first() {
+                    window.state::<state::AppState>().dropped(path);
+                }
+            }
+        })
         .setup(|app| {
             use tauri::Manager;
             let handle = app.handle().clone();
@@ -69,6 +78,8 @@ fn main() {
             transfer::preview_import,
             transfer::preview_clipboard_image,
             transfer::otp_from_clipboard_image,
+            transfer::otp_from_image_file,
+            transfer::watch_drops,
             transfer::commit_import,
             transfer::cancel_import,
             transfer::export_workspace,

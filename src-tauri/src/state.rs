@@ -37,6 +37,8 @@ pub struct AppState {
     pending_import: Mutex<Option<Preview>>,
     /// Where the page listens for locks it did not ask for (sleep, screen lock).
     lock_listener: Mutex<Option<Channel<&'static str>>>,
+    /// Where the page hears of files dropped on the window.
+    drop_listener: Mutex<Option<Channel<String>>>,
 }
 
 impl Default for AppState {
@@ -49,6 +51,7 @@ impl Default for AppState {
             lease: Mutex::default(),
             pending_import: Mutex::default(),
             lock_listener: Mutex::default(),
+            drop_listener: Mutex::default(),
         }
     }
 }
@@ -94,6 +97,17 @@ impl AppState {
 
     pub fn pending_import(&self) -> MutexGuard<'_, Option<Preview>> {
         guard(&self.pending_import)
+    }
+
+    pub fn set_drop_listener(&self, channel: Channel<String>) {
+        *guard(&self.drop_listener) = Some(channel);
+    }
+
+    /// Hands the page the path of a file dropped on the window (the screen decides).
+    pub fn dropped(&self, path: &std::path::Path) {
+        if let Some(channel) = &*guard(&self.drop_listener) {
+            let _ = channel.send(path.display().to_string());
+        }
     }
 
     pub fn set_lock_listener(&self, channel: Channel<&'static str>) {

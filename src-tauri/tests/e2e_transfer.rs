@@ -133,6 +133,34 @@ async fn import_preview_and_export() {
         .await;
     app.shot("03-pasted-qr").await;
 
+    // What a QR screenshot dropped on the form goes through (WebDriver cannot make a native
+    // drop, so the page's command is called directly with a file's path).
+    let png = app.home.path().join("dropped.png");
+    std::fs::write(
+        &png,
+        portcullis_core::mfa::qr::Qr::new("otpauth://totp/Dropped:x?secret=JBSWY3DPEHPK3PXP")
+            .unwrap()
+            .png(4)
+            .unwrap(),
+    )
+    .unwrap();
+    let uri = app
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('otp_from_image_file', { path: arguments[0] })
+               .then(done, (e) => done('error: ' + JSON.stringify(e)));",
+            vec![serde_json::json!(png.to_str().unwrap())],
+        )
+        .await
+        .unwrap();
+    assert!(
+        uri.as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/Dropped:x?secret=JBSWY3DPEHPK3PXP"),
+        "{uri}"
+    );
+
     // The imported Steam entry shows a five-character code.
     app.click(r#"[data-testid="entry-Boeing"]"#).await;
     let code = app

@@ -65,7 +65,25 @@ pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<Prev
 /// entry form.
 #[tauri::command(async)]
 pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<String> {
-    let plan = clipboard_codes(&state)?;
+    first_otp_uri(&clipboard_codes(&state)?)
+}
+
+/// The otpauth URI of the first QR code in an image file (one dropped on the entry form).
+#[tauri::command(async)]
+pub fn otp_from_image_file(path: String) -> CommandResult<String> {
+    let bytes =
+        std::fs::read(&path).map_err(|_| CommandError::new("io", "cannot read this file"))?;
+    let plan = off_runtime(|| import::qr_image::parse(&bytes).map_err(import_error))?;
+    first_otp_uri(&plan)
+}
+
+/// Hands the app a channel on which it sends the path of every file dropped on the window.
+#[tauri::command]
+pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<String>) {
+    state.set_drop_listener(channel);
+}
+
+fn first_otp_uri(plan: &import::Plan) -> CommandResult<String> {
     plan.entries
         .iter()
         .find_map(|e| match &e.kind {

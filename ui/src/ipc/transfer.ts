@@ -1,4 +1,5 @@
 // Mirrors src-tauri/src/commands/transfer.rs.
+import { Channel } from "@tauri-apps/api/core";
 import { call } from "./invoke";
 
 export type ImportFormat = "csv" | "otpauth" | "google-migration" | "qr-image" | "kdbx" | "aegis" | "bitwarden" | "2fas";
@@ -26,6 +27,14 @@ export const previewImport = (format: ImportFormat, path: string, password: stri
   call<ImportPreview>("preview_import", { format, path, password });
 /** Previews the QR codes of the image on the clipboard. */
 export const previewClipboardImage = () => call<ImportPreview>("preview_clipboard_image");
+/** The otpauth URI of the first QR code in an image file. */
+export const otpFromImageFile = (path: string) => call<string>("otp_from_image_file", { path });
+/** Calls `onDrop` with the path of every file dropped on the window. */
+export function watchDrops(onDrop: (path: string) => void): Promise<void> {
+  const channel = new Channel<string>();
+  channel.onmessage = onDrop;
+  return call<void>("watch_drops", { channel });
+}
 /** The otpauth URI of the first QR code in the clipboard's image. */
 export const otpFromClipboardImage = () => call<string>("otp_from_clipboard_image");
 export const commitImport = () => call<number>("commit_import");
