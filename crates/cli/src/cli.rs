@@ -105,6 +105,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the workspace (needs a fresh second factor when MFA is on).
     Export(ExportArgs),
+    /// Open a workspace on this machine without its password (the OS keyring keeps its key).
+    #[command(subcommand)]
+    QuickUnlock(QuickUnlockCommand),
     /// Change the master password (the workspace key is replaced and every record re-sealed).
     Passwd(PasswdArgs),
     /// Second-factor settings: authenticators, backup codes.
@@ -325,6 +328,31 @@ pub struct ImportArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuickUnlockCommand {
+    /// Keep the workspace key in the OS keyring (needs the password and a fresh factor now).
+    Enable {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Days before the keyring item expires.
+        #[arg(long, default_value_t = portcullis_core::quick_unlock::DEFAULT_DAYS)]
+        days: u32,
+    },
+    /// Delete the keyring item: the password is needed again.
+    Disable {
+        /// Workspace file.
+        workspace: PathBuf,
+    },
+    /// Whether quick unlock is on here, and until when.
+    Status {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

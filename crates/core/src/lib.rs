@@ -10,6 +10,7 @@ pub mod import;
 pub mod logging;
 pub mod mfa;
 pub mod otp;
+pub mod quick_unlock;
 pub mod store;
 pub mod workspace;
 

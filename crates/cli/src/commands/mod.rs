@@ -5,6 +5,7 @@ pub mod entries;
 pub mod export;
 pub mod import;
 pub mod mfa;
+pub mod quick_unlock;
 pub mod workspace;
 
 use crate::cli::KdfArgs;
@@ -24,6 +25,22 @@ use std::time::Duration;
 /// Checks the password only: the workspace may still wait for its second factor.
 pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
     // The header is read first, so a wrong file is refused before any prompt.
+    let locked = LockedWorkspace::open(path)?;
+    // Quick unlock on this machine: the key from the OS keyring (the factor is still asked).
+    if portcullis_core::quick_unlock::is_on_here(locked.workspace_id()) {
+        let now = portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
+        match portcullis_core::quick_unlock::unlock(locked, now) {
+            Ok(unlocked) => return Ok(unlocked),
+            Err(e) => eprintln!("note: {e}"),
+        }
+        return unlock_password_only(path, input);
+    }
+    let password = input.master_password()?;
+    Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)
+}
+
+/// The password path alone (quick unlock failed or is off).
+fn unlock_password_only(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
     let locked = LockedWorkspace::open(path)?;
     let password = input.master_password()?;
     Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)

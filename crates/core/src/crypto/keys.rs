@@ -19,6 +19,16 @@ impl MasterKey {
         Ok(Self(Zeroizing::new(random_bytes()?)))
     }
 
+    /// A key kept elsewhere (the OS keyring, for quick unlock).
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    /// The key's bytes, to keep it in the OS keyring.
+    pub fn expose(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
     /// Seals the key under the password key, bound to `header`.
     pub fn wrap(&self, kek: &[u8; KEY_LEN], header: &[u8]) -> Result<Vec<u8>, Error> {
         AeadKey::from_bytes(kek)?.seal(header, self.0.as_ref())

@@ -184,12 +184,25 @@ impl LockedWorkspace {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
             .inspect_err(|_| tracing::warn!("unlock refused: wrong password or damaged header"))?;
+        self.unlock_with_master_key(master)
+    }
+
+    /// The workspace's id (names its quick-unlock item in the OS keyring).
+    pub fn workspace_id(&self) -> [u8; 16] {
+        self.header.workspace_id
+    }
+
+    /// Unlocks with the master key itself (quick unlock); the manifest check refuses a key
+    /// that is not this workspace's (after a password change, say). With MFA on, a second
+    /// factor is still needed.
+    pub fn unlock_with_master_key(self, master: MasterKey) -> Result<Unlock> {
         let records = Box::new(RecordKeys::new(self.header.workspace_id, master.subkeys()?));
         let mut open = OpenWorkspace {
             path: self.path,
             store: self.store,
             header: self.header,
             records,
+            master,
             clock: self.clock,
             factor_at: None,
         };
@@ -214,6 +227,7 @@ struct KeyMaterial {
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
     records: Box<RecordKeys>,
+    master: MasterKey,
 }
 
 impl KeyMaterial {
@@ -229,6 +243,7 @@ impl KeyMaterial {
             header_bytes,
             wrapped_key,
             records,
+            master,
         })
     }
 
@@ -250,6 +265,8 @@ pub struct OpenWorkspace {
     header: Header,
     /// Boxed: ring's key schedules are large.
     records: Box<RecordKeys>,
+    /// The master key itself, kept only for quick unlock (it zeroizes on drop).
+    master: MasterKey,
     clock: Arc<dyn Clock>,
     /// When a second factor was last verified in this session (for step-up).
     factor_at: Option<i64>,
@@ -279,6 +296,7 @@ impl OpenWorkspace {
             store,
             header: material.header,
             records: material.records,
+            master: material.master,
             clock: Arc::new(SystemClock),
             factor_at: None,
         })
@@ -410,6 +428,16 @@ impl OpenWorkspace {
         }))
     }
 
+    /// The master key (to keep it in the OS keyring for quick unlock).
+    pub(crate) fn master_key(&self) -> &MasterKey {
+        &self.master
+    }
+
+    /// The workspace's id.
+    pub fn workspace_id(&self) -> [u8; 16] {
+        self.header.workspace_id
+    }
+
     /// Writes an encrypted copy of the workspace to `path` (a backup that opens with the same
     /// password and second factor). The manifest is checked first.
     pub fn backup_to(&mut self, path: &Path) -> Result<()> {
@@ -465,6 +493,7 @@ impl OpenWorkspace {
         })?;
         self.header = material.header;
         self.records = material.records;
+        self.master = material.master;
         tracing::info!("master password changed; every record sealed again under a new key");
         Ok(())
     }
