@@ -15,6 +15,12 @@ const COMMANDS: &[&str] = &[
     // preferences
     "get_preferences",
     "set_preferences",
+    // quick unlock
+    "quick_unlock_on",
+    "quick_unlock_status",
+    "enable_quick_unlock",
+    "disable_quick_unlock",
+    "unlock_quick",
     // transfer
     "preview_import",
     "preview_clipboard_image",

@@ -36,7 +36,7 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
-    use commands::{entries, mfa, preferences, transfer, workspace};
+    use commands::{entries, mfa, preferences, quick_unlock, transfer, workspace};
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -75,6 +75,11 @@ fn main() {
             workspace::watch_locks,
             preferences::get_preferences,
             preferences::set_preferences,
+            quick_unlock::quick_unlock_on,
+            quick_unlock::quick_unlock_status,
+            quick_unlock::enable_quick_unlock,
+            quick_unlock::disable_quick_unlock,
+            quick_unlock::unlock_quick,
             transfer::preview_import,
             transfer::preview_clipboard_image,
             transfer::otp_from_clipboard_image,

@@ -4,6 +4,7 @@
 pub mod entries;
 pub mod mfa;
 pub mod preferences;
+pub mod quick_unlock;
 pub mod transfer;
 pub mod workspace;
 

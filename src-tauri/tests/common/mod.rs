@@ -45,6 +45,11 @@ impl App {
     /// Starts the app and says how long it took from asking WebDriver to launch it to an
     /// interactive start screen.
     pub async fn start_timed(name: &str) -> (App, Duration) {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Starts the app with extra environment variables (a private keyring bus, say).
+    pub async fn start_with(name: &str, env: &[(&str, String)]) -> (App, Duration) {
         assert!(
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need an X display: run them under xvfb-run (scripts/test does)"
@@ -79,6 +84,7 @@ impl App {
             .env("PORTCULLIS_TEST_KDF", "1024,1,1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("PORTCULLIS_LOG", "trace")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

@@ -1,0 +1,100 @@
+//! Quick unlock in the app: this machine's OS keyring keeps the workspace key, so the unlock
+//! screen can open it with the second factor only.
+
+use super::with_open;
+use super::workspace::open_state;
+use crate::dto::SessionState;
+use crate::error::{CommandError, CommandResult};
+use crate::state::{AppState, Session};
+use portcullis_core::clock::{Clock, SystemClock};
+use portcullis_core::quick_unlock::{self, Error};
+use portcullis_core::workspace::Unlock;
+use portcullis_core::LockedWorkspace;
+use serde::Serialize;
+use tauri::State;
+
+#[derive(Serialize)]
+pub struct QuickUnlockDto {
+    /// Whether this desktop has a usable keyring; when not, `reason` says why.
+    available: bool,
+    reason: Option<String>,
+    enabled: bool,
+    expires: Option<i64>,
+}
+
+fn quick_error(e: Error) -> CommandError {
+    match e {
+        Error::Workspace(w) => w.into(),
+        Error::Unavailable(_) => CommandError::new("keyring_unavailable", e.to_string()),
+        _ => CommandError::new("quick_unlock", e.to_string()),
+    }
+}
+
+/// Whether quick unlock is on for the workspace at `path` on this machine (no keyring access).
+#[tauri::command]
+pub fn quick_unlock_on(path: String) -> bool {
+    LockedWorkspace::open(&path).is_ok_and(|l| quick_unlock::is_on_here(l.workspace_id()))
+}
+
+/// The open workspace's quick-unlock state, and whether the keyring can hold it at all.
+#[tauri::command(async)]
+pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnlockDto> {
+    let id = with_open(&state, |ws| Ok(ws.workspace_id()))?;
+    Ok(match quick_unlock::status(id, SystemClock.now()) {
+        Ok(s) => QuickUnlockDto {
+            available: true,
+            reason: None,
+            enabled: s.enabled,
+            expires: s.expires,
+        },
+        Err(e) => QuickUnlockDto {
+            available: false,
+            reason: Some(e.to_string()),
+            enabled: false,
+            expires: None,
+        },
+    })
+}
+
+/// Keeps the key in the keyring for `days` (a fresh factor is needed when MFA is on).
+#[tauri::command(async)]
+pub fn enable_quick_unlock(state: State<'_, AppState>, days: Option<u32>) -> CommandResult<()> {
+    with_open(&state, |ws| {
+        quick_unlock::enable(ws, days.unwrap_or(quick_unlock::DEFAULT_DAYS))
+            .map(|_| ())
+            .map_err(quick_error)
+    })
+}
+
+#[tauri::command(async)]
+pub fn disable_quick_unlock(state: State<'_, AppState>) -> CommandResult<()> {
+    let id = with_open(&state, |ws| Ok(ws.workspace_id()))?;
+    quick_unlock::disable(id).map_err(quick_error)
+}
+
+/// Opens the workspace at `path` with the key from the keyring; the second factor follows
+/// as after a password.
+#[tauri::command(async)]
+pub fn unlock_quick(state: State<'_, AppState>, path: String) -> CommandResult<SessionState> {
+    let locked = LockedWorkspace::open(&path)?;
+    state.lease(std::path::Path::new(&path))?;
+    let unlocked = quick_unlock::unlock(locked, SystemClock.now())
+        .map_err(quick_error)
+        .inspect_err(|_| state.release_lease())?;
+    let mut session = state.lock();
+    Ok(match unlocked {
+        Unlock::Open(ws) => {
+            let out = open_state(&ws);
+            *session = Session::Open(ws);
+            out
+        }
+        Unlock::PendingMfa(p) => {
+            let out = SessionState::Pending {
+                name: p.name(),
+                status: p.status().clone(),
+            };
+            *session = Session::Pending(p);
+            out
+        }
+    })
+}
