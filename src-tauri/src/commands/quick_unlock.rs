@@ -2,13 +2,12 @@
 //! screen can open it with the second factor only.
 
 use super::with_open;
-use super::workspace::open_state;
+use super::workspace::enter;
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult};
-use crate::state::{AppState, Session};
+use crate::state::AppState;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::quick_unlock::{self, Error};
-use portcullis_core::workspace::Unlock;
 use portcullis_core::LockedWorkspace;
 use serde::Serialize;
 use tauri::State;
@@ -81,20 +80,5 @@ pub fn unlock_quick(state: State<'_, AppState>, path: String) -> CommandResult<S
     let unlocked = quick_unlock::unlock(locked, SystemClock.now())
         .map_err(quick_error)
         .inspect_err(|_| state.release_lease())?;
-    let mut session = state.lock();
-    Ok(match unlocked {
-        Unlock::Open(ws) => {
-            let out = open_state(&ws);
-            *session = Session::Open(ws);
-            out
-        }
-        Unlock::PendingMfa(p) => {
-            let out = SessionState::Pending {
-                name: p.name(),
-                status: p.status().clone(),
-            };
-            *session = Session::Pending(p);
-            out
-        }
-    })
+    Ok(enter(&state, unlocked))
 }

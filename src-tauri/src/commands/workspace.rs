@@ -60,8 +60,13 @@ pub fn unlock_workspace(
         .unlock(&SecretString::new(password))
         .inspect_err(|_| state.release_lease())?;
     crate::recent::remember(std::path::Path::new(&path));
+    Ok(enter(&state, unlocked))
+}
+
+/// Makes an unlock the window's session: open, or waiting for the second factor.
+pub fn enter(state: &AppState, unlocked: Unlock) -> SessionState {
     let mut session = state.lock();
-    let out = match unlocked {
+    match unlocked {
         Unlock::Open(ws) => {
             let out = open_state(&ws);
             *session = Session::Open(ws);
@@ -75,8 +80,7 @@ pub fn unlock_workspace(
             *session = Session::Pending(p);
             out
         }
-    };
-    Ok(out)
+    }
 }
 
 /// Hands the app a channel on which it says when it locked by itself (the desktop went to
