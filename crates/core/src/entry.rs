@@ -57,6 +57,15 @@ impl EntryKind {
             Self::Remote(_) => "remote",
         }
     }
+
+    /// The OTP generator: an OTP entry's, or a login's when it has one.
+    pub fn otp(&self) -> Option<&OtpParams> {
+        match self {
+            Self::Login(l) => l.otp.as_ref(),
+            Self::Otp { otp } => Some(otp),
+            _ => None,
+        }
+    }
 }
 
 /// Fields of a login.
@@ -159,11 +168,7 @@ impl Entry {
 
     /// The entry's TOTP generator, if it has one.
     pub fn otp(&self) -> Option<&OtpParams> {
-        match &self.kind {
-            EntryKind::Login(l) => l.otp.as_ref(),
-            EntryKind::Otp { otp } => Some(otp),
-            _ => None,
-        }
+        self.kind.otp()
     }
 
     /// The OTP generator, to change it (an HOTP counter advancing).

@@ -163,3 +163,24 @@ fn make_v1_fixture() {
     .with_clock(std::sync::Arc::new(FixedClock::new(1_700_000_000)));
     ws.add_all(sample_entries()).unwrap();
 }
+
+#[test]
+fn a_connection_lends_its_linked_logins_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = sample_workspace(&dir.path().join("w.pcx"));
+    let github = ws.find("GitHub").unwrap().id;
+    let mut jump = ws.find("Jump host").unwrap();
+    let err = ws.credentials(&jump.id).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "this connection has no linked login: edit it to choose one"
+    );
+    if let portcullis_core::EntryKind::Remote(r) = &mut jump.kind {
+        r.login = Some(github);
+    }
+    ws.update(jump).unwrap();
+    let login = ws.credentials("Jump host").unwrap();
+    assert_eq!(login.username, "octocat");
+    assert_eq!(login.password.expose_secret(), "s3cret-pw");
+    assert!(ws.credentials("Recovery").is_err(), "a note has none");
+}

@@ -7,9 +7,7 @@ use crate::state::AppState;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::Error;
-use portcullis_core::{
-    Entry, EntryKind, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString,
-};
+use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString};
 use tauri::State;
 
 #[tauri::command]
@@ -60,7 +58,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
                     .code
             }
             "password" | "username" => {
-                let login = credentials_of(ws, &entry)?;
+                let login = ws.credentials(&entry.id)?;
                 if field == "password" {
                     login.password.expose_secret().to_owned()
                 } else {
@@ -93,30 +91,6 @@ fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandRes
             "no_clipboard",
             "the clipboard is not available",
         ))
-    }
-}
-
-/// The login whose credentials an entry holds: itself, or the one a remote connection uses.
-fn credentials_of(ws: &mut OpenWorkspace, entry: &Entry) -> CommandResult<Login> {
-    match &entry.kind {
-        EntryKind::Login(l) => Ok(l.clone()),
-        EntryKind::Remote(Remote {
-            login: Some(id), ..
-        }) => match ws.find(id)?.kind {
-            EntryKind::Login(l) => Ok(l),
-            _ => Err(CommandError::new(
-                "invalid",
-                "the linked entry of this connection is not a login",
-            )),
-        },
-        EntryKind::Remote(_) => Err(CommandError::new(
-            "invalid",
-            "this connection has no linked login: edit it to choose one",
-        )),
-        _ => Err(CommandError::new(
-            "invalid",
-            "this entry has no credentials",
-        )),
     }
 }
 

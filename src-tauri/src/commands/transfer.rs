@@ -7,17 +7,10 @@ use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
-use portcullis_core::{EntryKind, SecretString};
+use portcullis_core::workspace::PlannedEntry;
+use portcullis_core::SecretString;
 use serde::Serialize;
 use tauri::State;
-
-#[derive(Serialize)]
-pub struct PlannedEntry {
-    title: String,
-    kind: &'static str,
-    group: Option<String>,
-    has_otp: bool,
-}
 
 /// What an import will do; kept in the app until committed or replaced.
 #[derive(Serialize)]
@@ -86,10 +79,7 @@ pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<Stri
 fn first_otp_uri(plan: &import::Plan) -> CommandResult<String> {
     plan.entries
         .iter()
-        .find_map(|e| match &e.kind {
-            EntryKind::Otp { otp } => Some(otp.to_uri()),
-            _ => None,
-        })
+        .find_map(|e| e.kind.otp().map(|o| o.to_uri()))
         .ok_or_else(|| CommandError::new("invalid_import", "the image holds no otpauth QR code"))
 }
 
@@ -104,17 +94,7 @@ fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
 fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDto> {
     let preview = with_open(state, |ws| Ok(ws.preview_import(plan)?))?;
     let dto = PreviewDto {
-        new: preview
-            .new
-            .iter()
-            .map(|e| PlannedEntry {
-                title: e.title.clone(),
-                kind: e.kind.name(),
-                group: e.group.clone(),
-                has_otp: matches!(&e.kind, EntryKind::Otp { .. })
-                    || matches!(&e.kind, EntryKind::Login(l) if l.otp.is_some()),
-            })
-            .collect(),
+        new: preview.planned(),
         duplicates: preview.duplicates.clone(),
         skipped: preview.skipped.clone(),
     };

@@ -6,8 +6,7 @@ use crate::input::SecretInput;
 use crate::progress::with_spinner;
 use anyhow::{Context, Result};
 use portcullis_core::import::{self, Format, Skipped};
-use portcullis_core::workspace::Preview;
-use portcullis_core::EntryKind;
+use portcullis_core::workspace::{PlannedEntry, Preview};
 use serde::Serialize;
 
 fn format_of(from: ImportFormat) -> Result<Format> {
@@ -24,20 +23,12 @@ fn format_of(from: ImportFormat) -> Result<Format> {
 }
 
 #[derive(Serialize)]
-struct PlannedJson {
-    title: String,
-    kind: &'static str,
-    group: Option<String>,
-    has_otp: bool,
-}
-
-#[derive(Serialize)]
 struct ImportJson<'a> {
     dry_run: bool,
     /// Entries written (0 with --dry-run).
     imported: usize,
     /// Entries that are (or would be) created.
-    entries: Vec<PlannedJson>,
+    entries: Vec<PlannedEntry>,
     duplicates: &'a [Skipped],
     skipped: &'a [Skipped],
 }
@@ -56,20 +47,7 @@ pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
     })?;
     let mut ws = unlock(&args.workspace, input)?;
     let preview = ws.preview_import(plan)?;
-    let planned: Vec<PlannedJson> = preview
-        .new
-        .iter()
-        .map(|e| PlannedJson {
-            title: e.title.clone(),
-            kind: e.kind.name(),
-            group: e.group.clone(),
-            has_otp: match &e.kind {
-                EntryKind::Otp { .. } => true,
-                EntryKind::Login(l) => l.otp.is_some(),
-                _ => false,
-            },
-        })
-        .collect();
+    let planned = preview.planned();
     let (duplicates, skipped) = (preview.duplicates.clone(), preview.skipped.clone());
     let imported = if args.dry_run {
         0

@@ -18,6 +18,31 @@ pub struct Preview {
     pub skipped: Vec<Skipped>,
 }
 
+/// A new entry as a preview shows it: no secret.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedEntry {
+    pub title: String,
+    /// `login`, `otp`, `note` or `remote`.
+    pub kind: &'static str,
+    pub group: Option<String>,
+    pub has_otp: bool,
+}
+
+impl Preview {
+    /// The new entries, as shown before importing.
+    pub fn planned(&self) -> Vec<PlannedEntry> {
+        self.new
+            .iter()
+            .map(|e| PlannedEntry {
+                title: e.title.clone(),
+                kind: e.kind.name(),
+                group: e.group.clone(),
+                has_otp: e.kind.otp().is_some(),
+            })
+            .collect()
+    }
+}
+
 /// What makes two entries the same for an import: the OTP secret and kind when there is a
 /// generator; otherwise the kind, title, user name and URL (or notes for a note).
 fn identity(title: &str, kind: &EntryKind, notes: &str) -> String {

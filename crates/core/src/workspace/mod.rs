@@ -10,7 +10,7 @@ mod record;
 mod security;
 
 pub use header::{Header, FORMAT_VERSION};
-pub use importing::Preview;
+pub use importing::{PlannedEntry, Preview};
 pub use lease::{Lease, LeaseError};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{MfaRefusal, PendingMfa, Unlock};
@@ -404,6 +404,27 @@ impl OpenWorkspace {
         self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
         tracing::debug!(count = entries.len(), "entries added");
         Ok(entries)
+    }
+
+    /// The login whose credentials an entry holds: itself, or the login a remote connection
+    /// is linked to.
+    pub fn credentials(&mut self, id_or_title: &str) -> Result<crate::entry::Login> {
+        let entry = self.find(id_or_title)?;
+        match entry.kind {
+            EntryKind::Login(l) => Ok(l),
+            EntryKind::Remote(crate::entry::Remote {
+                login: Some(id), ..
+            }) => match self.find(&id)?.kind {
+                EntryKind::Login(l) => Ok(l),
+                _ => Err(Error::Invalid(
+                    "the linked entry of this connection is not a login".into(),
+                )),
+            },
+            EntryKind::Remote(_) => Err(Error::Invalid(
+                "this connection has no linked login: edit it to choose one".into(),
+            )),
+            _ => Err(Error::Invalid("this entry has no credentials".into())),
+        }
     }
 
     /// Takes the code an entry's generator gives now: time-based codes at the workspace's
