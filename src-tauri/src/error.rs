@@ -51,6 +51,11 @@ fn mfa_code(e: &MfaError) -> &'static str {
         MfaError::DuoEnroll(_) => "duo_enroll",
         MfaError::DuoSmsSent => "duo_sms_sent",
         MfaError::Duo(_) => "duo_error",
+        MfaError::NoEmailCode | MfaError::EmailCodeExpired => "email_code_expired",
+        MfaError::EmailRateLimited { .. } => "email_rate_limited",
+        MfaError::NoEmailMethod => "not_enabled",
+        MfaError::NoEmailEnrolment => "no_enrolment",
+        MfaError::Email(_) => "email_error",
         MfaError::Qr(_) | MfaError::Crypto => "internal",
     }
 }
@@ -74,7 +79,9 @@ impl From<Error> for CommandError {
         };
         let wait_secs = match &e {
             Error::Mfa(
-                MfaError::LockedOut { wait_secs } | MfaError::PasswordRequired { wait_secs },
+                MfaError::LockedOut { wait_secs }
+                | MfaError::PasswordRequired { wait_secs }
+                | MfaError::EmailRateLimited { wait_secs },
             ) => Some(*wait_secs),
             _ => None,
         };

@@ -52,7 +52,11 @@ impl Emulator {
 
     /// Starts on a given port (0: any free one).
     pub fn start_on(config: Config, port: u16) -> Result<Self, Error> {
-        let (ca_pem, cert_pem, key_pem) = certificates()?;
+        let test_support::Certificates {
+            ca: ca_pem,
+            cert: cert_pem,
+            key: key_pem,
+        } = test_support::certificates()?;
         let server = Arc::new(Server::https(
             ("127.0.0.1", port),
             SslConfig {
@@ -144,30 +148,6 @@ impl Drop for Emulator {
             let _ = t.join();
         }
     }
-}
-
-fn certificates() -> Result<(String, String, String), Error> {
-    let ca_key = rcgen::KeyPair::generate()?;
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-    ca_params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "Portcullis Duo emulator CA");
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.key_usages = vec![
-        rcgen::KeyUsagePurpose::KeyCertSign,
-        rcgen::KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca_cert = ca_params.self_signed(&ca_key)?;
-    let issuer = rcgen::Issuer::new(ca_params, &ca_key);
-    let leaf_key = rcgen::KeyPair::generate()?;
-    let mut leaf_params = rcgen::CertificateParams::new(vec!["localhost".to_owned()])?;
-    leaf_params
-        .subject_alt_names
-        .push(rcgen::SanType::IpAddress(
-            std::net::Ipv4Addr::LOCALHOST.into(),
-        ));
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
-    Ok((ca_cert.pem(), leaf.pem(), leaf_key.serialize_pem()))
 }
 
 fn now_unix() -> i64 {

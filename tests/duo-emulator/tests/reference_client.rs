@@ -5,39 +5,12 @@
 
 use duo_emulator::{Config, Emulator};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn venv() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/duo-venv");
-    let python = dir.join("bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import duo_client"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ready {
-        let made = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&dir)
-            .status()
-            .unwrap();
-        assert!(
-            made.success(),
-            "python3 -m venv failed (Debian package python3-venv)"
-        );
-        let pip = Command::new(dir.join("bin/pip"))
-            .args(["install", "-q", "duo-client==5.7.0"])
-            .status()
-            .unwrap();
-        assert!(pip.success(), "pip install duo-client failed");
-    }
-    python
-}
 
 #[test]
 fn duo_reference_client_is_accepted_and_bad_keys_refused() {
-    let python = venv();
+    let python = test_support::venv("duo-venv", "duo-client==5.7.0", "duo_client");
     let config = Config::demo();
     let emulator = Emulator::start(config.clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,7 @@
 
 pub mod backup_codes;
 pub mod duo;
+pub mod email;
 pub mod policy;
 pub mod qr;
 pub mod totp;
@@ -91,6 +92,27 @@ pub enum Error {
     /// No Duo method is enabled (or the label is not one).
     #[error("no Duo method is enabled")]
     NoDuoMethod,
+    /// No emailed code is waiting.
+    #[error("no code was sent by email, or it was used; send a new one")]
+    NoEmailCode,
+    /// The emailed code is older than 10 minutes.
+    #[error("the emailed code expired after 10 minutes; send a new one")]
+    EmailCodeExpired,
+    /// Too many emails lately.
+    #[error("a code was sent recently; wait {} before sending another", policy::human_wait(*.wait_secs))]
+    EmailRateLimited {
+        /// Seconds left.
+        wait_secs: u64,
+    },
+    /// No email method is enabled (or the label is not one).
+    #[error("no email method is enabled")]
+    NoEmailMethod,
+    /// No email method waits for its confirmation code.
+    #[error("no email method is being added; add one first")]
+    NoEmailEnrolment,
+    /// The settings are wrong or the server did not take the message.
+    #[error(transparent)]
+    Email(#[from] email::Error),
     /// Rendering the QR code failed.
     #[error(transparent)]
     Qr(#[from] qr::Error),
@@ -117,6 +139,13 @@ pub enum Factor {
     },
     /// A backup code.
     BackupCode(SecretString),
+    /// A code received by email; `method` is a label, or `None` for any email method.
+    Email {
+        /// The typed code.
+        code: SecretString,
+        /// The method's label.
+        method: Option<String>,
+    },
     /// A Duo authentication; `method` is a label, or `None` for the first Duo method.
     Duo {
         /// The method's label.
@@ -126,7 +155,7 @@ pub enum Factor {
     },
 }
 
-/// What each method is, with its own settings. Duo and email join as variants.
+/// What each method is, with its own settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum MethodKind {
@@ -134,14 +163,17 @@ pub enum MethodKind {
     Totp(TotpMethod),
     /// Duo (Auth API).
     Duo(duo::DuoMethod),
+    /// Codes by email.
+    Email(email::EmailMethod),
 }
 
 impl MethodKind {
-    /// `totp` or `duo` (email joins later).
+    /// `totp`, `duo` or `email`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Totp(_) => "totp",
             Self::Duo(_) => "duo",
+            Self::Email(_) => "email",
         }
     }
 }
@@ -167,6 +199,29 @@ struct PendingTotp {
     #[serde(with = "sealed_bytes")]
     secret: SecretBytes,
     started: i64,
+}
+
+/// An email method waiting for the code sent to its address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct PendingEmail {
+    label: String,
+    method: email::EmailMethod,
+    started: i64,
+}
+
+/// A code to email, decided inside a transaction and sent after it.
+#[derive(Debug)]
+pub struct OutgoingCode {
+    /// The method's label.
+    pub label: String,
+    /// Where and how to send it.
+    pub settings: email::EmailSettings,
+    /// The code.
+    pub code: SecretString,
+    /// Why it is sent.
+    pub purpose: email::Purpose,
+    /// When (Unix seconds); it expires 10 minutes later.
+    pub sent: i64,
 }
 
 /// What a user needs to add an authenticator: shown once.
@@ -253,6 +308,11 @@ pub struct MfaConfig {
     locked_until: i64,
     #[serde(default)]
     pending_totp: Option<PendingTotp>,
+    #[serde(default)]
+    pending_email: Option<PendingEmail>,
+    /// When emails were sent in the last hour (rate limit).
+    #[serde(default)]
+    email_sends: Vec<i64>,
     #[serde(default = "policy::default_expiry_days")]
     expiry_days: u32,
 }
@@ -266,6 +326,8 @@ impl Default for MfaConfig {
             failures: 0,
             locked_until: 0,
             pending_totp: None,
+            pending_email: None,
+            email_sends: Vec::new(),
             expiry_days: policy::DEFAULT_EXPIRY_DAYS,
         }
     }
@@ -370,6 +432,9 @@ impl MfaConfig {
                 self.verify_totp(code.expose_secret(), method.as_deref(), now)
             }
             Factor::BackupCode(code) => self.redeem_backup(code.expose_secret()),
+            Factor::Email { code, method } => {
+                self.verify_email(code.expose_secret(), method.as_deref(), now)
+            }
             Factor::Duo { .. } => Err(Error::NoDuoMethod),
         };
         self.record(outcome, now)
@@ -462,6 +527,171 @@ impl MfaConfig {
             }
         }
         result
+    }
+
+    fn verify_email(
+        &mut self,
+        code: &str,
+        label: Option<&str>,
+        now: i64,
+    ) -> Result<Verified, Error> {
+        let mut result = Err(Error::NoEmailMethod);
+        for m in &mut self.methods {
+            if label.is_some_and(|l| !m.label.eq_ignore_ascii_case(l)) {
+                continue;
+            }
+            let MethodKind::Email(e) = &mut m.kind else {
+                if label.is_some() {
+                    return Err(Error::WrongKind(m.label.clone()));
+                }
+                continue;
+            };
+            match e.check(code, now) {
+                Ok(()) => {
+                    return Ok(Verified {
+                        method: m.label.clone(),
+                        ..Verified::default()
+                    })
+                }
+                // A wrong code outranks "expired", which outranks "none sent".
+                Err(Error::WrongCode) => result = Err(Error::WrongCode),
+                Err(Error::EmailCodeExpired) if !matches!(result, Err(Error::WrongCode)) => {
+                    result = Err(Error::EmailCodeExpired)
+                }
+                Err(e) if matches!(result, Err(Error::NoEmailMethod)) => result = Err(e),
+                Err(_) => {}
+            }
+        }
+        match (label, result) {
+            (Some(l), Err(Error::NoEmailMethod)) => Err(Error::UnknownMethod(l.to_owned())),
+            (_, result) => result,
+        }
+    }
+
+    /// Checks the email rate limit and notes a send at `now`.
+    fn note_email_send(&mut self, now: i64) -> Result<(), Error> {
+        if let Some(wait_secs) = policy::email_send_wait(&self.email_sends, now) {
+            return Err(Error::EmailRateLimited { wait_secs });
+        }
+        self.email_sends.retain(|t| now - t < 3600 && *t <= now);
+        self.email_sends.push(now);
+        Ok(())
+    }
+
+    /// A new code for the email method labelled `label` (or the default one if it is email, or
+    /// the first), within the rate limit; send it after saving, or
+    /// [`retract_email`](Self::retract_email) it when the send fails.
+    pub fn issue_email_code(
+        &mut self,
+        label: Option<&str>,
+        now: i64,
+    ) -> Result<OutgoingCode, Error> {
+        self.check_lockout(now)?;
+        let is_email = |m: &&Method| matches!(m.kind, MethodKind::Email(_));
+        let index = match label {
+            Some(l) => self
+                .methods
+                .iter()
+                .position(|m| m.label.eq_ignore_ascii_case(l))
+                .ok_or_else(|| Error::UnknownMethod(l.to_owned()))?,
+            None => self
+                .methods
+                .iter()
+                .position(|m| is_email(&m) && Some(&m.label) == self.default_method.as_ref())
+                .or_else(|| self.methods.iter().position(|m| is_email(&m)))
+                .ok_or(Error::NoEmailMethod)?,
+        };
+        let MethodKind::Email(_) = &self.methods[index].kind else {
+            return Err(Error::WrongKind(self.methods[index].label.clone()));
+        };
+        self.note_email_send(now)?;
+        let m = &mut self.methods[index];
+        let MethodKind::Email(e) = &mut m.kind else {
+            unreachable!("checked above")
+        };
+        Ok(OutgoingCode {
+            label: m.label.clone(),
+            code: e.issue(now)?,
+            settings: e.settings.clone(),
+            purpose: email::Purpose::Verify,
+            sent: now,
+        })
+    }
+
+    /// Undoes [`issue_email_code`](Self::issue_email_code) or
+    /// [`begin_email`](Self::begin_email) after the email could not be sent: the code is
+    /// forgotten and the send does not count against the rate limit.
+    pub fn retract_email(&mut self, outgoing: &OutgoingCode) {
+        if let Some(i) = self.email_sends.iter().rposition(|t| *t == outgoing.sent) {
+            self.email_sends.remove(i);
+        }
+        match outgoing.purpose {
+            email::Purpose::Confirm => {
+                if self
+                    .pending_email
+                    .as_ref()
+                    .is_some_and(|p| p.started == outgoing.sent && p.label == outgoing.label)
+                {
+                    self.pending_email = None;
+                }
+            }
+            email::Purpose::Verify => {
+                for m in &mut self.methods {
+                    if let MethodKind::Email(e) = &mut m.kind {
+                        e.retract(&outgoing.code);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Starts adding an email method: checks the settings and the label, and issues the
+    /// confirmation code to send (replacing any earlier email enrolment).
+    pub fn begin_email(
+        &mut self,
+        label: &str,
+        settings: email::EmailSettings,
+        now: i64,
+    ) -> Result<OutgoingCode, Error> {
+        let label = self.check_new_label(label)?;
+        settings.validate()?;
+        self.note_email_send(now)?;
+        let mut method = email::EmailMethod::new(settings.clone());
+        let code = method.issue(now)?;
+        self.pending_email = Some(PendingEmail {
+            label: label.clone(),
+            method,
+            started: now,
+        });
+        Ok(OutgoingCode {
+            label,
+            settings,
+            code,
+            purpose: email::Purpose::Confirm,
+            sent: now,
+        })
+    }
+
+    /// Enables the pending email method with the code it received. Returns the label and, when
+    /// it is the first method, the new backup codes to show once.
+    pub fn confirm_email(
+        &mut self,
+        code: &str,
+        now: i64,
+    ) -> Result<(String, Option<Vec<SecretString>>), Error> {
+        let pending = self.pending_email.as_mut().ok_or(Error::NoEmailEnrolment)?;
+        match pending.method.check(code, now) {
+            Ok(()) => {}
+            Err(Error::EmailCodeExpired | Error::NoEmailCode) => {
+                self.pending_email = None;
+                return Err(Error::EnrolmentExpired);
+            }
+            Err(e) => return Err(e),
+        }
+        let pending = self.pending_email.take().ok_or(Error::NoEmailEnrolment)?;
+        let label = self.check_new_label(&pending.label)?;
+        let codes = self.enable(label.clone(), MethodKind::Email(pending.method), now)?;
+        Ok((label, codes))
     }
 
     fn redeem_backup(&mut self, code: &str) -> Result<Verified, Error> {

@@ -16,6 +16,13 @@ pub const STEP_UP_WINDOW_SECS: i64 = 300;
 /// Default number of days after which an unchanged method shows as expired.
 pub const DEFAULT_EXPIRY_DAYS: u32 = 180;
 
+/// How long an emailed code is valid.
+pub const EMAIL_CODE_TTL_SECS: i64 = 600;
+/// At most one email a minute…
+pub const EMAIL_MIN_INTERVAL_SECS: i64 = 60;
+/// …and ten an hour.
+pub const EMAIL_MAX_PER_HOUR: usize = 10;
+
 pub(crate) fn default_expiry_days() -> u32 {
     DEFAULT_EXPIRY_DAYS
 }
@@ -33,6 +40,26 @@ pub fn delay_after(failures: u32) -> u64 {
 /// Seconds to wait before the next attempt, if any.
 pub fn wait(failures: u32, locked_until: i64, now: i64) -> Option<u64> {
     (failures >= FREE_FAILURES && now < locked_until).then(|| (locked_until - now) as u64)
+}
+
+/// Seconds to wait before another email may be sent, given the send times of the last hour.
+pub fn email_send_wait(sends: &[i64], now: i64) -> Option<u64> {
+    let recent: Vec<i64> = sends
+        .iter()
+        .copied()
+        .filter(|t| now - t < 3600 && *t <= now)
+        .collect();
+    let last = recent.iter().max()?;
+    let wait_minute = last + EMAIL_MIN_INTERVAL_SECS - now;
+    let wait_hour = if recent.len() >= EMAIL_MAX_PER_HOUR {
+        let mut sorted = recent.clone();
+        sorted.sort_unstable();
+        sorted[sorted.len() - EMAIL_MAX_PER_HOUR] + 3600 - now
+    } else {
+        0
+    };
+    let wait = wait_minute.max(wait_hour);
+    (wait > 0).then_some(wait as u64)
 }
 
 /// Whether a method unchanged since `changed` counts as expired at `now`.
@@ -82,6 +109,19 @@ mod tests {
         assert!(!step_up_fresh(Some(1000), 1301));
         assert!(!step_up_fresh(None, 1000));
         assert!(!step_up_fresh(Some(1000), 999));
+    }
+
+    #[test]
+    fn email_sends_are_limited_per_minute_and_hour() {
+        assert_eq!(email_send_wait(&[], 1000), None);
+        assert_eq!(email_send_wait(&[990], 1000), Some(50));
+        assert_eq!(email_send_wait(&[940], 1000), None);
+        // Ten in the hour: the oldest must leave the window first.
+        let sends: Vec<i64> = (0..10).map(|i| 100 + i * 120).collect();
+        assert_eq!(email_send_wait(&sends, 1300), Some(3600 + 100 - 1300));
+        assert_eq!(email_send_wait(&sends, 3700), None);
+        // A clock set back does not block forever.
+        assert_eq!(email_send_wait(&[5000], 1000), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub use header::{Header, FORMAT_VERSION};
 pub use importing::{PlannedEntry, Preview};
 pub use lease::{Lease, LeaseError};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
-pub use security::{MfaRefusal, PendingMfa, Unlock};
+pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};

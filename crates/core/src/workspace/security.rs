@@ -4,7 +4,10 @@
 
 use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
 use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
-use crate::mfa::{self, policy, Factor, MfaConfig, MfaStatus, TotpEnrolment, Verified};
+use crate::mfa::email::EmailSettings;
+use crate::mfa::{
+    self, policy, Factor, MfaConfig, MfaStatus, OutgoingCode, TotpEnrolment, Verified,
+};
 use crate::store::Row;
 use crate::SecretString;
 use std::sync::atomic::AtomicBool;
@@ -42,6 +45,17 @@ impl std::fmt::Debug for PendingMfa {
             .field("status", &self.status)
             .finish_non_exhaustive()
     }
+}
+
+/// An emailed code on its way: where it went and until when it works. Never the code.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct EmailSent {
+    /// The method's label.
+    pub label: String,
+    /// The address it was sent to.
+    pub to: String,
+    /// When the code stops working (Unix seconds).
+    pub expires: i64,
 }
 
 /// A refused factor: why, and the pending state to try again with, unless the password must be
@@ -117,6 +131,39 @@ impl PendingMfa {
     /// The devices Duo offers now for a Duo method (to switch device at the prompt).
     pub fn duo_devices(&mut self, label: Option<&str>) -> Result<Vec<duo::Device>> {
         self.open.duo_devices(label)
+    }
+
+    /// Emails a code for the email method labelled `label` (or the default/first one).
+    pub fn send_email_code(&mut self, label: Option<&str>) -> Result<EmailSent> {
+        self.open.send_email_code(label)
+    }
+}
+
+/// Sends a code decided in a committed transaction; when the send fails, a second transaction
+/// forgets the code and gives the send back to the rate limit.
+fn send_outgoing(open: &mut OpenWorkspace, outgoing: OutgoingCode) -> Result<EmailSent> {
+    let workspace = open.name();
+    let sent = outgoing
+        .settings
+        .send(&outgoing.code, &workspace, outgoing.purpose, outgoing.sent);
+    match sent {
+        Ok(()) => {
+            tracing::info!(method = %outgoing.label, "code sent by email");
+            Ok(EmailSent {
+                label: outgoing.label,
+                to: outgoing.settings.to,
+                expires: outgoing.sent + policy::EMAIL_CODE_TTL_SECS,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(method = %outgoing.label, error = %e, "code not sent by email");
+            open.write(|w| {
+                let mut config = w.mfa_config()?;
+                config.retract_email(&outgoing);
+                w.put(MFA, CONFIG_ID, &config)
+            })?;
+            Err(mfa::Error::Email(e).into())
+        }
     }
 }
 
@@ -265,7 +312,34 @@ impl OpenWorkspace {
         Ok(codes)
     }
 
-    /// Fails unless MFA is off or a factor was verified in the last 5 minutes.
+    /// Emails a code for the email method labelled `label` (or the default/first one), to
+    /// open or to step up. At most one email a minute and ten an hour.
+    pub fn send_email_code(&mut self, label: Option<&str>) -> Result<EmailSent> {
+        let now = self.clock.now();
+        let outgoing = self.write(|w| {
+            let mut config = w.mfa_config()?;
+            let outgoing = config.issue_email_code(label, now)?;
+            w.put(MFA, CONFIG_ID, &config)?;
+            Ok(outgoing)
+        })?;
+        send_outgoing(self, outgoing)
+    }
+
+    /// Starts adding an email method: checks the settings, then emails a confirmation code
+    /// (which also proves the SMTP settings work).
+    pub fn begin_email(&mut self, label: &str, settings: EmailSettings) -> Result<EmailSent> {
+        let outgoing = self.change_mfa(|c, now| c.begin_email(label, settings, now))?;
+        send_outgoing(self, outgoing)
+    }
+
+    /// Enables the pending email method with the code it received. On the first method,
+    /// returns the backup codes to show once. The code counts as a fresh factor.
+    pub fn confirm_email(&mut self, code: &str) -> Result<(String, Option<Vec<SecretString>>)> {
+        let out = self.change_mfa(|c, now| c.confirm_email(code, now))?;
+        self.factor_at = Some(self.clock.now());
+        Ok(out)
+    }
+
     /// Fails with "step-up required" unless MFA is off or a factor was verified in the last
     /// five minutes (exports call it).
     pub fn require_fresh_factor(&mut self) -> Result<()> {
