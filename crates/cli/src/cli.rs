@@ -50,6 +50,18 @@ pub struct FactorArgs {
     /// Duo: the passcode, with --duo passcode.
     #[arg(long, global = true, value_name = "CODE", requires = "duo")]
     pub duo_passcode: Option<String>,
+    /// Email a code (to the --method email method, or the default one) and exit; then run the
+    /// command again with --email-code.
+    #[arg(long, global = true, conflicts_with_all = ["totp", "backup_code", "duo", "email_code"])]
+    pub email_send: bool,
+    /// A code received by email.
+    #[arg(
+        long,
+        global = true,
+        value_name = "CODE",
+        conflicts_with_all = ["totp", "backup_code", "duo"]
+    )]
+    pub email_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -419,6 +431,9 @@ pub enum MfaCommand {
     /// Duo (Auth API).
     #[command(subcommand)]
     Duo(DuoCommand),
+    /// Codes by email through your SMTP server (weaker than an authenticator).
+    #[command(subcommand)]
+    Email(EmailCommand),
     /// Backup codes.
     #[command(subcommand, name = "backup-codes")]
     BackupCodes(BackupCodesCommand),
@@ -483,6 +498,61 @@ pub enum TotpCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmailCommand {
+    /// Start adding an email method: checks the settings by sending a confirmation code. The
+    /// SMTP password comes from PORTCULLIS_SMTP_PASSWORD, a terminal prompt or the next stdin
+    /// line.
+    Add(EmailAddArgs),
+    /// Finish adding it with the code from the email; the first method also prints backup codes.
+    Confirm {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// The code from the email.
+        code: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EmailAddArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// A name for this method ("Work mail").
+    #[arg(long)]
+    pub label: String,
+    /// SMTP server.
+    #[arg(long, value_name = "HOST")]
+    pub smtp_host: String,
+    /// SMTP port (usually 587 with --starttls, 465 with --tls).
+    #[arg(long, value_name = "PORT")]
+    pub smtp_port: u16,
+    /// Upgrade the connection with STARTTLS (required, never skipped).
+    #[arg(long, conflicts_with = "tls")]
+    pub starttls: bool,
+    /// TLS from the first byte. Without --starttls or --tls the connection is not encrypted,
+    /// and no login is allowed.
+    #[arg(long)]
+    pub tls: bool,
+    /// SMTP user name (its password is asked for).
+    #[arg(long, value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// Also trust this CA certificate (PEM) for the server.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Sender address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: String,
+    /// Where the codes go.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

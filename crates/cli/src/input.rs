@@ -19,6 +19,21 @@ pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
 pub const EXPORT_PASSWORD_ENV: &str = "PORTCULLIS_EXPORT_PASSWORD";
 /// The password of an encrypted file being imported.
 pub const IMPORT_PASSWORD_ENV: &str = "PORTCULLIS_IMPORT_PASSWORD";
+/// The SMTP password for `mfa email add`.
+pub const SMTP_PASSWORD_ENV: &str = "PORTCULLIS_SMTP_PASSWORD";
+
+/// What the user gave at the second-factor step.
+pub enum Answer {
+    /// A factor to check.
+    Factor(Factor),
+    /// Email a code for this method (or the default one); with `exit`, stop once it is sent.
+    SendEmail {
+        /// The email method's label.
+        method: Option<String>,
+        /// `--email-send`: the code is used by a later run.
+        exit: bool,
+    },
+}
 
 /// Reads secrets in the order the contract gives.
 pub struct SecretInput {
@@ -36,34 +51,54 @@ impl SecretInput {
 
     /// The second factor: from the flags, or asked on a terminal (the default method first,
     /// then any other).
-    pub fn factor(&mut self, status: &MfaStatus) -> Result<Factor> {
+    pub fn factor(&mut self, status: &MfaStatus) -> Result<Answer> {
+        if std::mem::take(&mut self.factor.email_send) {
+            return Ok(Answer::SendEmail {
+                method: self.factor.method.take(),
+                exit: true,
+            });
+        }
+        if let Some(code) = self.factor.email_code.take() {
+            return Ok(Answer::Factor(Factor::Email {
+                code: SecretString::new(code),
+                method: self.factor.method.take(),
+            }));
+        }
+        self.factor_from_flags_or_terminal(status)
+    }
+
+    fn factor_from_flags_or_terminal(&mut self, status: &MfaStatus) -> Result<Answer> {
+        let factor = |f| Ok(Answer::Factor(f));
         if let Some(code) = self.factor.totp.take() {
-            return Ok(Factor::Totp {
+            return factor(Factor::Totp {
                 code: SecretString::new(code),
                 method: self.factor.method.take(),
             });
         }
         if let Some(code) = self.factor.backup_code.take() {
-            return Ok(Factor::BackupCode(SecretString::new(code)));
+            return factor(Factor::BackupCode(SecretString::new(code)));
         }
-        if let Some(factor) = self.factor.duo.take() {
-            return Ok(Factor::Duo {
+        if let Some(duo) = self.factor.duo.take() {
+            return factor(Factor::Duo {
                 method: self.factor.method.take(),
                 request: DuoRequest {
-                    factor: Some(factor.to_core()),
+                    factor: Some(duo.to_core()),
                     device: self.factor.duo_device.take(),
                     passcode: self.factor.duo_passcode.take().map(SecretString::new),
                 },
             });
         }
         if !self.terminal {
+            if status.methods.iter().any(|m| m.kind == "email") {
+                bail!("this workspace needs a second factor: add --email-send, then --email-code CODE; or --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE");
+            }
             bail!("this workspace needs a second factor: add --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE");
         }
         let Some(default) = status.methods.first() else {
             bail!("this workspace needs a second factor");
         };
-        if let Some(factor) = self.ask_method(default)? {
-            return Ok(factor);
+        if let Some(answer) = self.ask_method(default)? {
+            return Ok(answer);
         }
         eprintln!("Methods:");
         for (i, m) in status.methods.iter().enumerate() {
@@ -76,7 +111,7 @@ impl SecretInput {
         let choice = prompt("Choose a number: ")?;
         let n: usize = choice.expose_secret().trim().parse().unwrap_or(0);
         if n == backup {
-            return Ok(Factor::BackupCode(prompt("Backup code: ")?));
+            return factor(Factor::BackupCode(prompt("Backup code: ")?));
         }
         let method = status
             .methods
@@ -85,9 +120,20 @@ impl SecretInput {
         self.ask_method(method)?.context("no factor given")
     }
 
-    /// Asks for one method's factor; `None` when the user presses Enter to choose another.
-    fn ask_method(&mut self, method: &MethodStatus) -> Result<Option<Factor>> {
+    /// Asks for one method's factor; `None` when the user chooses another method.
+    fn ask_method(&mut self, method: &MethodStatus) -> Result<Option<Answer>> {
         let label = method.label.clone();
+        if method.kind == "email" {
+            let answer = prompt(&format!(
+                "Email “{label}”: Enter to send a code, or o for another method: "
+            ))?;
+            return Ok(
+                (answer.expose_secret().trim() != "o").then_some(Answer::SendEmail {
+                    method: Some(label),
+                    exit: false,
+                }),
+            );
+        }
         if method.kind == "duo" {
             let answer = prompt(&format!(
                 "Duo “{label}”: Enter for the saved device and factor, p for push, c for a call, s for SMS, a passcode, or o for another method: "
@@ -104,18 +150,44 @@ impl SecretInput {
                     request.passcode = Some(answer);
                 }
             }
-            return Ok(Some(Factor::Duo {
+            return Ok(Some(Answer::Factor(Factor::Duo {
                 method: Some(label),
                 request,
-            }));
+            })));
         }
         let code = prompt(&format!(
             "Code from “{label}” (Enter to try another method): "
         ))?;
-        Ok((!code.is_empty()).then_some(Factor::Totp {
+        Ok((!code.is_empty()).then_some(Answer::Factor(Factor::Totp {
             code,
             method: Some(label),
-        }))
+        })))
+    }
+
+    /// The code of an email that was just sent, on a terminal; `None` without one.
+    pub fn email_code(&mut self) -> Result<Option<SecretString>> {
+        if !self.terminal {
+            return Ok(None);
+        }
+        prompt("Code from the email: ").map(Some)
+    }
+
+    /// The SMTP password: PORTCULLIS_SMTP_PASSWORD, a terminal prompt, or the next stdin line.
+    pub fn smtp_password(&mut self) -> Result<SecretString> {
+        if let Some(p) = from_env(SMTP_PASSWORD_ENV) {
+            return Ok(p);
+        }
+        let password = if self.terminal {
+            prompt("SMTP password: ")?
+        } else {
+            self.next_line()?.context(
+                "no SMTP password: set PORTCULLIS_SMTP_PASSWORD, type it on a terminal or send it on standard input",
+            )?
+        };
+        if password.is_empty() {
+            bail!("the SMTP password cannot be empty");
+        }
+        Ok(password)
     }
 
     /// A Duo passcode after SMS passcodes were sent, when a terminal can ask for it.
@@ -255,6 +327,7 @@ fn prompt(text: &str) -> Result<SecretString> {
 pub fn kind_name(kind: &str) -> &'static str {
     match kind {
         "duo" => "Duo",
+        "email" => "email",
         _ => "authenticator",
     }
 }

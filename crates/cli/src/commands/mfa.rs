@@ -1,7 +1,8 @@
-//! mfa status, totp begin/confirm, backup-codes, remove, default, rename, expiry-days.
+//! mfa status, totp begin/confirm, backup-codes, remove, default, rename, expiry-days (Duo and
+//! email have their own modules).
 
 use super::{unlock, unlock_password};
-use crate::cli::{BackupCodesCommand, DuoCommand, MfaCommand, TotpCommand};
+use crate::cli::{BackupCodesCommand, DuoCommand, EmailCommand, MfaCommand, TotpCommand};
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
 use anyhow::{Context, Result};
@@ -16,6 +17,12 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
     match command {
         MfaCommand::Status { workspace, json } => status(&workspace, json, input),
         MfaCommand::Duo(DuoCommand::Add(args)) => super::duo::add(args, input),
+        MfaCommand::Email(EmailCommand::Add(args)) => super::email::add(args, input),
+        MfaCommand::Email(EmailCommand::Confirm {
+            workspace,
+            code,
+            json,
+        }) => super::email::confirm(&workspace, &code, json, input),
         MfaCommand::Duo(DuoCommand::Devices {
             workspace,
             label,

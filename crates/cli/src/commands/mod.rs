@@ -1,6 +1,7 @@
 //! One function per command; each parses its flags, calls the core and prints.
 
 pub mod duo;
+pub mod email;
 pub mod entries;
 pub mod export;
 pub mod import;
@@ -9,14 +10,14 @@ pub mod quick_unlock;
 pub mod workspace;
 
 use crate::cli::KdfArgs;
-use crate::input::SecretInput;
+use crate::input::{Answer, SecretInput};
 use crate::progress::with_spinner;
 use anyhow::{bail, Context, Result};
 use portcullis_core::crypto::kdf::DEFAULT_TARGET;
 use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
 use portcullis_core::mfa::{Error as MfaError, Factor, Verified};
 use portcullis_core::workspace::Error;
-use portcullis_core::workspace::{MfaRefusal, Unlock};
+use portcullis_core::workspace::{MfaRefusal, PendingMfa, Unlock};
 use portcullis_core::{KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -56,7 +57,19 @@ pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
     loop {
         let factor = match next.take() {
             Some(f) => f,
-            None => input.factor(pending.status())?,
+            None => match input.factor(pending.status())? {
+                Answer::Factor(f) => f,
+                Answer::SendEmail { method, exit } => {
+                    match email_code(&mut pending, method.as_deref(), exit, input) {
+                        Ok(f) => f,
+                        Err(e) if input.can_retry() && e.downcast_ref::<Error>().is_some() => {
+                            eprintln!("{e}");
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            },
         };
         let cancel = AtomicBool::new(false);
         let mut last_message = String::new();
@@ -101,6 +114,37 @@ pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
             }
         }
     }
+}
+
+/// `--email-send` succeeded: the process ends here, successfully.
+#[derive(Debug, thiserror::Error)]
+#[error("a code was sent by email")]
+pub struct EmailCodeSent;
+
+/// Emails a code, then reads it on a terminal (or stops with [`EmailCodeSent`]).
+fn email_code(
+    pending: &mut PendingMfa,
+    method: Option<&str>,
+    exit: bool,
+    input: &mut SecretInput,
+) -> Result<Factor> {
+    let sent = with_spinner("Sending the code…", || pending.send_email_code(method))?;
+    println!(
+        "A code was sent to {} (“{}”); it works once, until {}.",
+        sent.to,
+        sent.label,
+        crate::output::rfc3339(sent.expires)
+    );
+    if exit {
+        return Err(EmailCodeSent.into());
+    }
+    let code = input
+        .email_code()?
+        .context("run again with --email-code CODE")?;
+    Ok(Factor::Email {
+        code,
+        method: Some(sent.label),
+    })
 }
 
 fn report(verified: &Verified) {

@@ -20,6 +20,7 @@ pub fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out 
         .current_dir(dir)
         .env("PORTCULLIS_PASSWORD", "pw")
         .env_remove("PORTCULLIS_DUO_SKEY")
+        .env_remove("PORTCULLIS_SMTP_PASSWORD")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,0 +1,81 @@
+//! mfa email add / confirm: codes by email through the user's SMTP server.
+
+use super::unlock;
+use crate::cli::EmailAddArgs;
+use crate::input::SecretInput;
+use crate::output::{print_json, rfc3339};
+use crate::progress::with_spinner;
+use anyhow::{Context, Result};
+use portcullis_core::mfa::email::{EmailSettings, Security};
+use portcullis_core::SecretString;
+use std::path::Path;
+
+/// Checks the settings by sending a confirmation code; `confirm` enables the method.
+pub fn add(args: EmailAddArgs, input: &mut SecretInput) -> Result<()> {
+    let ca_pem = args
+        .ca_file
+        .as_deref()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the CA file {}", path.display()))
+        })
+        .transpose()?;
+    let mut ws = unlock(&args.workspace, input)?;
+    let password = match &args.smtp_user {
+        Some(_) => input.smtp_password()?,
+        None => SecretString::default(),
+    };
+    let security = match (args.starttls, args.tls) {
+        (true, _) => Security::StartTls,
+        (_, true) => Security::Tls,
+        _ => Security::None,
+    };
+    let settings = EmailSettings {
+        host: args.smtp_host,
+        port: args.smtp_port,
+        security,
+        user: args.smtp_user,
+        password,
+        ca_pem,
+        from: args.from,
+        to: args.to,
+    };
+    let sent = with_spinner("Sending the confirmation code…", || {
+        ws.begin_email(&args.label, settings)
+    })?;
+    eprintln!("note: email is weaker than an authenticator: whoever reads this mailbox holds the factor (NIST SP 800-63B no longer counts email as out-of-band)");
+    if args.json {
+        return print_json(&serde_json::json!({
+            "label": sent.label,
+            "to": sent.to,
+            "expires": rfc3339(sent.expires),
+        }));
+    }
+    println!(
+        "A confirmation code was sent to {}; it works until {} (10 minutes).",
+        sent.to,
+        rfc3339(sent.expires)
+    );
+    println!(
+        "Then run: portcullis mfa email confirm {} CODE",
+        args.workspace.display()
+    );
+    Ok(())
+}
+
+/// Enables the pending email method with the code it received.
+pub fn confirm(workspace: &Path, code: &str, json: bool, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(workspace, input)?;
+    let (label, codes) = ws.confirm_email(code)?;
+    if json {
+        return print_json(&serde_json::json!({
+            "label": label,
+            "backup_codes": codes.as_deref().map(super::mfa::expose_all),
+        }));
+    }
+    println!("email method “{label}” enabled");
+    if let Some(codes) = codes {
+        super::mfa::print_backup_codes(&codes);
+    }
+    Ok(())
+}
