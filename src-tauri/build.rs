@@ -47,6 +47,9 @@ const COMMANDS: &[&str] = &[
     "duo_cancel",
     "duo_devices",
     "save_backup_codes",
+    "begin_email",
+    "confirm_email",
+    "send_email_code",
     // entries
     "list_entries",
     "get_entry",

@@ -158,6 +158,16 @@ pub struct EnabledDto {
     pub backup_codes: Option<Vec<String>>,
 }
 
+impl EnabledDto {
+    /// The label, and the backup codes to show once when this was the first method.
+    pub fn new(label: String, codes: Option<Vec<portcullis_core::SecretString>>) -> Self {
+        Self {
+            label,
+            backup_codes: codes.map(|c| c.iter().map(|s| s.expose_secret().to_owned()).collect()),
+        }
+    }
+}
+
 /// A factor was accepted.
 #[derive(Serialize)]
 pub struct VerifiedDto {

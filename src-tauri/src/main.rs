@@ -36,7 +36,7 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
-    use commands::{entries, mfa, preferences, quick_unlock, transfer, workspace};
+    use commands::{email, entries, mfa, preferences, quick_unlock, transfer, workspace};
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -104,6 +104,9 @@ fn main() {
             mfa::duo_cancel,
             mfa::duo_devices,
             mfa::save_backup_codes,
+            email::begin_email,
+            email::confirm_email,
+            email::send_email_code,
             entries::list_entries,
             entries::get_entry,
             entries::reveal_password,

@@ -26,6 +26,10 @@ pub enum FactorInput {
     BackupCode {
         code: String,
     },
+    Email {
+        code: String,
+        method: Option<String>,
+    },
     Duo {
         method: Option<String>,
         factor: Option<duo::Factor>,
@@ -42,6 +46,10 @@ impl FactorInput {
                 method,
             },
             FactorInput::BackupCode { code } => Factor::BackupCode(SecretString::new(code)),
+            FactorInput::Email { code, method } => Factor::Email {
+                code: SecretString::new(code),
+                method,
+            },
             FactorInput::Duo {
                 method,
                 factor,
@@ -156,10 +164,7 @@ pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<En
 pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
         let (label, codes) = ws.confirm_totp(&code)?;
-        Ok(EnabledDto {
-            label,
-            backup_codes: codes.map(|c| c.iter().map(|s| s.expose_secret().to_owned()).collect()),
-        })
+        Ok(EnabledDto::new(label, codes))
     })
 }
 
@@ -325,11 +330,7 @@ pub fn add_duo(
         let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
             let codes = ws.add_duo(&label, method, &DuoRequest::default(), progress)?;
-            Ok(EnabledDto {
-                label: label.clone(),
-                backup_codes: codes
-                    .map(|c| c.iter().map(|s| s.expose_secret().to_owned()).collect()),
-            })
+            Ok(EnabledDto::new(label.clone(), codes))
         })
     })
 }

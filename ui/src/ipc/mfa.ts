@@ -23,6 +23,7 @@ export type DuoFactor = "auto" | "push" | "phone" | "sms" | "passcode";
 export type FactorInput =
   | { kind: "totp"; code: string; method: string | null }
   | { kind: "backup_code"; code: string }
+  | { kind: "email"; code: string; method: string | null }
   | { kind: "duo"; method: string | null; factor: DuoFactor | null; device: string | null; passcode: string | null };
 
 export interface DuoDevice {
@@ -41,6 +42,24 @@ export interface DuoSettings {
   username: string;
   ca_file: string | null;
   failmode_safe: boolean;
+}
+
+export interface EmailSettings {
+  host: string;
+  port: number;
+  security: "starttls" | "tls" | "none";
+  user: string | null;
+  password: string | null;
+  ca_file: string | null;
+  from: string;
+  to: string;
+}
+
+/** Where an emailed code went and until when it works (Unix seconds). Never the code. */
+export interface EmailSent {
+  label: string;
+  to: string;
+  expires: number;
 }
 
 export interface DuoPreauth {
@@ -95,3 +114,7 @@ export const removeMethod = (label: string) => call<void>("remove_method", { lab
 export const setDefaultMethod = (label: string) => call<void>("set_default_method", { label });
 export const renameMethod = (label: string, newLabel: string) =>
   call<void>("rename_method", { label, newLabel });
+export const beginEmail = (label: string, settings: EmailSettings) => call<EmailSent>("begin_email", { label, settings });
+export const confirmEmail = (code: string) => call<Enabled>("confirm_email", { code });
+/** Emails a code for the method (or the default email method): to open, or to step up. */
+export const sendEmailCode = (method: string | null) => call<EmailSent>("send_email_code", { method });
