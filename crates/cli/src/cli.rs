@@ -120,6 +120,10 @@ pub enum Command {
     /// Open a workspace on this machine without its password (the OS keyring keeps its key).
     #[command(subcommand)]
     QuickUnlock(QuickUnlockCommand),
+    /// Bind a workspace to this machine's keyring: the file alone, even with the password, is
+    /// then useless elsewhere.
+    #[command(subcommand, name = "device-binding")]
+    DeviceBinding(DeviceBindingCommand),
     /// Change the master password (the workspace key is replaced and every record re-sealed).
     Passwd(PasswdArgs),
     /// Second-factor settings: authenticators, backup codes.
@@ -364,6 +368,37 @@ pub enum QuickUnlockCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceBindingCommand {
+    /// Bind to this machine (needs the password and a fresh factor); writes the recovery kit.
+    Enable {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Where to write the recovery kit (a new file): print it and keep it offline.
+        #[arg(long, value_name = "FILE")]
+        recovery_kit: PathBuf,
+    },
+    /// Unbind: the password alone opens the workspace again, on any machine.
+    Disable {
+        /// Workspace file.
+        workspace: PathBuf,
+    },
+    /// Whether the workspace is bound, and whether this machine holds its key.
+    Status {
+        /// Workspace file.
+        workspace: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put the key of a recovery kit into this machine's keyring (asks for the password and the
+    /// recovery key: PORTCULLIS_RECOVERY_KEY, a prompt, or the next stdin line).
+    Restore {
+        /// Workspace file.
+        workspace: PathBuf,
     },
 }
 

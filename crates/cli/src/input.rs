@@ -19,6 +19,8 @@ pub const NEW_PASSWORD_ENV: &str = "PORTCULLIS_NEW_PASSWORD";
 pub const EXPORT_PASSWORD_ENV: &str = "PORTCULLIS_EXPORT_PASSWORD";
 /// The password of an encrypted file being imported.
 pub const IMPORT_PASSWORD_ENV: &str = "PORTCULLIS_IMPORT_PASSWORD";
+/// The recovery key of a device-binding recovery kit, for `device-binding restore`.
+pub const RECOVERY_KEY_ENV: &str = "PORTCULLIS_RECOVERY_KEY";
 /// The SMTP password for `mfa email add`.
 pub const SMTP_PASSWORD_ENV: &str = "PORTCULLIS_SMTP_PASSWORD";
 
@@ -170,6 +172,19 @@ impl SecretInput {
             return Ok(None);
         }
         prompt("Code from the email: ").map(Some)
+    }
+
+    /// A recovery key: PORTCULLIS_RECOVERY_KEY, a terminal prompt, or the next stdin line.
+    pub fn recovery_key(&mut self) -> Result<SecretString> {
+        if let Some(k) = from_env(RECOVERY_KEY_ENV) {
+            return Ok(k);
+        }
+        if self.terminal {
+            return prompt("Recovery key (from the recovery kit): ");
+        }
+        self.next_line()?.context(
+            "no recovery key: set PORTCULLIS_RECOVERY_KEY, type it on a terminal or send it on standard input",
+        )
     }
 
     /// The SMTP password: PORTCULLIS_SMTP_PASSWORD, a terminal prompt, or the next stdin line.

@@ -8,7 +8,7 @@ mod progress;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use commands::{entries, export, import, mfa, quick_unlock, workspace};
+use commands::{device_binding, entries, export, import, mfa, quick_unlock, workspace};
 use input::SecretInput;
 use std::process::ExitCode;
 
@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(a) => import::import(a, &mut input),
         Command::Export(a) => export::export(a, &mut input),
         Command::QuickUnlock(c) => quick_unlock::run(c, &mut input),
+        Command::DeviceBinding(c) => device_binding::run(c, &mut input),
         Command::Mfa(c) => mfa::run(c, &mut input),
         Command::Generate(a) => entries::generate(a),
         Command::Completions { shell } => {

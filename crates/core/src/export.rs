@@ -115,7 +115,7 @@ pub fn export(
 }
 
 /// Creates `path` (it must not exist) readable by its owner only, and writes `bytes`.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod crypto;
+pub mod device_binding;
 pub mod entry;
 pub mod export;
 pub mod generator;

@@ -1,5 +1,6 @@
 //! One function per command; each parses its flags, calls the core and prints.
 
+pub mod device_binding;
 pub mod duo;
 pub mod email;
 pub mod entries;
@@ -47,9 +48,26 @@ fn unlock_password_only(path: &Path, input: &mut SecretInput) -> Result<Unlock> 
     Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)
 }
 
+/// Opens a workspace with the password even when quick unlock is on, and keeps the password
+/// (for changes that seal the key again).
+pub fn unlock_keeping_password(
+    path: &Path,
+    input: &mut SecretInput,
+) -> Result<(OpenWorkspace, portcullis_core::SecretString)> {
+    let locked = LockedWorkspace::open(path)?;
+    let password = input.master_password()?;
+    let unlocked = with_spinner("Unlocking…", || locked.unlock(&password))?;
+    Ok((finish_unlock(unlocked, input)?, password))
+}
+
 /// Opens a workspace: the master password, then the second factor when MFA is on.
 pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
-    let mut pending = match unlock_password(path, input)? {
+    finish_unlock(unlock_password(path, input)?, input)
+}
+
+/// The second factor, when the password step asks for one.
+fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorkspace> {
+    let mut pending = match unlocked {
         Unlock::Open(ws) => return Ok(ws),
         Unlock::PendingMfa(p) => p,
     };

@@ -9,6 +9,25 @@ const HKDF_SALT: &[u8] = b"portcullis/v1/hkdf";
 const PURPOSE_ENTRIES: &[u8] = b"portcullis/v1/entries";
 const PURPOSE_MFA: &[u8] = b"portcullis/v1/mfa";
 const PURPOSE_MANIFEST: &[u8] = b"portcullis/v1/manifest";
+const DEVICE_BINDING_SALT: &[u8] = b"portcullis/v1/device-binding";
+
+/// The password key of a workspace bound to a device: HKDF-SHA256 over the Argon2id key and
+/// the device secret kept in that device's keyring. Either alone gives nothing.
+pub fn bind_kek(
+    kek: &[u8; KEY_LEN],
+    device_secret: &[u8; KEY_LEN],
+) -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
+    let mut ikm = Zeroizing::new([0u8; 2 * KEY_LEN]);
+    ikm[..KEY_LEN].copy_from_slice(kek);
+    ikm[KEY_LEN..].copy_from_slice(device_secret);
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, DEVICE_BINDING_SALT).extract(ikm.as_ref());
+    let info = [b"bound kek".as_slice()];
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    prk.expand(&info, hkdf::HKDF_SHA256)
+        .and_then(|okm| okm.fill(out.as_mut()))
+        .map_err(|_| Error::Crypto)?;
+    Ok(out)
+}
 
 /// The workspace master key: 32 random bytes that encrypt everything, stored only wrapped.
 pub struct MasterKey(Zeroizing<[u8; KEY_LEN]>);
@@ -112,6 +131,15 @@ mod tests {
         assert_eq!(*back.0, *wmk.0);
         assert!(MasterKey::unwrap(&[2; 32], b"header", &wrapped).is_err());
         assert!(MasterKey::unwrap(&[1; 32], b"headeR", &wrapped).is_err());
+    }
+
+    #[test]
+    fn a_bound_kek_needs_both_halves() {
+        let bound = bind_kek(&[1; 32], &[2; 32]).unwrap();
+        assert_eq!(*bound, *bind_kek(&[1; 32], &[2; 32]).unwrap());
+        assert_ne!(*bound, [1; 32]);
+        assert_ne!(*bound, *bind_kek(&[1; 32], &[3; 32]).unwrap());
+        assert_ne!(*bound, *bind_kek(&[3; 32], &[2; 32]).unwrap());
     }
 
     #[test]

@@ -184,6 +184,13 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Removes a value of the `meta` table.
+    pub fn delete_meta(&self, name: &str) -> Result<(), Error> {
+        self.tx
+            .execute("DELETE FROM meta WHERE name = ?1", [name])?;
+        Ok(())
+    }
+
     /// Every record of a collection (or of all, with `None`), in collection and id order.
     pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
         read_rows(&self.tx, collection)

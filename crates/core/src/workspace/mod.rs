@@ -3,6 +3,7 @@
 //! Opening is a typestate: a [`LockedWorkspace`] knows only the plaintext header; unlocking it
 //! with the password gives an [`OpenWorkspace`], the only type that reads entries.
 
+mod binding;
 mod header;
 mod importing;
 mod lease;
@@ -46,6 +47,15 @@ pub enum Error {
     /// The password did not unwrap the key: either it is wrong or the header or key changed.
     #[error("wrong password or damaged workspace")]
     WrongPasswordOrDamaged,
+    /// Bound to a device: the password and the typed recovery key do not open it together.
+    #[error("wrong password or recovery key")]
+    WrongPasswordOrRecoveryKey,
+    /// Bound to a device whose secret this machine's keyring does not hold.
+    #[error("this workspace is bound to another computer: its device key is not in this computer's keyring (restore it from the recovery kit)")]
+    NotOnThisDevice,
+    /// The OS keyring could not be used.
+    #[error("the OS keyring is not available ({0})")]
+    Keyring(String),
     /// The key unwrapped but the content failed an integrity check.
     #[error("damaged workspace: {0}")]
     Damaged(&'static str),
@@ -140,6 +150,7 @@ pub struct LockedWorkspace {
     header: Header,
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
+    bound: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -151,8 +162,13 @@ impl LockedWorkspace {
             store::Error::NotFound => Error::NotFound(path.clone()),
             other => other.into(),
         })?;
-        let (header_bytes, wrapped_key) = store
-            .read(|tx| -> Result<_> { Ok((tx.meta(META_HEADER)?, tx.meta(META_WRAPPED_KEY)?)) })?;
+        let (header_bytes, wrapped_key, bound) = store.read(|tx| -> Result<_> {
+            Ok((
+                tx.meta(META_HEADER)?,
+                tx.meta(META_WRAPPED_KEY)?,
+                tx.meta(binding::META_DEVICE_BINDING)?.is_some(),
+            ))
+        })?;
         let header_bytes = header_bytes.ok_or(Error::WrongPasswordOrDamaged)?;
         let wrapped_key = wrapped_key.ok_or(Error::WrongPasswordOrDamaged)?;
         let header = Header::decode(&header_bytes)?;
@@ -163,6 +179,7 @@ impl LockedWorkspace {
             header,
             header_bytes,
             wrapped_key,
+            bound,
             clock: Arc::new(SystemClock),
         })
     }
@@ -181,7 +198,13 @@ impl LockedWorkspace {
     /// Derives the password key, unwraps the master key and checks the manifest. With MFA on,
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
+        // A bound workspace needs this device's secret first: no key derivation without it.
+        let device = match self.bound {
+            true => Some(crate::device_binding::load(self.header.workspace_id)?),
+            false => None,
+        };
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
+        let kek = binding::unwrap_key(kek, device.as_ref())?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
             .inspect_err(|_| tracing::warn!("unlock refused: wrong password or damaged header"))?;
         self.unlock_with_master_key(master)
@@ -231,10 +254,15 @@ struct KeyMaterial {
 }
 
 impl KeyMaterial {
-    fn new(workspace_id: [u8; 16], password: &SecretString, kdf: KdfParams) -> Result<Self> {
+    fn new(
+        workspace_id: [u8; 16],
+        password: &SecretString,
+        kdf: KdfParams,
+        device: Option<&crate::device_binding::DeviceSecret>,
+    ) -> Result<Self> {
         let header = Header::new(workspace_id, kdf)?;
         let header_bytes = header.encode();
-        let kek = kdf.derive(password, &header.salt)?;
+        let kek = binding::unwrap_key(kdf.derive(password, &header.salt)?, device)?;
         let master = MasterKey::generate()?;
         let wrapped_key = master.wrap(&kek, &header_bytes)?;
         let records = Box::new(RecordKeys::new(workspace_id, master.subkeys()?));
@@ -284,7 +312,7 @@ impl OpenWorkspace {
     /// Creates a workspace file protected by `password`.
     pub fn create(path: impl AsRef<Path>, password: &SecretString, kdf: KdfParams) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        let material = KeyMaterial::new(crypto::random_bytes()?, password, kdf)?;
+        let material = KeyMaterial::new(crypto::random_bytes()?, password, kdf, None)?;
         let mut store = Store::create(&path).map_err(|e| match e {
             store::Error::AlreadyExists => Error::AlreadyExists(path.clone()),
             other => other.into(),
@@ -497,7 +525,13 @@ impl OpenWorkspace {
     /// With MFA on, it needs a factor verified in the last 5 minutes.
     pub fn change_password(&mut self, new_password: &SecretString, kdf: KdfParams) -> Result<()> {
         self.require_step_up()?;
-        let material = KeyMaterial::new(self.header.workspace_id, new_password, kdf)?;
+        // A bound workspace stays bound to the same device secret.
+        let device = match self.is_bound()? {
+            true => Some(crate::device_binding::load(self.header.workspace_id)?),
+            false => None,
+        };
+        let material =
+            KeyMaterial::new(self.header.workspace_id, new_password, kdf, device.as_ref())?;
         let old = &self.records;
         self.store.write(|tx| -> Result<()> {
             let rows = tx.rows(None)?;

@@ -1,0 +1,229 @@
+//! Device binding against real Secret Services: two gnome-keyring daemons on two private
+//! session buses stand for two computers. Bound on the first, the file opens there with the
+//! password; copied to the second, it does not, even with the password, until the recovery
+//! kit's key is restored there. A password change keeps the binding; `disable` ends it.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use test_support::Keyring;
+
+/// Runs `args` in `dir` as a user of the computer whose keyring is `keyring`.
+fn on(keyring: &Keyring, dir: &Path, args: &[&str], stdin: &str, pw: &str) -> Out {
+    let config = dir.join("config");
+    run(
+        dir,
+        args,
+        stdin,
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", keyring.bus.as_str()),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+            ("PORTCULLIS_PASSWORD", pw),
+        ],
+    )
+}
+
+fn status(keyring: &Keyring, dir: &Path) -> Value {
+    let out = on(
+        keyring,
+        dir,
+        &["device-binding", "status", "w.pcx", "--json"],
+        "",
+        "pw",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_bound_file_opens_only_where_its_key_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&second).unwrap();
+    let here = Keyring::start(&first.join("home"));
+    let there = Keyring::start(&second.join("home"));
+    init(&first);
+    ok(
+        &first,
+        &["add", "w.pcx", "--title", "Mail", "--username", "me"],
+    );
+    assert_eq!(status(&here, &first)["bound"], false);
+
+    // Enabling writes the kit and warns; a kit path that exists is refused before anything.
+    std::fs::write(first.join("taken.txt"), "x").unwrap();
+    let out = on(
+        &here,
+        &first,
+        &[
+            "device-binding",
+            "enable",
+            "w.pcx",
+            "--recovery-kit",
+            "taken.txt",
+        ],
+        "",
+        "pw",
+    );
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("exists already"), "{}", out.stderr);
+    assert_eq!(status(&here, &first)["bound"], false);
+    let out = on(
+        &here,
+        &first,
+        &[
+            "device-binding",
+            "enable",
+            "w.pcx",
+            "--recovery-kit",
+            "kit.txt",
+        ],
+        "",
+        "pw",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("nobody can open this workspace again"));
+    let kit = std::fs::read_to_string(first.join("kit.txt")).unwrap();
+    assert!(kit.contains("RECOVERY KIT") && kit.contains("Workspace:    w\n"), "{kit}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(first.join("kit.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let recovery_key = kit
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 64 && l.matches('-').count() == 12)
+        .unwrap()
+        .to_owned();
+    assert_eq!(status(&here, &first)["key_here"], true);
+
+    // Here: the password opens it, as before.
+    let out = on(&here, &first, &["list", "w.pcx"], "", "pw");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Mail"));
+
+    // There: the same file and the right password open nothing.
+    std::fs::copy(first.join("w.pcx"), second.join("w.pcx")).unwrap();
+    assert_eq!(status(&there, &second)["key_here"], false);
+    fails(
+        on(&there, &second, &["list", "w.pcx"], "", "pw"),
+        "this workspace is bound to another computer: its device key is not in this computer's keyring (restore it from the recovery kit)",
+    );
+    // Nor does a wrong recovery key, or the right key with a wrong password.
+    let mut wrong = recovery_key.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'A' { b'B' } else { b'A' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    fails(
+        on(
+            &there,
+            &second,
+            &["device-binding", "restore", "w.pcx"],
+            &format!("{wrong}\n"),
+            "pw",
+        ),
+        "wrong password or recovery key",
+    );
+    fails(
+        on(
+            &there,
+            &second,
+            &["device-binding", "restore", "w.pcx"],
+            &format!("{recovery_key}\n"),
+            "nope",
+        ),
+        "wrong password or recovery key",
+    );
+    fails(
+        on(
+            &there,
+            &second,
+            &["device-binding", "restore", "w.pcx"],
+            "not a key\n",
+            "pw",
+        ),
+        "that is not a recovery key (52 letters and digits, dashes optional)",
+    );
+    // The kit's key, typed in lower case, restores it there.
+    let out = on(
+        &there,
+        &second,
+        &["device-binding", "restore", "w.pcx"],
+        &format!("{}\n", recovery_key.to_lowercase()),
+        "pw",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = on(&there, &second, &["list", "w.pcx"], "", "pw");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // A password change keeps the binding (and the new password works only here).
+    let out = run(
+        &first,
+        &["passwd", "w.pcx"],
+        "",
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", here.bus.as_str()),
+            ("PORTCULLIS_PASSWORD", "pw"),
+            ("PORTCULLIS_NEW_PASSWORD", "pw2"),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(status(&here, &first)["bound"], true);
+    assert_eq!(on(&here, &first, &["list", "w.pcx"], "", "pw2").code, 0);
+
+    // Disable: the password alone opens it again, anywhere; the key leaves the keyring.
+    let out = on(
+        &here,
+        &first,
+        &["device-binding", "disable", "w.pcx"],
+        "",
+        "pw2",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(status(&here, &first)["bound"], false);
+    let third = tmp.path().join("third");
+    std::fs::create_dir_all(&third).unwrap();
+    std::fs::copy(first.join("w.pcx"), third.join("w.pcx")).unwrap();
+    let out = run(
+        &third,
+        &["list", "w.pcx"],
+        "",
+        &[("PORTCULLIS_PASSWORD", "pw2")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn binding_needs_a_keyring_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let out = run(
+        d,
+        &[
+            "device-binding",
+            "enable",
+            "w.pcx",
+            "--recovery-kit",
+            "kit.txt",
+        ],
+        "",
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("the OS keyring is not available"),
+        "{}",
+        out.stderr
+    );
+    assert!(!d.join("kit.txt").exists());
+    // Nothing changed: the password opens it.
+    ok(d, &["list", "w.pcx"]);
+}
