@@ -21,6 +21,11 @@ const COMMANDS: &[&str] = &[
     "enable_quick_unlock",
     "disable_quick_unlock",
     "unlock_quick",
+    // device binding
+    "device_binding_on",
+    "enable_device_binding",
+    "disable_device_binding",
+    "restore_device_key",
     // transfer
     "preview_import",
     "preview_clipboard_image",

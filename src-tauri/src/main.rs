@@ -36,7 +36,9 @@ pub fn kdf_for_new() -> CommandResult<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
-    use commands::{email, entries, mfa, preferences, quick_unlock, transfer, workspace};
+    use commands::{
+        device_binding, email, entries, mfa, preferences, quick_unlock, transfer, workspace,
+    };
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -80,6 +82,10 @@ fn main() {
             quick_unlock::enable_quick_unlock,
             quick_unlock::disable_quick_unlock,
             quick_unlock::unlock_quick,
+            device_binding::device_binding_on,
+            device_binding::enable_device_binding,
+            device_binding::disable_device_binding,
+            device_binding::restore_device_key,
             transfer::preview_import,
             transfer::preview_clipboard_image,
             transfer::otp_from_clipboard_image,

@@ -87,7 +87,10 @@ fn a_bound_file_opens_only_where_its_key_is() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("nobody can open this workspace again"));
     let kit = std::fs::read_to_string(first.join("kit.txt")).unwrap();
-    assert!(kit.contains("RECOVERY KIT") && kit.contains("Workspace:    w\n"), "{kit}");
+    assert!(
+        kit.contains("RECOVERY KIT") && kit.contains("Workspace:    w\n"),
+        "{kit}"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -22,6 +22,15 @@ impl Clock for SystemClock {
     }
 }
 
+/// "2026-11-24 09:30 UTC", for messages people read (emails, the recovery kit).
+pub fn utc_minute(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| format!("{unix} (Unix time)"))
+}
+
 /// A clock that stays where it is set: for tests.
 #[derive(Debug, Default)]
 pub struct FixedClock(AtomicI64);

@@ -143,15 +143,7 @@ pub struct RecoveryKit {
 impl RecoveryKit {
     /// The kit as text, ready to print.
     pub fn text(&self) -> SecretString {
-        let created = time::OffsetDateTime::from_unix_timestamp(self.created)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute] UTC"
-                ))
-                .ok()
-            })
-            .unwrap_or_default();
+        let created = crate::clock::utc_minute(self.created);
         SecretString::new(format!(
             "PORTCULLIS — DEVICE BINDING RECOVERY KIT\n\
              \n\
@@ -162,15 +154,18 @@ impl RecoveryKit {
              Recovery key:\n\
              \n    {}\n\
              \n\
-             This workspace opens only on a computer whose keyring holds this key, and only with\n\
-             its master password (and its second factor). If this computer or its keyring is lost,\n\
-             this key is the only way back in: keep this sheet offline, away from the password.\n\
+             This workspace opens only on a computer whose keyring holds\n\
+             this key, and only with its master password (and its second\n\
+             factor). If this computer or its keyring is lost, this key is\n\
+             the only way back in: keep this sheet offline, away from the\n\
+             password.\n\
              \n\
-             To open the workspace on another computer, or after reinstalling this one:\n\
+             To open the workspace on another computer, or after\n\
+             reinstalling this one, run\n\
              \n    portcullis device-binding restore WORKSPACE-FILE\n\
              \n\
-             then type the master password and this recovery key (or, in the app, choose\n\
-             \"Restore the device key\" on the unlock screen).\n",
+             and type the master password and this recovery key; or, in\n\
+             the app, type the password, then this key when asked.\n",
             self.workspace,
             self.workspace_id,
             self.recovery_key.expose_secret(),

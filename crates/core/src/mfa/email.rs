@@ -170,15 +170,6 @@ fn certificate(pem: &str) -> Result<Certificate, Error> {
     Certificate::from_pem(pem.as_bytes()).map_err(|_| Error::BadCaFile)
 }
 
-/// "2026-11-24 09:30 UTC".
-fn utc_minute(unix: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| format!("{unix} (Unix time)"))
-}
-
 fn compose(
     settings: &EmailSettings,
     code: &SecretString,
@@ -202,7 +193,7 @@ fn compose(
     let body = format!(
         "{intro}\n\n    {}\n\nRequested at {}. It is valid for {minutes} minutes and once.\n\n{warning}\n",
         code.expose_secret(),
-        utc_minute(now),
+        crate::clock::utc_minute(now),
     );
     Message::builder()
         .from(mailbox(&settings.from)?)
