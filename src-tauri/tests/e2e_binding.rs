@@ -1,7 +1,8 @@
 //! Device binding in the real app, with two real gnome-keyrings standing for two computers:
 //! bind in Security (the warning, the kit saved and shown), reopen on the same computer with
 //! the password; on the other computer the same file and password are refused until the
-//! recovery key from the kit is typed on the start screen.
+//! recovery key from the kit is typed on the start screen. Without a Secret Service, quick
+//! unlock and binding are hidden and the reason is given.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -97,5 +98,37 @@ async fn bound_here_restored_there() {
     app.click(r#"[data-testid="submit"]"#).await;
     app.wait(r#"[data-testid="add"]"#).await;
     app.shot("04-opened-there").await;
+    app.stop().await;
+
+    // A desktop without a Secret Service: quick unlock and binding are hidden, with the reason.
+    let (app, _) = App::start_with(
+        "binding-no-keyring",
+        &[(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/bus".to_owned(),
+        )],
+    )
+    .await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.click(r#"[data-testid="security"]"#).await;
+    let reason = app
+        .wait_text(r#"[data-testid="quick-unavailable"]"#, |t| !t.is_empty())
+        .await;
+    assert!(
+        reason.starts_with("The system keyring is not available (no Secret Service"),
+        "{reason}"
+    );
+    assert!(
+        app.client
+            .find(fantoccini::Locator::Css(
+                r#"[data-testid="binding-toggle"]"#
+            ))
+            .await
+            .is_err(),
+        "no binding without a keyring"
+    );
+    app.shot("05-no-keyring").await;
     app.stop().await;
 }

@@ -48,7 +48,10 @@ pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnl
         },
         Err(e) => QuickUnlockDto {
             available: false,
-            reason: Some(e.to_string()),
+            reason: Some(match e {
+                Error::Unavailable(reason) => reason,
+                other => other.to_string(),
+            }),
             enabled: false,
             expires: None,
         },

@@ -57,7 +57,7 @@ pub enum Error {
     #[error("the label cannot be empty")]
     EmptyLabel,
     /// The method cannot take this kind of factor.
-    #[error("“{0}” is not an authenticator")]
+    #[error("“{0}” is another kind of method")]
     WrongKind(String),
     /// MFA is not enabled, so there are no backup codes to manage.
     #[error("MFA is not enabled on this workspace")]
