@@ -55,35 +55,20 @@ fn a_bound_file_opens_only_where_its_key_is() {
 
     // Enabling writes the kit and warns; a kit path that exists is refused before anything.
     std::fs::write(first.join("taken.txt"), "x").unwrap();
-    let out = on(
-        &here,
-        &first,
-        &[
-            "device-binding",
-            "enable",
-            "w.pcx",
-            "--recovery-kit",
-            "taken.txt",
-        ],
-        "",
-        "pw",
-    );
+    let enable = |kit: &str| {
+        on(
+            &here,
+            &first,
+            &["device-binding", "enable", "w.pcx", "--recovery-kit", kit],
+            "",
+            "pw",
+        )
+    };
+    let out = enable("taken.txt");
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("exists already"), "{}", out.stderr);
     assert_eq!(status(&here, &first)["bound"], false);
-    let out = on(
-        &here,
-        &first,
-        &[
-            "device-binding",
-            "enable",
-            "w.pcx",
-            "--recovery-kit",
-            "kit.txt",
-        ],
-        "",
-        "pw",
-    );
+    let out = enable("kit.txt");
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("nobody can open this workspace again"));
     let kit = std::fs::read_to_string(first.join("kit.txt")).unwrap();

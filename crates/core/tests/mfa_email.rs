@@ -11,7 +11,7 @@ use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::workspace::{Error, PendingMfa, Unlock};
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use test_support::{SmtpSecurity, SmtpServer};
 
@@ -51,6 +51,17 @@ fn pending(path: &Path, clock: &Arc<FixedClock>) -> PendingMfa {
     }
 }
 
+/// A scratch folder with a server (login required) and a clock at T0; the workspace path.
+fn setup(
+    security: SmtpSecurity,
+    file: &str,
+) -> (tempfile::TempDir, SmtpServer, PathBuf, Arc<FixedClock>) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SmtpServer::start(dir.path(), security, Some((SMTP_USER, SMTP_PASSWORD)));
+    let path = dir.path().join(file);
+    (dir, server, path, Arc::new(FixedClock::new(T0)))
+}
+
 /// A workspace named after its file, with an email method confirmed at T0.
 fn secured(path: &Path, clock: &Arc<FixedClock>, server: &SmtpServer, security: Security) {
     let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf())
@@ -68,14 +79,7 @@ fn secured(path: &Path, clock: &Arc<FixedClock>, server: &SmtpServer, security: 
 
 #[test]
 fn starttls_with_login_sends_codes_that_open_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(
-        dir.path(),
-        SmtpSecurity::StartTls,
-        Some((SMTP_USER, SMTP_PASSWORD)),
-    );
-    let path = dir.path().join("Team vault.pcx");
-    let clock = Arc::new(FixedClock::new(T0));
+    let (_dir, server, path, clock) = setup(SmtpSecurity::StartTls, "Team vault.pcx");
     secured(&path, &clock, &server, Security::StartTls);
 
     let confirmation = server.wait_for_message(1);
@@ -134,14 +138,7 @@ fn starttls_with_login_sends_codes_that_open_once() {
 
 #[test]
 fn ten_emails_an_hour_at_most() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(
-        dir.path(),
-        SmtpSecurity::Tls,
-        Some((SMTP_USER, SMTP_PASSWORD)),
-    );
-    let path = dir.path().join("w.pcx");
-    let clock = Arc::new(FixedClock::new(T0));
+    let (_dir, server, path, clock) = setup(SmtpSecurity::Tls, "w.pcx");
     // TLS from the first byte (the setup sends the first email).
     secured(&path, &clock, &server, Security::Tls);
     let mut p = pending(&path, &clock);
@@ -168,14 +165,7 @@ fn ten_emails_an_hour_at_most() {
 
 #[test]
 fn a_failed_send_saves_nothing_and_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(
-        dir.path(),
-        SmtpSecurity::StartTls,
-        Some((SMTP_USER, SMTP_PASSWORD)),
-    );
-    let path = dir.path().join("w.pcx");
-    let clock = Arc::new(FixedClock::new(T0));
+    let (_dir, server, path, clock) = setup(SmtpSecurity::StartTls, "w.pcx");
     let mut ws = OpenWorkspace::create(&path, &password(), cheap_kdf())
         .unwrap()
         .with_clock(clock.clone());
@@ -226,14 +216,7 @@ fn a_failed_send_saves_nothing_and_says_why() {
 
 #[test]
 fn adding_email_to_a_secured_workspace_needs_a_fresh_factor_and_the_sent_code() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = SmtpServer::start(
-        dir.path(),
-        SmtpSecurity::StartTls,
-        Some((SMTP_USER, SMTP_PASSWORD)),
-    );
-    let path = dir.path().join("w.pcx");
-    let clock = Arc::new(FixedClock::new(T0));
+    let (_dir, server, path, clock) = setup(SmtpSecurity::StartTls, "w.pcx");
     secured(&path, &clock, &server, Security::StartTls);
 
     clock.set(T0 + 120);

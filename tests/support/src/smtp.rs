@@ -59,7 +59,9 @@ impl SmtpServer {
             .arg("--key")
             .arg(&key)
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
+            .stdout(Stdio::piped())
+            // Its tracebacks (a refused certificate, say) are expected: kept beside the mail.
+            .stderr(std::fs::File::create(dir.join("server.log")).unwrap());
         match security {
             SmtpSecurity::None => {}
             SmtpSecurity::StartTls => {
