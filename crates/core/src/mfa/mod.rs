@@ -601,16 +601,16 @@ impl MfaConfig {
                 .or_else(|| self.methods.iter().position(|m| is_email(&m)))
                 .ok_or(Error::NoEmailMethod)?,
         };
-        let MethodKind::Email(_) = &self.methods[index].kind else {
-            return Err(Error::WrongKind(self.methods[index].label.clone()));
-        };
+        let label = self.methods[index].label.clone();
+        if !matches!(self.methods[index].kind, MethodKind::Email(_)) {
+            return Err(Error::WrongKind(label));
+        }
         self.note_email_send(now)?;
-        let m = &mut self.methods[index];
-        let MethodKind::Email(e) = &mut m.kind else {
-            unreachable!("checked above")
+        let MethodKind::Email(e) = &mut self.methods[index].kind else {
+            return Err(Error::WrongKind(label));
         };
         Ok(OutgoingCode {
-            label: m.label.clone(),
+            label,
             code: e.issue(now)?,
             settings: e.settings.clone(),
             purpose: email::Purpose::Verify,

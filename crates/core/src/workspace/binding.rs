@@ -14,6 +14,14 @@ use zeroize::Zeroizing;
 pub(super) const META_DEVICE_BINDING: &str = "device_binding";
 const SCHEME_V1: &[u8] = b"v1";
 
+/// This machine's device secret when the workspace is bound; nothing (and no keyring access)
+/// when it is not.
+pub(super) fn device_secret(bound: bool, workspace_id: [u8; 16]) -> Result<Option<DeviceSecret>> {
+    bound
+        .then(|| device_binding::load(workspace_id))
+        .transpose()
+}
+
 /// The key that unwraps the master key: the password key, bound to the device secret when the
 /// workspace is bound.
 pub(super) fn unwrap_key(
@@ -78,10 +86,7 @@ impl OpenWorkspace {
         })?;
         let wrapped = wrapped.ok_or(Error::WrongPasswordOrDamaged)?;
         // The password must open the current wrap (bound or not) to this very key.
-        let current = match bound {
-            true => Some(device_binding::load(self.header.workspace_id)?),
-            false => None,
-        };
+        let current = device_secret(bound, self.header.workspace_id)?;
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let opened = MasterKey::unwrap(
             &*unwrap_key(kek.clone(), current.as_ref())?,

@@ -199,10 +199,7 @@ impl LockedWorkspace {
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         // A bound workspace needs this device's secret first: no key derivation without it.
-        let device = match self.bound {
-            true => Some(crate::device_binding::load(self.header.workspace_id)?),
-            false => None,
-        };
+        let device = binding::device_secret(self.bound, self.header.workspace_id)?;
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let kek = binding::unwrap_key(kek, device.as_ref())?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
@@ -526,10 +523,7 @@ impl OpenWorkspace {
     pub fn change_password(&mut self, new_password: &SecretString, kdf: KdfParams) -> Result<()> {
         self.require_step_up()?;
         // A bound workspace stays bound to the same device secret.
-        let device = match self.is_bound()? {
-            true => Some(crate::device_binding::load(self.header.workspace_id)?),
-            false => None,
-        };
+        let device = binding::device_secret(self.is_bound()?, self.header.workspace_id)?;
         let material =
             KeyMaterial::new(self.header.workspace_id, new_password, kdf, device.as_ref())?;
         let old = &self.records;
