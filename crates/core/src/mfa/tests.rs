@@ -232,3 +232,68 @@ fn the_sealed_form_round_trips() {
     let back: MfaConfig = serde_json::from_slice(&json).unwrap();
     assert_eq!(back, cfg);
 }
+
+fn email_settings() -> email::EmailSettings {
+    email::EmailSettings {
+        host: "smtp.example.org".into(),
+        port: 25,
+        security: email::Security::None,
+        user: None,
+        password: SecretString::default(),
+        ca_pem: None,
+        from: "portcullis@example.org".into(),
+        to: "me@example.org".into(),
+    }
+}
+
+fn email_code(c: &SecretString, method: Option<&str>) -> Factor {
+    Factor::Email {
+        code: c.clone(),
+        method: method.map(str::to_owned),
+    }
+}
+
+#[test]
+fn email_codes_beside_an_authenticator() {
+    let mut cfg = MfaConfig::default();
+    enrol(&mut cfg, "Pixel 8", T0);
+    let sent = cfg.begin_email("Mail", email_settings(), T0).unwrap();
+    assert_eq!(sent.purpose, email::Purpose::Confirm);
+    // A retracted confirmation (its email failed) leaves no enrolment and no send counted.
+    cfg.retract_email(&sent);
+    assert!(matches!(
+        cfg.confirm_email(sent.code.expose_secret(), T0),
+        Err(Error::NoEmailEnrolment)
+    ));
+    let sent = cfg.begin_email("Mail", email_settings(), T0).unwrap();
+    cfg.confirm_email(sent.code.expose_secret(), T0).unwrap();
+
+    // The authenticator stays the default; email codes go to the email method only.
+    assert!(matches!(
+        cfg.verify(&email_code(&sent.code, None), T0 + 1),
+        Err(Error::NoEmailCode)
+    ));
+    assert!(matches!(
+        cfg.issue_email_code(None, T0 + 30),
+        Err(Error::EmailRateLimited { wait_secs: 30 })
+    ));
+    assert!(matches!(
+        cfg.issue_email_code(Some("Pixel 8"), T0 + 60),
+        Err(Error::WrongKind(_))
+    ));
+    let out = cfg.issue_email_code(None, T0 + 60).unwrap();
+    assert_eq!((out.label.as_str(), out.sent), ("Mail", T0 + 60));
+    assert!(matches!(
+        cfg.verify(&email_code(&out.code, Some("Pixel 8")), T0 + 61),
+        Err(Error::WrongKind(_))
+    ));
+    assert!(matches!(
+        cfg.verify(&email_code(&out.code, Some("Nope")), T0 + 61),
+        Err(Error::UnknownMethod(_))
+    ));
+    let v = cfg
+        .verify(&email_code(&out.code, Some("mail")), T0 + 62)
+        .unwrap();
+    assert_eq!(v.method, "Mail");
+    assert_eq!(cfg.status(T0 + 62).methods[1].kind, "email");
+}
