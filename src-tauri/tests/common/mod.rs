@@ -231,6 +231,10 @@ impl App {
 impl Drop for App {
     /// Also when a test fails half-way: no driver or app is left running.
     fn drop(&mut self) {
+        // tauri-driver's WebKitWebDriver would outlive a killed tauri-driver: stop it first.
+        let _ = Command::new("pkill")
+            .args(["-P", &self.driver.id().to_string()])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
