@@ -85,12 +85,7 @@ fn duo_contract() {
     let added: Value = serde_json::from_str(&added.stdout).unwrap();
     assert_eq!(added["device"], PHONE);
     assert_eq!(added["factor"], "auto");
-    let backup: Vec<String> = added["backup_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let backup = common::backup_codes(&added);
     assert_eq!(backup.len(), 10);
     let status: Value =
         serde_json::from_str(&ok(d, &["mfa", "status", "w.pcx", "--json"]).stdout).unwrap();

@@ -127,12 +127,7 @@ fn mfa_contract() {
     );
 
     let (mut pixel, confirmed) = enrol(d, "Pixel 8", &[], &[]);
-    let backup: Vec<String> = confirmed["backup_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let backup = common::backup_codes(&confirmed);
     assert_eq!(backup.len(), 10);
 
     // Opening now needs the factor; the enrolment code is spent.

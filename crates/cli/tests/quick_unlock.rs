@@ -65,12 +65,7 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         .stdout,
     )
     .unwrap();
-    let backup: Vec<String> = confirmed["backup_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let backup = common::backup_codes(&confirmed);
 
     // Quick unlock on: the password now, and a fresh factor.
     let on = go(

@@ -161,12 +161,7 @@ fn no_secret_is_printed_or_logged() {
         &[],
     ))
     .unwrap();
-    let backup: Vec<String> = confirmed["backup_codes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
+    let backup = common::backup_codes(&confirmed);
 
     // Opening with each factor, a wrong one, and a password change.
     t.run(

@@ -10,23 +10,15 @@ use common::*;
 use portcullis_core::clock::{Clock, FixedClock};
 use portcullis_core::mfa::{self, policy, Factor};
 use portcullis_core::otp::OtpParams;
-use portcullis_core::workspace::{Error, PendingMfa, Unlock};
-use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
+use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::Arc;
 
 const T0: i64 = 1_800_000_000;
 
 fn pending(path: &Path, clock: &Arc<FixedClock>) -> PendingMfa {
-    match LockedWorkspace::open(path)
-        .unwrap()
-        .with_clock(clock.clone())
-        .unlock(&password())
-        .unwrap()
-    {
-        Unlock::PendingMfa(p) => p,
-        Unlock::Open(_) => panic!("the password alone must not open"),
-    }
+    pending_mfa(path, clock.clone())
 }
 
 /// The attacker's next guess: counts up from 000000, skipping the codes valid right now (it

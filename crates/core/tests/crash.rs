@@ -14,7 +14,7 @@ use common::*;
 use portcullis_core::clock::FixedClock;
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::otp::OtpParams;
-use portcullis_core::workspace::{Error, PendingMfa, Unlock};
+use portcullis_core::workspace::{Error, PendingMfa};
 use portcullis_core::{EntryKind, LockedWorkspace, NewEntry, OpenWorkspace, SecretString};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -80,15 +80,7 @@ fn wrong_code(otp: &OtpParams, at: i64) -> Factor {
 }
 
 fn pending_at(path: &Path, at: i64) -> PendingMfa {
-    match LockedWorkspace::open(path)
-        .unwrap()
-        .with_clock(Arc::new(FixedClock::new(at)))
-        .unlock(&password())
-        .unwrap()
-    {
-        Unlock::PendingMfa(p) => p,
-        Unlock::Open(_) => panic!("the authenticator should be required"),
-    }
+    pending_mfa(path, Arc::new(FixedClock::new(at)))
 }
 
 /// Runs in the child process: performs operations from `PORTCULLIS_CRASH_START` on, printing

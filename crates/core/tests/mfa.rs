@@ -25,10 +25,7 @@ fn open_at(path: &Path, clock: &Arc<FixedClock>) -> Unlock {
 }
 
 fn pending(path: &Path, clock: &Arc<FixedClock>) -> PendingMfa {
-    match open_at(path, clock) {
-        Unlock::PendingMfa(p) => p,
-        Unlock::Open(_) => panic!("MFA should be required"),
-    }
+    pending_mfa(path, clock.clone())
 }
 
 fn totp(p: &OtpParams, at: i64) -> Factor {

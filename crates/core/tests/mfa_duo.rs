@@ -10,8 +10,8 @@ use portcullis_core::mfa::duo::{
     DuoMethod, DuoRequest, Factor as DuoFactor, Failmode, Progress, SigVersion,
 };
 use portcullis_core::mfa::{self, Factor};
-use portcullis_core::workspace::{Error, PendingMfa, Unlock};
-use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
+use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -55,14 +55,10 @@ fn no_progress<T>(f: impl FnOnce(Progress<'_>) -> T) -> T {
 }
 
 fn pending(path: &Path) -> PendingMfa {
-    match LockedWorkspace::open(path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-    {
-        Unlock::PendingMfa(p) => p,
-        Unlock::Open(_) => panic!("MFA should be required"),
-    }
+    pending_mfa(
+        path,
+        std::sync::Arc::new(portcullis_core::clock::SystemClock),
+    )
 }
 
 fn duo(factor: Option<DuoFactor>, device: Option<&str>, passcode: Option<&str>) -> Factor {

@@ -9,8 +9,8 @@ use common::*;
 use portcullis_core::clock::FixedClock;
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::mfa::{self, Factor};
-use portcullis_core::workspace::{Error, PendingMfa, Unlock};
-use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
+use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use test_support::{SmtpSecurity, SmtpServer};
@@ -40,15 +40,7 @@ fn email(code: &str) -> Factor {
 }
 
 fn pending(path: &Path, clock: &Arc<FixedClock>) -> PendingMfa {
-    match LockedWorkspace::open(path)
-        .unwrap()
-        .with_clock(clock.clone())
-        .unlock(&password())
-        .unwrap()
-    {
-        Unlock::PendingMfa(p) => p,
-        Unlock::Open(_) => panic!("MFA should be required"),
-    }
+    pending_mfa(path, clock.clone())
 }
 
 /// A scratch folder with a server (login required) and a clock at T0; the workspace path.

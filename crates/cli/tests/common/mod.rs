@@ -85,3 +85,13 @@ pub fn oathtool(args: &[&str]) -> String {
     assert!(out.status.success(), "oathtool {args:?}");
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
+
+/// The backup codes of a `--json` answer that enabled the first method.
+pub fn backup_codes(answer: &serde_json::Value) -> Vec<String> {
+    answer["backup_codes"]
+        .as_array()
+        .expect("backup codes in the answer")
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect()
+}

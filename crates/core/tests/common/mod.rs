@@ -1,12 +1,15 @@
 //! Helpers shared by the core's integration tests.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use portcullis_core::clock::Clock;
 use portcullis_core::otp::OtpParams;
+use portcullis_core::workspace::{PendingMfa, Unlock};
 use portcullis_core::{
     EntryKind, KdfParams, LockedWorkspace, Login, NewEntry, OpenWorkspace, Protocol, Remote,
     SecretString,
 };
 use std::path::Path;
+use std::sync::Arc;
 
 /// Cheap parameters: tests exercise the format, not the cost.
 pub fn cheap_kdf() -> KdfParams {
@@ -70,4 +73,17 @@ pub fn open_ws(path: impl AsRef<Path>) -> OpenWorkspace {
         .unwrap()
         .into_open()
         .unwrap()
+}
+
+/// Unlocks `path` with the test password on `clock`; the second factor must still be pending.
+pub fn pending_mfa(path: &Path, clock: Arc<dyn Clock>) -> PendingMfa {
+    match LockedWorkspace::open(path)
+        .unwrap()
+        .with_clock(clock)
+        .unlock(&password())
+        .unwrap()
+    {
+        Unlock::PendingMfa(p) => p,
+        Unlock::Open(_) => panic!("the password alone must not open: a factor is required"),
+    }
 }
