@@ -25,7 +25,7 @@ const COMMANDS: &[&str] = &[
     "device_binding_on",
     "enable_device_binding",
     "disable_device_binding",
-    "restore_device_key",
+    "unlock_with_recovery_key",
     // transfer
     "preview_import",
     "preview_clipboard_image",

@@ -85,7 +85,7 @@ fn main() {
             device_binding::device_binding_on,
             device_binding::enable_device_binding,
             device_binding::disable_device_binding,
-            device_binding::restore_device_key,
+            device_binding::unlock_with_recovery_key,
             transfer::preview_import,
             transfer::preview_clipboard_image,
             transfer::otp_from_clipboard_image,

@@ -225,21 +225,22 @@ pub fn disable(ws: &mut OpenWorkspace, password: &SecretString) -> Result<(), Er
     Ok(())
 }
 
-/// Puts the device secret of a recovery kit into this machine's keyring, once the password and
-/// the key are checked to open the workspace together.
+/// Unlocks a bound workspace with the password and a recovery kit's key, and only then puts
+/// that key into this machine's keyring. One key derivation: the unlock is the check.
 pub fn restore(
-    locked: &LockedWorkspace,
+    locked: LockedWorkspace,
     password: &SecretString,
     recovery_key: &str,
-) -> Result<(), Error> {
+) -> Result<workspace::Unlock, Error> {
     if !locked.is_bound() {
         return Err(Error::NotBound);
     }
     let secret = DeviceSecret::from_recovery_key(recovery_key)?;
-    locked.check_device_secret(password, &secret)?;
-    store(locked.workspace_id(), &secret)?;
+    let workspace_id = locked.workspace_id();
+    let unlocked = locked.unlock_with_device_secret(password, &secret)?;
+    store(workspace_id, &secret)?;
     tracing::info!("device key restored from a recovery kit");
-    Ok(())
+    Ok(unlocked)
 }
 
 /// Whether the workspace is bound, and whether this machine holds its key.

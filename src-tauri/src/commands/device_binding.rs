@@ -1,7 +1,9 @@
 //! Device binding in the app: bind the open workspace to this machine's keyring (writing the
-//! recovery kit first), unbind it, and restore the device key from a kit on the unlock screen.
+//! recovery kit first), unbind it, and open with a kit's recovery key on another computer.
 
 use super::with_open;
+use super::workspace::enter;
+use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 use portcullis_core::device_binding::{self, Error};
@@ -47,15 +49,21 @@ pub fn disable_device_binding(state: State<'_, AppState>, password: String) -> C
     })
 }
 
-/// Puts a recovery kit's key into this machine's keyring, once it and the password are checked
-/// to open the workspace at `path`.
+/// Opens the workspace at `path`, bound to another computer, with the password and a recovery
+/// kit's key, which then goes into this machine's keyring; the second factor follows as after
+/// a password.
 #[tauri::command(async)]
-pub fn restore_device_key(
+pub fn unlock_with_recovery_key(
+    state: State<'_, AppState>,
     path: String,
     password: String,
     recovery_key: String,
-) -> CommandResult<()> {
+) -> CommandResult<SessionState> {
     let locked = LockedWorkspace::open(&path)?;
-    device_binding::restore(&locked, &SecretString::new(password), &recovery_key)
+    state.lease(std::path::Path::new(&path))?;
+    let unlocked = device_binding::restore(locked, &SecretString::new(password), &recovery_key)
         .map_err(binding_error)
+        .inspect_err(|_| state.release_lease())?;
+    crate::recent::remember(std::path::Path::new(&path));
+    Ok(enter(&state, unlocked))
 }

@@ -1,5 +1,6 @@
 // Mirrors src-tauri/src/commands/device_binding.rs.
 import { call } from "./invoke";
+import type { SessionState } from "./workspace";
 
 /** Whether the open workspace is bound to a device. */
 export const deviceBindingOn = () => call<boolean>("device_binding_on");
@@ -7,6 +8,6 @@ export const deviceBindingOn = () => call<boolean>("device_binding_on");
 export const enableDeviceBinding = (password: string, kitPath: string) =>
   call<string>("enable_device_binding", { password, kitPath });
 export const disableDeviceBinding = (password: string) => call<void>("disable_device_binding", { password });
-/** Puts a recovery kit's key into this computer's keyring. */
-export const restoreDeviceKey = (path: string, password: string, recoveryKey: string) =>
-  call<void>("restore_device_key", { path, password, recoveryKey });
+/** Opens a workspace bound to another computer with a recovery kit's key (kept in this computer's keyring after). */
+export const unlockWithRecoveryKey = (path: string, password: string, recoveryKey: string) =>
+  call<SessionState>("unlock_with_recovery_key", { path, password, recoveryKey });

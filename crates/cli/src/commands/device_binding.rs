@@ -48,7 +48,7 @@ pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()>
             let password = input.master_password()?;
             let key = input.recovery_key()?;
             with_spinner("Checking…", || {
-                device_binding::restore(&locked, &password, key.expose_secret())
+                device_binding::restore(locked, &password, key.expose_secret())
             })?;
             println!("device key restored: this computer opens the workspace again");
         }

@@ -40,23 +40,18 @@ impl LockedWorkspace {
         self.bound
     }
 
-    /// Checks that `secret` (typed from a recovery kit) with `password` opens this bound
-    /// workspace; nothing is stored.
-    pub fn check_device_secret(
-        &self,
+    /// Unlocks this bound workspace with `password` and a device secret typed from a recovery
+    /// kit, without the keyring.
+    pub(crate) fn unlock_with_device_secret(
+        self,
         password: &SecretString,
         secret: &DeviceSecret,
-    ) -> Result<()> {
-        if !self.bound {
-            return Err(Error::Invalid(
-                "this workspace is not bound to a device".into(),
-            ));
-        }
-        let kek = self.header.kdf.derive(password, &self.header.salt)?;
-        let key = unwrap_key(kek, Some(secret))?;
-        MasterKey::unwrap(&key, &self.header_bytes, &self.wrapped_key)
-            .map(|_| ())
-            .map_err(|_| Error::WrongPasswordOrRecoveryKey)
+    ) -> Result<super::Unlock> {
+        self.unlock_with(password, Some(secret))
+            .map_err(|e| match e {
+                Error::WrongPasswordOrDamaged => Error::WrongPasswordOrRecoveryKey,
+                other => other,
+            })
     }
 }
 

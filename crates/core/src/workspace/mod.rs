@@ -200,8 +200,17 @@ impl LockedWorkspace {
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         // A bound workspace needs this device's secret first: no key derivation without it.
         let device = binding::device_secret(self.bound, self.header.workspace_id)?;
+        self.unlock_with(password, device.as_ref())
+    }
+
+    /// The password key (bound to `device` when given) unwraps the master key.
+    fn unlock_with(
+        self,
+        password: &SecretString,
+        device: Option<&crate::device_binding::DeviceSecret>,
+    ) -> Result<Unlock> {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
-        let kek = binding::unwrap_key(kek, device.as_ref())?;
+        let kek = binding::unwrap_key(kek, device)?;
         let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
             .inspect_err(|_| tracing::warn!("unlock refused: wrong password or damaged header"))?;
         self.unlock_with_master_key(master)
