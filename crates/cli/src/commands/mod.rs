@@ -35,17 +35,19 @@ pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
             Ok(unlocked) => return Ok(unlocked),
             Err(e) => eprintln!("note: {e}"),
         }
-        return unlock_password_only(path, input);
+        return Ok(unlock_with_password(LockedWorkspace::open(path)?, input)?.0);
     }
-    let password = input.master_password()?;
-    Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)
+    Ok(unlock_with_password(locked, input)?.0)
 }
 
-/// The password path alone (quick unlock failed or is off).
-fn unlock_password_only(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
-    let locked = LockedWorkspace::open(path)?;
+/// The password path alone (quick unlock failed or is off, or the password is needed again).
+fn unlock_with_password(
+    locked: LockedWorkspace,
+    input: &mut SecretInput,
+) -> Result<(Unlock, portcullis_core::SecretString)> {
     let password = input.master_password()?;
-    Ok(with_spinner("Unlocking…", || locked.unlock(&password))?)
+    let unlocked = with_spinner("Unlocking…", || locked.unlock(&password))?;
+    Ok((unlocked, password))
 }
 
 /// Opens a workspace with the password even when quick unlock is on, and keeps the password
@@ -54,9 +56,7 @@ pub fn unlock_keeping_password(
     path: &Path,
     input: &mut SecretInput,
 ) -> Result<(OpenWorkspace, portcullis_core::SecretString)> {
-    let locked = LockedWorkspace::open(path)?;
-    let password = input.master_password()?;
-    let unlocked = with_spinner("Unlocking…", || locked.unlock(&password))?;
+    let (unlocked, password) = unlock_with_password(LockedWorkspace::open(path)?, input)?;
     Ok((finish_unlock(unlocked, input)?, password))
 }
 

@@ -12,6 +12,7 @@ use lettre::{Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 /// How long the SMTP conversation may stall before the send fails.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -43,13 +44,12 @@ pub enum Error {
 }
 
 /// How the connection to the SMTP server is protected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
     /// No encryption (a relay on this machine or the local network; no login allowed).
     None,
     /// Plain connection upgraded with STARTTLS, which is required (usually port 587).
-    #[default]
     StartTls,
     /// TLS from the first byte (usually port 465).
     Tls,
@@ -255,19 +255,13 @@ impl EmailMethod {
             self.sent = None;
             return Err(super::Error::EmailCodeExpired);
         }
-        let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let typed: Zeroizing<String> =
+            Zeroizing::new(code.chars().filter(|c| !c.is_whitespace()).collect());
         if !bool::from(typed.as_bytes().ct_eq(sent.code.expose_secret().as_bytes())) {
             return Err(super::Error::WrongCode);
         }
         self.sent = None;
         Ok(())
-    }
-
-    /// Whether a code is in flight and still valid at `now`.
-    pub fn code_pending(&self, now: i64) -> bool {
-        self.sent
-            .as_ref()
-            .is_some_and(|s| now >= s.sent && now - s.sent <= policy::EMAIL_CODE_TTL_SECS)
     }
 }
 
@@ -324,7 +318,6 @@ mod tests {
             m.check(wrong, 110),
             Err(super::super::Error::WrongCode)
         ));
-        assert!(m.code_pending(110));
         m.check(&format!("{} {}", &c[..3], &c[3..]), 120).unwrap();
         assert!(matches!(
             m.check(&c, 121),
@@ -332,14 +325,16 @@ mod tests {
         ));
 
         let code = m.issue(1000).unwrap();
-        assert!(!m.code_pending(1000 + policy::EMAIL_CODE_TTL_SECS + 1));
         assert!(matches!(
             m.check(code.expose_secret(), 1000 + policy::EMAIL_CODE_TTL_SECS + 1),
             Err(super::super::Error::EmailCodeExpired)
         ));
         let code = m.issue(2000).unwrap();
         m.retract(&code);
-        assert!(!m.code_pending(2000));
+        assert!(matches!(
+            m.check(code.expose_secret(), 2000),
+            Err(super::super::Error::NoEmailCode)
+        ));
     }
 
     #[test]

@@ -535,7 +535,14 @@ impl MfaConfig {
         label: Option<&str>,
         now: i64,
     ) -> Result<Verified, Error> {
-        let mut result = Err(Error::NoEmailMethod);
+        // The most telling refusal wins: a wrong code, then an expired one, then none sent.
+        let rank = |e: &Error| match e {
+            Error::WrongCode => 3,
+            Error::EmailCodeExpired => 2,
+            Error::NoEmailCode => 1,
+            _ => 0,
+        };
+        let mut refusal = Error::NoEmailMethod;
         for m in &mut self.methods {
             if label.is_some_and(|l| !m.label.eq_ignore_ascii_case(l)) {
                 continue;
@@ -553,18 +560,13 @@ impl MfaConfig {
                         ..Verified::default()
                     })
                 }
-                // A wrong code outranks "expired", which outranks "none sent".
-                Err(Error::WrongCode) => result = Err(Error::WrongCode),
-                Err(Error::EmailCodeExpired) if !matches!(result, Err(Error::WrongCode)) => {
-                    result = Err(Error::EmailCodeExpired)
-                }
-                Err(e) if matches!(result, Err(Error::NoEmailMethod)) => result = Err(e),
+                Err(e) if rank(&e) > rank(&refusal) => refusal = e,
                 Err(_) => {}
             }
         }
-        match (label, result) {
-            (Some(l), Err(Error::NoEmailMethod)) => Err(Error::UnknownMethod(l.to_owned())),
-            (_, result) => result,
+        match (label, refusal) {
+            (Some(l), Error::NoEmailMethod) => Err(Error::UnknownMethod(l.to_owned())),
+            (_, refusal) => Err(refusal),
         }
     }
 
