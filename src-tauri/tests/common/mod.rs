@@ -145,8 +145,38 @@ impl App {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
+    /// Clicks an element once a user could: enabled, scrolled into view, and on top at its
+    /// centre. The click is the page's own `el.click()`: WebKit's WebDriver now and then reports
+    /// a native click as done that the page never received (seen once in CI, as with Safari's
+    /// driver), and a lost click fails a test far from its cause.
     pub async fn click(&self, css: &str) {
-        self.wait(css).await.click().await.unwrap();
+        const CLICK_WHEN_CLICKABLE: &str = r#"
+            const el = arguments[0];
+            el.scrollIntoView({ block: "center" });
+            const r = el.getBoundingClientRect();
+            const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            if (el.disabled || !top || !(top === el || el.contains(top))) return false;
+            el.click();
+            return true;
+        "#;
+        let started = Instant::now();
+        loop {
+            let el = self.wait(css).await;
+            let arg = serde_json::to_value(&el).unwrap();
+            let clicked = self
+                .client
+                .execute(CLICK_WHEN_CLICKABLE, vec![arg])
+                .await
+                .is_ok_and(|v| v == serde_json::Value::Bool(true));
+            if clicked {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{css} never became clickable"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
@@ -222,6 +252,26 @@ impl App {
         assert!(status.success(), "screenshot {step}");
     }
 
+    /// After a failed step: the screen as it was (`<name>-FAILED.png`) and the app's last log
+    /// lines, so that a red CI run says what the app showed and did.
+    fn show_failure(&self) {
+        let file = self.shots.join(format!("{}-FAILED.png", self.name));
+        let _ = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&file)
+            .status();
+        let log = std::fs::read(self.home.path().join("app.log")).unwrap_or_default();
+        let log = String::from_utf8_lossy(&log);
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        eprintln!(
+            "screen at the failure: {}\nthe app's last log lines:",
+            file.display()
+        );
+        for line in tail.iter().rev() {
+            eprintln!("  {line}");
+        }
+    }
+
     /// Closes the session and stops the driver (in that order, so no app is left running).
     pub async fn stop(self) {
         let _ = self.client.clone().close().await;
@@ -231,6 +281,9 @@ impl App {
 impl Drop for App {
     /// Also when a test fails half-way: no driver or app is left running.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.show_failure();
+        }
         // tauri-driver's WebKitWebDriver would outlive a killed tauri-driver: stop it first.
         let _ = Command::new("pkill")
             .args(["-P", &self.driver.id().to_string()])
