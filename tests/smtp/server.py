@@ -1,6 +1,7 @@
 """A real SMTP server for the tests: aiosmtpd on loopback, with STARTTLS or TLS from the first
 byte, and AUTH checked against one user. Each accepted message is written to MAILDIR as
-<n>.eml. Prints "READY <port>" once it listens.
+<n>.eml, after two lines of its own: X-Envelope-To (the recipients) and X-Helo (the client's
+EHLO name). Prints "READY <port>" once it listens.
 
     server.py --port 0 --maildir DIR [--starttls|--tls] --cert C --key K [--user U --password P]
 """
@@ -27,6 +28,7 @@ class Save:
         path = os.path.join(self.maildir, f"{n}.eml")
         with open(path + ".part", "wb") as f:
             f.write(b"X-Envelope-To: " + ", ".join(envelope.rcpt_tos).encode() + b"\r\n")
+            f.write(b"X-Helo: " + (session.host_name or "").encode() + b"\r\n")
             f.write(envelope.original_content or envelope.content)
         os.rename(path + ".part", path)
         return "250 OK"

@@ -97,6 +97,8 @@ fn starttls_with_login_sends_codes_that_open_once() {
     assert!(message.contains("2027-01-15 08:02 UTC"), "{message}");
     assert!(message.contains("valid for 10 minutes"), "{message}");
     assert!(!message.contains(SMTP_PASSWORD));
+    // The greeting names no machine: the mail provider never learns this computer's name.
+    assert!(message.contains("X-Helo: [127.0.0.1]"), "{message}");
     let code = server.code_in_message(2);
 
     // Another send within the minute is refused, and sends nothing.

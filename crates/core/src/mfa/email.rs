@@ -8,8 +8,10 @@ use crate::crypto::{random_below, secret::sealed_string, SecretString};
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -142,8 +144,11 @@ impl EmailSettings {
             Security::Tls => Tls::Wrapper(tls_parameters()?),
         };
         // "dangerous" only because this builder does not impose TLS: `tls` above decides.
+        // The EHLO greeting is an address literal, as Thunderbird sends: the machine's name
+        // (often its owner's) would otherwise reach the mail provider and its Received headers.
         let mut builder = SmtpTransport::builder_dangerous(self.host.trim())
             .port(self.port)
+            .hello_name(ClientId::Ipv4(Ipv4Addr::LOCALHOST))
             .tls(tls)
             .timeout(Some(SMTP_TIMEOUT));
         if let Some(user) = &self.user {
