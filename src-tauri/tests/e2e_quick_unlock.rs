@@ -24,11 +24,27 @@ async fn remember_then_open_without_the_password() {
     app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
     app.click(r#"[data-testid="security"]"#).await;
+    // Remembered for 30 days, not the default 14: the date shown is 30 days from now.
+    app.type_into(r#"[data-testid="quick-days"]"#, "30").await;
+    app.shot("00-remember-for").await;
     app.click(r#"[data-testid="quick-enable"]"#).await;
-    app.wait_text(r#"[data-testid="quick-state"]"#, |t| {
-        t.starts_with("Quick unlock is on until")
-    })
-    .await;
+    let in_30_days = app
+        .client
+        .execute(
+            "return new Date(Date.now() + 30 * 86400000).toLocaleDateString();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let state = app
+        .wait_text(r#"[data-testid="quick-state"]"#, |t| {
+            t.starts_with("Quick unlock is on until")
+        })
+        .await;
+    assert_eq!(
+        state,
+        format!("Quick unlock is on until {}.", in_30_days.as_str().unwrap())
+    );
     app.shot("01-remembered").await;
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;

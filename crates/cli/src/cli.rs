@@ -352,8 +352,13 @@ pub enum QuickUnlockCommand {
     Enable {
         /// Workspace file.
         workspace: PathBuf,
-        /// Days before the keyring item expires.
-        #[arg(long, default_value_t = portcullis_core::quick_unlock::DEFAULT_DAYS)]
+        /// Days before the keyring item expires (1 to 90).
+        #[arg(
+            long,
+            default_value_t = portcullis_core::quick_unlock::DEFAULT_DAYS,
+            value_parser = clap::value_parser!(u32)
+                .range(1..=i64::from(portcullis_core::quick_unlock::MAX_DAYS))
+        )]
         days: u32,
     },
     /// Delete the keyring item: the password is needed again.

@@ -150,6 +150,15 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         "error: wrong password or damaged workspace"
     );
 
+    // A lifetime of 1 to 90 days, refused before any password is asked.
+    let too_long = go(&["quick-unlock", "enable", "w.pcx", "--days", "91"], "");
+    assert_eq!(too_long.code, 2);
+    assert!(
+        too_long.stderr.contains("91 is not in 1..=90"),
+        "{}",
+        too_long.stderr
+    );
+
     // Expired: an item past its date is refused and deleted (the core at a later time).
     assert_eq!(
         go(

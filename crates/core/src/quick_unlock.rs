@@ -15,6 +15,8 @@ use zeroize::Zeroizing;
 pub const SERVICE: &str = "Portcullis quick unlock";
 /// Default lifetime of a quick-unlock item.
 pub const DEFAULT_DAYS: u32 = 14;
+/// The longest a quick-unlock item may last: past that, the password should be typed again.
+pub const MAX_DAYS: u32 = 90;
 
 /// Why quick unlock could not be used or changed. Never carries the key.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +24,9 @@ pub enum Error {
     /// No usable OS keyring (no Secret Service, no session bus, a locked keyring…).
     #[error("the OS keyring is not available ({0}); quick unlock needs it")]
     Unavailable(String),
+    /// A lifetime outside 1..=MAX_DAYS.
+    #[error("quick unlock can last from 1 to {MAX_DAYS} days, not {0}")]
+    Days(u32),
     /// Quick unlock is off for this workspace on this machine.
     #[error("quick unlock is not on for this workspace on this machine")]
     NotEnabled,
@@ -102,11 +107,19 @@ fn read(workspace_id: [u8; 16]) -> Result<Item, Error> {
     serde_json::from_slice(&secret).map_err(|_| Error::Stale)
 }
 
+/// When an item made at `now` for `days` expires.
+fn expiry(now: i64, days: u32) -> Result<i64, Error> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(Error::Days(days));
+    }
+    Ok(now + i64::from(days) * 86_400)
+}
+
 /// Keeps the open workspace's key in the keyring for `days`. A security change: it needs a
 /// fresh second factor when MFA is on.
 pub fn enable(ws: &mut OpenWorkspace, days: u32) -> Result<Status, Error> {
+    let expires = expiry(ws.clock().now(), days)?;
     ws.require_fresh_factor()?;
-    let expires = ws.clock().now() + i64::from(days.max(1)) * 86_400;
     let item = Item {
         key: Zeroizing::new(BASE64.encode(ws.master_key().expose())),
         expires,
@@ -180,6 +193,24 @@ pub fn unlock(locked: LockedWorkspace, now: i64) -> Result<Unlock, Error> {
         Err(_) => {
             let _ = disable(id);
             Err(Error::Stale)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_lasts_one_to_ninety_days() {
+        assert_eq!(expiry(1_000, 1).unwrap(), 1_000 + 86_400);
+        assert_eq!(expiry(0, MAX_DAYS).unwrap(), 90 * 86_400);
+        for days in [0, MAX_DAYS + 1, u32::MAX] {
+            let e = expiry(0, days).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                format!("quick unlock can last from 1 to 90 days, not {days}")
+            );
         }
     }
 }
