@@ -40,10 +40,7 @@ async fn secured_workspace_journey() {
     assert_named(&app).await;
 
     // Create the workspace at the default location.
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
-    app.wait(r#"[data-testid="add"]"#).await;
+    app.create_workspace(PASSWORD).await;
     assert!(path.is_file());
 
     // A login and an OTP entry; the live code matches the one computed here.

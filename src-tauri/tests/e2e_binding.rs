@@ -20,9 +20,7 @@ async fn bound_here_restored_there() {
 
     let (app, _) =
         App::start_with("binding", &[("DBUS_SESSION_BUS_ADDRESS", here.bus.clone())]).await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
+    app.create_workspace(PASSWORD).await;
     app.click(r#"[data-testid="security"]"#).await;
     app.wait_text(r#"[data-testid="binding-state"]"#, |t| {
         t == "This workspace is not bound to a computer."
@@ -109,9 +107,7 @@ async fn bound_here_restored_there() {
         )],
     )
     .await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
+    app.create_workspace(PASSWORD).await;
     app.click(r#"[data-testid="security"]"#).await;
     let reason = app
         .wait_text(r#"[data-testid="quick-unavailable"]"#, |t| !t.is_empty())

@@ -32,10 +32,7 @@ async fn duo_journey() {
     let ca = app.home.path().join("duo-ca.pem");
     std::fs::write(&ca, emu.ca_pem()).unwrap();
 
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
-    app.wait(r#"[data-testid="add"]"#).await;
+    app.create_workspace(PASSWORD).await;
 
     // The wizard: a wrong secret key is named, then the right keys list both devices.
     app.click(r#"[data-testid="security"]"#).await;

@@ -23,10 +23,7 @@ async fn email_journey() {
         Some(("alice", SMTP_PASSWORD)),
     );
 
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
-    app.wait(r#"[data-testid="add"]"#).await;
+    app.create_workspace(PASSWORD).await;
 
     app.click(r#"[data-testid="security"]"#).await;
     app.click(r#"[data-testid="add-email"]"#).await;

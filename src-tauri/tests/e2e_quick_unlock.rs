@@ -20,9 +20,7 @@ async fn remember_then_open_without_the_password() {
         &[("DBUS_SESSION_BUS_ADDRESS", keyring.bus.clone())],
     )
     .await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
+    app.create_workspace(PASSWORD).await;
     app.click(r#"[data-testid="security"]"#).await;
     // Remembered for 30 days, not the default 14: the date shown is 30 days from now.
     app.type_into(r#"[data-testid="quick-days"]"#, "30").await;

@@ -14,9 +14,7 @@ const PASSWORD: &str = "correct horse battery staple";
 #[tokio::test(flavor = "multi_thread")]
 async fn import_preview_and_export() {
     let app = App::start("transfer").await;
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
-    app.type_into(r#"[data-testid="repeat"]"#, PASSWORD).await;
-    app.click(r#"[data-testid="submit"]"#).await;
+    app.create_workspace(PASSWORD).await;
     app.click(r#"[data-testid="transfer"]"#).await;
 
     // The encrypted export: the app asks for its password, then previews the seven entries.

@@ -135,6 +135,15 @@ impl App {
         self.home.path().join("data")
     }
 
+    /// Creates a workspace at the start screen's default path and waits for its entries.
+    pub async fn create_workspace(&self, password: &str) {
+        self.type_into(r#"[data-testid="password"]"#, password)
+            .await;
+        self.type_into(r#"[data-testid="repeat"]"#, password).await;
+        self.click(r#"[data-testid="submit"]"#).await;
+        self.wait(r#"[data-testid="add"]"#).await;
+    }
+
     /// Waits for an element to appear.
     pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
         self.client
