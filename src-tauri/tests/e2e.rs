@@ -56,11 +56,7 @@ async fn secured_workspace_journey() {
         .await;
 
     app.click(r#"[data-testid="add"]"#).await;
-    app.wait(r#"[data-testid="kind"] option[value="otp"]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.select(r#"[data-testid="kind"]"#, "otp").await;
     app.type_into(r#"[data-testid="title"]"#, "Bank").await;
     let uri = "otpauth://totp/Bank:me?secret=JBSWY3DPEHPK3PXP";
     app.type_into(r#"[data-testid="otp-uri"]"#, uri).await;
@@ -91,11 +87,7 @@ async fn secured_workspace_journey() {
 
     // A remote connection that uses the GitHub login's credentials.
     app.click(r#"[data-testid="add"]"#).await;
-    app.wait(r#"[data-testid="kind"] option[value="remote"]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.select(r#"[data-testid="kind"]"#, "remote").await;
     app.type_into(r#"[data-testid="title"]"#, "Build server")
         .await;
     app.type_into(r#"[data-testid="host"]"#, "build.example.org")

@@ -17,8 +17,7 @@ async fn lock_and_choose_tablet(app: &App) {
     app.click(r#"[data-testid="lock"]"#).await;
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
-    let option = format!(r#"[data-testid="duo-device"] option[value="{TABLET}"]"#);
-    app.wait(&option).await.click().await.unwrap();
+    app.select(r#"[data-testid="duo-device"]"#, TABLET).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -43,11 +43,7 @@ async fn import_preview_and_export() {
 
     // Export as KDBX; keepassxc-cli lists the entries.
     let out = app.home.path().join("out.kdbx");
-    app.wait(r#"[data-testid="export-format"] option[value="kdbx"]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.select(r#"[data-testid="export-format"]"#, "kdbx").await;
     app.type_into(r#"[data-testid="export-path"]"#, out.to_str().unwrap())
         .await;
     app.type_into(r#"[data-testid="export-password"]"#, "kx-pass")
@@ -75,11 +71,7 @@ async fn import_preview_and_export() {
     );
 
     // A CSV export is warned about before anything is written.
-    app.wait(r#"[data-testid="export-format"] option[value="csv"]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.select(r#"[data-testid="export-format"]"#, "csv").await;
     app.wait(r#"[data-testid="plaintext-warning"]"#).await;
     app.shot("02-export").await;
 
@@ -100,11 +92,7 @@ async fn import_preview_and_export() {
     // The entry form's "Paste QR" fills its OTP field from a clipboard image.
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="add"]"#).await;
-    app.wait(r#"[data-testid="kind"] option[value="otp"]"#)
-        .await
-        .click()
-        .await
-        .unwrap();
+    app.select(r#"[data-testid="kind"]"#, "otp").await;
     let _owner = put_qr_on_clipboard("otpauth://totp/Form:you?secret=JBSWY3DPEHPK3PXP&issuer=Form");
     app.click(r#"[data-testid="paste-qr"]"#).await;
     let started = std::time::Instant::now();

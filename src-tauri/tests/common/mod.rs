@@ -144,6 +144,25 @@ impl App {
         self.wait(r#"[data-testid="add"]"#).await;
     }
 
+    /// Chooses the option `value` of the `<select>` at `css`, by a native click (the page's own
+    /// `click()` does not choose an option), clicked again until the select holds it.
+    pub async fn select(&self, css: &str, value: &str) {
+        let option = format!(r#"{css} option[value="{value}"]"#);
+        let started = Instant::now();
+        loop {
+            self.wait(&option).await.click().await.unwrap();
+            let chosen = self.wait(css).await.prop("value").await.unwrap();
+            if chosen.as_deref() == Some(value) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{option} was never chosen"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits for an element to appear.
     pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
         self.client
