@@ -1,5 +1,6 @@
 //! Any bytes read as each password-free import format (otpauth lists, Google Authenticator
-//! exports, Aegis, Bitwarden, 2FAS): a plan or a clean error, never a panic. Seeds: the
+//! exports, Aegis, Bitwarden, 2FAS), and as KeePass without a password (its header check, which
+//! runs before any key derivation): a plan or a clean error, never a panic. Seeds: the
 //! committed ones plus ../shared/fixtures (scripts/fuzz adds them).
 #![no_main]
 
@@ -13,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Format::Aegis,
         Format::Bitwarden,
         Format::TwoFas,
+        Format::Kdbx,
     ] {
         match import::read(format, data, None) {
             Ok(plan) => {

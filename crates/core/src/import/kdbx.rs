@@ -3,13 +3,14 @@
 //! legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S` for Steam). Other
 //! fields are appended to the notes. The recycle bin and entry history are left out.
 
-use super::{Error, Plan};
+use super::{kdbx_header, Error, Plan};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
 use crate::workspace::NewEntry;
 use crate::{SecretBytes, SecretString};
 use keepass::db::GroupRef;
 use keepass::{Database, DatabaseKey};
+use std::panic::AssertUnwindSafe;
 
 /// Fields that have a place of their own.
 const STANDARD: [&str; 8] = [
@@ -24,9 +25,18 @@ const STANDARD: [&str; 8] = [
 ];
 
 pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
+    kdbx_header::check(bytes)?;
     let password = password.ok_or(Error::PasswordNeeded)?;
     let key = DatabaseKey::new().with_password(password.expose_secret());
-    let db = Database::open(&mut &bytes[..], key).map_err(|e| match e {
+    // The header check above keeps the crate's known panics (short fixed-size fields) away;
+    // a panic it still has in it (an inner header past the password) is caught here.
+    let opened =
+        std::panic::catch_unwind(AssertUnwindSafe(|| Database::open(&mut &bytes[..], key)))
+            .map_err(|_| Error::NotThisFormat {
+                format: "KeePass",
+                reason: "it is damaged (the KeePass reader gave up on it)".into(),
+            })?;
+    let db = opened.map_err(|e| match e {
         // KDBX 3.1 has no key check: a wrong key shows as a decryption (padding) failure.
         keepass::error::DatabaseOpenError::Key(keepass::error::DatabaseKeyError::IncorrectKey)
         | keepass::error::DatabaseOpenError::Cryptography(_) => Error::WrongPassword,

@@ -8,6 +8,7 @@ pub mod bitwarden;
 pub mod csv;
 pub mod google;
 pub mod kdbx;
+mod kdbx_header;
 pub mod otpauth;
 pub mod qr_image;
 pub mod twofas;
