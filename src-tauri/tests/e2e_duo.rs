@@ -128,5 +128,30 @@ async fn duo_journey() {
         .await;
     app.shot("08-step-up-duo").await;
     app.wait(r#"[data-testid="method-row-Duo home"]"#).await;
+
+    // An export asks for a verified factor too, in its own screen: after another fail-open
+    // unlock, the export's prompt takes Duo, then the export runs.
+    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::ServerError);
+    app.click(r#"[data-testid="back"]"#).await;
+    app.click(r#"[data-testid="lock"]"#).await;
+    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.click(r#"[data-testid="submit"]"#).await;
+    app.click(r#"[data-testid="duo-auto"]"#).await;
+    app.wait(r#"[data-testid="failed-open"]"#).await;
+    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::None);
+    app.click(r#"[data-testid="transfer"]"#).await;
+    app.select(r#"[data-testid="export-format"]"#, "portcullis")
+        .await;
+    let backup = app.home.path().join("backup.pcx");
+    app.type_into(r#"[data-testid="export-path"]"#, backup.to_str().unwrap())
+        .await;
+    app.click(r#"[data-testid="export-button"]"#).await;
+    app.click(r#"[data-testid="step-up-duo-Duo home"]"#).await;
+    app.shot("09-export-step-up").await;
+    let exported = app
+        .wait_text(r#"[data-testid="exported"]"#, |t| !t.is_empty())
+        .await;
+    assert!(exported.contains("Exported"), "{exported}");
+    assert!(backup.is_file());
     app.stop().await;
 }
