@@ -246,11 +246,7 @@ mod tests {
     use crate::otp::OtpKind;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../../shared/fixtures/aegis/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("shared fixtures beside the checkout")
+        crate::import::shared_fixture(&format!("aegis/{name}"))
     }
 
     fn kinds(plan: &Plan) -> Vec<OtpKind> {

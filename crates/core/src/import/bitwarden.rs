@@ -177,13 +177,7 @@ mod tests {
     use super::*;
     use crate::otp::OtpKind;
 
-    fn fixture(path: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../../shared/fixtures/{path}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("shared fixtures beside the checkout")
-    }
+    use crate::import::shared_fixture as fixture;
 
     #[test]
     fn logins_notes_folders_and_totp_are_read_cards_and_identities_skipped() {

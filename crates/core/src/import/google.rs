@@ -167,11 +167,10 @@ mod tests {
     use crate::otp::OtpKind;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/../../../shared/fixtures/google-migration/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("shared fixtures beside the checkout")
+        String::from_utf8(crate::import::shared_fixture(&format!(
+            "google-migration/{name}"
+        )))
+        .expect("a text file")
     }
 
     fn otps(plan: &Plan) -> Vec<&OtpParams> {

@@ -160,11 +160,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../../shared/fixtures/keepassxc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("shared fixtures beside the checkout")
+        crate::import::shared_fixture(&format!("keepassxc/{name}"))
     }
 
     #[test]

@@ -206,11 +206,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/../../../shared/fixtures/keepassxc/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .expect("shared fixtures beside the checkout")
+        crate::import::shared_fixture(&format!("keepassxc/{name}"))
     }
 
     /// A KDBX 4 header: the given fields, then the end field.

@@ -56,6 +56,16 @@ pub enum Error {
     Unsupported(String),
 }
 
+/// A file of other projects' published exports, in ../shared/fixtures beside the checkout.
+#[cfg(test)]
+pub(crate) fn shared_fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../../shared/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("shared fixtures beside the checkout")
+}
+
 /// One item of the source that will not be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Skipped {
