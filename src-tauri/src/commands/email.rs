@@ -27,12 +27,7 @@ pub struct EmailSettingsInput {
 
 impl EmailSettingsInput {
     fn into_core(self) -> CommandResult<EmailSettings> {
-        let ca_pem = match self.ca_file.filter(|f| !f.trim().is_empty()) {
-            Some(path) => Some(std::fs::read_to_string(path.trim()).map_err(|e| {
-                CommandError::new("invalid", format!("cannot read the CA file: {e}"))
-            })?),
-            None => None,
-        };
+        let ca_pem = super::read_ca_file(self.ca_file.as_deref())?;
         let user = self.user.filter(|u| !u.trim().is_empty());
         Ok(EmailSettings {
             host: self.host,

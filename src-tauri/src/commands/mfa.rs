@@ -218,17 +218,7 @@ pub struct DuoSettingsInput {
 
 impl DuoSettingsInput {
     fn ca_pem(&self) -> CommandResult<Option<String>> {
-        match self
-            .ca_file
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            Some(path) => std::fs::read_to_string(path)
-                .map(Some)
-                .map_err(|_| CommandError::new("invalid", "cannot read the CA certificate file")),
-            None => Ok(None),
-        }
+        super::read_ca_file(self.ca_file.as_deref())
     }
 
     fn client(&self) -> CommandResult<duo::Client> {

@@ -31,3 +31,13 @@ pub fn off_runtime<T: Send>(f: impl FnOnce() -> CommandResult<T> + Send) -> Comm
     std::thread::scope(|s| s.spawn(f).join())
         .unwrap_or_else(|_| Err(CommandError::new("internal", "internal error")))
 }
+
+/// Reads the PEM file of an extra CA that a Duo or email form names (blank: none).
+pub fn read_ca_file(path: Option<&str>) -> CommandResult<Option<String>> {
+    match path.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(path) => std::fs::read_to_string(path)
+            .map(Some)
+            .map_err(|e| CommandError::new("invalid", format!("cannot read the CA file: {e}"))),
+        None => Ok(None),
+    }
+}

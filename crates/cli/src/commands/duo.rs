@@ -4,7 +4,7 @@ use super::{unlock, unlock_password};
 use crate::cli::{DuoAddArgs, FailmodeArg};
 use crate::input::SecretInput;
 use crate::output::print_json;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use portcullis_core::mfa::duo::{
     self, default_factor, Device, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
 };
@@ -17,11 +17,7 @@ use std::sync::atomic::AtomicBool;
 pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = unlock(&args.workspace, input)?;
     let skey = input.duo_secret_key()?;
-    let ca_pem = args
-        .ca_file
-        .as_ref()
-        .map(|p| std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())))
-        .transpose()?;
+    let ca_pem = super::read_ca_file(args.ca_file.as_deref())?;
     let sig = if args.sig_v2 {
         SigVersion::V2
     } else {

@@ -5,21 +5,14 @@ use crate::cli::EmailAddArgs;
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
 use crate::progress::with_spinner;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::SecretString;
 use std::path::Path;
 
 /// Checks the settings by sending a confirmation code; `confirm` enables the method.
 pub fn add(args: EmailAddArgs, input: &mut SecretInput) -> Result<()> {
-    let ca_pem = args
-        .ca_file
-        .as_deref()
-        .map(|path| {
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the CA file {}", path.display()))
-        })
-        .transpose()?;
+    let ca_pem = super::read_ca_file(args.ca_file.as_deref())?;
     let mut ws = unlock(&args.workspace, input)?;
     let password = match &args.smtp_user {
         Some(_) => input.smtp_password()?,

@@ -178,6 +178,15 @@ fn report(verified: &Verified) {
     }
 }
 
+/// Reads the PEM file of an extra CA named by `--ca-file` (Duo, email).
+pub fn read_ca_file(path: Option<&Path>) -> Result<Option<String>> {
+    path.map(|p| {
+        std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read the CA file {}", p.display()))
+    })
+    .transpose()
+}
+
 /// The KDF parameters the flags ask for, or `None` when no flag is set.
 pub fn kdf_from_args(args: &KdfArgs) -> Result<Option<KdfParams>> {
     if let (Some(m), Some(t), Some(p)) = (
