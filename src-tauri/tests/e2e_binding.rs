@@ -49,12 +49,7 @@ async fn bound_here_restored_there() {
         std::fs::read_to_string(&kit_path).unwrap().trim(),
         kit.trim()
     );
-    let recovery_key = kit
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 64 && l.matches('-').count() == 12)
-        .unwrap()
-        .to_owned();
+    let recovery_key = test_support::recovery_key_in(&kit);
     app.click(r#"[data-testid="kit-done"]"#).await;
     app.wait_text(r#"[data-testid="binding-state"]"#, |t| {
         t == "This workspace is bound to this computer."

@@ -85,12 +85,7 @@ fn a_bound_file_opens_only_where_its_key_is() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    let recovery_key = kit
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 64 && l.matches('-').count() == 12)
-        .unwrap()
-        .to_owned();
+    let recovery_key = test_support::recovery_key_in(&kit);
     assert_eq!(status(&here, &first)["key_here"], true);
 
     // Here: the password opens it, as before.
