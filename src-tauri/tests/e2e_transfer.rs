@@ -1,7 +1,8 @@
 //! End to end in the real app: import Aegis's published encrypted export (asked for its
 //! password, previewed, then written), read a Steam code from it, and export the workspace as
 //! KDBX that keepassxc-cli opens; a plaintext export is warned about; QR screenshots pasted
-//! from the clipboard import, or fill the OTP field of the entry form.
+//! from the clipboard import, or fill the OTP field of the entry form; items that resemble an
+//! entry are imported, skipped or replace it, as chosen one by one.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -89,8 +90,53 @@ async fn import_preview_and_export() {
     })
     .await;
 
+    // Logins that resemble entries already here (the same authenticator secret) are flagged
+    // one by one, and the user chooses: the first replaces the authenticator entry Deno, the
+    // second is skipped, the third is imported as a new entry.
+    let csv = app.home.path().join("similar.csv");
+    std::fs::write(
+        &csv,
+        "title,username,password,url,notes,otp\n\
+         Deno,me,pw-deno,https://deno.land,,otpauth://totp/Deno:me?secret=4SJHB4GSD43FZBAI7C2HLRJGPQ\n\
+         Deno mirror,me2,pw-mirror,,,otpauth://totp/Deno:me2?secret=4SJHB4GSD43FZBAI7C2HLRJGPQ\n\
+         SPDX copy,spdx,pw-spdx,,,otpauth://totp/SPDX:x?secret=5OM4WOOGPLQEF6UGN3CPEOOLWU\n",
+    )
+    .unwrap();
+    app.select(r#"[data-testid="import-format"]"#, "csv").await;
+    app.type_into(r#"[data-testid="import-path"]"#, csv.to_str().unwrap())
+        .await;
+    app.click(r#"[data-testid="import-preview-button"]"#).await;
+    app.wait_text(r#"[data-testid="similar-note"]"#, |t| {
+        t.starts_with("3 resemble an entry")
+    })
+    .await;
+    app.select(r#"[data-testid="choice-0"]"#, "replace").await;
+    app.select(r#"[data-testid="choice-1"]"#, "skip").await;
+    app.wait_text(r#"[data-testid="import-commit"]"#, |t| {
+        t == "Import 2 entries"
+    })
+    .await;
+    app.shot("05-similar").await;
+    app.click(r#"[data-testid="import-commit"]"#).await;
+    app.wait_text(r#"[data-testid="imported"]"#, |t| {
+        t == "Imported 2 entries."
+    })
+    .await;
+
     // The entry form's "Paste QR" fills its OTP field from a clipboard image.
     app.click(r#"[data-testid="back"]"#).await;
+    app.wait(r#"[data-testid="entry-SPDX copy"]"#).await;
+    assert!(
+        app.client
+            .find(fantoccini::Locator::Css(
+                r#"[data-testid="entry-Deno mirror"]"#
+            ))
+            .await
+            .is_err(),
+        "the skipped item is not imported"
+    );
+    app.click(r#"[data-testid="entry-Deno"]"#).await;
+    app.wait(r#"[data-testid="password-value"]"#).await;
     app.click(r#"[data-testid="add"]"#).await;
     app.select(r#"[data-testid="kind"]"#, "otp").await;
     let _owner = put_qr_on_clipboard("otpauth://totp/Form:you?secret=JBSWY3DPEHPK3PXP&issuer=Form");

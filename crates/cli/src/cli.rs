@@ -341,6 +341,10 @@ pub struct ImportArgs {
     /// Show what would be imported, skipped and left out as duplicates; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Leave out the items that resemble an entry (same OTP secret, or same title, user
+    /// name and URL) but differ from it; by default they are imported and listed as similar.
+    #[arg(long)]
+    pub skip_similar: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

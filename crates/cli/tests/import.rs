@@ -171,8 +171,12 @@ fn other_formats_import() {
         &[],
     );
     assert_eq!(
-        google["imported"], 2,
-        "one account and one HOTP demo: {google}"
+        (
+            google["imported"].as_u64(),
+            google["duplicates"].as_array().map(Vec::len)
+        ),
+        (Some(4), Some(2)),
+        "four accounts (one HOTP) that share the demo key, two rows given twice: {google}"
     );
     let twofas = import(
         d,
@@ -201,8 +205,12 @@ fn other_formats_import() {
     );
     let steam = import(d, "bitwarden", &fixture("aegis/bitwarden.json"), &[], &[]);
     assert_eq!(
-        steam["imported"], 2,
-        "two of its four accounts came in through 2FAS already"
+        (
+            steam["imported"].as_u64(),
+            steam["similar"].as_array().map(Vec::len)
+        ),
+        (Some(4), Some(2)),
+        "two of its four logins share a key with authenticator entries from 2FAS: {steam}"
     );
 
     // A Steam account: the code matches the published vector (KeePassXC's tests).
@@ -284,26 +292,7 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
         note = entry(13, &[("Title", "Safe"), ("Notes", "behind the painting")]),
         deleted = entry(14, &[("Title", "Deleted"), ("UserName", "gone")]),
     );
-    std::fs::write(d.join("in.xml"), xml).unwrap();
-    let made = Command::new("keepassxc-cli")
-        .args(["import", "-q", "-p", "-t", "100"])
-        .arg(d.join("in.xml"))
-        .arg(d.join("kx.kdbx"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"kx-pass\nkx-pass\n")?;
-            c.wait_with_output()
-        })
-        .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    keepassxc_kdbx(d, &xml);
 
     let env = [("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")];
     let done = import(d, "kdbx", &d.join("kx.kdbx"), &[], &env);
@@ -362,6 +351,32 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
         ),
         "wrong password for this file, or the file is damaged",
     );
+}
+
+/// `dir/kx.kdbx` with password `kx-pass`, made by KeePassXC itself (keepassxc-cli, Debian
+/// package keepassxc) from the KeePass XML `xml`.
+fn keepassxc_kdbx(dir: &Path, xml: &str) -> PathBuf {
+    std::fs::write(dir.join("in.xml"), xml).unwrap();
+    let made = Command::new("keepassxc-cli")
+        .args(["import", "-q", "-p", "-t", "100"])
+        .arg(dir.join("in.xml"))
+        .arg(dir.join("kx.kdbx"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(b"kx-pass\nkx-pass\n")?;
+            c.wait_with_output()
+        })
+        .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    dir.join("kx.kdbx")
 }
 
 fn uuid_b64(n: u8) -> String {
@@ -433,4 +448,194 @@ fn qr_images_import() {
         ),
         "not a QR image file: it is not a PNG or JPEG image, or it is too large",
     );
+}
+
+/// Two logins that share one authenticator secret (one Google account reached two ways) are
+/// both imported, from every format that carries logins or generators; the second is listed as
+/// similar; a row repeated word for word is still left out as a duplicate, and importing the
+/// file again adds nothing.
+#[test]
+fn entries_sharing_an_otp_secret_are_all_imported() {
+    const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let uri =
+        |account: &str| format!("otpauth://totp/Google:{account}?secret={SECRET}&issuer=Google");
+    let logins = [
+        ("Google work", "work@example.com", "pw-work"),
+        ("Gmail alias", "alias@example.com", "pw-alias"),
+        ("Google work", "work@example.com", "pw-work"),
+    ];
+    let csv = {
+        let mut s = String::from("title,username,password,url,notes,otp\n");
+        for (title, user, pw) in logins {
+            s += &format!(
+                "{title},{user},{pw},https://accounts.google.com,,{}\n",
+                uri(user)
+            );
+        }
+        s
+    };
+    let bitwarden = serde_json::json!({
+        "encrypted": false,
+        "folders": [],
+        "items": logins.iter().map(|(title, user, pw)| serde_json::json!({
+            "type": 1,
+            "name": title,
+            "login": {
+                "username": user,
+                "password": pw,
+                "totp": uri(user),
+                "uris": [{"uri": "https://accounts.google.com"}],
+            },
+        })).collect::<Vec<_>>(),
+    });
+    let aegis = serde_json::json!({
+        "version": 1,
+        "header": {"slots": null, "params": null},
+        "db": {"version": 2, "entries": logins.iter().map(|(_, user, _)| serde_json::json!({
+            "type": "totp",
+            "uuid": "00000000-0000-0000-0000-000000000000",
+            "name": user,
+            "issuer": "Google",
+            "info": {"secret": SECRET, "algo": "SHA1", "digits": 6, "period": 30},
+        })).collect::<Vec<_>>()},
+    });
+    let kdbx_xml = {
+        let entries: String = logins
+            .iter()
+            .enumerate()
+            .map(|(i, (title, user, pw))| {
+                let otp = uri(user).replace('&', "&amp;");
+                format!(
+                    "<Entry><UUID>{}</UUID>\
+                     <String><Key>Title</Key><Value>{title}</Value></String>\
+                     <String><Key>UserName</Key><Value>{user}</Value></String>\
+                     <String><Key>Password</Key><Value>{pw}</Value></String>\
+                     <String><Key>URL</Key><Value>https://accounts.google.com</Value></String>\
+                     <String><Key>otp</Key><Value>{otp}</Value></String></Entry>",
+                    uuid_b64(10 + i as u8)
+                )
+            })
+            .collect();
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<KeePassFile><Meta><Generator>test</Generator></Meta><Root>
+<Group><UUID>{}</UUID><Name>Root</Name>{entries}</Group></Root></KeePassFile>"#,
+            uuid_b64(1)
+        )
+    };
+
+    for format in ["csv", "bitwarden", "aegis", "kdbx"] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        init(d);
+        let file = match format {
+            "csv" => write(d, "in.csv", &csv),
+            "bitwarden" => write(d, "in.json", &bitwarden.to_string()),
+            "aegis" => write(d, "in.json", &aegis.to_string()),
+            _ => keepassxc_kdbx(d, &kdbx_xml),
+        };
+        let env = [("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")];
+        let done = import(d, format, &file, &[], &env);
+        assert_eq!(done["imported"], 2, "{format}: {done}");
+        let similar = done["similar"].as_array().unwrap();
+        assert_eq!(similar.len(), 1, "{format}: {done}");
+        assert_eq!(
+            similar[0]["reason"], "same authenticator secret",
+            "{format}"
+        );
+        assert_eq!(
+            (&similar[0]["in_workspace"], &similar[0]["imported"]),
+            (&Value::Bool(false), &Value::Bool(true))
+        );
+        let dups = done["duplicates"].as_array().unwrap();
+        assert_eq!(dups.len(), 1, "{format}: {done}");
+        assert_eq!(dups[0]["reason"], "appears twice in the file");
+
+        // Both accounts are there, each with its own user name (and password).
+        let list: Value =
+            serde_json::from_str(&ok(d, &["list", "w.pcx", "--json"]).stdout).unwrap();
+        let mut users: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["username"].as_str().unwrap())
+            .collect();
+        users.sort();
+        assert_eq!(users, ["alias@example.com", "work@example.com"], "{format}");
+        if format != "aegis" {
+            for (title, _, pw) in &logins[..2] {
+                let shown: Value = serde_json::from_str(
+                    &ok(d, &["show", "w.pcx", title, "--json", "--reveal"]).stdout,
+                )
+                .unwrap();
+                assert_eq!(shown["password"], *pw, "{format}: {title}");
+            }
+        }
+
+        // The same file again: every item is already in the workspace.
+        let again = import(d, format, &file, &[], &env);
+        assert_eq!(again["imported"], 0, "{format}: {again}");
+        assert_eq!(again["duplicates"].as_array().unwrap().len(), 3);
+        assert!(again["similar"].as_array().unwrap().is_empty());
+    }
+}
+
+/// `--skip-similar` leaves look-alikes out and says so; without it, a login with the same
+/// title, user name and URL but another password is imported and flagged.
+#[test]
+fn similar_items_are_flagged_and_skipped_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let first = write(
+        d,
+        "a.csv",
+        "title,username,password,url\nMail,me@example.com,old-pw,https://mail.example.com\n",
+    );
+    assert_eq!(import(d, "csv", &first, &[], &[])["imported"], 1);
+    let changed = write(
+        d,
+        "b.csv",
+        "title,username,password,url\nmail,ME@example.com,new-pw,https://mail.example.com\n",
+    );
+
+    let skipped = import(d, "csv", &changed, &["--skip-similar"], &[]);
+    assert_eq!(skipped["imported"], 0, "{skipped}");
+    let similar = &skipped["similar"][0];
+    assert_eq!(
+        (&similar["item"], &similar["similar_to"], &similar["reason"]),
+        (
+            &Value::from("mail"),
+            &Value::from("Mail"),
+            &Value::from("same title, user name and URL")
+        )
+    );
+    assert_eq!(
+        (&similar["in_workspace"], &similar["imported"]),
+        (&Value::Bool(true), &Value::Bool(false))
+    );
+
+    let out = ok(
+        d,
+        &[
+            "import",
+            "w.pcx",
+            "--from",
+            "csv",
+            changed.to_str().unwrap(),
+        ],
+    )
+    .stdout;
+    assert_eq!(
+        out,
+        "imported 1 entries\n  ~ mail: similar to Mail (same title, user name and URL), imported\n"
+    );
+    let list: Value = serde_json::from_str(&ok(d, &["list", "w.pcx", "--json"]).stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }

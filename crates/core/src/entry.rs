@@ -58,6 +58,24 @@ impl EntryKind {
         }
     }
 
+    /// The user name: a login's, or an OTP entry's account.
+    pub fn username(&self) -> Option<&str> {
+        match self {
+            Self::Login(l) => Some(l.username.as_str()).filter(|u| !u.is_empty()),
+            Self::Otp { otp } => otp.account.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The address: a login's URL or a remote connection's `protocol://host:port`.
+    pub fn url(&self) -> Option<String> {
+        match self {
+            Self::Login(l) => Some(l.url.clone()).filter(|u| !u.is_empty()),
+            Self::Remote(r) => Some(format!("{}://{}:{}", r.protocol, r.host, r.port)),
+            _ => None,
+        }
+    }
+
     /// The OTP generator: an OTP entry's, or a login's when it has one.
     pub fn otp(&self) -> Option<&OtpParams> {
         match self {
@@ -150,20 +168,12 @@ pub struct Remote {
 impl Entry {
     /// The user name shown in lists: a login's, or an OTP entry's account.
     pub fn username(&self) -> Option<&str> {
-        match &self.kind {
-            EntryKind::Login(l) => Some(l.username.as_str()).filter(|u| !u.is_empty()),
-            EntryKind::Otp { otp } => otp.account.as_deref(),
-            _ => None,
-        }
+        self.kind.username()
     }
 
     /// The URL shown in lists: a login's URL or a remote connection's address.
     pub fn url(&self) -> Option<String> {
-        match &self.kind {
-            EntryKind::Login(l) => Some(l.url.clone()).filter(|u| !u.is_empty()),
-            EntryKind::Remote(r) => Some(format!("{}://{}:{}", r.protocol, r.host, r.port)),
-            _ => None,
-        }
+        self.kind.url()
     }
 
     /// The entry's TOTP generator, if it has one.

@@ -7,12 +7,13 @@ use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
-use portcullis_core::workspace::PlannedEntry;
+use portcullis_core::workspace::{Choice, PlannedEntry, Preview};
 use portcullis_core::SecretString;
 use serde::Serialize;
 use tauri::State;
 
-/// What an import will do; kept in the app until committed or replaced.
+/// What an import will do; kept in the app until committed or replaced. Each item of `new`
+/// may be `similar` to an entry, and the page chooses what is done with it.
 #[derive(Serialize)]
 pub struct PreviewDto {
     new: Vec<PlannedEntry>,
@@ -102,14 +103,23 @@ fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDt
     Ok(dto)
 }
 
-/// Writes the previewed import in one transaction; returns how many entries were created.
+/// Writes the previewed import in one transaction, each item as chosen (`choices[i]` for
+/// `new[i]`, import when absent); returns how many entries were written.
 #[tauri::command(async)]
-pub fn commit_import(state: State<'_, AppState>) -> CommandResult<usize> {
-    let preview = state
-        .pending_import()
-        .take()
-        .ok_or_else(|| CommandError::new("invalid", "nothing to import: preview a file first"))?;
-    with_open(&state, |ws| Ok(ws.import(preview)?.len()))
+pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> CommandResult<usize> {
+    let preview = take_chosen(&state, choices)?;
+    with_open(&state, |ws| Ok(ws.import(preview)?.written()))
+}
+
+/// The pending preview with the page's choices applied; a refused choice leaves it pending.
+fn take_chosen(state: &AppState, choices: Vec<Choice>) -> CommandResult<Preview> {
+    let nothing = || CommandError::new("invalid", "nothing to import: preview a file first");
+    let mut pending = state.pending_import();
+    let preview = pending.as_mut().ok_or_else(nothing)?;
+    for (index, choice) in choices.into_iter().enumerate() {
+        preview.choose(index, choice)?;
+    }
+    pending.take().ok_or_else(nothing)
 }
 
 /// Drops a preview without importing.

@@ -10,11 +10,23 @@ export interface Skipped {
   reason: string;
 }
 
+/** What is done with one item of an import. */
+export type ImportChoice = "import" | "skip" | "replace";
+
+/** The entry an imported item resembles (`existing` is null for an earlier item of the file). */
+export interface Similar {
+  to: string;
+  reason: "same_otp_secret" | "same_title_user_url";
+  existing: string | null;
+}
+
 export interface PlannedEntry {
   title: string;
   kind: string;
   group: string | null;
   has_otp: boolean;
+  similar: Similar | null;
+  choice: ImportChoice;
 }
 
 export interface ImportPreview {
@@ -37,7 +49,8 @@ export function watchDrops(onDrop: (path: string) => void): Promise<void> {
 }
 /** The otpauth URI of the first QR code in the clipboard's image. */
 export const otpFromClipboardImage = () => call<string>("otp_from_clipboard_image");
-export const commitImport = () => call<number>("commit_import");
+/** Writes the previewed import, `choices[i]` for `new[i]`; the number of entries written. */
+export const commitImport = (choices: ImportChoice[]) => call<number>("commit_import", { choices });
 export const cancelImport = () => call<void>("cancel_import");
 export const exportWorkspace = (format: ExportFormat, path: string, password: string | null) =>
   call<{ exported: number; encrypted: boolean }>("export_workspace", { format, path, password });

@@ -6,7 +6,7 @@ use crate::input::SecretInput;
 use crate::progress::with_spinner;
 use anyhow::{Context, Result};
 use portcullis_core::import::{self, Format, Skipped};
-use portcullis_core::workspace::{PlannedEntry, Preview};
+use portcullis_core::workspace::{Choice, PlannedEntry};
 use serde::Serialize;
 
 fn format_of(from: ImportFormat) -> Result<Format> {
@@ -23,14 +23,27 @@ fn format_of(from: ImportFormat) -> Result<Format> {
 }
 
 #[derive(Serialize)]
-struct ImportJson<'a> {
+struct ImportJson {
     dry_run: bool,
     /// Entries written (0 with --dry-run).
     imported: usize,
     /// Entries that are (or would be) created.
     entries: Vec<PlannedEntry>,
-    duplicates: &'a [Skipped],
-    skipped: &'a [Skipped],
+    /// Items that resemble an entry but differ from it: imported, or skipped with
+    /// --skip-similar.
+    similar: Vec<SimilarJson>,
+    duplicates: Vec<Skipped>,
+    skipped: Vec<Skipped>,
+}
+
+#[derive(Serialize)]
+struct SimilarJson {
+    item: String,
+    similar_to: String,
+    reason: String,
+    /// Whether the entry it resembles is in the workspace (else earlier in the file).
+    in_workspace: bool,
+    imported: bool,
 }
 
 pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
@@ -46,30 +59,46 @@ pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
         import::read(format, &bytes, password.as_ref())
     })?;
     let mut ws = unlock(&args.workspace, input)?;
-    let preview = ws.preview_import(plan)?;
+    let mut preview = ws.preview_import(plan)?;
+    if args.skip_similar {
+        preview.skip_similar();
+    }
     let planned = preview.planned();
+    let similar = planned
+        .iter()
+        .filter_map(|p| {
+            let s = p.similar.as_ref()?;
+            Some(SimilarJson {
+                item: p.title.clone(),
+                similar_to: s.to.clone(),
+                reason: s.reason.to_string(),
+                in_workspace: s.existing.is_some(),
+                imported: p.choice != Choice::Skip,
+            })
+        })
+        .collect();
     let (duplicates, skipped) = (preview.duplicates.clone(), preview.skipped.clone());
     let imported = if args.dry_run {
         0
     } else {
-        import_all(&mut ws, preview)?
+        with_spinner("Importing…", || ws.import(preview))?.written()
     };
     let report = ImportJson {
         dry_run: args.dry_run,
         imported,
-        entries: planned,
-        duplicates: &duplicates,
-        skipped: &skipped,
+        entries: planned
+            .into_iter()
+            .filter(|p| p.choice != Choice::Skip)
+            .collect(),
+        similar,
+        duplicates,
+        skipped,
     };
     if args.json {
         return crate::output::print_json(&report);
     }
     print_report(&report);
     Ok(())
-}
-
-fn import_all(ws: &mut portcullis_core::OpenWorkspace, preview: Preview) -> Result<usize> {
-    Ok(with_spinner("Importing…", || ws.import(preview))?.len())
 }
 
 fn print_report(r: &ImportJson) {
@@ -81,10 +110,17 @@ fn print_report(r: &ImportJson) {
     } else {
         println!("imported {} entries", r.imported);
     }
-    for d in r.duplicates {
+    for s in &r.similar {
+        let action = if s.imported { "imported" } else { "skipped" };
+        println!(
+            "  ~ {}: similar to {} ({}), {action}",
+            s.item, s.similar_to, s.reason
+        );
+    }
+    for d in &r.duplicates {
         println!("  = {}: {}", d.item, d.reason);
     }
-    for s in r.skipped {
+    for s in &r.skipped {
         println!("  - {}: {}", s.item, s.reason);
     }
 }

@@ -3,11 +3,13 @@
 
 pub mod aead;
 pub mod kdf;
+mod keyed_hash;
 pub mod keys;
 pub mod secret;
 
 pub use aead::AeadKey;
 pub use kdf::KdfParams;
+pub use keyed_hash::KeyedHash;
 pub use keys::{ManifestKey, MasterKey, Subkeys};
 pub use secret::{SecretBytes, SecretString};
 

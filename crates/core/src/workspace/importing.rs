@@ -1,24 +1,87 @@
-//! Importing a [`Plan`] into an open workspace: duplicates (of what is already there, or
-//! earlier in the same file) are set aside, the rest is written in one transaction.
+//! Importing a [`Plan`] into an open workspace without ever dropping something new.
+//!
+//! An item is a *duplicate*, and left out, only when one entry (of the workspace, or an earlier
+//! item of the same file) already holds every field the item brings: kind, title, user name,
+//! URL, password, notes, OTP generator, group, tags. An authenticator entry, which carries
+//! nothing else, is a duplicate of one with the same secret, issuer and account. An item that
+//! only resembles an entry (the same OTP secret, or the same title, user name and URL) is
+//! *similar*: it is imported unless the user chooses to skip it or, for an entry of the
+//! workspace, to let it replace that entry.
 
-use super::{NewEntry, OpenWorkspace, Result};
+use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
+use crate::crypto::KeyedHash;
 use crate::entry::{Entry, EntryKind};
 use crate::import::{Plan, Skipped};
 use crate::otp::OtpParams;
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::fmt;
 
-/// What an import will do, for the user to see before anything is written.
+/// What the user does with one item of an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Choice {
+    /// Create it as a new entry (the default).
+    #[default]
+    Import,
+    /// Leave it out.
+    Skip,
+    /// Write it over the workspace's entry it is similar to (same id and creation time).
+    Replace,
+}
+
+/// What a similar item shares with the entry it resembles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resemblance {
+    /// The same authenticator secret.
+    SameOtpSecret,
+    /// The same title, user name and URL (ignoring case).
+    SameTitleUserUrl,
+}
+
+impl fmt::Display for Resemblance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::SameOtpSecret => "same authenticator secret",
+            Self::SameTitleUserUrl => "same title, user name and URL",
+        })
+    }
+}
+
+/// The entry an imported item resembles.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Similar {
+    /// Its title.
+    pub to: String,
+    /// What the two share.
+    pub reason: Resemblance,
+    /// The workspace entry's id; `None` when it is an earlier item of the same file.
+    pub existing: Option<String>,
+    /// The workspace entry's creation time, kept when it is replaced.
+    #[serde(skip)]
+    created: i64,
+}
+
+/// One item that an import writes unless the user skips it.
+#[derive(Debug)]
+struct Item {
+    entry: NewEntry,
+    similar: Option<Similar>,
+    choice: Choice,
+}
+
+/// What an import will do, for the user to see (and decide on) before anything is written.
 #[derive(Debug, Default)]
 pub struct Preview {
-    /// Entries to create.
-    pub new: Vec<NewEntry>,
-    /// Items already in the workspace (or twice in the file), left out.
+    /// Items to write, in the file's order, each with its choice.
+    items: Vec<Item>,
+    /// Items whose every field is already in one entry, left out.
     pub duplicates: Vec<Skipped>,
     /// Items the importer could not read, left out.
     pub skipped: Vec<Skipped>,
 }
 
-/// A new entry as a preview shows it: no secret.
+/// An item as a preview shows it: no secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PlannedEntry {
     pub title: String,
@@ -26,91 +89,380 @@ pub struct PlannedEntry {
     pub kind: &'static str,
     pub group: Option<String>,
     pub has_otp: bool,
+    /// The entry it resembles, if any.
+    pub similar: Option<Similar>,
+    pub choice: Choice,
 }
 
-impl Preview {
-    /// The new entries, as shown before importing.
-    pub fn planned(&self) -> Vec<PlannedEntry> {
-        self.new
-            .iter()
-            .map(|e| PlannedEntry {
-                title: e.title.clone(),
-                kind: e.kind.name(),
-                group: e.group.clone(),
-                has_otp: e.kind.otp().is_some(),
-            })
-            .collect()
+/// What an import wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Imported {
+    /// New entries.
+    pub created: usize,
+    /// Workspace entries replaced by a similar item.
+    pub replaced: usize,
+}
+
+impl Imported {
+    /// Entries written, new or replaced.
+    pub fn written(&self) -> usize {
+        self.created + self.replaced
     }
 }
 
-/// What makes two entries the same for an import: the OTP secret and kind when there is a
-/// generator; otherwise the kind, title, user name and URL (or notes for a note).
-fn identity(title: &str, kind: &EntryKind, notes: &str) -> String {
-    let otp_id = |otp: &OtpParams| {
-        format!(
-            "otp:{:?}:{}",
-            std::mem::discriminant(&otp.kind),
-            data_encoding::HEXLOWER.encode(otp.secret())
-        )
-    };
-    match kind {
-        EntryKind::Otp { otp } => otp_id(otp),
-        EntryKind::Login(l) => match &l.otp {
-            Some(otp) => otp_id(otp),
-            None => format!(
-                "login:{}\u{0}{}\u{0}{}",
-                title.to_lowercase(),
-                l.username.to_lowercase(),
-                l.url.to_lowercase()
-            ),
-        },
-        EntryKind::Note => format!("note:{}\u{0}{notes}", title.to_lowercase()),
-        EntryKind::Remote(r) => {
-            format!("remote:{}\u{0}{}:{}", title.to_lowercase(), r.host, r.port)
+impl Preview {
+    /// Every item, as shown before importing.
+    pub fn planned(&self) -> Vec<PlannedEntry> {
+        self.items
+            .iter()
+            .map(|i| PlannedEntry {
+                title: i.entry.title.clone(),
+                kind: i.entry.kind.name(),
+                group: i.entry.group.clone(),
+                has_otp: i.entry.kind.otp().is_some(),
+                similar: i.similar.clone(),
+                choice: i.choice,
+            })
+            .collect()
+    }
+
+    /// Sets what is done with item `index`. Only an item similar to a workspace entry can
+    /// replace it.
+    pub fn choose(&mut self, index: usize, choice: Choice) -> Result<()> {
+        let item = self
+            .items
+            .get(index)
+            .ok_or_else(|| Error::Invalid(format!("the import has no item {index}")))?;
+        let target = |i: &Item| i.similar.as_ref().and_then(|s| s.existing.clone());
+        if choice == Choice::Replace {
+            let Some(id) = target(item) else {
+                return Err(Error::Invalid(format!(
+                    "“{}” resembles no entry of the workspace: there is nothing to replace",
+                    item.entry.title
+                )));
+            };
+            let taken = self.items.iter().enumerate().any(|(j, other)| {
+                j != index && other.choice == Choice::Replace && target(other) == Some(id.clone())
+            });
+            if taken {
+                return Err(Error::Invalid(
+                    "another item already replaces that entry".into(),
+                ));
+            }
+        }
+        self.items[index].choice = choice;
+        Ok(())
+    }
+
+    /// Chooses to skip every similar item.
+    pub fn skip_similar(&mut self) {
+        for item in self.items.iter_mut().filter(|i| i.similar.is_some()) {
+            item.choice = Choice::Skip;
+        }
+    }
+
+    /// How many items will be written (imported or replacing).
+    pub fn to_write(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.choice != Choice::Skip)
+            .count()
+    }
+}
+
+/// The fields of an entry that an import compares, whether it is in the workspace or the file.
+struct Fields<'a> {
+    title: &'a str,
+    group: Option<&'a str>,
+    tags: &'a [String],
+    notes: &'a str,
+    kind: &'a EntryKind,
+}
+
+impl<'a> From<&'a Entry> for Fields<'a> {
+    fn from(e: &'a Entry) -> Self {
+        let (title, group, tags, notes, kind) = (&e.title, &e.group, &e.tags, &e.notes, &e.kind);
+        Self {
+            title,
+            group: group.as_deref(),
+            tags,
+            notes,
+            kind,
         }
     }
 }
 
+impl<'a> From<&'a NewEntry> for Fields<'a> {
+    fn from(e: &'a NewEntry) -> Self {
+        let (title, group, tags, notes, kind) = (&e.title, &e.group, &e.tags, &e.notes, &e.kind);
+        Self {
+            title,
+            group: group.as_deref(),
+            tags,
+            notes,
+            kind,
+        }
+    }
+}
+
+impl Fields<'_> {
+    /// Whether this entry already holds everything `new` brings (an empty field brings
+    /// nothing). Authenticator entries compare by secret, issuer and account only.
+    fn holds(&self, new: &Fields) -> bool {
+        use EntryKind::*;
+        let text = |have: &str, brought: &str| brought.is_empty() || have == brought;
+        let same_otp = |have: Option<&OtpParams>, brought: Option<&OtpParams>| {
+            brought.is_none_or(|b| have.is_some_and(|h| same_generator(h, b)))
+        };
+        if let (Otp { otp: have }, Otp { otp: brought }) = (self.kind, new.kind) {
+            return same_key(have, brought)
+                && have.issuer == brought.issuer
+                && have.account == brought.account;
+        }
+        let kind_holds = match (self.kind, new.kind) {
+            (Login(have), Login(brought)) => {
+                text(&have.username, &brought.username)
+                    && text(&have.url, &brought.url)
+                    && text(
+                        have.password.expose_secret(),
+                        brought.password.expose_secret(),
+                    )
+                    && same_otp(have.otp.as_ref(), brought.otp.as_ref())
+            }
+            (Note, Note) => true,
+            (Remote(have), Remote(brought)) => {
+                (have.protocol, &have.host, have.port)
+                    == (brought.protocol, &brought.host, brought.port)
+                    && brought
+                        .login
+                        .as_ref()
+                        .is_none_or(|l| have.login.as_ref() == Some(l))
+            }
+            _ => false,
+        };
+        kind_holds
+            && self.title == new.title
+            && new.group.is_none_or(|g| self.group == Some(g))
+            && new.tags.iter().all(|t| self.tags.contains(t))
+            && text(self.notes, new.notes)
+    }
+
+    /// Kind and title, ignoring case: where to look for duplicates and look-alikes.
+    fn title_key(&self) -> String {
+        format!("{}\u{0}{}", self.kind.name(), self.title.to_lowercase())
+    }
+
+    /// The same title, user name and URL, ignoring case.
+    fn looks_like(&self, other: &Fields) -> bool {
+        let lower = |s: Option<String>| s.unwrap_or_default().to_lowercase();
+        self.title.to_lowercase() == other.title.to_lowercase()
+            && lower(self.kind.username().map(str::to_owned))
+                == lower(other.kind.username().map(str::to_owned))
+            && lower(self.kind.url()) == lower(other.kind.url())
+    }
+}
+
+/// The same key and kind of generator (an HOTP counter may have moved on).
+fn same_key(a: &OtpParams, b: &OtpParams) -> bool {
+    std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind) && a.secret() == b.secret()
+}
+
+/// The same generator: key, kind, algorithm, digits, period, issuer and account.
+fn same_generator(a: &OtpParams, b: &OtpParams) -> bool {
+    same_key(a, b)
+        && (a.algorithm, a.digits, a.period) == (b.algorithm, b.digits, b.period)
+        && (&a.issuer, &a.account) == (&b.issuer, &b.account)
+}
+
+/// An entry an item is compared with.
+#[derive(Clone, Copy)]
+enum Known {
+    /// The workspace's entry at this index.
+    Existing(usize),
+    /// The preview's item at this index (an earlier row of the file).
+    Earlier(usize),
+}
+
+/// What is known so far, indexed by title and by OTP secret (under a keyed hash).
+struct Index<'a> {
+    existing: &'a [Entry],
+    by_title: HashMap<String, Vec<Known>>,
+    by_secret: HashMap<[u8; 32], Vec<Known>>,
+    hash: KeyedHash,
+}
+
+impl<'a> Index<'a> {
+    fn new(existing: &'a [Entry]) -> Result<Self> {
+        let mut index = Self {
+            existing,
+            by_title: HashMap::new(),
+            by_secret: HashMap::new(),
+            hash: KeyedHash::new()?,
+        };
+        for (i, e) in existing.iter().enumerate() {
+            index.insert(Known::Existing(i), &Fields::from(e));
+        }
+        Ok(index)
+    }
+
+    fn insert(&mut self, known: Known, fields: &Fields) {
+        self.by_title
+            .entry(fields.title_key())
+            .or_default()
+            .push(known);
+        if let Some(otp) = fields.kind.otp() {
+            self.by_secret
+                .entry(self.hash.of(otp.secret()))
+                .or_default()
+                .push(known);
+        }
+    }
+
+    fn fields<'b>(&'b self, known: Known, items: &'b [Item]) -> Fields<'b> {
+        match known {
+            Known::Existing(i) => Fields::from(&self.existing[i]),
+            Known::Earlier(i) => Fields::from(&items[i].entry),
+        }
+    }
+
+    /// Where to look for `new`: the entries of the same kind and title, and those with the same
+    /// OTP secret.
+    fn candidates(&self, new: &Fields) -> (Vec<Known>, Vec<Known>) {
+        let same_title = self
+            .by_title
+            .get(&new.title_key())
+            .cloned()
+            .unwrap_or_default();
+        let same_secret = new
+            .kind
+            .otp()
+            .and_then(|otp| self.by_secret.get(&self.hash.of(otp.secret())))
+            .cloned()
+            .unwrap_or_default();
+        (same_title, same_secret)
+    }
+
+    /// The known entry that holds all of `new`, if any.
+    fn holder(&self, new: &Fields, items: &[Item]) -> Option<Known> {
+        let (same_title, same_secret) = self.candidates(new);
+        same_title
+            .into_iter()
+            .chain(same_secret)
+            .find(|&k| self.fields(k, items).holds(new))
+    }
+
+    /// The entry `new` resembles, preferring the workspace's (which it may replace).
+    fn resembled(&self, new: &Fields, items: &[Item]) -> Option<Similar> {
+        let (same_title, same_secret) = self.candidates(new);
+        let look_alikes = same_title
+            .into_iter()
+            .filter(|&k| self.fields(k, items).looks_like(new));
+        let found = same_secret
+            .into_iter()
+            .map(|k| (k, Resemblance::SameOtpSecret))
+            .chain(look_alikes.map(|k| (k, Resemblance::SameTitleUserUrl)));
+        let mut first = None;
+        for (known, reason) in found {
+            if let Known::Existing(i) = known {
+                let e = &self.existing[i];
+                return Some(Similar {
+                    to: e.title.clone(),
+                    reason,
+                    existing: Some(e.id.clone()),
+                    created: e.created,
+                });
+            }
+            first = first.or(Some((known, reason)));
+        }
+        first.map(|(known, reason)| Similar {
+            to: self.fields(known, items).title.to_owned(),
+            reason,
+            existing: None,
+            created: 0,
+        })
+    }
+}
+
 impl OpenWorkspace {
-    /// Sorts a plan into new entries and duplicates; writes nothing.
+    /// Sorts a plan into items to write (each flagged when it resembles an entry) and
+    /// duplicates; writes nothing.
     pub fn preview_import(&mut self, plan: Plan) -> Result<Preview> {
-        let existing: HashSet<String> = self
-            .entries()?
-            .iter()
-            .map(|e: &Entry| identity(&e.title, &e.kind, &e.notes))
-            .collect();
-        let mut in_file = HashSet::new();
+        let existing = self.entries()?;
+        let mut index = Index::new(&existing)?;
         let mut preview = Preview {
             skipped: plan.skipped,
             ..Preview::default()
         };
-        for entry in plan.entries {
-            let id = identity(&entry.title, &entry.kind, &entry.notes);
-            let reason = if existing.contains(&id) {
-                "already in the workspace"
-            } else if !in_file.insert(id) {
-                "appears twice in the file"
-            } else {
-                preview.new.push(entry);
+        for mut entry in plan.entries {
+            entry.group = normalize_group(entry.group.take());
+            let fields = Fields::from(&entry);
+            if let Some(holder) = index.holder(&fields, &preview.items) {
+                let reason = match holder {
+                    Known::Existing(_) => "already in the workspace",
+                    Known::Earlier(_) => "appears twice in the file",
+                };
+                preview.duplicates.push(Skipped {
+                    item: entry.title.clone(),
+                    reason: reason.into(),
+                });
                 continue;
-            };
-            preview.duplicates.push(Skipped {
-                item: entry.title.clone(),
-                reason: reason.into(),
+            }
+            let similar = index.resembled(&fields, &preview.items);
+            index.insert(Known::Earlier(preview.items.len()), &fields);
+            preview.items.push(Item {
+                entry,
+                similar,
+                choice: Choice::Import,
             });
         }
         Ok(preview)
     }
 
-    /// Writes the preview's new entries in one transaction: all or none.
-    pub fn import(&mut self, preview: Preview) -> Result<Vec<Entry>> {
-        let added = self.add_all(preview.new)?;
+    /// Writes the preview's items as chosen, in one transaction: all or none.
+    pub fn import(&mut self, preview: Preview) -> Result<Imported> {
+        let now = self.clock.now();
+        let mut entries = Vec::new();
+        let mut replacing = Vec::new();
+        for item in preview.items {
+            let (id, created) = match (item.choice, item.similar) {
+                (Choice::Skip, _) => continue,
+                (
+                    Choice::Replace,
+                    Some(Similar {
+                        existing: Some(id),
+                        created,
+                        ..
+                    }),
+                ) => {
+                    replacing.push(id.clone());
+                    (id, created)
+                }
+                (Choice::Replace, _) => {
+                    return Err(Error::Invalid(
+                        "only an item similar to a workspace entry can replace it".into(),
+                    ))
+                }
+                (Choice::Import, _) => (new_id()?, now),
+            };
+            entries.push(item.entry.into_entry(id, created, now)?);
+        }
+        self.write(|w| {
+            if let Some(gone) = replacing.iter().find(|id| !w.exists(super::ENTRIES, id)) {
+                return Err(Error::NoMatch(gone.clone()));
+            }
+            entries.iter().try_for_each(|e| w.put_entry(e))
+        })?;
+        let imported = Imported {
+            created: entries.len() - replacing.len(),
+            replaced: replacing.len(),
+        };
         tracing::info!(
-            added = added.len(),
+            created = imported.created,
+            replaced = imported.replaced,
             duplicates = preview.duplicates.len(),
             skipped = preview.skipped.len(),
             "import written"
         );
-        Ok(added)
+        Ok(imported)
     }
 }

@@ -11,7 +11,7 @@ mod record;
 mod security;
 
 pub use header::{Header, FORMAT_VERSION};
-pub use importing::{PlannedEntry, Preview};
+pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
@@ -138,6 +138,21 @@ impl NewEntry {
             notes: String::new(),
             kind,
         }
+    }
+
+    /// The entry as stored under `id`, once its fields are checked.
+    fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
+        validate(&self.title, &self.kind)?;
+        Ok(Entry {
+            id,
+            title: self.title,
+            group: normalize_group(self.group),
+            tags: self.tags,
+            notes: self.notes,
+            created,
+            modified: modified.max(created),
+            kind: self.kind,
+        })
     }
 }
 
@@ -421,19 +436,7 @@ impl OpenWorkspace {
         let now = self.clock.now();
         let entries = news
             .into_iter()
-            .map(|n| {
-                validate(&n.title, &n.kind)?;
-                Ok(Entry {
-                    id: new_id()?,
-                    title: n.title,
-                    group: normalize_group(n.group),
-                    tags: n.tags,
-                    notes: n.notes,
-                    created: now,
-                    modified: now,
-                    kind: n.kind,
-                })
-            })
+            .map(|n| n.into_entry(new_id()?, now, now))
             .collect::<Result<Vec<_>>>()?;
         self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
         tracing::debug!(count = entries.len(), "entries added");
