@@ -22,10 +22,10 @@ fn build(path: &Path) {
     let entries = (0..ENTRIES)
         .map(|i| {
             let otp = (i % 10 == 0).then(|| {
-                OtpParams::parse(&format!(
-                    "otpauth://totp/S{i}:u?secret=JBSWY3DPEHPK3PXP&issuer=S{i}"
-                ))
-                .unwrap()
+                // Each generator its own key, as accounts have.
+                let key = data_encoding::BASE32_NOPAD.encode(&(i as u64).to_be_bytes().repeat(3));
+                OtpParams::parse(&format!("otpauth://totp/S{i}:u?secret={key}&issuer=S{i}"))
+                    .unwrap()
             });
             NewEntry::new(
                 format!("Service {i:06}"),
