@@ -77,6 +77,8 @@ impl From<Error> for CommandError {
             Error::Invalid(_) => "invalid",
             Error::Otp(_) => "invalid_otp",
             Error::Mfa(m) => mfa_code(m),
+            Error::File(portcullis_core::secret_file::Error::Exists(_)) => "exists",
+            Error::File(_) => "io",
             Error::Crypto | Error::Storage(_) => "internal",
         };
         let wait_secs = match &e {

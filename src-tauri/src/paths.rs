@@ -36,13 +36,3 @@ pub fn write_config(name: &str, contents: &str) -> std::io::Result<()> {
     }
     std::fs::write(path, contents)
 }
-
-/// Writes a file only its owner can read (backup codes).
-pub fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents)
-}

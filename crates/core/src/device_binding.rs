@@ -29,7 +29,7 @@ pub enum Error {
     Workspace(#[from] workspace::Error),
     /// The recovery kit file could not be written.
     #[error(transparent)]
-    Kit(#[from] crate::export::Error),
+    Kit(#[from] crate::secret_file::Error),
 }
 
 /// The device secret. Zeroized on drop, never printed by `Debug`.
@@ -174,7 +174,7 @@ impl RecoveryKit {
 
     /// Writes the kit to `path` (which must not exist), readable by its owner only.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        crate::export::write_new(path, self.text().expose_secret().as_bytes())?;
+        crate::secret_file::write_new(path, self.text().expose_secret().as_bytes())?;
         Ok(())
     }
 }

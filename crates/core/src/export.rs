@@ -6,7 +6,6 @@
 use crate::entry::{Entry, EntryKind};
 use crate::workspace::{self, OpenWorkspace};
 use crate::SecretString;
-use std::io::Write;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -66,7 +65,7 @@ pub fn export(
     password: Option<&SecretString>,
 ) -> Result<Summary, Error> {
     ws.require_fresh_factor()?;
-    if path.exists() {
+    if path.symlink_metadata().is_ok() {
         return Err(Error::Exists(path.display().to_string()));
     }
     let summary = match format {
@@ -114,19 +113,11 @@ pub fn export(
     Ok(summary)
 }
 
-/// Creates `path` (it must not exist) readable by its owner only, and writes `bytes`.
-pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Error::Exists(path.display().to_string()),
-        _ => Error::Io(e),
-    })?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    crate::secret_file::write_new(path, bytes).map_err(|e| match e {
+        crate::secret_file::Error::Exists(p) => Error::Exists(p),
+        crate::secret_file::Error::Io { source, .. } => Error::Io(source),
+    })
 }
 
 /// The CSV the CSV import reads back: title,username,password,url,notes,otp,group.

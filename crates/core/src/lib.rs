@@ -12,6 +12,7 @@ pub mod logging;
 pub mod mfa;
 pub mod otp;
 pub mod quick_unlock;
+pub mod secret_file;
 pub mod store;
 pub mod workspace;
 

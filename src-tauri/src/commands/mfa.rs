@@ -363,7 +363,11 @@ pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandRe
         "Portcullis backup codes\nEach code works once.\n\n{}\n",
         codes.join("\n")
     ));
-    crate::paths::write_private(&path, text.as_bytes())
-        .map_err(|_| CommandError::new("io", "the file could not be written"))?;
+    portcullis_core::secret_file::write_new(&path, text.as_bytes()).map_err(|e| match e {
+        portcullis_core::secret_file::Error::Exists(_) => {
+            CommandError::new("exists", e.to_string())
+        }
+        _ => CommandError::new("io", "the file could not be written"),
+    })?;
     Ok(true)
 }

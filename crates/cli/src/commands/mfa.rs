@@ -5,7 +5,7 @@ use super::{unlock, unlock_password};
 use crate::cli::{BackupCodesCommand, DuoCommand, EmailCommand, MfaCommand, TotpCommand};
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use portcullis_core::mfa::{MethodState, MfaStatus};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::SecretString;
@@ -201,6 +201,7 @@ pub fn print_backup_codes(codes: &[SecretString]) {
     }
 }
 
+/// A QR code holds the seed: written like every secret file (new, owner-only).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    Ok(portcullis_core::secret_file::write_new(path, bytes)?)
 }

@@ -86,6 +86,9 @@ pub enum Error {
     /// A storage failure other than the above.
     #[error("{0}")]
     Storage(store::Error),
+    /// A file holding a secret (a backup) could not be written.
+    #[error(transparent)]
+    File(#[from] crate::secret_file::Error),
 }
 
 impl From<store::Error> for Error {
@@ -500,7 +503,13 @@ impl OpenWorkspace {
     /// password and second factor). The manifest is checked first.
     pub fn backup_to(&mut self, path: &Path) -> Result<()> {
         self.verified_rows()?;
-        self.store.copy_to(path)?;
+        // Created empty and owner-only first (SQLite fills an empty file), so the copy is
+        // never readable by others, not even for a moment, and never lands on a planted link.
+        drop(crate::secret_file::create(path)?);
+        if let Err(e) = self.store.copy_to(path) {
+            let _ = std::fs::remove_file(path);
+            return Err(e.into());
+        }
         Ok(())
     }
 
