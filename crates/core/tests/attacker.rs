@@ -10,8 +10,8 @@ use common::*;
 use portcullis_core::clock::{Clock, FixedClock};
 use portcullis_core::mfa::{self, policy, Factor};
 use portcullis_core::otp::OtpParams;
-use portcullis_core::workspace::{Error, PendingMfa};
-use portcullis_core::{OpenWorkspace, SecretString};
+use portcullis_core::workspace::{Error, PendingMfa, Unlock};
+use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -119,4 +119,171 @@ fn the_attacker_meets_growing_delays_and_stops_at_the_hard_limit() {
         "attacker: {failures} wrong codes + {refused_while_locked} tries refused during delays, \
          {hours:.1} h of waiting, never in"
     );
+}
+
+/// The two triggers of issue 13, planted with SQLite by someone who can write the file but
+/// knows no password: every write of the MFA record, and the manifest write of the same
+/// transaction, silently do nothing, while entry writes still work.
+const SILENCE_MFA: &str = "
+    CREATE TRIGGER keep_mfa BEFORE UPDATE ON records WHEN OLD.collection = 'mfa' BEGIN
+        INSERT OR REPLACE INTO meta (name, value) VALUES ('skip_manifest', x'01');
+        SELECT RAISE(IGNORE);
+    END;
+    CREATE TRIGGER keep_manifest BEFORE UPDATE ON meta
+    WHEN OLD.name = 'manifest' AND EXISTS (SELECT 1 FROM meta WHERE name = 'skip_manifest')
+    BEGIN
+        DELETE FROM meta WHERE name = 'skip_manifest';
+        SELECT RAISE(IGNORE);
+    END;";
+
+fn plant(path: &Path, sql: &str) {
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch(sql)
+        .unwrap();
+}
+
+/// A workspace with one authenticator enabled at T0: its generator and backup codes.
+fn secured(path: &Path, clock: &Arc<FixedClock>) -> (OtpParams, Vec<SecretString>) {
+    let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf())
+        .unwrap()
+        .with_clock(clock.clone());
+    ws.add_all(sample_entries()).unwrap();
+    let enrolment = ws.begin_totp("phone").unwrap();
+    let otp = OtpParams::parse(enrolment.uri.expose_secret()).unwrap();
+    let (_, codes) = ws.confirm_totp(&otp.code_at(T0 as u64).code).unwrap();
+    (otp, codes.unwrap())
+}
+
+/// Sends `count` wrong codes through `p` (retrying on the same open file); returns whether the
+/// last status shows a delay.
+fn wrong_codes(mut p: PendingMfa, count: u32, otp: &OtpParams, now: i64) -> bool {
+    let mut n = 0;
+    for _ in 0..count {
+        let r = match p.verify(&guess(&mut n, otp, now)) {
+            Ok(_) => panic!("a wrong code got in"),
+            Err(r) => r,
+        };
+        p = *r.retry.unwrap();
+    }
+    p.status().locked_for.is_some()
+}
+
+fn backup(code: &SecretString) -> Factor {
+    Factor::BackupCode(code.clone())
+}
+
+#[test]
+fn planted_triggers_make_the_workspace_refuse_to_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let clock = Arc::new(FixedClock::new(T0));
+    let (otp, codes) = secured(&path, &clock);
+    clock.advance(60);
+    plant(&path, SILENCE_MFA);
+
+    match LockedWorkspace::open(&path) {
+        Err(Error::Damaged(why)) => assert!(why.contains("triggers"), "{why}"),
+        Err(other) => panic!("unexpected refusal: {other}"),
+        Ok(_) => {
+            // What the triggers buy the attacker when the file opens.
+            let locked = wrong_codes(pending(&path, &clock), 8, &otp, clock.now());
+            let first = pending(&path, &clock).verify(&backup(&codes[0])).is_ok();
+            let again = pending(&path, &clock).verify(&backup(&codes[0])).is_ok();
+            panic!(
+                "a file with planted triggers opened: 8 wrong codes, lockout: {locked}; \
+                 backup code accepted once: {first}, twice: {again}"
+            );
+        }
+    }
+}
+
+#[test]
+fn triggers_planted_while_the_workspace_is_open_never_fire() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let clock = Arc::new(FixedClock::new(T0));
+    let (otp, codes) = secured(&path, &clock);
+    clock.advance(60);
+    // Three processes pass the open-time check, then the triggers appear.
+    let (guesser, first, second) = (
+        pending(&path, &clock),
+        pending(&path, &clock),
+        pending(&path, &clock),
+    );
+    plant(&path, SILENCE_MFA);
+
+    assert!(
+        wrong_codes(guesser, 8, &otp, clock.now()),
+        "8 wrong codes and no lockout: the failures were not counted"
+    );
+    clock.advance(i64::try_from(policy::MAX_DELAY_SECS).unwrap());
+    let (mut ws, _) = first.verify(&backup(&codes[0])).unwrap();
+    let Err(r) = second.verify(&backup(&codes[0])) else {
+        panic!("one backup code was accepted twice");
+    };
+    assert!(
+        matches!(r.error, Error::Mfa(mfa::Error::WrongBackupCode)),
+        "{:?}",
+        r.error
+    );
+    // Entry writes still work on the open workspace.
+    ws.add(portcullis_core::NewEntry::new(
+        "after",
+        portcullis_core::EntryKind::Note,
+    ))
+    .unwrap();
+}
+
+/// Two copies of one workspace (a synced folder, a backup put back) write the MFA record at
+/// the same version with different content; the record of one, put into the other with SQLite,
+/// authenticates under the same key, id and version. The manifest must bind the ciphertext.
+#[test]
+fn a_sealed_record_from_a_copy_at_the_same_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let copy = dir.path().join("copy.pcx");
+    let clock = Arc::new(FixedClock::new(T0));
+    let (otp, codes) = secured(&path, &clock);
+    clock.advance(60);
+    std::fs::copy(&path, &copy).unwrap();
+
+    // Here the backup code is used; in the copy, a wrong code is typed instead.
+    pending(&path, &clock).verify(&backup(&codes[0])).unwrap();
+    assert!(!wrong_codes(pending(&copy, &clock), 1, &otp, clock.now()));
+
+    let mfa_row = |p: &Path| -> (i64, Vec<u8>) {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row(
+                "SELECT version, sealed FROM records WHERE collection = 'mfa'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let (ours, theirs) = (mfa_row(&path), mfa_row(&copy));
+    assert_eq!(ours.0, theirs.0, "same version");
+    assert_ne!(ours.1, theirs.1, "different ciphertext");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE records SET sealed = ?1 WHERE collection = 'mfa'",
+            [&theirs.1],
+        )
+        .unwrap();
+
+    let unlocked = LockedWorkspace::open(&path)
+        .unwrap()
+        .with_clock(clock.clone())
+        .unlock(&password());
+    match unlocked {
+        Err(Error::Damaged(_)) => {}
+        Err(other) => panic!("unexpected refusal: {other}"),
+        Ok(Unlock::Open(_)) => panic!("opened without a factor"),
+        Ok(Unlock::PendingMfa(p)) => {
+            let again = p.verify(&backup(&codes[0])).is_ok();
+            panic!("the swapped MFA record was accepted; used backup code accepted again: {again}");
+        }
+    }
 }

@@ -234,7 +234,7 @@ fn rolled_back_and_deleted_records_are_detected() {
     let err = open_all(&path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "damaged workspace: records were removed, added or rolled back"
+        "damaged workspace: records were removed, added, changed or rolled back"
     );
 }
 
@@ -267,4 +267,40 @@ fn foreign_and_newer_files_are_named() {
         open_all(&dir.path().join("missing.pcx")),
         Err(Error::NotFound(_))
     ));
+}
+
+/// Each kind of SQLite object the schema does not define, added with SQLite, makes open refuse
+/// the file as damaged before anything runs.
+#[test]
+fn foreign_schema_objects_are_refused_at_open() {
+    let (dir, path, _) = fixture();
+    for (kind, sql) in [
+        (
+            "trigger",
+            "CREATE TRIGGER t BEFORE UPDATE ON records BEGIN SELECT RAISE(IGNORE); END",
+        ),
+        ("view", "CREATE VIEW v AS SELECT id FROM records"),
+        ("extra table", "CREATE TABLE extra (a BLOB)"),
+        (
+            "extra index",
+            "CREATE INDEX by_version ON records (version)",
+        ),
+        ("changed table", "ALTER TABLE meta ADD COLUMN note TEXT"),
+    ] {
+        let variant = dir.path().join(format!("{kind}.pcx"));
+        std::fs::copy(&path, &variant).unwrap();
+        Connection::open(&variant)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        let err = LockedWorkspace::open(&variant).map(drop).expect_err(kind);
+        assert_eq!(
+            err.to_string(),
+            "damaged workspace: it holds SQLite triggers, views, tables or indexes that \
+             Portcullis does not create",
+            "{kind}"
+        );
+    }
+    // The untouched file still opens.
+    assert_eq!(open_all(&path).unwrap().len(), 4);
 }

@@ -184,3 +184,37 @@ fn a_connection_lends_its_linked_logins_credentials() {
     assert_eq!(login.password.expose_secret(), "s3cret-pw");
     assert!(ws.credentials("Recovery").is_err(), "a note has none");
 }
+
+#[test]
+fn the_v1_manifest_is_rewritten_with_the_record_hashes_on_the_first_write() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.pcx");
+    std::fs::copy(&fixture, &path).unwrap();
+    let manifest = |p: &std::path::Path| -> Vec<u8> {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("SELECT value FROM meta WHERE name = 'manifest'", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(manifest(&path).len(), 32, "the legacy form: a bare MAC");
+    let pw = SecretString::from("portcullis-v1-fixture");
+    let open = |p: &std::path::Path| {
+        LockedWorkspace::open(p)
+            .unwrap()
+            .unlock(&pw)
+            .unwrap()
+            .into_open()
+            .unwrap()
+    };
+    let mut ws = open(&path);
+    let mut bank = ws.find("Bank").unwrap();
+    bank.notes = "rewritten".into();
+    ws.update(bank).unwrap();
+    drop(ws);
+    let current = manifest(&path);
+    assert_eq!((current.len(), current[0]), (33, 2), "the current form");
+    assert_eq!(open(&path).find("Bank").unwrap().notes, "rewritten");
+}

@@ -3,6 +3,7 @@
 
 mod schema;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{ffi, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
@@ -27,6 +28,13 @@ pub enum Error {
     /// The file is damaged at the SQLite level.
     #[error("damaged workspace")]
     Damaged,
+    /// The file holds SQLite objects (triggers, views, tables, indexes) the schema does not
+    /// define: someone else added them, and they could change what a write does.
+    #[error("the file holds SQLite objects Portcullis does not create")]
+    ForeignSchema,
+    /// A write changed other rows than it meant to; the transaction was rolled back.
+    #[error("a write did not change the file as expected")]
+    WriteMismatch,
     /// Another process holds the write lock past the busy timeout.
     #[error("this workspace is busy in another process")]
     Busy,
@@ -76,17 +84,22 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
     /// Creates a new file with the current schema. Fails if the path exists.
+    /// The file is made readable and writable by its owner only, whatever the umask; SQLite
+    /// gives its journal the mode of the database file.
     pub fn create(path: &Path) -> Result<Self, Error> {
-        if path.exists() {
-            return Err(Error::AlreadyExists);
+        create_private_file(path)?;
+        let created = (|| {
+            let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let mut conn = Connection::open_with_flags(path, flags)?;
+            configure(&conn)?;
+            schema::create(&mut conn)?;
+            Ok(Self { conn })
+        })();
+        if created.is_err() {
+            // Nothing of value is in it yet: leave no half-made workspace behind.
+            let _ = std::fs::remove_file(path);
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags)?;
-        configure(&conn)?;
-        schema::create(&mut conn)?;
-        Ok(Self { conn })
+        created
     }
 
     /// Opens an existing file, checking that it is a workspace and migrating an older schema.
@@ -176,12 +189,12 @@ impl WriteTx<'_> {
 
     /// Sets a value of the `meta` table.
     pub fn set_meta(&self, name: &str, value: &[u8]) -> Result<(), Error> {
-        self.tx.execute(
+        let changed = self.tx.execute(
             "INSERT INTO meta (name, value) VALUES (?1, ?2)
              ON CONFLICT(name) DO UPDATE SET value = excluded.value",
             rusqlite::params![name, value],
         )?;
-        Ok(())
+        exactly_one(changed)
     }
 
     /// Removes a value of the `meta` table.
@@ -212,16 +225,17 @@ impl WriteTx<'_> {
     /// Inserts or replaces a record.
     pub fn put(&self, row: &Row) -> Result<(), Error> {
         let version = i64::try_from(row.version).map_err(|_| Error::Damaged)?;
-        self.tx.execute(
+        let changed = self.tx.execute(
             "INSERT INTO records (collection, id, version, sealed) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(collection, id) DO UPDATE
              SET version = excluded.version, sealed = excluded.sealed",
             rusqlite::params![row.collection, row.id, version, row.sealed],
         )?;
-        Ok(())
+        exactly_one(changed)
     }
 
-    /// Deletes a record; returns whether it existed.
+    /// Deletes a record; returns whether it existed (the caller checks that against what it
+    /// knows).
     pub fn delete(&self, collection: &str, id: &str) -> Result<bool, Error> {
         let n = self.tx.execute(
             "DELETE FROM records WHERE collection = ?1 AND id = ?2",
@@ -229,14 +243,51 @@ impl WriteTx<'_> {
         )?;
         Ok(n > 0)
     }
+}
 
-    /// `(collection, id, version)` of every record.
-    pub fn versions(&self) -> Result<Vec<(String, String, u64)>, Error> {
-        read_versions(&self.tx)
+/// A write of one row must change exactly one row; anything else (a planted trigger, a
+/// changed table) fails the write, and with it the transaction.
+fn exactly_one(changed: usize) -> Result<(), Error> {
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(Error::WriteMismatch)
     }
 }
 
+/// Creates `path` empty, readable and writable by its owner only; fails if anything (even a
+/// dangling symbolic link) is there.
+fn create_private_file(path: &Path) -> Result<(), Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::AlreadyExists,
+            kind => Error::Io(kind),
+        })?;
+        // `mode` is masked by the umask, which can only remove bits: set it exactly.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::Io(e.kind()))?;
+    }
+    #[cfg(not(unix))]
+    options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => Error::AlreadyExists,
+        kind => Error::Io(kind),
+    })?;
+    Ok(())
+}
+
 fn configure(conn: &Connection) -> Result<(), Error> {
+    // What the file's schema holds never runs: no trigger fires and no view is read, schema
+    // objects may not call functions with side effects, and the schema itself cannot be
+    // written through SQL. Open also refuses any object the schema does not define.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.pragma_update(None, "trusted_schema", "OFF")?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // One file, no -wal sidecar: a rollback journal with full syncs keeps the last committed
     // state across a crash or a kill.
@@ -273,12 +324,78 @@ fn read_rows(conn: &Connection, collection: Option<&str>) -> Result<Vec<Row>, Er
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn read_versions(conn: &Connection) -> Result<Vec<(String, String, u64)>, Error> {
-    let mut stmt =
-        conn.prepare_cached("SELECT collection, id, version FROM records ORDER BY collection, id")?;
-    let rows = stmt.query_map([], |r| {
-        let v: i64 = r.get(2)?;
-        Ok((r.get(0)?, r.get(1)?, v.max(0) as u64))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(version: u64) -> Row {
+        Row {
+            collection: "mfa".into(),
+            id: "config".into(),
+            version,
+            sealed: vec![version as u8],
+        }
+    }
+
+    #[test]
+    fn a_write_that_changes_no_row_fails_and_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("w.pcx")).unwrap();
+        store.write(|tx| tx.put(&row(1))).unwrap();
+        // A trigger that swallows the update, with triggers turned back on for this test
+        // only (open refuses such a file, and the connection runs with triggers off).
+        store
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER swallow BEFORE UPDATE ON records BEGIN SELECT RAISE(IGNORE); END",
+            )
+            .unwrap();
+        store
+            .conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, true)
+            .unwrap();
+        let result = store.write(|tx| {
+            tx.set_meta("manifest", b"new")?;
+            tx.put(&row(2))
+        });
+        assert!(matches!(result, Err(Error::WriteMismatch)), "{result:?}");
+        let (manifest, rows) = store
+            .read(|tx| Ok::<_, Error>((tx.meta("manifest")?, tx.rows(None)?)))
+            .unwrap();
+        assert_eq!(manifest, None, "the whole transaction was rolled back");
+        assert_eq!(rows, vec![row(1)]);
+    }
+
+    #[test]
+    fn the_connection_runs_no_trigger_and_no_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(&dir.path().join("w.pcx")).unwrap();
+        for (config, on) in [
+            (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+            (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+            (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        ] {
+            assert_eq!(store.conn.db_config(config).unwrap(), on);
+        }
+        let trusted: i64 = store
+            .conn
+            .pragma_query_value(None, "trusted_schema", |r| r.get(0))
+            .unwrap();
+        assert_eq!(trusted, 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_private_and_an_existing_path_is_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        drop(Store::create(&path).unwrap());
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let link = dir.path().join("link.pcx");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+        assert!(matches!(Store::create(&link), Err(Error::AlreadyExists)));
+        assert!(!dir.path().join("nowhere").exists());
+    }
 }

@@ -25,6 +25,9 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
 ];
 
+/// One row of `sqlite_schema`: type, name, table, SQL text.
+type SchemaObject = (String, String, String, Option<String>);
+
 pub(super) fn create(conn: &mut Connection) -> Result<(), Error> {
     let tx = conn.transaction()?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -42,6 +45,11 @@ pub(super) fn check_and_migrate(conn: &mut Connection) -> Result<(), Error> {
     if version > SCHEMA_VERSION {
         return Err(Error::TooNew);
     }
+    // Anything the schema of this version does not define (a trigger, a view, a table, an
+    // index, a changed definition) is refused before the file is used or migrated.
+    if objects(conn)? != expected_objects(version)? {
+        return Err(Error::ForeignSchema);
+    }
     if version < SCHEMA_VERSION {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         migrate_from(&tx, version)?;
@@ -57,6 +65,26 @@ fn migrate_from(conn: &Connection, from: i32) -> Result<(), Error> {
     }
     conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     Ok(())
+}
+
+/// Every object of the file's schema, in a stable order.
+fn objects(conn: &Connection) -> Result<Vec<SchemaObject>, Error> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name, tbl_name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The objects a file of schema `version` holds: its migrations run on an empty in-memory
+/// database, so a migration added later defines its own objects.
+fn expected_objects(version: i32) -> Result<Vec<SchemaObject>, Error> {
+    let count = usize::try_from(version).map_err(|_| Error::Damaged)?;
+    let conn = Connection::open_in_memory()?;
+    for sql in MIGRATIONS.iter().take(count) {
+        conn.execute_batch(sql)?;
+    }
+    objects(&conn)
 }
 
 #[cfg(test)]
@@ -86,5 +114,36 @@ mod tests {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .unwrap();
         assert!(matches!(check_and_migrate(&mut conn), Err(Error::TooNew)));
+    }
+
+    #[test]
+    fn an_older_schema_with_only_its_own_objects_is_migrated() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .unwrap();
+        // Version 0: no table yet.
+        check_and_migrate(&mut conn).unwrap();
+        assert_eq!(
+            objects(&conn).unwrap(),
+            expected_objects(SCHEMA_VERSION).unwrap()
+        );
+    }
+
+    #[test]
+    fn any_object_outside_the_schema_is_refused() {
+        for extra in [
+            "CREATE TRIGGER t BEFORE UPDATE ON records BEGIN SELECT RAISE(IGNORE); END",
+            "CREATE VIEW v AS SELECT * FROM records",
+            "CREATE TABLE x (a)",
+            "CREATE INDEX i ON records (version)",
+        ] {
+            let mut conn = Connection::open_in_memory().unwrap();
+            create(&mut conn).unwrap();
+            conn.execute_batch(extra).unwrap();
+            assert!(
+                matches!(check_and_migrate(&mut conn), Err(Error::ForeignSchema)),
+                "{extra}"
+            );
+        }
     }
 }

@@ -97,6 +97,12 @@ impl From<store::Error> for Error {
             store::Error::NotWorkspace => Error::NotWorkspace,
             store::Error::TooNew => Error::TooNew,
             store::Error::Damaged => Error::Damaged("the file structure is broken"),
+            store::Error::ForeignSchema => Error::Damaged(
+                "it holds SQLite triggers, views, tables or indexes that Portcullis does not create",
+            ),
+            store::Error::WriteMismatch => {
+                Error::Damaged("a write did not change the file as expected; nothing was saved")
+            }
             store::Error::Busy => Error::Busy,
             other => Error::Storage(other),
         }
@@ -551,15 +557,16 @@ impl OpenWorkspace {
         self.store.write(|tx| -> Result<()> {
             let rows = tx.rows(None)?;
             old.verify_manifest(rows.iter().map(row_ref), tx.meta(META_MANIFEST)?)?;
+            let mut resealed = Vec::with_capacity(rows.len());
             for row in &rows {
                 let plain = old.open(row)?;
-                tx.put(
-                    &material
-                        .records
-                        .seal(&row.collection, &row.id, row.version, &plain)?,
-                )?;
+                let row = material
+                    .records
+                    .seal(&row.collection, &row.id, row.version, &plain)?;
+                tx.put(&row)?;
+                resealed.push(row);
             }
-            material.store(tx, &rows)
+            material.store(tx, &resealed)
         })?;
         self.header = material.header;
         self.records = material.records;
@@ -572,10 +579,13 @@ impl OpenWorkspace {
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
         let records = &self.records;
         self.store.write(|tx| {
-            let mut versions: BTreeMap<(String, String), u64> = tx
-                .versions()?
+            let mut versions: Versions = tx
+                .rows(None)?
                 .into_iter()
-                .map(|(c, i, v)| ((c, i), v))
+                .map(|r| {
+                    let hash = record::sealed_hash(&r.sealed);
+                    ((r.collection, r.id), (r.version, hash))
+                })
                 .collect();
             records
                 .verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)
@@ -595,12 +605,13 @@ impl OpenWorkspace {
     }
 }
 
-type Versions = BTreeMap<(String, String), u64>;
+/// Version and hash of the sealed bytes of every record, by (collection, id).
+type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
 
 fn refs(versions: &Versions) -> impl ExactSizeIterator<Item = RecordRef<'_>> {
     versions
         .iter()
-        .map(|((c, i), v)| (c.as_str(), i.as_str(), *v))
+        .map(|((c, i), (v, h))| (c.as_str(), i.as_str(), *v, *h))
 }
 
 /// Writes records inside one transaction and tracks their versions for the manifest.
@@ -624,23 +635,35 @@ impl Writer<'_, '_> {
     fn put(&mut self, collection: &str, id: &str, value: &impl serde::Serialize) -> Result<()> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|_| Error::Crypto)?);
         let key = (collection.to_owned(), id.to_owned());
-        let version = self.versions.get(&key).map_or(1, |v| v + 1);
-        self.tx
-            .put(&self.records.seal(collection, id, version, &plain)?)?;
-        self.versions.insert(key, version);
+        let version = self.versions.get(&key).map_or(1, |(v, _)| v + 1);
+        let row = self.records.seal(collection, id, version, &plain)?;
+        self.tx.put(&row)?;
+        self.versions
+            .insert(key, (version, record::sealed_hash(&row.sealed)));
         Ok(())
     }
 
+    /// Deletes a record; the row must have been there exactly when the manifest lists it.
     fn delete(&mut self, collection: &str, id: &str) -> Result<bool> {
+        let listed = self
+            .versions
+            .remove(&(collection.to_owned(), id.to_owned()))
+            .is_some();
         let existed = self.tx.delete(collection, id)?;
-        self.versions
-            .remove(&(collection.to_owned(), id.to_owned()));
+        if existed != listed {
+            return Err(store::Error::WriteMismatch.into());
+        }
         Ok(existed)
     }
 }
 
 fn row_ref(row: &Row) -> RecordRef<'_> {
-    (row.collection.as_str(), row.id.as_str(), row.version)
+    (
+        row.collection.as_str(),
+        row.id.as_str(),
+        row.version,
+        record::sealed_hash(&row.sealed),
+    )
 }
 
 fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
