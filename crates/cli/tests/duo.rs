@@ -164,3 +164,49 @@ fn duo_contract() {
     );
     ok(d, &["list", "w.pcx", "--backup-code", &backup[0]]);
 }
+
+/// A port where nothing listens.
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let host = emu.api_host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
+    common::init(d);
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--failmode", "safe"]);
+    let added = run(d, &args, "", Some(&config.skey));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+
+    // The user denies; whoever has the password points the proxy variables at a dead port.
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
+    let proxy = format!("http://127.0.0.1:{}", dead_port());
+    let out = common::run(
+        d,
+        &["list", "w.pcx", "--duo", "push"],
+        "",
+        &[
+            ("HTTPS_PROXY", &proxy),
+            ("https_proxy", &proxy),
+            ("ALL_PROXY", &proxy),
+            ("all_proxy", &proxy),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ],
+    );
+    assert_ne!(out.code, 0, "opened through a dead proxy: {}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().last().unwrap(),
+        "error: Duo refused: Login request denied."
+    );
+}
