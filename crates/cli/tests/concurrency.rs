@@ -113,7 +113,11 @@ fn a_wrong_code_is_never_judged_without_being_counted() {
     let d = dir.path();
     init(d);
     let begun: serde_json::Value = serde_json::from_str(
-        &ok(d, &["mfa", "totp", "begin", "w.pcx", "--label", "app", "--json"]).stdout,
+        &ok(
+            d,
+            &["mfa", "totp", "begin", "w.pcx", "--label", "app", "--json"],
+        )
+        .stdout,
     )
     .unwrap();
     let secret = begun["secret"].as_str().unwrap();

@@ -2,7 +2,7 @@
 //! approval, unlock by push, call, SMS and passcode, denials, and Duo being down.
 #![allow(clippy::unwrap_used)]
 
-use duo_emulator::{Answer, Config, Emulator};
+use duo_emulator::{Answer, Config, ConnectProxy, Emulator};
 mod common;
 
 use common::{fails, ok, Out};
@@ -208,5 +208,38 @@ fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
     assert_eq!(
         out.stderr.lines().last().unwrap(),
         "error: Duo refused: Login request denied."
+    );
+}
+
+#[test]
+fn a_proxy_named_at_setup_is_saved_and_used() {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let proxy = ConnectProxy::start().unwrap();
+    let host = emu.api_host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
+    common::init(d);
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--proxy", "socks5://127.0.0.1:1080"]);
+    fails(
+        run(d, &args, "", Some(&config.skey)),
+        "the proxy must be an http:// or https:// URL",
+    );
+    let url = proxy.url();
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--proxy", &url]);
+    let added = run(d, &args, "", Some(&config.skey));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let before = proxy.tunnels();
+    assert!(before > 0);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+    assert!(
+        proxy.tunnels() > before,
+        "the saved proxy is used to unlock"
     );
 }

@@ -276,7 +276,10 @@ fn the_unlock_prompt_can_list_devices_before_the_factor() {
 /// on: whatever fails below, opening would turn the user's Deny into an allow.
 fn safe_and_denied(path: &Path) -> (Emulator, Config) {
     let (emu, config) = emulator();
-    secured(path, settings(&emu, &config, "alice", PHONE, Failmode::Safe));
+    secured(
+        path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
+    );
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
     (emu, config)
 }
@@ -343,7 +346,11 @@ fn parallel_duo_attempts_do_not_all_pass_the_lockout_check() {
                 method: None,
             })
             .unwrap_err();
-        assert!(matches!(r.error, Error::Mfa(mfa::Error::WrongCode)), "{}", r.error);
+        assert!(
+            matches!(r.error, Error::Mfa(mfa::Error::WrongCode)),
+            "{}",
+            r.error
+        );
     }
     emu.update(|c| {
         let alice = c.users.get_mut("alice").unwrap();
@@ -371,4 +378,34 @@ fn parallel_duo_attempts_do_not_all_pass_the_lockout_check() {
         );
         assert!(first.join().unwrap().is_err());
     });
+}
+#[test]
+fn fail_opens_are_capped_until_duo_verifies_again() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
+    );
+    emu.set_reachable(false);
+    // Each unlock reads the counter from the file: reopening does not reset it.
+    for left in [2, 1, 0] {
+        let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+        assert!(verified.failed_open);
+        assert_eq!(verified.fail_opens_left, Some(left));
+    }
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo could not be reached (connection failed); failmode safe opened without Duo 3 times \
+         in a row, so Duo must verify you before it does again: try another method"
+    );
+    // A real Duo approval resets the count.
+    emu.set_reachable(true);
+    let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    assert!(!verified.failed_open);
+    emu.set_reachable(false);
+    let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    assert_eq!(verified.fail_opens_left, Some(2));
 }

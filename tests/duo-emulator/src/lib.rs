@@ -9,6 +9,7 @@ mod relay;
 mod signature;
 
 pub use config::{Answer, Config, Device, Failure, User};
+pub use relay::ConnectProxy;
 
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -99,8 +99,16 @@ impl Relay {
 }
 
 /// Pipes `client` to a new connection to `backend`, both ways.
-fn forward(client: TcpStream, backend: SocketAddr, connections: &Arc<Connections>) -> io::Result<()> {
-    let server = TcpStream::connect(backend)?;
+fn forward(
+    client: TcpStream,
+    backend: SocketAddr,
+    connections: &Arc<Connections>,
+) -> io::Result<()> {
+    pipe(client, TcpStream::connect(backend)?, connections)
+}
+
+/// Copies bytes both ways between `client` and `server` until either side closes.
+fn pipe(client: TcpStream, server: TcpStream, connections: &Arc<Connections>) -> io::Result<()> {
     let id = connections.next.fetch_add(1, Ordering::SeqCst);
     connections.lock().insert(id, client.try_clone()?);
     let (mut from_client, mut to_server) = (client.try_clone()?, server.try_clone()?);
@@ -116,4 +124,90 @@ fn forward(client: TcpStream, backend: SocketAddr, connections: &Arc<Connections
         connections.lock().remove(&id);
     });
     Ok(())
+}
+
+/// A minimal HTTP CONNECT proxy on loopback (what `--proxy` points at in tests), counting the
+/// tunnels it opened. Stops when dropped.
+pub struct ConnectProxy {
+    port: u16,
+    tunnels: Arc<AtomicU64>,
+    stopping: Arc<AtomicBool>,
+    connections: Arc<Connections>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ConnectProxy {
+    /// Starts on a free loopback port.
+    pub fn start() -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))?;
+        let port = listener.local_addr()?.port();
+        let tunnels = Arc::new(AtomicU64::new(0));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Connections::default());
+        let (t, s, c) = (tunnels.clone(), stopping.clone(), connections.clone());
+        let thread = std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if s.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                let (t, c) = (t.clone(), c.clone());
+                std::thread::spawn(move || {
+                    if tunnel(client, &c).is_ok() {
+                        t.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            port,
+            tunnels,
+            stopping,
+            connections,
+            thread: Some(thread),
+        })
+    }
+
+    /// The proxy's URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// How many tunnels it opened so far.
+    pub fn tunnels(&self) -> u64 {
+        self.tunnels.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.connections.cut();
+    }
+}
+
+/// Reads `CONNECT host:port HTTP/1.1` and its headers, connects, answers 200 and pipes.
+fn tunnel(mut client: TcpStream, connections: &Arc<Connections>) -> io::Result<()> {
+    use std::io::{Read, Write};
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 8192 || client.read(&mut byte)? == 0 {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut words = head.split_whitespace();
+    let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
+        client.write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")?;
+        return Err(io::ErrorKind::InvalidData.into());
+    };
+    let server = TcpStream::connect(target)?;
+    client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+    pipe(client, server, connections)
 }
