@@ -171,8 +171,8 @@ fn dead_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-#[test]
-fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
+/// The emulator, and a workspace `w.pcx` whose Duo method (alice's phone) has failmode safe.
+fn safe_workspace() -> (Emulator, tempfile::TempDir) {
     let mut config = Config::demo();
     for d in &mut config.users.get_mut("alice").unwrap().devices {
         d.delay_ms = 30;
@@ -187,6 +187,48 @@ fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
     args.extend(["--device", PHONE, "--failmode", "safe"]);
     let added = run(d, &args, "", Some(&config.skey));
     assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(
+        added.stderr.contains("at most 3 times in a row"),
+        "{}",
+        added.stderr
+    );
+    (emu, dir)
+}
+
+#[test]
+fn failmode_safe_opens_three_times_in_a_row_and_says_so() {
+    let (emu, dir) = safe_workspace();
+    let d = dir.path();
+    emu.set_reachable(false);
+    for note in [
+        "note: it opens without Duo at most 2 more time(s) in a row before Duo must verify you again",
+        "note: it opens without Duo at most 1 more time(s) in a row before Duo must verify you again",
+        "warning: that was the last time in a row: until Duo verifies you again, this workspace refuses to open without it",
+    ] {
+        let opened = ok(d, &["list", "w.pcx", "--duo", "push"]);
+        assert_eq!(
+            opened.stderr.lines().collect::<Vec<_>>(),
+            [
+                "warning: Duo could not be reached; opened without it because this method's failmode is safe",
+                note
+            ]
+        );
+    }
+    fails(
+        run(d, &["list", "w.pcx", "--duo", "push"], "", None),
+        "Duo could not be reached (connection failed); failmode safe opened without Duo 3 times \
+         in a row, so Duo must verify you before it does again: try another method",
+    );
+    emu.set_reachable(true);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+    emu.set_reachable(false);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+}
+
+#[test]
+fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
+    let (emu, dir) = safe_workspace();
+    let d = dir.path();
 
     // The user denies; whoever has the password points the proxy variables at a dead port.
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
