@@ -46,7 +46,9 @@ fn mfa_code(e: &MfaError) -> &'static str {
         MfaError::DuplicateLabel(_) | MfaError::EmptyLabel => "bad_label",
         MfaError::StepUpRequired => "step_up_required",
         MfaError::NotEnabled | MfaError::NoBackupCodes | MfaError::NoDuoMethod => "not_enabled",
-        MfaError::DuoUnavailable(_) | MfaError::FailedOpenNotEnough => "duo_unavailable",
+        MfaError::DuoUnavailable(_)
+        | MfaError::FailOpensSpent(_)
+        | MfaError::FailedOpenNotEnough => "duo_unavailable",
         MfaError::DuoDenied(_) => "duo_denied",
         MfaError::DuoEnroll(_) => "duo_enroll",
         MfaError::DuoSmsSent => "duo_sms_sent",

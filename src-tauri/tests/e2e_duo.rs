@@ -7,7 +7,7 @@
 mod common;
 
 use common::App;
-use duo_emulator::{Answer, Config, Emulator, Failure};
+use duo_emulator::{Answer, Config, Emulator};
 
 const PASSWORD: &str = "correct horse battery staple";
 const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
@@ -94,12 +94,9 @@ async fn duo_journey() {
     assert_eq!(err, "Duo refused: Login request denied.");
     app.shot("06-denied").await;
 
-    // Duo fails (HTTP 500): fail-open lets the user in with a warning...
-    emu.update(|c| {
-        let alice = c.users.get_mut("alice").unwrap();
-        alice.devices[1].push = Answer::Approve;
-        alice.failure = Failure::ServerError;
-    });
+    // Duo cannot be reached: fail-open lets the user in with a warning...
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[1].push = Answer::Approve);
+    emu.set_reachable(false);
     app.click(r#"[data-testid="unlock-back"]"#).await;
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
@@ -122,7 +119,7 @@ async fn duo_journey() {
         .wait_text(r#"[data-testid="security-error"]"#, |t| !t.is_empty())
         .await;
     assert!(err.contains("could not be reached"), "{err}");
-    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::None);
+    emu.set_reachable(true);
     app.click(duo_step_up).await;
     app.wait_text(r#"[data-testid="duo-status"]"#, |t| t.contains("Pushed"))
         .await;
@@ -131,14 +128,14 @@ async fn duo_journey() {
 
     // An export asks for a verified factor too, in its own screen: after another fail-open
     // unlock, the export's prompt takes Duo, then the export runs.
-    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::ServerError);
+    emu.set_reachable(false);
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
     app.click(r#"[data-testid="duo-auto"]"#).await;
     app.wait(r#"[data-testid="failed-open"]"#).await;
-    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::None);
+    emu.set_reachable(true);
     app.click(r#"[data-testid="transfer"]"#).await;
     app.select(r#"[data-testid="export-format"]"#, "portcullis")
         .await;

@@ -90,7 +90,8 @@ impl DuoFactorArg {
 pub enum FailmodeArg {
     /// Refuse when Duo cannot be reached (default).
     Secure,
-    /// Open without Duo when Duo cannot be reached (never on bad keys or a denial).
+    /// Open without Duo when no connection to Duo can be made before the push or call goes
+    /// out, at most 3 times in a row (never on a TLS error, a redirect, bad keys or a denial).
     Safe,
 }
 
@@ -665,6 +666,10 @@ pub struct DuoAddArgs {
     /// Sign requests with v2 instead of Duo's current v5.
     #[arg(long)]
     pub sig_v2: bool,
+    /// Reach Duo through this HTTP(S) proxy (http://HOST:PORT), saved with the method. Duo
+    /// calls never use the proxy environment variables (HTTPS_PROXY…).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
     /// A passcode for the test authentication, with --factor passcode.
     #[arg(long, value_name = "CODE")]
     pub test_passcode: Option<String>,

@@ -70,3 +70,102 @@ fn two_writers_lose_no_acknowledged_write() {
         acknowledged.len()
     );
 }
+
+/// Holds a read transaction on `path` from another process (python3's sqlite3) until dropped:
+/// a writer of the file can begin but not commit.
+struct ReadLock(std::process::Child);
+
+impl ReadLock {
+    fn hold(path: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let script = "import sqlite3, sys\n\
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+            c.execute('BEGIN')\n\
+            c.execute('SELECT count(*) FROM records').fetchall()\n\
+            print('locked', flush=True)\n\
+            sys.stdin.readline()\n";
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "locked");
+        Self(child)
+    }
+}
+
+impl Drop for ReadLock {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_wrong_code_is_never_judged_without_being_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let begun: serde_json::Value = serde_json::from_str(
+        &ok(
+            d,
+            &["mfa", "totp", "begin", "w.pcx", "--label", "app", "--json"],
+        )
+        .stdout,
+    )
+    .unwrap();
+    let secret = begun["secret"].as_str().unwrap();
+    let code = oathtool(&["--totp", "-b", secret]);
+    ok(d, &["mfa", "totp", "confirm", "w.pcx", &code]);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let locked_for = || {
+        let status: serde_json::Value =
+            serde_json::from_str(&ok(d, &["mfa", "status", "w.pcx", "--json"]).stdout).unwrap();
+        status["locked_for_seconds"].as_u64()
+    };
+    for _ in 0..4 {
+        fails(
+            run(d, &["list", "w.pcx", "--totp", wrong], "", &[]),
+            "wrong code",
+        );
+    }
+    assert_eq!(locked_for(), None);
+
+    // The fifth wrong code while another process reads the file: the attempt cannot commit.
+    let lock = ReadLock::hold(&d.join("w.pcx"));
+    let blocked = run(
+        d,
+        &["list", "w.pcx", "--totp", wrong],
+        "",
+        &[("PORTCULLIS_LOG", "info")],
+    );
+    drop(lock);
+    assert_ne!(blocked.code, 0);
+    assert!(
+        blocked
+            .stderr
+            .ends_with("error: this workspace is busy in another process; try again\n"),
+        "{}",
+        blocked.stderr
+    );
+    // A verdict was reached only if the failure was saved first (else guesses are free, and
+    // the log or the timing tells which one was right).
+    let judged = blocked.stderr.contains("second factor refused");
+    assert!(
+        !judged || locked_for().is_some(),
+        "the code was judged but its failure not counted: {}",
+        blocked.stderr
+    );
+    // The next wrong code is the fifth counted one: the delay starts.
+    fails(
+        run(d, &["list", "w.pcx", "--totp", wrong], "", &[]),
+        "wrong code",
+    );
+    assert!(locked_for().is_some());
+}

@@ -2,7 +2,7 @@
 //! approval, unlock by push, call, SMS and passcode, denials, and Duo being down.
 #![allow(clippy::unwrap_used)]
 
-use duo_emulator::{Answer, Config, Emulator};
+use duo_emulator::{Answer, Config, ConnectProxy, Emulator};
 mod common;
 
 use common::{fails, ok, Out};
@@ -163,4 +163,125 @@ fn duo_contract() {
         "Duo could not be reached (connection failed); try another method",
     );
     ok(d, &["list", "w.pcx", "--backup-code", &backup[0]]);
+}
+
+/// A port where nothing listens.
+fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// The emulator, and a workspace `w.pcx` whose Duo method (alice's phone) has failmode safe.
+fn safe_workspace() -> (Emulator, tempfile::TempDir) {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let host = emu.api_host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
+    common::init(d);
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--failmode", "safe"]);
+    let added = run(d, &args, "", Some(&config.skey));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(
+        added.stderr.contains("at most 3 times in a row"),
+        "{}",
+        added.stderr
+    );
+    (emu, dir)
+}
+
+#[test]
+fn failmode_safe_opens_three_times_in_a_row_and_says_so() {
+    let (emu, dir) = safe_workspace();
+    let d = dir.path();
+    emu.set_reachable(false);
+    for note in [
+        "note: it opens without Duo at most 2 more time(s) in a row before Duo must verify you again",
+        "note: it opens without Duo at most 1 more time(s) in a row before Duo must verify you again",
+        "warning: that was the last time in a row: until Duo verifies you again, this workspace refuses to open without it",
+    ] {
+        let opened = ok(d, &["list", "w.pcx", "--duo", "push"]);
+        assert_eq!(
+            opened.stderr.lines().collect::<Vec<_>>(),
+            [
+                "warning: Duo could not be reached; opened without it because this method's failmode is safe",
+                note
+            ]
+        );
+    }
+    fails(
+        run(d, &["list", "w.pcx", "--duo", "push"], "", None),
+        "Duo could not be reached (connection failed); failmode safe opened without Duo 3 times \
+         in a row, so Duo must verify you before it does again: try another method",
+    );
+    emu.set_reachable(true);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+    emu.set_reachable(false);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+}
+
+#[test]
+fn proxy_variables_cannot_open_a_failmode_safe_workspace() {
+    let (emu, dir) = safe_workspace();
+    let d = dir.path();
+
+    // The user denies; whoever has the password points the proxy variables at a dead port.
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
+    let proxy = format!("http://127.0.0.1:{}", dead_port());
+    let out = common::run(
+        d,
+        &["list", "w.pcx", "--duo", "push"],
+        "",
+        &[
+            ("HTTPS_PROXY", &proxy),
+            ("https_proxy", &proxy),
+            ("ALL_PROXY", &proxy),
+            ("all_proxy", &proxy),
+            ("NO_PROXY", ""),
+            ("no_proxy", ""),
+        ],
+    );
+    assert_ne!(out.code, 0, "opened through a dead proxy: {}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().last().unwrap(),
+        "error: Duo refused: Login request denied."
+    );
+}
+
+#[test]
+fn a_proxy_named_at_setup_is_saved_and_used() {
+    let mut config = Config::demo();
+    for d in &mut config.users.get_mut("alice").unwrap().devices {
+        d.delay_ms = 30;
+    }
+    let emu = Emulator::start(config.clone()).unwrap();
+    let proxy = ConnectProxy::start().unwrap();
+    let host = emu.api_host();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
+    common::init(d);
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--proxy", "socks5://127.0.0.1:1080"]);
+    fails(
+        run(d, &args, "", Some(&config.skey)),
+        "the proxy must be an http:// or https:// URL",
+    );
+    let url = proxy.url();
+    let mut args = add_args(&host, &config, "alice");
+    args.extend(["--device", PHONE, "--proxy", &url]);
+    let added = run(d, &args, "", Some(&config.skey));
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let before = proxy.tunnels();
+    assert!(before > 0);
+    ok(d, &["list", "w.pcx", "--duo", "push"]);
+    assert!(
+        proxy.tunnels() > before,
+        "the saved proxy is used to unlock"
+    );
 }

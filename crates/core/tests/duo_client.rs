@@ -1,7 +1,7 @@
 //! The Duo client against the emulator: every endpoint, every answer, every failure.
 #![allow(clippy::unwrap_used)]
 
-use duo_emulator::{Answer, Config, Emulator, Failure, User};
+use duo_emulator::{Answer, Config, ConnectProxy, Emulator, Failure, User};
 use portcullis_core::mfa::duo::{AuthStart, Client, Error, Factor, Preauth, SigVersion};
 use portcullis_core::SecretString;
 
@@ -144,7 +144,8 @@ fn bad_keys_clock_and_certificates_are_named() {
     assert_eq!(bad_ikey.check().unwrap_err(), Error::BadIntegrationKey);
     assert!(bad_skey.ping().is_ok(), "ping needs no keys");
 
-    // Not trusting the emulator's CA: the TLS handshake fails, as it must.
+    // Not trusting the emulator's CA: the TLS handshake fails, as it must, and says so (a
+    // certificate error is no outage).
     let untrusted = Client::new(
         &emu.api_host(),
         &config.ikey,
@@ -153,10 +154,9 @@ fn bad_keys_clock_and_certificates_are_named() {
         SigVersion::V5,
     )
     .unwrap();
-    assert!(matches!(
-        untrusted.check().unwrap_err(),
-        Error::Unreachable(_)
-    ));
+    let e = untrusted.check().unwrap_err();
+    assert_eq!(e, Error::Tls);
+    assert!(!e.is_unavailable());
     assert!(matches!(
         Client::new(
             &emu.api_host(),
@@ -235,6 +235,67 @@ fn unavailable_duo_is_told_apart_from_refusals() {
     )
     .unwrap();
     let e = down.check().unwrap_err();
-    assert!(matches!(e, Error::Unreachable(_)) && e.is_unavailable());
-    assert!(e.to_string().starts_with("Duo could not be reached"));
+    assert!(e == Error::NoConnection && e.is_unavailable());
+    assert_eq!(
+        e.to_string(),
+        "Duo could not be reached (connection failed)"
+    );
+    let e = Client::new(
+        "nowhere.invalid",
+        "i",
+        SecretString::from("s"),
+        None,
+        SigVersion::V5,
+    )
+    .unwrap()
+    .check()
+    .unwrap_err();
+    assert_eq!(e, Error::NoConnection, "a DNS failure is no connection");
+}
+
+#[test]
+fn redirects_are_refused_not_followed() {
+    let mut config = Config::demo();
+    config.users.insert(
+        "moved".into(),
+        User {
+            failure: Failure::Redirect,
+            ..User::default()
+        },
+    );
+    let emu = Emulator::start(config.clone()).unwrap();
+    let e = client(&emu, &config, SigVersion::V5)
+        .preauth("moved")
+        .unwrap_err();
+    assert_eq!(e, Error::Redirect(302));
+    assert!(!e.is_unavailable());
+}
+
+#[test]
+fn a_proxy_is_used_only_when_the_method_names_one() {
+    let config = Config::demo();
+    let emu = Emulator::start(config.clone()).unwrap();
+    let proxy = ConnectProxy::start().unwrap();
+    let through = |p: Option<&str>| {
+        Client::with_proxy(
+            &emu.api_host(),
+            &config.ikey,
+            SecretString::from(config.skey.as_str()),
+            Some(emu.ca_pem()),
+            SigVersion::V5,
+            p,
+        )
+    };
+    through(Some(&proxy.url())).unwrap().check().unwrap();
+    assert_eq!(proxy.tunnels(), 1);
+    through(None).unwrap().check().unwrap();
+    assert_eq!(proxy.tunnels(), 1, "no proxy unless named");
+    for bad in [
+        "socks5://127.0.0.1:1080",
+        "not a url",
+        "file:///etc/passwd",
+        "http://",
+    ] {
+        assert_eq!(through(Some(bad)).unwrap_err(), Error::BadProxy, "{bad}");
+    }
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use duo_emulator::{Answer, Config, Emulator};
+use duo_emulator::{Answer, Config, Emulator, Failure};
 use portcullis_core::mfa::duo::{
     DuoMethod, DuoRequest, Factor as DuoFactor, Failmode, Progress, SigVersion,
 };
@@ -270,4 +270,142 @@ fn the_unlock_prompt_can_list_devices_before_the_factor() {
     let devices = pending(&path).duo_devices(Some("Duo work")).unwrap();
     assert_eq!(devices.len(), 2);
     assert_eq!(devices[1].device, TABLET);
+}
+
+/// A workspace whose Duo method fails open (`safe`), with the emulator's pushes denied from now
+/// on: whatever fails below, opening would turn the user's Deny into an allow.
+fn safe_and_denied(path: &Path) -> (Emulator, Config) {
+    let (emu, config) = emulator();
+    secured(
+        path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
+    );
+    emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
+    (emu, config)
+}
+
+#[test]
+fn failmode_safe_never_opens_when_the_poll_is_cut_after_the_push() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let (emu, _) = safe_and_denied(&path);
+    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::CutAfterAuth);
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    let text = r.error.to_string();
+    assert!(
+        text.contains("after the authentication request was sent"),
+        "{text}"
+    );
+    assert!(r.retry.is_some());
+}
+
+#[test]
+fn failmode_safe_never_opens_on_a_redirect() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let (emu, _) = safe_and_denied(&path);
+    emu.update(|c| c.users.get_mut("alice").unwrap().failure = Failure::Redirect);
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo answered with a redirect (HTTP 302), which is never followed"
+    );
+}
+
+#[test]
+fn failmode_safe_never_opens_on_an_untrusted_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let (emu, config) = safe_and_denied(&path);
+    // Another server on the same address, with a certificate from a CA the method does not
+    // trust: an impostor, not an outage.
+    let port = emu.port();
+    drop(emu);
+    let _impostor = Emulator::start_on(config, port).unwrap();
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo's certificate was not accepted: check the API hostname and the CA file"
+    );
+}
+
+#[test]
+fn parallel_duo_attempts_do_not_all_pass_the_lockout_check() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
+    );
+    // Four failures: the fifth starts a delay.
+    for _ in 0..4 {
+        let r = pending(&path)
+            .verify(&Factor::Totp {
+                code: SecretString::from("000000"),
+                method: None,
+            })
+            .unwrap_err();
+        assert!(
+            matches!(r.error, Error::Mfa(mfa::Error::WrongCode)),
+            "{}",
+            r.error
+        );
+    }
+    emu.update(|c| {
+        let alice = c.users.get_mut("alice").unwrap();
+        alice.devices[0].push = Answer::Deny;
+        alice.devices[0].delay_ms = 60_000;
+        alice.devices[1].push = Answer::Deny;
+    });
+    // A first push, still waiting for the user when a second attempt starts.
+    let before = emu.requests();
+    std::thread::scope(|s| {
+        let first = s.spawn(|| pending(&path).verify(&duo(None, None, None)));
+        // preauth, auth and the first status poll have reached Duo.
+        while emu.requests() < before + 3 {
+            std::thread::yield_now();
+        }
+        let second = pending(&path)
+            .verify(&duo(None, Some(TABLET), None))
+            .unwrap_err();
+        // Ends the first push's wait.
+        emu.set_reachable(false);
+        assert!(
+            matches!(second.error, Error::Mfa(mfa::Error::LockedOut { .. })),
+            "the second attempt must see the first one counted: {}",
+            second.error
+        );
+        assert!(first.join().unwrap().is_err());
+    });
+}
+#[test]
+fn fail_opens_are_capped_until_duo_verifies_again() {
+    let (emu, config) = emulator();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    secured(
+        &path,
+        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
+    );
+    emu.set_reachable(false);
+    // Each unlock reads the counter from the file: reopening does not reset it.
+    for left in [2, 1, 0] {
+        let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+        assert!(verified.failed_open);
+        assert_eq!(verified.fail_opens_left, Some(left));
+    }
+    let r = pending(&path).verify(&duo(None, None, None)).unwrap_err();
+    assert_eq!(
+        r.error.to_string(),
+        "Duo could not be reached (connection failed); failmode safe opened without Duo 3 times \
+         in a row, so Duo must verify you before it does again: try another method"
+    );
+    // A real Duo approval resets the count.
+    emu.set_reachable(true);
+    let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    assert!(!verified.failed_open);
+    emu.set_reachable(false);
+    let (_, verified) = pending(&path).verify(&duo(None, None, None)).unwrap();
+    assert_eq!(verified.fail_opens_left, Some(2));
 }

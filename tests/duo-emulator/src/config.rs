@@ -61,6 +61,11 @@ pub enum Failure {
     ServerError,
     /// HTTP 200 with a body that is not JSON.
     MalformedJson,
+    /// HTTP 302 to a port where nothing listens (a client must not follow it).
+    Redirect,
+    /// Preauth and auth answer; the first status poll of a push or call then finds every open
+    /// connection cut, as a network attacker would cut it after the push went out.
+    CutAfterAuth,
 }
 
 /// A Duo user.

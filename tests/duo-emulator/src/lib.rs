@@ -1,12 +1,15 @@
 //! A loopback HTTPS emulator of Duo's Auth API v2, for tests and for trying the Duo flows by
 //! hand without an account. It verifies v2 (SHA-1, SHA-512) and v5 signatures as Duo does,
 //! answers with Duo's envelopes and error codes, and follows a per-user script (devices,
-//! answers, passcodes, bypass, deny, enroll, 429, 500, malformed JSON). Never shipped.
+//! answers, passcodes, bypass, deny, enroll, 429, 500, malformed JSON, a redirect, a connection
+//! cut after the push went out, or Duo not reachable at all). Never shipped.
 
 pub mod config;
+mod relay;
 mod signature;
 
 pub use config::{Answer, Config, Device, Failure, User};
+pub use relay::ConnectProxy;
 
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -25,9 +28,11 @@ pub struct Emulator {
     server: Arc<Server>,
     thread: Option<JoinHandle<()>>,
     state: Arc<Mutex<State>>,
+    relay: relay::Relay,
 }
 
 struct Tx {
+    cut: bool,
     answer: Answer,
     factor: String,
     number: String,
@@ -42,6 +47,7 @@ struct State {
     sms: HashMap<String, Vec<String>>,
     requests: u64,
     next_id: u64,
+    connections: Arc<relay::Connections>,
 }
 
 impl Emulator {
@@ -50,7 +56,9 @@ impl Emulator {
         Self::start_on(config, 0)
     }
 
-    /// Starts on a given port (0: any free one).
+    /// Starts on a given port (0: any free one). Clients connect to a TCP relay on that port,
+    /// which forwards to the HTTPS server on another one, so that a test can cut connections
+    /// or make Duo unreachable as the network would.
     pub fn start_on(config: Config, port: u16) -> Result<Self, Error> {
         let test_support::Certificates {
             ca: ca_pem,
@@ -58,17 +66,18 @@ impl Emulator {
             key: key_pem,
         } = test_support::certificates()?;
         let server = Arc::new(Server::https(
-            ("127.0.0.1", port),
+            ("127.0.0.1", 0),
             SslConfig {
                 certificate: cert_pem.into_bytes(),
                 private_key: key_pem.into_bytes(),
             },
         )?);
-        let port = server
+        let backend = server
             .server_addr()
             .to_ip()
-            .map(|a| a.port())
             .ok_or("the emulator is not on an IP socket")?;
+        let relay = relay::Relay::start(port, backend)?;
+        let port = relay.port();
         let rate_limited = config
             .users
             .iter()
@@ -81,6 +90,7 @@ impl Emulator {
             sms: HashMap::new(),
             requests: 0,
             next_id: 0,
+            connections: relay.connections(),
         }));
         let (srv, st) = (server.clone(), state.clone());
         let thread = std::thread::spawn(move || {
@@ -95,6 +105,7 @@ impl Emulator {
             server,
             thread: Some(thread),
             state,
+            relay,
         })
     }
 
@@ -123,6 +134,12 @@ impl Emulator {
         self.lock().requests
     }
 
+    /// Whether Duo can be reached: when not, every open connection is cut and new ones are
+    /// closed before the TLS handshake, as when the network or Duo is down.
+    pub fn set_reachable(&self, reachable: bool) {
+        self.relay.set_reachable(reachable);
+    }
+
     /// Changes the script while running.
     pub fn update(&self, f: impl FnOnce(&mut Config)) {
         let mut st = self.lock();
@@ -143,6 +160,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        self.relay.stop();
         self.server.unblock();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -312,7 +330,12 @@ fn with_user(
     match user.failure {
         Failure::ServerError => fail(500, 50000, "Internal server error", None),
         Failure::MalformedJson => (200, vec![], "<html>upstream error".into()),
-        Failure::None => f(&user, name),
+        Failure::Redirect => (
+            302,
+            vec![("Location", "https://127.0.0.1:1/auth/v2/preauth".into())],
+            String::new(),
+        ),
+        Failure::None | Failure::CutAfterAuth => f(&user, name),
     }
 }
 
@@ -439,6 +462,7 @@ fn auth(
     st.next_id += 1;
     let txid = format!("00000000-0000-4000-8000-{:012}", st.next_id);
     let tx = Tx {
+        cut: user.failure == Failure::CutAfterAuth,
         answer: if factor == "push" {
             device.push
         } else {
@@ -481,9 +505,15 @@ fn auth_status(state: &Arc<Mutex<State>>, params: &HashMap<String, String>) -> R
     };
     let (ready_at, first) = {
         let mut st = lock(state);
+        let connections = st.connections.clone();
         let Some(tx) = st.txs.get_mut(txid) else {
             return invalid("txid");
         };
+        if tx.cut {
+            // The answer never reaches the client: its connection is gone.
+            connections.cut();
+            return fail(500, 50000, "cut", None);
+        }
         tx.polls += 1;
         (tx.ready_at, tx.polls == 1)
     };

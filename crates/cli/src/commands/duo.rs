@@ -26,11 +26,18 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
     let failmode = match args.failmode {
         FailmodeArg::Secure => Failmode::Secure,
         FailmodeArg::Safe => {
-            eprintln!("warning: failmode safe opens this workspace WITHOUT Duo whenever Duo cannot be reached");
+            eprintln!("warning: failmode safe opens this workspace WITHOUT Duo when no connection to Duo can be made (at most 3 times in a row, then Duo must verify again)");
             Failmode::Safe
         }
     };
-    let client = duo::Client::new(&args.host, &args.ikey, skey.clone(), ca_pem.as_deref(), sig)?;
+    let client = duo::Client::with_proxy(
+        &args.host,
+        &args.ikey,
+        skey.clone(),
+        ca_pem.as_deref(),
+        sig,
+        args.proxy.as_deref(),
+    )?;
     let skew =
         client.ping()? - portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
     if skew.abs() > 60 {
@@ -65,7 +72,8 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
         failmode,
         &device,
         factor,
-    );
+    )
+    .with_proxy(args.proxy);
     let mut test = DuoRequest {
         passcode: args.test_passcode.map(SecretString::new),
         ..DuoRequest::default()

@@ -168,6 +168,11 @@ fn email_code(
 fn report(verified: &Verified) {
     if verified.failed_open {
         eprintln!("warning: Duo could not be reached; opened without it because this method's failmode is safe");
+        match verified.fail_opens_left {
+            Some(0) => eprintln!("warning: that was the last time in a row: until Duo verifies you again, this workspace refuses to open without it"),
+            Some(left) => eprintln!("note: it opens without Duo at most {left} more time(s) in a row before Duo must verify you again"),
+            None => {}
+        }
     }
     match verified.backup_codes_left {
         Some(0) => eprintln!(

@@ -77,6 +77,13 @@ pub enum Error {
     /// Duo could not be reached (failmode secure).
     #[error("{0}; try another method")]
     DuoUnavailable(duo::Error),
+    /// Duo could not be reached, and failmode `safe` has opened without it too many times in
+    /// a row: Duo must verify once before it does again.
+    #[error(
+        "{0}; failmode safe opened without Duo {n} times in a row, so Duo must verify you before it does again: try another method",
+        n = policy::MAX_FAIL_OPENS
+    )]
+    FailOpensSpent(duo::Error),
     /// Duo refused the request or the setup is wrong (keys, clock, device).
     #[error(transparent)]
     Duo(duo::RunError),
@@ -291,6 +298,8 @@ pub struct Verified {
     pub backup_codes_left: Option<usize>,
     /// Duo could not be reached and the method's failmode is `safe`: let in without it.
     pub failed_open: bool,
+    /// After a fail-open: how many more in a row are allowed before Duo must verify again.
+    pub fail_opens_left: Option<u32>,
 }
 
 /// The sealed MFA configuration of a workspace.
@@ -315,6 +324,23 @@ pub struct MfaConfig {
     email_sends: Vec<i64>,
     #[serde(default = "policy::default_expiry_days")]
     expiry_days: u32,
+    /// Duo fail-opens in a row since Duo last verified (capped at `policy::MAX_FAIL_OPENS`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    duo_fail_opens: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A failure counted, and saved, before a factor is judged: judging it settles the count (a
+/// success resets it, a refusal keeps it, anything else gives it back). Without it no factor is
+/// judged, so a verdict is never reached that could fail to be counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Charge {
+    before: (u32, i64),
+    after: (u32, i64),
 }
 
 impl Default for MfaConfig {
@@ -329,6 +355,7 @@ impl Default for MfaConfig {
             pending_email: None,
             email_sends: Vec::new(),
             expiry_days: policy::DEFAULT_EXPIRY_DAYS,
+            duo_fail_opens: 0,
         }
     }
 }
@@ -386,26 +413,54 @@ impl MfaConfig {
         }
     }
 
-    /// Counts an outcome: a success resets the failures, a wrong code or a denial adds one (and
-    /// may start a delay); other errors (replay, Duo unreachable…) change nothing.
-    fn record(&mut self, outcome: Result<Verified, Error>, now: i64) -> Result<Verified, Error> {
+    /// Counts one failure (and its delay) before a factor is judged, unless a delay runs. The
+    /// caller saves the configuration, then judges with [`judge`](Self::judge) or
+    /// [`record_duo`](Self::record_duo) on the configuration as saved then (another process may
+    /// have used a code meanwhile).
+    pub fn charge(&mut self, now: i64) -> Result<Charge, Error> {
+        self.check_lockout(now)?;
+        let before = (self.failures, self.locked_until);
+        self.failures = self.failures.saturating_add(1);
+        self.locked_until = now + policy::delay_after(self.failures) as i64;
+        Ok(Charge {
+            before,
+            after: (self.failures, self.locked_until),
+        })
+    }
+
+    /// Settles a charge with the outcome: a success resets the failures; a wrong code or a
+    /// denial keeps the failure counted (after a hundred, the password is needed again); any
+    /// other outcome (replay, Duo unreachable, a fail-open…) gives the charge back when nothing
+    /// else was counted since.
+    fn settle(
+        &mut self,
+        outcome: Result<Verified, Error>,
+        charge: Charge,
+    ) -> Result<Verified, Error> {
         match &outcome {
-            Ok(_) => {
+            Ok(v) if !v.failed_open => {
                 self.failures = 0;
                 self.locked_until = 0;
             }
             Err(Error::WrongCode | Error::WrongBackupCode | Error::DuoDenied(_)) => {
-                self.failures = self.failures.saturating_add(1);
-                self.locked_until = now + policy::delay_after(self.failures) as i64;
                 if self.failures >= policy::HARD_LIMIT {
                     return Err(Error::PasswordRequired {
                         wait_secs: policy::delay_after(self.failures),
                     });
                 }
             }
-            Err(_) => {}
+            _ => {
+                if (self.failures, self.locked_until) == charge.after {
+                    (self.failures, self.locked_until) = charge.before;
+                }
+            }
         }
-        match &outcome {
+        outcome
+    }
+
+    /// Logs a settled outcome; call it once the settlement is saved.
+    pub fn log_outcome(&self, outcome: &Result<Verified, Error>) {
+        match outcome {
             Ok(v) => tracing::info!(
                 method = %v.method,
                 failed_open = v.failed_open,
@@ -418,15 +473,13 @@ impl MfaConfig {
                 "second factor refused"
             ),
         }
-        outcome
     }
 
-    /// Checks a code (authenticator or backup) at `now`, updating counters, the replay step
-    /// and backup codes. The caller must persist the configuration whatever the outcome. Duo
-    /// runs over the network: see [`duo_method`](Self::duo_method) and
-    /// [`record_duo`](Self::record_duo).
-    pub fn verify(&mut self, factor: &Factor, now: i64) -> Result<Verified, Error> {
-        self.check_lockout(now)?;
+    /// Judges a code (authenticator, backup or email) for a saved `charge`, updating the
+    /// counters, the replay step and the backup codes. The caller saves the configuration
+    /// whatever the outcome. Duo runs over the network: see [`duo_method`](Self::duo_method)
+    /// and [`record_duo`](Self::record_duo).
+    pub fn judge(&mut self, factor: &Factor, charge: Charge, now: i64) -> Result<Verified, Error> {
         let outcome = match factor {
             Factor::Totp { code, method } => {
                 self.verify_totp(code.expose_secret(), method.as_deref(), now)
@@ -437,7 +490,19 @@ impl MfaConfig {
             }
             Factor::Duo { .. } => Err(Error::NoDuoMethod),
         };
-        self.record(outcome, now)
+        self.settle(outcome, charge)
+    }
+
+    /// Settles a charge without judging anything (the factor could not be tried).
+    pub fn give_back(&mut self, error: Error, charge: Charge) -> Result<Verified, Error> {
+        self.settle(Err(error), charge)
+    }
+
+    /// Charges and judges a code in one step, on this copy (tests, and callers that save
+    /// nothing between the two).
+    pub fn verify(&mut self, factor: &Factor, now: i64) -> Result<Verified, Error> {
+        let charge = self.charge(now)?;
+        self.judge(factor, charge, now)
     }
 
     /// The Duo method labelled `label`, or the default one if it is Duo, or the first one.
@@ -466,31 +531,44 @@ impl MfaConfig {
         }
     }
 
-    /// Counts the result of a Duo run for `label`, applying its failmode.
+    /// Settles a saved `charge` with the result of a Duo run for `label`, applying its
+    /// failmode: `safe` opens only when no connection could be made at preauth, and at most
+    /// [`policy::MAX_FAIL_OPENS`] times in a row (counted here, so in the sealed record) until
+    /// Duo verifies again.
     pub fn record_duo(
         &mut self,
         label: &str,
         failmode: duo::Failmode,
         run: Result<duo::Verdict, duo::RunError>,
-        now: i64,
+        charge: Charge,
     ) -> Result<Verified, Error> {
-        let accepted = |failed_open| Verified {
+        let accepted = |failed_open, fail_opens_left| Verified {
             method: label.to_owned(),
             backup_codes_left: None,
             failed_open,
+            fail_opens_left,
         };
         let outcome = match run {
-            Ok(duo::Verdict::Allow { .. }) => Ok(accepted(false)),
+            Ok(duo::Verdict::Allow { .. }) => {
+                self.duo_fail_opens = 0;
+                Ok(accepted(false, None))
+            }
             Ok(duo::Verdict::Deny { status_msg, .. }) => Err(Error::DuoDenied(status_msg)),
             Ok(duo::Verdict::SmsSent) => Err(Error::DuoSmsSent),
             Ok(duo::Verdict::Enroll { portal_url }) => Err(Error::DuoEnroll(portal_url)),
-            Err(duo::RunError::Duo(e)) if e.is_unavailable() => match failmode {
-                duo::Failmode::Safe => Ok(accepted(true)),
+            Err(duo::RunError::NoConnection(e)) => match failmode {
+                duo::Failmode::Safe if self.duo_fail_opens < policy::MAX_FAIL_OPENS => {
+                    self.duo_fail_opens += 1;
+                    let left = policy::MAX_FAIL_OPENS - self.duo_fail_opens;
+                    Ok(accepted(true, Some(left)))
+                }
+                duo::Failmode::Safe => Err(Error::FailOpensSpent(e)),
                 duo::Failmode::Secure => Err(Error::DuoUnavailable(e)),
             },
+            Err(duo::RunError::Duo(e)) if e.is_unavailable() => Err(Error::DuoUnavailable(e)),
             Err(e) => Err(Error::Duo(e)),
         };
-        self.record(outcome, now)
+        self.settle(outcome, charge)
     }
 
     fn verify_totp(
@@ -705,6 +783,7 @@ impl MfaConfig {
             method: "backup code".into(),
             backup_codes_left: Some(set.remaining()),
             failed_open: false,
+            fail_opens_left: None,
         })
     }
 
@@ -823,6 +902,7 @@ impl MfaConfig {
             self.backup = None;
             self.failures = 0;
             self.locked_until = 0;
+            self.duo_fail_opens = 0;
         }
         Ok(())
     }

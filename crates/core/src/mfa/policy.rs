@@ -9,6 +9,8 @@ pub const MAX_DELAY_SECS: u64 = 3600;
 /// After this many consecutive failures the password must be entered again for each try
 /// (NIST SP 800-63B §5.2.2 allows at most 100).
 pub const HARD_LIMIT: u32 = 100;
+/// Duo fail-opens (failmode `safe`) allowed in a row; then `secure` applies until Duo verifies.
+pub const MAX_FAIL_OPENS: u32 = 3;
 /// How long an authenticator enrolment waits for its first code.
 pub const ENROLMENT_TTL_SECS: i64 = 600;
 /// How recent a factor must be for a security change.

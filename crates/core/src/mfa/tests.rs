@@ -297,3 +297,137 @@ fn email_codes_beside_an_authenticator() {
     assert_eq!(v.method, "Mail");
     assert_eq!(cfg.status(T0 + 62).methods[1].kind, "email");
 }
+
+#[test]
+fn the_failure_is_counted_before_the_code_is_judged() {
+    let mut saved = MfaConfig::default();
+    let (p, codes) = enrol(&mut saved, "app", T0);
+    let now = T0 + 300;
+    // Counted and saved first: a judgement that is never saved leaves the failure counted.
+    let _ = saved.charge(now).unwrap();
+    assert_eq!(saved.failures, 1);
+
+    // Another process uses the code between this one's count and its judgement: the
+    // judgement, made on the configuration as saved then, refuses the replay.
+    let charge = saved.charge(now).unwrap();
+    let mut other = saved.clone();
+    let other_charge = other.charge(now).unwrap();
+    other
+        .judge(&totp(code(&p, now)), other_charge, now)
+        .unwrap();
+    assert_eq!(other.failures, 0, "a success resets the count");
+    let mut mine = other.clone();
+    assert!(matches!(
+        mine.judge(&totp(code(&p, now)), charge, now),
+        Err(Error::Replayed)
+    ));
+    // The same for a backup code.
+    let backup = Factor::BackupCode(codes.unwrap()[0].clone());
+    let charge = mine.charge(now).unwrap();
+    let mut other = mine.clone();
+    let other_charge = other.charge(now).unwrap();
+    other.judge(&backup, other_charge, now).unwrap();
+    let mut mine = other.clone();
+    assert!(matches!(
+        mine.judge(&backup, charge, now),
+        Err(Error::WrongBackupCode)
+    ));
+    assert_eq!(
+        mine.failures, 0,
+        "the refusal was counted, then reset by the other success"
+    );
+}
+
+#[test]
+fn only_wrong_codes_and_denials_keep_their_charge() {
+    let mut cfg = MfaConfig::default();
+    let (p, _) = enrol(&mut cfg, "app", T0);
+    for _ in 0..4 {
+        assert!(cfg.verify(&totp("000000".into()), T0 + 1).is_err());
+    }
+    assert_eq!((cfg.failures, cfg.locked_until), (4, T0 + 1));
+    // A replay is refused without being counted: the charge is given back, delay included.
+    let charge = cfg.charge(T0 + 2).unwrap();
+    assert_eq!((cfg.failures, cfg.locked_until), (5, T0 + 32));
+    assert!(matches!(
+        cfg.judge(&totp(code(&p, T0)), charge, T0 + 2),
+        Err(Error::Replayed)
+    ));
+    assert_eq!((cfg.failures, cfg.locked_until), (4, T0 + 1));
+    // A Duo that could not be tried gives it back too.
+    let charge = cfg.charge(T0 + 3).unwrap();
+    assert!(cfg.give_back(Error::NoDuoMethod, charge).is_err());
+    assert_eq!(cfg.failures, 4);
+    // A charge given back after another failure was counted stays (fail closed).
+    let charge = cfg.charge(T0 + 4).unwrap();
+    assert!(
+        cfg.charge(T0 + 34).is_ok(),
+        "another attempt, after the delay"
+    );
+    assert!(cfg.give_back(Error::NoDuoMethod, charge).is_err());
+    assert_eq!(cfg.failures, 6);
+}
+
+fn duo_method(failmode: duo::Failmode) -> duo::DuoMethod {
+    duo::DuoMethod::new(
+        "localhost:1",
+        "DIXXXXXXXXXXXXXXXXXX",
+        SecretString::from("skey"),
+        "alice",
+        None,
+        duo::SigVersion::V5,
+        failmode,
+        "DP1",
+        duo::Factor::Push,
+    )
+}
+
+#[test]
+fn failmode_safe_opens_only_without_a_connection_at_preauth_and_three_times_in_a_row() {
+    let mut cfg = MfaConfig::default();
+    cfg.add_duo("Duo", duo_method(duo::Failmode::Safe), T0)
+        .unwrap();
+    let run = |cfg: &mut MfaConfig, result: Result<duo::Verdict, duo::RunError>| {
+        let charge = cfg.charge(T0).unwrap();
+        cfg.record_duo("Duo", duo::Failmode::Safe, result, charge)
+    };
+    let no_connection = || Err(duo::RunError::NoConnection(duo::Error::NoConnection));
+    // Never after the auth request, on TLS, on a redirect or on a server error.
+    for refused in [
+        duo::RunError::AfterAuth(duo::Error::Unreachable("connection lost".into())),
+        duo::RunError::Duo(duo::Error::Tls),
+        duo::RunError::Duo(duo::Error::Redirect(302)),
+        duo::RunError::Duo(duo::Error::ServerError(500)),
+    ] {
+        assert!(run(&mut cfg, Err(refused)).is_err());
+    }
+    assert_eq!(cfg.failures, 0, "none of these counts as a wrong factor");
+    for left in [2, 1, 0] {
+        let v = run(&mut cfg, no_connection()).unwrap();
+        assert!(v.failed_open);
+        assert_eq!(v.fail_opens_left, Some(left));
+    }
+    // The count is in the sealed record.
+    let mut cfg: MfaConfig = serde_json::from_slice(&serde_json::to_vec(&cfg).unwrap()).unwrap();
+    assert!(matches!(
+        run(&mut cfg, no_connection()),
+        Err(Error::FailOpensSpent(duo::Error::NoConnection))
+    ));
+    // A real verification resets it.
+    let allowed = Ok(duo::Verdict::Allow {
+        status_msg: String::new(),
+    });
+    assert!(!run(&mut cfg, allowed).unwrap().failed_open);
+    assert!(run(&mut cfg, no_connection()).unwrap().failed_open);
+    // A fail-open is no success: it does not reset the failures.
+    assert!(run(
+        &mut cfg,
+        Ok(duo::Verdict::Deny {
+            status: "deny".into(),
+            status_msg: "denied".into()
+        })
+    )
+    .is_err());
+    assert!(run(&mut cfg, no_connection()).unwrap().failed_open);
+    assert_eq!(cfg.failures, 1);
+}

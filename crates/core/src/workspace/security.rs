@@ -1,6 +1,7 @@
 //! The second-factor gate and the security settings of an open workspace. The MFA
-//! configuration is one sealed record (`mfa/config`); every change to it, failure counters
-//! included, is written in the same transaction that checks it.
+//! configuration is one sealed record (`mfa/config`); every change to it is written in the
+//! transaction that checks it, and a factor's failure is counted and committed before the
+//! factor is judged.
 
 use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
 use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
@@ -167,39 +168,57 @@ fn send_outgoing(open: &mut OpenWorkspace, outgoing: OutgoingCode) -> Result<Ema
     }
 }
 
-/// Checks a factor against the stored configuration and saves the counters. Codes are checked
-/// inside one write transaction; a Duo run happens between a read and the write that records
-/// it, so no lock is held while Duo waits for the user.
+/// Checks a factor against the stored configuration and saves the counters, in three steps:
+/// a failure and its delay are counted and committed first (unless a delay runs); only then is
+/// the factor judged; the verdict is committed last (a success resets the count, and the replay
+/// step and backup codes are checked again against the configuration as saved then). A judgement
+/// whose commit fails (another process holding a lock) thus leaves the failure counted, and
+/// parallel attempts each see the others counted. A Duo run happens between the first commit and
+/// the last, so no lock is held while Duo waits for the user.
 fn check_factor(
     open: &mut OpenWorkspace,
     factor: &Factor,
     progress: Progress<'_>,
 ) -> Result<(std::result::Result<Verified, mfa::Error>, MfaStatus)> {
     let now = open.clock.now();
-    let Factor::Duo { method, request } = factor else {
-        return open.write(|w| {
-            let mut config = w.mfa_config()?;
-            let outcome = config.verify(factor, now);
-            w.put(MFA, CONFIG_ID, &config)?;
-            Ok((outcome, config.status(now)))
-        });
-    };
-    let config = open.mfa_config()?;
-    let (label, duo_method) = match config
-        .check_lockout(now)
-        .and_then(|()| config.duo_method(method.as_deref()))
-    {
-        Ok(found) => found,
-        Err(e) => return Ok((Err(e), config.status(now))),
-    };
-    let run = duo_method.run(request, progress);
-    let now = open.clock.now();
-    open.write(|w| {
+    let charged = open.write(|w| {
         let mut config = w.mfa_config()?;
-        let outcome = config.record_duo(&label, duo_method.failmode, run, now);
-        w.put(MFA, CONFIG_ID, &config)?;
-        Ok((outcome, config.status(now)))
-    })
+        match config.charge(now) {
+            Ok(charge) => {
+                w.put(MFA, CONFIG_ID, &config)?;
+                Ok(Ok((charge, config)))
+            }
+            Err(e) => Ok(Err((e, config.status(now)))),
+        }
+    })?;
+    let (charge, config) = match charged {
+        Ok(charged) => charged,
+        Err((e, status)) => return Ok((Err(e), status)),
+    };
+    let settled = if let Factor::Duo { method, request } = factor {
+        let run = config
+            .duo_method(method.as_deref())
+            .map(|(label, m)| (label, m.failmode, m.run(request, progress)));
+        open.write(|w| {
+            let mut config = w.mfa_config()?;
+            let outcome = match run {
+                Ok((label, failmode, run)) => config.record_duo(&label, failmode, run, charge),
+                Err(e) => config.give_back(e, charge),
+            };
+            w.put(MFA, CONFIG_ID, &config)?;
+            Ok((outcome, config))
+        })?
+    } else {
+        open.write(|w| {
+            let mut config = w.mfa_config()?;
+            let outcome = config.judge(factor, charge, now);
+            w.put(MFA, CONFIG_ID, &config)?;
+            Ok((outcome, config))
+        })?
+    };
+    let (outcome, config) = settled;
+    config.log_outcome(&outcome);
+    Ok((outcome, config.status(open.clock.now())))
 }
 
 /// The MFA configuration among verified rows (the default when there is none).

@@ -1,6 +1,10 @@
 //! The Duo Auth API v2 client: signed HTTPS requests (rustls; system roots plus an optional
 //! extra CA), timeouts on every call, bounded retries on 429, and replies parsed into types.
 //! Errors say which key is wrong, or that Duo could not be reached, never a secret.
+//!
+//! The proxy environment variables are ignored (a method may name a proxy in its settings) and
+//! redirects are never followed: whoever controls a process's environment or a server on the
+//! way must not be able to make Duo look unreachable or send its requests elsewhere.
 
 use super::signing::{self, Digest, Request, SigVersion};
 use crate::crypto::SecretString;
@@ -26,9 +30,22 @@ pub enum Error {
     /// The extra CA file is not a PEM certificate.
     #[error("the CA file is not a PEM certificate")]
     BadCa,
-    /// Connection, TLS or timeout failure.
+    /// The proxy setting is not an `http://` or `https://` URL.
+    #[error("the proxy must be an http:// or https:// URL")]
+    BadProxy,
+    /// No connection could be made (refused, no route, DNS failure, connect timeout): nothing
+    /// was sent.
+    #[error("Duo could not be reached (connection failed)")]
+    NoConnection,
+    /// The connection failed once made: timed out or cut.
     #[error("Duo could not be reached ({0})")]
     Unreachable(String),
+    /// The TLS handshake failed, or the server's certificate is not trusted: not Duo.
+    #[error("Duo's certificate was not accepted: check the API hostname and the CA file")]
+    Tls,
+    /// An HTTP redirect, never followed.
+    #[error("Duo answered with a redirect (HTTP {0}), which is never followed")]
+    Redirect(u16),
     /// HTTP 5xx.
     #[error("Duo could not be reached (server error {0})")]
     ServerError(u16),
@@ -61,12 +78,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether Duo itself was unavailable (what `failmode = safe` may let through). Key,
-    /// signature, clock and request errors are never "unavailable".
+    /// Whether Duo could not be reached or failed (network, 5xx, nonsense), for messages. Key,
+    /// signature, clock, request, TLS and redirect errors are never "unavailable". What
+    /// `failmode = safe` lets through is narrower: see [`DuoMethod::run`](super::DuoMethod::run).
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            Error::Unreachable(_) | Error::ServerError(_) | Error::Malformed
+            Error::NoConnection | Error::Unreachable(_) | Error::ServerError(_) | Error::Malformed
         )
     }
 }
@@ -192,13 +210,26 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// A client for `host` (`api-xxxx.duosecurity.com`, optionally `:port`), trusting the
-    /// system's roots and `extra_ca_pem` if given.
+    /// system's roots and `extra_ca_pem` if given, connecting directly.
     pub fn new(
         host: &str,
         ikey: &str,
         skey: SecretString,
         extra_ca_pem: Option<&str>,
         sig: SigVersion,
+    ) -> Result<Self, Error> {
+        Self::with_proxy(host, ikey, skey, extra_ca_pem, sig, None)
+    }
+
+    /// Like [`new`](Self::new), through `proxy` (an `http://` or `https://` URL) when given.
+    /// The proxy environment variables are never used.
+    pub fn with_proxy(
+        host: &str,
+        ikey: &str,
+        skey: SecretString,
+        extra_ca_pem: Option<&str>,
+        sig: SigVersion,
+        proxy: Option<&str>,
     ) -> Result<Self, Error> {
         let host = host.trim().trim_end_matches('/').to_ascii_lowercase();
         let valid = !host.is_empty()
@@ -212,6 +243,8 @@ impl Client {
         let mut builder = reqwest::blocking::Client::builder()
             .use_rustls_tls()
             .https_only(true)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("Portcullis/", env!("CARGO_PKG_VERSION")));
@@ -224,6 +257,9 @@ impl Client {
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
+        }
+        if let Some(proxy) = proxy {
+            builder = builder.proxy(parse_proxy(proxy)?);
         }
         let http = builder
             .build()
@@ -377,17 +413,51 @@ impl Client {
         if !content_type.is_empty() {
             builder = builder.header("Content-Type", content_type);
         }
-        builder.send().map_err(|e| {
-            let reason = if e.is_timeout() {
-                "timed out"
-            } else if e.is_connect() {
-                "connection failed"
-            } else {
-                "network or TLS error"
-            };
-            Error::Unreachable(reason.into())
-        })
+        builder.send().map_err(|e| network_error(&e))
     }
+}
+
+/// A proxy setting: an `http://` or `https://` URL with a host.
+fn parse_proxy(proxy: &str) -> Result<reqwest::Proxy, Error> {
+    let url = url::Url::parse(proxy.trim()).map_err(|_| Error::BadProxy)?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::BadProxy);
+    }
+    reqwest::Proxy::all(url).map_err(|_| Error::BadProxy)
+}
+
+/// Names a failed request: a TLS failure (anywhere, even while connecting), no connection at
+/// all, or a connection lost or timed out once made.
+fn network_error(e: &reqwest::Error) -> Error {
+    if is_tls(e) {
+        Error::Tls
+    } else if e.is_connect() {
+        Error::NoConnection
+    } else if e.is_timeout() {
+        Error::Unreachable("timed out".into())
+    } else {
+        Error::Unreachable("connection lost".into())
+    }
+}
+
+/// Whether a TLS error is among the causes: rustls's errors reach us as I/O errors of kind
+/// `InvalidData` (tokio-rustls), which a plain TCP failure never is.
+fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            if let Some(inner) = io.get_ref() {
+                if is_tls(inner) {
+                    return true;
+                }
+            }
+        }
+        next = err.source();
+    }
+    false
 }
 
 /// What `auth` started.
@@ -450,8 +520,12 @@ fn parse(response: reqwest::blocking::Response) -> Result<Value, Error> {
 }
 
 /// Reads Duo's envelope (`stat`, `response`, or `code`/`message` on failure) from an HTTP
-/// status and body; every answer that is not Duo's JSON is [`Error::Malformed`].
+/// status and body; a redirect is [`Error::Redirect`], every other answer that is not Duo's
+/// JSON is [`Error::Malformed`].
 pub fn parse_body(code: u16, text: &str) -> Result<Value, Error> {
+    if (300..400).contains(&code) {
+        return Err(Error::Redirect(code));
+    }
     let json: Option<Value> = serde_json::from_str(text).ok();
     if code >= 500 {
         return Err(Error::ServerError(code));

@@ -14,8 +14,11 @@ pub enum Failmode {
     /// Refuse (the default).
     #[default]
     Secure,
-    /// Let the user in without Duo when Duo is unreachable, errs with 5xx or answers nonsense;
-    /// never on bad keys, a refusal or a denial.
+    /// Let the user in without Duo only when no connection to Duo could be made before any
+    /// authentication request was sent (at preauth), and at most
+    /// [`MAX_FAIL_OPENS`](crate::mfa::policy::MAX_FAIL_OPENS) times in a row; never on a TLS
+    /// error, a redirect, an error from Duo, bad keys, a refusal or a denial, nor once the push
+    /// or call went out.
     Safe,
 }
 
@@ -42,6 +45,9 @@ pub struct DuoMethod {
     pub device: String,
     /// The factor chosen at setup.
     pub factor: Factor,
+    /// An HTTP(S) proxy to reach Duo through; the proxy environment variables are never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
 }
 
 /// How a run asks: which factor and device (the saved ones by default), and a passcode.
@@ -93,6 +99,14 @@ pub enum RunError {
     /// A Duo call failed.
     #[error(transparent)]
     Duo(#[from] Error),
+    /// No connection to Duo could be made at preauth, before any authentication request: the
+    /// one case failmode `safe` may open.
+    #[error(transparent)]
+    NoConnection(Error),
+    /// A Duo call failed once the authentication request was sent (a push or call may be out):
+    /// never failed open.
+    #[error("{0}, after the authentication request was sent")]
+    AfterAuth(Error),
     /// The device is not among the user's devices now.
     #[error("the Duo device {0} is not available for this user")]
     UnknownDevice(String),
@@ -131,17 +145,25 @@ impl DuoMethod {
             failmode,
             device: device.to_owned(),
             factor,
+            proxy: None,
         }
+    }
+
+    /// These settings reaching Duo through `proxy` (checked by [`client`](Self::client)).
+    pub fn with_proxy(mut self, proxy: Option<String>) -> Self {
+        self.proxy = proxy.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        self
     }
 
     /// A client for these settings.
     pub fn client(&self) -> Result<Client, Error> {
-        Client::new(
+        Client::with_proxy(
             &self.host,
             &self.ikey,
             self.skey.clone(),
             self.ca_pem.as_deref(),
             self.sig,
+            self.proxy.as_deref(),
         )
     }
 
@@ -154,10 +176,15 @@ impl DuoMethod {
     }
 
     /// One authentication: preauth, then auth on the device and factor, waiting for a push or
-    /// a call to be answered.
+    /// a call to be answered. Failing to connect at preauth is [`RunError::NoConnection`]; any
+    /// failure from the auth request on is [`RunError::AfterAuth`].
     pub fn run(&self, request: &DuoRequest, progress: Progress<'_>) -> Result<Verdict, RunError> {
         let client = self.client()?;
-        let devices = match client.preauth(&self.username)? {
+        let preauth = client.preauth(&self.username).map_err(|e| match e {
+            Error::NoConnection => RunError::NoConnection(e),
+            e => RunError::Duo(e),
+        })?;
+        let devices = match preauth {
             Preauth::Auth { devices } => devices,
             Preauth::Allow { status_msg } => return Ok(Verdict::Allow { status_msg }),
             Preauth::Deny { status_msg } => {
@@ -186,7 +213,10 @@ impl DuoMethod {
         if factor == Factor::Passcode && passcode.is_none() {
             return Err(RunError::MissingPasscode);
         }
-        let txid = match client.auth(&self.username, factor, &device_id, passcode)? {
+        let txid = match client
+            .auth(&self.username, factor, &device_id, passcode)
+            .map_err(after_auth)?
+        {
             AuthStart::Done(s) if s.allowed() => {
                 return Ok(Verdict::Allow {
                     status_msg: s.status_msg,
@@ -206,7 +236,7 @@ impl DuoMethod {
             if progress.cancel.load(Ordering::SeqCst) {
                 return Err(RunError::Cancelled);
             }
-            let status = client.auth_status(&txid)?;
+            let status = client.auth_status(&txid).map_err(after_auth)?;
             (progress.on_status)(&status.status_msg);
             if status.allowed() {
                 return Ok(Verdict::Allow {
@@ -224,6 +254,16 @@ impl DuoMethod {
             status: "timeout".into(),
             status_msg: "Authentication timed out.".into(),
         })
+    }
+}
+
+/// A failure once the auth request went out: a network, TLS or redirect failure says so (it
+/// never fails open); Duo's own refusals stay as they are.
+fn after_auth(e: Error) -> RunError {
+    if e.is_unavailable() || matches!(e, Error::Tls | Error::Redirect(_)) {
+        RunError::AfterAuth(e)
+    } else {
+        RunError::Duo(e)
     }
 }
 
