@@ -223,7 +223,11 @@ fn set_binding_marker(file: &Path, value: &str) {
         .args(["-c", script, file.to_str().unwrap(), value])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -263,7 +267,13 @@ fn binding_or_unbinding_a_copy_leaves_the_original_alone() {
     assert_eq!(go(&["device-binding", "disable", "c.pcx"], "").code, 0);
     lists("w.pcx");
     let out = go(
-        &["device-binding", "enable", "c.pcx", "--recovery-kit", "kit-c.txt"],
+        &[
+            "device-binding",
+            "enable",
+            "c.pcx",
+            "--recovery-kit",
+            "kit-c.txt",
+        ],
         "",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);

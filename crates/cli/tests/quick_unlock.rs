@@ -165,7 +165,10 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         ],
     );
     assert_eq!(changed.code, 0, "{}", changed.stderr);
-    let after = go(&["list", "w.pcx", "--backup-code", &backup[3]], "not-the-password");
+    let after = go(
+        &["list", "w.pcx", "--backup-code", &backup[3]],
+        "not-the-password",
+    );
     assert_ne!(after.code, 0, "the old quick key no longer opens it");
     let after = go(&["list", "w.pcx", "--backup-code", &backup[3]], "new-pw");
     assert_eq!(after.code, 0, "{}", after.stderr);
@@ -239,7 +242,9 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
     );
     assert_eq!(later.code, 0, "{}", later.stderr);
     assert!(
-        later.stderr.contains("quick unlock expired; enter the password"),
+        later
+            .stderr
+            .contains("quick unlock expired; enter the password"),
         "{}",
         later.stderr
     );

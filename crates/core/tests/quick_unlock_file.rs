@@ -45,8 +45,13 @@ fn meta(path: &Path) -> Option<String> {
 }
 
 fn enrol(path: &Path, now: i64, days: i64) -> QuickKey {
-    let mut ws = locked(path, now).unlock(&password()).unwrap().into_open().unwrap();
-    ws.enrol_quick_unlock(&password(), now + days * DAY).unwrap()
+    let mut ws = locked(path, now)
+        .unlock(&password())
+        .unwrap()
+        .into_open()
+        .unwrap();
+    ws.enrol_quick_unlock(&password(), now + days * DAY)
+        .unwrap()
 }
 
 #[test]
@@ -106,7 +111,9 @@ fn the_file_enforces_expiry_and_revocation() {
     // Forgotten (turned off): the same key, kept aside, opens nothing.
     let key = enrol(&path, T0, 14);
     let kept = copy_of(&key);
-    locked(&path, T0).forget_quick_unlock(key.enrolment).unwrap();
+    locked(&path, T0)
+        .forget_quick_unlock(key.enrolment)
+        .unwrap();
     assert!(matches!(
         quick(&path, &kept, T0 + 60),
         Err(QuickRefusal::Revoked)

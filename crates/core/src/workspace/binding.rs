@@ -168,7 +168,10 @@ mod tests {
     fn the_marker_names_the_keyring_item() {
         let ws = [0xab; 16];
         assert_eq!(keyring_name(None, ws).unwrap(), None);
-        assert_eq!(keyring_name(Some(b"v1"), ws).unwrap(), Some("ab".repeat(16)));
+        assert_eq!(
+            keyring_name(Some(b"v1"), ws).unwrap(),
+            Some("ab".repeat(16))
+        );
         let id = [0x01; 16];
         assert_eq!(
             keyring_name(Some(&marker_v2(&id)), ws).unwrap(),
