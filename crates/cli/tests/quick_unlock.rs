@@ -422,4 +422,28 @@ fn a_saved_keyring_item_opens_nothing_after_disable_or_expiry() {
         !opens_without_password(),
         "a keyring item saved before expiry still opens the file"
     );
+
+    // An item of an earlier version (the master key itself, named by the workspace id) is
+    // never used: it is deleted, and the password asked.
+    let id = portcullis_core::LockedWorkspace::open(d.join("w.pcx"))
+        .unwrap()
+        .workspace_id();
+    let legacy = data_encoding::HEXLOWER.encode(&id);
+    put_back(&(
+        legacy.clone(),
+        br#"{"key":"AAAA","expires":99999999999}"#.to_vec(),
+    ));
+    let out = pc.run(&["list", "w.pcx"], "not-the-password");
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("quick unlock must be turned on again with the password"),
+        "{}",
+        out.stderr
+    );
+    assert!(matches!(
+        keyring::Entry::new(service, &legacy).unwrap().get_secret(),
+        Err(keyring::Error::NoEntry)
+    ));
+    assert!(!pc.markers().contains(&legacy));
 }
