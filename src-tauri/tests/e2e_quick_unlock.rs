@@ -22,6 +22,24 @@ async fn remember_then_open_without_the_password() {
     .await;
     app.create_workspace(PASSWORD).await;
     app.click(r#"[data-testid="security"]"#).await;
+    // Without MFA the page says plainly that this session alone will open the workspace.
+    let warning = app
+        .wait_text(r#"[data-testid="quick-no-factor"]"#, |t| !t.is_empty())
+        .await;
+    assert!(
+        warning.contains("this computer's session alone opens it"),
+        "{warning}"
+    );
+    // Remembering needs the password: a wrong one is refused and nothing is remembered.
+    app.type_into(r#"[data-testid="quick-password"]"#, "not the password")
+        .await;
+    app.click(r#"[data-testid="quick-enable"]"#).await;
+    app.wait_text(r#"[data-testid="security-error"]"#, |t| {
+        t.contains("wrong password")
+    })
+    .await;
+    app.type_into(r#"[data-testid="quick-password"]"#, PASSWORD)
+        .await;
     // Remembered for 30 days, not the default 14: the date shown is 30 days from now.
     app.type_into(r#"[data-testid="quick-days"]"#, "30").await;
     app.shot("00-remember-for").await;

@@ -125,7 +125,8 @@ pub enum Command {
     /// then useless elsewhere.
     #[command(subcommand, name = "device-binding")]
     DeviceBinding(DeviceBindingCommand),
-    /// Change the master password (the workspace key is replaced and every record re-sealed).
+    /// Change the master password (asks for the current one, even with quick unlock on; the
+    /// workspace key is replaced and every record re-sealed).
     Passwd(PasswdArgs),
     /// Second-factor settings: authenticators, backup codes.
     #[command(subcommand)]
@@ -353,7 +354,8 @@ pub struct ImportArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum QuickUnlockCommand {
-    /// Keep the workspace key in the OS keyring (needs the password and a fresh factor now).
+    /// Let this computer open the workspace without the password (the password and a fresh
+    /// factor now, also to renew it). Without MFA, this computer's session alone then opens it.
     Enable {
         /// Workspace file.
         workspace: PathBuf,

@@ -210,3 +210,88 @@ fn binding_needs_a_keyring_and_says_so() {
     // Nothing changed: the password opens it.
     ok(d, &["list", "w.pcx"]);
 }
+
+/// Sets the file's binding marker as python3's sqlite3 would (a file bound by an earlier
+/// version says `v1`: its keyring item is named by the workspace id).
+fn set_binding_marker(file: &Path, value: &str) {
+    let script = "import sqlite3, sys\n\
+        db = sqlite3.connect(sys.argv[1])\n\
+        db.execute(\"UPDATE meta SET value = ? WHERE name = 'device_binding'\", (sys.argv[2].encode(),))\n\
+        assert db.total_changes == 1\n\
+        db.commit()\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, file.to_str().unwrap(), value])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn binding_or_unbinding_a_copy_leaves_the_original_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let here = Keyring::start(&d.join("home"));
+    let go = |args: &[&str], stdin: &str| on(&here, d, args, stdin, "pw");
+    let lists = |file: &str| {
+        let out = go(&["list", file], "");
+        assert_eq!(out.code, 0, "{file}: {}", out.stderr);
+        assert!(out.stdout.contains("Mail"));
+    };
+    init(d);
+    ok(d, &["add", "w.pcx", "--title", "Mail", "--username", "me"]);
+
+    // Two copies of one file (one workspace id), each bound on this computer.
+    std::fs::copy(d.join("w.pcx"), d.join("b.pcx")).unwrap();
+    for (file, kit) in [("w.pcx", "kit-a.txt"), ("b.pcx", "kit-b.txt")] {
+        let out = go(
+            &["device-binding", "enable", file, "--recovery-kit", kit],
+            "",
+        );
+        assert_eq!(out.code, 0, "{file}: {}", out.stderr);
+    }
+    lists("w.pcx");
+    lists("b.pcx");
+    // Unbinding the copy leaves the original bound and opening.
+    assert_eq!(go(&["device-binding", "disable", "b.pcx"], "").code, 0);
+    lists("w.pcx");
+    lists("b.pcx");
+
+    // A copy of the bound file shares its key; unbinding it, then binding it again, leaves
+    // the original alone too.
+    std::fs::copy(d.join("w.pcx"), d.join("c.pcx")).unwrap();
+    lists("c.pcx");
+    assert_eq!(go(&["device-binding", "disable", "c.pcx"], "").code, 0);
+    lists("w.pcx");
+    let out = go(
+        &[
+            "device-binding",
+            "enable",
+            "c.pcx",
+            "--recovery-kit",
+            "kit-c.txt",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    lists("c.pcx");
+    lists("w.pcx");
+
+    // A file bound by an earlier version (marker `v1`, item named by the workspace id) keeps
+    // opening: its key restored from the kit goes to that item, and the password opens it.
+    std::fs::copy(d.join("w.pcx"), d.join("old.pcx")).unwrap();
+    set_binding_marker(&d.join("old.pcx"), "v1");
+    let out = go(&["list", "old.pcx"], "");
+    assert_ne!(out.code, 0);
+    let kit = std::fs::read_to_string(d.join("kit-a.txt")).unwrap();
+    let out = go(
+        &["device-binding", "restore", "old.pcx"],
+        &format!("{}\n", test_support::recovery_key_in(&kit)),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    lists("old.pcx");
+    lists("w.pcx");
+}

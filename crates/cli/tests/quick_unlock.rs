@@ -2,7 +2,10 @@
 //! gnome-keyring) on a private D-Bus session bus started by the test, with its keyrings in a
 //! temporary folder. The key goes into the keyring; later opens skip the password but still
 //! need the second factor; a password change, expiry and `disable` end it; without a Secret
-//! Service the reason is given.
+//! Service the reason is given. Then the attacks: with quick unlock on, `passwd` and a renewal
+//! need the password; a keyring item saved before `disable` or expiry (moved with libfaketime,
+//! Debian package faketime) and put back opens nothing, because the file no longer holds the
+//! copy of the key it unwraps.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -12,6 +15,54 @@ use test_support::Keyring;
 use common::*;
 use portcullis_core::otp::OtpParams;
 use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// A computer with its own keyring and settings folder, running the CLI in `dir`.
+struct Computer {
+    keyring: Keyring,
+    dir: PathBuf,
+}
+
+impl Computer {
+    fn start(dir: &Path) -> Self {
+        Computer {
+            keyring: Keyring::start(&dir.join("home")),
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.join("home/config")
+    }
+
+    /// Runs with `pw` as the password in the environment and `extra` variables.
+    fn run_with(&self, args: &[&str], pw: &str, extra: &[(&str, &str)]) -> Out {
+        let config = self.config();
+        let mut env = vec![
+            ("DBUS_SESSION_BUS_ADDRESS", self.keyring.bus.as_str()),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+            ("PORTCULLIS_PASSWORD", pw),
+        ];
+        env.extend_from_slice(extra);
+        run(&self.dir, args, "", &env)
+    }
+
+    fn run(&self, args: &[&str], pw: &str) -> Out {
+        self.run_with(args, pw, &[])
+    }
+
+    /// The markers of this computer's quick-unlock items (their names are the keyring users).
+    fn markers(&self) -> Vec<String> {
+        std::fs::read_dir(self.config().join("portcullis/quick-unlock"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
 
 #[test]
 fn quick_unlock_skips_the_password_but_not_the_factor() {
@@ -101,7 +152,8 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         no_factor.stderr
     );
 
-    // A password change ends it: the key in the keyring no longer matches.
+    // A password change (the current password is asked) ends it: the file's copy of the key
+    // is gone, and the keyring item with it.
     let changed = run(
         d,
         &["passwd", "w.pcx", "--backup-code", &backup[2]],
@@ -113,13 +165,13 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         ],
     );
     assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let after = go(
+        &["list", "w.pcx", "--backup-code", &backup[3]],
+        "not-the-password",
+    );
+    assert_ne!(after.code, 0, "the old quick key no longer opens it");
     let after = go(&["list", "w.pcx", "--backup-code", &backup[3]], "new-pw");
     assert_eq!(after.code, 0, "{}", after.stderr);
-    assert!(
-        after.stderr.contains("quick unlock no longer matches"),
-        "{}",
-        after.stderr
-    );
     let status: Value =
         serde_json::from_str(&go(&["quick-unlock", "status", "w.pcx", "--json"], "new-pw").stdout)
             .unwrap();
@@ -159,7 +211,7 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         too_long.stderr
     );
 
-    // Expired: an item past its date is refused and deleted (the core at a later time).
+    // Expired: past its date it is refused and deleted (the CLI's clock moved two days on).
     assert_eq!(
         go(
             &[
@@ -176,21 +228,30 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         .code,
         0
     );
-    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &keyring.bus);
-    let locked = portcullis_core::LockedWorkspace::open(d.join("w.pcx")).unwrap();
-    let later = now as i64 + 2 * 86_400;
-    let err = portcullis_core::quick_unlock::unlock(locked, later)
-        .err()
-        .unwrap();
-    assert_eq!(err.to_string(), "quick unlock expired; enter the password");
-    let id = portcullis_core::LockedWorkspace::open(d.join("w.pcx"))
-        .unwrap()
-        .workspace_id();
-    assert!(
-        !portcullis_core::quick_unlock::status(id, now as i64)
-            .unwrap()
-            .enabled
+    let later = run(
+        d,
+        &["list", "w.pcx", "--backup-code", &backup[7]],
+        "",
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", keyring.bus.as_str()),
+            ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+            ("PORTCULLIS_PASSWORD", "new-pw"),
+            ("LD_PRELOAD", FAKETIME_LIB),
+            ("FAKETIME", "+172800"),
+        ],
     );
+    assert_eq!(later.code, 0, "{}", later.stderr);
+    assert!(
+        later
+            .stderr
+            .contains("quick unlock expired; enter the password"),
+        "{}",
+        later.stderr
+    );
+    let status: Value =
+        serde_json::from_str(&go(&["quick-unlock", "status", "w.pcx", "--json"], "new-pw").stdout)
+            .unwrap();
+    assert_eq!(status["enabled"], false);
 
     // No Secret Service: the reason is given.
     let nowhere = run(
@@ -200,7 +261,7 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
             "enable",
             "w.pcx",
             "--backup-code",
-            &backup[7],
+            &backup[8],
         ],
         "",
         &[
@@ -215,4 +276,174 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         "{}",
         nowhere.stderr
     );
+}
+
+#[test]
+fn changing_the_password_or_renewing_needs_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let pc = Computer::start(dir.path());
+    let d = dir.path();
+    init(d);
+    ok(d, &["add", "w.pcx", "--title", "Mail", "--username", "me"]);
+    let on = pc.run(&["quick-unlock", "enable", "w.pcx"], "pw");
+    assert_eq!(on.code, 0, "{}", on.stderr);
+    let expires = |pc: &Computer| -> i64 {
+        let out = pc.run(&["quick-unlock", "status", "w.pcx", "--json"], "pw");
+        let status: Value = serde_json::from_str(&out.stdout).unwrap();
+        status["expires"].as_i64().unwrap()
+    };
+    let first = expires(&pc);
+
+    // Quick unlock opens it, but `passwd` with a wrong password changes nothing.
+    let out = pc.run_with(
+        &["passwd", "w.pcx"],
+        "not-the-password",
+        &[("PORTCULLIS_NEW_PASSWORD", "taken-over")],
+    );
+    assert_ne!(out.code, 0, "passwd without the password: {}", out.stdout);
+    assert!(
+        out.stderr.contains("wrong password or damaged workspace"),
+        "{}",
+        out.stderr
+    );
+    // Nor does a renewal for 90 days.
+    let out = pc.run(
+        &["quick-unlock", "enable", "w.pcx", "--days", "90"],
+        "not-the-password",
+    );
+    assert_ne!(out.code, 0, "renewed without the password: {}", out.stdout);
+    assert!(
+        out.stderr.contains("wrong password or damaged workspace"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(expires(&pc), first);
+
+    // The password is still "pw": with quick unlock off, it opens the workspace.
+    assert_eq!(pc.run(&["quick-unlock", "disable", "w.pcx"], "pw").code, 0);
+    let out = pc.run(&["list", "w.pcx"], "pw");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // With the password, a renewal works (and replaces this computer's earlier one).
+    assert_eq!(pc.run(&["quick-unlock", "enable", "w.pcx"], "pw").code, 0);
+    let out = pc.run(&["quick-unlock", "enable", "w.pcx", "--days", "30"], "pw");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(pc.markers().len(), 1, "{:?}", pc.markers());
+
+    // Without a second factor, enabling says plainly what that means.
+    assert!(
+        on.stderr
+            .contains("this computer's session alone opens it, with no password"),
+        "{}",
+        on.stderr
+    );
+}
+
+/// The only test here that reads the keyring itself (the keyring crate connects once per
+/// process), as an attacker who copies the item would.
+#[test]
+fn a_saved_keyring_item_opens_nothing_after_disable_or_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let pc = Computer::start(dir.path());
+    let d = dir.path();
+    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &pc.keyring.bus);
+    init(d);
+    ok(d, &["add", "w.pcx", "--title", "Mail", "--username", "me"]);
+    let service = portcullis_core::quick_unlock::SERVICE;
+
+    // Saves this computer's newest item (and its marker's name; `old` is a name put back
+    // before), as an attacker with the session would, and puts them back later.
+    let save = |old: &[&str]| -> (String, Vec<u8>) {
+        let mut markers = pc.markers();
+        markers.retain(|m| !old.contains(&m.as_str()));
+        assert_eq!(markers.len(), 1, "{markers:?}");
+        let name = markers[0].clone();
+        let secret = keyring::Entry::new(service, &name)
+            .unwrap()
+            .get_secret()
+            .unwrap();
+        (name, secret)
+    };
+    let put_back = |(name, secret): &(String, Vec<u8>)| {
+        keyring::Entry::new(service, name)
+            .unwrap()
+            .set_secret(secret)
+            .unwrap();
+        let markers = pc.config().join("portcullis/quick-unlock");
+        std::fs::create_dir_all(&markers).unwrap();
+        std::fs::write(markers.join(name), b"").unwrap();
+    };
+    let opens_without_password = || {
+        let out = pc.run(&["list", "w.pcx"], "not-the-password");
+        if out.code == 0 {
+            assert!(out.stdout.contains("Mail"));
+        } else {
+            assert!(
+                out.stderr.contains("wrong password or damaged workspace"),
+                "{}",
+                out.stderr
+            );
+        }
+        out.code == 0
+    };
+
+    // Disable, then the saved item put back: the file refuses.
+    assert_eq!(pc.run(&["quick-unlock", "enable", "w.pcx"], "pw").code, 0);
+    assert!(opens_without_password());
+    let saved = save(&[]);
+    assert_eq!(pc.run(&["quick-unlock", "disable", "w.pcx"], "pw").code, 0);
+    assert!(!opens_without_password());
+    put_back(&saved);
+    assert!(
+        !opens_without_password(),
+        "a keyring item saved before disable still opens the file"
+    );
+
+    // Expired (the CLI's clock two days on), then the saved item put back at today's time:
+    // the file refuses.
+    assert_eq!(
+        pc.run(&["quick-unlock", "enable", "w.pcx", "--days", "1"], "pw")
+            .code,
+        0
+    );
+    let saved = save(&[saved.0.as_str()]);
+    let later = pc.run_with(
+        &["list", "w.pcx"],
+        "not-the-password",
+        &[("LD_PRELOAD", FAKETIME_LIB), ("FAKETIME", "+172800")],
+    );
+    assert_ne!(later.code, 0, "expired, it still opened: {}", later.stdout);
+    assert!(
+        later.stderr.contains("quick unlock expired"),
+        "{}",
+        later.stderr
+    );
+    put_back(&saved);
+    assert!(
+        !opens_without_password(),
+        "a keyring item saved before expiry still opens the file"
+    );
+
+    // An item of an earlier version (the master key itself, named by the workspace id) is
+    // never used: it is deleted, and the password asked.
+    let id = portcullis_core::LockedWorkspace::open(d.join("w.pcx"))
+        .unwrap()
+        .workspace_id();
+    let legacy = data_encoding::HEXLOWER.encode(&id);
+    put_back(&(
+        legacy.clone(),
+        br#"{"key":"AAAA","expires":99999999999}"#.to_vec(),
+    ));
+    let out = pc.run(&["list", "w.pcx"], "not-the-password");
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("quick unlock must be turned on again with the password"),
+        "{}",
+        out.stderr
+    );
+    assert!(matches!(
+        keyring::Entry::new(service, &legacy).unwrap().get_secret(),
+        Err(keyring::Error::NoEntry)
+    ));
+    assert!(!pc.markers().contains(&legacy));
 }

@@ -2,6 +2,11 @@
 //! in this machine's OS keyring, so the file alone is useless elsewhere, even with the password.
 //! Enabling it writes a recovery kit (the secret as a recovery key) to print and keep offline;
 //! without the kit and without this keyring, nobody can open the workspace again.
+//!
+//! The keyring item is named by a binding id drawn at `enable` and stored in the file (files
+//! bound by earlier versions: by the workspace id), so binding or unbinding a copy of a file
+//! never touches the original's item. Unbinding leaves the item in the keyring: a copy of the
+//! file made while it was bound (a backup, the original of a copy) still needs it.
 
 use crate::crypto::{random_bytes, SecretString, KEY_LEN};
 use crate::workspace::{self, LockedWorkspace, OpenWorkspace};
@@ -86,9 +91,9 @@ impl std::fmt::Debug for DeviceSecret {
     }
 }
 
-fn entry(workspace_id: [u8; 16]) -> Result<keyring::Entry, workspace::Error> {
-    keyring::Entry::new(SERVICE, &HEXLOWER.encode(&workspace_id))
-        .map_err(|e| workspace::Error::Keyring(describe(&e)))
+/// The keyring item `name` (a binding id, or a workspace id for earlier bindings, in hex).
+fn entry(name: &str) -> Result<keyring::Entry, workspace::Error> {
+    keyring::Entry::new(SERVICE, name).map_err(|e| workspace::Error::Keyring(describe(&e)))
 }
 
 fn describe(e: &keyring::Error) -> String {
@@ -98,9 +103,9 @@ fn describe(e: &keyring::Error) -> String {
     }
 }
 
-/// This machine's secret for the workspace.
-pub(crate) fn load(workspace_id: [u8; 16]) -> Result<DeviceSecret, workspace::Error> {
-    let bytes = match entry(workspace_id)?.get_secret() {
+/// This machine's secret in the keyring item `name`.
+pub(crate) fn load(name: &str) -> Result<DeviceSecret, workspace::Error> {
+    let bytes = match entry(name)?.get_secret() {
         Ok(b) => Zeroizing::new(b),
         Err(keyring::Error::NoEntry) => return Err(workspace::Error::NotOnThisDevice),
         Err(e) => return Err(workspace::Error::Keyring(describe(&e))),
@@ -114,11 +119,11 @@ pub(crate) fn load(workspace_id: [u8; 16]) -> Result<DeviceSecret, workspace::Er
 
 /// Stores the secret and reads it back, so that nothing is sealed under a secret the keyring
 /// did not keep.
-fn store(workspace_id: [u8; 16], secret: &DeviceSecret) -> Result<(), workspace::Error> {
-    entry(workspace_id)?
+fn store(name: &str, secret: &DeviceSecret) -> Result<(), workspace::Error> {
+    entry(name)?
         .set_secret(secret.expose())
         .map_err(|e| workspace::Error::Keyring(describe(&e)))?;
-    let back = load(workspace_id)?;
+    let back = load(name)?;
     if back.expose() != secret.expose() {
         return Err(workspace::Error::Keyring(
             "the keyring did not keep the device key".into(),
@@ -193,15 +198,16 @@ pub fn enable(
     }
     ws.require_fresh_factor()?;
     let secret = DeviceSecret::generate()?;
+    let binding_id: [u8; 16] = random_bytes().map_err(|_| workspace::Error::Crypto)?;
     let kit = RecoveryKit {
         workspace: ws.name(),
         workspace_id: HEXLOWER.encode(&ws.workspace_id()),
         recovery_key: secret.recovery_key(),
         created: ws.clock().now(),
     };
-    store(ws.workspace_id(), &secret)?;
+    store(&HEXLOWER.encode(&binding_id), &secret)?;
     kit.save(kit_path)?;
-    if let Err(e) = ws.rewrap(password, Some(&secret)) {
+    if let Err(e) = ws.rewrap(password, Some((&secret, binding_id))) {
         // Nothing was bound: the kit holds a key that opens nothing; do not leave it around.
         let _ = std::fs::remove_file(kit_path);
         return Err(e.into());
@@ -210,17 +216,14 @@ pub fn enable(
     Ok(kit)
 }
 
-/// Unbinds: the workspace key is sealed under the password alone again, then the device
-/// secret leaves the keyring. Needs the password and a fresh second factor.
+/// Unbinds: the workspace key is sealed under the password alone again. Needs the password
+/// and a fresh second factor. The device secret stays in the keyring: copies of the file made
+/// while it was bound (the original this one was copied from, backups) still need it.
 pub fn disable(ws: &mut OpenWorkspace, password: &SecretString) -> Result<(), Error> {
     if !ws.is_bound()? {
         return Err(Error::NotBound);
     }
     ws.rewrap(password, None)?;
-    // The file no longer needs it; a failure to delete leaves a harmless item.
-    if let Ok(e) = entry(ws.workspace_id()) {
-        let _ = e.delete_credential();
-    }
     tracing::info!("device binding removed");
     Ok(())
 }
@@ -232,13 +235,12 @@ pub fn restore(
     password: &SecretString,
     recovery_key: &str,
 ) -> Result<workspace::Unlock, Error> {
-    if !locked.is_bound() {
+    let Some(name) = locked.binding_name().map(str::to_owned) else {
         return Err(Error::NotBound);
-    }
+    };
     let secret = DeviceSecret::from_recovery_key(recovery_key)?;
-    let workspace_id = locked.workspace_id();
     let unlocked = locked.unlock_with_device_secret(password, &secret)?;
-    store(workspace_id, &secret)?;
+    store(&name, &secret)?;
     tracing::info!("device key restored from a recovery kit");
     Ok(unlocked)
 }
@@ -254,10 +256,9 @@ pub struct Status {
 
 /// The binding state of a workspace file, asking the keyring only when it is bound.
 pub fn status(locked: &LockedWorkspace) -> Status {
-    let bound = locked.is_bound();
     Status {
-        bound,
-        key_here: bound && load(locked.workspace_id()).is_ok(),
+        bound: locked.is_bound(),
+        key_here: locked.binding_name().is_some_and(|name| load(name).is_ok()),
     }
 }
 

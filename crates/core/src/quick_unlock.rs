@@ -1,21 +1,24 @@
-//! Quick unlock: after a full unlock, the workspace master key may be kept in the OS keyring
-//! (Secret Service on Linux, Keychain, Credential Manager) so that this machine opens the
-//! workspace without the password. The second factor is still asked for. The item expires
-//! (14 days by default), stops working after any password change (the key it holds is no
-//! longer the workspace's, which the manifest check catches, and the item is then deleted),
-//! and is deleted when quick unlock is turned off.
+//! Quick unlock: after a full unlock, and with the password typed again, this machine's OS
+//! keyring (Secret Service on Linux, Keychain, Credential Manager) keeps a random quick key
+//! that unwraps a copy of the workspace master key stored in the file for this enrolment (see
+//! [`crate::workspace::QuickKey`]). This machine then opens the workspace without the
+//! password; the second factor, when MFA is on, is still asked for. The file enforces the
+//! rest: the copy carries its expiry (14 days by default) in its authenticated data, and
+//! turning quick unlock off, its expiry or a password change delete it, so the keyring item,
+//! or a saved copy of it, opens nothing afterwards.
 
-use crate::crypto::keys::MasterKey;
-use crate::workspace::{self, LockedWorkspace, OpenWorkspace, Unlock};
-use data_encoding::{BASE64, HEXLOWER};
-use serde::{Deserialize, Serialize};
+use crate::crypto::{SecretString, KEY_LEN};
+use crate::workspace::{self, LockedWorkspace, OpenWorkspace, QuickKey, QuickRefusal, Unlock};
+use crate::KdfParams;
+use data_encoding::HEXLOWER;
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// The keyring service name of the items.
 pub const SERVICE: &str = "Portcullis quick unlock";
-/// Default lifetime of a quick-unlock item.
+/// Default lifetime of a quick-unlock enrolment.
 pub const DEFAULT_DAYS: u32 = 14;
-/// The longest a quick-unlock item may last: past that, the password should be typed again.
+/// The longest an enrolment may last: past that, the password should be typed again.
 pub const MAX_DAYS: u32 = 90;
 
 /// Why quick unlock could not be used or changed. Never carries the key.
@@ -30,26 +33,19 @@ pub enum Error {
     /// Quick unlock is off for this workspace on this machine.
     #[error("quick unlock is not on for this workspace on this machine")]
     NotEnabled,
-    /// The item expired and was deleted.
+    /// The enrolment expired; the file's copy and the keyring item were deleted.
     #[error("quick unlock expired; enter the password")]
     Expired,
-    /// The key no longer opens the workspace (the password changed); the item was deleted.
-    #[error(
-        "quick unlock no longer matches this workspace (the password changed); enter the password"
-    )]
-    Stale,
-    /// The workspace refused (step-up needed, damaged…).
+    /// The file no longer holds a copy this machine's key opens (turned off, or the password
+    /// changed); the keyring item was deleted.
+    #[error("quick unlock was turned off for this workspace (or the password changed); enter the password")]
+    Revoked,
+    /// An item made by an earlier version, which kept the master key itself: deleted.
+    #[error("quick unlock must be turned on again with the password (this version keeps it differently)")]
+    Outdated,
+    /// The workspace refused (wrong password, step-up needed, damaged…).
     #[error(transparent)]
     Workspace(#[from] workspace::Error),
-}
-
-/// What the keyring item holds.
-#[derive(Serialize, Deserialize)]
-struct Item {
-    /// The master key, Base64.
-    key: Zeroizing<String>,
-    /// Unix time after which the item is refused and deleted.
-    expires: i64,
 }
 
 /// Whether quick unlock is on, and until when.
@@ -60,33 +56,68 @@ pub struct Status {
     pub expires: Option<i64>,
 }
 
-/// A marker beside the user's settings (`$XDG_CONFIG_HOME/portcullis/quick-unlock/<id>`, no
-/// secret in it) says quick unlock is on here, so opening a workspace without it never wakes
-/// the keyring service.
-fn marker(workspace_id: [u8; 16]) -> Option<std::path::PathBuf> {
+/// What turning quick unlock on did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enabled {
+    /// Unix time of the expiry.
+    pub expires: i64,
+    /// Whether opening still asks for the second factor. When not (MFA off), this computer's
+    /// session alone opens the workspace until `expires`: say so.
+    pub factor_required: bool,
+}
+
+/// The folder of the markers beside the user's settings
+/// (`$XDG_CONFIG_HOME/portcullis/quick-unlock/`). A marker (no secret in it) named by an
+/// enrolment id says this machine's keyring holds its key, so opening a workspace without one
+/// never wakes the keyring service.
+fn markers() -> Option<std::path::PathBuf> {
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .map(std::path::PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
         })?;
-    Some(
-        config
-            .join("portcullis")
-            .join("quick-unlock")
-            .join(HEXLOWER.encode(&workspace_id)),
-    )
+    Some(config.join("portcullis").join("quick-unlock"))
 }
 
-/// Whether this machine has turned quick unlock on for the workspace (without asking the
-/// keyring).
-pub fn is_on_here(workspace_id: [u8; 16]) -> bool {
-    marker(workspace_id).is_some_and(|m| m.is_file())
+/// The marker (and keyring user) name of an enrolment, or of an earlier version's item (named
+/// by the workspace id).
+fn name(id: &[u8; 16]) -> String {
+    HEXLOWER.encode(id)
 }
 
-fn entry(workspace_id: [u8; 16]) -> Result<keyring::Entry, Error> {
-    keyring::Entry::new(SERVICE, &HEXLOWER.encode(&workspace_id))
-        .map_err(|e| Error::Unavailable(describe(&e)))
+fn has_marker(id: &[u8; 16]) -> bool {
+    markers().is_some_and(|m| m.join(name(id)).is_file())
+}
+
+fn set_marker(id: &[u8; 16]) {
+    if let Some(dir) = markers() {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(name(id)), b"");
+    }
+}
+
+/// Deletes the keyring item and the marker of `id` (nothing to do when there are none).
+fn forget_here(id: &[u8; 16]) -> Result<(), Error> {
+    if let Some(dir) = markers() {
+        let _ = std::fs::remove_file(dir.join(name(id)));
+    }
+    match entry(id)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(Error::Unavailable(describe(&e))),
+    }
+}
+
+/// The file's enrolments whose key this machine holds (by its markers).
+fn here(enrolments: Vec<([u8; 16], i64)>) -> Vec<([u8; 16], i64)> {
+    enrolments
+        .into_iter()
+        .filter(|(id, _)| has_marker(id))
+        .collect()
+}
+
+fn entry(id: &[u8; 16]) -> Result<keyring::Entry, Error> {
+    keyring::Entry::new(SERVICE, &name(id)).map_err(|e| Error::Unavailable(describe(&e)))
 }
 
 /// A short reason for a keyring failure, without any secret.
@@ -98,16 +129,18 @@ fn describe(e: &keyring::Error) -> String {
     }
 }
 
-fn read(workspace_id: [u8; 16]) -> Result<Item, Error> {
-    let secret = match entry(workspace_id)?.get_secret() {
+/// The quick key of enrolment `id` in this machine's keyring.
+fn read(id: [u8; 16]) -> Result<QuickKey, Error> {
+    let secret = match entry(&id)?.get_secret() {
         Ok(s) => Zeroizing::new(s),
         Err(keyring::Error::NoEntry) => return Err(Error::NotEnabled),
         Err(e) => return Err(Error::Unavailable(describe(&e))),
     };
-    serde_json::from_slice(&secret).map_err(|_| Error::Stale)
+    let key: [u8; KEY_LEN] = secret.as_slice().try_into().map_err(|_| Error::Revoked)?;
+    Ok(QuickKey::new(id, key))
 }
 
-/// When an item made at `now` for `days` expires.
+/// When an enrolment made at `now` for `days` expires.
 fn expiry(now: i64, days: u32) -> Result<i64, Error> {
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(Error::Days(days));
@@ -115,86 +148,165 @@ fn expiry(now: i64, days: u32) -> Result<i64, Error> {
     Ok(now + i64::from(days) * 86_400)
 }
 
-/// Keeps the open workspace's key in the keyring for `days`. A security change: it needs a
-/// fresh second factor when MFA is on.
-pub fn enable(ws: &mut OpenWorkspace, days: u32) -> Result<Status, Error> {
+/// Turns quick unlock on (or renews it) for `days`: a security change that needs the current
+/// `password`, whichever way the workspace was opened, and a fresh second factor when MFA is
+/// on. This machine's earlier enrolments end.
+pub fn enable(
+    ws: &mut OpenWorkspace,
+    password: &SecretString,
+    days: u32,
+) -> Result<Enabled, Error> {
     let expires = expiry(ws.clock().now(), days)?;
-    ws.require_fresh_factor()?;
-    let item = Item {
-        key: Zeroizing::new(BASE64.encode(ws.master_key().expose())),
-        expires,
-    };
-    let json = Zeroizing::new(serde_json::to_vec(&item).map_err(|_| Error::Stale)?);
-    entry(ws.workspace_id())?
-        .set_secret(&json)
-        .map_err(|e| Error::Unavailable(describe(&e)))?;
-    if let Some(m) = marker(ws.workspace_id()) {
-        if let Some(dir) = m.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        let _ = std::fs::write(m, b"");
+    let factor_required = ws.mfa_status()?.enabled;
+    let key = ws.enrol_quick_unlock(password, expires)?;
+    let stored = entry(&key.enrolment)?
+        .set_secret(key.expose())
+        .map_err(|e| Error::Unavailable(describe(&e)));
+    if let Err(e) = stored {
+        // Nothing holds the key: take its copy out of the file again.
+        ws.forget_quick_unlock(key.enrolment)?;
+        return Err(e);
     }
-    tracing::info!(days, "quick unlock turned on");
-    Ok(Status {
-        enabled: true,
-        expires: Some(expires),
+    for (old, _) in here(ws.quick_enrolments()?) {
+        ws.forget_quick_unlock(old)?;
+        forget_here(&old)?;
+    }
+    set_marker(&key.enrolment);
+    tracing::info!(days, factor_required, "quick unlock turned on");
+    Ok(Enabled {
+        expires,
+        factor_required,
     })
 }
 
-/// Deletes the keyring item (nothing to do when there is none).
-pub fn disable(workspace_id: [u8; 16]) -> Result<(), Error> {
-    if let Some(m) = marker(workspace_id) {
-        let _ = std::fs::remove_file(m);
+/// Turns quick unlock off here: the file's copies of this machine's enrolments are deleted,
+/// then their keyring items. Needs no password (it only takes a way in away).
+pub fn disable(locked: &mut LockedWorkspace) -> Result<(), Error> {
+    for (id, _) in here(locked.quick_enrolments()) {
+        locked.forget_quick_unlock(id)?;
+        forget_here(&id)?;
     }
-    match entry(workspace_id)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => {
-            tracing::info!("quick unlock turned off");
-            Ok(())
+    forget_here(&locked.workspace_id())?;
+    tracing::info!("quick unlock turned off");
+    Ok(())
+}
+
+/// [`disable`] for an open workspace.
+pub fn disable_open(ws: &mut OpenWorkspace) -> Result<(), Error> {
+    for (id, _) in here(ws.quick_enrolments()?) {
+        ws.forget_quick_unlock(id)?;
+        forget_here(&id)?;
+    }
+    forget_here(&ws.workspace_id())?;
+    tracing::info!("quick unlock turned off");
+    Ok(())
+}
+
+/// Changes the master password (see [`OpenWorkspace::change_password`], which deletes every
+/// quick-unlock copy in the file) and deletes this machine's quick-unlock items, which then
+/// open nothing.
+pub fn change_password(
+    ws: &mut OpenWorkspace,
+    current: &SecretString,
+    new: &SecretString,
+    kdf: KdfParams,
+) -> Result<(), workspace::Error> {
+    let ended = here(ws.quick_enrolments()?);
+    ws.change_password(current, new, kdf)?;
+    for (id, _) in ended {
+        let _ = forget_here(&id);
+    }
+    Ok(())
+}
+
+/// Whether quick unlock is on here for `enrolments` (a file's) at `now`. Asks the keyring, so
+/// that a desktop without one says so.
+fn status_of(enrolments: Vec<([u8; 16], i64)>, now: i64) -> Result<Status, Error> {
+    for (id, expires) in here(enrolments) {
+        match read(id) {
+            Ok(_) if expires > now => {
+                return Ok(Status {
+                    enabled: true,
+                    expires: Some(expires),
+                })
+            }
+            Ok(_) | Err(Error::NotEnabled) | Err(Error::Revoked) => {}
+            Err(e) => return Err(e),
         }
+    }
+    // No item here: one lookup still tells whether the keyring works at all.
+    match entry(&[0; 16])?.get_secret() {
+        Ok(_) | Err(keyring::Error::NoEntry) => Ok(Status {
+            enabled: false,
+            expires: None,
+        }),
         Err(e) => Err(Error::Unavailable(describe(&e))),
     }
 }
 
-/// Whether quick unlock is on for the workspace, as of `now`.
-pub fn status(workspace_id: [u8; 16], now: i64) -> Result<Status, Error> {
-    match read(workspace_id) {
-        Ok(item) if item.expires > now => Ok(Status {
-            enabled: true,
-            expires: Some(item.expires),
-        }),
-        Ok(_) | Err(Error::NotEnabled) | Err(Error::Stale) => Ok(Status {
-            enabled: false,
-            expires: None,
-        }),
-        Err(e) => Err(e),
-    }
+/// Whether quick unlock is on here for the open workspace, as of its clock.
+pub fn status(ws: &mut OpenWorkspace) -> Result<Status, Error> {
+    let now = ws.clock().now();
+    status_of(ws.quick_enrolments()?, now)
 }
 
-/// Unlocks with the key in the keyring, at `now`: an expired or stale item is deleted and
-/// refused. With MFA on, the result still asks for the second factor.
+/// Whether quick unlock is on here for a locked workspace, as of `now`. Without a marker here,
+/// the keyring is not asked.
+pub fn status_locked(locked: &LockedWorkspace, now: i64) -> Result<Status, Error> {
+    if !is_on_here(locked) {
+        return Ok(Status {
+            enabled: false,
+            expires: None,
+        });
+    }
+    status_of(locked.quick_enrolments(), now)
+}
+
+/// Whether this machine has turned quick unlock on for the workspace (without asking the
+/// keyring): the file lists an enrolment whose marker is here, or an earlier version's marker
+/// is (to clean it up).
+pub fn is_on_here(locked: &LockedWorkspace) -> bool {
+    !here(locked.quick_enrolments()).is_empty() || has_marker(&locked.workspace_id())
+}
+
+/// Unlocks with the key in the keyring, at `now`. The file must still hold an unexpired copy
+/// for it: an expired or revoked enrolment is deleted here and refused. With MFA on, the
+/// result still asks for the second factor.
 pub fn unlock(locked: LockedWorkspace, now: i64) -> Result<Unlock, Error> {
-    let id = locked.workspace_id();
-    let item = read(id)?;
-    if item.expires <= now {
-        let _ = disable(id);
-        return Err(Error::Expired);
-    }
-    let bytes = Zeroizing::new(
-        BASE64
-            .decode(item.key.as_bytes())
-            .map_err(|_| Error::Stale)?,
-    );
-    let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| Error::Stale)?;
-    match locked.unlock_with_master_key(MasterKey::from_bytes(key)) {
-        Ok(u) => {
-            tracing::info!("opened with quick unlock");
-            Ok(u)
-        }
-        Err(_) => {
-            let _ = disable(id);
-            Err(Error::Stale)
+    let legacy = locked.workspace_id();
+    if has_marker(&legacy) {
+        // An earlier version's item holds the master key itself: never used, deleted.
+        forget_here(&legacy)?;
+        if here(locked.quick_enrolments()).is_empty() {
+            return Err(Error::Outdated);
         }
     }
+    for (id, _) in here(locked.quick_enrolments()) {
+        let key = match read(id) {
+            Ok(key) => key,
+            Err(Error::NotEnabled) => {
+                forget_here(&id)?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        return match locked.unlock_quick(&key, now) {
+            Ok(u) => {
+                tracing::info!("opened with quick unlock");
+                Ok(u)
+            }
+            Err(QuickRefusal::Expired) => {
+                forget_here(&id)?;
+                Err(Error::Expired)
+            }
+            Err(QuickRefusal::Revoked) => {
+                forget_here(&id)?;
+                Err(Error::Revoked)
+            }
+            Err(QuickRefusal::Workspace(e)) => Err(e.into()),
+        };
+    }
+    Err(Error::NotEnabled)
 }
 
 #[cfg(test)]
@@ -202,7 +314,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_item_lasts_one_to_ninety_days() {
+    fn an_enrolment_lasts_one_to_ninety_days() {
         assert_eq!(expiry(1_000, 1).unwrap(), 1_000 + 86_400);
         assert_eq!(expiry(0, MAX_DAYS).unwrap(), 90 * 86_400);
         for days in [0, MAX_DAYS + 1, u32::MAX] {

@@ -165,7 +165,8 @@ fn security_changes_need_a_recent_factor() {
     let step_up = Error::Mfa(mfa::Error::StepUpRequired);
     let new_pw = SecretString::from("new");
     for result in [
-        ws.change_password(&new_pw, cheap_kdf()).map(|_| ()),
+        ws.change_password(&password(), &new_pw, cheap_kdf())
+            .map(|_| ()),
         ws.begin_totp("second").map(|_| ()),
         ws.remove_method("Pixel 8"),
         ws.regenerate_backup_codes().map(|_| ()),
@@ -183,7 +184,8 @@ fn security_changes_need_a_recent_factor() {
     assert_eq!(ws.entries().unwrap().len(), 4);
     ws.step_up(&Factor::BackupCode(backup[0].clone())).unwrap();
     portcullis_core::export::export(&mut ws, Csv, &out, None).unwrap();
-    ws.change_password(&new_pw, cheap_kdf()).unwrap();
+    ws.change_password(&password(), &new_pw, cheap_kdf())
+        .unwrap();
     ws.remove_method("Pixel 8").unwrap();
     assert!(!ws.mfa_status().unwrap().enabled);
     drop(ws);

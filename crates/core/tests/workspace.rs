@@ -82,7 +82,8 @@ fn changing_the_password_keeps_entries_and_retires_the_old_one() {
     let before = ws.entries().unwrap();
     let old_file = std::fs::read(&path).unwrap();
     let new_pw = SecretString::from("new password");
-    ws.change_password(&new_pw, cheap_kdf()).unwrap();
+    ws.change_password(&password(), &new_pw, cheap_kdf())
+        .unwrap();
     assert_eq!(ws.entries().unwrap(), before);
     ws.add(NewEntry::new("after", EntryKind::Note)).unwrap();
     drop(ws);

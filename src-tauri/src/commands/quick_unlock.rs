@@ -8,7 +8,7 @@ use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::quick_unlock::{self, Error};
-use portcullis_core::LockedWorkspace;
+use portcullis_core::{LockedWorkspace, SecretString};
 use serde::Serialize;
 use tauri::State;
 
@@ -32,14 +32,14 @@ fn quick_error(e: Error) -> CommandError {
 /// Whether quick unlock is on for the workspace at `path` on this machine (no keyring access).
 #[tauri::command]
 pub fn quick_unlock_on(path: String) -> bool {
-    LockedWorkspace::open(&path).is_ok_and(|l| quick_unlock::is_on_here(l.workspace_id()))
+    LockedWorkspace::open(&path).is_ok_and(|l| quick_unlock::is_on_here(&l))
 }
 
 /// The open workspace's quick-unlock state, and whether the keyring can hold it at all.
 #[tauri::command(async)]
 pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnlockDto> {
-    let id = with_open(&state, |ws| Ok(ws.workspace_id()))?;
-    Ok(match quick_unlock::status(id, SystemClock.now()) {
+    let status = with_open(&state, |ws| Ok(quick_unlock::status(ws)))?;
+    Ok(match status {
         Ok(s) => QuickUnlockDto {
             available: true,
             reason: None,
@@ -58,20 +58,28 @@ pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnl
     })
 }
 
-/// Keeps the key in the keyring for `days` (a fresh factor is needed when MFA is on).
+/// Lets this computer open the workspace without the password for `days`, or renews it: the
+/// current password is needed, and a fresh factor when MFA is on.
 #[tauri::command(async)]
-pub fn enable_quick_unlock(state: State<'_, AppState>, days: Option<u32>) -> CommandResult<()> {
+pub fn enable_quick_unlock(
+    state: State<'_, AppState>,
+    password: String,
+    days: Option<u32>,
+) -> CommandResult<()> {
+    let password = SecretString::new(password);
     with_open(&state, |ws| {
-        quick_unlock::enable(ws, days.unwrap_or(quick_unlock::DEFAULT_DAYS))
+        quick_unlock::enable(ws, &password, days.unwrap_or(quick_unlock::DEFAULT_DAYS))
             .map(|_| ())
             .map_err(quick_error)
     })
 }
 
+/// Turns quick unlock off here: the file's copy of the key goes, then the keyring item.
 #[tauri::command(async)]
 pub fn disable_quick_unlock(state: State<'_, AppState>) -> CommandResult<()> {
-    let id = with_open(&state, |ws| Ok(ws.workspace_id()))?;
-    quick_unlock::disable(id).map_err(quick_error)
+    with_open(&state, |ws| {
+        quick_unlock::disable_open(ws).map_err(quick_error)
+    })
 }
 
 /// Opens the workspace at `path` with the key from the keyring; the second factor follows

@@ -29,7 +29,7 @@ pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
     // The header is read first, so a wrong file is refused before any prompt.
     let locked = LockedWorkspace::open(path)?;
     // Quick unlock on this machine: the key from the OS keyring (the factor is still asked).
-    if portcullis_core::quick_unlock::is_on_here(locked.workspace_id()) {
+    if portcullis_core::quick_unlock::is_on_here(&locked) {
         let now = portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
         match portcullis_core::quick_unlock::unlock(locked, now) {
             Ok(unlocked) => return Ok(unlocked),

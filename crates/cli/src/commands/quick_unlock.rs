@@ -1,6 +1,6 @@
 //! quick-unlock enable|disable|status: the workspace key in the OS keyring.
 
-use super::unlock;
+use super::unlock_keeping_password;
 use crate::cli::QuickUnlockCommand;
 use crate::input::SecretInput;
 use anyhow::Result;
@@ -17,29 +17,31 @@ fn day(unix: i64) -> String {
 pub fn run(command: QuickUnlockCommand, input: &mut SecretInput) -> Result<()> {
     match command {
         QuickUnlockCommand::Enable { workspace, days } => {
-            let mut ws = unlock(&workspace, input)?;
-            let status = quick_unlock::enable(&mut ws, days)?;
-            println!(
-                "quick unlock on until {}: this machine opens {} with the second factor only",
-                day(status.expires.unwrap_or_default()),
-                workspace.display()
-            );
+            // The password is asked even where quick unlock is on already (renewal).
+            let (mut ws, password) = unlock_keeping_password(&workspace, input)?;
+            let on = quick_unlock::enable(&mut ws, &password, days)?;
+            if on.factor_required {
+                println!(
+                    "quick unlock on until {}: this machine opens {} with the second factor only",
+                    day(on.expires),
+                    workspace.display()
+                );
+            } else {
+                println!(
+                    "quick unlock on until {}: this machine opens {} without the password",
+                    day(on.expires),
+                    workspace.display()
+                );
+                eprintln!("warning: this workspace has no second factor: until then, this computer's session alone opens it, with no password and nothing else; anyone or anything using your session can read every entry");
+            }
         }
         QuickUnlockCommand::Disable { workspace } => {
-            let id = LockedWorkspace::open(&workspace)?.workspace_id();
-            quick_unlock::disable(id)?;
+            quick_unlock::disable(&mut LockedWorkspace::open(&workspace)?)?;
             println!("quick unlock off: the password is needed again");
         }
         QuickUnlockCommand::Status { workspace, json } => {
-            let id = LockedWorkspace::open(&workspace)?.workspace_id();
-            let status = if quick_unlock::is_on_here(id) {
-                quick_unlock::status(id, SystemClock.now())?
-            } else {
-                quick_unlock::Status {
-                    enabled: false,
-                    expires: None,
-                }
-            };
+            let locked = LockedWorkspace::open(&workspace)?;
+            let status = quick_unlock::status_locked(&locked, SystemClock.now())?;
             if json {
                 crate::output::print_json(&status)?;
             } else if status.enabled {

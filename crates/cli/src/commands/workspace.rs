@@ -1,11 +1,11 @@
 //! init and passwd.
 
-use super::{kdf_for_new, kdf_from_args, unlock};
+use super::{kdf_for_new, kdf_from_args, unlock_keeping_password};
 use crate::cli::{InitArgs, PasswdArgs};
 use crate::input::{SecretInput, NEW_PASSWORD_ENV, PASSWORD_ENV};
 use crate::progress::with_spinner;
 use anyhow::Result;
-use portcullis_core::{KdfParams, OpenWorkspace};
+use portcullis_core::{quick_unlock, KdfParams, OpenWorkspace};
 
 pub fn init(args: InitArgs, input: &mut SecretInput) -> Result<()> {
     if args.workspace.exists() {
@@ -20,12 +20,13 @@ pub fn init(args: InitArgs, input: &mut SecretInput) -> Result<()> {
     Ok(())
 }
 
+/// Always asks for the current password, even where quick unlock is on.
 pub fn passwd(args: PasswdArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let (mut ws, password) = unlock_keeping_password(&args.workspace, input)?;
     let new_password = input.new_master_password(NEW_PASSWORD_ENV)?;
     let kdf = kdf_from_args(&args.kdf)?.unwrap_or_else(|| ws.kdf());
     with_spinner("Re-sealing the workspace…", || {
-        ws.change_password(&new_password, kdf)
+        quick_unlock::change_password(&mut ws, &password, &new_password, kdf)
     })?;
     println!("master password changed ({})", describe(&kdf));
     Ok(())

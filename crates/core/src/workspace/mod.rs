@@ -7,12 +7,14 @@ mod binding;
 mod header;
 mod importing;
 mod lease;
+mod quick;
 mod record;
 mod security;
 
 pub use header::{Header, FORMAT_VERSION};
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
+pub use quick::{QuickKey, QuickRefusal};
 pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
 
@@ -174,7 +176,10 @@ pub struct LockedWorkspace {
     header: Header,
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
-    bound: bool,
+    /// The keyring item holding the device secret, when the file is bound.
+    binding: Option<String>,
+    /// The quick-unlock enrolments the file holds.
+    quick: Vec<quick::Enrolment>,
     clock: Arc<dyn Clock>,
 }
 
@@ -186,16 +191,19 @@ impl LockedWorkspace {
             store::Error::NotFound => Error::NotFound(path.clone()),
             other => other.into(),
         })?;
-        let (header_bytes, wrapped_key, bound) = store.read(|tx| -> Result<_> {
+        let (header_bytes, wrapped_key, binding, quick) = store.read(|tx| -> Result<_> {
             Ok((
                 tx.meta(META_HEADER)?,
                 tx.meta(META_WRAPPED_KEY)?,
-                tx.meta(binding::META_DEVICE_BINDING)?.is_some(),
+                tx.meta(binding::META_DEVICE_BINDING)?,
+                tx.meta(quick::META_QUICK_UNLOCK)?,
             ))
         })?;
         let header_bytes = header_bytes.ok_or(Error::WrongPasswordOrDamaged)?;
         let wrapped_key = wrapped_key.ok_or(Error::WrongPasswordOrDamaged)?;
         let header = Header::decode(&header_bytes)?;
+        let binding = binding::keyring_name(binding.as_deref(), header.workspace_id)?;
+        let quick = quick::parse(quick.as_deref());
         tracing::debug!(path = %path.display(), kdf_memory_kib = header.kdf.memory_kib(), kdf_passes = header.kdf.iterations(), "workspace file opened");
         Ok(Self {
             path,
@@ -203,7 +211,8 @@ impl LockedWorkspace {
             header,
             header_bytes,
             wrapped_key,
-            bound,
+            binding,
+            quick,
             clock: Arc::new(SystemClock),
         })
     }
@@ -223,7 +232,7 @@ impl LockedWorkspace {
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         // A bound workspace needs this device's secret first: no key derivation without it.
-        let device = binding::device_secret(self.bound, self.header.workspace_id)?;
+        let device = binding::device_secret(self.binding.as_deref())?;
         self.unlock_with(password, device.as_ref())
     }
 
@@ -245,10 +254,11 @@ impl LockedWorkspace {
         self.header.workspace_id
     }
 
-    /// Unlocks with the master key itself (quick unlock); the manifest check refuses a key
-    /// that is not this workspace's (after a password change, say). With MFA on, a second
-    /// factor is still needed.
-    pub fn unlock_with_master_key(self, master: MasterKey) -> Result<Unlock> {
+    /// Unlocks with the master key itself; the manifest check refuses a key that is not this
+    /// workspace's. With MFA on, a second factor is still needed.
+    pub(crate) fn unlock_with_master_key(mut self, master: MasterKey) -> Result<Unlock> {
+        // Expired quick-unlock copies leave the file at the first open after their date.
+        self.forget_expired_quick_unlock();
         let records = Box::new(RecordKeys::new(self.header.workspace_id, master.subkeys()?));
         let mut open = OpenWorkspace {
             path: self.path,
@@ -323,7 +333,8 @@ pub struct OpenWorkspace {
     header: Header,
     /// Boxed: ring's key schedules are large.
     records: Box<RecordKeys>,
-    /// The master key itself, kept only for quick unlock (it zeroizes on drop).
+    /// The master key itself, kept to check the password against the wrap and to seal
+    /// quick-unlock copies (it zeroizes on drop).
     master: MasterKey,
     clock: Arc<dyn Clock>,
     /// When a second factor was last verified in this session (for step-up).
@@ -495,11 +506,6 @@ impl OpenWorkspace {
         }))
     }
 
-    /// The master key (to keep it in the OS keyring for quick unlock).
-    pub(crate) fn master_key(&self) -> &MasterKey {
-        &self.master
-    }
-
     /// The workspace's id.
     pub fn workspace_id(&self) -> [u8; 16] {
         self.header.workspace_id
@@ -544,13 +550,21 @@ impl OpenWorkspace {
         })
     }
 
-    /// Changes the master password. A new master key is generated and every record is sealed
-    /// again, so a copy of the old key opens nothing written from now on.
+    /// Changes the master password. It needs the current password, whichever way the
+    /// workspace was opened (quick unlock included). A new master key is generated and every
+    /// record is sealed again, so a copy of the old key opens nothing written from now on;
+    /// quick-unlock copies of the old key are deleted.
     /// With MFA on, it needs a factor verified in the last 5 minutes.
-    pub fn change_password(&mut self, new_password: &SecretString, kdf: KdfParams) -> Result<()> {
+    pub fn change_password(
+        &mut self,
+        current_password: &SecretString,
+        new_password: &SecretString,
+        kdf: KdfParams,
+    ) -> Result<()> {
         self.require_step_up()?;
+        self.check_password(current_password)?;
         // A bound workspace stays bound to the same device secret.
-        let device = binding::device_secret(self.is_bound()?, self.header.workspace_id)?;
+        let device = binding::device_secret(self.binding_name()?.as_deref())?;
         let material =
             KeyMaterial::new(self.header.workspace_id, new_password, kdf, device.as_ref())?;
         let old = &self.records;
@@ -566,6 +580,7 @@ impl OpenWorkspace {
                 tx.put(&row)?;
                 resealed.push(row);
             }
+            quick::forget_all(tx)?;
             material.store(tx, &resealed)
         })?;
         self.header = material.header;
