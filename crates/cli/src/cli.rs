@@ -189,10 +189,17 @@ pub struct EntryFields {
     /// URL (logins).
     #[arg(long)]
     pub url: Option<String>,
-    /// Notes (the body of a secure note).
-    #[arg(long)]
+    /// Notes (the body of a secure note). An argument is visible to other local users (ps,
+    /// /proc) and stays in shell history: for anything private, use --notes-file.
+    #[arg(long, conflicts_with = "notes_file")]
     pub notes: Option<String>,
+    /// Read the notes from this file (UTF-8, at most 1 MiB).
+    #[arg(long, value_name = "FILE")]
+    pub notes_file: Option<PathBuf>,
     /// TOTP generator: an otpauth:// URI or a Base32 key (on edit, "" removes it from a login).
+    /// `--otp -` reads it from the terminal (hidden) or the next line of standard input, after
+    /// the master password: an argument is visible to other local users and stays in shell
+    /// history.
     #[arg(long, value_name = "URI")]
     pub otp: Option<String>,
     /// Group path, such as Work/Servers (on edit, "" removes it).

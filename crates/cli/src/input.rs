@@ -306,6 +306,15 @@ impl SecretInput {
         Ok(password)
     }
 
+    /// An OTP URI or key given as `--otp -`: asked on a terminal, else the next line.
+    pub fn otp_secret(&mut self) -> Result<SecretString> {
+        if self.terminal {
+            return prompt("OTP URI or key: ");
+        }
+        self.next_line()?
+            .context("--otp -: no OTP URI or key on standard input")
+    }
+
     /// An entry's password: prompted on a terminal, else the next line (empty at the end).
     pub fn entry_password(&mut self) -> Result<SecretString> {
         if self.terminal {

@@ -16,18 +16,16 @@ use portcullis_core::{EntryKind, Login, NewEntry, OpenWorkspace, Protocol, Remot
 pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
     let mut ws = unlock(&args.workspace, input)?;
+    let given = Given::read(f, input)?;
     let kind = match args.kind {
         KindArg::Login => EntryKind::Login(Login {
             username: f.username.clone().unwrap_or_default(),
             password: entry_password(f, input)?,
             url: f.url.clone().unwrap_or_default(),
-            otp: f.otp.as_deref().map(parse_otp).transpose()?,
+            otp: given.otp().map(parse_otp).transpose()?,
         }),
         KindArg::Otp => {
-            let uri = f
-                .otp
-                .as_deref()
-                .context("an OTP entry needs --otp URI_OR_KEY")?;
+            let uri = given.otp().context("an OTP entry needs --otp URI_OR_KEY")?;
             let mut otp = parse_otp(uri)?;
             if otp.account.is_none() {
                 otp.account = f.username.clone();
@@ -49,7 +47,7 @@ pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
         title: args.title,
         group: f.group.clone(),
         tags: f.tags.clone(),
-        notes: f.notes.clone().unwrap_or_default(),
+        notes: given.notes.unwrap_or_default(),
         kind,
     })?;
     println!("{}", entry.id);
@@ -60,11 +58,12 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
     let mut ws = unlock(&args.workspace, input)?;
     let mut entry = ws.find(&args.entry)?;
+    let given = Given::read(f, input)?;
     if let Some(t) = args.title {
         entry.title = t;
     }
-    if let Some(n) = &f.notes {
-        entry.notes = n.clone();
+    if let Some(n) = given.notes.clone() {
+        entry.notes = n;
     }
     if let Some(g) = &f.group {
         entry.group = Some(g.clone());
@@ -81,10 +80,10 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
             if let Some(u) = &f.url {
                 l.url = u.clone();
             }
-            if let Some(o) = &f.otp {
+            if let Some(o) = given.otp() {
                 l.otp = Some(o)
                     .filter(|o| !o.trim().is_empty())
-                    .map(|o| parse_otp(o))
+                    .map(parse_otp)
                     .transpose()?;
             }
             if f.generate || args.change_password {
@@ -92,7 +91,7 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
             }
         }
         EntryKind::Otp { otp } => {
-            if let Some(o) = &f.otp {
+            if let Some(o) = given.otp() {
                 *otp = parse_otp(o)?;
             }
             if let Some(u) = &f.username {
@@ -210,6 +209,49 @@ fn linked_login(ws: &mut OpenWorkspace, f: &EntryFields) -> Result<Option<String
         bail!("“{}” is not a login", login.title);
     }
     Ok(Some(login.id))
+}
+
+/// The notes and the OTP generator as given: in an argument, or read from `--notes-file` and
+/// from standard input for `--otp -` (arguments are visible to other local users).
+struct Given {
+    notes: Option<String>,
+    otp: Option<SecretString>,
+}
+
+/// The largest notes file read.
+const MAX_NOTES_FILE: u64 = 1 << 20;
+
+impl Given {
+    fn read(f: &EntryFields, input: &mut SecretInput) -> Result<Self> {
+        let notes = match &f.notes_file {
+            Some(path) => Some(read_notes(path)?),
+            None => f.notes.clone(),
+        };
+        let otp = match f.otp.as_deref() {
+            Some("-") => Some(input.otp_secret()?),
+            other => other.map(SecretString::from),
+        };
+        Ok(Self { notes, otp })
+    }
+
+    fn otp(&self) -> Option<&str> {
+        self.otp.as_ref().map(SecretString::expose_secret)
+    }
+}
+
+fn read_notes(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let cannot = || format!("cannot read the notes file {}", path.display());
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .with_context(cannot)?
+        .take(MAX_NOTES_FILE + 1)
+        .read_to_string(&mut text)
+        .with_context(cannot)?;
+    if text.len() as u64 > MAX_NOTES_FILE {
+        bail!("the notes file {} is larger than 1 MiB", path.display());
+    }
+    Ok(text)
 }
 
 fn parse_otp(text: &str) -> Result<OtpParams> {
