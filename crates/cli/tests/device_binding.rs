@@ -211,16 +211,29 @@ fn binding_needs_a_keyring_and_says_so() {
     ok(d, &["list", "w.pcx"]);
 }
 
-/// Sets the file's binding marker as python3's sqlite3 would (a file bound by an earlier
-/// version says `v1`: its keyring item is named by the workspace id).
-fn set_binding_marker(file: &Path, value: &str) {
+/// What an attacker writes into a file's binding marker.
+enum Marker {
+    /// The marker of another file (naming that file's keyring item).
+    From(std::path::PathBuf),
+    /// An earlier version's marker (the item named by the workspace id).
+    V1,
+}
+
+/// Sets the file's binding marker as python3's sqlite3 would.
+fn set_binding_marker(file: &Path, marker: Marker) {
     let script = "import sqlite3, sys\n\
+        marker = \"SELECT value FROM meta WHERE name = 'device_binding'\"\n\
+        value = sqlite3.connect(sys.argv[3]).execute(marker).fetchone()[0] if sys.argv[3] else sys.argv[2].encode()\n\
         db = sqlite3.connect(sys.argv[1])\n\
-        db.execute(\"UPDATE meta SET value = ? WHERE name = 'device_binding'\", (sys.argv[2].encode(),))\n\
+        db.execute(\"UPDATE meta SET value = ? WHERE name = 'device_binding'\", (value,))\n\
         assert db.total_changes == 1\n\
         db.commit()\n";
+    let (value, from) = match &marker {
+        Marker::From(other) => ("", other.to_str().unwrap()),
+        Marker::V1 => ("v1", ""),
+    };
     let out = std::process::Command::new("python3")
-        .args(["-c", script, file.to_str().unwrap(), value])
+        .args(["-c", script, file.to_str().unwrap(), value, from])
         .output()
         .unwrap();
     assert!(
@@ -228,6 +241,58 @@ fn set_binding_marker(file: &Path, value: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A quick-unlock enrolment made on another computer (through a synced copy of the file) would
+/// open the file without its device secret: binding deletes every enrolment.
+#[test]
+fn binding_ends_quick_unlock_on_every_computer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
+    std::fs::create_dir_all(&first).unwrap();
+    std::fs::create_dir_all(&second).unwrap();
+    let here = Keyring::start(&first.join("home"));
+    let there = Keyring::start(&second.join("home"));
+    let sync =
+        |from: &Path, to: &Path| std::fs::copy(from.join("w.pcx"), to.join("w.pcx")).unwrap();
+    init(&first);
+    ok(&first, &["add", "w.pcx", "--title", "Mail"]);
+    sync(&first, &second);
+    let out = on(
+        &there,
+        &second,
+        &["quick-unlock", "enable", "w.pcx"],
+        "",
+        "pw",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // With a wrong password in the environment, only quick unlock can open it there.
+    assert_eq!(on(&there, &second, &["list", "w.pcx"], "", "wrong").code, 0);
+
+    sync(&second, &first);
+    let out = on(
+        &here,
+        &first,
+        &[
+            "device-binding",
+            "enable",
+            "w.pcx",
+            "--recovery-kit",
+            "kit.txt",
+        ],
+        "",
+        "pw",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    sync(&first, &second);
+    let out = on(&there, &second, &["list", "w.pcx"], "", "pw");
+    assert_ne!(out.code, 0, "the bound file opened there: {}", out.stdout);
+    assert!(
+        out.stderr.contains("bound to another computer"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(on(&here, &first, &["list", "w.pcx"], "", "pw").code, 0);
 }
 
 #[test]
@@ -280,18 +345,29 @@ fn binding_or_unbinding_a_copy_leaves_the_original_alone() {
     lists("c.pcx");
     lists("w.pcx");
 
-    // A file bound by an earlier version (marker `v1`, item named by the workspace id) keeps
-    // opening: its key restored from the kit goes to that item, and the password opens it.
-    std::fs::copy(d.join("w.pcx"), d.join("old.pcx")).unwrap();
-    set_binding_marker(&d.join("old.pcx"), "v1");
-    let out = go(&["list", "old.pcx"], "");
-    assert_ne!(out.code, 0);
-    let kit = std::fs::read_to_string(d.join("kit-a.txt")).unwrap();
-    let out = go(
-        &["device-binding", "restore", "old.pcx"],
-        &format!("{}\n", test_support::recovery_key_in(&kit)),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    lists("old.pcx");
-    lists("w.pcx");
+    // An edited marker is refused: pointed at another binding's keyring item (the original's),
+    // or turned into an earlier version's `v1`, it no longer matches the wrap, so even the
+    // right recovery key restores nothing, and the item it names is never overwritten.
+    let kit_c = std::fs::read_to_string(d.join("kit-c.txt")).unwrap();
+    for (edit, name) in [
+        (Marker::From(d.join("w.pcx")), "pointed"),
+        (Marker::V1, "v1"),
+    ] {
+        let file = d.join(format!("{name}.pcx"));
+        std::fs::copy(d.join("c.pcx"), &file).unwrap();
+        set_binding_marker(&file, edit);
+        let file = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let out = go(
+            &["device-binding", "restore", &file],
+            &format!("{}\n", test_support::recovery_key_in(&kit_c)),
+        );
+        assert_ne!(out.code, 0, "{name}: {}", out.stdout);
+        assert!(
+            out.stderr.contains("wrong password or recovery key"),
+            "{}",
+            out.stderr
+        );
+        lists("w.pcx");
+        lists("c.pcx");
+    }
 }

@@ -41,7 +41,7 @@ pub enum Error {
 pub struct DeviceSecret(Zeroizing<[u8; KEY_LEN]>);
 
 impl DeviceSecret {
-    fn generate() -> Result<Self, workspace::Error> {
+    pub(crate) fn generate() -> Result<Self, workspace::Error> {
         Ok(Self(Zeroizing::new(
             random_bytes().map_err(|_| workspace::Error::Crypto)?,
         )))

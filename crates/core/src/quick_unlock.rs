@@ -167,11 +167,19 @@ pub fn enable(
         ws.forget_quick_unlock(key.enrolment)?;
         return Err(e);
     }
-    for (old, _) in here(ws.quick_enrolments()?) {
-        ws.forget_quick_unlock(old)?;
-        forget_here(&old)?;
-    }
+    // The new enrolment is usable from here on; ending the earlier ones is cleanup, and a
+    // failure there must not leave the new one unknown to `status` and `disable`.
+    let earlier = here(ws.quick_enrolments()?);
     set_marker(&key.enrolment);
+    for (old, _) in earlier.into_iter().filter(|(id, _)| *id != key.enrolment) {
+        let ended = ws
+            .forget_quick_unlock(old)
+            .map_err(Error::from)
+            .and_then(|()| forget_here(&old));
+        if let Err(e) = ended {
+            tracing::warn!(error = %e, "an earlier quick-unlock enrolment could not be ended");
+        }
+    }
     tracing::info!(days, factor_required, "quick unlock turned on");
     Ok(Enabled {
         expires,

@@ -1,13 +1,16 @@
 //! Device binding in the file: a `device_binding` marker in the meta table says the wrapped key
 //! is sealed under [`bind_kek`] of the password key and a device secret, and names the keyring
-//! item that holds the secret. The marker is not secret and needs no integrity: without the
-//! right device secret no key opens the wrap, and removing or changing the marker only makes
-//! the password alone fail.
+//! item that holds the secret. The marker is not secret.
 //!
 //! Marker values: `v2` followed by a 16-byte binding id drawn at `enable` (the keyring item is
 //! named by that id, so two files that share a workspace id, a copy and its original, never
 //! share an item unless one was copied from the other while bound); `v1` (files bound before
 //! the binding id existed): the item is named by the workspace id.
+//!
+//! A `v2` marker is part of the wrapped key's associated data: a marker edited to name another
+//! file's keyring item, or turned into `v1`, makes the wrap fail to open, so no unlock (and no
+//! restore from a recovery kit, which would write the keyring item the marker names) gets past
+//! an edited marker.
 
 use super::{Error, LockedWorkspace, OpenWorkspace, Result, META_WRAPPED_KEY};
 use crate::crypto::keys::{bind_kek, MasterKey};
@@ -22,25 +25,48 @@ pub(super) const META_DEVICE_BINDING: &str = "device_binding";
 const SCHEME_V1: &[u8] = b"v1";
 const SCHEME_V2: &[u8] = b"v2";
 
-/// The name of the keyring item holding a bound workspace's device secret, from the file's
-/// marker (`None`: not bound).
-pub(super) fn keyring_name(
-    marker: Option<&[u8]>,
-    workspace_id: [u8; 16],
-) -> Result<Option<String>> {
-    let Some(marker) = marker else {
-        return Ok(None);
-    };
-    match marker.strip_prefix(SCHEME_V2) {
-        Some(id) if id.len() == 16 => Ok(Some(HEXLOWER.encode(id))),
-        _ if marker == SCHEME_V1 => Ok(Some(HEXLOWER.encode(&workspace_id))),
-        _ => Err(Error::Damaged("the device binding marker is unreadable")),
+/// How a file is bound: its marker, and the keyring item that holds the device secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Binding {
+    marker: Vec<u8>,
+    name: String,
+}
+
+impl Binding {
+    /// The binding a file's marker describes (`None`: not bound).
+    pub(super) fn read(marker: Option<Vec<u8>>, workspace_id: [u8; 16]) -> Result<Option<Self>> {
+        let Some(marker) = marker else {
+            return Ok(None);
+        };
+        let name = match marker.strip_prefix(SCHEME_V2) {
+            Some(id) if id.len() == 16 => HEXLOWER.encode(id),
+            _ if marker == SCHEME_V1 => HEXLOWER.encode(&workspace_id),
+            _ => return Err(Error::Damaged("the device binding marker is unreadable")),
+        };
+        Ok(Some(Self { marker, name }))
+    }
+
+    /// A new binding whose keyring item is named by `binding_id`.
+    fn new(binding_id: &[u8; 16]) -> Self {
+        Self {
+            marker: [SCHEME_V2, binding_id.as_slice()].concat(),
+            name: HEXLOWER.encode(binding_id),
+        }
+    }
+
+    /// The name of the keyring item holding the device secret.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 }
 
-/// The marker of a binding whose keyring item is named by `binding_id`.
-fn marker_v2(binding_id: &[u8; 16]) -> Vec<u8> {
-    [SCHEME_V2, binding_id.as_slice()].concat()
+/// The associated data of the wrapped master key: the header, followed by a `v2` marker (a
+/// `v1` marker predates this and is not covered: such files keep their wrap).
+pub(super) fn wrap_aad(header_bytes: &[u8], binding: Option<&Binding>) -> Vec<u8> {
+    match binding {
+        Some(b) if b.marker.starts_with(SCHEME_V2) => [header_bytes, &b.marker].concat(),
+        _ => header_bytes.to_vec(),
+    }
 }
 
 /// This machine's device secret when the workspace is bound (`name` of its keyring item);
@@ -69,7 +95,7 @@ impl LockedWorkspace {
 
     /// The name of the keyring item that holds the device secret, when the file is bound.
     pub(crate) fn binding_name(&self) -> Option<&str> {
-        self.binding.as_deref()
+        self.binding.as_ref().map(Binding::name)
     }
 
     /// Unlocks this bound workspace with `password` and a device secret typed from a recovery
@@ -93,10 +119,15 @@ impl OpenWorkspace {
         Ok(self.binding_name()?.is_some())
     }
 
+    /// How the file is bound, if it is.
+    pub(super) fn binding(&mut self) -> Result<Option<Binding>> {
+        let marker = self.store.read(|tx| tx.meta(META_DEVICE_BINDING))?;
+        Binding::read(marker, self.header.workspace_id)
+    }
+
     /// The name of the keyring item holding the device secret, when the file is bound.
     pub(crate) fn binding_name(&mut self) -> Result<Option<String>> {
-        let marker = self.store.read(|tx| tx.meta(META_DEVICE_BINDING))?;
-        keyring_name(marker.as_deref(), self.header.workspace_id)
+        Ok(self.binding()?.map(|b| b.name))
     }
 
     /// The password key (bound to the device secret when the workspace is bound), after
@@ -106,16 +137,16 @@ impl OpenWorkspace {
         &mut self,
         password: &SecretString,
     ) -> Result<Zeroizing<[u8; KEY_LEN]>> {
-        let header_bytes = self.header.encode();
         let wrapped = self
             .store
             .read(|tx| tx.meta(META_WRAPPED_KEY))?
             .ok_or(Error::WrongPasswordOrDamaged)?;
-        let current = device_secret(self.binding_name()?.as_deref())?;
+        let binding = self.binding()?;
+        let current = device_secret(binding.as_ref().map(Binding::name))?;
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let opened = MasterKey::unwrap(
             &*unwrap_key(kek.clone(), current.as_ref())?,
-            &header_bytes,
+            &wrap_aad(&self.header.encode(), binding.as_ref()),
             &wrapped,
         )
         .map_err(|_| {
@@ -135,7 +166,8 @@ impl OpenWorkspace {
 
     /// Seals the master key again under the password alone (`None`) or bound to a device
     /// secret kept in the keyring item named by a binding id. Needs the password (the password
-    /// key is never kept) and a fresh second factor.
+    /// key is never kept) and a fresh second factor. Binding deletes the file's quick-unlock
+    /// copies of the key: each would open the file without the device secret.
     pub(crate) fn rewrap(
         &mut self,
         password: &SecretString,
@@ -143,14 +175,18 @@ impl OpenWorkspace {
     ) -> Result<()> {
         self.require_step_up()?;
         let kek = self.password_key(password)?;
-        let header_bytes = self.header.encode();
-        let new_wrap = self
-            .master
-            .wrap(&*unwrap_key(kek, device.map(|d| d.0))?, &header_bytes)?;
+        let binding = device.map(|(_, id)| Binding::new(&id));
+        let new_wrap = self.master.wrap(
+            &*unwrap_key(kek, device.map(|d| d.0))?,
+            &wrap_aad(&self.header.encode(), binding.as_ref()),
+        )?;
         self.store.write(|tx| -> Result<()> {
             tx.set_meta(META_WRAPPED_KEY, &new_wrap)?;
-            match device {
-                Some((_, id)) => tx.set_meta(META_DEVICE_BINDING, &marker_v2(&id))?,
+            match &binding {
+                Some(b) => {
+                    tx.set_meta(META_DEVICE_BINDING, &b.marker)?;
+                    super::quick::forget_all(tx)?;
+                }
                 None => tx.delete_meta(META_DEVICE_BINDING)?,
             }
             Ok(())
@@ -167,22 +203,70 @@ mod tests {
     #[test]
     fn the_marker_names_the_keyring_item() {
         let ws = [0xab; 16];
-        assert_eq!(keyring_name(None, ws).unwrap(), None);
-        assert_eq!(
-            keyring_name(Some(b"v1"), ws).unwrap(),
-            Some("ab".repeat(16))
-        );
+        let name =
+            |marker: &[u8]| Binding::read(Some(marker.to_vec()), ws).map(|b| b.map(|b| b.name));
+        assert_eq!(Binding::read(None, ws).unwrap(), None);
+        assert_eq!(name(b"v1").unwrap(), Some("ab".repeat(16)));
         let id = [0x01; 16];
         assert_eq!(
-            keyring_name(Some(&marker_v2(&id)), ws).unwrap(),
+            name(&Binding::new(&id).marker).unwrap(),
             Some("01".repeat(16))
         );
         // A marker this version does not know is refused, never looked up.
         for bad in [&b"v2short"[..], b"v9", b""] {
-            assert!(matches!(
-                keyring_name(Some(bad), ws),
-                Err(Error::Damaged(_))
-            ));
+            assert!(matches!(name(bad), Err(Error::Damaged(_))));
         }
+    }
+
+    #[test]
+    fn a_v2_marker_is_authenticated_with_the_wrap() {
+        let header = b"header";
+        let (a, b) = (Binding::new(&[1; 16]), Binding::new(&[2; 16]));
+        let v1 = Binding::read(Some(SCHEME_V1.to_vec()), [0; 16]).unwrap();
+        assert_eq!(wrap_aad(header, None), header);
+        assert_eq!(
+            wrap_aad(header, v1.as_ref()),
+            header,
+            "v1 wraps are unchanged"
+        );
+        assert_ne!(wrap_aad(header, Some(&a)), wrap_aad(header, Some(&b)));
+        assert_ne!(wrap_aad(header, Some(&a)), wrap_aad(header, v1.as_ref()));
+    }
+
+    /// Files bound before the binding id existed (`v1`: the wrap's associated data is the
+    /// header alone, the keyring item named by the workspace id) keep opening.
+    #[test]
+    fn a_file_bound_by_an_earlier_version_still_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        let password = SecretString::from("pw");
+        let kdf = crate::KdfParams::new(1024, 1, 1).unwrap();
+        let mut ws = OpenWorkspace::create(&path, &password, kdf).unwrap();
+        let secret = DeviceSecret::generate().unwrap();
+        let kek = ws.password_key(&password).unwrap();
+        let v1_wrap = ws
+            .master
+            .wrap(
+                &*unwrap_key(kek, Some(&secret)).unwrap(),
+                &ws.header.encode(),
+            )
+            .unwrap();
+        ws.store
+            .write(|tx| -> Result<()> {
+                tx.set_meta(META_WRAPPED_KEY, &v1_wrap)?;
+                Ok(tx.set_meta(META_DEVICE_BINDING, SCHEME_V1)?)
+            })
+            .unwrap();
+        drop(ws);
+        let locked = LockedWorkspace::open(&path).unwrap();
+        let by_workspace_id = HEXLOWER.encode(&locked.workspace_id());
+        assert_eq!(locked.binding_name(), Some(by_workspace_id.as_str()));
+        assert!(locked.unlock_with_device_secret(&password, &secret).is_ok());
+        let locked = LockedWorkspace::open(&path).unwrap();
+        let other = DeviceSecret::generate().unwrap();
+        assert!(matches!(
+            locked.unlock_with_device_secret(&password, &other),
+            Err(Error::WrongPasswordOrRecoveryKey)
+        ));
     }
 }

@@ -176,8 +176,8 @@ pub struct LockedWorkspace {
     header: Header,
     header_bytes: Vec<u8>,
     wrapped_key: Vec<u8>,
-    /// The keyring item holding the device secret, when the file is bound.
-    binding: Option<String>,
+    /// How the file is bound to a device, if it is.
+    binding: Option<binding::Binding>,
     /// The quick-unlock enrolments the file holds.
     quick: Vec<quick::Enrolment>,
     clock: Arc<dyn Clock>,
@@ -202,7 +202,7 @@ impl LockedWorkspace {
         let header_bytes = header_bytes.ok_or(Error::WrongPasswordOrDamaged)?;
         let wrapped_key = wrapped_key.ok_or(Error::WrongPasswordOrDamaged)?;
         let header = Header::decode(&header_bytes)?;
-        let binding = binding::keyring_name(binding.as_deref(), header.workspace_id)?;
+        let binding = binding::Binding::read(binding, header.workspace_id)?;
         let quick = quick::parse(quick.as_deref());
         tracing::debug!(path = %path.display(), kdf_memory_kib = header.kdf.memory_kib(), kdf_passes = header.kdf.iterations(), "workspace file opened");
         Ok(Self {
@@ -232,7 +232,7 @@ impl LockedWorkspace {
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
         // A bound workspace needs this device's secret first: no key derivation without it.
-        let device = binding::device_secret(self.binding.as_deref())?;
+        let device = binding::device_secret(self.binding_name())?;
         self.unlock_with(password, device.as_ref())
     }
 
@@ -244,7 +244,8 @@ impl LockedWorkspace {
     ) -> Result<Unlock> {
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let kek = binding::unwrap_key(kek, device)?;
-        let master = MasterKey::unwrap(&kek, &self.header_bytes, &self.wrapped_key)
+        let aad = binding::wrap_aad(&self.header_bytes, self.binding.as_ref());
+        let master = MasterKey::unwrap(&kek, &aad, &self.wrapped_key)
             .inspect_err(|_| tracing::warn!("unlock refused: wrong password or damaged header"))?;
         self.unlock_with_master_key(master)
     }
@@ -294,17 +295,19 @@ struct KeyMaterial {
 }
 
 impl KeyMaterial {
+    /// `bound`: the device secret and binding a bound workspace keeps.
     fn new(
         workspace_id: [u8; 16],
         password: &SecretString,
         kdf: KdfParams,
-        device: Option<&crate::device_binding::DeviceSecret>,
+        bound: Option<(&crate::device_binding::DeviceSecret, &binding::Binding)>,
     ) -> Result<Self> {
         let header = Header::new(workspace_id, kdf)?;
         let header_bytes = header.encode();
-        let kek = binding::unwrap_key(kdf.derive(password, &header.salt)?, device)?;
+        let kek = binding::unwrap_key(kdf.derive(password, &header.salt)?, bound.map(|b| b.0))?;
         let master = MasterKey::generate()?;
-        let wrapped_key = master.wrap(&kek, &header_bytes)?;
+        let aad = binding::wrap_aad(&header_bytes, bound.map(|b| b.1));
+        let wrapped_key = master.wrap(&kek, &aad)?;
         let records = Box::new(RecordKeys::new(workspace_id, master.subkeys()?));
         Ok(Self {
             header,
@@ -564,9 +567,10 @@ impl OpenWorkspace {
         self.require_step_up()?;
         self.check_password(current_password)?;
         // A bound workspace stays bound to the same device secret.
-        let device = binding::device_secret(self.binding_name()?.as_deref())?;
-        let material =
-            KeyMaterial::new(self.header.workspace_id, new_password, kdf, device.as_ref())?;
+        let binding = self.binding()?;
+        let device = binding::device_secret(binding.as_ref().map(binding::Binding::name))?;
+        let bound = device.as_ref().zip(binding.as_ref());
+        let material = KeyMaterial::new(self.header.workspace_id, new_password, kdf, bound)?;
         let old = &self.records;
         self.store.write(|tx| -> Result<()> {
             let rows = tx.rows(None)?;
