@@ -247,7 +247,7 @@ mod tests {
         let v1_wrap = ws
             .master
             .wrap(
-                &*unwrap_key(kek, Some(&secret)).unwrap(),
+                &unwrap_key(kek, Some(&secret)).unwrap(),
                 &ws.header.encode(),
             )
             .unwrap();
