@@ -140,7 +140,7 @@ pub enum Format {
     /// 2FAS backup (plain).
     #[serde(rename = "2fas")]
     TwoFas,
-    /// KeePass KDBX 3.1 or 4 (always needs its password).
+    /// KeePass KDBX 3.1 or 4, or KeePass 1 KDB (always needs its password).
     Kdbx,
     /// A PNG or JPEG image holding QR codes (otpauth or migration URIs).
     QrImage,
