@@ -230,7 +230,7 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_unchange
         ",'-2+3,'=1+2,",
         ",'@SUM(A1),",
         ",'+33 6 12 34 56 78,'-dash-first,",
-        "\"'\tindented\"",
+        ",'\tindented,",
         ",''=quoted already,''-x,",
         ",'plain,",
         ",alice,correct horse,",
