@@ -184,7 +184,12 @@ fn plaintext_smtp_goes_only_to_this_machine_unless_asked_for() {
     };
 
     // A host that is not this machine: refused before anything is sent, whatever its name.
-    for host in ["mail.example.org", "0.0.0.0", "10.0.0.1", "127.0.0.1.example.org"] {
+    for host in [
+        "mail.example.org",
+        "0.0.0.0",
+        "10.0.0.1",
+        "127.0.0.1.example.org",
+    ] {
         fails(
             plain(host, &[]),
             &format!(
@@ -205,5 +210,4 @@ fn plaintext_smtp_goes_only_to_this_machine_unless_asked_for() {
         out.stderr
     );
     assert_eq!(server.code_in_message(1).len(), 6);
-
 }

@@ -196,7 +196,12 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_unchange
     init(d);
     // (title, username, password, notes): formulas, and text that only looks neutralised.
     let rows = [
-        ("=HYPERLINK(\"https://evil.example\")", "-2+3", "=1+2", "@SUM(A1)"),
+        (
+            "=HYPERLINK(\"https://evil.example\")",
+            "-2+3",
+            "=1+2",
+            "@SUM(A1)",
+        ),
         ("Plus", "+33 6 12 34 56 78", "-dash-first", "\tindented"),
         ("Quoted", "'=quoted already", "'-x", "'plain"),
         ("Plain", "alice", "correct horse", "x = 1"),
@@ -245,13 +250,17 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_unchange
 
     // Our own import removes exactly the quote it added.
     init_at(d, "back.pcx");
-    let out = run(d, &["import", "back.pcx", "--from", "csv", "out.csv"], "", &[]);
+    let out = run(
+        d,
+        &["import", "back.pcx", "--from", "csv", "out.csv"],
+        "",
+        &[],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     for (title, username, password, notes) in rows {
-        let shown: Value = serde_json::from_str(
-            &ok(d, &["show", "back.pcx", title, "--json", "--reveal"]).stdout,
-        )
-        .unwrap();
+        let shown: Value =
+            serde_json::from_str(&ok(d, &["show", "back.pcx", title, "--json", "--reveal"]).stdout)
+                .unwrap();
         assert_eq!(
             (
                 shown["username"].as_str(),

@@ -162,7 +162,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         ]
         .map(neutralise);
         out.write_record(cells.iter().map(|c| c.as_bytes()))
-        .map_err(io)?;
+            .map_err(io)?;
     }
     out.into_inner()
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))

@@ -388,7 +388,10 @@ mod tests {
     fn costly_slots_are_refused_with_the_reason_before_any_derivation() {
         // One slot out of bounds (time, then memory).
         let e = refusal(&[(1 << 40, 8, 1)]);
-        assert!(e.contains("scrypt cost too high to run (N = 1099511627776"), "{e}");
+        assert!(
+            e.contains("scrypt cost too high to run (N = 1099511627776"),
+            "{e}"
+        );
         assert!(refusal(&[(1 << 20, 16, 1)]).contains("1 GiB of memory"));
         // Many slots each within bounds: their sum is what is bounded. Were any of them run,
         // this test would take hours.

@@ -157,7 +157,10 @@ mod tests {
         ] {
             let written = neutralise(cell);
             let formula = written.trim_start_matches('\'').starts_with(FORMULA_STARTS);
-            assert!(!formula || written.starts_with('\''), "{cell:?} → {written:?}");
+            assert!(
+                !formula || written.starts_with('\''),
+                "{cell:?} → {written:?}"
+            );
             assert_eq!(restore(written.to_string()), cell, "{cell:?}");
         }
         assert_eq!(*neutralise("=1+2"), "'=1+2");

@@ -35,7 +35,9 @@ pub enum Error {
     #[error("an SMTP password is never sent unencrypted: choose STARTTLS or TLS")]
     PasswordNeedsTls,
     /// No encryption to a server that is not this machine, not asked for explicitly.
-    #[error("email codes are never sent unencrypted to another machine ({0}): choose STARTTLS or TLS")]
+    #[error(
+        "email codes are never sent unencrypted to another machine ({0}): choose STARTTLS or TLS"
+    )]
     PlaintextToRemote(String),
     /// A password without a user name, or the reverse.
     #[error("an SMTP user name needs a password, and a password needs a user name")]
@@ -349,7 +351,15 @@ mod tests {
                 format!("email codes are never sent unencrypted to another machine ({host}): choose STARTTLS or TLS")
             );
         }
-        for host in ["localhost", "LocalHost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", " localhost "] {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            " localhost ",
+        ] {
             plain.host = host.into();
             assert!(plain.validate().is_ok(), "{host}");
         }
