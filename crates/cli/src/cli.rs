@@ -589,9 +589,14 @@ pub struct EmailAddArgs {
     #[arg(long, conflicts_with = "tls")]
     pub starttls: bool,
     /// TLS from the first byte. Without --starttls or --tls the connection is not encrypted,
-    /// and no login is allowed.
+    /// no login is allowed, and the server must be this machine (localhost, 127.0.0.0/8, ::1)
+    /// unless --insecure-plaintext is given.
     #[arg(long)]
     pub tls: bool,
+    /// Send codes unencrypted to a server that is not this machine: anyone on the network
+    /// path can read them, and so holds this factor. A warning is printed.
+    #[arg(long, conflicts_with_all = ["starttls", "tls"])]
+    pub insecure_plaintext: bool,
     /// SMTP user name (its password is asked for).
     #[arg(long, value_name = "USER")]
     pub smtp_user: Option<String>,

@@ -168,3 +168,46 @@ fn ok_later_send(d: &Path, minutes: u32) {
     let out = run_later(d, minutes, &["list", "w.pcx", "--email-send"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn plaintext_smtp_goes_only_to_this_machine_unless_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = SmtpServer::start(d, SmtpSecurity::None, None);
+    let port = server.port.to_string();
+    common::init(d);
+    let plain = |host: &'static str, extra: &[&'static str]| {
+        let mut args = add_args(&port, extra);
+        args[7] = host;
+        args.retain(|a| *a != "--ca-file" && *a != "ca.pem");
+        run(d, &args, "", &[])
+    };
+
+    // A host that is not this machine: refused before anything is sent, whatever its name.
+    for host in [
+        "mail.example.org",
+        "0.0.0.0",
+        "10.0.0.1",
+        "127.0.0.1.example.org",
+    ] {
+        fails(
+            plain(host, &[]),
+            &format!(
+                "email codes are never sent unencrypted to another machine ({host}): choose \
+                 STARTTLS or TLS, or pass --insecure-plaintext"
+            ),
+        );
+    }
+    assert!(server.messages().is_empty());
+
+    // Asked for explicitly: warned, and sent (0.0.0.0 reaches this machine's server).
+    let out = plain("0.0.0.0", &["--insecure-plaintext"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: codes to 0.0.0.0 travel unencrypted"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.code_in_message(1).len(), 6);
+}

@@ -188,3 +188,87 @@ fn exports_read_back_and_keepassxc_opens_the_kdbx() {
         &format!("{} exists already; choose another file", "out.csv"),
     );
 }
+
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    // (title, username, password, notes): formulas, and text that only looks neutralised.
+    let rows = [
+        (
+            "=HYPERLINK(\"https://evil.example\")",
+            "-2+3",
+            "=1+2",
+            "@SUM(A1)",
+        ),
+        ("Plus", "+33 6 12 34 56 78", "-dash-first", "\tindented"),
+        ("Quoted", "'=quoted already", "'-x", "'plain"),
+        ("Plain", "alice", "correct horse", "x = 1"),
+    ];
+    for (title, username, password, notes) in rows {
+        let out = run(
+            d,
+            &[
+                "add",
+                "w.pcx",
+                "--title",
+                title,
+                &format!("--username={username}"),
+                &format!("--notes={notes}"),
+            ],
+            &format!("{password}\n"),
+            &[],
+        );
+        assert_eq!(out.code, 0, "{title}: {}", out.stderr);
+    }
+    let out = run(d, &["export", "w.pcx", "--to", "csv", "out.csv"], "", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cells that start with = + - @"),
+        "{}",
+        out.stderr
+    );
+    let csv = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    for cell in [
+        "\"'=HYPERLINK(\"\"https://evil.example\"\")\"",
+        ",'-2+3,'=1+2,",
+        ",'@SUM(A1),",
+        ",'+33 6 12 34 56 78,'-dash-first,",
+        ",'\tindented,",
+        ",''=quoted already,''-x,",
+        ",'plain,",
+        ",alice,correct horse,",
+    ] {
+        assert!(csv.contains(cell), "{cell} not in {csv}");
+    }
+    for line in csv.lines() {
+        let first = line.chars().next().unwrap();
+        assert!(!"=+-@\t\r".contains(first), "{line}");
+        assert!(!line.contains(",=") && !line.contains(",-") && !line.contains(",@"));
+    }
+
+    // Our own import removes exactly the quote it added.
+    init_at(d, "back.pcx");
+    let out = run(
+        d,
+        &["import", "back.pcx", "--from", "csv", "out.csv"],
+        "",
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (title, username, password, notes) in rows {
+        let shown: Value =
+            serde_json::from_str(&ok(d, &["show", "back.pcx", title, "--json", "--reveal"]).stdout)
+                .unwrap();
+        assert_eq!(
+            (
+                shown["username"].as_str(),
+                shown["password"].as_str(),
+                shown["notes"].as_str()
+            ),
+            (Some(username), Some(password), Some(notes)),
+            "{title}"
+        );
+    }
+}

@@ -639,3 +639,90 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// A KeePass 1 (KDB) file: its fixed 124-byte header (AES, `rounds` at offset 120), then a
+/// block of ciphertext.
+fn kdb(rounds: u32) -> Vec<u8> {
+    let mut out = vec![0x03, 0xd9, 0xa2, 0x9a, 0x65, 0xfb, 0x4b, 0xb5];
+    out.extend(2u32.to_le_bytes()); // flags: AES
+    out.extend(0x0003_0004u32.to_le_bytes()); // version 3.4
+    out.extend([0x11; 32]); // master seed, IV
+    out.extend(1u32.to_le_bytes()); // groups
+    out.extend(1u32.to_le_bytes()); // entries
+    out.extend([0x22; 64]); // content hash, transform seed
+    out.extend(rounds.to_le_bytes());
+    out.extend([0x33; 16]);
+    out
+}
+
+/// An encrypted Aegis vault with `slots` password slots, each of scrypt cost (n, r, p).
+fn aegis_slots(slots: usize, (n, r, p): (u64, u32, u32)) -> String {
+    let slot = serde_json::json!({
+        "type": 1, "uuid": "00000000-0000-0000-0000-000000000000",
+        "key": "00".repeat(32), "key_params": {"nonce": "00".repeat(12), "tag": "00".repeat(16)},
+        "n": n, "r": r, "p": p, "salt": "00".repeat(32),
+    });
+    serde_json::json!({
+        "version": 1,
+        "header": {
+            "slots": vec![slot; slots],
+            "params": {"nonce": "00".repeat(12), "tag": "00".repeat(16)},
+        },
+        "db": "AAAA",
+    })
+    .to_string()
+}
+
+#[test]
+fn costly_or_oversized_files_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    let password = [("PORTCULLIS_IMPORT_PASSWORD", "x")];
+    let import = |format: &str, file: &Path| {
+        run(
+            d,
+            &["import", "w.pcx", "--from", format, file.to_str().unwrap()],
+            "",
+            &password,
+        )
+    };
+
+    // KeePass 1 asking for 2^32 − 1 AES rounds (minutes of work): refused from its header.
+    let file = d.join("rounds.kdb");
+    std::fs::write(&file, kdb(u32::MAX)).unwrap();
+    fails(
+        import("kdbx", &file),
+        "this KeePass file asks for a key derivation too costly to run (4294967295 AES rounds \
+         (at most 1073741824)): lower it in KeePassXC (Database settings, Encryption) and \
+         export again",
+    );
+
+    // Aegis: each slot within the per-slot bounds, but 100 of them (hours of scrypt).
+    let file = write(d, "slots.json", &aegis_slots(100, (1 << 15, 8, 16)));
+    fails(
+        import("aegis", &file),
+        "this Aegis vault asks for more key derivation than one import runs (100 password \
+         slots costing N·r·p = 419430400 in all, at most 16777216): export it again from Aegis \
+         with one password",
+    );
+    // One slot beyond the bounds: its reason, not a wrong password.
+    let file = write(d, "huge.json", &aegis_slots(1, (1 << 40, 8, 1)));
+    fails(
+        import("aegis", &file),
+        "this Aegis vault asks for a scrypt cost too high to run (N = 1099511627776, r = 8, \
+         p = 1; at most N = 2^20, r = 16, p = 16 and 1 GiB of memory)",
+    );
+
+    // A file above 64 MiB is refused before it is read.
+    let file = d.join("big.csv");
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len((64 << 20) + 1)
+        .unwrap();
+    fails(
+        import("csv", &file),
+        "the import file is larger than 64 MiB, the most this version reads",
+    );
+    assert_eq!(ok(d, &["list", "w.pcx", "--json"]).stdout.trim(), "[]");
+}

@@ -4,6 +4,7 @@
 //! their owner only and never overwrite an existing file.
 
 use crate::entry::{Entry, EntryKind};
+use crate::import::csv::neutralise;
 use crate::workspace::{self, OpenWorkspace};
 use crate::SecretString;
 use std::path::Path;
@@ -120,7 +121,9 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group.
+/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group. A cell that
+/// starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, which a
+/// spreadsheet shows as text and our import removes.
 fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
@@ -148,7 +151,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             EntryKind::Note => (String::new(), Zeroizing::new(String::new()), String::new()),
         };
         let otp = Zeroizing::new(e.otp().map(|o| o.to_uri()).unwrap_or_default());
-        out.write_record([
+        let cells = [
             e.title.as_str(),
             username.as_str(),
             password.as_str(),
@@ -156,8 +159,10 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             e.notes.as_str(),
             otp.as_str(),
             e.group.as_deref().unwrap_or_default(),
-        ])
-        .map_err(io)?;
+        ]
+        .map(neutralise);
+        out.write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(io)?;
     }
     out.into_inner()
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))

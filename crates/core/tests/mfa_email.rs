@@ -24,6 +24,7 @@ fn settings(server: &SmtpServer, security: Security) -> EmailSettings {
         host: "localhost".into(),
         port: server.port,
         security,
+        allow_plaintext: false,
         user: Some(SMTP_USER.into()),
         password: SecretString::from(SMTP_PASSWORD),
         ca_pem: Some(std::fs::read_to_string(&server.ca_file).unwrap()),

@@ -33,6 +33,8 @@ impl EmailSettingsInput {
             host: self.host,
             port: self.port,
             security: self.security,
+            // The app offers no plaintext to another machine: the core refuses it.
+            allow_plaintext: false,
             password: match &user {
                 Some(_) => SecretString::new(self.password.unwrap_or_default()),
                 None => SecretString::default(),

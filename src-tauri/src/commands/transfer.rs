@@ -30,6 +30,14 @@ fn import_error(e: import::Error) -> CommandError {
     CommandError::new(code, e.to_string())
 }
 
+/// An import file, read through the core (which caps its size).
+fn read_import_file(path: &str) -> CommandResult<Vec<u8>> {
+    import::read_file(std::path::Path::new(path)).map_err(|e| match e {
+        import::Error::Io(_) => CommandError::new("io", "cannot read this file"),
+        other => import_error(other),
+    })
+}
+
 /// Reads `path` as `format` and sorts it into new entries, duplicates and skipped items;
 /// writes nothing. An encrypted file without `password` fails with `password_needed`.
 #[tauri::command(async)]
@@ -39,8 +47,7 @@ pub fn preview_import(
     path: String,
     password: Option<String>,
 ) -> CommandResult<PreviewDto> {
-    let bytes =
-        std::fs::read(&path).map_err(|_| CommandError::new("io", "cannot read this file"))?;
+    let bytes = read_import_file(&path)?;
     let password = password.map(SecretString::new);
     let plan =
         off_runtime(|| import::read(format, &bytes, password.as_ref()).map_err(import_error))?;
@@ -65,8 +72,7 @@ pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<Str
 /// The otpauth URI of the first QR code in an image file (one dropped on the entry form).
 #[tauri::command(async)]
 pub fn otp_from_image_file(path: String) -> CommandResult<String> {
-    let bytes =
-        std::fs::read(&path).map_err(|_| CommandError::new("io", "cannot read this file"))?;
+    let bytes = read_import_file(&path)?;
     let plan = off_runtime(|| import::qr_image::parse(&bytes).map_err(import_error))?;
     first_otp_uri(&plan)
 }

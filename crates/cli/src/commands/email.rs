@@ -5,8 +5,8 @@ use crate::cli::EmailAddArgs;
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
 use crate::progress::with_spinner;
-use anyhow::Result;
-use portcullis_core::mfa::email::{EmailSettings, Security};
+use anyhow::{bail, Result};
+use portcullis_core::mfa::email::{self, EmailSettings, Security};
 use portcullis_core::SecretString;
 use std::path::Path;
 
@@ -27,12 +27,22 @@ pub fn add(args: EmailAddArgs, input: &mut SecretInput) -> Result<()> {
         host: args.smtp_host,
         port: args.smtp_port,
         security,
+        allow_plaintext: args.insecure_plaintext,
         user: args.smtp_user,
         password,
         ca_pem,
         from: args.from,
         to: args.to,
     };
+    if let Err(e @ email::Error::PlaintextToRemote(_)) = settings.validate() {
+        bail!("{e}, or pass --insecure-plaintext");
+    }
+    if security == Security::None && !email::is_this_machine(&settings.host) {
+        eprintln!(
+            "warning: codes to {} travel unencrypted: anyone on the network path can read them, and so holds this factor",
+            settings.host.trim()
+        );
+    }
     let sent = with_spinner("Sending the confirmation code…", || {
         ws.begin_email(&args.label, settings)
     })?;

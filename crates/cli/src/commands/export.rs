@@ -38,6 +38,11 @@ pub fn export(args: ExportArgs, input: &mut SecretInput) -> Result<()> {
             args.file.display()
         );
     }
+    if format == Format::Csv {
+        eprintln!(
+            "note: cells that start with = + - @, a tab or a carriage return are written with a leading ' so that a spreadsheet shows them as text instead of running them; `portcullis import --from csv` removes it"
+        );
+    }
     if args.json {
         crate::output::print_json(&serde_json::json!({
             "exported": summary.entries,

@@ -4,7 +4,7 @@ use super::unlock;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::input::SecretInput;
 use crate::progress::with_spinner;
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Result};
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::workspace::{Choice, PlannedEntry};
 use serde::Serialize;
@@ -48,8 +48,10 @@ struct SimilarJson {
 
 pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
     let format = format_of(args.from)?;
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let bytes = import::read_file(&args.file).map_err(|e| match e {
+        import::Error::Io(io) => anyhow!("cannot read {}: {io}", args.file.display()),
+        other => other.into(),
+    })?;
     let password = if import::needs_password(format, &bytes) {
         Some(input.import_password()?)
     } else {

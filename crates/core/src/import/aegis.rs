@@ -11,11 +11,16 @@ use serde::Deserialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-/// The largest scrypt cost accepted from a file (Aegis uses 2^15): a crafted file cannot make
-/// the import run for hours or take gigabytes.
+/// The largest scrypt cost accepted from a slot (Aegis uses N = 2^15, r = 8, p = 1): a crafted
+/// file cannot make the import run for hours or take gigabytes.
 const MAX_SCRYPT_LOG_N: u8 = 20;
 const MAX_SCRYPT_R: u32 = 16;
 const MAX_SCRYPT_P: u32 = 16;
+/// The most scrypt memory of a slot, 128·N·r bytes (Aegis's own: 32 MiB).
+const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
+/// The most scrypt work of one import, N·r·p summed over the password slots tried: 64 times
+/// Aegis's own cost, so a file cannot add up slots that each pass the bounds above.
+const MAX_SCRYPT_WORK: u64 = 1 << 24;
 
 #[derive(Deserialize)]
 struct Vault {
@@ -199,11 +204,26 @@ fn decrypt_db(
                 .into(),
         ));
     }
+    let costs = password_slots
+        .iter()
+        .map(|s| scrypt_params(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let work = costs
+        .iter()
+        .fold(0u64, |sum, (_, work)| sum.saturating_add(*work));
+    if work > MAX_SCRYPT_WORK {
+        return Err(Error::Unsupported(format!(
+            "this Aegis vault asks for more key derivation than one import runs ({} password \
+             slots costing N·r·p = {work} in all, at most {MAX_SCRYPT_WORK}): export it again \
+             from Aegis with one password",
+            costs.len()
+        )));
+    }
     let db = BASE64
         .decode(ciphertext.as_bytes())
         .map_err(|_| not_aegis("the encrypted database is not Base64"))?;
-    for slot in password_slots {
-        let Ok(master) = unwrap_slot(slot, password) else {
+    for (slot, (cost, _)) in password_slots.iter().zip(&costs) {
+        let Ok(master) = unwrap_slot(slot, cost, password) else {
             continue;
         };
         let plain = open(&master, params, &db)?;
@@ -212,7 +232,8 @@ fn decrypt_db(
     Err(Error::WrongPassword)
 }
 
-fn unwrap_slot(slot: &Slot, password: &SecretString) -> Result<Zeroizing<Vec<u8>>, Error> {
+/// A slot's scrypt parameters, within the bounds, and their work (N·r·p).
+fn scrypt_params(slot: &Slot) -> Result<(scrypt::Params, u64), Error> {
     let (n, r, p) = (
         slot.n.unwrap_or(0),
         slot.r.unwrap_or(0),
@@ -222,17 +243,37 @@ fn unwrap_slot(slot: &Slot, password: &SecretString) -> Result<Zeroizing<Vec<u8>
         return Err(not_aegis("the scrypt cost is not a power of two"));
     }
     let log_n = n.trailing_zeros() as u8;
-    if log_n > MAX_SCRYPT_LOG_N || r == 0 || r > MAX_SCRYPT_R || p == 0 || p > MAX_SCRYPT_P {
-        return Err(not_aegis("the scrypt cost is out of bounds"));
+    let memory = 128 * n.saturating_mul(u64::from(r));
+    if log_n > MAX_SCRYPT_LOG_N
+        || r == 0
+        || r > MAX_SCRYPT_R
+        || p == 0
+        || p > MAX_SCRYPT_P
+        || memory > MAX_SCRYPT_MEMORY
+    {
+        return Err(Error::Unsupported(format!(
+            "this Aegis vault asks for a scrypt cost too high to run (N = {n}, r = {r}, p = {p}; \
+             at most N = 2^{MAX_SCRYPT_LOG_N}, r = {MAX_SCRYPT_R}, p = {MAX_SCRYPT_P} and {} GiB \
+             of memory)",
+            MAX_SCRYPT_MEMORY >> 30
+        )));
     }
-    let salt = hex(slot.salt.as_deref().unwrap_or_default())?;
     let params =
         scrypt::Params::new(log_n, r, p).map_err(|_| not_aegis("bad scrypt parameters"))?;
+    Ok((params, n * u64::from(r) * u64::from(p)))
+}
+
+fn unwrap_slot(
+    slot: &Slot,
+    params: &scrypt::Params,
+    password: &SecretString,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let salt = hex(slot.salt.as_deref().unwrap_or_default())?;
     let mut derived = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(
         password.expose_secret().as_bytes(),
         &salt,
-        &params,
+        params,
         derived.as_mut_slice(),
     )
     .map_err(|_| not_aegis("bad scrypt parameters"))?;
@@ -318,8 +359,53 @@ mod tests {
             parse(b"not json", None),
             Err(Error::NotThisFormat { .. })
         ));
-        let huge_cost = br#"{"header":{"slots":[{"type":1,"key":"00","key_params":{"nonce":"00","tag":"00"},"n":1099511627776,"r":8,"p":1,"salt":"00"}],"params":{"nonce":"00","tag":"00"}},"db":"AAAA"}"#;
-        let err = parse(huge_cost, Some(&SecretString::from("x"))).unwrap_err();
-        assert!(matches!(err, Error::WrongPassword), "{err}");
+    }
+
+    /// An encrypted vault whose password slots have these scrypt costs (n, r, p).
+    fn vault_with_slots(costs: &[(u64, u32, u32)]) -> Vec<u8> {
+        let slots: Vec<String> = costs
+            .iter()
+            .map(|(n, r, p)| {
+                format!(
+                    r#"{{"type":1,"key":"00","key_params":{{"nonce":"00","tag":"00"}},"n":{n},"r":{r},"p":{p},"salt":"00"}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"header":{{"slots":[{}],"params":{{"nonce":"00","tag":"00"}}}},"db":"AAAA"}}"#,
+            slots.join(",")
+        )
+        .into_bytes()
+    }
+
+    fn refusal(costs: &[(u64, u32, u32)]) -> String {
+        let err = parse(&vault_with_slots(costs), Some(&SecretString::from("x"))).unwrap_err();
+        assert!(matches!(err, Error::Unsupported(_)), "{err}");
+        err.to_string()
+    }
+
+    #[test]
+    fn costly_slots_are_refused_with_the_reason_before_any_derivation() {
+        // One slot out of bounds (time, then memory).
+        let e = refusal(&[(1 << 40, 8, 1)]);
+        assert!(
+            e.contains("scrypt cost too high to run (N = 1099511627776"),
+            "{e}"
+        );
+        assert!(refusal(&[(1 << 20, 16, 1)]).contains("1 GiB of memory"));
+        // Many slots each within bounds: their sum is what is bounded. Were any of them run,
+        // this test would take hours.
+        let e = refusal(&vec![(1 << 15, 8, 16); 100]);
+        assert!(
+            e.contains("100 password slots costing N·r·p = 419430400 in all, at most 16777216"),
+            "{e}"
+        );
+        assert!(refusal(&[(1 << 20, 8, 2), (1 << 20, 8, 1)]).contains("2 password slots"));
+        // Within the budget: tried, and a wrong password as before.
+        let cheap = vault_with_slots(&[(1 << 4, 8, 1), (1 << 4, 8, 1)]);
+        assert!(matches!(
+            parse(&cheap, Some(&SecretString::from("x"))),
+            Err(Error::WrongPassword)
+        ));
     }
 }

@@ -1,5 +1,9 @@
 //! CSV with the header `title,username,password,url,notes,otp` (any order; `otp` is an otpauth
 //! URI; an optional `group` column). Each row becomes a login.
+//!
+//! Cells that start like a spreadsheet formula are written by the CSV export with a leading
+//! `'` (OWASP's advice against CSV injection); [`restore`] removes exactly that quote on the way
+//! back, so an export reads back unchanged.
 
 use super::Error;
 use crate::entry::{EntryKind, Login};
@@ -7,6 +11,35 @@ use crate::otp::OtpParams;
 use crate::workspace::NewEntry;
 use crate::SecretString;
 use std::io::Read;
+use zeroize::Zeroizing;
+
+/// What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `cell`, past any leading single quotes, starts like a formula.
+fn looks_like_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// A cell as the CSV export writes it: with a `'` in front when it starts like a formula, or
+/// like one already quoted (`'=`), so that [`restore`] gives back exactly `cell`.
+pub(crate) fn neutralise(cell: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(cell.len() + 1));
+    if looks_like_formula(cell) {
+        out.push('\'');
+    }
+    out.push_str(cell);
+    out
+}
+
+/// A cell as read: the quote [`neutralise`] adds is removed (a `'` followed by quotes and a
+/// formula start); any other cell is left as it is.
+fn restore(mut cell: String) -> String {
+    if cell.starts_with('\'') && looks_like_formula(&cell) {
+        cell.remove(0);
+    }
+    cell
+}
 
 const COLUMNS: [&str; 7] = [
     "title", "username", "password", "url", "notes", "otp", "group",
@@ -29,7 +62,7 @@ pub fn parse(reader: impl Read) -> Result<Vec<NewEntry>, Error> {
                 .position(|h| h.trim().eq_ignore_ascii_case(c))
         })
         .collect();
-    let title_col = index[0].ok_or(Error::MissingColumn("title"))?;
+    index[0].ok_or(Error::MissingColumn("title"))?;
     let mut out = Vec::new();
     let mut record = ::csv::StringRecord::new();
     loop {
@@ -40,12 +73,14 @@ pub fn parse(reader: impl Read) -> Result<Vec<NewEntry>, Error> {
         }
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| {
-            index[i]
-                .and_then(|c| record.get(c))
-                .unwrap_or("")
-                .to_owned()
+            restore(
+                index[i]
+                    .and_then(|c| record.get(c))
+                    .unwrap_or("")
+                    .to_owned(),
+            )
         };
-        let title = record.get(title_col).unwrap_or("").trim().to_owned();
+        let title = field(0).trim().to_owned();
         if title.is_empty() {
             return Err(Error::Row {
                 line,
@@ -112,6 +147,32 @@ mod tests {
             panic!()
         };
         assert!(b.otp.is_some());
+    }
+
+    #[test]
+    fn neutralised_cells_read_back_unchanged() {
+        for cell in [
+            "=1+2", "+33", "-x", "@SUM(A1)", "\tx", "\rx", "'=x", "''-x", "'x", "'", "''", "x=1",
+            "", "plain", " =x",
+        ] {
+            let written = neutralise(cell);
+            let formula = written.trim_start_matches('\'').starts_with(FORMULA_STARTS);
+            assert!(
+                !formula || written.starts_with('\''),
+                "{cell:?} → {written:?}"
+            );
+            assert_eq!(restore(written.to_string()), cell, "{cell:?}");
+        }
+        assert_eq!(*neutralise("=1+2"), "'=1+2");
+        assert_eq!(*neutralise("'=1+2"), "''=1+2");
+        assert_eq!(*neutralise("'x"), "'x");
+        // Another tool's quoted formula is read as the text it stands for.
+        let rows = parse("title,password\n'=Sheet,'-pw\n".as_bytes()).unwrap();
+        assert_eq!(rows[0].title, "=Sheet");
+        let EntryKind::Login(l) = &rows[0].kind else {
+            panic!()
+        };
+        assert_eq!(l.password.expose_secret(), "-pw");
     }
 
     #[test]

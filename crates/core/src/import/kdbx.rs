@@ -1,7 +1,8 @@
-//! KeePass KDBX 3.1 and 4 files (the keepass crate): groups become group paths, entries
-//! logins (or notes when they hold only text), TOTP from KeePassXC's `otp` attribute or the
-//! legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S` for Steam). Other
-//! fields are appended to the notes. The recycle bin and entry history are left out.
+//! KeePass KDBX 3.1 and 4 files, and KeePass 1 KDB files (the keepass crate): groups become
+//! group paths, entries logins (or notes when they hold only text), TOTP from KeePassXC's
+//! `otp` attribute or the legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S`
+//! for Steam). Other fields are appended to the notes. The recycle bin and entry history are
+//! left out.
 
 use super::{kdbx_header, Error, Plan};
 use crate::entry::{EntryKind, Login};

@@ -4,6 +4,10 @@
 //! - every fixed-size field has its size (the crate reads such fields without a length check,
 //!   and a short one would panic).
 //!
+//! KeePass 1 (KDB) files, which the keepass crate also opens, have a fixed 124-byte header:
+//! signatures, flags, version, master seed, IV, group and entry counts, content hash,
+//! transform seed, then the AES rounds as a u32 at offset 120.
+//!
 //! Layout (KeePass's KDBX 3.1 and 4 specifications): 12 bytes of signatures and version, then
 //! fields `id: u8, length: u16 (3.1) or u32 (4), data`, ended by id 0. KDBX 4 keeps the KDF in
 //! field 11 as a VariantDictionary: `version: u16`, items `type: u8, key: i32-prefixed,
@@ -22,11 +26,26 @@ pub const MAX_AES_ROUNDS: u64 = 1 << 30;
 
 const SIGNATURE_1: [u8; 4] = [0x03, 0xd9, 0xa2, 0x9a];
 const SIGNATURE_2: [u8; 4] = [0x67, 0xfb, 0x4b, 0xb5];
+/// The second signature of a KeePass 1 (KDB) file.
+const SIGNATURE_2_KDB: [u8; 4] = [0x65, 0xfb, 0x4b, 0xb5];
+/// Where a KDB header keeps its AES rounds (u32), its last field.
+const KDB_ROUNDS_AT: usize = 120;
 
-/// Checks the outer header of a KDBX 3.1 or 4 file. A file that is not KDBX at all, or of
-/// another version, is left for the keepass crate to name.
+/// Checks the outer header of a KDB, KDBX 3.1 or 4 file. A file that is not KeePass at all,
+/// or of another version, is left for the keepass crate to name.
 pub fn check(bytes: &[u8]) -> Result<(), Error> {
-    if bytes.get(0..4) != Some(&SIGNATURE_1[..]) || bytes.get(4..8) != Some(&SIGNATURE_2[..]) {
+    if bytes.get(0..4) != Some(&SIGNATURE_1[..]) {
+        return Ok(());
+    }
+    if bytes.get(4..8) == Some(&SIGNATURE_2_KDB[..]) {
+        let mut r = Reader {
+            bytes,
+            pos: KDB_ROUNDS_AT,
+        };
+        // The header is fixed-size: the rounds, its last field, prove it whole.
+        return aes_rounds(u64::from(r.u32()?));
+    }
+    if bytes.get(4..8) != Some(&SIGNATURE_2[..]) {
         return Ok(());
     }
     let mut r = Reader { bytes, pos: 10 };
@@ -254,6 +273,20 @@ mod tests {
         d
     }
 
+    /// A KeePass 1 (KDB) file: its fixed 124-byte header (AES, `rounds`), then a block.
+    pub(crate) fn kdb(rounds: u32) -> Vec<u8> {
+        let mut out = [SIGNATURE_1, [0x65, 0xfb, 0x4b, 0xb5]].concat();
+        out.extend(2u32.to_le_bytes()); // flags: AES
+        out.extend(0x0003_0004u32.to_le_bytes()); // version 3.4
+        out.extend([0x11; 16 + 16]); // master seed, IV
+        out.extend(1u32.to_le_bytes()); // groups
+        out.extend(1u32.to_le_bytes()); // entries
+        out.extend([0x22; 32 + 32]); // content hash, transform seed
+        out.extend(rounds.to_le_bytes());
+        out.extend([0x33; 16]);
+        out
+    }
+
     fn refusal(bytes: &[u8]) -> String {
         check(bytes).unwrap_err().to_string()
     }
@@ -295,6 +328,23 @@ mod tests {
         aes.extend(u64::MAX.to_le_bytes());
         aes.push(0);
         assert!(refusal(&kdbx4(&[(11, aes)])).contains("AES rounds"));
+    }
+
+    #[test]
+    fn keepass_1_files_have_their_rounds_bounded_too() {
+        check(&kdb(60_000)).unwrap();
+        check(&kdb(MAX_AES_ROUNDS as u32)).unwrap();
+        let e = refusal(&kdb(u32::MAX));
+        assert!(
+            e.contains("4294967295 AES rounds (at most 1073741824)"),
+            "{e}"
+        );
+        assert!(e.contains("lower it in KeePassXC"), "{e}");
+        // Cut inside its fixed header: named, never read past.
+        for len in 12..124 {
+            let e = refusal(&kdb(u32::MAX)[..len]);
+            assert!(e.contains("cut short"), "cut at {len}: {e}");
+        }
     }
 
     #[test]

@@ -17,6 +17,12 @@ use crate::entry::EntryKind;
 use crate::otp::{is_otpauth_uri, OtpParams};
 use crate::workspace::NewEntry;
 use crate::SecretString;
+use std::io::Read;
+use std::path::Path;
+
+/// The largest import file read (64 MiB): far above any export of a password manager or an
+/// authenticator without attachments, and a bound on what a file can make us hold in memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Why an import file was refused. Never carries a secret.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,9 @@ pub enum Error {
     /// The file could not be read.
     #[error("cannot read the import file: {0}")]
     Io(#[from] std::io::Error),
+    /// The file is larger than [`MAX_FILE_BYTES`]; nothing of it was read.
+    #[error("the import file is larger than {} MiB, the most this version reads", MAX_FILE_BYTES >> 20)]
+    TooLarge,
     /// A required column is missing from the header.
     #[error("the CSV header has no `{0}` column")]
     MissingColumn(&'static str),
@@ -131,10 +140,25 @@ pub enum Format {
     /// 2FAS backup (plain).
     #[serde(rename = "2fas")]
     TwoFas,
-    /// KeePass KDBX 3.1 or 4 (always needs its password).
+    /// KeePass KDBX 3.1 or 4, or KeePass 1 KDB (always needs its password).
     Kdbx,
     /// A PNG or JPEG image holding QR codes (otpauth or migration URIs).
     QrImage,
+}
+
+/// Reads an import file whole, after checking that it is at most [`MAX_FILE_BYTES`] (and
+/// reading no more than that, should it grow or be a pipe).
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > MAX_FILE_BYTES {
+        return Err(Error::TooLarge);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Error::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// Reads `bytes` in `format`; `password` opens encrypted files (Aegis).
@@ -175,4 +199,37 @@ fn otp_entry(otp: OtpParams, fallback: &str) -> NewEntry {
         .or_else(|| otp.account.clone().filter(|s| !s.trim().is_empty()))
         .unwrap_or_else(|| fallback.to_owned());
     NewEntry::new(title.trim(), EntryKind::Otp { otp })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_above_the_cap_are_refused_before_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(MAX_FILE_BYTES).unwrap();
+        assert_eq!(read_file(&path).unwrap().len() as u64, MAX_FILE_BYTES);
+        file.set_len(MAX_FILE_BYTES + 1).unwrap();
+        assert_eq!(
+            read_file(&path).unwrap_err().to_string(),
+            "the import file is larger than 64 MiB, the most this version reads"
+        );
+        assert!(matches!(
+            read_file(&dir.path().join("missing")),
+            Err(Error::Io(_))
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_is_read_no_further_than_the_cap() {
+        // /dev/zero reports a size of 0 and never ends.
+        assert!(matches!(
+            read_file(Path::new("/dev/zero")),
+            Err(Error::TooLarge)
+        ));
+    }
 }

@@ -11,7 +11,7 @@ use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Message, SmtpTransport, Transport};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -34,6 +34,11 @@ pub enum Error {
     /// A password over an unencrypted connection.
     #[error("an SMTP password is never sent unencrypted: choose STARTTLS or TLS")]
     PasswordNeedsTls,
+    /// No encryption to a server that is not this machine, not asked for explicitly.
+    #[error(
+        "email codes are never sent unencrypted to another machine ({0}): choose STARTTLS or TLS"
+    )]
+    PlaintextToRemote(String),
     /// A password without a user name, or the reverse.
     #[error("an SMTP user name needs a password, and a password needs a user name")]
     IncompleteLogin,
@@ -49,7 +54,8 @@ pub enum Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
-    /// No encryption (a relay on this machine or the local network; no login allowed).
+    /// No encryption (a relay on this machine; another host needs `allow_plaintext`; no login
+    /// allowed).
     None,
     /// Plain connection upgraded with STARTTLS, which is required (usually port 587).
     StartTls,
@@ -66,6 +72,10 @@ pub struct EmailSettings {
     pub port: u16,
     /// Connection protection.
     pub security: Security,
+    /// Whether [`Security::None`] may reach a host that is not this machine (the user asked for
+    /// it explicitly: codes then cross the network in clear).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_plaintext: bool,
     /// Login user name, if the server needs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
@@ -106,6 +116,10 @@ impl EmailSettings {
         }
         if self.user.is_some() && self.security == Security::None {
             return Err(Error::PasswordNeedsTls);
+        }
+        if self.security == Security::None && !self.allow_plaintext && !is_this_machine(&self.host)
+        {
+            return Err(Error::PlaintextToRemote(self.host.trim().to_owned()));
         }
         if let Some(pem) = &self.ca_pem {
             certificate(pem)?;
@@ -159,6 +173,19 @@ impl EmailSettings {
         }
         Ok(builder.build())
     }
+}
+
+/// Whether `host` names this machine: `localhost`, 127.0.0.0/8 or ::1 (bracketed or not).
+pub fn is_this_machine(host: &str) -> bool {
+    let host = host.trim();
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    ["localhost", "localhost."]
+        .iter()
+        .any(|l| bare.eq_ignore_ascii_case(l))
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, Error> {
@@ -279,6 +306,7 @@ mod tests {
             host: "smtp.example.org".into(),
             port: 587,
             security: Security::StartTls,
+            allow_plaintext: false,
             user: Some("me".into()),
             password: SecretString::from("smtp-pass"),
             ca_pem: None,
@@ -301,11 +329,52 @@ mod tests {
         assert!(bad(|s| s.security = Security::None).contains("never sent unencrypted"));
         assert!(bad(|s| s.password = SecretString::default()).contains("needs a password"));
         assert!(bad(|s| s.ca_pem = Some("nothing".into())).contains("no PEM certificate"));
+    }
+
+    #[test]
+    fn plaintext_reaches_this_machine_only_unless_allowed() {
         let mut plain = settings();
         plain.security = Security::None;
         plain.user = None;
         plain.password = SecretString::default();
+        for host in [
+            "smtp.example.org",
+            "10.0.0.1",
+            "0.0.0.0",
+            "::ffff:127.0.0.1",
+            "127.0.0.1.example.org",
+            "localhost.example.org",
+        ] {
+            plain.host = host.into();
+            assert_eq!(
+                plain.validate().unwrap_err().to_string(),
+                format!("email codes are never sent unencrypted to another machine ({host}): choose STARTTLS or TLS")
+            );
+        }
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            " localhost ",
+        ] {
+            plain.host = host.into();
+            assert!(plain.validate().is_ok(), "{host}");
+        }
+        plain.host = "smtp.example.org".into();
+        plain.allow_plaintext = true;
         assert!(plain.validate().is_ok());
+        // Still no login without TLS, allowed or not.
+        plain.user = Some("me".into());
+        plain.password = SecretString::from("smtp-pass");
+        assert!(matches!(plain.validate(), Err(Error::PasswordNeedsTls)));
+        // Older files, which have no such field, read as not allowed; false is not written.
+        let json = serde_json::to_value(settings()).unwrap();
+        assert!(json.get("allow_plaintext").is_none(), "{json}");
+        let back: EmailSettings = serde_json::from_value(json).unwrap();
+        assert!(!back.allow_plaintext);
     }
 
     #[test]

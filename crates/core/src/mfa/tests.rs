@@ -238,6 +238,7 @@ fn email_settings() -> email::EmailSettings {
         host: "smtp.example.org".into(),
         port: 25,
         security: email::Security::None,
+        allow_plaintext: true,
         user: None,
         password: SecretString::default(),
         ca_pem: None,
