@@ -26,6 +26,16 @@ fn on(keyring: &Keyring, dir: &Path, args: &[&str], stdin: &str, pw: &str) -> Ou
     )
 }
 
+/// Two computers: a folder and a running keyring each.
+fn two_computers(tmp: &Path) -> [(std::path::PathBuf, Keyring); 2] {
+    ["first", "second"].map(|name| {
+        let dir = tmp.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let keyring = Keyring::start(&dir.join("home"));
+        (dir, keyring)
+    })
+}
+
 fn status(keyring: &Keyring, dir: &Path) -> Value {
     let out = on(
         keyring,
@@ -41,11 +51,7 @@ fn status(keyring: &Keyring, dir: &Path) -> Value {
 #[test]
 fn a_bound_file_opens_only_where_its_key_is() {
     let tmp = tempfile::tempdir().unwrap();
-    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
-    std::fs::create_dir_all(&first).unwrap();
-    std::fs::create_dir_all(&second).unwrap();
-    let here = Keyring::start(&first.join("home"));
-    let there = Keyring::start(&second.join("home"));
+    let [(first, here), (second, there)] = two_computers(tmp.path());
     init(&first);
     ok(
         &first,
@@ -248,11 +254,7 @@ fn set_binding_marker(file: &Path, marker: Marker) {
 #[test]
 fn binding_ends_quick_unlock_on_every_computer() {
     let tmp = tempfile::tempdir().unwrap();
-    let (first, second) = (tmp.path().join("first"), tmp.path().join("second"));
-    std::fs::create_dir_all(&first).unwrap();
-    std::fs::create_dir_all(&second).unwrap();
-    let here = Keyring::start(&first.join("home"));
-    let there = Keyring::start(&second.join("home"));
+    let [(first, here), (second, there)] = two_computers(tmp.path());
     let sync =
         |from: &Path, to: &Path| std::fs::copy(from.join("w.pcx"), to.join("w.pcx")).unwrap();
     init(&first);

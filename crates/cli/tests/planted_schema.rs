@@ -8,20 +8,6 @@ mod common;
 use portcullis_core::otp::OtpParams;
 use std::path::Path;
 
-/// The two triggers of the report: the MFA record's update and the manifest update of the same
-/// transaction do nothing.
-const SILENCE_MFA: &str = "
-    CREATE TRIGGER keep_mfa BEFORE UPDATE ON records WHEN OLD.collection = 'mfa' BEGIN
-        INSERT OR REPLACE INTO meta (name, value) VALUES ('skip_manifest', x'01');
-        SELECT RAISE(IGNORE);
-    END;
-    CREATE TRIGGER keep_manifest BEFORE UPDATE ON meta
-    WHEN OLD.name = 'manifest' AND EXISTS (SELECT 1 FROM meta WHERE name = 'skip_manifest')
-    BEGIN
-        DELETE FROM meta WHERE name = 'skip_manifest';
-        SELECT RAISE(IGNORE);
-    END;";
-
 fn json(dir: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&common::ok(dir, args).stdout).unwrap()
 }
@@ -48,7 +34,7 @@ fn a_workspace_with_planted_triggers_is_refused_and_its_backup_codes_stay_single
 
     rusqlite::Connection::open(d.join("w.pcx"))
         .unwrap()
-        .execute_batch(SILENCE_MFA)
+        .execute_batch(test_support::SILENCE_MFA)
         .unwrap();
 
     let outs: Vec<common::Out> = (0..2)

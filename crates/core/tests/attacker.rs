@@ -121,21 +121,6 @@ fn the_attacker_meets_growing_delays_and_stops_at_the_hard_limit() {
     );
 }
 
-/// The two triggers of issue 13, planted with SQLite by someone who can write the file but
-/// knows no password: every write of the MFA record, and the manifest write of the same
-/// transaction, silently do nothing, while entry writes still work.
-const SILENCE_MFA: &str = "
-    CREATE TRIGGER keep_mfa BEFORE UPDATE ON records WHEN OLD.collection = 'mfa' BEGIN
-        INSERT OR REPLACE INTO meta (name, value) VALUES ('skip_manifest', x'01');
-        SELECT RAISE(IGNORE);
-    END;
-    CREATE TRIGGER keep_manifest BEFORE UPDATE ON meta
-    WHEN OLD.name = 'manifest' AND EXISTS (SELECT 1 FROM meta WHERE name = 'skip_manifest')
-    BEGIN
-        DELETE FROM meta WHERE name = 'skip_manifest';
-        SELECT RAISE(IGNORE);
-    END;";
-
 fn plant(path: &Path, sql: &str) {
     rusqlite::Connection::open(path)
         .unwrap()
@@ -180,7 +165,7 @@ fn planted_triggers_make_the_workspace_refuse_to_open() {
     let clock = Arc::new(FixedClock::new(T0));
     let (otp, codes) = secured(&path, &clock);
     clock.advance(60);
-    plant(&path, SILENCE_MFA);
+    plant(&path, test_support::SILENCE_MFA);
 
     match LockedWorkspace::open(&path) {
         Err(Error::Damaged(why)) => assert!(why.contains("triggers"), "{why}"),
@@ -211,7 +196,7 @@ fn triggers_planted_while_the_workspace_is_open_never_fire() {
         pending(&path, &clock),
         pending(&path, &clock),
     );
-    plant(&path, SILENCE_MFA);
+    plant(&path, test_support::SILENCE_MFA);
 
     assert!(
         wrong_codes(guesser, 8, &otp, clock.now()),

@@ -181,31 +181,33 @@ struct Fields<'a> {
 
 impl<'a> From<&'a Entry> for Fields<'a> {
     fn from(e: &'a Entry) -> Self {
-        let (title, group, tags, notes, kind) = (&e.title, &e.group, &e.tags, &e.notes, &e.kind);
-        Self {
-            title,
-            group: group.as_deref(),
-            tags,
-            notes,
-            kind,
-        }
+        Fields::new(&e.title, e.group.as_deref(), &e.tags, &e.notes, &e.kind)
     }
 }
 
 impl<'a> From<&'a NewEntry> for Fields<'a> {
     fn from(e: &'a NewEntry) -> Self {
-        let (title, group, tags, notes, kind) = (&e.title, &e.group, &e.tags, &e.notes, &e.kind);
+        Fields::new(&e.title, e.group.as_deref(), &e.tags, &e.notes, &e.kind)
+    }
+}
+
+impl<'a> Fields<'a> {
+    fn new(
+        title: &'a str,
+        group: Option<&'a str>,
+        tags: &'a [String],
+        notes: &'a str,
+        kind: &'a EntryKind,
+    ) -> Self {
         Self {
             title,
-            group: group.as_deref(),
+            group,
             tags,
             notes,
             kind,
         }
     }
-}
 
-impl Fields<'_> {
     /// Whether this entry already holds everything `new` brings (an empty field brings
     /// nothing). Authenticator entries compare by secret, issuer and account only.
     fn holds(&self, new: &Fields) -> bool {
