@@ -40,16 +40,9 @@ fn add_args<'a>(emu_host: &'a str, config: &'a Config, user: &'a str) -> Vec<&'a
 
 #[test]
 fn duo_contract() {
-    let mut config = Config::demo();
-    for d in &mut config.users.get_mut("alice").unwrap().devices {
-        d.delay_ms = 30;
-    }
-    let emu = Emulator::start(config.clone()).unwrap();
+    let (config, emu, dir) = emulator_and_workspace();
     let host = emu.api_host();
-    let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
-    common::init(d);
 
     // Keys are checked and each error is named; the secret key comes from stdin here.
     let mut bad_ikey = add_args(&host, &config, "alice");
@@ -171,18 +164,25 @@ fn dead_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// The emulator, and a workspace `w.pcx` whose Duo method (alice's phone) has failmode safe.
-fn safe_workspace() -> (Emulator, tempfile::TempDir) {
+/// The demo emulator (quick pushes), and a folder with a workspace `w.pcx` and the emulator's
+/// CA in `ca.pem`.
+fn emulator_and_workspace() -> (Config, Emulator, tempfile::TempDir) {
     let mut config = Config::demo();
     for d in &mut config.users.get_mut("alice").unwrap().devices {
         d.delay_ms = 30;
     }
     let emu = Emulator::start(config.clone()).unwrap();
-    let host = emu.api_host();
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ca.pem"), emu.ca_pem()).unwrap();
+    common::init(dir.path());
+    (config, emu, dir)
+}
+
+/// The emulator, and a workspace `w.pcx` whose Duo method (alice's phone) has failmode safe.
+fn safe_workspace() -> (Emulator, tempfile::TempDir) {
+    let (config, emu, dir) = emulator_and_workspace();
+    let host = emu.api_host();
     let d = dir.path();
-    std::fs::write(d.join("ca.pem"), emu.ca_pem()).unwrap();
-    common::init(d);
     let mut args = add_args(&host, &config, "alice");
     args.extend(["--device", PHONE, "--failmode", "safe"]);
     let added = run(d, &args, "", Some(&config.skey));
