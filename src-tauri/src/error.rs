@@ -15,6 +15,16 @@ pub struct CommandError {
     /// Seconds to wait, for lockouts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wait_secs: Option<u64>,
+    /// What a costly key derivation asks for, to confirm it: `{memory_mib, passes}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kdf_cost: Option<KdfCost>,
+}
+
+/// The cost of a key derivation the user is asked to confirm.
+#[derive(Debug, Serialize)]
+pub struct KdfCost {
+    pub memory_mib: u32,
+    pub passes: u32,
 }
 
 impl CommandError {
@@ -23,6 +33,7 @@ impl CommandError {
             code,
             message: message.into(),
             wait_secs: None,
+            kdf_cost: None,
         }
     }
 
@@ -73,6 +84,8 @@ impl From<Error> for CommandError {
             Error::NotOnThisDevice => "not_on_this_device",
             Error::Keyring(_) => "keyring_unavailable",
             Error::Damaged(_) | Error::KdfOutOfBounds => "damaged",
+            Error::CostlyKdf { .. } => "costly_kdf",
+            Error::KdfBelowFloor => "invalid",
             Error::Busy => "busy",
             Error::NoMatch(_) => "no_entry",
             Error::Ambiguous(..) => "ambiguous",
@@ -91,10 +104,18 @@ impl From<Error> for CommandError {
             ) => Some(*wait_secs),
             _ => None,
         };
+        let kdf_cost = match &e {
+            Error::CostlyKdf { memory_mib, passes } => Some(KdfCost {
+                memory_mib: *memory_mib,
+                passes: *passes,
+            }),
+            _ => None,
+        };
         Self {
             code,
             message: e.to_string(),
             wait_secs,
+            kdf_cost,
         }
     }
 }
@@ -110,5 +131,24 @@ impl From<portcullis_core::workspace::LeaseError> for CommandError {
             LeaseError::Io(_) => "io",
         };
         CommandError::new(code, e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_costly_kdf_reaches_the_page_with_its_cost() {
+        let e = CommandError::from(Error::CostlyKdf {
+            memory_mib: 4096,
+            passes: 16,
+        });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "costly_kdf");
+        assert_eq!(json["kdf_cost"]["memory_mib"], 4096);
+        assert_eq!(json["kdf_cost"]["passes"], 16);
+        let plain = serde_json::to_value(CommandError::locked()).unwrap();
+        assert!(plain.get("kdf_cost").is_none());
     }
 }

@@ -16,20 +16,40 @@ use error::CommandResult;
 use portcullis_core::crypto::kdf::DEFAULT_TARGET;
 use portcullis_core::KdfParams;
 
-/// Key-derivation parameters for a new workspace: calibrated to about a second, or, for tests
-/// only, the cheap parameters named by PORTCULLIS_TEST_KDF=MEMORY_KIB,PASSES,LANES.
+/// Key-derivation parameters for a new workspace: calibrated to about a second (or, in debug
+/// builds run by the tests, the cheap parameters of [`test_kdf`]).
 pub fn kdf_for_new() -> CommandResult<KdfParams> {
-    let from_env = std::env::var("PORTCULLIS_TEST_KDF").ok().and_then(|v| {
-        let n: Vec<u32> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-        match n.as_slice() {
-            [m, t, p] => KdfParams::new(*m, *t, *p).ok(),
-            _ => None,
-        }
-    });
-    match from_env {
+    match test_kdf() {
         Some(k) => Ok(k),
         None => Ok(KdfParams::calibrate(DEFAULT_TARGET)
             .map_err(portcullis_core::workspace::Error::from)?),
+    }
+}
+
+/// Debug builds only (what the e2e tests run): the parameters named by
+/// PORTCULLIS_TEST_KDF=MEMORY_KIB,PASSES,LANES. Compiled out of release builds, which never
+/// read the variable (scripts/check-release checks that its name is absent from the binary).
+#[cfg(debug_assertions)]
+fn test_kdf() -> Option<KdfParams> {
+    parse_kdf(&std::env::var("PORTCULLIS_TEST_KDF").ok()?)
+}
+
+/// Release builds: always calibrated.
+#[cfg(not(debug_assertions))]
+fn test_kdf() -> Option<KdfParams> {
+    None
+}
+
+/// `MEMORY_KIB,PASSES,LANES`, within the core's bounds.
+#[cfg_attr(not(any(debug_assertions, test)), allow(dead_code))]
+fn parse_kdf(value: &str) -> Option<KdfParams> {
+    let n: Vec<u32> = value
+        .split(',')
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    match n.as_slice() {
+        [m, t, p] => KdfParams::new(*m, *t, *p).ok(),
+        _ => None,
     }
 }
 
@@ -128,5 +148,24 @@ fn main() {
     if let Err(e) = result {
         eprintln!("error: the window could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_kdf_is_read_in_debug_builds_only() {
+        assert_eq!(
+            parse_kdf("1024,1,1"),
+            Some(KdfParams::new(1024, 1, 1).unwrap())
+        );
+        assert_eq!(parse_kdf("1024,1"), None);
+        assert_eq!(parse_kdf("0,0,0"), None);
+        // Each test process has its own environment; nothing else in this binary's unit
+        // tests reads the variable.
+        std::env::set_var("PORTCULLIS_TEST_KDF", "1024,1,1");
+        assert_eq!(test_kdf().is_some(), cfg!(debug_assertions));
     }
 }

@@ -15,6 +15,11 @@ pub struct Cli {
     pub command: Command,
     #[command(flatten)]
     pub factor: FactorArgs,
+    /// Open a workspace whose file asks for more than 1 GiB of memory for key derivation
+    /// (up to 4 GiB and many passes: minutes of work and most of this computer's memory).
+    /// Without it such a file is refused before the password is asked.
+    #[arg(long, global = true)]
+    pub allow_costly_kdf: bool,
 }
 
 /// The second factor, for workspaces with MFA. Without one, a terminal asks for it.

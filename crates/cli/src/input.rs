@@ -41,14 +41,21 @@ pub enum Answer {
 pub struct SecretInput {
     terminal: bool,
     factor: FactorArgs,
+    allow_costly_kdf: bool,
 }
 
 impl SecretInput {
-    pub fn new(factor: FactorArgs) -> Self {
+    pub fn new(factor: FactorArgs, allow_costly_kdf: bool) -> Self {
         Self {
             terminal: std::io::stdin().is_terminal(),
             factor,
+            allow_costly_kdf,
         }
+    }
+
+    /// Whether `--allow-costly-kdf` accepts a key derivation above 1 GiB.
+    pub fn allow_costly_kdf(&self) -> bool {
+        self.allow_costly_kdf
     }
 
     /// The second factor: from the flags, or asked on a terminal (the default method first,

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut input = SecretInput::new(cli.factor);
+    let mut input = SecretInput::new(cli.factor, cli.allow_costly_kdf);
     match cli.command {
         Command::Init(a) => workspace::init(a, &mut input),
         Command::Passwd(a) => workspace::passwd(a, &mut input),

@@ -26,6 +26,7 @@ fn assert_clean(err: &Error, what: &str) {
                 | Error::WrongPasswordOrDamaged
                 | Error::Damaged(_)
                 | Error::KdfOutOfBounds
+                | Error::CostlyKdf { .. }
         ),
         "{what}: unexpected error {err:?}"
     );
@@ -303,4 +304,37 @@ fn foreign_schema_objects_are_refused_at_open() {
     }
     // The untouched file still opens.
     assert_eq!(open_all(&path).unwrap().len(), 4);
+}
+
+/// Issue 13, "also": a header edited to ask for 4 GiB × 16 passes is reported and refused,
+/// before any derivation, until the caller confirms the cost.
+#[test]
+fn a_costly_key_derivation_needs_confirmation() {
+    let (_dir, path, _) = fixture();
+    let db = Connection::open(&path).unwrap();
+    let mut header = blob(&path, "SELECT value FROM meta WHERE name = 'header'");
+    header[27..31].copy_from_slice(&(4u32 * 1024 * 1024).to_be_bytes());
+    header[31..35].copy_from_slice(&16u32.to_be_bytes());
+    db.execute(
+        "UPDATE meta SET value = ?1 WHERE name = 'header'",
+        rusqlite::params![header],
+    )
+    .unwrap();
+    let locked = LockedWorkspace::open(&path).unwrap();
+    assert!(locked.kdf_needs_confirmation());
+    assert_eq!(
+        (locked.kdf().memory_kib(), locked.kdf().iterations()),
+        (4 * 1024 * 1024, 16)
+    );
+    match locked.unlock(&password()) {
+        Err(Error::CostlyKdf { memory_mib, passes }) => {
+            assert_eq!((memory_mib, passes), (4096, 16))
+        }
+        other => panic!("unexpected {:?}", other.map(|_| ())),
+    }
+    // The workspace's own cost needs nothing.
+    let (_dir, path, _) = fixture();
+    assert!(!LockedWorkspace::open(&path)
+        .unwrap()
+        .kdf_needs_confirmation());
 }

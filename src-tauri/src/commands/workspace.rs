@@ -47,14 +47,20 @@ pub fn create_workspace(
     Ok(out)
 }
 
-/// Checks the password; the result says whether a second factor is needed.
+/// Checks the password; the result says whether a second factor is needed. A file that asks
+/// for more than 1 GiB of key derivation is refused (`costly_kdf`, with the cost) until the
+/// user confirmed it and the page sends `allow_costly_kdf`.
 #[tauri::command(async)]
 pub fn unlock_workspace(
     state: State<'_, AppState>,
     path: String,
     password: String,
+    allow_costly_kdf: Option<bool>,
 ) -> CommandResult<SessionState> {
-    let locked = LockedWorkspace::open(&path)?;
+    let mut locked = LockedWorkspace::open(&path)?;
+    if allow_costly_kdf == Some(true) {
+        locked = locked.confirm_kdf_cost();
+    }
     state.lease(std::path::Path::new(&path))?;
     let unlocked = locked
         .unlock(&SecretString::new(password))

@@ -5,6 +5,8 @@ export interface AppError {
   code: string;
   message: string;
   wait_secs?: number;
+  /** With `costly_kdf`: what the file asks for. */
+  kdf_cost?: { memory_mib: number; passes: number };
 }
 
 export function isAppError(e: unknown): e is AppError {

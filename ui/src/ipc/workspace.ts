@@ -12,8 +12,9 @@ export const defaultWorkspacePath = () => call<string>("default_workspace_path")
 export const workspaceExists = (path: string) => call<boolean>("workspace_exists", { path });
 export const createWorkspace = (path: string, password: string) =>
   call<SessionState>("create_workspace", { path, password });
-export const unlockWorkspace = (path: string, password: string) =>
-  call<SessionState>("unlock_workspace", { path, password });
+/** `allowCostlyKdf`: the user confirmed a key derivation above 1 GiB (error `costly_kdf`). */
+export const unlockWorkspace = (path: string, password: string, allowCostlyKdf = false) =>
+  call<SessionState>("unlock_workspace", { path, password, allowCostlyKdf });
 export const lockWorkspace = () => call<void>("lock_workspace");
 export const sessionState = () => call<SessionState>("session_state");
 export const recentWorkspaces = () => call<string[]>("recent_workspaces");

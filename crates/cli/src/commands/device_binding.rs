@@ -44,7 +44,7 @@ pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()>
             }
         }
         DeviceBindingCommand::Restore { workspace } => {
-            let locked = LockedWorkspace::open(&workspace)?;
+            let locked = super::confirm_kdf_cost(LockedWorkspace::open(&workspace)?, input)?;
             let password = input.master_password()?;
             let key = input.recovery_key()?;
             with_spinner("Checking…", || {

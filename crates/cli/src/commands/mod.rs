@@ -40,11 +40,31 @@ pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
     Ok(unlock_with_password(locked, input)?.0)
 }
 
+/// Refuses, before the password is asked, a file that asks for more than 1 GiB of key
+/// derivation, unless `--allow-costly-kdf` accepts it.
+pub fn confirm_kdf_cost(locked: LockedWorkspace, input: &SecretInput) -> Result<LockedWorkspace> {
+    if !locked.kdf_needs_confirmation() {
+        return Ok(locked);
+    }
+    let kdf = locked.kdf();
+    let (memory_mib, passes) = (kdf.memory_kib() / 1024, kdf.iterations());
+    if !input.allow_costly_kdf() {
+        bail!(
+            "this workspace asks for {memory_mib} MiB of memory and {passes} passes of key derivation \
+             (more than 1 GiB): a crafted file can stall this computer this way. If you trust the file, \
+             run again with --allow-costly-kdf"
+        );
+    }
+    eprintln!("note: key derivation with {memory_mib} MiB of memory and {passes} passes (--allow-costly-kdf)");
+    Ok(locked.confirm_kdf_cost())
+}
+
 /// The password path alone (quick unlock failed or is off, or the password is needed again).
 fn unlock_with_password(
     locked: LockedWorkspace,
     input: &mut SecretInput,
 ) -> Result<(Unlock, portcullis_core::SecretString)> {
+    let locked = confirm_kdf_cost(locked, input)?;
     let password = input.master_password()?;
     let unlocked = with_spinner("Unlocking…", || locked.unlock(&password))?;
     Ok((unlocked, password))
@@ -202,9 +222,13 @@ pub fn kdf_from_args(args: &KdfArgs) -> Result<Option<KdfParams>> {
         let kib = m
             .checked_mul(1024)
             .context("--kdf-memory-mib is too large")?;
-        return Ok(Some(KdfParams::new(kib, t, p).context(
+        let kdf = KdfParams::new(kib, t, p).context(
             "key-derivation parameters out of bounds (memory 1 MiB to 4 GiB, 1 to 1000 passes, 1 to 16 lanes)",
-        )?));
+        )?;
+        // The core refuses these too, at creation: say so before any prompt.
+        kdf.check_floor(portcullis_core::crypto::kdf::FLOOR_ENFORCED)
+            .map_err(Error::from)?;
+        return Ok(Some(kdf));
     }
     match args.kdf_time_ms {
         Some(ms) => calibrate(Duration::from_millis(ms)).map(Some),

@@ -1,25 +1,29 @@
 //! Authenticated encryption: AES-256-GCM (ring) with random 96-bit nonces.
 //! A sealed value is `nonce (12) || ciphertext || tag (16)`.
 
-use super::{random_bytes, Error};
-use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use zeroize::Zeroizing;
+use super::{random_bytes, Error, KEY_LEN};
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// Bytes a sealed value adds to its plaintext.
 pub const OVERHEAD: usize = NONCE_LEN + 16;
 
-/// An AEAD key. ring keeps the key schedule opaque; it never leaves this type.
-pub struct AeadKey(LessSafeKey);
+/// An AEAD key. Only its 32 bytes are kept, wiped on drop; ring's key schedule (which ring
+/// does not wipe) is built for each operation and dropped at its end.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct AeadKey([u8; KEY_LEN]);
 
 impl AeadKey {
-    pub(crate) fn from_unbound(key: UnboundKey) -> Self {
-        Self(LessSafeKey::new(key))
-    }
-
     /// Builds a key from 32 raw bytes.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        UnboundKey::new(&AES_256_GCM, bytes)
-            .map(Self::from_unbound)
+        let bytes: &[u8; KEY_LEN] = bytes.try_into().map_err(|_| Error::Crypto)?;
+        Ok(Self(*bytes))
+    }
+
+    /// ring's key, for one operation.
+    fn ring_key(&self) -> Result<LessSafeKey, Error> {
+        UnboundKey::new(&AES_256_GCM, &self.0)
+            .map(LessSafeKey::new)
             .map_err(|_| Error::Crypto)
     }
 
@@ -30,7 +34,7 @@ impl AeadKey {
         out.extend_from_slice(&nonce_bytes);
         out.extend_from_slice(plaintext);
         let mut body = out.split_off(NONCE_LEN);
-        self.0
+        self.ring_key()?
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce_bytes),
                 Aad::from(aad),
@@ -50,7 +54,7 @@ impl AeadKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Error::Decrypt)?;
         let mut buf = Zeroizing::new(body.to_vec());
         let len = self
-            .0
+            .ring_key()?
             .open_in_place(nonce, Aad::from(aad), &mut buf)
             .map_err(|_| Error::Decrypt)?
             .len();
@@ -59,14 +63,19 @@ impl AeadKey {
     }
 }
 
+#[cfg(test)]
+impl AeadKey {
+    /// The key's bytes, for tests that check the wipe.
+    pub(crate) fn expose_for_test(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+}
+
 impl std::fmt::Debug for AeadKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AeadKey([redacted])")
     }
 }
-
-/// The algorithm every key of this module uses.
-pub(crate) static ALGORITHM: &aead::Algorithm = &AES_256_GCM;
 
 #[cfg(test)]
 mod tests {
@@ -85,6 +94,12 @@ mod tests {
             assert!(key.open(b"aad", &bad).is_err(), "flip at {i} accepted");
         }
         assert!(key.open(b"aad", &sealed[..OVERHEAD - 1]).is_err());
+    }
+
+    #[test]
+    fn only_32_byte_keys() {
+        assert!(AeadKey::from_bytes(&[7; 31]).is_err());
+        assert!(AeadKey::from_bytes(&[7; 33]).is_err());
     }
 
     #[test]

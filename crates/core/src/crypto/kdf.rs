@@ -18,6 +18,23 @@ pub const MAX_WORK_KIB: u64 = 64 * 1024 * 1024;
 pub const CALIBRATED_MEMORY_KIB: u32 = 64 * 1024;
 /// Default calibration target.
 pub const DEFAULT_TARGET: Duration = Duration::from_secs(1);
+/// Above this memory (1 GiB), opening a workspace needs the user's confirmation: a file may
+/// ask for up to 4 GiB × many passes, enough to stall or exhaust a machine.
+pub const CONFIRM_ABOVE_MEMORY_KIB: u32 = 1024 * 1024;
+/// OWASP's Argon2id minimums (Password Storage Cheat Sheet), as (memory KiB, passes) pairs of
+/// equal strength: a new workspace must meet one of them.
+pub const FLOOR: [(u32, u32); 5] = [
+    (47_104, 1),
+    (19_456, 2),
+    (12_288, 3),
+    (9_216, 4),
+    (7_168, 5),
+];
+
+/// Whether new workspaces must meet [`FLOOR`]: always, except in debug builds (which is what
+/// `cargo test` builds), whose tests create workspaces with tiny parameters, and in benches
+/// (the `insecure-test-kdf` feature). Release builds of the CLI and the app refuse.
+pub const FLOOR_ENFORCED: bool = !cfg!(any(debug_assertions, feature = "insecure-test-kdf"));
 
 /// Argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +77,27 @@ impl KdfParams {
     /// Number of lanes.
     pub fn parallelism(&self) -> u32 {
         self.parallelism
+    }
+
+    /// Whether the parameters meet one of OWASP's Argon2id minimums ([`FLOOR`]).
+    pub fn meets_floor(&self) -> bool {
+        FLOOR
+            .iter()
+            .any(|&(memory, passes)| self.memory_kib >= memory && self.iterations >= passes)
+    }
+
+    /// Checks parameters for a new workspace (or a new password) against the floor when
+    /// `enforced` (pass [`FLOOR_ENFORCED`]).
+    pub fn check_floor(&self, enforced: bool) -> Result<(), Error> {
+        if enforced && !self.meets_floor() {
+            return Err(Error::KdfBelowFloor);
+        }
+        Ok(())
+    }
+
+    /// Whether deriving with these parameters needs the user's confirmation (more than 1 GiB).
+    pub fn needs_confirmation(&self) -> bool {
+        self.memory_kib > CONFIRM_ABOVE_MEMORY_KIB
     }
 
     /// Derives a 32-byte key from the password and salt.
@@ -112,6 +150,51 @@ mod tests {
         assert!(KdfParams::new(MAX_MEMORY_KIB, 100, 1).is_err());
         assert!(KdfParams::new(4, 1, 1).is_err());
         assert!(KdfParams::new(64 * 1024, 3, 2).is_ok());
+    }
+
+    #[test]
+    fn the_floor_is_owasps() {
+        for (memory, passes) in FLOOR {
+            let ok = KdfParams::new(memory, passes, 1).unwrap();
+            assert!(ok.check_floor(true).is_ok());
+            let less_memory = KdfParams::new(memory - 1, passes, 1).unwrap();
+            let fewer_passes = KdfParams::new(memory, passes - 1, 1);
+            assert!(matches!(
+                less_memory.check_floor(true),
+                Err(Error::KdfBelowFloor)
+            ));
+            if let Ok(p) = fewer_passes {
+                // Fewer passes may still meet a pair with more memory.
+                assert_eq!(p.check_floor(true).is_ok(), p.meets_floor());
+            }
+        }
+        let tiny = KdfParams::new(1024, 1, 1).unwrap();
+        assert!(matches!(tiny.check_floor(true), Err(Error::KdfBelowFloor)));
+        assert!(KdfParams::new(19_455, 2, 1)
+            .unwrap()
+            .check_floor(true)
+            .is_err());
+        assert!(KdfParams::new(46 * 1024, 1, 1)
+            .unwrap()
+            .check_floor(true)
+            .is_ok());
+        // Not enforced: what debug builds (every test) and benches use.
+        assert!(tiny.check_floor(false).is_ok());
+        // The calibrated memory meets the floor with any number of passes.
+        assert!(KdfParams::new(CALIBRATED_MEMORY_KIB, 1, 4)
+            .unwrap()
+            .meets_floor());
+    }
+
+    #[test]
+    fn more_than_a_gibibyte_needs_confirmation() {
+        let at = KdfParams::new(CONFIRM_ABOVE_MEMORY_KIB, 1, 1).unwrap();
+        let above = KdfParams::new(CONFIRM_ABOVE_MEMORY_KIB + 1, 1, 1).unwrap();
+        assert!(!at.needs_confirmation());
+        assert!(above.needs_confirmation());
+        assert!(KdfParams::new(MAX_MEMORY_KIB, 16, 4)
+            .unwrap()
+            .needs_confirmation());
     }
 
     #[test]

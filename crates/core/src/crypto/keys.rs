@@ -1,9 +1,9 @@
 //! The key hierarchy: the workspace master key (WMK), its wrap under the password key (KEK),
 //! and the HKDF subkeys for each purpose.
 
-use super::{aead::AeadKey, aead::ALGORITHM, random_bytes, Error, KEY_LEN};
+use super::{aead::AeadKey, random_bytes, Error, KEY_LEN};
 use ring::{hkdf, hmac};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 const HKDF_SALT: &[u8] = b"portcullis/v1/hkdf";
 const PURPOSE_ENTRIES: &[u8] = b"portcullis/v1/entries";
@@ -30,6 +30,7 @@ pub fn bind_kek(
 }
 
 /// The workspace master key: 32 random bytes that encrypt everything, stored only wrapped.
+#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct MasterKey(Zeroizing<[u8; KEY_LEN]>);
 
 impl MasterKey {
@@ -60,23 +61,22 @@ impl MasterKey {
         Ok(Self(Zeroizing::new(bytes)))
     }
 
-    /// The subkeys derived from this key.
+    /// The subkeys derived from this key. ring's HKDF state lives only during this call; the
+    /// subkeys are kept as bytes, wiped on drop.
     pub fn subkeys(&self) -> Result<Subkeys, Error> {
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(self.0.as_ref());
-        let aead_key = |purpose: &'static [u8]| -> Result<AeadKey, Error> {
+        let expand = |purpose: &'static [u8]| -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
             let info = [purpose];
-            let okm = prk.expand(&info, ALGORITHM).map_err(|_| Error::Crypto)?;
-            Ok(AeadKey::from_unbound(okm.into()))
+            let mut out = Zeroizing::new([0u8; KEY_LEN]);
+            prk.expand(&info, hkdf::HKDF_SHA256)
+                .and_then(|okm| okm.fill(out.as_mut()))
+                .map_err(|_| Error::Crypto)?;
+            Ok(out)
         };
-        let info = [PURPOSE_MANIFEST];
-        let manifest: hmac::Key = prk
-            .expand(&info, hmac::HMAC_SHA256)
-            .map_err(|_| Error::Crypto)?
-            .into();
         Ok(Subkeys {
-            entries: aead_key(PURPOSE_ENTRIES)?,
-            mfa: aead_key(PURPOSE_MFA)?,
-            manifest: ManifestKey(manifest),
+            entries: AeadKey::from_bytes(expand(PURPOSE_ENTRIES)?.as_ref())?,
+            mfa: AeadKey::from_bytes(expand(PURPOSE_MFA)?.as_ref())?,
+            manifest: ManifestKey(*expand(PURPOSE_MANIFEST)?),
         })
     }
 }
@@ -88,7 +88,7 @@ impl std::fmt::Debug for MasterKey {
 }
 
 /// Keys for each purpose, derived from the master key with HKDF-SHA256.
-#[derive(Debug)]
+#[derive(Debug, Zeroize, ZeroizeOnDrop)]
 pub struct Subkeys {
     /// Seals entry records.
     pub entries: AeadKey,
@@ -98,18 +98,24 @@ pub struct Subkeys {
     pub manifest: ManifestKey,
 }
 
-/// HMAC-SHA256 key for the integrity manifest.
-pub struct ManifestKey(hmac::Key);
+/// HMAC-SHA256 key for the integrity manifest: its bytes, wiped on drop; ring's key is built
+/// for each MAC.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub struct ManifestKey([u8; KEY_LEN]);
 
 impl ManifestKey {
+    fn ring_key(&self) -> hmac::Key {
+        hmac::Key::new(hmac::HMAC_SHA256, &self.0)
+    }
+
     /// The MAC of `message`.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        hmac::sign(&self.0, message).as_ref().to_vec()
+        hmac::sign(&self.ring_key(), message).as_ref().to_vec()
     }
 
     /// Checks a MAC in constant time.
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> Result<(), Error> {
-        hmac::verify(&self.0, message, tag).map_err(|_| Error::Decrypt)
+        hmac::verify(&self.ring_key(), message, tag).map_err(|_| Error::Decrypt)
     }
 }
 
@@ -140,6 +146,54 @@ mod tests {
         assert_ne!(*bound, [1; 32]);
         assert_ne!(*bound, *bind_kek(&[1; 32], &[3; 32]).unwrap());
         assert_ne!(*bound, *bind_kek(&[3; 32], &[2; 32]).unwrap());
+    }
+
+    /// What the manifest and record keys were before they were kept as bytes: the same
+    /// HKDF output, so files written before open unchanged.
+    #[test]
+    fn subkeys_match_rings_own_key_derivation() {
+        let master = MasterKey::from_bytes([9; KEY_LEN]);
+        let keys = master.subkeys().unwrap();
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(&[9; KEY_LEN]);
+        let info = [PURPOSE_MANIFEST];
+        let ring_manifest: hmac::Key = prk.expand(&info, hmac::HMAC_SHA256).unwrap().into();
+        assert_eq!(
+            keys.manifest.sign(b"m"),
+            hmac::sign(&ring_manifest, b"m").as_ref()
+        );
+        let info = [PURPOSE_ENTRIES];
+        let ring_entries = ring::aead::LessSafeKey::new(
+            prk.expand(&info, &ring::aead::AES_256_GCM).unwrap().into(),
+        );
+        let mut sealed = keys.entries.seal(b"aad", b"hello").unwrap();
+        let (nonce, body) = sealed.split_at_mut(12);
+        let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).unwrap();
+        let plain = ring_entries
+            .open_in_place(nonce, ring::aead::Aad::from(b"aad"), body)
+            .unwrap();
+        assert_eq!(plain, b"hello");
+    }
+
+    /// Every key type wipes its bytes on drop (a compile-time check: ring's key types are not
+    /// `ZeroizeOnDrop`, so a long-lived key can no longer hold one), and wiping reaches the
+    /// bytes themselves.
+    #[test]
+    fn keys_are_wiped() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<MasterKey>();
+        wiped_on_drop::<Subkeys>();
+        wiped_on_drop::<ManifestKey>();
+        wiped_on_drop::<AeadKey>();
+
+        let mut keys = MasterKey::from_bytes([9; KEY_LEN]).subkeys().unwrap();
+        assert_ne!(keys.manifest.0, [0; KEY_LEN]);
+        keys.zeroize();
+        assert_eq!(keys.manifest.0, [0; KEY_LEN]);
+        assert_eq!(keys.entries.expose_for_test(), &[0; KEY_LEN]);
+        assert_eq!(keys.mfa.expose_for_test(), &[0; KEY_LEN]);
+        let mut master = MasterKey::from_bytes([9; KEY_LEN]);
+        master.zeroize();
+        assert_eq!(*master.expose(), [0; KEY_LEN]);
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub enum Error {
     /// Key-derivation parameters outside what a workspace may ask for.
     #[error("key-derivation parameters out of bounds")]
     KdfOutOfBounds,
+    /// Key-derivation parameters for a new workspace below the floor ([`kdf::FLOOR`]).
+    #[error("key-derivation parameters below the minimum")]
+    KdfBelowFloor,
     /// The system random source or a primitive failed.
     #[error("cryptographic failure")]
     Crypto,

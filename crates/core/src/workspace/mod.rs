@@ -64,6 +64,17 @@ pub enum Error {
     /// The header asks for key-derivation costs out of bounds.
     #[error("damaged workspace: it asks for an unreasonable key-derivation cost")]
     KdfOutOfBounds,
+    /// The header asks for more than 1 GiB of memory and the caller did not confirm it.
+    #[error("this workspace asks for a costly key derivation ({memory_mib} MiB of memory, {passes} passes); it opens only once you confirm that cost")]
+    CostlyKdf {
+        /// Memory the file asks for, in MiB.
+        memory_mib: u32,
+        /// Passes the file asks for.
+        passes: u32,
+    },
+    /// Parameters for a new workspace or password below OWASP's Argon2id minimum.
+    #[error("key-derivation parameters too weak: Argon2id needs at least 19 MiB and 2 passes (or 46 MiB and 1, 12 MiB and 3, 9 MiB and 4, 7 MiB and 5)")]
+    KdfBelowFloor,
     /// Another process holds the workspace.
     #[error("this workspace is busy in another process; try again")]
     Busy,
@@ -116,6 +127,7 @@ impl From<crypto::Error> for Error {
         match e {
             crypto::Error::Decrypt => Error::WrongPasswordOrDamaged,
             crypto::Error::KdfOutOfBounds => Error::KdfOutOfBounds,
+            crypto::Error::KdfBelowFloor => Error::KdfBelowFloor,
             crypto::Error::Crypto => Error::Crypto,
         }
     }
@@ -181,6 +193,8 @@ pub struct LockedWorkspace {
     /// The quick-unlock enrolments the file holds.
     quick: Vec<quick::Enrolment>,
     clock: Arc<dyn Clock>,
+    /// The caller confirmed a key derivation above 1 GiB.
+    kdf_confirmed: bool,
 }
 
 impl LockedWorkspace {
@@ -214,6 +228,7 @@ impl LockedWorkspace {
             binding,
             quick,
             clock: Arc::new(SystemClock),
+            kdf_confirmed: false,
         })
     }
 
@@ -228,9 +243,39 @@ impl LockedWorkspace {
         self.header.kdf
     }
 
+    /// Whether the file asks for a key derivation above 1 GiB of memory, which
+    /// [`unlock`](Self::unlock) runs only after [`confirm_kdf_cost`](Self::confirm_kdf_cost).
+    pub fn kdf_needs_confirmation(&self) -> bool {
+        self.header.kdf.needs_confirmation()
+    }
+
+    /// The user accepted the cost [`kdf`](Self::kdf) reports.
+    pub fn confirm_kdf_cost(mut self) -> Self {
+        self.kdf_confirmed = true;
+        self
+    }
+
+    /// Refuses, before any derivation, a costly one the caller did not confirm.
+    fn check_kdf_cost(&self) -> Result<()> {
+        let kdf = self.header.kdf;
+        if kdf.needs_confirmation() && !self.kdf_confirmed {
+            tracing::warn!(
+                kdf_memory_kib = kdf.memory_kib(),
+                kdf_passes = kdf.iterations(),
+                "unlock refused: costly key derivation not confirmed"
+            );
+            return Err(Error::CostlyKdf {
+                memory_mib: kdf.memory_kib() / 1024,
+                passes: kdf.iterations(),
+            });
+        }
+        Ok(())
+    }
+
     /// Derives the password key, unwraps the master key and checks the manifest. With MFA on,
     /// the result is [`Unlock::PendingMfa`]: a factor is still needed to read anything.
     pub fn unlock(self, password: &SecretString) -> Result<Unlock> {
+        self.check_kdf_cost()?;
         // A bound workspace needs this device's secret first: no key derivation without it.
         let device = binding::device_secret(self.binding_name())?;
         self.unlock_with(password, device.as_ref())
@@ -242,6 +287,7 @@ impl LockedWorkspace {
         password: &SecretString,
         device: Option<&crate::device_binding::DeviceSecret>,
     ) -> Result<Unlock> {
+        self.check_kdf_cost()?;
         let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let kek = binding::unwrap_key(kek, device)?;
         let aad = binding::wrap_aad(&self.header_bytes, self.binding.as_ref());
@@ -302,6 +348,7 @@ impl KeyMaterial {
         kdf: KdfParams,
         bound: Option<(&crate::device_binding::DeviceSecret, &binding::Binding)>,
     ) -> Result<Self> {
+        kdf.check_floor(crypto::kdf::FLOOR_ENFORCED)?;
         let header = Header::new(workspace_id, kdf)?;
         let header_bytes = header.encode();
         let kek = binding::unwrap_key(kdf.derive(password, &header.salt)?, bound.map(|b| b.0))?;

@@ -6,7 +6,7 @@
 use super::{Error, Result};
 use crate::crypto::{AeadKey, Subkeys};
 use crate::store::Row;
-use zeroize::Zeroizing;
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 const RECORD_CONTEXT: &[u8] = b"portcullis/v1/record";
 const MANIFEST_CONTEXT: &[u8] = b"portcullis/v2/manifest";
@@ -26,9 +26,10 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// The keys of one workspace, bound to its id: seal and open records, sign and check the
-/// manifest.
-#[derive(Debug)]
+/// manifest. Holds key bytes only (wiped on drop); ring's keys are built per operation.
+#[derive(Debug, ZeroizeOnDrop)]
 pub struct RecordKeys {
+    #[zeroize(skip)]
     workspace_id: [u8; 16],
     keys: Subkeys,
 }
@@ -187,6 +188,12 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn record_keys_are_wiped_on_drop() {
+        fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+        wiped_on_drop::<RecordKeys>();
     }
 
     fn keys() -> RecordKeys {
