@@ -35,7 +35,7 @@ const COMMANDS: &[&str] = &[
     "commit_import",
     "cancel_import",
     "export_workspace",
-    "pick_transfer_file",
+    "pick_file",
     // mfa
     "mfa_status",
     "verify_factor",

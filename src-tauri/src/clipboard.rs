@@ -1,5 +1,7 @@
 //! Copying secrets: the text goes to the system clipboard from Rust (the page never needs the
-//! secret to copy it), and is cleared after a delay if the clipboard still holds it.
+//! secret to copy it), marked so that clipboard managers keep it out of their history (on
+//! Linux, the `x-kde-passwordManagerHint` target that KDE's Klipper and others honour), and
+//! is cleared after a delay, or on lock, if the clipboard still holds it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +18,15 @@ pub trait Board: Send + 'static {
 }
 
 impl Board for arboard::Clipboard {
+    #[cfg(target_os = "linux")]
+    fn set(&mut self, text: &str) -> bool {
+        use arboard::SetExtLinux;
+        self.set()
+            .exclude_from_history()
+            .text(text.to_owned())
+            .is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
     fn set(&mut self, text: &str) -> bool {
         self.set_text(text.to_owned()).is_ok()
     }
@@ -37,6 +48,8 @@ pub struct SecretClipboard<B: Board> {
     board: Arc<Mutex<Option<B>>>,
     /// Bumped on every copy, so an older timer does not clear a newer secret early.
     generation: Arc<AtomicU64>,
+    /// The last secret copied, to clear on lock if the clipboard still holds it.
+    last: Mutex<Option<Zeroizing<String>>>,
 }
 
 impl<B: Board> SecretClipboard<B> {
@@ -44,7 +57,17 @@ impl<B: Board> SecretClipboard<B> {
         Self {
             board: Arc::new(Mutex::new(board)),
             generation: Arc::new(AtomicU64::new(0)),
+            last: Mutex::new(None),
         }
+    }
+
+    /// On lock: clears the clipboard if it still holds the last secret copied.
+    pub fn forget(&self) {
+        let Some(text) = self.last.lock().unwrap_or_else(|p| p.into_inner()).take() else {
+            return;
+        };
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        clear_if_holds(&self.board, &text);
     }
 
     /// The image on the clipboard, if there is one (a screenshot of a QR code).
@@ -71,22 +94,26 @@ impl<B: Board> SecretClipboard<B> {
         if !copied {
             return false;
         }
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some(text.clone());
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let (board, current) = (self.board.clone(), self.generation.clone());
         std::thread::spawn(move || {
             std::thread::sleep(clear_after);
-            if current.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            if let Some(b) = board.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-                if b.get()
-                    .is_some_and(|now| Zeroizing::new(now).as_str() == text.as_str())
-                {
-                    b.clear();
-                }
+            if current.load(Ordering::SeqCst) == generation {
+                clear_if_holds(&board, &text);
             }
         });
         true
+    }
+}
+
+fn clear_if_holds<B: Board>(board: &Mutex<Option<B>>, text: &str) {
+    if let Some(b) = board.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        if b.get()
+            .is_some_and(|now| Zeroizing::new(now).as_str() == text)
+        {
+            b.clear();
+        }
     }
 }
 
@@ -134,6 +161,19 @@ mod tests {
         cb.copy(Zeroizing::new("s3cret".into()), Duration::from_millis(50));
         fake.set("mine");
         wait();
+        assert_eq!(*fake.0.lock().unwrap(), "mine");
+    }
+
+    #[test]
+    fn the_lock_clears_the_secret_and_leaves_anything_else() {
+        let mut fake = Fake::default();
+        let cb = SecretClipboard::new(Some(fake.clone()));
+        cb.copy(Zeroizing::new("s3cret".into()), Duration::from_secs(60));
+        cb.forget();
+        assert_eq!(*fake.0.lock().unwrap(), "");
+        cb.copy(Zeroizing::new("s3cret".into()), Duration::from_secs(60));
+        fake.set("mine");
+        cb.forget();
         assert_eq!(*fake.0.lock().unwrap(), "mine");
     }
 

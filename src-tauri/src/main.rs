@@ -6,6 +6,7 @@ mod clipboard;
 mod commands;
 mod dto;
 mod error;
+mod files;
 mod lock_signals;
 mod paths;
 mod preferences;
@@ -114,7 +115,7 @@ fn main() {
             transfer::commit_import,
             transfer::cancel_import,
             transfer::export_workspace,
-            transfer::pick_transfer_file,
+            transfer::pick_file,
             mfa::mfa_status,
             mfa::verify_factor,
             mfa::step_up,

@@ -1,14 +1,22 @@
 //! What the app holds: at most one workspace per window, locked, waiting for a factor, or open.
 //! Locking drops the open workspace, whose keys zeroize.
+//!
+//! Every lock bumps an epoch. A session is installed only if no lock came since its unlock
+//! began (an unlock that ends after a sleep signal ends locked), and a lock never waits for a
+//! command that holds the session (a Duo step-up waiting for a push): it cancels the wait and
+//! the command drops the session when it lets go of it.
 
 use crate::clipboard::SecretClipboard;
-use crate::error::CommandResult;
+use crate::error::{CommandError, CommandResult};
+use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use tauri::ipc::Channel;
 
 /// The workspace of the window.
@@ -23,9 +31,25 @@ pub enum Session {
     Open(OpenWorkspace),
 }
 
+/// The session and the epoch it belongs to.
+#[derive(Default)]
+pub struct Slot {
+    session: Session,
+    epoch: u64,
+}
+
+/// Whether `AppState::lease` took the lease now or this window already held it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Leased {
+    Kept,
+    Taken,
+}
+
 /// Managed state.
 pub struct AppState {
-    pub session: Mutex<Session>,
+    session: Mutex<Slot>,
+    /// Bumped by every lock.
+    epoch: AtomicU64,
     /// Set by the UI's Cancel while Duo waits for a push or a call.
     pub duo_cancel: AtomicBool,
     /// The system clipboard, for copying secrets (absent without a display).
@@ -38,13 +62,16 @@ pub struct AppState {
     /// Where the page listens for locks it did not ask for (sleep, screen lock).
     lock_listener: Mutex<Option<Channel<&'static str>>>,
     /// Where the page hears of files dropped on the window.
-    drop_listener: Mutex<Option<Channel<String>>>,
+    drop_listener: Mutex<Option<Channel<ChosenFile>>>,
+    /// Files chosen in a dialog or dropped, by handle (forgotten on lock).
+    chosen: Mutex<Chosen>,
 }
 
 impl Default for AppState {
     fn default() -> Self {
         Self {
             session: Mutex::default(),
+            epoch: AtomicU64::new(0),
             duo_cancel: AtomicBool::new(false),
             clipboard: SecretClipboard::new(arboard::Clipboard::new().ok()),
             preferences: Mutex::new(Preferences::load()),
@@ -52,6 +79,7 @@ impl Default for AppState {
             pending_import: Mutex::default(),
             lock_listener: Mutex::default(),
             drop_listener: Mutex::default(),
+            chosen: Mutex::default(),
         }
     }
 }
@@ -60,53 +88,155 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The session, held for the duration of a command. A lock that came meanwhile takes effect
+/// when it is let go of (and a stale session is dropped when it is taken).
+pub struct SessionGuard<'a> {
+    slot: MutexGuard<'a, Slot>,
+    state: &'a AppState,
+}
+
+impl SessionGuard<'_> {
+    fn drop_if_stale(&mut self) {
+        let now = self.state.epoch();
+        if self.slot.epoch != now {
+            self.slot.session = Session::Locked;
+            self.slot.epoch = now;
+        }
+    }
+
+    /// Makes `session` the window's, unless a lock came since `since` (the epoch read when
+    /// its unlock began): then it is dropped and the answer is `locked`.
+    pub fn install(&mut self, session: Session, since: u64) -> CommandResult<()> {
+        if since != self.state.epoch() {
+            return Err(CommandError::locked());
+        }
+        self.slot.session = session;
+        self.slot.epoch = since;
+        Ok(())
+    }
+}
+
+impl Deref for SessionGuard<'_> {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.slot.session
+    }
+}
+
+impl DerefMut for SessionGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.slot.session
+    }
+}
+
+impl Drop for SessionGuard<'_> {
+    fn drop(&mut self) {
+        if self.slot.epoch != self.state.epoch() {
+            self.slot.session = Session::Locked;
+            self.state.forget_after_lock();
+        }
+    }
+}
+
 impl AppState {
     /// Locks the session for the duration of a command.
-    pub fn lock(&self) -> MutexGuard<'_, Session> {
-        guard(&self.session)
+    pub fn lock(&self) -> SessionGuard<'_> {
+        let mut g = SessionGuard {
+            slot: guard(&self.session),
+            state: self,
+        };
+        g.drop_if_stale();
+        g
+    }
+
+    /// The lock epoch: read it before an unlock, and install the result with it.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
     }
 
     pub fn preferences(&self) -> MutexGuard<'_, Preferences> {
         guard(&self.preferences)
     }
 
-    /// Takes the lease of the workspace at `path` (keeping it when this window holds it).
-    pub fn lease(&self, path: &std::path::Path) -> CommandResult<()> {
-        let mut lease = guard(&self.lease);
+    /// Takes the lease of the workspace at `path`, or keeps it when this window holds it.
+    /// A window holds one workspace: taking another's lease locks the one open here.
+    pub fn lease(&self, path: &Path) -> CommandResult<Leased> {
         let lock_file = Lease::lock_path(path);
-        if lease.as_ref().is_some_and(|l| l.path() == lock_file) {
-            return Ok(());
+        let held = guard(&self.lease).as_ref().map(|l| l.path() == lock_file);
+        match held {
+            Some(true) => return Ok(Leased::Kept),
+            Some(false) => {
+                self.lock_session();
+            }
+            None => {}
         }
-        *lease = None;
-        *lease = Some(Lease::acquire(path)?);
-        Ok(())
+        let lease = Lease::acquire(path)?;
+        *guard(&self.lease) = Some(lease);
+        Ok(Leased::Taken)
     }
 
-    /// Gives the lease back (an unlock that failed).
-    pub fn release_lease(&self) {
-        *guard(&self.lease) = None;
+    /// Gives back a lease taken for an unlock that failed (one this window held before stays).
+    pub fn release_lease(&self, leased: Leased) {
+        if leased == Leased::Taken {
+            *guard(&self.lease) = None;
+        }
     }
 
-    /// Locks: drops the workspace (its keys zeroize) and releases the lease.
-    pub fn lock_session(&self) -> Session {
-        let was = std::mem::take(&mut *self.lock());
+    /// Locks: stops a Duo wait, drops the workspace (its keys zeroize), the lease, a pending
+    /// import, the chosen files and a copied secret. Returns at once: a command holding the
+    /// session (a step-up waiting for Duo) drops it when it lets go. Whether a session was
+    /// unlocked.
+    pub fn lock_session(&self) -> bool {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.duo_cancel.store(true, Ordering::SeqCst);
+        let was_unlocked = match self.session.try_lock() {
+            Ok(mut slot) => {
+                slot.epoch = self.epoch();
+                !matches!(std::mem::take(&mut slot.session), Session::Locked)
+            }
+            Err(TryLockError::Poisoned(p)) => {
+                let mut slot = p.into_inner();
+                slot.epoch = self.epoch();
+                !matches!(std::mem::take(&mut slot.session), Session::Locked)
+            }
+            // Busy: a command holds it, so something is unlocked; it drops it on release.
+            Err(TryLockError::WouldBlock) => true,
+        };
+        self.forget_after_lock();
+        was_unlocked
+    }
+
+    fn forget_after_lock(&self) {
         *guard(&self.lease) = None;
         *guard(&self.pending_import) = None;
-        was
+        guard(&self.chosen).clear();
+        self.clipboard.forget();
+    }
+
+    /// Remembers a file the user chose (in a dialog, or dropped) for `purpose`.
+    pub fn choose(&self, path: PathBuf, purpose: Purpose) -> CommandResult<ChosenFile> {
+        guard(&self.chosen).add(path, purpose)
+    }
+
+    /// The path of a chosen file, by the handle the page holds.
+    pub fn chosen(&self, handle: &str, purpose: Purpose) -> CommandResult<PathBuf> {
+        guard(&self.chosen).path(handle, purpose)
     }
 
     pub fn pending_import(&self) -> MutexGuard<'_, Option<Preview>> {
         guard(&self.pending_import)
     }
 
-    pub fn set_drop_listener(&self, channel: Channel<String>) {
+    pub fn set_drop_listener(&self, channel: Channel<ChosenFile>) {
         *guard(&self.drop_listener) = Some(channel);
     }
 
-    /// Hands the page the path of a file dropped on the window (the screen decides).
-    pub fn dropped(&self, path: &std::path::Path) {
+    /// Hands the page a file dropped on the window, by handle (the screen decides what for).
+    pub fn dropped(&self, path: &Path) {
         if let Some(channel) = &*guard(&self.drop_listener) {
-            let _ = channel.send(path.display().to_string());
+            if let Ok(file) = self.choose(path.to_owned(), Purpose::Read) {
+                let _ = channel.send(file);
+            }
         }
     }
 
@@ -117,8 +247,7 @@ impl AppState {
     /// Locks because the desktop asked (sleep, screen lock): stops a Duo wait, drops the
     /// workspace, and tells the page so it clears itself.
     pub fn lock_for(&self, reason: LockReason) {
-        self.duo_cancel.store(true, Ordering::SeqCst);
-        let was_unlocked = !matches!(self.lock_session(), Session::Locked);
+        let was_unlocked = self.lock_session();
         tracing::info!(
             reason = reason.as_str(),
             was_unlocked,
@@ -129,5 +258,55 @@ impl AppState {
                 let _ = channel.send(reason.as_str());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_core::{KdfParams, SecretString};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_lock_does_not_wait_for_a_command_holding_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws = OpenWorkspace::create(
+            &dir.path().join("w.pcx"),
+            &SecretString::new("pw".into()),
+            kdf,
+        )
+        .unwrap();
+        let state = AppState::default();
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        let (held_tx, held_rx) = mpsc::channel();
+        let (locked_tx, locked_rx) = mpsc::channel();
+        std::thread::scope(|s| {
+            // A step-up waiting for a Duo push holds the session until Duo answers or the
+            // wait is cancelled.
+            s.spawn(|| {
+                let session = state.lock();
+                held_tx.send(()).unwrap();
+                let started = std::time::Instant::now();
+                while !state.duo_cancel.load(Ordering::SeqCst)
+                    && started.elapsed() < Duration::from_secs(3)
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                assert!(matches!(*session, Session::Open(_)));
+            });
+            held_rx.recv().unwrap();
+            s.spawn(|| locked_tx.send(state.lock_session()).unwrap());
+            assert_eq!(
+                locked_rx.recv_timeout(Duration::from_secs(2)),
+                Ok(true),
+                "the lock waited for the command"
+            );
+        });
+        assert!(matches!(*state.lock(), Session::Locked));
     }
 }

@@ -29,8 +29,12 @@ async fn bound_here_restored_there() {
     let kit_path = app.home.path().join("recovery-kit.txt");
     app.type_into(r#"[data-testid="bind-password"]"#, "not the password")
         .await;
-    app.type_into(r#"[data-testid="kit-path"]"#, kit_path.to_str().unwrap())
-        .await;
+    app.choose_file(
+        r#"[data-testid="kit-choose"]"#,
+        &kit_path,
+        r#"[data-testid="kit-file"]"#,
+    )
+    .await;
     app.shot("01-bind").await;
     app.click(r#"[data-testid="binding-toggle"]"#).await;
     let err = app

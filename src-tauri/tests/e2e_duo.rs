@@ -140,8 +140,12 @@ async fn duo_journey() {
     app.select(r#"[data-testid="export-format"]"#, "portcullis")
         .await;
     let backup = app.home.path().join("backup.pcx");
-    app.type_into(r#"[data-testid="export-path"]"#, backup.to_str().unwrap())
-        .await;
+    app.choose_file(
+        r#"[data-testid="export-choose"]"#,
+        &backup,
+        r#"[data-testid="export-file"]"#,
+    )
+    .await;
     app.click(r#"[data-testid="export-button"]"#).await;
     app.click(r#"[data-testid="step-up-duo-Duo home"]"#).await;
     app.shot("09-export-step-up").await;

@@ -21,8 +21,12 @@ async fn import_preview_and_export() {
     // The encrypted export: the app asks for its password, then previews the seven entries.
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures/aegis/aegis_encrypted.json");
-    app.type_into(r#"[data-testid="import-path"]"#, fixture.to_str().unwrap())
-        .await;
+    app.choose_file(
+        r#"[data-testid="import-choose"]"#,
+        &fixture,
+        r#"[data-testid="import-file"]"#,
+    )
+    .await;
     app.click(r#"[data-testid="import-preview-button"]"#).await;
     let err = app
         .wait_text(r#"[data-testid="import-error"]"#, |t| !t.is_empty())
@@ -45,8 +49,12 @@ async fn import_preview_and_export() {
     // Export as KDBX; keepassxc-cli lists the entries.
     let out = app.home.path().join("out.kdbx");
     app.select(r#"[data-testid="export-format"]"#, "kdbx").await;
-    app.type_into(r#"[data-testid="export-path"]"#, out.to_str().unwrap())
-        .await;
+    app.choose_file(
+        r#"[data-testid="export-choose"]"#,
+        &out,
+        r#"[data-testid="export-file"]"#,
+    )
+    .await;
     app.type_into(r#"[data-testid="export-password"]"#, "kx-pass")
         .await;
     app.click(r#"[data-testid="export-button"]"#).await;
@@ -103,8 +111,12 @@ async fn import_preview_and_export() {
     )
     .unwrap();
     app.select(r#"[data-testid="import-format"]"#, "csv").await;
-    app.type_into(r#"[data-testid="import-path"]"#, csv.to_str().unwrap())
-        .await;
+    app.choose_file(
+        r#"[data-testid="import-choose"]"#,
+        &csv,
+        r#"[data-testid="import-file"]"#,
+    )
+    .await;
     app.click(r#"[data-testid="import-preview-button"]"#).await;
     app.wait_text(r#"[data-testid="similar-note"]"#, |t| {
         t.starts_with("3 resemble an entry")
@@ -166,7 +178,8 @@ async fn import_preview_and_export() {
     app.shot("03-pasted-qr").await;
 
     // What a QR screenshot dropped on the form goes through (WebDriver cannot make a native
-    // drop, so the page's command is called directly with a file's path).
+    // drop, so the page's command is called directly, with the handle of a file chosen in the
+    // app's dialog, as Rust gives the page for a drop).
     let png = app.home.path().join("dropped.png");
     std::fs::write(
         &png,
@@ -176,13 +189,16 @@ async fn import_preview_and_export() {
             .unwrap(),
     )
     .unwrap();
+    app.will_pick(&png);
     let uri = app
         .client
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('otp_from_image_file', { path: arguments[0] })
+             const invoke = window.__TAURI_INTERNALS__.invoke;
+             invoke('pick_file', { purpose: 'read', suggested: null })
+               .then((f) => invoke('otp_from_image_file', { file: f.handle }))
                .then(done, (e) => done('error: ' + JSON.stringify(e)));",
-            vec![serde_json::json!(png.to_str().unwrap())],
+            vec![],
         )
         .await
         .unwrap();

@@ -2,12 +2,13 @@
 //! recovery kit first), unbind it, and open with a kit's recovery key on another computer.
 
 use super::with_open;
-use super::workspace::enter;
+use super::workspace::open_with;
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult};
+use crate::files::Purpose;
 use crate::state::AppState;
 use portcullis_core::device_binding::{self, Error};
-use portcullis_core::{LockedWorkspace, SecretString};
+use portcullis_core::SecretString;
 use tauri::State;
 
 fn binding_error(e: Error) -> CommandError {
@@ -24,18 +25,19 @@ pub fn device_binding_on(state: State<'_, AppState>) -> CommandResult<bool> {
     with_open(&state, |ws| Ok(ws.is_bound()?))
 }
 
-/// Binds the open workspace to this machine; the recovery kit goes to `kit_path` (a new file)
-/// before anything changes. Returns the kit's text, to show and print.
+/// Binds the open workspace to this machine; the recovery kit goes first to the file the user
+/// chose to save it in (`kit`, a handle from `pick_file`; a new file). Returns the kit's text,
+/// to show and print.
 #[tauri::command(async)]
 pub fn enable_device_binding(
     state: State<'_, AppState>,
     password: String,
-    kit_path: String,
+    kit: String,
 ) -> CommandResult<String> {
     let password = SecretString::new(password);
+    let kit_path = state.chosen(&kit, Purpose::Write)?;
     with_open(&state, |ws| {
-        let kit = device_binding::enable(ws, &password, std::path::Path::new(kit_path.trim()))
-            .map_err(binding_error)?;
+        let kit = device_binding::enable(ws, &password, &kit_path).map_err(binding_error)?;
         Ok(kit.text().expose_secret().to_owned())
     })
 }
@@ -59,11 +61,8 @@ pub fn unlock_with_recovery_key(
     password: String,
     recovery_key: String,
 ) -> CommandResult<SessionState> {
-    let locked = LockedWorkspace::open(&path)?;
-    state.lease(std::path::Path::new(&path))?;
-    let unlocked = device_binding::restore(locked, &SecretString::new(password), &recovery_key)
-        .map_err(binding_error)
-        .inspect_err(|_| state.release_lease())?;
-    crate::recent::remember(std::path::Path::new(&path));
-    Ok(enter(&state, unlocked))
+    let password = SecretString::new(password);
+    open_with(&state, &path, |locked| {
+        device_binding::restore(locked, &password, &recovery_key).map_err(binding_error)
+    })
 }

@@ -98,6 +98,7 @@ fn verify(
     factor: FactorInput,
     progress_channel: &Channel<String>,
 ) -> CommandResult<VerifiedDto> {
+    let since = state.epoch();
     let mut session = state.lock();
     let Session::Pending(pending) = std::mem::take(&mut *session) else {
         return Err(CommandError::locked());
@@ -113,7 +114,8 @@ fn verify(
                 backup_codes_left: verified.backup_codes_left,
                 failed_open: verified.failed_open,
             };
-            *session = Session::Open(ws);
+            // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
+            session.install(Session::Open(ws), since)?;
             Ok(out)
         }
         Err(refusal) => {
@@ -253,9 +255,14 @@ pub struct DuoPreauthDto {
     pub message: String,
 }
 
-/// Checks the keys (naming the wrong one) and lists the user's devices.
+/// Checks the keys (naming the wrong one) and lists the user's devices. Only for the wizard of
+/// an open workspace: the page cannot send requests to any host otherwise.
 #[tauri::command(async)]
-pub fn duo_preauth(settings: DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
+pub fn duo_preauth(
+    state: State<'_, AppState>,
+    settings: DuoSettingsInput,
+) -> CommandResult<DuoPreauthDto> {
+    with_open(&state, |_| Ok(()))?;
     off_runtime(|| preauth(&settings))
 }
 

@@ -2,7 +2,7 @@
 //! screen can open it with the second factor only.
 
 use super::with_open;
-use super::workspace::enter;
+use super::workspace::open_with;
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult};
 use crate::state::AppState;
@@ -86,10 +86,7 @@ pub fn disable_quick_unlock(state: State<'_, AppState>) -> CommandResult<()> {
 /// as after a password.
 #[tauri::command(async)]
 pub fn unlock_quick(state: State<'_, AppState>, path: String) -> CommandResult<SessionState> {
-    let locked = LockedWorkspace::open(&path)?;
-    state.lease(std::path::Path::new(&path))?;
-    let unlocked = quick_unlock::unlock(locked, SystemClock.now())
-        .map_err(quick_error)
-        .inspect_err(|_| state.release_lease())?;
-    Ok(enter(&state, unlocked))
+    open_with(&state, &path, |locked| {
+        quick_unlock::unlock(locked, SystemClock.now()).map_err(quick_error)
+    })
 }

@@ -1,9 +1,11 @@
-//! Moving in and out: import previews and commits, exports. The page names files by path (typed
-//! or picked in the native dialog, which runs here); it gets back titles and counts, never
-//! a secret of what it imports.
+//! Moving in and out: import previews and commits, exports. The page never names a path: files
+//! are chosen in the native dialog (run here) or dropped on the window, and the page holds a
+//! handle to each (see `files`). It gets back titles and counts, never a secret of what it
+//! imports.
 
 use super::{off_runtime, with_open};
 use crate::error::{CommandError, CommandResult};
+use crate::files::{self, ChosenFile, Purpose};
 use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
@@ -30,24 +32,25 @@ fn import_error(e: import::Error) -> CommandError {
     CommandError::new(code, e.to_string())
 }
 
-/// An import file, read through the core (which caps its size).
-fn read_import_file(path: &str) -> CommandResult<Vec<u8>> {
-    import::read_file(std::path::Path::new(path)).map_err(|e| match e {
+/// A chosen file, read through the core (which caps its size).
+fn read_chosen(state: &AppState, file: &str) -> CommandResult<Vec<u8>> {
+    let path = state.chosen(file, Purpose::Read)?;
+    import::read_file(&path).map_err(|e| match e {
         import::Error::Io(_) => CommandError::new("io", "cannot read this file"),
         other => import_error(other),
     })
 }
 
-/// Reads `path` as `format` and sorts it into new entries, duplicates and skipped items;
-/// writes nothing. An encrypted file without `password` fails with `password_needed`.
+/// Reads the chosen `file` as `format` and sorts it into new entries, duplicates and skipped
+/// items; writes nothing. An encrypted file without `password` fails with `password_needed`.
 #[tauri::command(async)]
 pub fn preview_import(
     state: State<'_, AppState>,
     format: Format,
-    path: String,
+    file: String,
     password: Option<String>,
 ) -> CommandResult<PreviewDto> {
-    let bytes = read_import_file(&path)?;
+    let bytes = read_chosen(&state, &file)?;
     let password = password.map(SecretString::new);
     let plan =
         off_runtime(|| import::read(format, &bytes, password.as_ref()).map_err(import_error))?;
@@ -69,17 +72,18 @@ pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<Str
     first_otp_uri(&clipboard_codes(&state)?)
 }
 
-/// The otpauth URI of the first QR code in an image file (one dropped on the entry form).
+/// The otpauth URI of the first QR code in a chosen image file (one dropped on the entry form).
 #[tauri::command(async)]
-pub fn otp_from_image_file(path: String) -> CommandResult<String> {
-    let bytes = read_import_file(&path)?;
+pub fn otp_from_image_file(state: State<'_, AppState>, file: String) -> CommandResult<String> {
+    let bytes = read_chosen(&state, &file)?;
     let plan = off_runtime(|| import::qr_image::parse(&bytes).map_err(import_error))?;
     first_otp_uri(&plan)
 }
 
-/// Hands the app a channel on which it sends the path of every file dropped on the window.
+/// Hands the app a channel on which it sends every file dropped on the window (a handle and
+/// the name).
 #[tauri::command]
-pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<String>) {
+pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<ChosenFile>) {
     state.set_drop_listener(channel);
 }
 
@@ -140,19 +144,20 @@ pub struct ExportedDto {
     encrypted: bool,
 }
 
-/// Exports the open workspace to `path` (a new file). Needs a fresh factor when MFA is on
-/// (`step_up_required`); KDBX needs `password` for the new file.
+/// Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
+/// fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
 #[tauri::command(async)]
 pub fn export_workspace(
     state: State<'_, AppState>,
     format: export::Format,
-    path: String,
+    file: String,
     password: Option<String>,
 ) -> CommandResult<ExportedDto> {
+    let path = state.chosen(&file, Purpose::Write)?;
     let password = password.filter(|p| !p.is_empty()).map(SecretString::new);
     with_open(&state, |ws| {
-        let summary = export::export(ws, format, std::path::Path::new(&path), password.as_ref())
-            .map_err(|e| match e {
+        let summary =
+            export::export(ws, format, &path, password.as_ref()).map_err(|e| match e {
                 export::Error::Workspace(w) => CommandError::from(w),
                 export::Error::Exists(_) => CommandError::new("exists", e.to_string()),
                 export::Error::PasswordNeeded => {
@@ -167,17 +172,16 @@ pub fn export_workspace(
     })
 }
 
-/// The native "open" or "save" dialog for an import or export file.
+/// The native "open" (`read`) or "save" (`write`) dialog, suggesting `suggested` as the name
+/// of a new file; the page gets a handle to the chosen file and its name. None when cancelled.
 #[tauri::command(async)]
-pub fn pick_transfer_file(app: tauri::AppHandle, save: bool) -> Option<String> {
-    use tauri_plugin_dialog::DialogExt;
-    let dialog = app.dialog().file();
-    let picked = if save {
-        dialog.blocking_save_file()
-    } else {
-        dialog.blocking_pick_file()
-    };
-    picked
-        .and_then(|f| f.into_path().ok())
-        .map(|p| p.display().to_string())
+pub fn pick_file(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    purpose: Purpose,
+    suggested: Option<String>,
+) -> CommandResult<Option<ChosenFile>> {
+    files::pick(&app, purpose, suggested.as_deref())
+        .map(|path| state.choose(path, purpose))
+        .transpose()
 }

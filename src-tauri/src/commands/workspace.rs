@@ -2,7 +2,7 @@
 
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Leased, Session};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
 use std::path::PathBuf;
@@ -39,12 +39,12 @@ pub fn create_workspace(
             .map_err(|_| CommandError::new("io", "cannot create the folder"))?;
     }
     let kdf = crate::kdf_for_new()?;
-    state.lease(&path)?;
-    let ws = OpenWorkspace::create(&path, &password, kdf).inspect_err(|_| state.release_lease())?;
+    let since = state.epoch();
+    let leased = state.lease(&path)?;
+    let ws = OpenWorkspace::create(&path, &password, kdf)
+        .inspect_err(|_| state.release_lease(leased))?;
     crate::recent::remember(&path);
-    let out = open_state(&ws);
-    *state.lock() = Session::Open(ws);
-    Ok(out)
+    enter(&state, since, leased, Unlock::Open(ws))
 }
 
 /// Checks the password; the result says whether a second factor is needed. A file that asks
@@ -57,36 +57,59 @@ pub fn unlock_workspace(
     password: String,
     allow_costly_kdf: Option<bool>,
 ) -> CommandResult<SessionState> {
-    let mut locked = LockedWorkspace::open(&path)?;
-    if allow_costly_kdf == Some(true) {
-        locked = locked.confirm_kdf_cost();
-    }
-    state.lease(std::path::Path::new(&path))?;
-    let unlocked = locked
-        .unlock(&SecretString::new(password))
-        .inspect_err(|_| state.release_lease())?;
-    crate::recent::remember(std::path::Path::new(&path));
-    Ok(enter(&state, unlocked))
+    let password = SecretString::new(password);
+    open_with(&state, &path, |locked| {
+        let locked = if allow_costly_kdf == Some(true) {
+            locked.confirm_kdf_cost()
+        } else {
+            locked
+        };
+        Ok(locked.unlock(&password)?)
+    })
 }
 
-/// Makes an unlock the window's session: open, or waiting for the second factor.
-pub fn enter(state: &AppState, unlocked: Unlock) -> SessionState {
-    let mut session = state.lock();
-    match unlocked {
+/// Opens the workspace at `path` with `unlock` (a password, a recovery key, quick unlock).
+/// A failure gives back only a lease taken for it, never the one of the session open here;
+/// a lock while `unlock` ran (sleep, screen lock) wins.
+pub fn open_with(
+    state: &AppState,
+    path: &str,
+    unlock: impl FnOnce(LockedWorkspace) -> CommandResult<Unlock>,
+) -> CommandResult<SessionState> {
+    let since = state.epoch();
+    let locked = LockedWorkspace::open(path)?;
+    let leased = state.lease(std::path::Path::new(path))?;
+    let unlocked = unlock(locked).inspect_err(|_| state.release_lease(leased))?;
+    crate::recent::remember(std::path::Path::new(path));
+    enter(state, since, leased, unlocked)
+}
+
+/// Makes an unlock begun at `since` the window's session (open, or waiting for the second
+/// factor), unless the app locked since then.
+fn enter(
+    state: &AppState,
+    since: u64,
+    leased: Leased,
+    unlocked: Unlock,
+) -> CommandResult<SessionState> {
+    let (session, out) = match unlocked {
         Unlock::Open(ws) => {
             let out = open_state(&ws);
-            *session = Session::Open(ws);
-            out
+            (Session::Open(ws), out)
         }
         Unlock::PendingMfa(p) => {
             let out = SessionState::Pending {
                 name: p.name(),
                 status: p.status().clone(),
             };
-            *session = Session::Pending(p);
-            out
+            (Session::Pending(p), out)
         }
-    }
+    };
+    state
+        .lock()
+        .install(session, since)
+        .inspect_err(|_| state.release_lease(leased))?;
+    Ok(out)
 }
 
 /// Hands the app a channel on which it says when it locked by itself (the desktop went to
@@ -137,4 +160,59 @@ pub fn pick_workspace_file(app: tauri::AppHandle) -> Option<String> {
         .blocking_pick_file()
         .and_then(|f| f.into_path().ok())
         .map(|p| p.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock_signals::LockReason;
+    use portcullis_core::workspace::Lease;
+    use portcullis_core::KdfParams;
+
+    const PASSWORD: &str = "correct horse";
+
+    fn workspace(dir: &tempfile::TempDir) -> String {
+        let path = dir.path().join("w.pcx");
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        OpenWorkspace::create(&path, &SecretString::new(PASSWORD.into()), kdf).unwrap();
+        path.display().to_string()
+    }
+
+    fn unlock(state: &AppState, path: &str, password: &str) -> CommandResult<SessionState> {
+        let password = SecretString::new(password.into());
+        open_with(state, path, |locked| Ok(locked.unlock(&password)?))
+    }
+
+    #[test]
+    fn an_unlock_that_ends_after_a_sleep_signal_ends_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workspace(&dir);
+        let state = AppState::default();
+        let password = SecretString::new(PASSWORD.into());
+        let err = open_with(&state, &path, |locked| {
+            let unlocked = locked.unlock(&password)?;
+            // The desktop goes to sleep while the key is being derived.
+            state.lock_for(LockReason::Sleep);
+            Ok(unlocked)
+        })
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(err.code, "locked");
+        assert!(matches!(*state.lock(), Session::Locked));
+        assert!(Lease::acquire(std::path::Path::new(&path)).is_ok());
+    }
+
+    #[test]
+    fn a_wrong_password_keeps_the_lease_of_the_session_open_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workspace(&dir);
+        let state = AppState::default();
+        unlock(&state, &path, PASSWORD).unwrap();
+        assert!(unlock(&state, &path, "wrong").is_err());
+        assert!(matches!(*state.lock(), Session::Open(_)));
+        assert!(
+            Lease::acquire(std::path::Path::new(&path)).is_err(),
+            "another window could open the workspace open here"
+        );
+    }
 }

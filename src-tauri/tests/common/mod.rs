@@ -55,7 +55,7 @@ impl App {
             "the end-to-end tests need an X display: run them under xvfb-run (scripts/test does)"
         );
         let home = tempfile::tempdir().unwrap();
-        for d in ["data", "config", "cache", "run"] {
+        for d in ["data", "config", "cache", "run", "picks"] {
             std::fs::create_dir_all(home.path().join(d)).unwrap();
         }
         #[cfg(unix)]
@@ -82,6 +82,9 @@ impl App {
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("XDG_RUNTIME_DIR", home.path().join("run"))
             .env("PORTCULLIS_TEST_KDF", "1024,1,1")
+            // The native file dialog answers from here (see `will_pick`): WebDriver cannot
+            // drive it, and the page cannot name a file.
+            .env("PORTCULLIS_TEST_PICK_DIR", home.path().join("picks"))
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .env("PORTCULLIS_LOG", "trace")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -129,6 +132,20 @@ impl App {
     pub fn logs(&self) -> String {
         String::from_utf8_lossy(&std::fs::read(self.home.path().join("app.log")).unwrap())
             .into_owned()
+    }
+
+    /// The next file dialog of the app (test builds) answers `path`, as if the user chose it.
+    pub fn will_pick(&self, path: &Path) {
+        std::fs::write(self.home.path().join("picks/next"), path.to_str().unwrap()).unwrap();
+    }
+
+    /// Chooses `path` with the button `css` that opens the app's file dialog, and waits until
+    /// the page shows its name in `shown`.
+    pub async fn choose_file(&self, css: &str, path: &Path, shown: &str) {
+        self.will_pick(path);
+        self.click(css).await;
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        self.wait_text(shown, |t| t == name).await;
     }
 
     pub fn data_dir(&self) -> PathBuf {

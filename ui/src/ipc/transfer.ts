@@ -35,15 +35,22 @@ export interface ImportPreview {
   skipped: Skipped[];
 }
 
-export const previewImport = (format: ImportFormat, path: string, password: string | null) =>
-  call<ImportPreview>("preview_import", { format, path, password });
+/** A file the user chose in the native dialog or dropped on the window: the page holds only
+ *  a handle to pass back, and the name to show. */
+export interface ChosenFile {
+  handle: string;
+  name: string;
+}
+
+export const previewImport = (format: ImportFormat, file: string, password: string | null) =>
+  call<ImportPreview>("preview_import", { format, file, password });
 /** Previews the QR codes of the image on the clipboard. */
 export const previewClipboardImage = () => call<ImportPreview>("preview_clipboard_image");
 /** The otpauth URI of the first QR code in an image file. */
-export const otpFromImageFile = (path: string) => call<string>("otp_from_image_file", { path });
-/** Calls `onDrop` with the path of every file dropped on the window. */
-export function watchDrops(onDrop: (path: string) => void): Promise<void> {
-  const channel = new Channel<string>();
+export const otpFromImageFile = (file: string) => call<string>("otp_from_image_file", { file });
+/** Calls `onDrop` with every file dropped on the window. */
+export function watchDrops(onDrop: (file: ChosenFile) => void): Promise<void> {
+  const channel = new Channel<ChosenFile>();
   channel.onmessage = onDrop;
   return call<void>("watch_drops", { channel });
 }
@@ -52,7 +59,8 @@ export const otpFromClipboardImage = () => call<string>("otp_from_clipboard_imag
 /** Writes the previewed import, `choices[i]` for `new[i]`; the number of entries written. */
 export const commitImport = (choices: ImportChoice[]) => call<number>("commit_import", { choices });
 export const cancelImport = () => call<void>("cancel_import");
-export const exportWorkspace = (format: ExportFormat, path: string, password: string | null) =>
-  call<{ exported: number; encrypted: boolean }>("export_workspace", { format, path, password });
-/** The native open (or save) dialog; null when cancelled. */
-export const pickTransferFile = (save: boolean) => call<string | null>("pick_transfer_file", { save });
+export const exportWorkspace = (format: ExportFormat, file: string, password: string | null) =>
+  call<{ exported: number; encrypted: boolean }>("export_workspace", { format, file, password });
+/** The native open ("read") or save ("write") dialog; null when cancelled. */
+export const pickFile = (purpose: "read" | "write", suggested: string | null = null) =>
+  call<ChosenFile | null>("pick_file", { purpose, suggested });
