@@ -273,7 +273,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let kdf = KdfParams::new(1024, 1, 1).unwrap();
         let ws = OpenWorkspace::create(
-            &dir.path().join("w.pcx"),
+            dir.path().join("w.pcx"),
             &SecretString::new("pw".into()),
             kdf,
         )
