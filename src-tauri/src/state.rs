@@ -269,6 +269,33 @@ mod tests {
     use std::time::Duration;
 
     #[test]
+    fn a_drop_hands_the_page_a_handle_to_read_and_no_path() {
+        let state = AppState::default();
+        let sent = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let to = sent.clone();
+        state.set_drop_listener(Channel::new(move |body| {
+            if let tauri::ipc::InvokeResponseBody::Json(json) = body {
+                to.lock().unwrap().push(json);
+            }
+            Ok(())
+        }));
+        state.dropped(Path::new("/home/me/Pictures/qr.png"));
+        let sent = sent.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1);
+        assert!(!sent[0].contains("/home/me"), "{}", sent[0]);
+        let file: serde_json::Value = serde_json::from_str(&sent[0]).unwrap();
+        assert_eq!(file["name"], "qr.png");
+        let handle = file["handle"].as_str().unwrap();
+        assert_eq!(
+            state.chosen(handle, Purpose::Read).unwrap(),
+            Path::new("/home/me/Pictures/qr.png")
+        );
+        assert!(state.chosen(handle, Purpose::Write).is_err());
+        state.lock_session();
+        assert!(state.chosen(handle, Purpose::Read).is_err());
+    }
+
+    #[test]
     fn a_lock_does_not_wait_for_a_command_holding_the_session() {
         let dir = tempfile::tempdir().unwrap();
         let kdf = KdfParams::new(1024, 1, 1).unwrap();
