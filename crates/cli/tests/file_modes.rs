@@ -43,16 +43,7 @@ fn a_new_workspace_and_its_journal_are_private_under_a_permissive_umask() {
     let dir = tempfile::tempdir().unwrap();
     succeeds(&with_umask_022(
         dir.path(),
-        &[
-            "init",
-            "w.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
+        &[&["init", "w.pcx"][..], &common::CHEAP_KDF].concat(),
     ));
     let path = dir.path().join("w.pcx");
     assert_eq!(mode(&path), 0o600, "the workspace");

@@ -202,13 +202,9 @@ fn denials_count_toward_lockout_and_unreachable_duo_fails_closed() {
 
 #[test]
 fn failmode_safe_opens_only_when_duo_is_unavailable() {
-    let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
-    );
+    let (emu, _) = alice_secured(&path, Failmode::Safe);
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
     assert!(
         pending(&path).verify(&duo(None, None, None)).is_err(),
@@ -260,26 +256,25 @@ fn setup_refuses_bad_keys_unknown_users_and_denials() {
 
 #[test]
 fn the_unlock_prompt_can_list_devices_before_the_factor() {
-    let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
-    );
+    let _emulator = alice_secured(&path, Failmode::Secure);
     let devices = pending(&path).duo_devices(Some("Duo work")).unwrap();
     assert_eq!(devices.len(), 2);
     assert_eq!(devices[1].device, TABLET);
 }
 
+/// The emulator, and a workspace at `path` secured by alice's phone with `failmode`.
+fn alice_secured(path: &Path, failmode: Failmode) -> (Emulator, Config) {
+    let (emu, config) = emulator();
+    secured(path, settings(&emu, &config, "alice", PHONE, failmode));
+    (emu, config)
+}
+
 /// A workspace whose Duo method fails open (`safe`), with the emulator's pushes denied from now
 /// on: whatever fails below, opening would turn the user's Deny into an allow.
 fn safe_and_denied(path: &Path) -> (Emulator, Config) {
-    let (emu, config) = emulator();
-    secured(
-        path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
-    );
+    let (emu, config) = alice_secured(path, Failmode::Safe);
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
     (emu, config)
 }
@@ -331,13 +326,9 @@ fn failmode_safe_never_opens_on_an_untrusted_certificate() {
 
 #[test]
 fn parallel_duo_attempts_do_not_all_pass_the_lockout_check() {
-    let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
-    );
+    let (emu, _) = alice_secured(&path, Failmode::Secure);
     // Four failures: the fifth starts a delay.
     for _ in 0..4 {
         let r = pending(&path)
@@ -381,13 +372,9 @@ fn parallel_duo_attempts_do_not_all_pass_the_lockout_check() {
 }
 #[test]
 fn fail_opens_are_capped_until_duo_verifies_again() {
-    let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Safe),
-    );
+    let (emu, _) = alice_secured(&path, Failmode::Safe);
     emu.set_reachable(false);
     // Each unlock reads the counter from the file: reopening does not reset it.
     for left in [2, 1, 0] {

@@ -59,21 +59,19 @@ pub fn init(dir: &Path) {
     init_at(dir, "w.pcx");
 }
 
+/// Key-derivation flags that make `init` cheap (tests exercise the format, not the cost).
+pub const CHEAP_KDF: [&str; 6] = [
+    "--kdf-memory-mib",
+    "1",
+    "--kdf-iterations",
+    "1",
+    "--kdf-parallelism",
+    "1",
+];
+
 /// A workspace `name` in `dir` with cheap key derivation.
 pub fn init_at(dir: &Path, name: &str) {
-    ok(
-        dir,
-        &[
-            "init",
-            name,
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
-    );
+    ok(dir, &[&["init", name][..], &CHEAP_KDF].concat());
 }
 
 /// What oathtool (Debian package oathtool) prints for `args`, trimmed.

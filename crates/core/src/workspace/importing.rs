@@ -160,14 +160,6 @@ impl Preview {
             item.choice = Choice::Skip;
         }
     }
-
-    /// How many items will be written (imported or replacing).
-    pub fn to_write(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|i| i.choice != Choice::Skip)
-            .count()
-    }
 }
 
 /// The fields of an entry that an import compares, whether it is in the workspace or the file.
