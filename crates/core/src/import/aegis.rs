@@ -111,6 +111,7 @@ pub fn is_encrypted(bytes: &[u8]) -> bool {
     vault(bytes).is_ok_and(|v| v.db.is_string())
 }
 
+/// Reads an Aegis vault export, plain or encrypted (then `password` opens it).
 pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
     let vault = vault(bytes)?;
     let db: Db = match &vault.db {

@@ -69,6 +69,7 @@ struct Uri {
     uri: Option<String>,
 }
 
+/// Reads an unencrypted Bitwarden JSON export.
 pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
     let export: Export = serde_json::from_slice(bytes).map_err(|_| Error::NotThisFormat {
         format: "Bitwarden JSON",

@@ -25,6 +25,7 @@ const STANDARD: [&str; 8] = [
     "TOTP Settings",
 ];
 
+/// Reads a KeePass 2 (KDBX 3.1/4) or KeePass 1 file opened with `password`.
 pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
     kdbx_header::check(bytes)?;
     let password = password.ok_or(Error::PasswordNeeded)?;

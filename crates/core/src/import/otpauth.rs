@@ -3,6 +3,7 @@
 
 use super::{Error, Plan};
 
+/// Reads a text file of `otpauth://` URIs, one a line (`#` starts a comment).
 pub fn parse(text: &str) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     for (n, line) in text.lines().enumerate() {

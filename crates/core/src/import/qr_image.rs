@@ -17,6 +17,7 @@ fn not_image(reason: &str) -> Error {
     }
 }
 
+/// Reads the otpauth or Google migration QR codes of a PNG or JPEG image.
 pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);

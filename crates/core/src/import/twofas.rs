@@ -44,6 +44,7 @@ struct Otp {
     counter: Option<u64>,
 }
 
+/// Reads an unencrypted 2FAS backup.
 pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
     let backup: Backup = serde_json::from_slice(bytes).map_err(|_| Error::NotThisFormat {
         format: "2FAS",

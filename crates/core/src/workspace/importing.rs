@@ -84,13 +84,17 @@ pub struct Preview {
 /// An item as a preview shows it: no secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PlannedEntry {
+    /// The title the entry will have.
     pub title: String,
     /// `login`, `otp`, `note` or `remote`.
     pub kind: &'static str,
+    /// The group (folder) it goes to.
     pub group: Option<String>,
+    /// Whether it brings an OTP generator.
     pub has_otp: bool,
     /// The entry it resembles, if any.
     pub similar: Option<Similar>,
+    /// What the import will do with it.
     pub choice: Choice,
 }
 
