@@ -1,5 +1,9 @@
 //! `portcullis`: the command-line interface over portcullis-core.
 
+// The doc comments of `cli.rs` are clap's help text, written for a terminal (`[,group]`), not
+// rustdoc links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod cli;
 mod commands;
 mod input;

@@ -2,7 +2,7 @@
 //! URI; an optional `group` column). Each row becomes a login.
 //!
 //! Cells that start like a spreadsheet formula are written by the CSV export with a leading
-//! `'` (OWASP's advice against CSV injection); [`restore`] removes exactly that quote on the way
+//! `'` (OWASP's advice against CSV injection); `restore` removes exactly that quote on the way
 //! back, so an export reads back unchanged.
 
 use super::Error;
