@@ -3,7 +3,7 @@
 //! passes the handle back. A handle chosen to read cannot be written, and one chosen to write
 //! cannot be read; all are forgotten on lock.
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ impl Chosen {
     /// Remembers `path` for `purpose`; the handle is random, so the page cannot guess one.
     pub fn add(&mut self, path: PathBuf, purpose: Purpose) -> CommandResult<ChosenFile> {
         let bytes = portcullis_core::crypto::random_bytes::<16>()
-            .map_err(|_| CommandError::new("internal", "no randomness"))?;
+            .map_err(|_| CommandError::new(ErrorCode::Internal, "no randomness"))?;
         let handle: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let name = path
             .file_name()
@@ -48,7 +48,7 @@ impl Chosen {
         match self.0.get(handle) {
             Some((path, p)) if *p == purpose => Ok(path.clone()),
             _ => Err(CommandError::new(
-                "no_file",
+                ErrorCode::NoFile,
                 "choose the file again (the app only uses files chosen in its dialog or dropped on it)",
             )),
         }

@@ -4,7 +4,7 @@
 use super::with_open;
 use super::workspace::open_with;
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::Purpose;
 use crate::state::AppState;
 use portcullis_core::device_binding::{self, Error};
@@ -14,8 +14,8 @@ use tauri::State;
 fn binding_error(e: Error) -> CommandError {
     match e {
         Error::Workspace(w) => w.into(),
-        Error::Kit(k) => CommandError::new("io", k.to_string()),
-        other => CommandError::new("device_binding", other.to_string()),
+        Error::Kit(k) => CommandError::new(ErrorCode::Io, k.to_string()),
+        other => CommandError::new(ErrorCode::DeviceBinding, other.to_string()),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::with_open;
 use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::otp::OtpParams;
@@ -34,7 +34,10 @@ pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryD
 pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
     with_open(&state, |ws| match ws.find(&id)?.kind {
         EntryKind::Login(l) => Ok(l.password.expose_secret().to_owned()),
-        _ => Err(CommandError::new("invalid", "this entry has no password")),
+        _ => Err(CommandError::new(
+            ErrorCode::Invalid,
+            "this entry has no password",
+        )),
     })
 }
 
@@ -51,7 +54,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
                 ws.take_otp_code(&entry.id, None)?
                     .ok_or_else(|| {
                         CommandError::new(
-                            "invalid",
+                            ErrorCode::Invalid,
                             "this entry has no one-time-password generator",
                         )
                     })?
@@ -65,7 +68,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
                     login.username
                 }
             }
-            _ => return Err(CommandError::new("invalid", "nothing to copy")),
+            _ => return Err(CommandError::new(ErrorCode::Invalid, "nothing to copy")),
         };
         Ok(zeroize::Zeroizing::new(text))
     })?;
@@ -88,7 +91,7 @@ fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandRes
         Ok(secs)
     } else {
         Err(CommandError::new(
-            "no_clipboard",
+            ErrorCode::NoClipboard,
             "the clipboard is not available",
         ))
     }
@@ -99,7 +102,10 @@ pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCode
     with_open(&state, |ws| {
         let entry = ws.find(&id)?;
         let otp = entry.otp().ok_or_else(|| {
-            CommandError::new("invalid", "this entry has no one-time-password generator")
+            CommandError::new(
+                ErrorCode::Invalid,
+                "this entry has no one-time-password generator",
+            )
         })?;
         let now = u64::try_from(ws.clock().now()).unwrap_or(0);
         let c = otp.code_at(now);
@@ -146,7 +152,10 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 _ => None,
             };
             let mut otp = otp(current_otp)?.ok_or_else(|| {
-                CommandError::new("invalid_otp", "enter an otpauth URI or a Base32 key")
+                CommandError::new(
+                    ErrorCode::InvalidOtp,
+                    "enter an otpauth URI or a Base32 key",
+                )
             })?;
             if !input.username.is_empty() {
                 otp.account = Some(input.username.clone());
@@ -159,7 +168,9 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 .protocol
                 .as_deref()
                 .and_then(Protocol::parse)
-                .ok_or_else(|| CommandError::new("invalid", "choose ssh, rdp, vnc or web"))?;
+                .ok_or_else(|| {
+                    CommandError::new(ErrorCode::Invalid, "choose ssh, rdp, vnc or web")
+                })?;
             EntryKind::Remote(Remote {
                 protocol,
                 host: input.host.trim().to_owned(),
@@ -167,7 +178,7 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 login: input.login.clone().filter(|l| !l.is_empty()),
             })
         }
-        _ => return Err(CommandError::new("invalid", "unknown entry kind")),
+        _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown entry kind")),
     })
 }
 
@@ -217,5 +228,5 @@ pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> Comman
     policy
         .generate()
         .map(|p| p.expose_secret().to_owned())
-        .map_err(|e| CommandError::new("invalid", e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))
 }

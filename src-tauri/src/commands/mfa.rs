@@ -3,7 +3,7 @@
 
 use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session};
 use portcullis_core::mfa::duo::{
     self, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
@@ -237,12 +237,12 @@ impl DuoSettingsInput {
 
 fn duo_error(e: duo::Error) -> CommandError {
     let code = match e {
-        duo::Error::BadIntegrationKey => "duo_bad_ikey",
-        duo::Error::BadSecretKey => "duo_bad_skey",
-        duo::Error::BadHost => "duo_bad_host",
-        duo::Error::BadClock => "duo_bad_clock",
-        ref other if other.is_unavailable() => "duo_unavailable",
-        _ => "duo_error",
+        duo::Error::BadIntegrationKey => ErrorCode::DuoBadIkey,
+        duo::Error::BadSecretKey => ErrorCode::DuoBadSkey,
+        duo::Error::BadHost => ErrorCode::DuoBadHost,
+        duo::Error::BadClock => ErrorCode::DuoBadClock,
+        ref other if other.is_unavailable() => ErrorCode::DuoUnavailable,
+        _ => ErrorCode::DuoError,
     };
     CommandError::new(code, e.to_string())
 }
@@ -282,11 +282,11 @@ fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
                 message: status_msg,
             },
             Preauth::Deny { status_msg } => {
-                return Err(CommandError::new("duo_denied", status_msg))
+                return Err(CommandError::new(ErrorCode::DuoDenied, status_msg))
             }
             Preauth::Enroll { portal_url, .. } => {
                 return Err(CommandError::new(
-                    "duo_enroll",
+                    ErrorCode::DuoEnroll,
                     format!("this Duo user has no device yet: enroll at {portal_url}"),
                 ))
             }
@@ -372,9 +372,9 @@ pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandRe
     ));
     portcullis_core::secret_file::write_new(&path, text.as_bytes()).map_err(|e| match e {
         portcullis_core::secret_file::Error::Exists(_) => {
-            CommandError::new("exists", e.to_string())
+            CommandError::new(ErrorCode::Exists, e.to_string())
         }
-        _ => CommandError::new("io", "the file could not be written"),
+        _ => CommandError::new(ErrorCode::Io, "the file could not be written"),
     })?;
     Ok(true)
 }

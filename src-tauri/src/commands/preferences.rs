@@ -1,6 +1,6 @@
 //! The app's preferences: clipboard delay, idle time before locking, language.
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::preferences::Preferences;
 use crate::state::AppState;
 use tauri::State;
@@ -19,7 +19,7 @@ pub fn set_preferences(
     let preferences = preferences.clamped();
     preferences
         .save()
-        .map_err(|_| CommandError::new("io", "the preferences could not be saved"))?;
+        .map_err(|_| CommandError::new(ErrorCode::Io, "the preferences could not be saved"))?;
     *state.preferences() = preferences.clone();
     Ok(preferences)
 }

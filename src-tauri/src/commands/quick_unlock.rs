@@ -4,7 +4,7 @@
 use super::with_open;
 use super::workspace::open_with;
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::quick_unlock::{self, Error};
@@ -24,8 +24,8 @@ pub struct QuickUnlockDto {
 fn quick_error(e: Error) -> CommandError {
     match e {
         Error::Workspace(w) => w.into(),
-        Error::Unavailable(_) => CommandError::new("keyring_unavailable", e.to_string()),
-        _ => CommandError::new("quick_unlock", e.to_string()),
+        Error::Unavailable(_) => CommandError::new(ErrorCode::KeyringUnavailable, e.to_string()),
+        _ => CommandError::new(ErrorCode::QuickUnlock, e.to_string()),
     }
 }
 

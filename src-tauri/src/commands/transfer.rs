@@ -4,7 +4,7 @@
 //! imports.
 
 use super::{off_runtime, with_open};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::{self, ChosenFile, Purpose};
 use crate::state::AppState;
 use portcullis_core::export;
@@ -25,9 +25,9 @@ pub struct PreviewDto {
 
 fn import_error(e: import::Error) -> CommandError {
     let code = match e {
-        import::Error::PasswordNeeded => "password_needed",
-        import::Error::WrongPassword => "wrong_password",
-        _ => "invalid_import",
+        import::Error::PasswordNeeded => ErrorCode::PasswordNeeded,
+        import::Error::WrongPassword => ErrorCode::WrongPassword,
+        _ => ErrorCode::InvalidImport,
     };
     CommandError::new(code, e.to_string())
 }
@@ -36,7 +36,7 @@ fn import_error(e: import::Error) -> CommandError {
 fn read_chosen(state: &AppState, file: &str) -> CommandResult<Vec<u8>> {
     let path = state.chosen(file, Purpose::Read)?;
     import::read_file(&path).map_err(|e| match e {
-        import::Error::Io(_) => CommandError::new("io", "cannot read this file"),
+        import::Error::Io(_) => CommandError::new(ErrorCode::Io, "cannot read this file"),
         other => import_error(other),
     })
 }
@@ -91,14 +91,18 @@ fn first_otp_uri(plan: &import::Plan) -> CommandResult<String> {
     plan.entries
         .iter()
         .find_map(|e| e.kind.otp().map(|o| o.to_uri()))
-        .ok_or_else(|| CommandError::new("invalid_import", "the image holds no otpauth QR code"))
+        .ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::InvalidImport,
+                "the image holds no otpauth QR code",
+            )
+        })
 }
 
 fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
-    let (w, h, rgba) = state
-        .clipboard
-        .image()
-        .ok_or_else(|| CommandError::new("no_image", "there is no image on the clipboard"))?;
+    let (w, h, rgba) = state.clipboard.image().ok_or_else(|| {
+        CommandError::new(ErrorCode::NoImage, "there is no image on the clipboard")
+    })?;
     off_runtime(|| import::qr_image::parse_rgba(w, h, &rgba).map_err(import_error))
 }
 
@@ -123,7 +127,12 @@ pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> Comman
 
 /// The pending preview with the page's choices applied; a refused choice leaves it pending.
 fn take_chosen(state: &AppState, choices: Vec<Choice>) -> CommandResult<Preview> {
-    let nothing = || CommandError::new("invalid", "nothing to import: preview a file first");
+    let nothing = || {
+        CommandError::new(
+            ErrorCode::Invalid,
+            "nothing to import: preview a file first",
+        )
+    };
     let mut pending = state.pending_import();
     let preview = pending.as_mut().ok_or_else(nothing)?;
     for (index, choice) in choices.into_iter().enumerate() {
@@ -159,11 +168,11 @@ pub fn export_workspace(
         let summary =
             export::export(ws, format, &path, password.as_ref()).map_err(|e| match e {
                 export::Error::Workspace(w) => CommandError::from(w),
-                export::Error::Exists(_) => CommandError::new("exists", e.to_string()),
+                export::Error::Exists(_) => CommandError::new(ErrorCode::Exists, e.to_string()),
                 export::Error::PasswordNeeded => {
-                    CommandError::new("password_needed", e.to_string())
+                    CommandError::new(ErrorCode::PasswordNeeded, e.to_string())
                 }
-                other => CommandError::new("io", other.to_string()),
+                other => CommandError::new(ErrorCode::Io, other.to_string()),
             })?;
         Ok(ExportedDto {
             exported: summary.entries,

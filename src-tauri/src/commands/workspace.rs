@@ -1,7 +1,7 @@
 //! Creating, unlocking and locking the window's workspace.
 
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Leased, Session};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
@@ -29,14 +29,14 @@ pub fn create_workspace(
     let password = SecretString::new(password);
     if password.is_empty() {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             "the master password cannot be empty",
         ));
     }
     let path = PathBuf::from(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|_| CommandError::new("io", "cannot create the folder"))?;
+            .map_err(|_| CommandError::new(ErrorCode::Io, "cannot create the folder"))?;
     }
     let kdf = crate::kdf_for_new()?;
     let since = state.epoch();
@@ -197,7 +197,7 @@ mod tests {
         })
         .map(|_| ())
         .unwrap_err();
-        assert_eq!(err.code, "locked");
+        assert_eq!(err.code, ErrorCode::Locked);
         assert!(matches!(*state.lock(), Session::Locked));
         assert!(Lease::acquire(std::path::Path::new(&path)).is_ok());
     }
