@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What a chosen file is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Picked in an "open" dialog or dropped: the app may read it.
@@ -19,7 +19,7 @@ pub enum Purpose {
 }
 
 /// A chosen file as the page sees it.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, specta::Type)]
 pub struct ChosenFile {
     pub handle: String,
     pub name: String,

@@ -3,14 +3,16 @@
 use super::with_open;
 use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::kinds::{CopyField, EntryKindName};
 use crate::state::AppState;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::Error;
-use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString};
+use portcullis_core::{EntryKind, Login, NewEntry, Remote, SecretString};
 use tauri::State;
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_entries(
     state: State<'_, AppState>,
     query: Option<String>,
@@ -25,12 +27,14 @@ pub fn list_entries(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryDetail> {
     with_open(&state, |ws| Ok(EntryDetail::from(&ws.find(&id)?)))
 }
 
 /// The password of a login, on an explicit request (reveal or copy).
 #[tauri::command]
+#[specta::specta]
 pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
     with_open(&state, |ws| match ws.find(&id)?.kind {
         EntryKind::Login(l) => Ok(l.password.expose_secret().to_owned()),
@@ -45,12 +49,13 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 /// remote connection uses), `username` (likewise) or `otp` (the current code). The clipboard
 /// is cleared after the preferred delay if it still holds it; the delay is returned.
 #[tauri::command]
-pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> CommandResult<u64> {
+#[specta::specta]
+pub fn copy_field(state: State<'_, AppState>, id: String, field: CopyField) -> CommandResult<u64> {
     let text = with_open(&state, |ws| {
         let entry = ws.find(&id)?;
-        let text = match field.as_str() {
+        let text = match field {
             // An HOTP code is taken: its counter advances, so the next copy is a new code.
-            "otp" => {
+            CopyField::Otp => {
                 ws.take_otp_code(&entry.id, None)?
                     .ok_or_else(|| {
                         CommandError::new(
@@ -60,15 +65,14 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
                     })?
                     .code
             }
-            "password" | "username" => {
+            CopyField::Password | CopyField::Username => {
                 let login = ws.credentials(&entry.id)?;
-                if field == "password" {
+                if field == CopyField::Password {
                     login.password.expose_secret().to_owned()
                 } else {
                     login.username
                 }
             }
-            _ => return Err(CommandError::new(ErrorCode::Invalid, "nothing to copy")),
         };
         Ok(zeroize::Zeroizing::new(text))
     })?;
@@ -78,6 +82,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
 /// Copies text the page already shows (an authenticator key during set-up, backup codes),
 /// with the same clearing as any other secret.
 #[tauri::command]
+#[specta::specta]
 pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<u64> {
     copy_secret(&state, zeroize::Zeroizing::new(text))
 }
@@ -98,6 +103,7 @@ fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandRes
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
     with_open(&state, |ws| {
         let entry = ws.find(&id)?;
@@ -129,8 +135,8 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
             Some(text) => parse_otp(text).map(Some),
         }
     };
-    Ok(match input.kind.as_str() {
-        "login" => {
+    Ok(match input.kind {
+        EntryKindName::Login => {
             let (password, current_otp) = match current {
                 Some(EntryKind::Login(l)) => (l.password, l.otp),
                 _ => (SecretString::default(), None),
@@ -146,7 +152,7 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 otp: otp(current_otp)?,
             })
         }
-        "otp" => {
+        EntryKindName::Otp => {
             let current_otp = match current {
                 Some(EntryKind::Otp { otp }) => Some(otp),
                 _ => None,
@@ -162,15 +168,11 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
             }
             EntryKind::Otp { otp }
         }
-        "note" => EntryKind::Note,
-        "remote" => {
-            let protocol = input
-                .protocol
-                .as_deref()
-                .and_then(Protocol::parse)
-                .ok_or_else(|| {
-                    CommandError::new(ErrorCode::Invalid, "choose ssh, rdp, vnc or web")
-                })?;
+        EntryKindName::Note => EntryKind::Note,
+        EntryKindName::Remote => {
+            let protocol = input.protocol.ok_or_else(|| {
+                CommandError::new(ErrorCode::Invalid, "choose ssh, rdp, vnc or web")
+            })?;
             EntryKind::Remote(Remote {
                 protocol,
                 host: input.host.trim().to_owned(),
@@ -178,11 +180,11 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 login: input.login.clone().filter(|l| !l.is_empty()),
             })
         }
-        _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown entry kind")),
     })
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult<EntrySummary> {
     let kind = kind_from(&entry, None)?;
     with_open(&state, |ws| {
@@ -198,6 +200,7 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn update_entry(
     state: State<'_, AppState>,
     id: String,
@@ -214,11 +217,13 @@ pub fn update_entry(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.remove(&id)?))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> CommandResult<String> {
     let policy = PasswordPolicy {
         length: length.unwrap_or(20),

@@ -6,12 +6,14 @@ use crate::state::AppState;
 use tauri::State;
 
 #[tauri::command]
+#[specta::specta]
 pub fn get_preferences(state: State<'_, AppState>) -> Preferences {
     state.preferences().clone()
 }
 
 /// Saves the preferences (clamped to their bounds) and returns what was saved.
 #[tauri::command]
+#[specta::specta]
 pub fn set_preferences(
     state: State<'_, AppState>,
     preferences: Preferences,

@@ -16,7 +16,7 @@ use tauri::State;
 
 /// What an import will do; kept in the app until committed or replaced. Each item of `new`
 /// may be `similar` to an entry, and the page chooses what is done with it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct PreviewDto {
     new: Vec<PlannedEntry>,
     duplicates: Vec<Skipped>,
@@ -44,6 +44,7 @@ fn read_chosen(state: &AppState, file: &str) -> CommandResult<Vec<u8>> {
 /// Reads the chosen `file` as `format` and sorts it into new entries, duplicates and skipped
 /// items; writes nothing. An encrypted file without `password` fails with `password_needed`.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn preview_import(
     state: State<'_, AppState>,
     format: Format,
@@ -60,6 +61,7 @@ pub fn preview_import(
 /// Previews the QR codes of the image on the clipboard (a screenshot of a setup page or of
 /// Google Authenticator's export screen), like a file.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<PreviewDto> {
     let plan = clipboard_codes(&state)?;
     preview_plan(&state, plan)
@@ -68,12 +70,14 @@ pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<Prev
 /// The otpauth URI of the first QR code in the clipboard's image, for the OTP field of the
 /// entry form.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<String> {
     first_otp_uri(&clipboard_codes(&state)?)
 }
 
 /// The otpauth URI of the first QR code in a chosen image file (one dropped on the entry form).
 #[tauri::command(async)]
+#[specta::specta]
 pub fn otp_from_image_file(state: State<'_, AppState>, file: String) -> CommandResult<String> {
     let bytes = read_chosen(&state, &file)?;
     let plan = off_runtime(|| import::qr_image::parse(&bytes).map_err(import_error))?;
@@ -83,6 +87,7 @@ pub fn otp_from_image_file(state: State<'_, AppState>, file: String) -> CommandR
 /// Hands the app a channel on which it sends every file dropped on the window (a handle and
 /// the name).
 #[tauri::command]
+#[specta::specta]
 pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<ChosenFile>) {
     state.set_drop_listener(channel);
 }
@@ -120,6 +125,7 @@ fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDt
 /// Writes the previewed import in one transaction, each item as chosen (`choices[i]` for
 /// `new[i]`, import when absent); returns how many entries were written.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> CommandResult<usize> {
     let preview = take_chosen(&state, choices)?;
     with_open(&state, |ws| Ok(ws.import(preview)?.written()))
@@ -143,11 +149,12 @@ fn take_chosen(state: &AppState, choices: Vec<Choice>) -> CommandResult<Preview>
 
 /// Drops a preview without importing.
 #[tauri::command]
+#[specta::specta]
 pub fn cancel_import(state: State<'_, AppState>) {
     state.pending_import().take();
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ExportedDto {
     exported: usize,
     encrypted: bool,
@@ -156,6 +163,7 @@ pub struct ExportedDto {
 /// Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
 /// fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn export_workspace(
     state: State<'_, AppState>,
     format: export::Format,
@@ -184,6 +192,7 @@ pub fn export_workspace(
 /// The native "open" (`read`) or "save" (`write`) dialog, suggesting `suggested` as the name
 /// of a new file; the page gets a handle to the chosen file and its name. None when cancelled.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn pick_file(
     app: tauri::AppHandle,
     state: State<'_, AppState>,

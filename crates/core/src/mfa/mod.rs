@@ -254,6 +254,7 @@ impl TotpEnrolment {
 /// A method's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum MethodState {
     /// Works.
     Enabled,
