@@ -2,6 +2,7 @@
 //! backup-code hash ever appears here; an entry's password only through `reveal_password`.
 
 use crate::kinds::{EntryKindName, MfaStatusView};
+use portcullis_core::otp::OtpKind;
 use portcullis_core::{Entry, EntryKind, Protocol};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,8 @@ pub struct OtpInfo {
     pub period: u64,
     pub issuer: Option<String>,
     pub account: Option<String>,
+    /// A counter-based (HOTP) generator's next counter; `None` for time-based ones.
+    pub counter: Option<u64>,
 }
 
 #[derive(Serialize, specta::Type)]
@@ -90,6 +93,10 @@ impl From<&Entry> for EntryDetail {
                 period: o.period,
                 issuer: o.issuer.clone(),
                 account: o.account.clone(),
+                counter: match o.kind {
+                    OtpKind::Hotp { counter } => Some(counter),
+                    _ => None,
+                },
             }),
             remote,
         }
@@ -112,6 +119,9 @@ pub struct EntryInput {
     pub notes: String,
     #[serde(default)]
     pub group: Option<String>,
+    /// The tags; `None` keeps them on update.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     /// otpauth URI or Base32 key; `None` keeps, `""` removes.
     #[serde(default)]
     pub otp: Option<String>,

@@ -8,7 +8,7 @@
 //! ```
 
 use crate::commands::{
-    device_binding, email, entries, mfa, preferences, quick_unlock, transfer, workspace,
+    account, device_binding, email, entries, mfa, preferences, quick_unlock, transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -74,6 +74,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::update_entry,
             entries::delete_entry,
             entries::generate_password,
+            account::change_master_password,
+            account::set_mfa_expiry_days,
         ])
         // Listed even though every failing command names it: the page's error texts are keyed
         // by it.

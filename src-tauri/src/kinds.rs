@@ -50,6 +50,8 @@ pub struct MfaStatusView {
     pub backup_codes_left: Option<usize>,
     /// Seconds until the next attempt is allowed, when locked out.
     pub locked_for: Option<u64>,
+    /// After how many days an unchanged method shows as expired.
+    pub expiry_days: u32,
 }
 
 impl From<&MfaStatus> for MfaStatusView {
@@ -69,6 +71,7 @@ impl From<&MfaStatus> for MfaStatusView {
                 .collect(),
             backup_codes_left: s.backup_codes_left,
             locked_for: s.locked_for,
+            expiry_days: s.expiry_days,
         }
     }
 }

@@ -191,7 +191,7 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
         let added = ws.add(NewEntry {
             title: entry.title.clone(),
             group: entry.group.clone(),
-            tags: Vec::new(),
+            tags: entry.tags.clone().unwrap_or_default(),
             notes: entry.notes.clone(),
             kind,
         })?;
@@ -212,6 +212,9 @@ pub fn update_entry(
         current.title = entry.title.clone();
         current.group = entry.group.clone();
         current.notes = entry.notes.clone();
+        if let Some(tags) = &entry.tags {
+            current.tags = tags.clone();
+        }
         Ok(EntrySummary::from(&ws.update(current)?))
     })
 }

@@ -1,6 +1,7 @@
 //! Thin commands, grouped per domain and mirrored by `ui/src/ipc/<domain>.ts`: each parses its
 //! input, calls the core, and maps the error.
 
+pub mod account;
 pub mod device_binding;
 pub mod email;
 pub mod entries;

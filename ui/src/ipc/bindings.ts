@@ -161,6 +161,19 @@ export const commands = {
 	updateEntry: (id: string, entry: EntryInput) => __TAURI_INVOKE<EntrySummary>("update_entry", { id, entry }),
 	deleteEntry: (id: string) => __TAURI_INVOKE<null>("delete_entry", { id }),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
+	/**
+	 *  Changes the master password: `current_password` is checked again whatever opened the workspace (as
+	 *  `passwd` does), and with MFA on the core wants a fresh factor (`step_up_required`). The
+	 *  workspace keeps its key-derivation cost; a costly one (above 1 GiB) is refused with
+	 *  `costly_kdf` and its cost until the page confirmed it and sends `allow_costly_kdf`. This
+	 *  machine's quick-unlock items go, since they open nothing afterwards.
+	 */
+	changeMasterPassword: (currentPassword: string, newPassword: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<null>("change_master_password", { currentPassword, newPassword, allowCostlyKdf }),
+	/**
+	 *  Sets after how many days an unchanged second-factor method shows as expired (at least 1;
+	 *  needs a fresh factor, like every MFA change).
+	 */
+	setMfaExpiryDays: (days: number) => __TAURI_INVOKE<null>("set_mfa_expiry_days", { days }),
 };
 
 /* Types */
@@ -291,6 +304,8 @@ export type EntryInput = {
 	url?: string,
 	notes?: string,
 	group?: string | null,
+	/**  The tags; `None` keeps them on update. */
+	tags?: string[] | null,
 	/**  otpauth URI or Base32 key; `None` keeps, `""` removes. */
 	otp?: string | null,
 	protocol?: Protocol | null,
@@ -512,6 +527,8 @@ export type MfaStatusView = {
 	backup_codes_left: number | null,
 	/**  Seconds until the next attempt is allowed, when locked out. */
 	locked_for: number | null,
+	/**  After how many days an unchanged method shows as expired. */
+	expiry_days: number,
 };
 
 /**  A live code. */
@@ -527,6 +544,8 @@ export type OtpInfo = {
 	period: number,
 	issuer: string | null,
 	account: string | null,
+	/**  A counter-based (HOTP) generator's next counter; `None` for time-based ones. */
+	counter: number | null,
 };
 
 /**  An item as a preview shows it: no secret. */

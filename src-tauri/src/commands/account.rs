@@ -1,0 +1,54 @@
+//! Workspace-wide settings of the open workspace that the CLI also changes: the master
+//! password (`portcullis passwd`) and after how many days a second-factor method shows as
+//! expired (`portcullis mfa expiry-days`).
+
+use super::with_open;
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::state::AppState;
+use portcullis_core::workspace::Error;
+use portcullis_core::{quick_unlock, SecretString};
+use tauri::State;
+
+/// Changes the master password: `current_password` is checked again whatever opened the workspace (as
+/// `passwd` does), and with MFA on the core wants a fresh factor (`step_up_required`). The
+/// workspace keeps its key-derivation cost; a costly one (above 1 GiB) is refused with
+/// `costly_kdf` and its cost until the page confirmed it and sends `allow_costly_kdf`. This
+/// machine's quick-unlock items go, since they open nothing afterwards.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn change_master_password(
+    state: State<'_, AppState>,
+    current_password: String,
+    new_password: String,
+    allow_costly_kdf: Option<bool>,
+) -> CommandResult<()> {
+    let current = SecretString::new(current_password);
+    let new = SecretString::new(new_password);
+    if new.is_empty() {
+        return Err(CommandError::new(
+            ErrorCode::Invalid,
+            "the master password cannot be empty",
+        ));
+    }
+    with_open(&state, |ws| {
+        let kdf = ws.kdf();
+        if kdf.needs_confirmation() && allow_costly_kdf != Some(true) {
+            return Err(Error::CostlyKdf {
+                memory_mib: kdf.memory_kib() / 1024,
+                passes: kdf.iterations(),
+            }
+            .into());
+        }
+        quick_unlock::change_password(ws, &current, &new, kdf)?;
+        tracing::info!("master password changed");
+        Ok(())
+    })
+}
+
+/// Sets after how many days an unchanged second-factor method shows as expired (at least 1;
+/// needs a fresh factor, like every MFA change).
+#[tauri::command]
+#[specta::specta]
+pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResult<()> {
+    with_open(&state, |ws| Ok(ws.set_mfa_expiry_days(days)?))
+}
