@@ -6,7 +6,7 @@ use super::with_open;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::workspace::Error;
-use portcullis_core::{quick_unlock, SecretString};
+use portcullis_core::{quick_unlock, OpenWorkspace, SecretString};
 use tauri::State;
 
 /// Changes the master password: `current_password` is checked again whatever opened the workspace (as
@@ -24,25 +24,35 @@ pub fn change_master_password(
 ) -> CommandResult<()> {
     let current = SecretString::new(current_password);
     let new = SecretString::new(new_password);
+    with_open(&state, |ws| {
+        change_password(ws, &current, &new, allow_costly_kdf == Some(true))
+    })
+}
+
+/// [`change_master_password`] on the open workspace.
+fn change_password(
+    ws: &mut OpenWorkspace,
+    current: &SecretString,
+    new: &SecretString,
+    allow_costly_kdf: bool,
+) -> CommandResult<()> {
     if new.is_empty() {
         return Err(CommandError::new(
             ErrorCode::Invalid,
             "the master password cannot be empty",
         ));
     }
-    with_open(&state, |ws| {
-        let kdf = ws.kdf();
-        if kdf.needs_confirmation() && allow_costly_kdf != Some(true) {
-            return Err(Error::CostlyKdf {
-                memory_mib: kdf.memory_kib() / 1024,
-                passes: kdf.iterations(),
-            }
-            .into());
+    let kdf = ws.kdf();
+    if kdf.needs_confirmation() && !allow_costly_kdf {
+        return Err(Error::CostlyKdf {
+            memory_mib: kdf.memory_kib() / 1024,
+            passes: kdf.iterations(),
         }
-        quick_unlock::change_password(ws, &current, &new, kdf)?;
-        tracing::info!("master password changed");
-        Ok(())
-    })
+        .into());
+    }
+    quick_unlock::change_password(ws, current, new, kdf)?;
+    tracing::info!("master password changed");
+    Ok(())
 }
 
 /// Sets after how many days an unchanged second-factor method shows as expired (at least 1;
@@ -51,4 +61,38 @@ pub fn change_master_password(
 #[specta::specta]
 pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.set_mfa_expiry_days(days)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_core::workspace::Unlock;
+    use portcullis_core::{KdfParams, LockedWorkspace};
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::new(s.into())
+    }
+
+    #[test]
+    fn the_password_changes_only_with_the_current_one_and_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let mut ws = OpenWorkspace::create(&path, &secret("old"), kdf).unwrap();
+
+        let empty = change_password(&mut ws, &secret("old"), &secret(""), false).unwrap_err();
+        assert_eq!(empty.code, ErrorCode::Invalid);
+        let wrong = change_password(&mut ws, &secret("nope"), &secret("new"), false).unwrap_err();
+        assert_eq!(wrong.code, ErrorCode::WrongPassword);
+        change_password(&mut ws, &secret("old"), &secret("new"), false).unwrap();
+        drop(ws);
+
+        let open = |password: &str| {
+            LockedWorkspace::open(&path)
+                .unwrap()
+                .unlock(&secret(password))
+        };
+        assert!(open("old").is_err(), "the old password no longer opens it");
+        assert!(matches!(open("new").unwrap(), Unlock::Open(_)));
+    }
 }
