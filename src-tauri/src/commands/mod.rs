@@ -1,4 +1,5 @@
-//! Thin commands, grouped per domain and mirrored by `ui/src/ipc/<domain>.ts`: each parses its
+//! Thin commands, grouped per domain, registered in `crate::ipc` (which generates their
+//! TypeScript wrappers) and wrapped for the page by `ui/src/ipc/<domain>.ts`: each parses its
 //! input, calls the core, and maps the error.
 
 pub mod account;

@@ -92,7 +92,7 @@ export const errorsFr: Record<ErrorCode, string> = {
   exists: "Existe déjà ({detail}).",
   not_workspace: "Ce n’est pas un espace de travail Portcullis.",
   too_new: "Une version plus récente de Portcullis a créé cet espace de travail ; mettez Portcullis à jour pour l’ouvrir.",
-  wrong_password: "Mot de passe erroné ou fichier endommagé.",
+  wrong_password: "Mot de passe (ou clé de récupération) erroné, ou fichier endommagé.",
   not_on_this_device:
     "Cet espace de travail est lié à un autre ordinateur : sa clé d’appareil n’est pas dans le trousseau de cet ordinateur (restaurez-la depuis le kit de récupération).",
   keyring_unavailable: "Le trousseau du système n’est pas disponible ({detail}).",
