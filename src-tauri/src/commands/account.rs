@@ -6,7 +6,7 @@ use super::with_open;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::workspace::Error;
-use portcullis_core::{quick_unlock, OpenWorkspace, SecretString};
+use portcullis_core::{quick_unlock, KdfParams, OpenWorkspace, SecretString};
 use tauri::State;
 
 /// Changes the master password: `current_password` is checked again whatever opened the workspace (as
@@ -43,15 +43,22 @@ fn change_password(
         ));
     }
     let kdf = ws.kdf();
-    if kdf.needs_confirmation() && !allow_costly_kdf {
+    refuse_unconfirmed_cost(kdf, allow_costly_kdf)?;
+    quick_unlock::change_password(ws, current, new, kdf)?;
+    tracing::info!("master password changed");
+    Ok(())
+}
+
+/// `costly_kdf` with the cost, for a key derivation above 1 GiB the user has not confirmed (the
+/// unlock screen's rule, applied to the derivation a password change runs).
+fn refuse_unconfirmed_cost(kdf: KdfParams, confirmed: bool) -> CommandResult<()> {
+    if kdf.needs_confirmation() && !confirmed {
         return Err(Error::CostlyKdf {
             memory_mib: kdf.memory_kib() / 1024,
             passes: kdf.iterations(),
         }
         .into());
     }
-    quick_unlock::change_password(ws, current, new, kdf)?;
-    tracing::info!("master password changed");
     Ok(())
 }
 
@@ -67,7 +74,7 @@ pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResu
 mod tests {
     use super::*;
     use portcullis_core::workspace::Unlock;
-    use portcullis_core::{KdfParams, LockedWorkspace};
+    use portcullis_core::LockedWorkspace;
 
     fn secret(s: &str) -> SecretString {
         SecretString::new(s.into())
@@ -94,5 +101,18 @@ mod tests {
         };
         assert!(open("old").is_err(), "the old password no longer opens it");
         assert!(matches!(open("new").unwrap(), Unlock::Open(_)));
+    }
+
+    #[test]
+    fn a_costly_derivation_waits_for_confirmation() {
+        // 2 GiB, 3 passes: built, never derived.
+        let costly = KdfParams::new(2 * 1024 * 1024, 3, 1).unwrap();
+        let e = refuse_unconfirmed_cost(costly, false).unwrap_err();
+        assert_eq!(e.code, ErrorCode::CostlyKdf);
+        let cost = e.kdf_cost.expect("the cost, for the page to show");
+        assert_eq!((cost.memory_mib, cost.passes), (2048, 3));
+        assert!(refuse_unconfirmed_cost(costly, true).is_ok());
+        let usual = KdfParams::new(64 * 1024, 3, 1).unwrap();
+        assert!(refuse_unconfirmed_cost(usual, false).is_ok());
     }
 }
