@@ -66,6 +66,9 @@ const COMMANDS: &[&str] = &[
     "update_entry",
     "delete_entry",
     "generate_password",
+    // account
+    "change_master_password",
+    "set_mfa_expiry_days",
 ];
 
 fn main() {

@@ -1,16 +1,17 @@
 //! The shapes that cross IPC. No key, no TOTP secret after enrolment, no Duo secret key, no
 //! backup-code hash ever appears here; an entry's password only through `reveal_password`.
 
-use portcullis_core::mfa::MfaStatus;
-use portcullis_core::{Entry, EntryKind};
+use crate::kinds::{EntryKindName, MfaStatusView};
+use portcullis_core::otp::OtpKind;
+use portcullis_core::{Entry, EntryKind, Protocol};
 use serde::{Deserialize, Serialize};
 
 /// An entry in the list.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EntrySummary {
     pub id: String,
     pub title: String,
-    pub kind: &'static str,
+    pub kind: EntryKindName,
     pub username: Option<String>,
     pub url: Option<String>,
     pub group: Option<String>,
@@ -23,7 +24,7 @@ impl From<&Entry> for EntrySummary {
         Self {
             id: e.id.clone(),
             title: e.title.clone(),
-            kind: e.kind.name(),
+            kind: EntryKindName::of(&e.kind),
             username: e.username().map(str::to_owned),
             url: e.url(),
             group: e.group.clone(),
@@ -34,7 +35,7 @@ impl From<&Entry> for EntrySummary {
 }
 
 /// One entry's non-secret fields.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EntryDetail {
     #[serde(flatten)]
     pub summary: EntrySummary,
@@ -46,18 +47,20 @@ pub struct EntryDetail {
     pub remote: Option<RemoteInfo>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct OtpInfo {
     pub algorithm: &'static str,
     pub digits: u8,
     pub period: u64,
     pub issuer: Option<String>,
     pub account: Option<String>,
+    /// A counter-based (HOTP) generator's next counter; `None` for time-based ones.
+    pub counter: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct RemoteInfo {
-    pub protocol: String,
+    pub protocol: Protocol,
     pub host: String,
     pub port: u16,
     pub login: Option<String>,
@@ -70,7 +73,7 @@ impl From<&Entry> for EntryDetail {
             EntryKind::Remote(r) => (
                 false,
                 Some(RemoteInfo {
-                    protocol: r.protocol.to_string(),
+                    protocol: r.protocol,
                     host: r.host.clone(),
                     port: r.port,
                     login: r.login.clone(),
@@ -90,6 +93,10 @@ impl From<&Entry> for EntryDetail {
                 period: o.period,
                 issuer: o.issuer.clone(),
                 account: o.account.clone(),
+                counter: match o.kind {
+                    OtpKind::Hotp { counter } => Some(counter),
+                    _ => None,
+                },
             }),
             remote,
         }
@@ -97,9 +104,9 @@ impl From<&Entry> for EntryDetail {
 }
 
 /// A new or changed entry from a form.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct EntryInput {
-    pub kind: String,
+    pub kind: EntryKindName,
     pub title: String,
     #[serde(default)]
     pub username: String,
@@ -112,11 +119,14 @@ pub struct EntryInput {
     pub notes: String,
     #[serde(default)]
     pub group: Option<String>,
+    /// The tags; `None` keeps them on update.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     /// otpauth URI or Base32 key; `None` keeps, `""` removes.
     #[serde(default)]
     pub otp: Option<String>,
     #[serde(default)]
-    pub protocol: Option<String>,
+    pub protocol: Option<Protocol>,
     #[serde(default)]
     pub host: String,
     #[serde(default)]
@@ -126,16 +136,16 @@ pub struct EntryInput {
 }
 
 /// Where unlocking stands.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SessionState {
     Locked,
-    Pending { name: String, status: MfaStatus },
+    Pending { name: String, status: MfaStatusView },
     Open { name: String, path: String },
 }
 
 /// A live code.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct OtpCodeDto {
     pub code: String,
     pub seconds_left: u64,
@@ -143,7 +153,7 @@ pub struct OtpCodeDto {
 }
 
 /// An authenticator enrolment for the wizard: shown once.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EnrolmentDto {
     pub label: String,
     pub qr_svg: String,
@@ -152,7 +162,7 @@ pub struct EnrolmentDto {
 }
 
 /// The result of enabling a method.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EnabledDto {
     pub label: String,
     pub backup_codes: Option<Vec<String>>,
@@ -169,7 +179,7 @@ impl EnabledDto {
 }
 
 /// A factor was accepted.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct VerifiedDto {
     pub session: SessionState,
     /// After a backup code: how many are left (the UI warns at zero).

@@ -1,16 +1,123 @@
-//! Errors as they cross IPC: `{code, message}`, so the UI branches on codes. Messages come from
-//! the core and never carry a secret.
+//! Errors as they cross IPC: `{code, message}`, so the UI branches on codes and words them in
+//! the user's language. Messages come from the core (English) and never carry a secret; the page
+//! shows one only for a code it has no text for.
 
 use portcullis_core::mfa::Error as MfaError;
 use portcullis_core::workspace::Error;
 use serde::Serialize;
 
+/// What went wrong, as the page branches on it and translates it. The wire values (snake case)
+/// are stable: `ui/src/ipc/bindings.ts` has them as a union type, and the page has an English
+/// and a French text for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No workspace is open in this window.
+    Locked,
+    /// The workspace needs a second factor.
+    MfaRequired,
+    /// A wrong one-time code.
+    WrongCode,
+    /// A code that was already used.
+    Replayed,
+    /// A wrong backup code.
+    WrongBackupCode,
+    /// Too many wrong codes: wait (`wait_secs`).
+    LockedOut,
+    /// Too many wrong codes: the password must be entered again (`wait_secs`).
+    PasswordRequired,
+    /// No enrolment is under way.
+    NoEnrolment,
+    /// The enrolment took too long.
+    EnrolmentExpired,
+    /// No method has this label, or it is of another kind.
+    UnknownMethod,
+    /// A label that is empty or already used.
+    BadLabel,
+    /// The change needs a fresh second factor.
+    StepUpRequired,
+    /// The method or set is not enabled.
+    NotEnabled,
+    /// Duo could not be reached.
+    DuoUnavailable,
+    /// Duo refused.
+    DuoDenied,
+    /// The Duo user must enrol a device first.
+    DuoEnroll,
+    /// Duo sent SMS passcodes.
+    DuoSmsSent,
+    /// Another Duo failure.
+    DuoError,
+    /// Duo refused the integration key.
+    DuoBadIkey,
+    /// Duo refused the secret key.
+    DuoBadSkey,
+    /// The Duo API host is wrong.
+    DuoBadHost,
+    /// This computer's clock is too far from Duo's.
+    DuoBadClock,
+    /// No emailed code is valid now.
+    EmailCodeExpired,
+    /// A code was emailed recently (`wait_secs`).
+    EmailRateLimited,
+    /// The email could not be sent.
+    EmailError,
+    /// A bug or a failure of the system; the message says which.
+    Internal,
+    /// No such file.
+    NotFound,
+    /// The file or item exists already.
+    Exists,
+    /// The file is not a workspace.
+    NotWorkspace,
+    /// The workspace was written by a newer version.
+    TooNew,
+    /// A wrong password (or a damaged file).
+    WrongPassword,
+    /// The workspace is bound to another device.
+    NotOnThisDevice,
+    /// The system keyring cannot be used.
+    KeyringUnavailable,
+    /// The file is damaged.
+    Damaged,
+    /// The file asks for a costly key derivation (`kdf_cost`), to confirm.
+    CostlyKdf,
+    /// Another change is under way.
+    Busy,
+    /// The workspace is open in another window or process.
+    OpenElsewhere,
+    /// No entry matches.
+    NoEntry,
+    /// Several entries match.
+    Ambiguous,
+    /// A refused value; the message says which.
+    Invalid,
+    /// An otpauth URI or key that cannot be read.
+    InvalidOtp,
+    /// A file that cannot be imported.
+    InvalidImport,
+    /// The import file is encrypted: a password is needed.
+    PasswordNeeded,
+    /// There is no image on the clipboard.
+    NoImage,
+    /// The clipboard cannot be used.
+    NoClipboard,
+    /// The page named a file it was not given: choose it again.
+    NoFile,
+    /// A file could not be read or written.
+    Io,
+    /// Binding the workspace to this device failed.
+    DeviceBinding,
+    /// Quick unlock failed.
+    QuickUnlock,
+}
+
 /// A command's error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct CommandError {
     /// Stable machine code.
-    pub code: &'static str,
-    /// One sentence for the user.
+    pub code: ErrorCode,
+    /// One sentence for the user, in English (the page's fallback).
     pub message: String,
     /// Seconds to wait, for lockouts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -21,14 +128,14 @@ pub struct CommandError {
 }
 
 /// The cost of a key derivation the user is asked to confirm.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct KdfCost {
     pub memory_mib: u32,
     pub passes: u32,
 }
 
 impl CommandError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -39,62 +146,64 @@ impl CommandError {
 
     /// No workspace is open in this window.
     pub fn locked() -> Self {
-        Self::new("locked", "the workspace is locked")
+        Self::new(ErrorCode::Locked, "the workspace is locked")
     }
 }
 
-fn mfa_code(e: &MfaError) -> &'static str {
+fn mfa_code(e: &MfaError) -> ErrorCode {
+    use ErrorCode as C;
     match e {
-        MfaError::Required => "mfa_required",
-        MfaError::WrongCode => "wrong_code",
-        MfaError::Replayed => "replayed",
-        MfaError::WrongBackupCode => "wrong_backup_code",
-        MfaError::LockedOut { .. } => "locked_out",
-        MfaError::PasswordRequired { .. } => "password_required",
-        MfaError::NoEnrolment => "no_enrolment",
-        MfaError::EnrolmentExpired => "enrolment_expired",
-        MfaError::UnknownMethod(_) | MfaError::WrongKind(_) => "unknown_method",
-        MfaError::DuplicateLabel(_) | MfaError::EmptyLabel => "bad_label",
-        MfaError::StepUpRequired => "step_up_required",
-        MfaError::NotEnabled | MfaError::NoBackupCodes | MfaError::NoDuoMethod => "not_enabled",
+        MfaError::Required => C::MfaRequired,
+        MfaError::WrongCode => C::WrongCode,
+        MfaError::Replayed => C::Replayed,
+        MfaError::WrongBackupCode => C::WrongBackupCode,
+        MfaError::LockedOut { .. } => C::LockedOut,
+        MfaError::PasswordRequired { .. } => C::PasswordRequired,
+        MfaError::NoEnrolment => C::NoEnrolment,
+        MfaError::EnrolmentExpired => C::EnrolmentExpired,
+        MfaError::UnknownMethod(_) | MfaError::WrongKind(_) => C::UnknownMethod,
+        MfaError::DuplicateLabel(_) | MfaError::EmptyLabel => C::BadLabel,
+        MfaError::StepUpRequired => C::StepUpRequired,
+        MfaError::NotEnabled | MfaError::NoBackupCodes | MfaError::NoDuoMethod => C::NotEnabled,
         MfaError::DuoUnavailable(_)
         | MfaError::FailOpensSpent(_)
-        | MfaError::FailedOpenNotEnough => "duo_unavailable",
-        MfaError::DuoDenied(_) => "duo_denied",
-        MfaError::DuoEnroll(_) => "duo_enroll",
-        MfaError::DuoSmsSent => "duo_sms_sent",
-        MfaError::Duo(_) => "duo_error",
-        MfaError::NoEmailCode | MfaError::EmailCodeExpired => "email_code_expired",
-        MfaError::EmailRateLimited { .. } => "email_rate_limited",
-        MfaError::NoEmailMethod => "not_enabled",
-        MfaError::NoEmailEnrolment => "no_enrolment",
-        MfaError::Email(_) => "email_error",
-        MfaError::Qr(_) | MfaError::Crypto => "internal",
+        | MfaError::FailedOpenNotEnough => C::DuoUnavailable,
+        MfaError::DuoDenied(_) => C::DuoDenied,
+        MfaError::DuoEnroll(_) => C::DuoEnroll,
+        MfaError::DuoSmsSent => C::DuoSmsSent,
+        MfaError::Duo(_) => C::DuoError,
+        MfaError::NoEmailCode | MfaError::EmailCodeExpired => C::EmailCodeExpired,
+        MfaError::EmailRateLimited { .. } => C::EmailRateLimited,
+        MfaError::NoEmailMethod => C::NotEnabled,
+        MfaError::NoEmailEnrolment => C::NoEnrolment,
+        MfaError::Email(_) => C::EmailError,
+        MfaError::Qr(_) | MfaError::Crypto => C::Internal,
     }
 }
 
 impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
+        use ErrorCode as C;
         let code = match &e {
-            Error::NotFound(_) => "not_found",
-            Error::AlreadyExists(_) => "exists",
-            Error::NotWorkspace => "not_workspace",
-            Error::TooNew => "too_new",
-            Error::WrongPasswordOrDamaged | Error::WrongPasswordOrRecoveryKey => "wrong_password",
-            Error::NotOnThisDevice => "not_on_this_device",
-            Error::Keyring(_) => "keyring_unavailable",
-            Error::Damaged(_) | Error::KdfOutOfBounds => "damaged",
-            Error::CostlyKdf { .. } => "costly_kdf",
-            Error::KdfBelowFloor => "invalid",
-            Error::Busy => "busy",
-            Error::NoMatch(_) => "no_entry",
-            Error::Ambiguous(..) => "ambiguous",
-            Error::Invalid(_) => "invalid",
-            Error::Otp(_) => "invalid_otp",
+            Error::NotFound(_) => C::NotFound,
+            Error::AlreadyExists(_) => C::Exists,
+            Error::NotWorkspace => C::NotWorkspace,
+            Error::TooNew => C::TooNew,
+            Error::WrongPasswordOrDamaged | Error::WrongPasswordOrRecoveryKey => C::WrongPassword,
+            Error::NotOnThisDevice => C::NotOnThisDevice,
+            Error::Keyring(_) => C::KeyringUnavailable,
+            Error::Damaged(_) | Error::KdfOutOfBounds => C::Damaged,
+            Error::CostlyKdf { .. } => C::CostlyKdf,
+            Error::KdfBelowFloor => C::Invalid,
+            Error::Busy => C::Busy,
+            Error::NoMatch(_) => C::NoEntry,
+            Error::Ambiguous(..) => C::Ambiguous,
+            Error::Invalid(_) => C::Invalid,
+            Error::Otp(_) => C::InvalidOtp,
             Error::Mfa(m) => mfa_code(m),
-            Error::File(portcullis_core::secret_file::Error::Exists(_)) => "exists",
-            Error::File(_) => "io",
-            Error::Crypto | Error::Storage(_) => "internal",
+            Error::File(portcullis_core::secret_file::Error::Exists(_)) => C::Exists,
+            Error::File(_) => C::Io,
+            Error::Crypto | Error::Storage(_) => C::Internal,
         };
         let wait_secs = match &e {
             Error::Mfa(
@@ -126,9 +235,10 @@ pub type CommandResult<T> = Result<T, CommandError>;
 impl From<portcullis_core::workspace::LeaseError> for CommandError {
     fn from(e: portcullis_core::workspace::LeaseError) -> Self {
         use portcullis_core::workspace::LeaseError;
+        use ErrorCode as C;
         let code = match e {
-            LeaseError::Held => "open_elsewhere",
-            LeaseError::Io(_) => "io",
+            LeaseError::Held => C::OpenElsewhere,
+            LeaseError::Io(_) => C::Io,
         };
         CommandError::new(code, e.to_string())
     }

@@ -3,13 +3,13 @@
 //! passes the handle back. A handle chosen to read cannot be written, and one chosen to write
 //! cannot be read; all are forgotten on lock.
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// What a chosen file is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// Picked in an "open" dialog or dropped: the app may read it.
@@ -19,7 +19,7 @@ pub enum Purpose {
 }
 
 /// A chosen file as the page sees it.
-#[derive(Serialize, Clone, Debug)]
+#[derive(Serialize, Clone, Debug, specta::Type)]
 pub struct ChosenFile {
     pub handle: String,
     pub name: String,
@@ -33,7 +33,7 @@ impl Chosen {
     /// Remembers `path` for `purpose`; the handle is random, so the page cannot guess one.
     pub fn add(&mut self, path: PathBuf, purpose: Purpose) -> CommandResult<ChosenFile> {
         let bytes = portcullis_core::crypto::random_bytes::<16>()
-            .map_err(|_| CommandError::new("internal", "no randomness"))?;
+            .map_err(|_| CommandError::new(ErrorCode::Internal, "no randomness"))?;
         let handle: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let name = path
             .file_name()
@@ -48,7 +48,7 @@ impl Chosen {
         match self.0.get(handle) {
             Some((path, p)) if *p == purpose => Ok(path.clone()),
             _ => Err(CommandError::new(
-                "no_file",
+                ErrorCode::NoFile,
                 "choose the file again (the app only uses files chosen in its dialog or dropped on it)",
             )),
         }

@@ -7,6 +7,8 @@ mod commands;
 mod dto;
 mod error;
 mod files;
+mod ipc;
+mod kinds;
 mod lock_signals;
 mod paths;
 mod preferences;
@@ -57,9 +59,6 @@ fn parse_kdf(value: &str) -> Option<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
-    use commands::{
-        device_binding, email, entries, mfa, preferences, quick_unlock, transfer, workspace,
-    };
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -86,65 +85,7 @@ fn main() {
             lock_signals::start(move |reason| handle.state::<state::AppState>().lock_for(reason));
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            workspace::default_workspace_path,
-            workspace::workspace_exists,
-            workspace::create_workspace,
-            workspace::unlock_workspace,
-            workspace::lock_workspace,
-            workspace::session_state,
-            workspace::recent_workspaces,
-            workspace::pick_workspace_file,
-            workspace::watch_locks,
-            preferences::get_preferences,
-            preferences::set_preferences,
-            quick_unlock::quick_unlock_on,
-            quick_unlock::quick_unlock_status,
-            quick_unlock::enable_quick_unlock,
-            quick_unlock::disable_quick_unlock,
-            quick_unlock::unlock_quick,
-            device_binding::device_binding_on,
-            device_binding::enable_device_binding,
-            device_binding::disable_device_binding,
-            device_binding::unlock_with_recovery_key,
-            transfer::preview_import,
-            transfer::preview_clipboard_image,
-            transfer::otp_from_clipboard_image,
-            transfer::otp_from_image_file,
-            transfer::watch_drops,
-            transfer::commit_import,
-            transfer::cancel_import,
-            transfer::export_workspace,
-            transfer::pick_file,
-            mfa::mfa_status,
-            mfa::verify_factor,
-            mfa::step_up,
-            mfa::begin_totp,
-            mfa::confirm_totp,
-            mfa::regenerate_backup_codes,
-            mfa::delete_backup_codes,
-            mfa::remove_method,
-            mfa::set_default_method,
-            mfa::rename_method,
-            mfa::duo_preauth,
-            mfa::add_duo,
-            mfa::duo_cancel,
-            mfa::duo_devices,
-            mfa::save_backup_codes,
-            email::begin_email,
-            email::confirm_email,
-            email::send_email_code,
-            entries::list_entries,
-            entries::get_entry,
-            entries::reveal_password,
-            entries::otp_code,
-            entries::copy_field,
-            entries::copy_text,
-            entries::add_entry,
-            entries::update_entry,
-            entries::delete_entry,
-            entries::generate_password,
-        ])
+        .invoke_handler(ipc::builder().invoke_handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("error: the window could not start: {e}");

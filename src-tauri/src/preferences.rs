@@ -12,7 +12,7 @@ pub const CLIPBOARD_SECS: std::ops::RangeInclusive<u64> = 5..=600;
 /// Bounds of the idle time before locking, in minutes.
 pub const AUTO_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=240;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct Preferences {
     /// Seconds before a copied secret is cleared from the clipboard.

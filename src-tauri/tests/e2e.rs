@@ -2,7 +2,8 @@
 //! live code, enable an authenticator from the wizard's key, save the backup codes, lock,
 //! reopen with password and code, refuse a wrong code, reopen with a backup code; a remote
 //! connection copies its login's password with the preferred clipboard delay; a screen lock
-//! reported on D-Bus locks the app.
+//! reported on D-Bus locks the app. What the CLI also does: tags are set and edited, an HOTP
+//! entry shows its counter, the MFA expiry is set and the master password changed.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -11,6 +12,8 @@ use common::{App, Authenticator};
 use portcullis_core::otp::OtpParams;
 
 const PASSWORD: &str = "correct horse battery staple";
+/// The master password after the change on the security screen.
+const NEW_PASSWORD: &str = "a new horse, a new staple";
 
 /// Every control on the screen has an accessible name.
 async fn assert_named(app: &App) {
@@ -19,7 +22,8 @@ async fn assert_named(app: &App) {
 }
 
 async fn unlock_password(app: &App) {
-    app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
+    app.type_into(r#"[data-testid="password"]"#, NEW_PASSWORD)
+        .await;
     app.click(r#"[data-testid="submit"]"#).await;
 }
 
@@ -51,8 +55,20 @@ async fn secured_workspace_journey() {
     app.type_into(r#"[data-testid="entry-password"]"#, "s3cret-pw")
         .await;
     app.type_into(r#"[data-testid="group"]"#, "Work/Dev").await;
+    app.type_into(r#"[data-testid="tags"]"#, "work, code,, work ")
+        .await;
     app.click(r#"[data-testid="save"]"#).await;
     app.wait_text(r#"[data-testid="detail-title"]"#, |t| t == "GitHub")
+        .await;
+    assert_eq!(
+        app.text(r#"[data-testid="detail-tags"]"#).await,
+        "work, code"
+    );
+    // Editing replaces the tags (and keeps the password, not typed again).
+    app.click(r#"[data-testid="edit"]"#).await;
+    app.type_into(r#"[data-testid="tags"]"#, "personal").await;
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait_text(r#"[data-testid="detail-tags"]"#, |t| t == "personal")
         .await;
 
     app.click(r#"[data-testid="add"]"#).await;
@@ -84,6 +100,31 @@ async fn secured_workspace_journey() {
         .ends_with("s left"));
     app.shot("02-entries-otp").await;
     assert_named(&app).await;
+
+    // An HOTP entry shows its next counter; copying takes that code and advances it.
+    app.click(r#"[data-testid="add"]"#).await;
+    app.select(r#"[data-testid="kind"]"#, "otp").await;
+    app.type_into(r#"[data-testid="title"]"#, "Token").await;
+    let hotp_uri = "otpauth://hotp/Token:me?secret=JBSWY3DPEHPK3PXP&counter=5";
+    app.type_into(r#"[data-testid="otp-uri"]"#, hotp_uri).await;
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait_text(r#"[data-testid="otp-counter"]"#, |t| t == "Next counter: 5")
+        .await;
+    let hotp = OtpParams::parse(hotp_uri).unwrap();
+    assert_eq!(
+        app.text(r#"[data-testid="otp-code"]"#)
+            .await
+            .replace(' ', ""),
+        hotp.hotp_code(5)
+    );
+    app.click(r#"[data-testid="otp-copy"]"#).await;
+    app.wait_text(r#"[data-testid="otp-counter"]"#, |t| t == "Next counter: 6")
+        .await;
+    assert_eq!(
+        arboard::Clipboard::new().unwrap().get_text().unwrap(),
+        hotp.hotp_code(5)
+    );
+    app.shot("02b-hotp-counter").await;
 
     // A remote connection that uses the GitHub login's credentials.
     app.click(r#"[data-testid="add"]"#).await;
@@ -160,13 +201,76 @@ async fn secured_workspace_journey() {
     app.click(r#"[data-testid="method-row-Pixel 8"] button[type="submit"]"#)
         .await;
     app.wait(r#"[data-testid="method-row-Pixel 9"]"#).await;
+
+    // The MFA expiry, as `portcullis mfa expiry-days`: 180 days until changed.
+    assert_eq!(
+        app.wait(r#"[data-testid="expiry-days"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("180")
+    );
+    app.type_into(r#"[data-testid="expiry-days"]"#, "30").await;
+    app.click(r#"[data-testid="expiry-save"]"#).await;
+    app.wait(r#"[data-testid="expiry-saved"]"#).await;
+
+    // The master password, as `portcullis passwd`: a wrong current one is refused, the two new
+    // ones must agree, then it changes (the wizard's factor is still fresh).
+    app.type_into(r#"[data-testid="pw-current"]"#, "not the password")
+        .await;
+    app.type_into(r#"[data-testid="pw-new"]"#, NEW_PASSWORD)
+        .await;
+    app.type_into(r#"[data-testid="pw-repeat"]"#, "something else")
+        .await;
+    app.click(r#"[data-testid="pw-change"]"#).await;
+    app.wait_text(r#"[data-testid="security-error"]"#, |t| {
+        t == "The two passwords differ."
+    })
+    .await;
+    app.type_into(r#"[data-testid="pw-repeat"]"#, NEW_PASSWORD)
+        .await;
+    app.click(r#"[data-testid="pw-change"]"#).await;
+    app.wait_text(r#"[data-testid="security-error"]"#, |t| {
+        t == "wrong password or damaged workspace"
+    })
+    .await;
+    app.type_into(r#"[data-testid="pw-current"]"#, PASSWORD)
+        .await;
+    app.click(r#"[data-testid="pw-change"]"#).await;
+    app.wait(r#"[data-testid="pw-changed"]"#).await;
+    app.shot("04b-password-changed").await;
+    assert_named(&app).await;
+    // Read back after leaving the screen: the expiry was kept.
+    app.click(r#"[data-testid="back"]"#).await;
+    app.click(r#"[data-testid="security"]"#).await;
+    app.wait_text(r#"[data-testid="mfa-state"]"#, |t| t.contains("on"))
+        .await;
+    assert_eq!(
+        app.wait(r#"[data-testid="expiry-days"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("30")
+    );
     app.click(r#"[data-testid="back"]"#).await;
 
     // Lock, then reopen with the keyboard only (each screen focuses its field; Enter submits,
-    // six digits submit themselves): password, then a wrong code, then the right one.
+    // six digits submit themselves): the old password is refused, the new one opens; then a
+    // wrong code, then the right one.
     app.click(r#"[data-testid="lock"]"#).await;
     app.wait(r#"[data-testid="password"]"#).await;
     app.type_into_focused(&format!("{PASSWORD}\u{E007}")).await;
+    app.wait_text(r#"[data-testid="error"]"#, |t| {
+        t == "wrong password or damaged workspace"
+    })
+    .await;
+    app.type_into(r#"[data-testid="password"]"#, NEW_PASSWORD)
+        .await;
+    app.click(r#"[data-testid="submit"]"#).await;
     app.wait(r#"[data-testid="code"]"#).await;
     app.shot("05-factor").await;
     assert_named(&app).await;
@@ -174,7 +278,7 @@ async fn secured_workspace_journey() {
     let err = app
         .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
         .await;
-    assert_eq!(err, "wrong code");
+    assert_eq!(err, "Wrong code.");
     app.shot("06-wrong-code").await;
     app.type_into(r#"[data-testid="code"]"#, &phone.next().await)
         .await;
@@ -244,7 +348,13 @@ async fn secured_workspace_journey() {
     ] {
         assert!(logs.contains(event), "no `{event}` in the app's logs");
     }
-    let mut secrets = vec![PASSWORD, "s3cret-pw", "JBSWY3DPEHPK3PXP", &key];
+    let mut secrets = vec![
+        PASSWORD,
+        NEW_PASSWORD,
+        "s3cret-pw",
+        "JBSWY3DPEHPK3PXP",
+        &key,
+    ];
     secrets.extend(backup.iter().map(String::as_str));
     let key_ungrouped = key.replace(' ', "");
     secrets.push(&key_ungrouped);

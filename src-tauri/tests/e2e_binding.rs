@@ -86,7 +86,7 @@ async fn bound_here_restored_there() {
         .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
         .await;
     assert!(
-        err.starts_with("this workspace is bound to another computer"),
+        err.starts_with("This workspace is bound to another computer"),
         "{err}"
     );
     app.type_into(r#"[data-testid="recovery-key"]"#, &recovery_key)

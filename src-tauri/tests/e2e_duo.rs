@@ -53,7 +53,8 @@ async fn duo_journey() {
     let err = app
         .wait_text(r#"[data-testid="duo-error"]"#, |t| !t.is_empty())
         .await;
-    assert_eq!(err, "Duo refused the signature: check the secret key");
+    // The page words the code (duo_bad_skey) as a sentence.
+    assert_eq!(err, "Duo refused the signature: check the secret key.");
     app.type_into(r#"[data-testid="duo-skey"]"#, &config.skey)
         .await;
     app.shot("01-keys").await;

@@ -1,5 +1,5 @@
 //! The app's attack surface stays as declared: the capability file allows exactly the commands
-//! build.rs declares and main.rs registers, the CSP has no unsafe-eval and no inline script, and
+//! build.rs declares and src/ipc.rs registers, the CSP has no unsafe-eval and no inline script, and
 //! the UI loads nothing remote.
 #![allow(clippy::unwrap_used)]
 
@@ -23,12 +23,13 @@ fn quoted_between(text: &str, start: &str, end: &str) -> BTreeSet<String> {
 #[test]
 fn capability_file_allows_exactly_the_declared_commands() {
     let declared = quoted_between(&read("build.rs"), "const COMMANDS: &[&str] = &[", "];");
-    let main = read("src/main.rs");
-    let from = main.find("generate_handler![").unwrap();
-    let registered: BTreeSet<String> = main[from..from + main[from..].find("])").unwrap()]
+    // The commands are registered once, in the IPC contract (src/ipc.rs).
+    let ipc = read("src/ipc.rs");
+    let from = ipc.find("collect_commands![").unwrap();
+    let registered: BTreeSet<String> = ipc[from..from + ipc[from..].find("])").unwrap()]
         .split([',', '['])
         .filter_map(|s| s.trim().rsplit("::").next().map(str::to_owned))
-        .filter(|s| !s.is_empty() && !s.starts_with("generate_handler"))
+        .filter(|s| !s.is_empty() && !s.starts_with("collect_commands"))
         .collect();
     let caps: serde_json::Value = serde_json::from_str(&read("capabilities/main.json")).unwrap();
     let allowed: BTreeSet<String> = caps["permissions"]
@@ -44,7 +45,7 @@ fn capability_file_allows_exactly_the_declared_commands() {
         })
         .collect();
     assert!(declared.len() > 10);
-    assert_eq!(declared, registered, "build.rs and main.rs disagree");
+    assert_eq!(declared, registered, "build.rs and src/ipc.rs disagree");
     assert_eq!(
         declared, allowed,
         "the capability file must allow exactly the app's commands"

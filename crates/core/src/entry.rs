@@ -106,6 +106,7 @@ pub struct Login {
 /// Remote-connection protocols.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Protocol {
     /// Secure shell.
     Ssh,

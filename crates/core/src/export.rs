@@ -33,6 +33,11 @@ pub enum Error {
 /// The formats Portcullis writes (named as in the CLI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "specta",
+    derive(specta::Type),
+    serde(rename = "ExportFormat")
+)]
 pub enum Format {
     /// One otpauth URI per line (every entry with a generator). Not encrypted.
     Otpauth,

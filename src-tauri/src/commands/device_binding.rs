@@ -4,7 +4,7 @@
 use super::with_open;
 use super::workspace::open_with;
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::Purpose;
 use crate::state::AppState;
 use portcullis_core::device_binding::{self, Error};
@@ -14,13 +14,14 @@ use tauri::State;
 fn binding_error(e: Error) -> CommandError {
     match e {
         Error::Workspace(w) => w.into(),
-        Error::Kit(k) => CommandError::new("io", k.to_string()),
-        other => CommandError::new("device_binding", other.to_string()),
+        Error::Kit(k) => CommandError::new(ErrorCode::Io, k.to_string()),
+        other => CommandError::new(ErrorCode::DeviceBinding, other.to_string()),
     }
 }
 
 /// Whether the open workspace is bound to a device.
 #[tauri::command]
+#[specta::specta]
 pub fn device_binding_on(state: State<'_, AppState>) -> CommandResult<bool> {
     with_open(&state, |ws| Ok(ws.is_bound()?))
 }
@@ -29,6 +30,7 @@ pub fn device_binding_on(state: State<'_, AppState>) -> CommandResult<bool> {
 /// chose to save it in (`kit`, a handle from `pick_file`; a new file). Returns the kit's text,
 /// to show and print.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn enable_device_binding(
     state: State<'_, AppState>,
     password: String,
@@ -44,6 +46,7 @@ pub fn enable_device_binding(
 
 /// Unbinds: the password alone opens the workspace again.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn disable_device_binding(state: State<'_, AppState>, password: String) -> CommandResult<()> {
     let password = SecretString::new(password);
     with_open(&state, |ws| {
@@ -55,6 +58,7 @@ pub fn disable_device_binding(state: State<'_, AppState>, password: String) -> C
 /// kit's key, which then goes into this machine's keyring; the second factor follows as after
 /// a password.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn unlock_with_recovery_key(
     state: State<'_, AppState>,
     path: String,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tauri::State;
 
 /// The setup form.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct EmailSettingsInput {
     host: String,
     port: u16,
@@ -49,6 +49,7 @@ impl EmailSettingsInput {
 
 /// Checks the settings and emails a confirmation code (needs a fresh factor when MFA is on).
 #[tauri::command(async)]
+#[specta::specta]
 pub fn begin_email(
     state: State<'_, AppState>,
     label: String,
@@ -60,6 +61,7 @@ pub fn begin_email(
 
 /// Enables the pending email method with the code it received.
 #[tauri::command]
+#[specta::specta]
 pub fn confirm_email(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
         let (label, codes) = ws.confirm_email(&code)?;
@@ -69,6 +71,7 @@ pub fn confirm_email(state: State<'_, AppState>, code: String) -> CommandResult<
 
 /// Emails a code: to finish opening, or to step up while open.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn send_email_code(
     state: State<'_, AppState>,
     method: Option<String>,

@@ -2,15 +2,17 @@
 
 use super::with_open;
 use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::kinds::{CopyField, EntryKindName};
 use crate::state::AppState;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::Error;
-use portcullis_core::{EntryKind, Login, NewEntry, Protocol, Remote, SecretString};
+use portcullis_core::{EntryKind, Login, NewEntry, Remote, SecretString};
 use tauri::State;
 
 #[tauri::command]
+#[specta::specta]
 pub fn list_entries(
     state: State<'_, AppState>,
     query: Option<String>,
@@ -25,16 +27,21 @@ pub fn list_entries(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryDetail> {
     with_open(&state, |ws| Ok(EntryDetail::from(&ws.find(&id)?)))
 }
 
 /// The password of a login, on an explicit request (reveal or copy).
 #[tauri::command]
+#[specta::specta]
 pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
     with_open(&state, |ws| match ws.find(&id)?.kind {
         EntryKind::Login(l) => Ok(l.password.expose_secret().to_owned()),
-        _ => Err(CommandError::new("invalid", "this entry has no password")),
+        _ => Err(CommandError::new(
+            ErrorCode::Invalid,
+            "this entry has no password",
+        )),
     })
 }
 
@@ -42,30 +49,30 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 /// remote connection uses), `username` (likewise) or `otp` (the current code). The clipboard
 /// is cleared after the preferred delay if it still holds it; the delay is returned.
 #[tauri::command]
-pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> CommandResult<u64> {
+#[specta::specta]
+pub fn copy_field(state: State<'_, AppState>, id: String, field: CopyField) -> CommandResult<u64> {
     let text = with_open(&state, |ws| {
         let entry = ws.find(&id)?;
-        let text = match field.as_str() {
+        let text = match field {
             // An HOTP code is taken: its counter advances, so the next copy is a new code.
-            "otp" => {
+            CopyField::Otp => {
                 ws.take_otp_code(&entry.id, None)?
                     .ok_or_else(|| {
                         CommandError::new(
-                            "invalid",
+                            ErrorCode::Invalid,
                             "this entry has no one-time-password generator",
                         )
                     })?
                     .code
             }
-            "password" | "username" => {
+            CopyField::Password | CopyField::Username => {
                 let login = ws.credentials(&entry.id)?;
-                if field == "password" {
+                if field == CopyField::Password {
                     login.password.expose_secret().to_owned()
                 } else {
                     login.username
                 }
             }
-            _ => return Err(CommandError::new("invalid", "nothing to copy")),
         };
         Ok(zeroize::Zeroizing::new(text))
     })?;
@@ -75,6 +82,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: String) -> Comm
 /// Copies text the page already shows (an authenticator key during set-up, backup codes),
 /// with the same clearing as any other secret.
 #[tauri::command]
+#[specta::specta]
 pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<u64> {
     copy_secret(&state, zeroize::Zeroizing::new(text))
 }
@@ -88,18 +96,22 @@ fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandRes
         Ok(secs)
     } else {
         Err(CommandError::new(
-            "no_clipboard",
+            ErrorCode::NoClipboard,
             "the clipboard is not available",
         ))
     }
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
     with_open(&state, |ws| {
         let entry = ws.find(&id)?;
         let otp = entry.otp().ok_or_else(|| {
-            CommandError::new("invalid", "this entry has no one-time-password generator")
+            CommandError::new(
+                ErrorCode::Invalid,
+                "this entry has no one-time-password generator",
+            )
         })?;
         let now = u64::try_from(ws.clock().now()).unwrap_or(0);
         let c = otp.code_at(now);
@@ -123,8 +135,8 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
             Some(text) => parse_otp(text).map(Some),
         }
     };
-    Ok(match input.kind.as_str() {
-        "login" => {
+    Ok(match input.kind {
+        EntryKindName::Login => {
             let (password, current_otp) = match current {
                 Some(EntryKind::Login(l)) => (l.password, l.otp),
                 _ => (SecretString::default(), None),
@@ -140,26 +152,27 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 otp: otp(current_otp)?,
             })
         }
-        "otp" => {
+        EntryKindName::Otp => {
             let current_otp = match current {
                 Some(EntryKind::Otp { otp }) => Some(otp),
                 _ => None,
             };
             let mut otp = otp(current_otp)?.ok_or_else(|| {
-                CommandError::new("invalid_otp", "enter an otpauth URI or a Base32 key")
+                CommandError::new(
+                    ErrorCode::InvalidOtp,
+                    "enter an otpauth URI or a Base32 key",
+                )
             })?;
             if !input.username.is_empty() {
                 otp.account = Some(input.username.clone());
             }
             EntryKind::Otp { otp }
         }
-        "note" => EntryKind::Note,
-        "remote" => {
-            let protocol = input
-                .protocol
-                .as_deref()
-                .and_then(Protocol::parse)
-                .ok_or_else(|| CommandError::new("invalid", "choose ssh, rdp, vnc or web"))?;
+        EntryKindName::Note => EntryKind::Note,
+        EntryKindName::Remote => {
+            let protocol = input.protocol.ok_or_else(|| {
+                CommandError::new(ErrorCode::Invalid, "choose ssh, rdp, vnc or web")
+            })?;
             EntryKind::Remote(Remote {
                 protocol,
                 host: input.host.trim().to_owned(),
@@ -167,18 +180,18 @@ fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<En
                 login: input.login.clone().filter(|l| !l.is_empty()),
             })
         }
-        _ => return Err(CommandError::new("invalid", "unknown entry kind")),
     })
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult<EntrySummary> {
     let kind = kind_from(&entry, None)?;
     with_open(&state, |ws| {
         let added = ws.add(NewEntry {
             title: entry.title.clone(),
             group: entry.group.clone(),
-            tags: Vec::new(),
+            tags: entry.tags.clone().unwrap_or_default(),
             notes: entry.notes.clone(),
             kind,
         })?;
@@ -187,6 +200,7 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn update_entry(
     state: State<'_, AppState>,
     id: String,
@@ -198,16 +212,21 @@ pub fn update_entry(
         current.title = entry.title.clone();
         current.group = entry.group.clone();
         current.notes = entry.notes.clone();
+        if let Some(tags) = &entry.tags {
+            current.tags = tags.clone();
+        }
         Ok(EntrySummary::from(&ws.update(current)?))
     })
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.remove(&id)?))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> CommandResult<String> {
     let policy = PasswordPolicy {
         length: length.unwrap_or(20),
@@ -217,5 +236,5 @@ pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> Comman
     policy
         .generate()
         .map(|p| p.expose_secret().to_owned())
-        .map_err(|e| CommandError::new("invalid", e.to_string()))
+        .map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))
 }

@@ -3,12 +3,13 @@
 
 use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::kinds::MfaStatusView;
 use crate::state::{AppState, Session};
 use portcullis_core::mfa::duo::{
     self, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
 };
-use portcullis_core::mfa::{Factor, MfaStatus};
+use portcullis_core::mfa::Factor;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +17,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 /// A factor from the unlock screen.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FactorInput {
     Totp {
@@ -75,16 +76,18 @@ fn progress<'a>(cancel: &'a AtomicBool, on_status: &'a mut dyn FnMut(&str)) -> P
 }
 
 #[tauri::command]
-pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
+#[specta::specta]
+pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatusView> {
     match &mut *state.lock() {
-        Session::Open(ws) => Ok(ws.mfa_status()?),
-        Session::Pending(p) => Ok(p.status().clone()),
+        Session::Open(ws) => Ok(ws.mfa_status()?.into()),
+        Session::Pending(p) => Ok(p.status().into()),
         Session::Locked => Err(CommandError::locked()),
     }
 }
 
 /// Checks the second factor of a pending unlock.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn verify_factor(
     state: State<'_, AppState>,
     factor: FactorInput,
@@ -130,6 +133,7 @@ fn verify(
 /// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
 /// messages arrive on `progress_channel` as during unlock.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn step_up(
     state: State<'_, AppState>,
     factor: FactorInput,
@@ -149,6 +153,7 @@ pub fn step_up(
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<EnrolmentDto> {
     with_open(&state, |ws| {
         let e = ws.begin_totp(&label)?;
@@ -163,6 +168,7 @@ pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<En
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
         let (label, codes) = ws.confirm_totp(&code)?;
@@ -171,6 +177,7 @@ pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<E
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
     with_open(&state, |ws| {
         Ok(ws
@@ -182,21 +189,25 @@ pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn delete_backup_codes(state: State<'_, AppState>) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.delete_backup_codes()?))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn remove_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.remove_method(&label)?))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn set_default_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.set_default_method(&label)?))
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn rename_method(
     state: State<'_, AppState>,
     label: String,
@@ -206,7 +217,7 @@ pub fn rename_method(
 }
 
 /// The Duo wizard's first page.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct DuoSettingsInput {
     pub host: String,
     pub ikey: String,
@@ -237,18 +248,18 @@ impl DuoSettingsInput {
 
 fn duo_error(e: duo::Error) -> CommandError {
     let code = match e {
-        duo::Error::BadIntegrationKey => "duo_bad_ikey",
-        duo::Error::BadSecretKey => "duo_bad_skey",
-        duo::Error::BadHost => "duo_bad_host",
-        duo::Error::BadClock => "duo_bad_clock",
-        ref other if other.is_unavailable() => "duo_unavailable",
-        _ => "duo_error",
+        duo::Error::BadIntegrationKey => ErrorCode::DuoBadIkey,
+        duo::Error::BadSecretKey => ErrorCode::DuoBadSkey,
+        duo::Error::BadHost => ErrorCode::DuoBadHost,
+        duo::Error::BadClock => ErrorCode::DuoBadClock,
+        ref other if other.is_unavailable() => ErrorCode::DuoUnavailable,
+        _ => ErrorCode::DuoError,
     };
     CommandError::new(code, e.to_string())
 }
 
 /// What Duo says about the user: the devices to choose from.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct DuoPreauthDto {
     pub result: &'static str,
     pub devices: Vec<duo::Device>,
@@ -258,6 +269,7 @@ pub struct DuoPreauthDto {
 /// Checks the keys (naming the wrong one) and lists the user's devices. Only for the wizard of
 /// an open workspace: the page cannot send requests to any host otherwise.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn duo_preauth(
     state: State<'_, AppState>,
     settings: DuoSettingsInput,
@@ -282,11 +294,11 @@ fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
                 message: status_msg,
             },
             Preauth::Deny { status_msg } => {
-                return Err(CommandError::new("duo_denied", status_msg))
+                return Err(CommandError::new(ErrorCode::DuoDenied, status_msg))
             }
             Preauth::Enroll { portal_url, .. } => {
                 return Err(CommandError::new(
-                    "duo_enroll",
+                    ErrorCode::DuoEnroll,
                     format!("this Duo user has no device yet: enroll at {portal_url}"),
                 ))
             }
@@ -296,6 +308,7 @@ fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
 
 /// Saves Duo as a method after one approved test on the chosen device and factor.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn add_duo(
     state: State<'_, AppState>,
     label: String,
@@ -334,12 +347,14 @@ pub fn add_duo(
 
 /// Stops waiting for a Duo push or call.
 #[tauri::command]
+#[specta::specta]
 pub fn duo_cancel(state: State<'_, AppState>) {
     state.duo_cancel.store(true, Ordering::SeqCst);
 }
 
 /// The devices Duo offers now, for the unlock screen's device chooser.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn duo_devices(
     state: State<'_, AppState>,
     label: Option<String>,
@@ -354,6 +369,7 @@ pub fn duo_devices(
 /// Asks where to save backup codes (the native dialog, run from Rust so the page has no file
 /// access) and writes them there, readable by the user only. False when cancelled.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandResult<bool> {
     use tauri_plugin_dialog::DialogExt;
     let Some(path) = app
@@ -372,9 +388,9 @@ pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandRe
     ));
     portcullis_core::secret_file::write_new(&path, text.as_bytes()).map_err(|e| match e {
         portcullis_core::secret_file::Error::Exists(_) => {
-            CommandError::new("exists", e.to_string())
+            CommandError::new(ErrorCode::Exists, e.to_string())
         }
-        _ => CommandError::new("io", "the file could not be written"),
+        _ => CommandError::new(ErrorCode::Io, "the file could not be written"),
     })?;
     Ok(true)
 }

@@ -1,6 +1,8 @@
-//! Thin commands, grouped per domain and mirrored by `ui/src/ipc/<domain>.ts`: each parses its
+//! Thin commands, grouped per domain, registered in `crate::ipc` (which generates their
+//! TypeScript wrappers) and wrapped for the page by `ui/src/ipc/<domain>.ts`: each parses its
 //! input, calls the core, and maps the error.
 
+pub mod account;
 pub mod device_binding;
 pub mod email;
 pub mod entries;
@@ -10,7 +12,7 @@ pub mod quick_unlock;
 pub mod transfer;
 pub mod workspace;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session};
 use portcullis_core::OpenWorkspace;
 
@@ -29,15 +31,15 @@ pub fn with_open<T>(
 /// thread of the async runtime must not do.
 pub fn off_runtime<T: Send>(f: impl FnOnce() -> CommandResult<T> + Send) -> CommandResult<T> {
     std::thread::scope(|s| s.spawn(f).join())
-        .unwrap_or_else(|_| Err(CommandError::new("internal", "internal error")))
+        .unwrap_or_else(|_| Err(CommandError::new(ErrorCode::Internal, "internal error")))
 }
 
 /// Reads the PEM file of an extra CA that a Duo or email form names (blank: none).
 pub fn read_ca_file(path: Option<&str>) -> CommandResult<Option<String>> {
     match path.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(path) => std::fs::read_to_string(path)
-            .map(Some)
-            .map_err(|e| CommandError::new("invalid", format!("cannot read the CA file: {e}"))),
+        Some(path) => std::fs::read_to_string(path).map(Some).map_err(|e| {
+            CommandError::new(ErrorCode::Invalid, format!("cannot read the CA file: {e}"))
+        }),
         None => Ok(None),
     }
 }

@@ -4,7 +4,7 @@
 use super::with_open;
 use super::workspace::open_with;
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::quick_unlock::{self, Error};
@@ -12,7 +12,7 @@ use portcullis_core::{LockedWorkspace, SecretString};
 use serde::Serialize;
 use tauri::State;
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct QuickUnlockDto {
     /// Whether this desktop has a usable keyring; when not, `reason` says why.
     available: bool,
@@ -24,19 +24,21 @@ pub struct QuickUnlockDto {
 fn quick_error(e: Error) -> CommandError {
     match e {
         Error::Workspace(w) => w.into(),
-        Error::Unavailable(_) => CommandError::new("keyring_unavailable", e.to_string()),
-        _ => CommandError::new("quick_unlock", e.to_string()),
+        Error::Unavailable(_) => CommandError::new(ErrorCode::KeyringUnavailable, e.to_string()),
+        _ => CommandError::new(ErrorCode::QuickUnlock, e.to_string()),
     }
 }
 
 /// Whether quick unlock is on for the workspace at `path` on this machine (no keyring access).
 #[tauri::command]
+#[specta::specta]
 pub fn quick_unlock_on(path: String) -> bool {
     LockedWorkspace::open(&path).is_ok_and(|l| quick_unlock::is_on_here(&l))
 }
 
 /// The open workspace's quick-unlock state, and whether the keyring can hold it at all.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnlockDto> {
     let status = with_open(&state, |ws| Ok(quick_unlock::status(ws)))?;
     Ok(match status {
@@ -61,6 +63,7 @@ pub fn quick_unlock_status(state: State<'_, AppState>) -> CommandResult<QuickUnl
 /// Lets this computer open the workspace without the password for `days`, or renews it: the
 /// current password is needed, and a fresh factor when MFA is on.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn enable_quick_unlock(
     state: State<'_, AppState>,
     password: String,
@@ -76,6 +79,7 @@ pub fn enable_quick_unlock(
 
 /// Turns quick unlock off here: the file's copy of the key goes, then the keyring item.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn disable_quick_unlock(state: State<'_, AppState>) -> CommandResult<()> {
     with_open(&state, |ws| {
         quick_unlock::disable_open(ws).map_err(quick_error)
@@ -85,6 +89,7 @@ pub fn disable_quick_unlock(state: State<'_, AppState>) -> CommandResult<()> {
 /// Opens the workspace at `path` with the key from the keyring; the second factor follows
 /// as after a password.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn unlock_quick(state: State<'_, AppState>, path: String) -> CommandResult<SessionState> {
     open_with(&state, &path, |locked| {
         quick_unlock::unlock(locked, SystemClock.now()).map_err(quick_error)

@@ -4,7 +4,7 @@
 //! imports.
 
 use super::{off_runtime, with_open};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::{self, ChosenFile, Purpose};
 use crate::state::AppState;
 use portcullis_core::export;
@@ -16,7 +16,7 @@ use tauri::State;
 
 /// What an import will do; kept in the app until committed or replaced. Each item of `new`
 /// may be `similar` to an entry, and the page chooses what is done with it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct PreviewDto {
     new: Vec<PlannedEntry>,
     duplicates: Vec<Skipped>,
@@ -25,9 +25,9 @@ pub struct PreviewDto {
 
 fn import_error(e: import::Error) -> CommandError {
     let code = match e {
-        import::Error::PasswordNeeded => "password_needed",
-        import::Error::WrongPassword => "wrong_password",
-        _ => "invalid_import",
+        import::Error::PasswordNeeded => ErrorCode::PasswordNeeded,
+        import::Error::WrongPassword => ErrorCode::WrongPassword,
+        _ => ErrorCode::InvalidImport,
     };
     CommandError::new(code, e.to_string())
 }
@@ -36,7 +36,7 @@ fn import_error(e: import::Error) -> CommandError {
 fn read_chosen(state: &AppState, file: &str) -> CommandResult<Vec<u8>> {
     let path = state.chosen(file, Purpose::Read)?;
     import::read_file(&path).map_err(|e| match e {
-        import::Error::Io(_) => CommandError::new("io", "cannot read this file"),
+        import::Error::Io(_) => CommandError::new(ErrorCode::Io, "cannot read this file"),
         other => import_error(other),
     })
 }
@@ -44,6 +44,7 @@ fn read_chosen(state: &AppState, file: &str) -> CommandResult<Vec<u8>> {
 /// Reads the chosen `file` as `format` and sorts it into new entries, duplicates and skipped
 /// items; writes nothing. An encrypted file without `password` fails with `password_needed`.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn preview_import(
     state: State<'_, AppState>,
     format: Format,
@@ -60,6 +61,7 @@ pub fn preview_import(
 /// Previews the QR codes of the image on the clipboard (a screenshot of a setup page or of
 /// Google Authenticator's export screen), like a file.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<PreviewDto> {
     let plan = clipboard_codes(&state)?;
     preview_plan(&state, plan)
@@ -68,12 +70,14 @@ pub fn preview_clipboard_image(state: State<'_, AppState>) -> CommandResult<Prev
 /// The otpauth URI of the first QR code in the clipboard's image, for the OTP field of the
 /// entry form.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn otp_from_clipboard_image(state: State<'_, AppState>) -> CommandResult<String> {
     first_otp_uri(&clipboard_codes(&state)?)
 }
 
 /// The otpauth URI of the first QR code in a chosen image file (one dropped on the entry form).
 #[tauri::command(async)]
+#[specta::specta]
 pub fn otp_from_image_file(state: State<'_, AppState>, file: String) -> CommandResult<String> {
     let bytes = read_chosen(&state, &file)?;
     let plan = off_runtime(|| import::qr_image::parse(&bytes).map_err(import_error))?;
@@ -83,6 +87,7 @@ pub fn otp_from_image_file(state: State<'_, AppState>, file: String) -> CommandR
 /// Hands the app a channel on which it sends every file dropped on the window (a handle and
 /// the name).
 #[tauri::command]
+#[specta::specta]
 pub fn watch_drops(state: State<'_, AppState>, channel: tauri::ipc::Channel<ChosenFile>) {
     state.set_drop_listener(channel);
 }
@@ -91,14 +96,18 @@ fn first_otp_uri(plan: &import::Plan) -> CommandResult<String> {
     plan.entries
         .iter()
         .find_map(|e| e.kind.otp().map(|o| o.to_uri()))
-        .ok_or_else(|| CommandError::new("invalid_import", "the image holds no otpauth QR code"))
+        .ok_or_else(|| {
+            CommandError::new(
+                ErrorCode::InvalidImport,
+                "the image holds no otpauth QR code",
+            )
+        })
 }
 
 fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
-    let (w, h, rgba) = state
-        .clipboard
-        .image()
-        .ok_or_else(|| CommandError::new("no_image", "there is no image on the clipboard"))?;
+    let (w, h, rgba) = state.clipboard.image().ok_or_else(|| {
+        CommandError::new(ErrorCode::NoImage, "there is no image on the clipboard")
+    })?;
     off_runtime(|| import::qr_image::parse_rgba(w, h, &rgba).map_err(import_error))
 }
 
@@ -116,6 +125,7 @@ fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDt
 /// Writes the previewed import in one transaction, each item as chosen (`choices[i]` for
 /// `new[i]`, import when absent); returns how many entries were written.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> CommandResult<usize> {
     let preview = take_chosen(&state, choices)?;
     with_open(&state, |ws| Ok(ws.import(preview)?.written()))
@@ -123,7 +133,12 @@ pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> Comman
 
 /// The pending preview with the page's choices applied; a refused choice leaves it pending.
 fn take_chosen(state: &AppState, choices: Vec<Choice>) -> CommandResult<Preview> {
-    let nothing = || CommandError::new("invalid", "nothing to import: preview a file first");
+    let nothing = || {
+        CommandError::new(
+            ErrorCode::Invalid,
+            "nothing to import: preview a file first",
+        )
+    };
     let mut pending = state.pending_import();
     let preview = pending.as_mut().ok_or_else(nothing)?;
     for (index, choice) in choices.into_iter().enumerate() {
@@ -134,11 +149,12 @@ fn take_chosen(state: &AppState, choices: Vec<Choice>) -> CommandResult<Preview>
 
 /// Drops a preview without importing.
 #[tauri::command]
+#[specta::specta]
 pub fn cancel_import(state: State<'_, AppState>) {
     state.pending_import().take();
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ExportedDto {
     exported: usize,
     encrypted: bool,
@@ -147,6 +163,7 @@ pub struct ExportedDto {
 /// Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
 /// fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn export_workspace(
     state: State<'_, AppState>,
     format: export::Format,
@@ -159,11 +176,11 @@ pub fn export_workspace(
         let summary =
             export::export(ws, format, &path, password.as_ref()).map_err(|e| match e {
                 export::Error::Workspace(w) => CommandError::from(w),
-                export::Error::Exists(_) => CommandError::new("exists", e.to_string()),
+                export::Error::Exists(_) => CommandError::new(ErrorCode::Exists, e.to_string()),
                 export::Error::PasswordNeeded => {
-                    CommandError::new("password_needed", e.to_string())
+                    CommandError::new(ErrorCode::PasswordNeeded, e.to_string())
                 }
-                other => CommandError::new("io", other.to_string()),
+                other => CommandError::new(ErrorCode::Io, other.to_string()),
             })?;
         Ok(ExportedDto {
             exported: summary.entries,
@@ -175,6 +192,7 @@ pub fn export_workspace(
 /// The native "open" (`read`) or "save" (`write`) dialog, suggesting `suggested` as the name
 /// of a new file; the page gets a handle to the chosen file and its name. None when cancelled.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn pick_file(
     app: tauri::AppHandle,
     state: State<'_, AppState>,

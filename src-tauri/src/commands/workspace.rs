@@ -1,7 +1,7 @@
 //! Creating, unlocking and locking the window's workspace.
 
 use crate::dto::SessionState;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Leased, Session};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
@@ -10,17 +10,20 @@ use tauri::State;
 
 /// `$XDG_DATA_HOME/portcullis/default.pcx`.
 #[tauri::command]
+#[specta::specta]
 pub fn default_workspace_path() -> String {
     crate::paths::default_workspace().display().to_string()
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn workspace_exists(path: String) -> bool {
     PathBuf::from(path).is_file()
 }
 
 /// Creates a workspace (key derivation calibrated to about a second) and opens it.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn create_workspace(
     state: State<'_, AppState>,
     path: String,
@@ -29,14 +32,14 @@ pub fn create_workspace(
     let password = SecretString::new(password);
     if password.is_empty() {
         return Err(CommandError::new(
-            "invalid",
+            ErrorCode::Invalid,
             "the master password cannot be empty",
         ));
     }
     let path = PathBuf::from(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
-            .map_err(|_| CommandError::new("io", "cannot create the folder"))?;
+            .map_err(|_| CommandError::new(ErrorCode::Io, "cannot create the folder"))?;
     }
     let kdf = crate::kdf_for_new()?;
     let since = state.epoch();
@@ -51,6 +54,7 @@ pub fn create_workspace(
 /// for more than 1 GiB of key derivation is refused (`costly_kdf`, with the cost) until the
 /// user confirmed it and the page sends `allow_costly_kdf`.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn unlock_workspace(
     state: State<'_, AppState>,
     path: String,
@@ -100,7 +104,7 @@ fn enter(
         Unlock::PendingMfa(p) => {
             let out = SessionState::Pending {
                 name: p.name(),
-                status: p.status().clone(),
+                status: p.status().into(),
             };
             (Session::Pending(p), out)
         }
@@ -115,23 +119,26 @@ fn enter(
 /// Hands the app a channel on which it says when it locked by itself (the desktop went to
 /// sleep or locked its screen): the page then clears what it shows.
 #[tauri::command]
+#[specta::specta]
 pub fn watch_locks(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
     state.set_lock_listener(channel);
 }
 
 /// Drops the open workspace (its keys zeroize).
 #[tauri::command]
+#[specta::specta]
 pub fn lock_workspace(state: State<'_, AppState>) {
     state.lock_session();
 }
 
 #[tauri::command]
+#[specta::specta]
 pub fn session_state(state: State<'_, AppState>) -> SessionState {
     match &*state.lock() {
         Session::Locked => SessionState::Locked,
         Session::Pending(p) => SessionState::Pending {
             name: p.name(),
-            status: p.status().clone(),
+            status: p.status().into(),
         },
         Session::Open(ws) => open_state(ws),
     }
@@ -146,12 +153,14 @@ pub fn open_state(ws: &OpenWorkspace) -> SessionState {
 
 /// Recently opened workspaces, newest first.
 #[tauri::command]
+#[specta::specta]
 pub fn recent_workspaces() -> Vec<String> {
     crate::recent::list()
 }
 
 /// The native "open file" dialog, run from Rust so the page gets no file-system access.
 #[tauri::command(async)]
+#[specta::specta]
 pub fn pick_workspace_file(app: tauri::AppHandle) -> Option<String> {
     use tauri_plugin_dialog::DialogExt;
     app.dialog()
@@ -197,7 +206,7 @@ mod tests {
         })
         .map(|_| ())
         .unwrap_err();
-        assert_eq!(err.code, "locked");
+        assert_eq!(err.code, ErrorCode::Locked);
         assert!(matches!(*state.lock(), Session::Locked));
         assert!(Lease::acquire(std::path::Path::new(&path)).is_ok());
     }

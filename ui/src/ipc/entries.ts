@@ -1,63 +1,33 @@
-// Mirrors src-tauri/src/commands/entries.rs.
-import { call } from "./invoke";
+// Entries: thin wrappers over the generated bindings (src-tauri/src/commands/entries.rs).
+import {
+  commands,
+  type CopyField,
+  type EntryDetail,
+  type EntryInput,
+  type EntryKindName,
+  type EntrySummary,
+  type OtpCodeDto,
+} from "./bindings";
 
-export type EntryKind = "login" | "otp" | "note" | "remote";
+export type { CopyField, EntryDetail, EntryInput, EntrySummary };
+export type EntryKind = EntryKindName;
+export type OtpCode = OtpCodeDto;
 
-export interface EntrySummary {
-  id: string;
-  title: string;
-  kind: EntryKind;
-  username: string | null;
-  url: string | null;
-  group: string | null;
-  has_otp: boolean;
-  modified: number;
-}
-
-export interface EntryDetail extends EntrySummary {
-  notes: string;
-  tags: string[];
-  created: number;
-  has_password: boolean;
-  otp: { algorithm: string; digits: number; period: number; issuer: string | null; account: string | null } | null;
-  remote: { protocol: string; host: string; port: number; login: string | null } | null;
-}
-
-export interface EntryInput {
-  kind: EntryKind;
-  title: string;
-  username?: string;
-  password?: string | null;
-  url?: string;
-  notes?: string;
-  group?: string | null;
-  otp?: string | null;
-  protocol?: string | null;
-  host?: string;
-  port?: number | null;
-  login?: string | null;
-}
-
-export interface OtpCode {
-  code: string;
-  seconds_left: number;
-  period: number;
-}
-
-export const listEntries = (query?: string) => call<EntrySummary[]>("list_entries", { query: query ?? null });
-export const getEntry = (id: string) => call<EntryDetail>("get_entry", { id });
-export const revealPassword = (id: string) => call<string>("reveal_password", { id });
-export const otpCode = (id: string) => call<OtpCode>("otp_code", { id });
-export const addEntry = (entry: EntryInput) => call<EntrySummary>("add_entry", { entry });
-export const updateEntry = (id: string, entry: EntryInput) => call<EntrySummary>("update_entry", { id, entry });
-export const deleteEntry = (id: string) => call<void>("delete_entry", { id });
+export const listEntries = (query?: string) => commands.listEntries(query ?? null);
+export const getEntry = commands.getEntry;
+export const revealPassword = commands.revealPassword;
+export const otpCode = commands.otpCode;
+export const addEntry = commands.addEntry;
+export const updateEntry = commands.updateEntry;
+export const deleteEntry = async (id: string) => {
+  await commands.deleteEntry(id);
+};
 export const generatePassword = (length?: number, symbols?: boolean) =>
-  call<string>("generate_password", { length: length ?? null, symbols: symbols ?? null });
+  commands.generatePassword(length ?? null, symbols ?? null);
 /**
  * Copies a field from Rust (a remote connection's user name and password come from its linked
  * login); the clipboard clears after the returned number of seconds.
  */
-export const copyField = (id: string, field: "password" | "username" | "otp") =>
-  call<number>("copy_field", { id, field });
+export const copyField = commands.copyField;
 /** Copies text the page shows already (a key during set-up, backup codes), cleared likewise. */
-export const copyText = (text: string) => call<number>("copy_text", { text });
+export const copyText = commands.copyText;

@@ -1,27 +1,16 @@
-// Calls into the Rust core. Errors arrive as {code, message}; the UI branches on `code`.
-import { invoke } from "@tauri-apps/api/core";
+// Errors from the Rust core arrive as `CommandError` ({code, message, …}, generated in
+// bindings.ts); the UI branches on `code` and words it with lib/errors.ts.
+import type { CommandError, ErrorCode } from "./bindings";
 
-export interface AppError {
-  code: string;
-  message: string;
-  wait_secs?: number;
-  /** With `costly_kdf`: what the file asks for. */
-  kdf_cost?: { memory_mib: number; passes: number };
-}
+export type { ErrorCode };
+export type AppError = CommandError;
 
 export function isAppError(e: unknown): e is AppError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
+/** A command's error, or a failure of the bridge itself (a string) as `internal`. */
 export function asAppError(e: unknown): AppError {
   if (isAppError(e)) return e;
   return { code: "internal", message: String(e) };
-}
-
-export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
-  try {
-    return await invoke<T>(command, args);
-  } catch (e) {
-    throw asAppError(e);
-  }
 }

@@ -1,72 +1,34 @@
-// Mirrors src-tauri/src/commands/mfa.rs.
+// The second factor: thin wrappers over the generated bindings (src-tauri/src/commands/mfa.rs,
+// email.rs).
 import { Channel } from "@tauri-apps/api/core";
-import { call } from "./invoke";
-import type { SessionState } from "./workspace";
+import {
+  commands,
+  type Device,
+  type DuoPreauthDto,
+  type DuoSettingsInput,
+  type EmailSent,
+  type EmailSettingsInput,
+  type EnabledDto,
+  type EnrolmentDto,
+  type Factor,
+  type FactorInput,
+  type MethodKind,
+  type MethodStatusView,
+  type MfaStatusView,
+  type VerifiedDto,
+} from "./bindings";
 
-export interface MethodStatus {
-  label: string;
-  kind: "totp" | "duo" | string;
-  state: "enabled" | "expired";
-  changed: number;
-  default: boolean;
-}
-
-export interface MfaStatus {
-  enabled: boolean;
-  methods: MethodStatus[];
-  backup_codes_left: number | null;
-  locked_for: number | null;
-}
-
-export type DuoFactor = "auto" | "push" | "phone" | "sms" | "passcode";
-
-export type FactorInput =
-  | { kind: "totp"; code: string; method: string | null }
-  | { kind: "backup_code"; code: string }
-  | { kind: "email"; code: string; method: string | null }
-  | { kind: "duo"; method: string | null; factor: DuoFactor | null; device: string | null; passcode: string | null };
-
-export interface DuoDevice {
-  device: string;
-  type: string;
-  name: string;
-  number: string;
-  display_name: string;
-  capabilities: string[];
-}
-
-export interface DuoSettings {
-  host: string;
-  ikey: string;
-  skey: string;
-  username: string;
-  ca_file: string | null;
-  failmode_safe: boolean;
-}
-
-export interface EmailSettings {
-  host: string;
-  port: number;
-  security: "starttls" | "tls" | "none";
-  user: string | null;
-  password: string | null;
-  ca_file: string | null;
-  from: string;
-  to: string;
-}
-
-/** Where an emailed code went and until when it works (Unix seconds). Never the code. */
-export interface EmailSent {
-  label: string;
-  to: string;
-  expires: number;
-}
-
-export interface DuoPreauth {
-  result: "auth" | "allow";
-  devices: DuoDevice[];
-  message: string;
-}
+export type { EmailSent, FactorInput, MethodKind };
+export type MethodStatus = MethodStatusView;
+export type MfaStatus = MfaStatusView;
+export type DuoFactor = Factor;
+export type DuoDevice = Device;
+export type DuoSettings = DuoSettingsInput;
+export type EmailSettings = EmailSettingsInput;
+export type DuoPreauth = DuoPreauthDto;
+export type Verified = VerifiedDto;
+export type Enrolment = EnrolmentDto;
+export type Enabled = EnabledDto;
 
 /** A channel that hands Duo's status messages to `onStatus`. */
 function statusChannel(onStatus: (message: string) => void): Channel<string> {
@@ -75,46 +37,31 @@ function statusChannel(onStatus: (message: string) => void): Channel<string> {
   return channel;
 }
 
-export interface Verified {
-  session: SessionState;
-  backup_codes_left: number | null;
-  /** Duo was unreachable and its failmode is "safe": opened without it. */
-  failed_open: boolean;
-}
+/** Turns a command's `null` result into nothing. */
+const done = async (p: Promise<null>): Promise<void> => {
+  await p;
+};
 
-export interface Enrolment {
-  label: string;
-  qr_svg: string;
-  key: string;
-  expires: number;
-}
-
-export interface Enabled {
-  label: string;
-  backup_codes: string[] | null;
-}
-
-export const mfaStatus = () => call<MfaStatus>("mfa_status");
+export const mfaStatus = commands.mfaStatus;
 export const verifyFactor = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
-  call<Verified>("verify_factor", { factor, progressChannel: statusChannel(onStatus) });
-export const duoPreauth = (settings: DuoSettings) => call<DuoPreauth>("duo_preauth", { settings });
+  commands.verifyFactor(factor, statusChannel(onStatus));
+export const duoPreauth = commands.duoPreauth;
 export const addDuo = (label: string, settings: DuoSettings, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
-  call<Enabled>("add_duo", { label, settings, device, factor, progressChannel: statusChannel(onStatus) });
-export const duoCancel = () => call<void>("duo_cancel");
-export const duoDevices = (label: string | null) => call<DuoDevice[]>("duo_devices", { label });
+  commands.addDuo(label, settings, device, factor, statusChannel(onStatus));
+export const duoCancel = commands.duoCancel;
+export const duoDevices = commands.duoDevices;
 export const stepUp = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
-  call<void>("step_up", { factor, progressChannel: statusChannel(onStatus) });
+  done(commands.stepUp(factor, statusChannel(onStatus)));
 /** Asks where to save the backup codes (native dialog) and writes them there. */
-export const saveBackupCodes = (codes: string[]) => call<boolean>("save_backup_codes", { codes });
-export const beginTotp = (label: string) => call<Enrolment>("begin_totp", { label });
-export const confirmTotp = (code: string) => call<Enabled>("confirm_totp", { code });
-export const regenerateBackupCodes = () => call<string[]>("regenerate_backup_codes");
-export const deleteBackupCodes = () => call<void>("delete_backup_codes");
-export const removeMethod = (label: string) => call<void>("remove_method", { label });
-export const setDefaultMethod = (label: string) => call<void>("set_default_method", { label });
-export const renameMethod = (label: string, newLabel: string) =>
-  call<void>("rename_method", { label, newLabel });
-export const beginEmail = (label: string, settings: EmailSettings) => call<EmailSent>("begin_email", { label, settings });
-export const confirmEmail = (code: string) => call<Enabled>("confirm_email", { code });
+export const saveBackupCodes = commands.saveBackupCodes;
+export const beginTotp = commands.beginTotp;
+export const confirmTotp = commands.confirmTotp;
+export const regenerateBackupCodes = commands.regenerateBackupCodes;
+export const deleteBackupCodes = () => done(commands.deleteBackupCodes());
+export const removeMethod = (label: string) => done(commands.removeMethod(label));
+export const setDefaultMethod = (label: string) => done(commands.setDefaultMethod(label));
+export const renameMethod = (label: string, newLabel: string) => done(commands.renameMethod(label, newLabel));
+export const beginEmail = commands.beginEmail;
+export const confirmEmail = commands.confirmEmail;
 /** Emails a code for the method (or the default email method): to open, or to step up. */
-export const sendEmailCode = (method: string | null) => call<EmailSent>("send_email_code", { method });
+export const sendEmailCode = commands.sendEmailCode;

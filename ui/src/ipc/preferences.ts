@@ -1,7 +1,8 @@
-// Mirrors src-tauri/src/commands/preferences.rs.
-import { call } from "./invoke";
+// Preferences: thin wrappers over the generated bindings (src-tauri/src/commands/preferences.rs).
+import { commands } from "./bindings";
 import type { Locale } from "../lib/i18n.svelte";
 
+/** The preferences as saved (every field present once read back). */
 export interface Preferences {
   clipboard_clear_secs: number;
   auto_lock_minutes: number;
@@ -9,6 +10,7 @@ export interface Preferences {
   locale: Locale | null;
 }
 
-export const getPreferences = () => call<Preferences>("get_preferences");
+export const getPreferences = () => commands.getPreferences() as Promise<Preferences>;
 /** Saves (clamped to the allowed ranges) and returns what was saved. */
-export const setPreferences = (preferences: Preferences) => call<Preferences>("set_preferences", { preferences });
+export const setPreferences = (preferences: Preferences) =>
+  commands.setPreferences(preferences) as Promise<Preferences>;

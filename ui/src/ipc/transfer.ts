@@ -1,66 +1,39 @@
-// Mirrors src-tauri/src/commands/transfer.rs.
+// Import and export: thin wrappers over the generated bindings (src-tauri/src/commands/transfer.rs).
 import { Channel } from "@tauri-apps/api/core";
-import { call } from "./invoke";
+import {
+  commands,
+  type Choice,
+  type ChosenFile,
+  type ExportFormat,
+  type ImportFormat,
+  type PlannedEntry,
+  type PreviewDto,
+  type Purpose,
+  type Similar,
+  type Skipped,
+} from "./bindings";
 
-export type ImportFormat = "csv" | "otpauth" | "google-migration" | "qr-image" | "kdbx" | "aegis" | "bitwarden" | "2fas";
-export type ExportFormat = "otpauth" | "csv" | "kdbx" | "portcullis";
-
-export interface Skipped {
-  item: string;
-  reason: string;
-}
-
+export type { ChosenFile, ExportFormat, ImportFormat, PlannedEntry, Similar, Skipped };
 /** What is done with one item of an import. */
-export type ImportChoice = "import" | "skip" | "replace";
+export type ImportChoice = Choice;
+export type ImportPreview = PreviewDto;
 
-/** The entry an imported item resembles (`existing` is null for an earlier item of the file). */
-export interface Similar {
-  to: string;
-  reason: "same_otp_secret" | "same_title_user_url";
-  existing: string | null;
-}
-
-export interface PlannedEntry {
-  title: string;
-  kind: string;
-  group: string | null;
-  has_otp: boolean;
-  similar: Similar | null;
-  choice: ImportChoice;
-}
-
-export interface ImportPreview {
-  new: PlannedEntry[];
-  duplicates: Skipped[];
-  skipped: Skipped[];
-}
-
-/** A file the user chose in the native dialog or dropped on the window: the page holds only
- *  a handle to pass back, and the name to show. */
-export interface ChosenFile {
-  handle: string;
-  name: string;
-}
-
-export const previewImport = (format: ImportFormat, file: string, password: string | null) =>
-  call<ImportPreview>("preview_import", { format, file, password });
+export const previewImport = commands.previewImport;
 /** Previews the QR codes of the image on the clipboard. */
-export const previewClipboardImage = () => call<ImportPreview>("preview_clipboard_image");
+export const previewClipboardImage = commands.previewClipboardImage;
 /** The otpauth URI of the first QR code in an image file. */
-export const otpFromImageFile = (file: string) => call<string>("otp_from_image_file", { file });
+export const otpFromImageFile = commands.otpFromImageFile;
 /** Calls `onDrop` with every file dropped on the window. */
 export function watchDrops(onDrop: (file: ChosenFile) => void): Promise<void> {
   const channel = new Channel<ChosenFile>();
   channel.onmessage = onDrop;
-  return call<void>("watch_drops", { channel });
+  return commands.watchDrops(channel);
 }
 /** The otpauth URI of the first QR code in the clipboard's image. */
-export const otpFromClipboardImage = () => call<string>("otp_from_clipboard_image");
+export const otpFromClipboardImage = commands.otpFromClipboardImage;
 /** Writes the previewed import, `choices[i]` for `new[i]`; the number of entries written. */
-export const commitImport = (choices: ImportChoice[]) => call<number>("commit_import", { choices });
-export const cancelImport = () => call<void>("cancel_import");
-export const exportWorkspace = (format: ExportFormat, file: string, password: string | null) =>
-  call<{ exported: number; encrypted: boolean }>("export_workspace", { format, file, password });
+export const commitImport = commands.commitImport;
+export const cancelImport = commands.cancelImport;
+export const exportWorkspace = commands.exportWorkspace;
 /** The native open ("read") or save ("write") dialog; null when cancelled. */
-export const pickFile = (purpose: "read" | "write", suggested: string | null = null) =>
-  call<ChosenFile | null>("pick_file", { purpose, suggested });
+export const pickFile = (purpose: Purpose, suggested: string | null = null) => commands.pickFile(purpose, suggested);

@@ -1,30 +1,25 @@
-// Mirrors src-tauri/src/commands/workspace.rs.
+// Workspace commands: thin wrappers over the generated bindings (src-tauri/src/commands/workspace.rs).
 import { Channel } from "@tauri-apps/api/core";
-import { call } from "./invoke";
-import type { MfaStatus } from "./mfa";
+import { commands, type SessionState } from "./bindings";
 
-export type SessionState =
-  | { state: "locked" }
-  | { state: "pending"; name: string; status: MfaStatus }
-  | { state: "open"; name: string; path: string };
+export type { SessionState };
 
-export const defaultWorkspacePath = () => call<string>("default_workspace_path");
-export const workspaceExists = (path: string) => call<boolean>("workspace_exists", { path });
-export const createWorkspace = (path: string, password: string) =>
-  call<SessionState>("create_workspace", { path, password });
+export const defaultWorkspacePath = commands.defaultWorkspacePath;
+export const workspaceExists = commands.workspaceExists;
+export const createWorkspace = commands.createWorkspace;
 /** `allowCostlyKdf`: the user confirmed a key derivation above 1 GiB (error `costly_kdf`). */
 export const unlockWorkspace = (path: string, password: string, allowCostlyKdf = false) =>
-  call<SessionState>("unlock_workspace", { path, password, allowCostlyKdf });
-export const lockWorkspace = () => call<void>("lock_workspace");
-export const sessionState = () => call<SessionState>("session_state");
-export const recentWorkspaces = () => call<string[]>("recent_workspaces");
+  commands.unlockWorkspace(path, password, allowCostlyKdf);
+export const lockWorkspace = commands.lockWorkspace;
+export const sessionState = commands.sessionState;
+export const recentWorkspaces = commands.recentWorkspaces;
 /** Why the app locked by itself: the computer went to sleep or the screen was locked. */
 export type LockReason = "sleep" | "screen_lock";
 
 /** Calls `onLock` whenever the app locks because the desktop asked. */
 export function watchLocks(onLock: (reason: LockReason) => void): Promise<void> {
-  const channel = new Channel<LockReason>();
-  channel.onmessage = onLock;
-  return call<void>("watch_locks", { channel });
+  const channel = new Channel<string>();
+  channel.onmessage = (reason) => onLock(reason as LockReason);
+  return commands.watchLocks(channel);
 }
-export const pickWorkspaceFile = () => call<string | null>("pick_workspace_file");
+export const pickWorkspaceFile = commands.pickWorkspaceFile;

@@ -9,7 +9,7 @@ const ORDER: DuoFactor[] = ["push", "phone", "sms"];
  */
 export function factorsFor(device: DuoDevice | undefined): DuoFactor[] {
   if (!device) return ["auto", "passcode"];
-  const caps = device.capabilities;
+  const caps = device.capabilities ?? [];
   return [...ORDER.filter((f) => caps.includes(f)), "passcode"];
 }
 

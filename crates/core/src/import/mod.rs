@@ -77,6 +77,7 @@ pub(crate) fn shared_fixture(path: &str) -> Vec<u8> {
 
 /// One item of the source that will not be imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Skipped {
     /// Which item: its name in the source, or its position.
     pub item: String,
@@ -126,6 +127,11 @@ impl Plan {
 /// The formats Portcullis reads (named as in the CLI: `csv`, `google-migration`, `2fas`…).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(
+    feature = "specta",
+    derive(specta::Type),
+    serde(rename = "ImportFormat")
+)]
 pub enum Format {
     /// CSV with a header (`title,username,password,url,notes,otp,group`).
     Csv,

@@ -53,6 +53,7 @@ pub enum Error {
 /// How the connection to the SMTP server is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Security {
     /// No encryption (a relay on this machine; another host needs `allow_plaintext`; no login
     /// allowed).

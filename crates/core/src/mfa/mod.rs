@@ -254,6 +254,7 @@ impl TotpEnrolment {
 /// A method's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum MethodState {
     /// Works.
     Enabled,
@@ -287,6 +288,8 @@ pub struct MfaStatus {
     pub backup_codes_left: Option<usize>,
     /// Seconds until the next attempt is allowed, when locked out.
     pub locked_for: Option<u64>,
+    /// After how many days an unchanged method shows as expired.
+    pub expiry_days: u32,
 }
 
 /// How a factor was accepted.
@@ -399,6 +402,7 @@ impl MfaConfig {
             methods,
             backup_codes_left: self.backup.as_ref().map(BackupCodes::remaining),
             locked_for: policy::wait(self.failures, self.locked_until, now),
+            expiry_days: self.expiry_days,
         }
     }
 

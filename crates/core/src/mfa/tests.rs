@@ -219,8 +219,14 @@ fn methods_expire_but_keep_working() {
     );
     assert_eq!(cfg.status(later).methods[0].state, MethodState::Expired);
     assert!(cfg.verify(&totp(code(&p, later)), later).is_ok());
+    assert_eq!(cfg.status(later).expiry_days, 180);
     cfg.set_expiry_days(365);
     assert_eq!(cfg.status(later).methods[0].state, MethodState::Enabled);
+    assert_eq!(
+        cfg.status(later).expiry_days,
+        365,
+        "the status shows the setting"
+    );
 }
 
 #[test]

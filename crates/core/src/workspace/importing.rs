@@ -19,6 +19,7 @@ use std::fmt;
 /// What the user does with one item of an import.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Choice {
     /// Create it as a new entry (the default).
     #[default]
@@ -32,6 +33,7 @@ pub enum Choice {
 /// What a similar item shares with the entry it resembles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Resemblance {
     /// The same authenticator secret.
     SameOtpSecret,
@@ -50,6 +52,7 @@ impl fmt::Display for Resemblance {
 
 /// The entry an imported item resembles.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Similar {
     /// Its title.
     pub to: String,
@@ -83,6 +86,7 @@ pub struct Preview {
 
 /// An item as a preview shows it: no secret.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlannedEntry {
     /// The title the entry will have.
     pub title: String,

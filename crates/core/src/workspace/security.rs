@@ -50,6 +50,7 @@ impl std::fmt::Debug for PendingMfa {
 
 /// An emailed code on its way: where it went and until when it works. Never the code.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EmailSent {
     /// The method's label.
     pub label: String,

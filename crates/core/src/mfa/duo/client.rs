@@ -91,6 +91,7 @@ impl Error {
 
 /// A device preauth offers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Device {
     /// Duo's device id.
     pub device: String,
@@ -141,6 +142,7 @@ pub enum Preauth {
 /// How to ask the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum Factor {
     /// Duo chooses (push when possible, else a call).
     Auto,
