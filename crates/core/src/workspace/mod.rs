@@ -11,11 +11,14 @@ mod quick;
 mod record;
 mod security;
 
+/// Why the storage layer (the SQLite file) failed, inside [`Error::Storage`].
+pub use crate::store::Error as StorageError;
+pub use binding::BindingError;
 pub use header::{Header, FORMAT_VERSION};
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
 pub use quick::{QuickKey, QuickRefusal};
-pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
+pub(crate) use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
 
 use crate::clock::{Clock, SystemClock};
@@ -565,8 +568,9 @@ impl OpenWorkspace {
     /// password and second factor). The manifest is checked first.
     pub fn backup_to(&mut self, path: &Path) -> Result<()> {
         self.verified_rows()?;
-        // Created empty and owner-only first (SQLite fills an empty file), so the copy is
-        // never readable by others, not even for a moment, and never lands on a planted link.
+        // Created empty and owner-only first by the one writer of secret files (SQLite fills
+        // an empty file), so the copy is never readable by others, not even for a moment, and
+        // never lands on a planted link.
         drop(crate::secret_file::create(path)?);
         if let Err(e) = self.store.copy_to(path) {
             let _ = std::fs::remove_file(path);
