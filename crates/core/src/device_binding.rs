@@ -26,10 +26,10 @@ pub const SERVICE: &str = Service::DeviceBinding.name();
 /// A typed recovery key that is not 52 Base32 characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("that is not a recovery key (52 letters and digits, dashes optional)")]
-pub struct BadRecoveryKey;
+pub(crate) struct BadRecoveryKey;
 
 /// The device secret. Zeroized on drop, never printed by `Debug`.
-pub struct DeviceSecret(Zeroizing<[u8; KEY_LEN]>);
+pub(crate) struct DeviceSecret(Zeroizing<[u8; KEY_LEN]>);
 
 impl DeviceSecret {
     /// A new random secret.
@@ -43,7 +43,7 @@ impl DeviceSecret {
     }
 
     /// The recovery key as printed on the kit: Base32 in groups of four.
-    pub fn recovery_key(&self) -> SecretString {
+    pub(crate) fn recovery_key(&self) -> SecretString {
         let plain = Zeroizing::new(BASE32_NOPAD.encode(self.0.as_ref()));
         let groups: Vec<&str> = plain
             .as_bytes()
@@ -54,7 +54,7 @@ impl DeviceSecret {
     }
 
     /// A recovery key as typed: case, spaces and dashes do not matter.
-    pub fn from_recovery_key(typed: &str) -> Result<Self, BadRecoveryKey> {
+    pub(crate) fn from_recovery_key(typed: &str) -> Result<Self, BadRecoveryKey> {
         let cleaned: Zeroizing<String> = Zeroizing::new(
             typed
                 .chars()

@@ -23,6 +23,7 @@ pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};
+pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
@@ -139,33 +140,7 @@ impl From<crypto::Error> for Error {
 /// Result of workspace operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The fields of an entry to create; the id and times are assigned on add.
-#[derive(Debug, Clone)]
-pub struct NewEntry {
-    /// Title.
-    pub title: String,
-    /// Group path.
-    pub group: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Notes.
-    pub notes: String,
-    /// Kind and its fields.
-    pub kind: EntryKind,
-}
-
 impl NewEntry {
-    /// A new entry of `kind` with only a title.
-    pub fn new(title: impl Into<String>, kind: EntryKind) -> Self {
-        Self {
-            title: title.into(),
-            group: None,
-            tags: Vec::new(),
-            notes: String::new(),
-            kind,
-        }
-    }
-
     /// The entry as stored under `id`, once its fields are checked.
     fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
         validate(&self.title, &self.kind)?;
@@ -698,7 +673,7 @@ impl Writer<'_, '_> {
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        self.put(ENTRIES, &entry.id, entry)
+        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))
     }
 
     /// Seals `value` as JSON into the record `(collection, id)` with the next version.
@@ -738,8 +713,8 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
 
 fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
     let plain = records.open(row)?;
-    let entry: Entry =
-        serde_json::from_slice(&plain).map_err(|_| Error::Damaged("a record is unreadable"))?;
+    let entry = crate::entry::sealed::from_json(&plain)
+        .map_err(|_| Error::Damaged("a record is unreadable"))?;
     if entry.id != row.id {
         return Err(Error::Damaged("a record is stored under another id"));
     }
