@@ -50,6 +50,7 @@ pub enum Error {
 /// Whether quick unlock is on, and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
+    /// Quick unlock is on here (this machine's keyring holds an unexpired enrolment's key).
     pub enabled: bool,
     /// Unix time.
     pub expires: Option<i64>,

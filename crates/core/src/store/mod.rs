@@ -251,11 +251,12 @@ fn exactly_one(changed: usize) -> Result<(), Error> {
 /// Creates `path` empty, readable and writable by its owner only (through the one writer of
 /// secret files); fails if anything (even a dangling symbolic link) is there.
 fn create_private_file(path: &Path) -> Result<(), Error> {
-    match crate::secret_file::create(path) {
-        Ok(file) => Ok(drop(file)),
-        Err(crate::secret_file::Error::Exists(_)) => Err(Error::AlreadyExists),
-        Err(crate::secret_file::Error::Io { source, .. }) => Err(Error::Io(source.kind())),
-    }
+    crate::secret_file::create(path)
+        .map(drop)
+        .map_err(|e| match e {
+            crate::secret_file::Error::Exists(_) => Error::AlreadyExists,
+            crate::secret_file::Error::Io { source, .. } => Error::Io(source.kind()),
+        })
 }
 
 fn configure(conn: &Connection) -> Result<(), Error> {
