@@ -14,7 +14,7 @@ mod security;
 /// Why the storage layer (the SQLite file) failed, inside [`Error::Storage`].
 pub use crate::store::Error as StorageError;
 pub use binding::BindingError;
-pub use header::{Header, FORMAT_VERSION};
+pub(crate) use header::Header;
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
 pub use quick::{QuickKey, QuickRefusal};
