@@ -1,38 +1,65 @@
 //! What a workspace holds: entries of four kinds, each with an id, times and a group path.
 
-use crate::crypto::{secret::sealed_string, SecretString};
+use crate::crypto::SecretString;
 use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// An entry as stored (sealed) in a workspace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) mod sealed;
+
+/// An entry as stored (sealed) in a workspace. Holds secrets: it implements no serde trait
+/// (its record form is private to the core, see `entry::sealed`); front ends show views of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Random UUID, the record id.
     pub id: String,
     /// Shown in lists; need not be unique.
     pub title: String,
     /// Group path such as `Work/Servers`, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Free-form tags.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Notes (the body of a secure note).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// Creation time, Unix seconds.
     pub created: i64,
     /// Last change, Unix seconds.
     pub modified: i64,
     /// What kind of entry this is, with its own fields.
-    #[serde(flatten)]
     pub kind: EntryKind,
 }
 
+/// The fields of an entry to create; the id and times are assigned on add
+/// ([`crate::OpenWorkspace::add`]). Importers make these too.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// Title.
+    pub title: String,
+    /// Group path.
+    pub group: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Notes.
+    pub notes: String,
+    /// Kind and its fields.
+    pub kind: EntryKind,
+}
+
+impl NewEntry {
+    /// A new entry of `kind` with only a title.
+    pub fn new(title: impl Into<String>, kind: EntryKind) -> Self {
+        Self {
+            title: title.into(),
+            group: None,
+            tags: Vec::new(),
+            notes: String::new(),
+            kind,
+        }
+    }
+}
+
 /// The kind of an entry and the fields that belong to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
     /// A website or service login, optionally with its TOTP generator.
     Login(Login),
@@ -87,19 +114,15 @@ impl EntryKind {
 }
 
 /// Fields of a login.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Login {
     /// User name.
-    #[serde(default)]
     pub username: String,
     /// Password.
-    #[serde(default, with = "sealed_string")]
     pub password: SecretString,
     /// Address of the site.
-    #[serde(default)]
     pub url: String,
     /// Optional TOTP generator of the account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub otp: Option<OtpParams>,
 }
 
@@ -153,7 +176,7 @@ impl fmt::Display for Protocol {
 }
 
 /// Fields of a remote connection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Remote {
     /// Protocol.
     pub protocol: Protocol,
@@ -162,7 +185,6 @@ pub struct Remote {
     /// Port.
     pub port: u16,
     /// Id of the login entry whose credentials this connection uses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
 }
 
@@ -268,8 +290,8 @@ mod tests {
         });
         kinds.push(remote);
         for e in kinds {
-            let json = serde_json::to_vec(&e).unwrap();
-            let back: Entry = serde_json::from_slice(&json).unwrap();
+            let json = sealed::to_json(&e).unwrap();
+            let back = sealed::from_json(&json).unwrap();
             assert_eq!(back, e);
         }
     }

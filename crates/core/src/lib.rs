@@ -8,13 +8,15 @@ pub mod entry;
 pub mod export;
 pub mod generator;
 pub mod import;
+pub mod keyring;
 pub mod logging;
 pub mod mfa;
 pub mod otp;
 pub mod quick_unlock;
 pub mod secret_file;
-pub mod store;
+pub(crate) mod store;
 pub mod workspace;
+pub mod xdg;
 
 pub use crypto::{KdfParams, SecretBytes, SecretString};
 pub use entry::{Entry, EntryKind, Login, Protocol, Remote};

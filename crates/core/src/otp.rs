@@ -1,12 +1,14 @@
 //! One-time-password generators: parameters parsed from an otpauth URI or a bare Base32 key,
 //! and codes computed with totp-rs at a given time.
 
-use crate::crypto::{secret::sealed_bytes, SecretBytes};
+use crate::crypto::SecretBytes;
 use data_encoding::BASE32_NOPAD;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use url::Url;
 use zeroize::Zeroizing;
+
+pub(crate) mod sealed;
 
 /// Why an otpauth URI or a key was refused. Never carries the secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,13 +100,12 @@ pub enum OtpKind {
 /// Steam Guard codes are this long.
 pub const STEAM_DIGITS: u8 = 5;
 
-/// An OTP generator: TOTP, HOTP or Steam.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// An OTP generator: TOTP, HOTP or Steam. Holds its key: it implements no serde trait (its
+/// record form is private to the core, see `otp::sealed`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OtpParams {
     /// Time, counter or Steam (absent in records written before HOTP: time).
-    #[serde(default, skip_serializing_if = "is_totp")]
     pub kind: OtpKind,
-    #[serde(with = "sealed_bytes")]
     secret: SecretBytes,
     /// HMAC algorithm.
     pub algorithm: Algorithm,
@@ -113,10 +114,8 @@ pub struct OtpParams {
     /// Step in seconds.
     pub period: u64,
     /// The service, from the `issuer` parameter or the label prefix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// The account, from the label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
 }
 

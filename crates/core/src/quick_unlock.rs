@@ -7,15 +7,14 @@
 //! turning quick unlock off, its expiry or a password change delete it, so the keyring item,
 //! or a saved copy of it, opens nothing afterwards.
 
-use crate::crypto::{SecretString, KEY_LEN};
+use crate::crypto::SecretString;
+use crate::keyring::{self, item_name, Item, Service};
 use crate::workspace::{self, LockedWorkspace, OpenWorkspace, QuickKey, QuickRefusal, Unlock};
 use crate::KdfParams;
-use data_encoding::HEXLOWER;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 /// The keyring service name of the items.
-pub const SERVICE: &str = "Portcullis quick unlock";
+pub const SERVICE: &str = Service::QuickUnlock.name();
 /// Default lifetime of a quick-unlock enrolment.
 pub const DEFAULT_DAYS: u32 = 14;
 /// The longest an enrolment may last: past that, the password should be typed again.
@@ -51,6 +50,7 @@ pub enum Error {
 /// Whether quick unlock is on, and until when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
+    /// Quick unlock is on here (this machine's keyring holds an unexpired enrolment's key).
     pub enabled: bool,
     /// Unix time.
     pub expires: Option<i64>,
@@ -66,46 +66,46 @@ pub struct Enabled {
     pub factor_required: bool,
 }
 
+impl From<keyring::Error> for Error {
+    fn from(e: keyring::Error) -> Self {
+        match e {
+            keyring::Error::Unavailable(reason) => Error::Unavailable(reason),
+            // An item that holds no key opens nothing.
+            keyring::Error::NotAKey => Error::Revoked,
+        }
+    }
+}
+
 /// The folder of the markers beside the user's settings
 /// (`$XDG_CONFIG_HOME/portcullis/quick-unlock/`). A marker (no secret in it) named by an
 /// enrolment id says this machine's keyring holds its key, so opening a workspace without one
 /// never wakes the keyring service.
 fn markers() -> Option<std::path::PathBuf> {
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .map(std::path::PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
-        })?;
-    Some(config.join("portcullis").join("quick-unlock"))
-}
-
-/// The marker (and keyring user) name of an enrolment, or of an earlier version's item (named
-/// by the workspace id).
-fn name(id: &[u8; 16]) -> String {
-    HEXLOWER.encode(id)
+    Some(crate::xdg::config_dir()?.join("quick-unlock"))
 }
 
 fn has_marker(id: &[u8; 16]) -> bool {
-    markers().is_some_and(|m| m.join(name(id)).is_file())
+    markers().is_some_and(|m| m.join(item_name(id)).is_file())
 }
 
 fn set_marker(id: &[u8; 16]) {
     if let Some(dir) = markers() {
         let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(dir.join(name(id)), b"");
+        let _ = std::fs::write(dir.join(item_name(id)), b"");
     }
+}
+
+/// The keyring item of enrolment `id` (or of an earlier version's, named by the workspace id).
+fn item(id: &[u8; 16]) -> Result<Item, Error> {
+    Ok(Item::new(Service::QuickUnlock, &item_name(id))?)
 }
 
 /// Deletes the keyring item and the marker of `id` (nothing to do when there are none).
 fn forget_here(id: &[u8; 16]) -> Result<(), Error> {
     if let Some(dir) = markers() {
-        let _ = std::fs::remove_file(dir.join(name(id)));
+        let _ = std::fs::remove_file(dir.join(item_name(id)));
     }
-    match entry(id)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(Error::Unavailable(describe(&e))),
-    }
+    Ok(item(id)?.delete()?)
 }
 
 /// The file's enrolments whose key this machine holds (by its markers).
@@ -116,28 +116,10 @@ fn here(enrolments: Vec<([u8; 16], i64)>) -> Vec<([u8; 16], i64)> {
         .collect()
 }
 
-fn entry(id: &[u8; 16]) -> Result<keyring::Entry, Error> {
-    keyring::Entry::new(SERVICE, &name(id)).map_err(|e| Error::Unavailable(describe(&e)))
-}
-
-/// A short reason for a keyring failure, without any secret.
-fn describe(e: &keyring::Error) -> String {
-    match e {
-        keyring::Error::NoDefaultStore => "no Secret Service on this desktop".into(),
-        keyring::Error::NoEntry => "no item".into(),
-        other => other.to_string().chars().take(160).collect(),
-    }
-}
-
 /// The quick key of enrolment `id` in this machine's keyring.
 fn read(id: [u8; 16]) -> Result<QuickKey, Error> {
-    let secret = match entry(&id)?.get_secret() {
-        Ok(s) => Zeroizing::new(s),
-        Err(keyring::Error::NoEntry) => return Err(Error::NotEnabled),
-        Err(e) => return Err(Error::Unavailable(describe(&e))),
-    };
-    let key: [u8; KEY_LEN] = secret.as_slice().try_into().map_err(|_| Error::Revoked)?;
-    Ok(QuickKey::new(id, key))
+    let key = item(&id)?.read_key()?.ok_or(Error::NotEnabled)?;
+    Ok(QuickKey::new(id, *key))
 }
 
 /// When an enrolment made at `now` for `days` expires.
@@ -159,9 +141,7 @@ pub fn enable(
     let expires = expiry(ws.clock().now(), days)?;
     let factor_required = ws.mfa_status()?.enabled;
     let key = ws.enrol_quick_unlock(password, expires)?;
-    let stored = entry(&key.enrolment)?
-        .set_secret(key.expose())
-        .map_err(|e| Error::Unavailable(describe(&e)));
+    let stored = item(&key.enrolment).and_then(|i| Ok(i.write_key(key.expose())?));
     if let Err(e) = stored {
         // Nothing holds the key: take its copy out of the file again.
         ws.forget_quick_unlock(key.enrolment)?;
@@ -243,12 +223,12 @@ fn status_of(enrolments: Vec<([u8; 16], i64)>, now: i64) -> Result<Status, Error
         }
     }
     // No item here: one lookup still tells whether the keyring works at all.
-    match entry(&[0; 16])?.get_secret() {
-        Ok(_) | Err(keyring::Error::NoEntry) => Ok(Status {
+    match item(&[0; 16])?.read_key() {
+        Ok(_) | Err(keyring::Error::NotAKey) => Ok(Status {
             enabled: false,
             expires: None,
         }),
-        Err(e) => Err(Error::Unavailable(describe(&e))),
+        Err(e) => Err(e.into()),
     }
 }
 

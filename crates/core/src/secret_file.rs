@@ -1,5 +1,5 @@
-//! The one writer of files that hold a secret: exports and backups, recovery kits, saved backup
-//! codes, QR codes of an authenticator seed. Such a file is created new (never over an existing
+//! The one writer of files that hold a secret: new workspaces, exports and backups, recovery
+//! kits, saved backup codes, QR codes of an authenticator seed. Such a file is created new (never over an existing
 //! file, never through a symbolic link planted at its path), readable and writable by its owner
 //! only whatever the umask, and on disk before the call returns. A failed write leaves no
 //! partial file behind.

@@ -7,7 +7,7 @@ use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::Purpose;
 use crate::state::AppState;
-use portcullis_core::device_binding::{self, Error};
+use portcullis_core::workspace::BindingError as Error;
 use portcullis_core::SecretString;
 use tauri::State;
 
@@ -39,7 +39,9 @@ pub fn enable_device_binding(
     let password = SecretString::new(password);
     let kit_path = state.chosen(&kit, Purpose::Write)?;
     with_open(&state, |ws| {
-        let kit = device_binding::enable(ws, &password, &kit_path).map_err(binding_error)?;
+        let kit = ws
+            .bind_to_device(&password, &kit_path)
+            .map_err(binding_error)?;
         Ok(kit.text().expose_secret().to_owned())
     })
 }
@@ -50,7 +52,7 @@ pub fn enable_device_binding(
 pub fn disable_device_binding(state: State<'_, AppState>, password: String) -> CommandResult<()> {
     let password = SecretString::new(password);
     with_open(&state, |ws| {
-        device_binding::disable(ws, &password).map_err(binding_error)
+        ws.unbind_device(&password).map_err(binding_error)
     })
 }
 
@@ -67,6 +69,8 @@ pub fn unlock_with_recovery_key(
 ) -> CommandResult<SessionState> {
     let password = SecretString::new(password);
     open_with(&state, &path, |locked| {
-        device_binding::restore(locked, &password, &recovery_key).map_err(binding_error)
+        locked
+            .restore_device_key(&password, &recovery_key)
+            .map_err(binding_error)
     })
 }

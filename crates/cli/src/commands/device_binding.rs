@@ -5,7 +5,6 @@ use super::{unlock_keeping_password, with_spinner};
 use crate::cli::DeviceBindingCommand;
 use crate::input::SecretInput;
 use anyhow::Result;
-use portcullis_core::device_binding;
 use portcullis_core::LockedWorkspace;
 
 pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()> {
@@ -15,7 +14,7 @@ pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()>
             recovery_kit,
         } => {
             let (mut ws, password) = unlock_keeping_password(&workspace, input)?;
-            device_binding::enable(&mut ws, &password, &recovery_kit)?;
+            ws.bind_to_device(&password, &recovery_kit)?;
             println!(
                 "{} is now bound to this computer: the file alone, even with the password, opens nowhere else.",
                 workspace.display()
@@ -28,11 +27,11 @@ pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()>
         }
         DeviceBindingCommand::Disable { workspace } => {
             let (mut ws, password) = unlock_keeping_password(&workspace, input)?;
-            device_binding::disable(&mut ws, &password)?;
+            ws.unbind_device(&password)?;
             println!("device binding off: the password opens the workspace on any computer again");
         }
         DeviceBindingCommand::Status { workspace, json } => {
-            let status = device_binding::status(&LockedWorkspace::open(&workspace)?);
+            let status = LockedWorkspace::open(&workspace)?.device_binding();
             if json {
                 crate::output::print_json(&status)?;
             } else if !status.bound {
@@ -48,7 +47,7 @@ pub fn run(command: DeviceBindingCommand, input: &mut SecretInput) -> Result<()>
             let password = input.master_password()?;
             let key = input.recovery_key()?;
             with_spinner("Checking…", || {
-                device_binding::restore(locked, &password, key.expose_secret())
+                locked.restore_device_key(&password, key.expose_secret())
             })?;
             println!("device key restored: this computer opens the workspace again");
         }

@@ -39,12 +39,13 @@ impl MasterKey {
         Ok(Self(Zeroizing::new(random_bytes()?)))
     }
 
-    /// A key kept elsewhere (the OS keyring, for quick unlock).
+    /// A key from known bytes (tests only: a real key is generated or unwrapped).
+    #[cfg(test)]
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self(Zeroizing::new(bytes))
     }
 
-    /// The key's bytes, to keep it in the OS keyring.
+    /// The key's bytes (to compare a key opened again with the one in use).
     pub fn expose(&self) -> &[u8; KEY_LEN] {
         &self.0
     }

@@ -1,16 +1,16 @@
 //! Cryptography: key derivation, AEAD, the key hierarchy and secret types. Nothing else in the
 //! crate touches raw key bytes.
 
-pub mod aead;
+pub(crate) mod aead;
 pub mod kdf;
 mod keyed_hash;
-pub mod keys;
+pub(crate) mod keys;
 pub mod secret;
 
-pub use aead::AeadKey;
+pub(crate) use aead::AeadKey;
 pub use kdf::KdfParams;
-pub use keyed_hash::KeyedHash;
-pub use keys::{ManifestKey, MasterKey, Subkeys};
+pub(crate) use keyed_hash::KeyedHash;
+pub(crate) use keys::{MasterKey, Subkeys};
 pub use secret::{SecretBytes, SecretString};
 
 use ring::rand::{SecureRandom, SystemRandom};

@@ -3,9 +3,9 @@
 //! Cards and identities are skipped with the reason; encrypted exports are refused.
 
 use super::{Error, Plan};
+use crate::entry::NewEntry;
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
-use crate::workspace::NewEntry;
 use crate::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;

@@ -6,9 +6,9 @@
 //! back, so an export reads back unchanged.
 
 use super::Error;
+use crate::entry::NewEntry;
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
-use crate::workspace::NewEntry;
 use crate::SecretString;
 use std::io::Read;
 use zeroize::Zeroizing;

@@ -5,9 +5,9 @@
 //! left out.
 
 use super::{kdbx_header, Error, Plan};
+use crate::entry::NewEntry;
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
-use crate::workspace::NewEntry;
 use crate::{SecretBytes, SecretString};
 use keepass::db::GroupRef;
 use keepass::{Database, DatabaseKey};

@@ -14,8 +14,8 @@ pub mod qr_image;
 pub mod twofas;
 
 use crate::entry::EntryKind;
+use crate::entry::NewEntry;
 use crate::otp::{is_otpauth_uri, OtpParams};
-use crate::workspace::NewEntry;
 use crate::SecretString;
 use std::io::Read;
 use std::path::Path;

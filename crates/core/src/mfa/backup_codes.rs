@@ -16,7 +16,7 @@ const _: () = assert!(GROUPS * GROUP_LEN * 5 >= 50);
 
 /// The stored form of a set: a salt and the hashes of the codes not used yet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BackupCodes {
+pub(crate) struct BackupCodes {
     salt: [u8; 32],
     hashes: Vec<[u8; 32]>,
 }

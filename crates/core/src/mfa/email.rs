@@ -16,6 +16,8 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+pub(crate) mod sealed;
+
 /// How long the SMTP conversation may stall before the send fails.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -64,8 +66,9 @@ pub enum Security {
     Tls,
 }
 
-/// Where and how codes are sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where and how codes are sent. Holds the SMTP password: implements no serde trait (its
+/// record form is private to the core, see `sealed`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailSettings {
     /// SMTP server name.
     pub host: String,
@@ -75,16 +78,12 @@ pub struct EmailSettings {
     pub security: Security,
     /// Whether [`Security::None`] may reach a host that is not this machine (the user asked for
     /// it explicitly: codes then cross the network in clear).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_plaintext: bool,
     /// Login user name, if the server needs one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// Login password (empty without a login); sealed with the MFA settings.
-    #[serde(default, with = "sealed_string")]
     pub password: SecretString,
     /// Extra CA certificate (PEM) to trust, for a server with a private CA.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_pem: Option<String>,
     /// Sender address.
     pub from: String,
@@ -247,9 +246,9 @@ struct SentCode {
 
 /// An enabled email method: settings and the code in flight.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmailMethod {
+pub(crate) struct EmailMethod {
     /// Server and addresses.
-    #[serde(flatten)]
+    #[serde(flatten, with = "sealed::Settings")]
     pub settings: EmailSettings,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sent: Option<SentCode>,
@@ -372,10 +371,10 @@ mod tests {
         plain.password = SecretString::from("smtp-pass");
         assert!(matches!(plain.validate(), Err(Error::PasswordNeedsTls)));
         // Older files, which have no such field, read as not allowed; false is not written.
-        let json = serde_json::to_value(settings()).unwrap();
+        let json = serde_json::to_value(EmailMethod::new(settings())).unwrap();
         assert!(json.get("allow_plaintext").is_none(), "{json}");
-        let back: EmailSettings = serde_json::from_value(json).unwrap();
-        assert!(!back.allow_plaintext);
+        let back: EmailMethod = serde_json::from_value(json).unwrap();
+        assert!(!back.settings.allow_plaintext);
     }
 
     #[test]

@@ -165,11 +165,11 @@ pub enum Factor {
 /// What each method is, with its own settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum MethodKind {
+pub(crate) enum MethodKind {
     /// An authenticator app (TOTP).
     Totp(TotpMethod),
     /// Duo (Auth API).
-    Duo(duo::DuoMethod),
+    Duo(#[serde(with = "duo::method::sealed::Method")] duo::DuoMethod),
     /// Codes by email.
     Email(email::EmailMethod),
 }
@@ -187,7 +187,7 @@ impl MethodKind {
 
 /// An enabled method.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Method {
+pub(crate) struct Method {
     /// The user's label (“Pixel 8”).
     pub label: String,
     /// When it was enabled (Unix seconds).
@@ -305,9 +305,10 @@ pub struct Verified {
     pub fail_opens_left: Option<u32>,
 }
 
-/// The sealed MFA configuration of a workspace.
+/// The sealed MFA configuration of a workspace. Holds secrets and derives serde for its
+/// record: private to the core.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MfaConfig {
+pub(crate) struct MfaConfig {
     #[serde(default)]
     methods: Vec<Method>,
     #[serde(default)]
@@ -370,6 +371,7 @@ impl MfaConfig {
     }
 
     /// The enabled methods.
+    #[cfg(test)]
     pub fn methods(&self) -> &[Method] {
         &self.methods
     }
@@ -504,6 +506,7 @@ impl MfaConfig {
 
     /// Charges and judges a code in one step, on this copy (tests, and callers that save
     /// nothing between the two).
+    #[cfg(test)]
     pub fn verify(&mut self, factor: &Factor, now: i64) -> Result<Verified, Error> {
         let charge = self.charge(now)?;
         self.judge(factor, charge, now)

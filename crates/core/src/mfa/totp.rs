@@ -18,7 +18,7 @@ pub const ISSUER: &str = "Portcullis";
 
 /// An enrolled authenticator.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TotpMethod {
+pub(crate) struct TotpMethod {
     #[serde(with = "sealed_bytes")]
     secret: SecretBytes,
     /// The last step a code was accepted for.

@@ -1,4 +1,4 @@
-//! The SQLite file: schema, migrations and transactions. Knows rows and ciphertext, never
+//! The SQLite file: schema, migrations and transactions (private to the core). Knows rows and ciphertext, never
 //! passwords or plaintext.
 
 mod schema;
@@ -7,8 +7,6 @@ use rusqlite::config::DbConfig;
 use rusqlite::{ffi, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
-
-pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -129,17 +127,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes a consistent copy of the whole file to `path`, which must not exist (SQLite's
-    /// `VACUUM INTO`: same header, keys and records, compacted), readable by its owner only.
+    /// Writes a consistent copy of the whole file into `path`, an empty file the caller made
+    /// owner-only with [`crate::secret_file::create`] (SQLite's `VACUUM INTO` fills an empty
+    /// file: same header, keys and records, compacted).
     pub fn copy_to(&mut self, path: &Path) -> Result<(), Error> {
         self.conn
             .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| Error::Io(e.kind()))?;
-        }
         Ok(())
     }
 
@@ -255,29 +248,15 @@ fn exactly_one(changed: usize) -> Result<(), Error> {
     }
 }
 
-/// Creates `path` empty, readable and writable by its owner only; fails if anything (even a
-/// dangling symbolic link) is there.
+/// Creates `path` empty, readable and writable by its owner only (through the one writer of
+/// secret files); fails if anything (even a dangling symbolic link) is there.
 fn create_private_file(path: &Path) -> Result<(), Error> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let file = options.open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::AlreadyExists,
-            kind => Error::Io(kind),
-        })?;
-        // `mode` is masked by the umask, which can only remove bits: set it exactly.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::Io(e.kind()))?;
-    }
-    #[cfg(not(unix))]
-    options.open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Error::AlreadyExists,
-        kind => Error::Io(kind),
-    })?;
-    Ok(())
+    crate::secret_file::create(path)
+        .map(drop)
+        .map_err(|e| match e {
+            crate::secret_file::Error::Exists(_) => Error::AlreadyExists,
+            crate::secret_file::Error::Io { source, .. } => Error::Io(source.kind()),
+        })
 }
 
 fn configure(conn: &Connection) -> Result<(), Error> {

@@ -12,11 +12,13 @@
 //! restore from a recovery kit, which would write the keyring item the marker names) gets past
 //! an edited marker.
 
-use super::{Error, LockedWorkspace, OpenWorkspace, Result, META_WRAPPED_KEY};
+use super::{Error, LockedWorkspace, OpenWorkspace, Result, Unlock, META_WRAPPED_KEY};
 use crate::crypto::keys::{bind_kek, MasterKey};
-use crate::crypto::{SecretString, KEY_LEN};
-use crate::device_binding::{self, DeviceSecret};
+use crate::crypto::{random_bytes, SecretString, KEY_LEN};
+use crate::device_binding::{self, BadRecoveryKey, DeviceSecret, RecoveryKit, Status};
+use crate::keyring;
 use data_encoding::HEXLOWER;
+use std::path::Path;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -24,6 +26,58 @@ use zeroize::Zeroizing;
 pub(super) const META_DEVICE_BINDING: &str = "device_binding";
 const SCHEME_V1: &[u8] = b"v1";
 const SCHEME_V2: &[u8] = b"v2";
+
+/// Why binding could not be used or changed. Never carries the secret.
+#[derive(Debug, thiserror::Error)]
+pub enum BindingError {
+    /// The workspace is bound already.
+    #[error("this workspace is already bound to this computer")]
+    AlreadyBound,
+    /// The workspace is not bound.
+    #[error("this workspace is not bound to a device")]
+    NotBound,
+    /// The typed recovery key is not 52 Base32 characters.
+    #[error("that is not a recovery key (52 letters and digits, dashes optional)")]
+    BadRecoveryKey,
+    /// The workspace refused (wrong password, step-up needed, no keyring…).
+    #[error(transparent)]
+    Workspace(#[from] Error),
+    /// The recovery kit file could not be written.
+    #[error(transparent)]
+    Kit(#[from] crate::secret_file::Error),
+}
+
+impl From<BadRecoveryKey> for BindingError {
+    fn from(_: BadRecoveryKey) -> Self {
+        BindingError::BadRecoveryKey
+    }
+}
+
+impl From<crate::crypto::Error> for BindingError {
+    fn from(e: crate::crypto::Error) -> Self {
+        BindingError::Workspace(e.into())
+    }
+}
+
+/// A keyring failure as a workspace error.
+fn keyring_error(e: keyring::Error) -> Error {
+    match e {
+        keyring::Error::Unavailable(reason) => Error::Keyring(reason),
+        keyring::Error::NotAKey => Error::NotOnThisDevice,
+    }
+}
+
+/// This machine's secret in the keyring item `name`: refused when the keyring holds none.
+fn load(name: &str) -> Result<DeviceSecret> {
+    device_binding::load(name)
+        .map_err(keyring_error)?
+        .ok_or(Error::NotOnThisDevice)
+}
+
+/// Stores the secret in the keyring item `name`, checked by reading it back.
+fn store(name: &str, secret: &DeviceSecret) -> Result<()> {
+    device_binding::store(name, secret).map_err(keyring_error)
+}
 
 /// How a file is bound: its marker, and the keyring item that holds the device secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +126,7 @@ pub(super) fn wrap_aad(header_bytes: &[u8], binding: Option<&Binding>) -> Vec<u8
 /// This machine's device secret when the workspace is bound (`name` of its keyring item);
 /// nothing (and no keyring access) when it is not.
 pub(super) fn device_secret(name: Option<&str>) -> Result<Option<DeviceSecret>> {
-    name.map(device_binding::load).transpose()
+    name.map(load).transpose()
 }
 
 /// The key that unwraps the master key: the password key, bound to the device secret when the
@@ -93,14 +147,41 @@ impl LockedWorkspace {
         self.binding.is_some()
     }
 
+    /// The binding state of the file, asking the keyring only when it is bound.
+    pub fn device_binding(&self) -> Status {
+        Status {
+            bound: self.is_bound(),
+            key_here: self
+                .binding_name()
+                .is_some_and(|name| matches!(device_binding::load(name), Ok(Some(_)))),
+        }
+    }
+
+    /// Unlocks a bound workspace with the password and a recovery kit's key, and only then
+    /// puts that key into this machine's keyring. One key derivation: the unlock is the check.
+    pub fn restore_device_key(
+        self,
+        password: &SecretString,
+        recovery_key: &str,
+    ) -> std::result::Result<Unlock, BindingError> {
+        let Some(name) = self.binding_name().map(str::to_owned) else {
+            return Err(BindingError::NotBound);
+        };
+        let secret = DeviceSecret::from_recovery_key(recovery_key)?;
+        let unlocked = self.unlock_with_device_secret(password, &secret)?;
+        store(&name, &secret)?;
+        tracing::info!("device key restored from a recovery kit");
+        Ok(unlocked)
+    }
+
     /// The name of the keyring item that holds the device secret, when the file is bound.
-    pub(crate) fn binding_name(&self) -> Option<&str> {
+    pub(super) fn binding_name(&self) -> Option<&str> {
         self.binding.as_ref().map(Binding::name)
     }
 
     /// Unlocks this bound workspace with `password` and a device secret typed from a recovery
     /// kit, without the keyring.
-    pub(crate) fn unlock_with_device_secret(
+    fn unlock_with_device_secret(
         self,
         password: &SecretString,
         secret: &DeviceSecret,
@@ -119,6 +200,54 @@ impl OpenWorkspace {
         Ok(self.binding_name()?.is_some())
     }
 
+    /// Binds the workspace to this machine: a new device secret goes to the keyring, the
+    /// recovery kit to `kit_path` (which must not exist), and only then is the workspace key
+    /// sealed again under the password and that secret. Needs the password and a fresh second
+    /// factor. Returns the kit, to show and print.
+    pub fn bind_to_device(
+        &mut self,
+        password: &SecretString,
+        kit_path: &Path,
+    ) -> std::result::Result<RecoveryKit, BindingError> {
+        if self.is_bound()? {
+            return Err(BindingError::AlreadyBound);
+        }
+        self.require_fresh_factor()?;
+        let secret = DeviceSecret::generate()?;
+        let binding_id: [u8; 16] = random_bytes()?;
+        let kit = RecoveryKit {
+            workspace: self.name(),
+            workspace_id: HEXLOWER.encode(&self.workspace_id()),
+            recovery_key: secret.recovery_key(),
+            created: self.clock().now(),
+        };
+        store(&keyring::item_name(&binding_id), &secret)?;
+        kit.save(kit_path)?;
+        if let Err(e) = self.rewrap(password, Some((&secret, binding_id))) {
+            // Nothing was bound: the kit holds a key that opens nothing; do not leave it around.
+            let _ = std::fs::remove_file(kit_path);
+            return Err(e.into());
+        }
+        tracing::info!("workspace bound to this device");
+        Ok(kit)
+    }
+
+    /// Unbinds: the workspace key is sealed under the password alone again. Needs the
+    /// password and a fresh second factor. The device secret stays in the keyring: copies of
+    /// the file made while it was bound (the original this one was copied from, backups) still
+    /// need it.
+    pub fn unbind_device(
+        &mut self,
+        password: &SecretString,
+    ) -> std::result::Result<(), BindingError> {
+        if !self.is_bound()? {
+            return Err(BindingError::NotBound);
+        }
+        self.rewrap(password, None)?;
+        tracing::info!("device binding removed");
+        Ok(())
+    }
+
     /// How the file is bound, if it is.
     pub(super) fn binding(&mut self) -> Result<Option<Binding>> {
         let marker = self.store.read(|tx| tx.meta(META_DEVICE_BINDING))?;
@@ -126,7 +255,7 @@ impl OpenWorkspace {
     }
 
     /// The name of the keyring item holding the device secret, when the file is bound.
-    pub(crate) fn binding_name(&mut self) -> Result<Option<String>> {
+    fn binding_name(&mut self) -> Result<Option<String>> {
         Ok(self.binding()?.map(|b| b.name))
     }
 
@@ -168,7 +297,7 @@ impl OpenWorkspace {
     /// secret kept in the keyring item named by a binding id. Needs the password (the password
     /// key is never kept) and a fresh second factor. Binding deletes the file's quick-unlock
     /// copies of the key: each would open the file without the device secret.
-    pub(crate) fn rewrap(
+    fn rewrap(
         &mut self,
         password: &SecretString,
         device: Option<(&DeviceSecret, [u8; 16])>,

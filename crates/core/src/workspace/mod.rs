@@ -11,15 +11,19 @@ mod quick;
 mod record;
 mod security;
 
-pub use header::{Header, FORMAT_VERSION};
+/// Why the storage layer (the SQLite file) failed, inside [`Error::Storage`].
+pub use crate::store::Error as StorageError;
+pub use binding::BindingError;
+pub(crate) use header::Header;
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
 pub use quick::{QuickKey, QuickRefusal};
-pub use record::{RecordKeys, RecordRef, ENTRIES, MFA};
+pub(crate) use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};
+pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
@@ -136,33 +140,7 @@ impl From<crypto::Error> for Error {
 /// Result of workspace operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The fields of an entry to create; the id and times are assigned on add.
-#[derive(Debug, Clone)]
-pub struct NewEntry {
-    /// Title.
-    pub title: String,
-    /// Group path.
-    pub group: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Notes.
-    pub notes: String,
-    /// Kind and its fields.
-    pub kind: EntryKind,
-}
-
 impl NewEntry {
-    /// A new entry of `kind` with only a title.
-    pub fn new(title: impl Into<String>, kind: EntryKind) -> Self {
-        Self {
-            title: title.into(),
-            group: None,
-            tags: Vec::new(),
-            notes: String::new(),
-            kind,
-        }
-    }
-
     /// The entry as stored under `id`, once its fields are checked.
     fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
         validate(&self.title, &self.kind)?;
@@ -565,8 +543,9 @@ impl OpenWorkspace {
     /// password and second factor). The manifest is checked first.
     pub fn backup_to(&mut self, path: &Path) -> Result<()> {
         self.verified_rows()?;
-        // Created empty and owner-only first (SQLite fills an empty file), so the copy is
-        // never readable by others, not even for a moment, and never lands on a planted link.
+        // Created empty and owner-only first by the one writer of secret files (SQLite fills
+        // an empty file), so the copy is never readable by others, not even for a moment, and
+        // never lands on a planted link.
         drop(crate::secret_file::create(path)?);
         if let Err(e) = self.store.copy_to(path) {
             let _ = std::fs::remove_file(path);
@@ -694,7 +673,7 @@ impl Writer<'_, '_> {
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        self.put(ENTRIES, &entry.id, entry)
+        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))
     }
 
     /// Seals `value` as JSON into the record `(collection, id)` with the next version.
@@ -734,8 +713,8 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
 
 fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
     let plain = records.open(row)?;
-    let entry: Entry =
-        serde_json::from_slice(&plain).map_err(|_| Error::Damaged("a record is unreadable"))?;
+    let entry = crate::entry::sealed::from_json(&plain)
+        .map_err(|_| Error::Damaged("a record is unreadable"))?;
     if entry.id != row.id {
         return Err(Error::Damaged("a record is stored under another id"));
     }

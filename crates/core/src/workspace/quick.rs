@@ -72,7 +72,9 @@ pub struct QuickKey {
 }
 
 impl QuickKey {
-    /// A key read back from the keyring.
+    /// A key read back from the keyring. Public for the core's file-level tests only (a saved
+    /// copy of a keyring item); front ends go through [`crate::quick_unlock`].
+    #[doc(hidden)]
     pub fn new(enrolment: [u8; 16], key: [u8; KEY_LEN]) -> Self {
         Self {
             enrolment,
@@ -80,7 +82,8 @@ impl QuickKey {
         }
     }
 
-    /// The key's bytes, to store in the keyring.
+    /// The key's bytes, to store in the keyring. Public for the core's file-level tests only.
+    #[doc(hidden)]
     pub fn expose(&self) -> &[u8; KEY_LEN] {
         &self.key
     }

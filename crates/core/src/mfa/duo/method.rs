@@ -3,9 +3,11 @@
 
 use super::client::{AuthStart, Client, Device, Error, Factor, Preauth};
 use super::signing::SigVersion;
-use crate::crypto::{secret::sealed_string, SecretString};
+use crate::crypto::SecretString;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+pub(crate) mod sealed;
 
 /// What to do when Duo cannot be reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -23,30 +25,27 @@ pub enum Failmode {
 }
 
 /// The settings of a Duo method, sealed in the workspace; the secret key never leaves it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Implements no serde trait (its record form is private to the core, see `sealed`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DuoMethod {
     /// API hostname, optionally with `:port`.
     pub host: String,
     /// Integration key.
     pub ikey: String,
-    #[serde(with = "sealed_string")]
     skey: SecretString,
     /// The Duo user name.
     pub username: String,
     /// Extra CA certificate (PEM) to trust, for an on-premises proxy or the emulator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_pem: Option<String>,
     /// Signature scheme.
     pub sig: SigVersion,
     /// Fail closed or open.
-    #[serde(default)]
     pub failmode: Failmode,
     /// The device chosen at setup.
     pub device: String,
     /// The factor chosen at setup.
     pub factor: Factor,
     /// An HTTP(S) proxy to reach Duo through; the proxy environment variables are never used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy: Option<String>,
 }
 
