@@ -550,13 +550,17 @@ export type OtpInfo = {
 
 /**  An item as a preview shows it: no secret. */
 export type PlannedEntry = {
+	/**  The title the entry will have. */
 	title: string,
 	/**  `login`, `otp`, `note` or `remote`. */
 	kind: string,
+	/**  The group (folder) it goes to. */
 	group: string | null,
+	/**  Whether it brings an OTP generator. */
 	has_otp: boolean,
 	/**  The entry it resembles, if any. */
 	similar: Similar | null,
+	/**  What the import will do with it. */
 	choice: Choice,
 };
 
