@@ -2,10 +2,11 @@
 //! backup-code hash ever appears here; an entry's password only through `reveal_password`.
 
 use portcullis_core::mfa::MfaStatus;
-use portcullis_core::{Entry, EntryKind};
+use portcullis_core::view;
+use portcullis_core::Entry;
 use serde::{Deserialize, Serialize};
 
-/// An entry in the list.
+/// An entry in the list: the core's summary.
 #[derive(Serialize)]
 pub struct EntrySummary {
     pub id: String,
@@ -18,22 +19,28 @@ pub struct EntrySummary {
     pub modified: i64,
 }
 
-impl From<&Entry> for EntrySummary {
-    fn from(e: &Entry) -> Self {
+impl From<view::EntrySummary> for EntrySummary {
+    fn from(s: view::EntrySummary) -> Self {
         Self {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            kind: e.kind.name(),
-            username: e.username().map(str::to_owned),
-            url: e.url(),
-            group: e.group.clone(),
-            has_otp: e.otp().is_some(),
-            modified: e.modified,
+            id: s.id,
+            title: s.title,
+            kind: s.kind.as_str(),
+            username: s.username,
+            url: s.url,
+            group: s.group,
+            has_otp: s.has_otp,
+            modified: s.modified,
         }
     }
 }
 
-/// One entry's non-secret fields.
+impl From<&Entry> for EntrySummary {
+    fn from(e: &Entry) -> Self {
+        view::EntrySummary::from(e).into()
+    }
+}
+
+/// One entry's non-secret fields: the core's view.
 #[derive(Serialize)]
 pub struct EntryDetail {
     #[serde(flatten)]
@@ -53,6 +60,8 @@ pub struct OtpInfo {
     pub period: u64,
     pub issuer: Option<String>,
     pub account: Option<String>,
+    /// HOTP only: the counter of the next code.
+    pub counter: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -65,33 +74,27 @@ pub struct RemoteInfo {
 
 impl From<&Entry> for EntryDetail {
     fn from(e: &Entry) -> Self {
-        let (has_password, remote) = match &e.kind {
-            EntryKind::Login(l) => (!l.password.is_empty(), None),
-            EntryKind::Remote(r) => (
-                false,
-                Some(RemoteInfo {
-                    protocol: r.protocol.to_string(),
-                    host: r.host.clone(),
-                    port: r.port,
-                    login: r.login.clone(),
-                }),
-            ),
-            _ => (false, None),
-        };
+        let v = view::EntryView::from(e);
         Self {
-            summary: e.into(),
-            notes: e.notes.clone(),
-            tags: e.tags.clone(),
-            created: e.created,
-            has_password,
-            otp: e.otp().map(|o| OtpInfo {
+            summary: v.summary.into(),
+            notes: v.notes,
+            tags: v.tags,
+            created: v.created,
+            has_password: v.has_password.unwrap_or(false),
+            otp: v.otp.map(|o| OtpInfo {
                 algorithm: o.algorithm.as_str(),
                 digits: o.digits,
                 period: o.period,
-                issuer: o.issuer.clone(),
-                account: o.account.clone(),
+                issuer: o.issuer,
+                account: o.account,
+                counter: o.counter,
             }),
-            remote,
+            remote: v.remote.map(|r| RemoteInfo {
+                protocol: r.protocol.to_string(),
+                host: r.host,
+                port: r.port,
+                login: r.login,
+            }),
         }
     }
 }
@@ -112,6 +115,9 @@ pub struct EntryInput {
     pub notes: String,
     #[serde(default)]
     pub group: Option<String>,
+    /// Tags, replacing the current ones; `None` keeps them.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     /// otpauth URI or Base32 key; `None` keeps, `""` removes.
     #[serde(default)]
     pub otp: Option<String>,

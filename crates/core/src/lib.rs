@@ -5,6 +5,7 @@ pub mod clock;
 pub mod crypto;
 pub mod device_binding;
 pub mod entry;
+pub mod entry_edit;
 pub mod export;
 pub mod generator;
 pub mod import;
@@ -14,6 +15,7 @@ pub mod otp;
 pub mod quick_unlock;
 pub mod secret_file;
 pub mod store;
+pub mod view;
 pub mod workspace;
 
 pub use crypto::{KdfParams, SecretBytes, SecretString};

@@ -19,7 +19,7 @@ export interface EntryDetail extends EntrySummary {
   tags: string[];
   created: number;
   has_password: boolean;
-  otp: { algorithm: string; digits: number; period: number; issuer: string | null; account: string | null } | null;
+  otp: { algorithm: string; digits: number; period: number; issuer: string | null; account: string | null; counter: number | null } | null;
   remote: { protocol: string; host: string; port: number; login: string | null } | null;
 }
 
@@ -31,6 +31,8 @@ export interface EntryInput {
   url?: string;
   notes?: string;
   group?: string | null;
+  /** Replaces the tags; absent keeps them. */
+  tags?: string[] | null;
   otp?: string | null;
   protocol?: string | null;
   host?: string;
