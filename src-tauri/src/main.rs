@@ -8,6 +8,8 @@ mod dto;
 mod error;
 mod files;
 mod lock_signals;
+#[cfg(test)]
+mod parity;
 mod paths;
 mod preferences;
 mod recent;
