@@ -6,11 +6,14 @@ use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
 use portcullis_core::mfa::duo::{
-    self, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
+    self, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
+    SigVersion, StartError,
 };
 use portcullis_core::mfa::{Factor, MfaStatus};
+use portcullis_core::workspace::Error;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -219,19 +222,21 @@ pub struct DuoSettingsInput {
 }
 
 impl DuoSettingsInput {
-    fn ca_pem(&self) -> CommandResult<Option<String>> {
-        super::read_ca_file(self.ca_file.as_deref())
-    }
-
-    fn client(&self) -> CommandResult<duo::Client> {
-        duo::Client::new(
-            &self.host,
-            &self.ikey,
-            SecretString::new(self.skey.clone()),
-            self.ca_pem()?.as_deref(),
-            SigVersion::V5,
-        )
-        .map_err(duo_error)
+    fn into_core(self) -> CommandResult<DuoSettings> {
+        Ok(DuoSettings {
+            ca_pem: super::read_ca_file(self.ca_file.as_deref())?,
+            host: self.host,
+            ikey: self.ikey,
+            skey: SecretString::new(self.skey),
+            username: self.username,
+            sig: SigVersion::V5,
+            failmode: if self.failmode_safe {
+                Failmode::Safe
+            } else {
+                Failmode::Secure
+            },
+            proxy: None,
+        })
     }
 }
 
@@ -247,89 +252,104 @@ fn duo_error(e: duo::Error) -> CommandError {
     CommandError::new(code, e.to_string())
 }
 
-/// What Duo says about the user: the devices to choose from.
+/// What Duo says about the user: the devices to choose from, each with the factor the core
+/// offers first, and a warning when the clocks are far apart.
 #[derive(Serialize)]
 pub struct DuoPreauthDto {
     pub result: &'static str,
     pub devices: Vec<duo::Device>,
     pub message: String,
+    /// Device id → the factor to preselect.
+    pub default_factors: BTreeMap<String, duo::Factor>,
+    pub clock_warning: Option<String>,
 }
 
-/// Checks the keys (naming the wrong one) and lists the user's devices. Only for the wizard of
-/// an open workspace: the page cannot send requests to any host otherwise.
+/// Checks the keys (naming the wrong one) and lists the user's devices; the set-up is kept
+/// for [`add_duo`]. Only for the wizard of an open workspace: the page cannot send requests
+/// to any host otherwise.
 #[tauri::command(async)]
 pub fn duo_preauth(
     state: State<'_, AppState>,
     settings: DuoSettingsInput,
 ) -> CommandResult<DuoPreauthDto> {
-    with_open(&state, |_| Ok(()))?;
-    off_runtime(|| preauth(&settings))
-}
-
-fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
-    let client = settings.client()?;
-    client.check().map_err(duo_error)?;
-    Ok(
-        match client.preauth(&settings.username).map_err(duo_error)? {
-            Preauth::Auth { devices } => DuoPreauthDto {
-                result: "auth",
-                devices,
-                message: String::new(),
-            },
-            Preauth::Allow { status_msg } => DuoPreauthDto {
-                result: "allow",
-                devices: Vec::new(),
-                message: status_msg,
-            },
-            Preauth::Deny { status_msg } => {
-                return Err(CommandError::new("duo_denied", status_msg))
-            }
-            Preauth::Enroll { portal_url, .. } => {
-                return Err(CommandError::new(
-                    "duo_enroll",
-                    format!("this Duo user has no device yet: enroll at {portal_url}"),
-                ))
-            }
+    let now = with_open(&state, |ws| Ok(ws.clock().now()))?;
+    let settings = settings.into_core()?;
+    let started = off_runtime(|| {
+        DuoEnrolment::start(settings, now).map_err(|e| match e {
+            StartError::Duo(e) => duo_error(e),
+            StartError::Denied(message) => CommandError::new("duo_denied", message),
+        })
+    })?;
+    let enrolment = match started {
+        DuoStart::Ready(e) => e,
+        enrol_first => {
+            let message = enrol_first.enrol_message().unwrap_or_default();
+            return Err(CommandError::new("duo_enroll", message));
+        }
+    };
+    let devices = enrolment.devices().to_vec();
+    let out = DuoPreauthDto {
+        result: if enrolment.bypass().is_some() {
+            "allow"
+        } else {
+            "auth"
         },
-    )
+        message: enrolment.bypass().unwrap_or_default().to_owned(),
+        default_factors: devices
+            .iter()
+            .map(|d| (d.device.clone(), enrolment.default_factor(&d.device)))
+            .collect(),
+        clock_warning: enrolment.clock_warning(),
+        devices,
+    };
+    state.set_duo_enrolment(Some(enrolment));
+    Ok(out)
 }
 
-/// Saves Duo as a method after one approved test on the chosen device and factor.
+/// Saves Duo as a method after one approved test on the chosen device and factor, with the
+/// settings [`duo_preauth`] checked.
 #[tauri::command(async)]
 pub fn add_duo(
     state: State<'_, AppState>,
     label: String,
-    settings: DuoSettingsInput,
     device: String,
-    factor: duo::Factor,
+    factor: Option<duo::Factor>,
     progress_channel: Channel<String>,
 ) -> CommandResult<EnabledDto> {
-    let failmode = if settings.failmode_safe {
-        Failmode::Safe
-    } else {
-        Failmode::Secure
-    };
-    let method = DuoMethod::new(
-        &settings.host,
-        &settings.ikey,
-        SecretString::new(settings.skey.clone()),
-        &settings.username,
-        settings.ca_pem()?,
-        SigVersion::V5,
-        failmode,
-        &device,
-        factor,
-    );
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    off_runtime(|| {
+    let since = state.epoch();
+    let enrolment = state.take_duo_enrolment().ok_or_else(|| {
+        CommandError::new("invalid", "check the Duo settings again before the test")
+    })?;
+    let finished = off_runtime(|| {
         let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
-            let codes = ws.add_duo(&label, method, &DuoRequest::default(), progress)?;
-            Ok(EnabledDto::new(label.clone(), codes))
+            Ok(enrolment.finish(
+                ws,
+                &label,
+                &device,
+                factor,
+                &DuoRequest::default(),
+                progress,
+            )?)
         })
-    })
+    });
+    match finished {
+        Ok(DuoEnrolled::Enabled { backup_codes, .. }) => Ok(EnabledDto::new(label, backup_codes)),
+        other => {
+            // Not finished: the wizard may try again (unless the app locked meanwhile).
+            if state.epoch() == since {
+                state.set_duo_enrolment(Some(enrolment));
+            }
+            match other {
+                // The wizard has no passcode field: it says so and offers the other factors.
+                Ok(_) => Err(Error::from(portcullis_core::mfa::Error::DuoSmsSent).into()),
+                Err(e) => Err(e),
+            }
+        }
+    }
 }
 
 /// Stops waiting for a Duo push or call.

@@ -66,6 +66,10 @@ export interface DuoPreauth {
   result: "auth" | "allow";
   devices: DuoDevice[];
   message: string;
+  /** Device id → the factor the core offers first (it prefers "auto"). */
+  default_factors: Record<string, DuoFactor>;
+  /** Set when this computer's clock is far from Duo's. */
+  clock_warning: string | null;
 }
 
 /** A channel that hands Duo's status messages to `onStatus`. */
@@ -98,8 +102,9 @@ export const mfaStatus = () => call<MfaStatus>("mfa_status");
 export const verifyFactor = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
   call<Verified>("verify_factor", { factor, progressChannel: statusChannel(onStatus) });
 export const duoPreauth = (settings: DuoSettings) => call<DuoPreauth>("duo_preauth", { settings });
-export const addDuo = (label: string, settings: DuoSettings, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
-  call<Enabled>("add_duo", { label, settings, device, factor, progressChannel: statusChannel(onStatus) });
+/** Finishes the set-up `duoPreauth` started (its settings are kept in Rust). */
+export const addDuo = (label: string, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
+  call<Enabled>("add_duo", { label, device, factor, progressChannel: statusChannel(onStatus) });
 export const duoCancel = () => call<void>("duo_cancel");
 export const duoDevices = (label: string | null) => call<DuoDevice[]>("duo_devices", { label });
 export const stepUp = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
