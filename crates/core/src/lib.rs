@@ -11,6 +11,7 @@ pub mod generator;
 pub mod import;
 pub mod logging;
 pub mod mfa;
+pub mod new_workspace;
 pub mod otp;
 pub mod quick_unlock;
 pub mod secret_file;
