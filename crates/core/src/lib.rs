@@ -7,6 +7,7 @@ pub mod device_binding;
 pub mod entry;
 pub mod entry_edit;
 pub mod export;
+pub mod factor_outcome;
 pub mod generator;
 pub mod import;
 pub mod logging;

@@ -5,12 +5,12 @@ use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
+use portcullis_core::factor_outcome::FactorOutcome;
 use portcullis_core::mfa::duo::{
     self, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
     SigVersion, StartError,
 };
 use portcullis_core::mfa::{Factor, MfaStatus};
-use portcullis_core::workspace::Error;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -110,8 +110,8 @@ fn verify(
         let _ = progress_channel.send(m.to_owned());
     };
     let progress = progress(&state.duo_cancel, &mut report);
-    match pending.verify_with_progress(&factor.into_core(), progress) {
-        Ok((ws, verified)) => {
+    let (pending, error) = match pending.check(&factor.into_core(), progress) {
+        FactorOutcome::Open(ws, verified) => {
             let out = VerifiedDto {
                 session: open_state(&ws),
                 backup_codes_left: verified.backup_codes_left,
@@ -119,15 +119,20 @@ fn verify(
             };
             // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
             session.install(Session::Open(ws), since)?;
-            Ok(out)
+            return Ok(out);
         }
-        Err(refusal) => {
-            if let Some(p) = refusal.retry {
-                *session = Session::Pending(*p);
-            }
-            Err(refusal.error.into())
+        // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on
+        // `duo_enroll`. Both stay pending.
+        FactorOutcome::SmsSent(p) => (Some(p), CommandError::duo_sms_sent()),
+        FactorOutcome::EnrolFirst { message, retry, .. } => {
+            (Some(retry), CommandError::new("duo_enroll", message))
         }
+        FactorOutcome::Refused(refusal) => (refusal.retry, refusal.error.into()),
+    };
+    if let Some(p) = pending {
+        *session = Session::Pending(*p);
     }
+    Err(error)
 }
 
 /// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
@@ -345,7 +350,7 @@ pub fn add_duo(
             }
             match other {
                 // The wizard has no passcode field: it says so and offers the other factors.
-                Ok(_) => Err(Error::from(portcullis_core::mfa::Error::DuoSmsSent).into()),
+                Ok(_) => Err(CommandError::duo_sms_sent()),
                 Err(e) => Err(e),
             }
         }

@@ -14,8 +14,9 @@ use crate::cli::KdfArgs;
 use crate::input::{Answer, SecretInput};
 use crate::progress::with_spinner;
 use anyhow::{bail, Context, Result};
-use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
-use portcullis_core::mfa::{Error as MfaError, Factor, Verified};
+use portcullis_core::factor_outcome::{sms_passcode, FactorOutcome};
+use portcullis_core::mfa::duo::Progress;
+use portcullis_core::mfa::{Factor, Verified};
 use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::workspace::Error;
 use portcullis_core::workspace::{MfaRefusal, PendingMfa, Unlock};
@@ -119,37 +120,37 @@ fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorksp
             },
             cancel: &cancel,
         };
-        match pending.verify_with_progress(&factor, progress) {
-            Ok((ws, verified)) => {
+        let outcome = pending.check(&factor, progress);
+        pending = match outcome {
+            FactorOutcome::Open(ws, verified) => {
                 report(&verified);
                 return Ok(ws);
             }
-            Err(MfaRefusal { error, retry }) => {
+            FactorOutcome::SmsSent(p) => {
+                let Some(passcode) = input.sms_passcode()? else {
+                    bail!(
+                        "Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE"
+                    );
+                };
+                let method = match &factor {
+                    Factor::Duo { method, .. } => method.clone(),
+                    _ => None,
+                };
+                next = Some(sms_passcode(method, passcode));
+                *p
+            }
+            FactorOutcome::EnrolFirst { message, .. } => bail!("{message}"),
+            FactorOutcome::Refused(MfaRefusal { error, retry }) => {
                 let Some(p) = retry else {
                     return Err(error.into());
                 };
-                if let (Error::Mfa(MfaError::DuoSmsSent), Factor::Duo { method, .. }) =
-                    (&error, &factor)
-                {
-                    let Some(passcode) = input.sms_passcode()? else {
-                        bail!("Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE");
-                    };
-                    next = Some(Factor::Duo {
-                        method: method.clone(),
-                        request: DuoRequest {
-                            factor: Some(DuoFactor::Passcode),
-                            device: None,
-                            passcode: Some(passcode),
-                        },
-                    });
-                } else if !input.can_retry() {
+                if !input.can_retry() {
                     return Err(error.into());
-                } else {
-                    eprintln!("{error}");
                 }
-                pending = *p;
+                eprintln!("{error}");
+                *p
             }
-        }
+        };
     }
 }
 
