@@ -11,7 +11,7 @@ use crate::SecretString;
 #[derive(Debug)]
 pub enum FactorOutcome {
     /// Accepted: the workspace is open.
-    Open(OpenWorkspace, Verified),
+    Open(Box<OpenWorkspace>, Verified),
     /// Duo sent SMS passcodes: verify again with [`sms_passcode`] and one of them.
     SmsSent(Box<PendingMfa>),
     /// The Duo user has no device yet: they enrol at Duo's portal first.
@@ -32,7 +32,7 @@ impl PendingMfa {
     /// SMS passcodes sent and an enrolment needed as outcomes.
     pub fn check(self, factor: &Factor, progress: Progress<'_>) -> FactorOutcome {
         match self.verify_with_progress(factor, progress) {
-            Ok((ws, verified)) => FactorOutcome::Open(ws, verified),
+            Ok((ws, verified)) => FactorOutcome::Open(Box::new(ws), verified),
             Err(MfaRefusal {
                 error: Error::Mfa(mfa::Error::DuoSmsSent),
                 retry: Some(retry),

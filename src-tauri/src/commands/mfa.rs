@@ -118,7 +118,7 @@ fn verify(
                 failed_open: verified.failed_open,
             };
             // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
-            session.install(Session::Open(ws), since)?;
+            session.install(Session::Open(*ws), since)?;
             return Ok(out);
         }
         // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on

@@ -124,7 +124,7 @@ fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorksp
         pending = match outcome {
             FactorOutcome::Open(ws, verified) => {
                 report(&verified);
-                return Ok(ws);
+                return Ok(*ws);
             }
             FactorOutcome::SmsSent(p) => {
                 let Some(passcode) = input.sms_passcode()? else {
