@@ -247,7 +247,8 @@ fn edit_kind(
             if let Some(p) = c.port {
                 r.port = p;
             }
-            if let Some(q) = c.login {
+            // The current link given again stays as it is (a form sends every field).
+            if let Some(q) = c.login.filter(|q| Some(q.trim()) != r.login.as_deref()) {
                 r.login = linked_login(&q, id, find)?;
             }
         }

@@ -122,12 +122,6 @@ fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
         ),
         _ => None,
     };
-    if kind == EntryType::Otp && input.otp.as_deref().is_some_and(|o| o.trim().is_empty()) {
-        return Err(CommandError::new(
-            "invalid_otp",
-            "enter an otpauth URI or a Base32 key",
-        ));
-    }
     Ok((
         kind,
         EntryChanges {
@@ -156,12 +150,6 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
 pub fn add(state: &AppState, entry: EntryInput) -> CommandResult<EntrySummary> {
     let (kind, changes) = changes_from(entry)?;
     with_open(state, |ws| {
-        if kind == EntryType::Otp && changes.otp.is_none() {
-            return Err(CommandError::new(
-                "invalid_otp",
-                "enter an otpauth URI or a Base32 key",
-            ));
-        }
         Ok(EntrySummary::from(&ws.add_entry(kind, changes)?))
     })
 }
