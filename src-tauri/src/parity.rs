@@ -40,6 +40,8 @@ enum Step {
     EditTags(&'static str, &'static [&'static str]),
     /// New notes.
     EditNotes(&'static str, &'static str),
+    /// A new OTP generator (URI or key).
+    EditOtp(&'static str, &'static str),
     /// Links a remote connection to another entry (by title).
     EditLogin(&'static str, &'static str),
     Delete(&'static str),
@@ -68,6 +70,11 @@ const SCRIPT: &[Step] = &[
     EditTags("Mail", &["work", "mail"]),
     AddOtp("Bank", "someone else", BANK_URI),
     EditUser("Bank", "bank user"),
+    EditOtp("Bank", MAIL_KEY),
+    EditOtp(
+        "Mail",
+        "otpauth://totp/Mail:work@example.org?secret=JBSWY3DPEHPK3PXP&period=60",
+    ),
     AddRemote("Jump host", "jump.example.org", 2222, "GitHub"),
     EditNotes("GitHub", "recovery codes in the safe"),
     AddNote("Scratch", "temporary"),
@@ -181,6 +188,7 @@ impl Cli {
                 self.edit(title, &flags).map(drop)
             }
             EditNotes(title, notes) => self.edit(title, &["--notes", notes]).map(drop),
+            EditOtp(title, otp) => self.edit(title, &["--otp", otp]).map(drop),
             EditLogin(title, login) => self.edit(title, &["--login", login]).map(drop),
             Delete(title) => self.run(&["rm", ws, title], "").map(drop),
         }
@@ -270,6 +278,7 @@ impl App {
             EditUser(title, user) => self.update(title, |v| v["username"] = json!(user)),
             EditTags(title, tags) => self.update(title, |v| v["tags"] = json!(tags)),
             EditNotes(title, notes) => self.update(title, |v| v["notes"] = json!(notes)),
+            EditOtp(title, otp) => self.update(title, |v| v["otp"] = json!(otp)),
             EditLogin(title, login) => {
                 let login = self.id_of(login);
                 self.update(title, |v| v["login"] = json!(login))
@@ -343,8 +352,11 @@ fn the_cli_and_the_app_leave_the_same_entries_after_one_script_of_edits() {
     // The rules the script exercises, as the core applies them.
     let by_title = |t: &str| from_cli.iter().find(|e| e.title == t).unwrap();
     assert_eq!(by_title("Bank").username(), Some("bank user"));
+    let bank_otp = by_title("Bank").otp().unwrap();
+    assert_eq!(bank_otp.account.as_deref(), Some("bank user"));
     let mail_otp = by_title("Mail").otp().unwrap();
-    assert_eq!(mail_otp.account.as_deref(), Some("me@example.org"));
+    assert_eq!(mail_otp.account.as_deref(), Some("work@example.org"));
+    assert_eq!(mail_otp.period, 60);
     assert_eq!(
         by_title("GitHub").otp().unwrap().account.as_deref(),
         Some("octocat")
