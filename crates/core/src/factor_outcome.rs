@@ -50,6 +50,31 @@ impl PendingMfa {
     }
 }
 
+/// The outcome of a factor checked to allow security changes (a step-up).
+#[derive(Debug)]
+pub enum StepUpOutcome {
+    /// Verified: security settings can change for the next minutes.
+    Verified(Verified),
+    /// Duo sent SMS passcodes: check again with [`sms_passcode`] and one of them.
+    SmsSent,
+}
+
+impl OpenWorkspace {
+    /// [`step_up_with_progress`](Self::step_up_with_progress), with SMS passcodes sent as an
+    /// outcome.
+    pub fn check_step_up(
+        &mut self,
+        factor: &Factor,
+        progress: Progress<'_>,
+    ) -> crate::workspace::Result<StepUpOutcome> {
+        match self.step_up_with_progress(factor, progress) {
+            Ok(verified) => Ok(StepUpOutcome::Verified(verified)),
+            Err(Error::Mfa(mfa::Error::DuoSmsSent)) => Ok(StepUpOutcome::SmsSent),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// The factor that answers [`FactorOutcome::SmsSent`]: the same Duo method (`method`), with
 /// the passcode factor and one of the passcodes.
 pub fn sms_passcode(method: Option<String>, passcode: SecretString) -> Factor {
@@ -145,7 +170,18 @@ mod tests {
         let passcode = emu.sms_passcodes("alice")[0].clone();
         let answer = sms_passcode(None, passcode.into());
         let outcome = quiet(|p| retry.check(&answer, p));
-        assert!(matches!(outcome, FactorOutcome::Open(..)), "{outcome:?}");
+        let FactorOutcome::Open(mut ws, _) = outcome else {
+            panic!("not open: {outcome:?}");
+        };
+        let step_up = quiet(|p| ws.check_step_up(&duo(DuoFactor::Sms), p)).unwrap();
+        assert!(matches!(step_up, StepUpOutcome::SmsSent), "{step_up:?}");
+        let passcode = emu.sms_passcodes("alice")[1].clone();
+        let step_up = quiet(|p| ws.check_step_up(&sms_passcode(None, passcode.into()), p));
+        assert!(
+            matches!(step_up, Ok(StepUpOutcome::Verified(_))),
+            "{step_up:?}"
+        );
+        drop(ws);
 
         emu.update(|c| c.users.get_mut("alice").unwrap().preauth = "enroll".into());
         let outcome = quiet(|p| pending(&path).check(&duo(DuoFactor::Push), p));

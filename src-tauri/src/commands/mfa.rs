@@ -5,7 +5,7 @@ use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
-use portcullis_core::factor_outcome::FactorOutcome;
+use portcullis_core::factor_outcome::{FactorOutcome, StepUpOutcome};
 use portcullis_core::mfa::duo::{
     self, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
     SigVersion, StartError,
@@ -149,9 +149,10 @@ pub fn step_up(
     off_runtime(|| {
         let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
-            Ok(ws
-                .step_up_with_progress(&factor.into_core(), progress)
-                .map(|_| ())?)
+            match ws.check_step_up(&factor.into_core(), progress)? {
+                StepUpOutcome::Verified(_) => Ok(()),
+                StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
+            }
         })
     })
 }
