@@ -99,15 +99,19 @@ fn cli_binary() -> PathBuf {
     let profile_dir = exe.parent().unwrap().parent().unwrap();
     let target_dir = profile_dir.parent().unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "portcullis-cli",
-            "--bin",
-            "portcullis",
-        ])
+    let mut build = Command::new(cargo);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "portcullis-cli",
+        "--bin",
+        "portcullis",
+    ]);
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
