@@ -1,17 +1,18 @@
 //! The shapes that cross IPC. No key, no TOTP secret after enrolment, no Duo secret key, no
 //! backup-code hash ever appears here; an entry's password only through `reveal_password`.
 
-use crate::kinds::{EntryKindName, MfaStatusView};
-use portcullis_core::otp::OtpKind;
-use portcullis_core::{Entry, EntryKind, Protocol};
+use crate::kinds::MfaStatusView;
+use portcullis_core::entry_edit::EntryType;
+use portcullis_core::view;
+use portcullis_core::{Entry, Protocol};
 use serde::{Deserialize, Serialize};
 
-/// An entry in the list.
+/// An entry in the list: the core's summary.
 #[derive(Serialize, specta::Type)]
 pub struct EntrySummary {
     pub id: String,
     pub title: String,
-    pub kind: EntryKindName,
+    pub kind: EntryType,
     pub username: Option<String>,
     pub url: Option<String>,
     pub group: Option<String>,
@@ -19,22 +20,28 @@ pub struct EntrySummary {
     pub modified: i64,
 }
 
-impl From<&Entry> for EntrySummary {
-    fn from(e: &Entry) -> Self {
+impl From<view::EntrySummary> for EntrySummary {
+    fn from(s: view::EntrySummary) -> Self {
         Self {
-            id: e.id.clone(),
-            title: e.title.clone(),
-            kind: EntryKindName::of(&e.kind),
-            username: e.username().map(str::to_owned),
-            url: e.url(),
-            group: e.group.clone(),
-            has_otp: e.otp().is_some(),
-            modified: e.modified,
+            id: s.id,
+            title: s.title,
+            kind: s.kind,
+            username: s.username,
+            url: s.url,
+            group: s.group,
+            has_otp: s.has_otp,
+            modified: s.modified,
         }
     }
 }
 
-/// One entry's non-secret fields.
+impl From<&Entry> for EntrySummary {
+    fn from(e: &Entry) -> Self {
+        view::EntrySummary::from(e).into()
+    }
+}
+
+/// One entry's non-secret fields: the core's view.
 #[derive(Serialize, specta::Type)]
 pub struct EntryDetail {
     #[serde(flatten)]
@@ -54,7 +61,7 @@ pub struct OtpInfo {
     pub period: u64,
     pub issuer: Option<String>,
     pub account: Option<String>,
-    /// A counter-based (HOTP) generator's next counter; `None` for time-based ones.
+    /// HOTP only: the counter of the next code.
     pub counter: Option<u64>,
 }
 
@@ -68,37 +75,27 @@ pub struct RemoteInfo {
 
 impl From<&Entry> for EntryDetail {
     fn from(e: &Entry) -> Self {
-        let (has_password, remote) = match &e.kind {
-            EntryKind::Login(l) => (!l.password.is_empty(), None),
-            EntryKind::Remote(r) => (
-                false,
-                Some(RemoteInfo {
-                    protocol: r.protocol,
-                    host: r.host.clone(),
-                    port: r.port,
-                    login: r.login.clone(),
-                }),
-            ),
-            _ => (false, None),
-        };
+        let v = view::EntryView::from(e);
         Self {
-            summary: e.into(),
-            notes: e.notes.clone(),
-            tags: e.tags.clone(),
-            created: e.created,
-            has_password,
-            otp: e.otp().map(|o| OtpInfo {
+            summary: v.summary.into(),
+            notes: v.notes,
+            tags: v.tags,
+            created: v.created,
+            has_password: v.has_password.unwrap_or(false),
+            otp: v.otp.map(|o| OtpInfo {
                 algorithm: o.algorithm.as_str(),
                 digits: o.digits,
                 period: o.period,
-                issuer: o.issuer.clone(),
-                account: o.account.clone(),
-                counter: match o.kind {
-                    OtpKind::Hotp { counter } => Some(counter),
-                    _ => None,
-                },
+                issuer: o.issuer,
+                account: o.account,
+                counter: o.counter,
             }),
-            remote,
+            remote: v.remote.map(|r| RemoteInfo {
+                protocol: r.protocol,
+                host: r.host,
+                port: r.port,
+                login: r.login,
+            }),
         }
     }
 }
@@ -106,7 +103,7 @@ impl From<&Entry> for EntryDetail {
 /// A new or changed entry from a form.
 #[derive(Deserialize, specta::Type)]
 pub struct EntryInput {
-    pub kind: EntryKindName,
+    pub kind: EntryType,
     pub title: String,
     #[serde(default)]
     pub username: String,
@@ -119,7 +116,7 @@ pub struct EntryInput {
     pub notes: String,
     #[serde(default)]
     pub group: Option<String>,
-    /// The tags; `None` keeps them on update.
+    /// Tags, replacing the current ones; `None` keeps them.
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     /// otpauth URI or Base32 key; `None` keeps, `""` removes.

@@ -148,6 +148,11 @@ impl CommandError {
     pub fn locked() -> Self {
         Self::new(ErrorCode::Locked, "the workspace is locked")
     }
+
+    /// Duo sent SMS passcodes (an outcome in the core): the page asks for one.
+    pub fn duo_sms_sent() -> Self {
+        Error::from(MfaError::DuoSmsSent).into()
+    }
 }
 
 fn mfa_code(e: &MfaError) -> ErrorCode {

@@ -94,29 +94,6 @@ pub enum CopyField {
     Otp,
 }
 
-/// An entry's kind, as the page names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKindName {
-    Login,
-    Otp,
-    Note,
-    Remote,
-}
-
-impl EntryKindName {
-    /// The kind of a core entry.
-    pub fn of(kind: &portcullis_core::EntryKind) -> Self {
-        use portcullis_core::EntryKind as K;
-        match kind {
-            K::Login(_) => Self::Login,
-            K::Otp { .. } => Self::Otp,
-            K::Note => Self::Note,
-            K::Remote(_) => Self::Remote,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

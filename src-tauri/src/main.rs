@@ -10,23 +10,20 @@ mod files;
 mod ipc;
 mod kinds;
 mod lock_signals;
+#[cfg(test)]
+mod parity;
 mod paths;
 mod preferences;
 mod recent;
 mod state;
 
-use error::CommandResult;
-use portcullis_core::crypto::kdf::DEFAULT_TARGET;
+use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::KdfParams;
 
-/// Key-derivation parameters for a new workspace: calibrated to about a second (or, in debug
-/// builds run by the tests, the cheap parameters of [`test_kdf`]).
-pub fn kdf_for_new() -> CommandResult<KdfParams> {
-    match test_kdf() {
-        Some(k) => Ok(k),
-        None => Ok(KdfParams::calibrate(DEFAULT_TARGET)
-            .map_err(portcullis_core::workspace::Error::from)?),
-    }
+/// Key derivation for a new workspace: the core's default (calibrated to about a second), or,
+/// in debug builds run by the tests, the cheap parameters of [`test_kdf`].
+pub fn kdf_for_new() -> KdfChoice {
+    test_kdf().map_or_else(KdfChoice::default, KdfChoice::Fixed)
 }
 
 /// Debug builds only (what the e2e tests run): the parameters named by

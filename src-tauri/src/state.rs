@@ -11,6 +11,7 @@ use crate::error::{CommandError, CommandResult};
 use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use portcullis_core::mfa::duo::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
 use std::ops::{Deref, DerefMut};
@@ -65,6 +66,8 @@ pub struct AppState {
     drop_listener: Mutex<Option<Channel<ChosenFile>>>,
     /// Files chosen in a dialog or dropped, by handle (forgotten on lock).
     chosen: Mutex<Chosen>,
+    /// A Duo set-up started by the wizard and not finished (dropped on lock).
+    duo_enrolment: Mutex<Option<DuoEnrolment>>,
 }
 
 impl Default for AppState {
@@ -80,6 +83,7 @@ impl Default for AppState {
             lock_listener: Mutex::default(),
             drop_listener: Mutex::default(),
             chosen: Mutex::default(),
+            duo_enrolment: Mutex::default(),
         }
     }
 }
@@ -210,7 +214,19 @@ impl AppState {
         *guard(&self.lease) = None;
         *guard(&self.pending_import) = None;
         guard(&self.chosen).clear();
+        *guard(&self.duo_enrolment) = None;
         self.clipboard.forget();
+    }
+
+    /// Keeps a Duo set-up the wizard started, for its last step.
+    pub fn set_duo_enrolment(&self, enrolment: Option<DuoEnrolment>) {
+        *guard(&self.duo_enrolment) = enrolment;
+    }
+
+    /// Takes the Duo set-up the wizard started (give it back with `set_duo_enrolment` when
+    /// it is not finished).
+    pub fn take_duo_enrolment(&self) -> Option<DuoEnrolment> {
+        guard(&self.duo_enrolment).take()
     }
 
     /// Remembers a file the user chose (in a dialog, or dropped) for `purpose`.

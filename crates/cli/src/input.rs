@@ -288,12 +288,24 @@ impl SecretInput {
 
     /// A new master password: asked twice on a terminal.
     pub fn new_master_password(&mut self, env: &str) -> Result<SecretString> {
-        self.new_password(env, "New master password: ", "master password")
+        let password = self.read_new_password(env, "New master password: ", "master password")?;
+        // The core's rule for a master password, said before any key derivation.
+        portcullis_core::new_workspace::check_master_password(&password)?;
+        Ok(password)
     }
 
     /// A new password (from `env`, asked twice on a terminal as `question`, or the next line);
     /// `what` names it in errors.
     pub fn new_password(&mut self, env: &str, question: &str, what: &str) -> Result<SecretString> {
+        let password = self.read_new_password(env, question, what)?;
+        if password.is_empty() {
+            bail!("the {what} cannot be empty");
+        }
+        Ok(password)
+    }
+
+    /// A new password as [`new_password`](Self::new_password) reads it, without its checks.
+    fn read_new_password(&mut self, env: &str, question: &str, what: &str) -> Result<SecretString> {
         let password = if let Some(p) = from_env(env) {
             p
         } else if self.terminal {
@@ -307,9 +319,6 @@ impl SecretInput {
             self.next_line()?
                 .with_context(|| format!("no new {what} on standard input"))?
         };
-        if password.is_empty() {
-            bail!("the {what} cannot be empty");
-        }
         Ok(password)
     }
 

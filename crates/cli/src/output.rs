@@ -1,104 +1,102 @@
 //! What the CLI prints: JSON documents for scripts and short text for people.
 
-use portcullis_core::otp::{OtpCode, OtpParams};
+use portcullis_core::entry_edit::EntryType;
+use portcullis_core::otp::{Algorithm, OtpCode, OtpParams};
+use portcullis_core::view::{EntrySummary, EntryView, RemoteView};
 use portcullis_core::{Entry, EntryKind};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// The fields of an entry in `list` and `search`: never a secret.
+/// The fields of an entry in `list` and `search`: never a secret. The core's
+/// [`EntrySummary`], with the time in RFC 3339 and without `has_otp` (the JSON contract).
 #[derive(Serialize)]
-pub struct Summary<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub kind: &'static str,
-    pub username: Option<&'a str>,
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    pub kind: EntryType,
+    pub username: Option<String>,
     pub url: Option<String>,
-    pub group: Option<&'a str>,
+    pub group: Option<String>,
     pub modified: String,
 }
 
-impl<'a> Summary<'a> {
-    pub fn of(e: &'a Entry) -> Self {
+impl Summary {
+    pub fn of(e: &Entry) -> Self {
+        Self::from_view(EntrySummary::from(e))
+    }
+
+    fn from_view(s: EntrySummary) -> Self {
         Self {
-            id: &e.id,
-            title: &e.title,
-            kind: e.kind.name(),
-            username: e.username(),
-            url: e.url(),
-            group: e.group.as_deref(),
-            modified: rfc3339(e.modified),
+            id: s.id,
+            title: s.title,
+            kind: s.kind,
+            username: s.username,
+            url: s.url,
+            group: s.group,
+            modified: rfc3339(s.modified),
         }
     }
 }
 
-/// Everything about one entry, for `show`; secrets only when revealed.
+/// Everything about one entry, for `show`: the core's [`EntryView`], and the secrets only
+/// when revealed.
 #[derive(Serialize)]
 pub struct Detail<'a> {
     #[serde(flatten)]
-    pub summary: Summary<'a>,
+    pub summary: Summary,
     pub created: String,
-    pub notes: &'a str,
-    pub tags: &'a [String],
+    pub notes: String,
+    pub tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_password: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub otp: Option<OtpDetail<'a>>,
+    pub otp: Option<OtpDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remote: Option<RemoteDetail<'a>>,
+    pub remote: Option<RemoteView>,
 }
 
 #[derive(Serialize)]
-pub struct OtpDetail<'a> {
-    pub algorithm: &'static str,
+pub struct OtpDetail {
+    pub algorithm: Algorithm,
     pub digits: u8,
     pub period: u64,
-    pub issuer: Option<&'a str>,
-    pub account: Option<&'a str>,
+    pub issuer: Option<String>,
+    pub account: Option<String>,
+    /// HOTP only: the counter of the next code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
 }
 
-#[derive(Serialize)]
-pub struct RemoteDetail<'a> {
-    pub protocol: String,
-    pub host: &'a str,
-    pub port: u16,
-    pub login: Option<&'a str>,
-}
-
 impl<'a> Detail<'a> {
     pub fn of(e: &'a Entry, reveal: bool) -> Self {
-        let otp = e.otp().map(|o| otp_detail(o, reveal));
-        let (has_password, password, remote) = match &e.kind {
-            EntryKind::Login(l) => (
-                Some(!l.password.is_empty()),
-                reveal.then(|| l.password.expose_secret()),
-                None,
-            ),
-            EntryKind::Remote(r) => (
-                None,
-                None,
-                Some(RemoteDetail {
-                    protocol: r.protocol.to_string(),
-                    host: &r.host,
-                    port: r.port,
-                    login: r.login.as_deref(),
-                }),
-            ),
-            _ => (None, None, None),
+        let view = EntryView::from(e);
+        let password = match &e.kind {
+            EntryKind::Login(l) if reveal => Some(l.password.expose_secret()),
+            _ => None,
         };
+        let otp = view.otp.map(|o| OtpDetail {
+            algorithm: o.algorithm,
+            digits: o.digits,
+            period: o.period,
+            issuer: o.issuer,
+            account: o.account,
+            counter: o.counter,
+            uri: e.otp().filter(|_| reveal).map(OtpParams::to_uri),
+        });
         Self {
-            summary: Summary::of(e),
-            created: rfc3339(e.created),
-            notes: &e.notes,
-            tags: &e.tags,
-            has_password,
+            summary: Summary::from_view(view.summary),
+            created: rfc3339(view.created),
+            notes: view.notes,
+            tags: view.tags,
+            has_password: view.has_password,
             password,
             otp,
-            remote,
+            remote: view.remote,
         }
     }
 
@@ -115,8 +113,8 @@ impl<'a> Detail<'a> {
                 lines.push(format!("{:<9} {v}", format!("{k}:")));
             }
         };
-        push("group", s.group);
-        push("username", s.username);
+        push("group", s.group.as_deref());
+        push("username", s.username.as_deref());
         push("url", s.url.as_deref());
         if let Some(has) = self.has_password {
             let shown = match self.password {
@@ -127,32 +125,24 @@ impl<'a> Detail<'a> {
             push("password", Some(shown));
         }
         if let Some(o) = &self.otp {
-            let summary = format!("{}, {} digits, {} s", o.algorithm, o.digits, o.period);
+            let summary = match o.counter {
+                Some(c) => format!("{}, {} digits, counter {c}", o.algorithm, o.digits),
+                None => format!("{}, {} digits, {} s", o.algorithm, o.digits, o.period),
+            };
             push("otp", Some(o.uri.as_deref().unwrap_or(&summary)));
         }
         if let Some(r) = &self.remote {
-            push("protocol", Some(&r.protocol));
-            push("host", Some(r.host));
+            push("protocol", Some(&r.protocol.to_string()));
+            push("host", Some(&r.host));
             push("port", Some(&r.port.to_string()));
-            push("login", r.login);
+            push("login", r.login.as_deref());
         }
         let tags = self.tags.join(", ");
         push("tags", Some(&tags));
-        push("notes", Some(self.notes));
+        push("notes", Some(&self.notes));
         push("created", Some(&self.created));
         push("modified", Some(&self.summary.modified));
         lines.join("\n")
-    }
-}
-
-fn otp_detail(o: &OtpParams, reveal: bool) -> OtpDetail<'_> {
-    OtpDetail {
-        algorithm: o.algorithm.as_str(),
-        digits: o.digits,
-        period: o.period,
-        issuer: o.issuer.as_deref(),
-        account: o.account.as_deref(),
-        uri: reveal.then(|| o.to_uri()),
     }
 }
 

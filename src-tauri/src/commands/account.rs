@@ -3,7 +3,7 @@
 //! expired (`portcullis mfa expiry-days`).
 
 use super::with_open;
-use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::error::CommandResult;
 use crate::state::AppState;
 use portcullis_core::workspace::Error;
 use portcullis_core::{quick_unlock, KdfParams, OpenWorkspace, SecretString};
@@ -36,12 +36,6 @@ fn change_password(
     new: &SecretString,
     allow_costly_kdf: bool,
 ) -> CommandResult<()> {
-    if new.is_empty() {
-        return Err(CommandError::new(
-            ErrorCode::Invalid,
-            "the master password cannot be empty",
-        ));
-    }
     let kdf = ws.kdf();
     refuse_unconfirmed_cost(kdf, allow_costly_kdf)?;
     quick_unlock::change_password(ws, current, new, kdf)?;
@@ -73,6 +67,7 @@ pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use portcullis_core::workspace::Unlock;
     use portcullis_core::LockedWorkspace;
 

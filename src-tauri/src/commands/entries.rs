@@ -3,12 +3,11 @@
 use super::with_open;
 use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
-use crate::kinds::{CopyField, EntryKindName};
+use crate::kinds::CopyField;
 use crate::state::AppState;
+use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
-use portcullis_core::otp::OtpParams;
-use portcullis_core::workspace::Error;
-use portcullis_core::{EntryKind, Login, NewEntry, Remote, SecretString};
+use portcullis_core::{EntryKind, SecretString};
 use tauri::State;
 
 #[tauri::command]
@@ -123,79 +122,47 @@ pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCode
     })
 }
 
-fn parse_otp(text: &str) -> Result<OtpParams, Error> {
-    Ok(OtpParams::parse(text)?)
-}
-
-fn kind_from(input: &EntryInput, current: Option<EntryKind>) -> CommandResult<EntryKind> {
-    let otp = |current: Option<OtpParams>| -> Result<Option<OtpParams>, Error> {
-        match input.otp.as_deref().map(str::trim) {
-            None => Ok(current),
-            Some("") => Ok(None),
-            Some(text) => parse_otp(text).map(Some),
-        }
-    };
-    Ok(match input.kind {
-        EntryKindName::Login => {
-            let (password, current_otp) = match current {
-                Some(EntryKind::Login(l)) => (l.password, l.otp),
-                _ => (SecretString::default(), None),
-            };
-            EntryKind::Login(Login {
-                username: input.username.clone(),
-                password: input
-                    .password
-                    .clone()
-                    .map(SecretString::new)
-                    .unwrap_or(password),
-                url: input.url.clone(),
-                otp: otp(current_otp)?,
-            })
-        }
-        EntryKindName::Otp => {
-            let current_otp = match current {
-                Some(EntryKind::Otp { otp }) => Some(otp),
-                _ => None,
-            };
-            let mut otp = otp(current_otp)?.ok_or_else(|| {
-                CommandError::new(
-                    ErrorCode::InvalidOtp,
-                    "enter an otpauth URI or a Base32 key",
-                )
-            })?;
-            if !input.username.is_empty() {
-                otp.account = Some(input.username.clone());
-            }
-            EntryKind::Otp { otp }
-        }
-        EntryKindName::Note => EntryKind::Note,
-        EntryKindName::Remote => {
-            let protocol = input.protocol.ok_or_else(|| {
+/// The core's changes from the form: every field is set (the form shows them all), except a
+/// password or a generator left as they are.
+fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
+    let kind = input.kind;
+    let protocol =
+        match kind {
+            EntryType::Remote => Some(input.protocol.ok_or_else(|| {
                 CommandError::new(ErrorCode::Invalid, "choose ssh, rdp, vnc or web")
-            })?;
-            EntryKind::Remote(Remote {
-                protocol,
-                host: input.host.trim().to_owned(),
-                port: input.port.unwrap_or_else(|| protocol.default_port()),
-                login: input.login.clone().filter(|l| !l.is_empty()),
-            })
-        }
-    })
+            })?),
+            _ => None,
+        };
+    Ok((
+        kind,
+        EntryChanges {
+            title: Some(input.title),
+            group: Some(input.group.unwrap_or_default()),
+            tags: input.tags,
+            notes: Some(input.notes),
+            username: Some(input.username),
+            password: input.password.map(SecretString::new),
+            url: Some(input.url),
+            otp: input.otp.map(SecretString::new),
+            protocol,
+            host: Some(input.host),
+            port: input.port,
+            login: Some(input.login.unwrap_or_default()),
+        },
+    ))
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult<EntrySummary> {
-    let kind = kind_from(&entry, None)?;
-    with_open(&state, |ws| {
-        let added = ws.add(NewEntry {
-            title: entry.title.clone(),
-            group: entry.group.clone(),
-            tags: entry.tags.clone().unwrap_or_default(),
-            notes: entry.notes.clone(),
-            kind,
-        })?;
-        Ok(EntrySummary::from(&added))
+    add(&state, entry)
+}
+
+/// [`add_entry`], without the Tauri runtime.
+pub fn add(state: &AppState, entry: EntryInput) -> CommandResult<EntrySummary> {
+    let (kind, changes) = changes_from(entry)?;
+    with_open(state, |ws| {
+        Ok(EntrySummary::from(&ws.add_entry(kind, changes)?))
     })
 }
 
@@ -206,23 +173,30 @@ pub fn update_entry(
     id: String,
     entry: EntryInput,
 ) -> CommandResult<EntrySummary> {
-    with_open(&state, |ws| {
-        let mut current = ws.find(&id)?;
-        current.kind = kind_from(&entry, Some(current.kind.clone()))?;
-        current.title = entry.title.clone();
-        current.group = entry.group.clone();
-        current.notes = entry.notes.clone();
-        if let Some(tags) = &entry.tags {
-            current.tags = tags.clone();
-        }
-        Ok(EntrySummary::from(&ws.update(current)?))
+    update(&state, &id, entry)
+}
+
+/// [`update_entry`], without the Tauri runtime.
+pub fn update(state: &AppState, id: &str, entry: EntryInput) -> CommandResult<EntrySummary> {
+    let (kind, changes) = changes_from(entry)?;
+    with_open(state, |ws| {
+        Ok(EntrySummary::from(&ws.edit_entry(
+            id,
+            Some(kind),
+            changes,
+        )?))
     })
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.remove(&id)?))
+    delete(&state, &id)
+}
+
+/// [`delete_entry`], without the Tauri runtime.
+pub fn delete(state: &AppState, id: &str) -> CommandResult<()> {
+    with_open(state, |ws| Ok(ws.remove(id)?))
 }
 
 #[tauri::command]

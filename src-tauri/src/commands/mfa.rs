@@ -6,12 +6,15 @@ use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::kinds::MfaStatusView;
 use crate::state::{AppState, Session};
+use portcullis_core::factor_outcome::{FactorOutcome, StepUpOutcome};
 use portcullis_core::mfa::duo::{
-    self, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
+    self, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
+    SigVersion, StartError,
 };
 use portcullis_core::mfa::Factor;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -110,24 +113,30 @@ fn verify(
         let _ = progress_channel.send(m.to_owned());
     };
     let progress = progress(&state.duo_cancel, &mut report);
-    match pending.verify_with_progress(&factor.into_core(), progress) {
-        Ok((ws, verified)) => {
+    let (pending, error) = match pending.check(&factor.into_core(), progress) {
+        FactorOutcome::Open(ws, verified) => {
             let out = VerifiedDto {
                 session: open_state(&ws),
                 backup_codes_left: verified.backup_codes_left,
                 failed_open: verified.failed_open,
             };
             // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
-            session.install(Session::Open(ws), since)?;
-            Ok(out)
+            session.install(Session::Open(*ws), since)?;
+            return Ok(out);
         }
-        Err(refusal) => {
-            if let Some(p) = refusal.retry {
-                *session = Session::Pending(*p);
-            }
-            Err(refusal.error.into())
-        }
+        // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on
+        // `duo_enroll`. Both stay pending.
+        FactorOutcome::SmsSent(p) => (Some(p), CommandError::duo_sms_sent()),
+        FactorOutcome::EnrolFirst { message, retry, .. } => (
+            Some(retry),
+            CommandError::new(ErrorCode::DuoEnroll, message),
+        ),
+        FactorOutcome::Refused(refusal) => (refusal.retry, refusal.error.into()),
+    };
+    if let Some(p) = pending {
+        *session = Session::Pending(*p);
     }
+    Err(error)
 }
 
 /// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
@@ -145,9 +154,10 @@ pub fn step_up(
     off_runtime(|| {
         let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
-            Ok(ws
-                .step_up_with_progress(&factor.into_core(), progress)
-                .map(|_| ())?)
+            match ws.check_step_up(&factor.into_core(), progress)? {
+                StepUpOutcome::Verified(_) => Ok(()),
+                StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
+            }
         })
     })
 }
@@ -230,19 +240,21 @@ pub struct DuoSettingsInput {
 }
 
 impl DuoSettingsInput {
-    fn ca_pem(&self) -> CommandResult<Option<String>> {
-        super::read_ca_file(self.ca_file.as_deref())
-    }
-
-    fn client(&self) -> CommandResult<duo::Client> {
-        duo::Client::new(
-            &self.host,
-            &self.ikey,
-            SecretString::new(self.skey.clone()),
-            self.ca_pem()?.as_deref(),
-            SigVersion::V5,
-        )
-        .map_err(duo_error)
+    fn into_core(self) -> CommandResult<DuoSettings> {
+        Ok(DuoSettings {
+            ca_pem: super::read_ca_file(self.ca_file.as_deref())?,
+            host: self.host,
+            ikey: self.ikey,
+            skey: SecretString::new(self.skey),
+            username: self.username,
+            sig: SigVersion::V5,
+            failmode: if self.failmode_safe {
+                Failmode::Safe
+            } else {
+                Failmode::Secure
+            },
+            proxy: None,
+        })
     }
 }
 
@@ -258,91 +270,119 @@ fn duo_error(e: duo::Error) -> CommandError {
     CommandError::new(code, e.to_string())
 }
 
-/// What Duo says about the user: the devices to choose from.
+/// What Duo says about the user: the devices to choose from, each with the factor the core
+/// offers first, and a warning when the clocks are far apart.
 #[derive(Serialize, specta::Type)]
 pub struct DuoPreauthDto {
-    pub result: &'static str,
+    pub result: DuoPreauthResult,
     pub devices: Vec<duo::Device>,
     pub message: String,
+    /// Device id → the factor to preselect.
+    pub default_factors: BTreeMap<String, duo::Factor>,
+    pub clock_warning: Option<String>,
 }
 
-/// Checks the keys (naming the wrong one) and lists the user's devices. Only for the wizard of
-/// an open workspace: the page cannot send requests to any host otherwise.
+/// Whether Duo asks this user for a second factor (`auth`) or lets them through (`allow`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DuoPreauthResult {
+    /// Choose a device and a factor.
+    Auth,
+    /// Duo bypasses the second factor for this user.
+    Allow,
+}
+
+/// Checks the keys (naming the wrong one) and lists the user's devices; the set-up is kept
+/// for [`add_duo`]. Only for the wizard of an open workspace: the page cannot send requests
+/// to any host otherwise.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn duo_preauth(
     state: State<'_, AppState>,
     settings: DuoSettingsInput,
 ) -> CommandResult<DuoPreauthDto> {
-    with_open(&state, |_| Ok(()))?;
-    off_runtime(|| preauth(&settings))
-}
-
-fn preauth(settings: &DuoSettingsInput) -> CommandResult<DuoPreauthDto> {
-    let client = settings.client()?;
-    client.check().map_err(duo_error)?;
-    Ok(
-        match client.preauth(&settings.username).map_err(duo_error)? {
-            Preauth::Auth { devices } => DuoPreauthDto {
-                result: "auth",
-                devices,
-                message: String::new(),
-            },
-            Preauth::Allow { status_msg } => DuoPreauthDto {
-                result: "allow",
-                devices: Vec::new(),
-                message: status_msg,
-            },
-            Preauth::Deny { status_msg } => {
-                return Err(CommandError::new(ErrorCode::DuoDenied, status_msg))
-            }
-            Preauth::Enroll { portal_url, .. } => {
-                return Err(CommandError::new(
-                    ErrorCode::DuoEnroll,
-                    format!("this Duo user has no device yet: enroll at {portal_url}"),
-                ))
-            }
+    let now = with_open(&state, |ws| Ok(ws.clock().now()))?;
+    let settings = settings.into_core()?;
+    let started = off_runtime(|| {
+        DuoEnrolment::start(settings, now).map_err(|e| match e {
+            StartError::Duo(e) => duo_error(e),
+            StartError::Denied(message) => CommandError::new(ErrorCode::DuoDenied, message),
+        })
+    })?;
+    let enrolment = match started {
+        DuoStart::Ready(e) => e,
+        enrol_first => {
+            let message = enrol_first.enrol_message().unwrap_or_default();
+            return Err(CommandError::new(ErrorCode::DuoEnroll, message));
+        }
+    };
+    let devices = enrolment.devices().to_vec();
+    let out = DuoPreauthDto {
+        result: if enrolment.bypass().is_some() {
+            DuoPreauthResult::Allow
+        } else {
+            DuoPreauthResult::Auth
         },
-    )
+        message: enrolment.bypass().unwrap_or_default().to_owned(),
+        default_factors: devices
+            .iter()
+            .map(|d| (d.device.clone(), enrolment.default_factor(&d.device)))
+            .collect(),
+        clock_warning: enrolment.clock_warning(),
+        devices,
+    };
+    state.set_duo_enrolment(Some(enrolment));
+    Ok(out)
 }
 
-/// Saves Duo as a method after one approved test on the chosen device and factor.
+/// Saves Duo as a method after one approved test on the chosen device and factor, with the
+/// settings [`duo_preauth`] checked.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn add_duo(
     state: State<'_, AppState>,
     label: String,
-    settings: DuoSettingsInput,
     device: String,
-    factor: duo::Factor,
+    factor: Option<duo::Factor>,
     progress_channel: Channel<String>,
 ) -> CommandResult<EnabledDto> {
-    let failmode = if settings.failmode_safe {
-        Failmode::Safe
-    } else {
-        Failmode::Secure
-    };
-    let method = DuoMethod::new(
-        &settings.host,
-        &settings.ikey,
-        SecretString::new(settings.skey.clone()),
-        &settings.username,
-        settings.ca_pem()?,
-        SigVersion::V5,
-        failmode,
-        &device,
-        factor,
-    );
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    off_runtime(|| {
+    let since = state.epoch();
+    let enrolment = state.take_duo_enrolment().ok_or_else(|| {
+        CommandError::new(
+            ErrorCode::Invalid,
+            "check the Duo settings again before the test",
+        )
+    })?;
+    let finished = off_runtime(|| {
         let progress = progress(&state.duo_cancel, &mut report);
         with_open(&state, |ws| {
-            let codes = ws.add_duo(&label, method, &DuoRequest::default(), progress)?;
-            Ok(EnabledDto::new(label.clone(), codes))
+            Ok(enrolment.finish(
+                ws,
+                &label,
+                &device,
+                factor,
+                &DuoRequest::default(),
+                progress,
+            )?)
         })
-    })
+    });
+    match finished {
+        Ok(DuoEnrolled::Enabled { backup_codes, .. }) => Ok(EnabledDto::new(label, backup_codes)),
+        other => {
+            // Not finished: the wizard may try again (unless the app locked meanwhile).
+            if state.epoch() == since {
+                state.set_duo_enrolment(Some(enrolment));
+            }
+            match other {
+                // The wizard has no passcode field: it says so and offers the other factors.
+                Ok(_) => Err(CommandError::duo_sms_sent()),
+                Err(e) => Err(e),
+            }
+        }
+    }
 }
 
 /// Stops waiting for a Duo push or call.

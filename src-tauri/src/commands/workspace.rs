@@ -3,9 +3,10 @@
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Leased, Session};
+use portcullis_core::new_workspace;
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tauri::State;
 
 /// `$XDG_DATA_HOME/portcullis/default.pcx`.
@@ -30,24 +31,16 @@ pub fn create_workspace(
     password: String,
 ) -> CommandResult<SessionState> {
     let password = SecretString::new(password);
-    if password.is_empty() {
-        return Err(CommandError::new(
-            ErrorCode::Invalid,
-            "the master password cannot be empty",
-        ));
-    }
+    new_workspace::check_master_password(&password)?;
     let path = PathBuf::from(path);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|_| CommandError::new(ErrorCode::Io, "cannot create the folder"))?;
     }
-    let kdf = crate::kdf_for_new()?;
-    let since = state.epoch();
-    let leased = state.lease(&path)?;
-    let ws = OpenWorkspace::create(&path, &password, kdf)
-        .inspect_err(|_| state.release_lease(leased))?;
-    crate::recent::remember(&path);
-    enter(&state, since, leased, Unlock::Open(ws))
+    let kdf = crate::kdf_for_new();
+    enter_workspace(&state, &path, || {
+        Ok(Unlock::Open(new_workspace::create(&path, &password, kdf)?))
+    })
 }
 
 /// Checks the password; the result says whether a second factor is needed. A file that asks
@@ -73,18 +66,29 @@ pub fn unlock_workspace(
 }
 
 /// Opens the workspace at `path` with `unlock` (a password, a recovery key, quick unlock).
-/// A failure gives back only a lease taken for it, never the one of the session open here;
-/// a lock while `unlock` ran (sleep, screen lock) wins.
+/// The file is read before anything else, so a wrong file is refused at once.
 pub fn open_with(
     state: &AppState,
     path: &str,
     unlock: impl FnOnce(LockedWorkspace) -> CommandResult<Unlock>,
 ) -> CommandResult<SessionState> {
-    let since = state.epoch();
     let locked = LockedWorkspace::open(path)?;
-    let leased = state.lease(std::path::Path::new(path))?;
-    let unlocked = unlock(locked).inspect_err(|_| state.release_lease(leased))?;
-    crate::recent::remember(std::path::Path::new(path));
+    enter_workspace(state, Path::new(path), || unlock(locked))
+}
+
+/// The one way a workspace becomes the window's: its lease is taken, `open` runs (creating
+/// or unlocking it), it is remembered among the recent ones, and it becomes the session
+/// (open, or waiting for its second factor). A failure gives back only a lease taken for it,
+/// never the one of the session open here; a lock while `open` ran (sleep, screen lock) wins.
+pub fn enter_workspace(
+    state: &AppState,
+    path: &Path,
+    open: impl FnOnce() -> CommandResult<Unlock>,
+) -> CommandResult<SessionState> {
+    let since = state.epoch();
+    let leased = state.lease(path)?;
+    let unlocked = open().inspect_err(|_| state.release_lease(leased))?;
+    crate::recent::remember(path);
     enter(state, since, leased, unlocked)
 }
 

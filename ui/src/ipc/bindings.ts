@@ -120,12 +120,16 @@ export const commands = {
 	setDefaultMethod: (label: string) => __TAURI_INVOKE<null>("set_default_method", { label }),
 	renameMethod: (label: string, newLabel: string) => __TAURI_INVOKE<null>("rename_method", { label, newLabel }),
 	/**
-	 *  Checks the keys (naming the wrong one) and lists the user's devices. Only for the wizard of
-	 *  an open workspace: the page cannot send requests to any host otherwise.
+	 *  Checks the keys (naming the wrong one) and lists the user's devices; the set-up is kept
+	 *  for [`add_duo`]. Only for the wizard of an open workspace: the page cannot send requests
+	 *  to any host otherwise.
 	 */
 	duoPreauth: (settings: DuoSettingsInput) => __TAURI_INVOKE<DuoPreauthDto>("duo_preauth", { settings }),
-	/**  Saves Duo as a method after one approved test on the chosen device and factor. */
-	addDuo: (label: string, settings: DuoSettingsInput, device: string, factor: Factor, progressChannel: Channel<string>) => __TAURI_INVOKE<EnabledDto>("add_duo", { label, settings, device, factor, progressChannel }),
+	/**
+	 *  Saves Duo as a method after one approved test on the chosen device and factor, with the
+	 *  settings [`duo_preauth`] checked.
+	 */
+	addDuo: (label: string, device: string, factor: Factor | null, progressChannel: Channel<string>) => __TAURI_INVOKE<EnabledDto>("add_duo", { label, device, factor, progressChannel }),
 	/**  Stops waiting for a Duo push or call. */
 	duoCancel: () => __TAURI_INVOKE<void>("duo_cancel"),
 	/**  The devices Duo offers now, for the unlock screen's device chooser. */
@@ -229,12 +233,25 @@ export type Device = {
 	capabilities?: string[],
 };
 
-/**  What Duo says about the user: the devices to choose from. */
+/**
+ *  What Duo says about the user: the devices to choose from, each with the factor the core
+ *  offers first, and a warning when the clocks are far apart.
+ */
 export type DuoPreauthDto = {
-	result: string,
+	result: DuoPreauthResult,
 	devices: Device[],
 	message: string,
+	/**  Device id → the factor to preselect. */
+	default_factors: { [key in string]: Factor },
+	clock_warning: string | null,
 };
+
+/**  Whether Duo asks this user for a second factor (`auth`) or lets them through (`allow`). */
+export type DuoPreauthResult = 
+/**  Choose a device and a factor. */
+"auth" | 
+/**  Duo bypasses the second factor for this user. */
+"allow";
 
 /**  The Duo wizard's first page. */
 export type DuoSettingsInput = {
@@ -284,7 +301,7 @@ export type EnrolmentDto = {
 	expires: number,
 };
 
-/**  One entry's non-secret fields. */
+/**  One entry's non-secret fields: the core's view. */
 export type EntryDetail = {
 	notes: string,
 	tags: string[],
@@ -296,7 +313,7 @@ export type EntryDetail = {
 
 /**  A new or changed entry from a form. */
 export type EntryInput = {
-	kind: EntryKindName,
+	kind: EntryType,
 	title: string,
 	username?: string,
 	/**  `None` keeps the current password on update. */
@@ -304,7 +321,7 @@ export type EntryInput = {
 	url?: string,
 	notes?: string,
 	group?: string | null,
-	/**  The tags; `None` keeps them on update. */
+	/**  Tags, replacing the current ones; `None` keeps them. */
 	tags?: string[] | null,
 	/**  otpauth URI or Base32 key; `None` keeps, `""` removes. */
 	otp?: string | null,
@@ -314,20 +331,28 @@ export type EntryInput = {
 	login?: string | null,
 };
 
-/**  An entry's kind, as the page names it. */
-export type EntryKindName = "login" | "otp" | "note" | "remote";
-
-/**  An entry in the list. */
+/**  An entry in the list: the core's summary. */
 export type EntrySummary = {
 	id: string,
 	title: string,
-	kind: EntryKindName,
+	kind: EntryType,
 	username: string | null,
 	url: string | null,
 	group: string | null,
 	has_otp: boolean,
 	modified: number,
 };
+
+/**  The four kinds of entry, by name (`login`, `otp`, `note`, `remote`). */
+export type EntryType = 
+/**  A website or service login. */
+"login" | 
+/**  An authenticator entry. */
+"otp" | 
+/**  A secure note. */
+"note" | 
+/**  A remote connection. */
+"remote";
 
 /**
  *  What went wrong, as the page branches on it and translates it. The wire values (snake case)
@@ -544,7 +569,7 @@ export type OtpInfo = {
 	period: number,
 	issuer: string | null,
 	account: string | null,
-	/**  A counter-based (HOTP) generator's next counter; `None` for time-based ones. */
+	/**  HOTP only: the counter of the next code. */
 	counter: number | null,
 };
 

@@ -4,13 +4,13 @@ import {
   type CopyField,
   type EntryDetail,
   type EntryInput,
-  type EntryKindName,
+  type EntryType,
   type EntrySummary,
   type OtpCodeDto,
 } from "./bindings";
 
 export type { CopyField, EntryDetail, EntryInput, EntrySummary };
-export type EntryKind = EntryKindName;
+export type EntryKind = EntryType;
 export type OtpCode = OtpCodeDto;
 
 export const listEntries = (query?: string) => commands.listEntries(query ?? null);

@@ -46,8 +46,9 @@ export const mfaStatus = commands.mfaStatus;
 export const verifyFactor = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>
   commands.verifyFactor(factor, statusChannel(onStatus));
 export const duoPreauth = commands.duoPreauth;
-export const addDuo = (label: string, settings: DuoSettings, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
-  commands.addDuo(label, settings, device, factor, statusChannel(onStatus));
+/** Finishes the set-up `duoPreauth` started (its settings are kept in Rust). */
+export const addDuo = (label: string, device: string, factor: DuoFactor, onStatus: (m: string) => void) =>
+  commands.addDuo(label, device, factor, statusChannel(onStatus));
 export const duoCancel = commands.duoCancel;
 export const duoDevices = commands.duoDevices;
 export const stepUp = (factor: FactorInput, onStatus: (m: string) => void = () => {}) =>

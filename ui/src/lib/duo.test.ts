@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultFactor, deviceName, factorsFor } from "./duo";
+import { deviceName, factorsFor, setupFactors } from "./duo";
 
 const phone = { device: "DP1", type: "phone", name: "Phone", number: "XXX-0100", display_name: "Phone (XXX-0100)", capabilities: ["auto", "push", "sms", "phone"] };
 const token = { device: "DH1", type: "token", name: "", number: "", display_name: "", capabilities: [] };
@@ -8,9 +8,12 @@ describe("duo choices", () => {
   it("offers what the device can do, push first, passcode always", () => {
     expect(factorsFor(phone)).toEqual(["push", "phone", "sms", "passcode"]);
     expect(factorsFor(token)).toEqual(["passcode"]);
-    expect(defaultFactor(token)).toBe("passcode");
-    expect(defaultFactor(phone)).toBe("push");
     expect(factorsFor(undefined)).toEqual(["auto", "passcode"]);
+  });
+  it("offers the core's default first in the set-up", () => {
+    expect(setupFactors(phone, "auto")).toEqual(["auto", "push", "phone", "sms"]);
+    expect(setupFactors(phone, "push")).toEqual(["push", "phone", "sms"]);
+    expect(setupFactors(token, "passcode")).toEqual([]);
   });
   it("names devices", () => {
     expect(deviceName(phone)).toBe("Phone (XXX-0100)");

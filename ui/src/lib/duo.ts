@@ -13,9 +13,15 @@ export function factorsFor(device: DuoDevice | undefined): DuoFactor[] {
   return [...ORDER.filter((f) => caps.includes(f)), "passcode"];
 }
 
-/** The factor to preselect: push when it can, else a call, else SMS, else a passcode. */
-export function defaultFactor(device: DuoDevice | undefined): DuoFactor {
-  return factorsFor(device)[0];
+/**
+ * The factors the set-up offers for a device: the core's default first (`preferred`, from
+ * `duoPreauth`; it prefers "auto"), then the others the device can do; no passcode (the test
+ * needs an approval).
+ */
+export function setupFactors(device: DuoDevice, preferred: DuoFactor): DuoFactor[] {
+  return [preferred, ...factorsFor(device).filter((f) => f !== preferred && f !== "passcode")].filter(
+    (f) => f !== "passcode",
+  );
 }
 
 export function deviceName(d: DuoDevice): string {

@@ -6,10 +6,10 @@ use crate::input::SecretInput;
 use crate::output::print_json;
 use anyhow::{anyhow, bail, Result};
 use portcullis_core::mfa::duo::{
-    self, default_factor, Device, DuoMethod, DuoRequest, Failmode, Preauth, Progress, SigVersion,
+    self, Device, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
+    SigVersion,
 };
-use portcullis_core::mfa::Error as MfaError;
-use portcullis_core::workspace::{Error, Unlock};
+use portcullis_core::workspace::Unlock;
 use portcullis_core::SecretString;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -30,50 +30,35 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
             Failmode::Safe
         }
     };
-    let client = duo::Client::with_proxy(
-        &args.host,
-        &args.ikey,
-        skey.clone(),
-        ca_pem.as_deref(),
-        sig,
-        args.proxy.as_deref(),
-    )?;
-    let skew =
-        client.ping()? - portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
-    if skew.abs() > 60 {
-        eprintln!("warning: this computer's clock is {skew} s away from Duo's; Duo refuses requests when it is off by minutes");
-    }
-    client.check()?;
-    let (device, factor) = match client.preauth(&args.username)? {
-        Preauth::Auth { devices } => {
-            let device = choose_device(&devices, args.device.as_deref(), input)?;
-            let factor = args
-                .factor
-                .map(|f| f.to_core())
-                .unwrap_or_else(|| default_factor(&device));
-            (device.device, factor)
-        }
-        Preauth::Allow { status_msg } => {
-            eprintln!("warning: Duo lets this user in without a device ({status_msg})");
-            (String::new(), duo::Factor::Auto)
-        }
-        Preauth::Deny { status_msg } => bail!("Duo denies this user: {status_msg}"),
-        Preauth::Enroll { portal_url, .. } => {
-            bail!("this Duo user has no device yet: enroll at {portal_url}")
-        }
-    };
-    let method = DuoMethod::new(
-        &args.host,
-        &args.ikey,
+    let settings = DuoSettings {
+        host: args.host.clone(),
+        ikey: args.ikey.clone(),
         skey,
-        &args.username,
+        username: args.username.clone(),
         ca_pem,
         sig,
         failmode,
-        &device,
-        factor,
-    )
-    .with_proxy(args.proxy);
+        proxy: args.proxy.clone(),
+    };
+    let now = portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
+    let enrolment = match DuoEnrolment::start(settings, now)? {
+        DuoStart::Ready(e) => e,
+        enrol_first => bail!("{}", enrol_first.enrol_message().unwrap_or_default()),
+    };
+    if let Some(warning) = enrolment.clock_warning() {
+        eprintln!("warning: {warning}");
+    }
+    let device = match enrolment.bypass() {
+        Some(status_msg) => {
+            eprintln!("warning: Duo lets this user in without a device ({status_msg})");
+            String::new()
+        }
+        None => choose_device(enrolment.devices(), args.device.as_deref(), input)?.device,
+    };
+    let factor = args
+        .factor
+        .map(|f| f.to_core())
+        .unwrap_or_else(|| enrolment.default_factor(&device));
     let mut test = DuoRequest {
         passcode: args.test_passcode.map(SecretString::new),
         ..DuoRequest::default()
@@ -90,9 +75,9 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
             on_status: &mut |m: &str| eprintln!("Duo: {m}"),
             cancel: &cancel,
         };
-        match ws.add_duo(&args.label, method.clone(), &test, progress) {
-            Ok(codes) => break codes,
-            Err(Error::Mfa(MfaError::DuoSmsSent)) => {
+        match enrolment.finish(&mut ws, &args.label, &device, Some(factor), &test, progress)? {
+            DuoEnrolled::Enabled { backup_codes, .. } => break backup_codes,
+            DuoEnrolled::SmsSent => {
                 let passcode = input
                     .sms_passcode()?
                     .ok_or_else(|| anyhow!("Duo sent SMS passcodes; run again with --test-passcode CODE and --factor passcode"))?;
@@ -102,7 +87,6 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
                     passcode: Some(passcode),
                 };
             }
-            Err(e) => return Err(e.into()),
         }
     };
     if args.json {

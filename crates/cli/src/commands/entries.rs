@@ -9,47 +9,41 @@ use crate::input::SecretInput;
 use crate::output::{print_json, table, Detail, OtpJson, Summary};
 use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
+use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
-use portcullis_core::otp::OtpParams;
-use portcullis_core::{EntryKind, Login, NewEntry, OpenWorkspace, Protocol, Remote, SecretString};
+use portcullis_core::{EntryKind, Protocol, SecretString};
 
 pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
     let mut ws = unlock(&args.workspace, input)?;
     let given = Given::read(f, input)?;
     let kind = match args.kind {
-        KindArg::Login => EntryKind::Login(Login {
-            username: f.username.clone().unwrap_or_default(),
-            password: entry_password(f, input)?,
-            url: f.url.clone().unwrap_or_default(),
-            otp: given.otp().map(parse_otp).transpose()?,
-        }),
-        KindArg::Otp => {
-            let uri = given.otp().context("an OTP entry needs --otp URI_OR_KEY")?;
-            let mut otp = parse_otp(uri)?;
-            if otp.account.is_none() {
-                otp.account = f.username.clone();
-            }
-            EntryKind::Otp { otp }
-        }
-        KindArg::Note => EntryKind::Note,
-        KindArg::Remote => {
-            let protocol = protocol(f.protocol.context("a remote connection needs --protocol")?);
-            EntryKind::Remote(Remote {
-                protocol,
-                host: f.host.clone().context("a remote connection needs --host")?,
-                port: f.port.unwrap_or_else(|| protocol.default_port()),
-                login: linked_login(&mut ws, f)?,
-            })
-        }
+        KindArg::Login => EntryType::Login,
+        KindArg::Otp => EntryType::Otp,
+        KindArg::Note => EntryType::Note,
+        KindArg::Remote => EntryType::Remote,
     };
-    let entry = ws.add(NewEntry {
-        title: args.title,
-        group: f.group.clone(),
-        tags: f.tags.clone(),
-        notes: given.notes.unwrap_or_default(),
-        kind,
-    })?;
+    // The flags each kind needs, named as flags (the core refuses without them too).
+    if kind == EntryType::Otp && given.otp.is_none() {
+        bail!("an OTP entry needs --otp URI_OR_KEY");
+    }
+    if kind == EntryType::Remote && f.protocol.is_none() {
+        bail!("a remote connection needs --protocol");
+    }
+    if kind == EntryType::Remote && f.host.is_none() {
+        bail!("a remote connection needs --host");
+    }
+    let password = match kind {
+        EntryType::Login => Some(entry_password(f, input)?),
+        _ => None,
+    };
+    let changes = EntryChanges {
+        title: Some(args.title),
+        password,
+        tags: Some(f.tags.clone()),
+        ..changes(f, given)
+    };
+    let entry = ws.add_entry(kind, changes)?;
     println!("{}", entry.id);
     Ok(())
 }
@@ -57,66 +51,40 @@ pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
 pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
     let mut ws = unlock(&args.workspace, input)?;
-    let mut entry = ws.find(&args.entry)?;
+    let entry = ws.find(&args.entry)?;
     let given = Given::read(f, input)?;
-    if let Some(t) = args.title {
-        entry.title = t;
-    }
-    if let Some(n) = given.notes.clone() {
-        entry.notes = n;
-    }
-    if let Some(g) = &f.group {
-        entry.group = Some(g.clone());
-    }
-    if !f.tags.is_empty() {
-        entry.tags = f.tags.clone();
-    }
-    let linked = linked_login(&mut ws, f)?;
-    match &mut entry.kind {
-        EntryKind::Login(l) => {
-            if let Some(u) = &f.username {
-                l.username = u.clone();
-            }
-            if let Some(u) = &f.url {
-                l.url = u.clone();
-            }
-            if let Some(o) = given.otp() {
-                l.otp = Some(o)
-                    .filter(|o| !o.trim().is_empty())
-                    .map(parse_otp)
-                    .transpose()?;
-            }
-            if f.generate || args.change_password {
-                l.password = entry_password(f, input)?;
-            }
-        }
-        EntryKind::Otp { otp } => {
-            if let Some(o) = given.otp() {
-                *otp = parse_otp(o)?;
-            }
-            if let Some(u) = &f.username {
-                otp.account = Some(u.clone());
-            }
-        }
-        EntryKind::Note => {}
-        EntryKind::Remote(r) => {
-            if let Some(p) = f.protocol {
-                r.protocol = protocol(p);
-            }
-            if let Some(h) = &f.host {
-                r.host = h.clone();
-            }
-            if let Some(p) = f.port {
-                r.port = p;
-            }
-            if linked.is_some() {
-                r.login = linked;
-            }
-        }
-    }
-    let entry = ws.update(entry)?;
+    let is_login = matches!(entry.kind, EntryKind::Login(_));
+    let password = if is_login && (f.generate || args.change_password) {
+        Some(entry_password(f, input)?)
+    } else {
+        None
+    };
+    let changes = EntryChanges {
+        title: args.title,
+        password,
+        // Tags given replace the current ones; none given keeps them.
+        tags: Some(f.tags.clone()).filter(|t| !t.is_empty()),
+        ..changes(f, given)
+    };
+    let entry = ws.edit_entry(&entry.id, None, changes)?;
     println!("{}", entry.id);
     Ok(())
+}
+
+/// The changes the shared flags ask for (the title, tags and password are the caller's).
+fn changes(f: &EntryFields, given: Given) -> EntryChanges {
+    EntryChanges {
+        group: f.group.clone(),
+        notes: given.notes,
+        username: f.username.clone(),
+        url: f.url.clone(),
+        otp: given.otp,
+        protocol: f.protocol.map(protocol),
+        host: f.host.clone(),
+        port: f.port,
+        login: f.login.clone(),
+        ..EntryChanges::default()
+    }
 }
 
 pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
@@ -200,17 +168,6 @@ fn entry_password(f: &EntryFields, input: &mut SecretInput) -> Result<SecretStri
     }
 }
 
-fn linked_login(ws: &mut OpenWorkspace, f: &EntryFields) -> Result<Option<String>> {
-    let Some(query) = &f.login else {
-        return Ok(None);
-    };
-    let login = ws.find(query)?;
-    if !matches!(login.kind, EntryKind::Login(_)) {
-        bail!("“{}” is not a login", login.title);
-    }
-    Ok(Some(login.id))
-}
-
 /// The notes and the OTP generator as given: in an argument, or read from `--notes-file` and
 /// from standard input for `--otp -` (arguments are visible to other local users).
 struct Given {
@@ -233,10 +190,6 @@ impl Given {
         };
         Ok(Self { notes, otp })
     }
-
-    fn otp(&self) -> Option<&str> {
-        self.otp.as_ref().map(SecretString::expose_secret)
-    }
 }
 
 fn read_notes(path: &std::path::Path) -> Result<String> {
@@ -252,10 +205,6 @@ fn read_notes(path: &std::path::Path) -> Result<String> {
         bail!("the notes file {} is larger than 1 MiB", path.display());
     }
     Ok(text)
-}
-
-fn parse_otp(text: &str) -> Result<OtpParams> {
-    OtpParams::parse(text).map_err(|e| anyhow::anyhow!("invalid OTP: {e}"))
 }
 
 fn protocol(p: ProtocolArg) -> Protocol {

@@ -14,15 +14,15 @@ use crate::cli::KdfArgs;
 use crate::input::{Answer, SecretInput};
 use crate::progress::with_spinner;
 use anyhow::{bail, Context, Result};
-use portcullis_core::crypto::kdf::DEFAULT_TARGET;
-use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
-use portcullis_core::mfa::{Error as MfaError, Factor, Verified};
+use portcullis_core::factor_outcome::{sms_passcode, FactorOutcome};
+use portcullis_core::mfa::duo::Progress;
+use portcullis_core::mfa::{Factor, Verified};
+use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::workspace::Error;
 use portcullis_core::workspace::{MfaRefusal, PendingMfa, Unlock};
 use portcullis_core::{KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
 
 /// Checks the password only: the workspace may still wait for its second factor.
 pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {
@@ -120,37 +120,37 @@ fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorksp
             },
             cancel: &cancel,
         };
-        match pending.verify_with_progress(&factor, progress) {
-            Ok((ws, verified)) => {
+        let outcome = pending.check(&factor, progress);
+        pending = match outcome {
+            FactorOutcome::Open(ws, verified) => {
                 report(&verified);
-                return Ok(ws);
+                return Ok(*ws);
             }
-            Err(MfaRefusal { error, retry }) => {
+            FactorOutcome::SmsSent(p) => {
+                let Some(passcode) = input.sms_passcode()? else {
+                    bail!(
+                        "Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE"
+                    );
+                };
+                let method = match &factor {
+                    Factor::Duo { method, .. } => method.clone(),
+                    _ => None,
+                };
+                next = Some(sms_passcode(method, passcode));
+                *p
+            }
+            FactorOutcome::EnrolFirst { message, .. } => bail!("{message}"),
+            FactorOutcome::Refused(MfaRefusal { error, retry }) => {
                 let Some(p) = retry else {
                     return Err(error.into());
                 };
-                if let (Error::Mfa(MfaError::DuoSmsSent), Factor::Duo { method, .. }) =
-                    (&error, &factor)
-                {
-                    let Some(passcode) = input.sms_passcode()? else {
-                        bail!("Duo sent SMS passcodes; run again with --duo passcode --duo-passcode CODE");
-                    };
-                    next = Some(Factor::Duo {
-                        method: method.clone(),
-                        request: DuoRequest {
-                            factor: Some(DuoFactor::Passcode),
-                            device: None,
-                            passcode: Some(passcode),
-                        },
-                    });
-                } else if !input.can_retry() {
+                if !input.can_retry() {
                     return Err(error.into());
-                } else {
-                    eprintln!("{error}");
                 }
-                pending = *p;
+                eprintln!("{error}");
+                *p
             }
-        }
+        };
     }
 }
 
@@ -212,41 +212,25 @@ pub fn read_ca_file(path: Option<&Path>) -> Result<Option<String>> {
     .transpose()
 }
 
-/// The KDF parameters the flags ask for, or `None` when no flag is set.
-pub fn kdf_from_args(args: &KdfArgs) -> Result<Option<KdfParams>> {
+/// The key derivation the flags ask for, or `None` when no flag is set (the core checks the
+/// parameters, before any prompt).
+pub fn kdf_from_args(args: &KdfArgs) -> Result<Option<KdfChoice>> {
     if let (Some(m), Some(t), Some(p)) = (
         args.kdf_memory_mib,
         args.kdf_iterations,
         args.kdf_parallelism,
     ) {
-        let kib = m
-            .checked_mul(1024)
-            .context("--kdf-memory-mib is too large")?;
-        let kdf = KdfParams::new(kib, t, p).context(
-            "key-derivation parameters out of bounds (memory 1 MiB to 4 GiB, 1 to 1000 passes, 1 to 16 lanes)",
-        )?;
-        // The core refuses these too, at creation: say so before any prompt.
-        kdf.check_floor(portcullis_core::crypto::kdf::FLOOR_ENFORCED)
-            .map_err(Error::from)?;
-        return Ok(Some(kdf));
+        return Ok(Some(KdfChoice::fixed_mib(m, t, p)?));
     }
-    match args.kdf_time_ms {
-        Some(ms) => calibrate(Duration::from_millis(ms)).map(Some),
-        None => Ok(None),
-    }
+    Ok(args.kdf_time_ms.map(KdfChoice::calibrated_ms))
 }
 
-/// Calibrated parameters for `target`.
-pub fn calibrate(target: Duration) -> Result<KdfParams> {
-    Ok(with_spinner("Calibrating key derivation…", || {
-        KdfParams::calibrate(target)
-    })?)
-}
-
-/// The parameters for a new workspace: the flags', or calibrated to the default target.
-pub fn kdf_for_new(args: &KdfArgs) -> Result<KdfParams> {
-    match kdf_from_args(args)? {
-        Some(k) => Ok(k),
-        None => calibrate(DEFAULT_TARGET),
+/// The parameters of `choice`, calibrating under a spinner.
+pub fn resolve_kdf(choice: KdfChoice) -> Result<KdfParams> {
+    match choice {
+        KdfChoice::Fixed(k) => Ok(k),
+        calibrated => Ok(with_spinner("Calibrating key derivation…", || {
+            calibrated.resolve()
+        })?),
     }
 }

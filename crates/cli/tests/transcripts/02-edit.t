@@ -51,3 +51,39 @@ $ portcullis list v.pcx --json
 >     "modified": "[..]"
 >   }
 > ]
+
+# An HOTP generator shows its counter; the URI's account wins over --username, and an edit of
+# an OTP entry's user name changes the account.
+$ portcullis add v.pcx --title Token --kind otp --username me --otp otpauth://hotp/Acme:token?secret=JBSWY3DPEHPK3PXP&counter=5
+> [[TOKEN]]
+$ portcullis show v.pcx [[TOKEN]]
+> id:       [[TOKEN]]
+> title:    Token
+> kind:     otp
+> username: token
+> otp:      SHA1, 6 digits, counter 5
+> created:  [..]
+> modified: [..]
+$ portcullis edit v.pcx [[TOKEN]] --username you
+> [[TOKEN]]
+$ portcullis show v.pcx [[TOKEN]] --json
+> {
+>   "id": "[[TOKEN]]",
+>   "title": "Token",
+>   "kind": "otp",
+>   "username": "you",
+>   "url": null,
+>   "group": null,
+>   "modified": "[..]",
+>   "created": "[..]",
+>   "notes": "",
+>   "tags": [],
+>   "otp": {
+>     "algorithm": "SHA1",
+>     "digits": 6,
+>     "period": 30,
+>     "issuer": "Acme",
+>     "account": "you",
+>     "counter": 5
+>   }
+> }

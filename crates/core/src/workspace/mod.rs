@@ -377,6 +377,15 @@ impl std::fmt::Debug for OpenWorkspace {
     }
 }
 
+/// Refuses a master password that cannot be one (empty): for a new workspace and a new
+/// password alike.
+pub fn check_master_password(password: &SecretString) -> Result<()> {
+    if password.is_empty() {
+        return Err(Error::Invalid("the master password cannot be empty".into()));
+    }
+    Ok(())
+}
+
 impl OpenWorkspace {
     /// Creates a workspace file protected by `password`.
     pub fn create(path: impl AsRef<Path>, password: &SecretString, kdf: KdfParams) -> Result<Self> {
@@ -590,6 +599,7 @@ impl OpenWorkspace {
         new_password: &SecretString,
         kdf: KdfParams,
     ) -> Result<()> {
+        check_master_password(new_password)?;
         self.require_step_up()?;
         self.check_password(current_password)?;
         // A bound workspace stays bound to the same device secret.

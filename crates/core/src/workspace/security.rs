@@ -314,6 +314,24 @@ impl OpenWorkspace {
             .map_err(duo_error)?
             .check()
             .map_err(duo_error)?;
+        match self.enable_duo(label, method, test, progress)? {
+            duo::DuoEnrolled::Enabled { backup_codes, .. } => Ok(backup_codes),
+            duo::DuoEnrolled::SmsSent => Err(mfa::Error::DuoSmsSent.into()),
+        }
+    }
+
+    /// [`add_duo`](Self::add_duo) once the keys are checked (by
+    /// [`duo::DuoEnrolment::start`]): the test, then the method saved. SMS passcodes sent
+    /// are an outcome, not an error.
+    pub(crate) fn enable_duo(
+        &mut self,
+        label: &str,
+        method: DuoMethod,
+        test: &DuoRequest,
+        progress: Progress<'_>,
+    ) -> Result<duo::DuoEnrolled> {
+        self.require_step_up()?;
+        self.mfa_config()?.check_label(label)?;
         match method
             .run(test, progress)
             .map_err(|e| Error::from(mfa::Error::Duo(e)))?
@@ -322,14 +340,18 @@ impl OpenWorkspace {
             duo::Verdict::Deny { status_msg, .. } => {
                 return Err(mfa::Error::DuoDenied(status_msg).into())
             }
-            duo::Verdict::SmsSent => return Err(mfa::Error::DuoSmsSent.into()),
+            duo::Verdict::SmsSent => return Ok(duo::DuoEnrolled::SmsSent),
             duo::Verdict::Enroll { portal_url } => {
                 return Err(mfa::Error::DuoEnroll(portal_url).into())
             }
         }
-        let codes = self.change_mfa(|c, now| c.add_duo(label, method, now))?;
+        let factor = method.factor;
+        let backup_codes = self.change_mfa(|c, now| c.add_duo(label, method, now))?;
         self.factor_at = Some(self.clock.now());
-        Ok(codes)
+        Ok(duo::DuoEnrolled::Enabled {
+            factor,
+            backup_codes,
+        })
     }
 
     /// Emails a code for the email method labelled `label` (or the default/first one), to
