@@ -20,7 +20,7 @@ async fn import_preview_and_export() {
 
     // The encrypted export: the app asks for its password, then previews the seven entries.
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/aegis/aegis_encrypted.json");
+        .join("../tests/fixtures/aegis/aegis_encrypted.json");
     app.choose_file(
         r#"[data-testid="import-choose"]"#,
         &fixture,

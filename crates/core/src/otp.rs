@@ -454,10 +454,10 @@ mod tests {
 
     fn vectors(name: &str) -> String {
         let path = format!(
-            "{}/../../../shared/vectors/{name}",
+            "{}/../../tests/vectors/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
-        std::fs::read_to_string(path).expect("shared vectors beside the checkout")
+        std::fs::read_to_string(path).expect("tests/vectors in the repository")
     }
 
     #[test]
