@@ -453,10 +453,7 @@ mod tests {
     use super::*;
 
     fn vectors(name: &str) -> String {
-        let path = format!(
-            "{}/../../tests/vectors/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
+        let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(path).expect("tests/vectors in the repository")
     }
 
