@@ -39,9 +39,42 @@ pub fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out 
     }
 }
 
+/// The real time, in Unix seconds.
+pub fn real_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The environment that sets the (debug) CLI's clock to `unix` seconds.
+pub fn clock_at(unix: i64) -> (&'static str, String) {
+    (portcullis_core::clock::TEST_CLOCK_VAR, unix.to_string())
+}
+
+/// A code that is none of `right` (the codes a check would accept now): wrong by
+/// construction, never right by chance. `right[0]` with its last digit moved on.
+pub fn wrong_code(right: &[String]) -> String {
+    assert!((1..10).contains(&right.len()));
+    let mut code = right[0].clone().into_bytes();
+    loop {
+        let last = code.last_mut().unwrap();
+        *last = b'0' + (*last - b'0' + 1) % 10;
+        let candidate = String::from_utf8(code.clone()).unwrap();
+        if !right.contains(&candidate) {
+            return candidate;
+        }
+    }
+}
+
 /// Runs and expects success.
 pub fn ok(dir: &Path, args: &[&str]) -> Out {
-    let out = run(dir, args, "", &[]);
+    ok_with(dir, args, &[])
+}
+
+/// Runs with extra environment variables and expects success.
+pub fn ok_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = run(dir, args, "", env);
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
     out
 }
