@@ -132,7 +132,7 @@ fn a_wrong_code_is_never_judged_without_being_counted() {
         &pinned,
     );
     let accepted: Vec<String> = (now / 30 - 1..=now / 30 + 1).map(code_at).collect();
-    let wrong = &wrong_code(&accepted);
+    let wrong = &test_support::wrong_code(&accepted);
     let locked_for = || {
         let status: serde_json::Value = serde_json::from_str(
             &ok_with(d, &["mfa", "status", "w.pcx", "--json"], &pinned).stdout,

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{clock_at, real_now, run, wrong_code, Out};
+use common::{clock_at, real_now, run, Out};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -90,7 +90,7 @@ impl App {
 
     /// A code the CLI refuses now, by construction.
     fn wrong(&self) -> String {
-        wrong_code(&self.accepted_now())
+        test_support::wrong_code(&self.accepted_now())
     }
 
     fn last(&self) -> String {

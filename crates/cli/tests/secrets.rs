@@ -183,7 +183,12 @@ fn no_secret_is_printed_or_logged() {
     let (clock, at) = common::clock_at(step as i64 * 30);
     t.refused(
         d,
-        &["list", "w.pcx", "--totp", &common::wrong_code(&accepted)],
+        &[
+            "list",
+            "w.pcx",
+            "--totp",
+            &test_support::wrong_code(&accepted),
+        ],
         &[("PORTCULLIS_PASSWORD", "Wrong-Pw-Kk2"), (clock, &at)],
     );
     t.run(d, &["list", "w.pcx", "--backup-code", &backup[0]], "", &[]);

@@ -52,21 +52,6 @@ pub fn clock_at(unix: i64) -> (&'static str, String) {
     (portcullis_core::clock::TEST_CLOCK_VAR, unix.to_string())
 }
 
-/// A code that is none of `right` (the codes a check would accept now): wrong by
-/// construction, never right by chance. `right[0]` with its last digit moved on.
-pub fn wrong_code(right: &[String]) -> String {
-    assert!((1..10).contains(&right.len()));
-    let mut code = right[0].clone().into_bytes();
-    loop {
-        let last = code.last_mut().unwrap();
-        *last = b'0' + (*last - b'0' + 1) % 10;
-        let candidate = String::from_utf8(code.clone()).unwrap();
-        if !right.contains(&candidate) {
-            return candidate;
-        }
-    }
-}
-
 /// Runs and expects success.
 pub fn ok(dir: &Path, args: &[&str]) -> Out {
     ok_with(dir, args, &[])
