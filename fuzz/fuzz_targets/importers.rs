@@ -1,7 +1,7 @@
 //! Any bytes read as each password-free import format (otpauth lists, Google Authenticator
 //! exports, Aegis, Bitwarden, 2FAS), and as KeePass without a password (its header check, which
 //! runs before any key derivation): a plan or a clean error, never a panic. Seeds: the
-//! committed ones plus ../shared/fixtures (scripts/fuzz adds them).
+//! committed ones plus the importer fixtures in tests/fixtures (scripts/fuzz adds them).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,8 +1,8 @@
 //! The shapes that cross IPC. No key, no TOTP secret after enrolment, no Duo secret key, no
 //! backup-code hash ever appears here; an entry's password only through `reveal_password`.
 
-use crate::kinds::MfaStatusView;
 use portcullis_core::entry_edit::EntryType;
+use portcullis_core::mfa::MfaStatus;
 use portcullis_core::view;
 use portcullis_core::{Entry, Protocol};
 use serde::{Deserialize, Serialize};
@@ -137,7 +137,7 @@ pub struct EntryInput {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SessionState {
     Locked,
-    Pending { name: String, status: MfaStatusView },
+    Pending { name: String, status: MfaStatus },
     Open { name: String, path: String },
 }
 

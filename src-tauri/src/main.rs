@@ -56,6 +56,12 @@ fn parse_kdf(value: &str) -> Option<KdfParams> {
 fn main() {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
+    // Debug builds (the e2e tests): the clock PORTCULLIS_TEST_CLOCK names, if set.
+    #[cfg(debug_assertions)]
+    if let Err(e) = portcullis_core::clock::install_test_clock_from_env() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {

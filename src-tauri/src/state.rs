@@ -11,7 +11,7 @@ use crate::error::{CommandError, CommandResult};
 use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
-use portcullis_core::mfa::duo::DuoEnrolment;
+use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
 use std::ops::{Deref, DerefMut};

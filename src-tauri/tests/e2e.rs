@@ -82,18 +82,7 @@ async fn secured_workspace_journey() {
         .await
         .replace(' ', "");
     let otp = OtpParams::parse(uri).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let expected: Vec<String> = [now - 30, now, now + 30]
-        .iter()
-        .map(|t| otp.code_at(*t).code)
-        .collect();
-    assert!(
-        expected.contains(&shown),
-        "live code {shown} not in {expected:?}"
-    );
+    assert_eq!(shown, otp.code_at(app.clock.now()).code, "the live code");
     assert!(app
         .text(r#"[data-testid="otp-left"]"#)
         .await
@@ -167,8 +156,8 @@ async fn secured_workspace_journey() {
     );
     app.shot("03-totp-wizard").await;
     assert_named(&app).await;
-    let mut phone = Authenticator::new(&key);
-    app.type_into(r#"[data-testid="totp-code"]"#, &phone.next().await)
+    let mut phone = Authenticator::new(&key, &app.clock);
+    app.type_into(r#"[data-testid="totp-code"]"#, &phone.next())
         .await;
     app.click(r#"[data-testid="totp-confirm"]"#).await;
     app.wait(r#"[data-testid="backup-codes"]"#).await;
@@ -274,13 +263,13 @@ async fn secured_workspace_journey() {
     app.wait(r#"[data-testid="code"]"#).await;
     app.shot("05-factor").await;
     assert_named(&app).await;
-    app.type_into_focused("000000").await;
+    app.type_into_focused(&phone.wrong()).await;
     let err = app
         .wait_text(r#"[data-testid="error"]"#, |t| !t.is_empty())
         .await;
     assert_eq!(err, "Wrong code.");
     app.shot("06-wrong-code").await;
-    app.type_into(r#"[data-testid="code"]"#, &phone.next().await)
+    app.type_into(r#"[data-testid="code"]"#, &phone.next())
         .await;
     app.wait(r#"[data-testid="entry-GitHub"]"#).await;
 

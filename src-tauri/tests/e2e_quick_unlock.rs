@@ -40,14 +40,17 @@ async fn remember_then_open_without_the_password() {
     .await;
     app.type_into(r#"[data-testid="quick-password"]"#, PASSWORD)
         .await;
-    // Remembered for 30 days, not the default 14: the date shown is 30 days from now.
+    // Remembered for 30 days, not the default 14: the date shown is 30 days on the app's clock.
     app.type_into(r#"[data-testid="quick-days"]"#, "30").await;
     app.shot("00-remember-for").await;
     app.click(r#"[data-testid="quick-enable"]"#).await;
     let in_30_days = app
         .client
         .execute(
-            "return new Date(Date.now() + 30 * 86400000).toLocaleDateString();",
+            &format!(
+                "return new Date(({} + 30 * 86400) * 1000).toLocaleDateString();",
+                app.clock.now()
+            ),
             vec![],
         )
         .await
@@ -80,7 +83,8 @@ async fn remember_then_open_without_the_password() {
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;
     app.wait(r#"[data-testid="password"]"#).await;
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The start screen says when it knows whether quick unlock is on for the file.
+    app.wait(r#"form[data-quick="off"]"#).await;
     assert!(
         app.client
             .find(fantoccini::Locator::Css(r#"[data-testid="quick-open"]"#))

@@ -19,8 +19,8 @@ async fn import_preview_and_export() {
     app.click(r#"[data-testid="transfer"]"#).await;
 
     // The encrypted export: the app asks for its password, then previews the seven entries.
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/aegis/aegis_encrypted.json");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/aegis/aegis_encrypted.json");
     app.choose_file(
         r#"[data-testid="import-choose"]"#,
         &fixture,

@@ -4,7 +4,7 @@
 use crate::cli::FactorArgs;
 use anyhow::{bail, Context, Result};
 use portcullis_core::mfa::duo::{self, DuoRequest};
-use portcullis_core::mfa::{Factor, MethodStatus, MfaStatus};
+use portcullis_core::mfa::{Factor, MethodStatus, MethodType, MfaStatus};
 use portcullis_core::SecretString;
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
@@ -98,7 +98,7 @@ impl SecretInput {
             });
         }
         if !self.terminal {
-            if status.methods.iter().any(|m| m.kind == "email") {
+            if status.methods.iter().any(|m| m.kind == MethodType::Email) {
                 bail!("this workspace needs a second factor: add --email-send, then --email-code CODE; or --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE");
             }
             bail!("this workspace needs a second factor: add --totp CODE [--method LABEL], --duo FACTOR or --backup-code CODE");
@@ -132,7 +132,7 @@ impl SecretInput {
     /// Asks for one method's factor; `None` when the user chooses another method.
     fn ask_method(&mut self, method: &MethodStatus) -> Result<Option<Answer>> {
         let label = method.label.clone();
-        if method.kind == "email" {
+        if method.kind == MethodType::Email {
             let answer = prompt(&format!(
                 "Email “{label}”: Enter to send a code, or o for another method: "
             ))?;
@@ -143,7 +143,7 @@ impl SecretInput {
                 }),
             );
         }
-        if method.kind == "duo" {
+        if method.kind == MethodType::Duo {
             let answer = prompt(&format!(
                 "Duo “{label}”: Enter for the saved device and factor, p for push, c for a call, s for SMS, a passcode, or o for another method: "
             ))?;
@@ -364,10 +364,10 @@ fn prompt(text: &str) -> Result<SecretString> {
 }
 
 /// A method kind for people.
-pub fn kind_name(kind: &str) -> &'static str {
+pub fn kind_name(kind: MethodType) -> &'static str {
     match kind {
-        "duo" => "Duo",
-        "email" => "email",
-        _ => "authenticator",
+        MethodType::Duo => "Duo",
+        MethodType::Email => "email",
+        MethodType::Totp => "authenticator",
     }
 }

@@ -19,6 +19,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
+    // Debug builds (the tests): the clock PORTCULLIS_TEST_CLOCK names, if set.
+    #[cfg(debug_assertions)]
+    if let Err(e) = portcullis_core::clock::install_test_clock_from_env() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -121,17 +121,28 @@ fn a_wrong_code_is_never_judged_without_being_counted() {
     )
     .unwrap();
     let secret = begun["secret"].as_str().unwrap();
-    let code = oathtool(&["--totp", "-b", secret]);
-    ok(d, &["mfa", "totp", "confirm", "w.pcx", &code]);
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    // Every run from here on a clock pinned at `now`, where `wrong` is wrong by construction.
+    let now = real_now();
+    let (clock, at) = clock_at(now);
+    let pinned = [(clock, at.as_str())];
+    let code_at = |step: i64| oathtool(&["--totp", "-b", "-N", &format!("@{}", step * 30), secret]);
+    ok_with(
+        d,
+        &["mfa", "totp", "confirm", "w.pcx", &code_at(now / 30)],
+        &pinned,
+    );
+    let accepted: Vec<String> = (now / 30 - 1..=now / 30 + 1).map(code_at).collect();
+    let wrong = &test_support::wrong_code(&accepted);
     let locked_for = || {
-        let status: serde_json::Value =
-            serde_json::from_str(&ok(d, &["mfa", "status", "w.pcx", "--json"]).stdout).unwrap();
+        let status: serde_json::Value = serde_json::from_str(
+            &ok_with(d, &["mfa", "status", "w.pcx", "--json"], &pinned).stdout,
+        )
+        .unwrap();
         status["locked_for_seconds"].as_u64()
     };
     for _ in 0..4 {
         fails(
-            run(d, &["list", "w.pcx", "--totp", wrong], "", &[]),
+            run(d, &["list", "w.pcx", "--totp", wrong], "", &pinned),
             "wrong code",
         );
     }
@@ -143,7 +154,7 @@ fn a_wrong_code_is_never_judged_without_being_counted() {
         d,
         &["list", "w.pcx", "--totp", wrong],
         "",
-        &[("PORTCULLIS_LOG", "info")],
+        &[("PORTCULLIS_LOG", "info"), pinned[0]],
     );
     drop(lock);
     assert_ne!(blocked.code, 0);
@@ -164,7 +175,7 @@ fn a_wrong_code_is_never_judged_without_being_counted() {
     );
     // The next wrong code is the fifth counted one: the delay starts.
     fails(
-        run(d, &["list", "w.pcx", "--totp", wrong], "", &[]),
+        run(d, &["list", "w.pcx", "--totp", wrong], "", &pinned),
         "wrong code",
     );
     assert!(locked_for().is_some());

@@ -1,27 +1,20 @@
 //! The email contract of the CLI against a real SMTP server (aiosmtpd with STARTTLS and a
 //! login): `mfa email add` / `confirm`, opening with `--email-send` then `--email-code`, single
-//! use, the rate limit, and clear errors for bad settings. Later runs move the CLI's clock with
-//! libfaketime (Debian package faketime), since sends are limited to one a minute.
+//! use, the rate limit, and clear errors for bad settings. Later runs move the CLI's clock
+//! (`PORTCULLIS_TEST_CLOCK`), since sends are limited to one a minute.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{fails, ok, run, Out};
+use common::{clock_at, fails, ok, real_now, run, Out};
 use serde_json::Value;
 use std::path::Path;
 use test_support::{SmtpSecurity, SmtpServer};
 
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
 /// Runs with the clock `minutes` ahead.
 fn run_later(dir: &Path, minutes: u32, args: &[&str]) -> Out {
-    let offset = format!("+{}", minutes * 60);
-    run(
-        dir,
-        args,
-        "",
-        &[("LD_PRELOAD", FAKETIME_LIB), ("FAKETIME", &offset)],
-    )
+    let (clock, later) = clock_at(real_now() + i64::from(minutes) * 60);
+    run(dir, args, "", &[(clock, &later)])
 }
 
 fn add_args<'a>(port: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

@@ -1,4 +1,4 @@
-//! The import contract against other projects' published test exports (../shared/fixtures):
+//! The import contract against other projects' published test exports (tests/fixtures):
 //! every format reads, a dry run writes nothing, duplicates are left out, an encrypted file
 //! needs its password, and after import every OTP code matches oathtool (TOTP with SHA256 and
 //! SHA512, 7 and 8 digits, other periods; HOTP counters that advance and persist) and the
@@ -14,7 +14,7 @@ use std::process::Command;
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
+        .join("../../tests/fixtures")
         .join(rel)
 }
 

@@ -1,25 +1,37 @@
 //! The MFA contract of the CLI, end to end, with codes computed by oathtool and the QR code
 //! read back by zbarimg (Debian packages oathtool and zbar-tools, installed by scripts/test).
+//! The CLI runs on a test clock (`PORTCULLIS_TEST_CLOCK`) that the authenticators move to
+//! their next step, so nothing waits for the real one.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{run, Out};
+use common::{clock_at, real_now, run, Out};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The computer's clock: every run of the CLI in this file reads it.
+static NOW: AtomicI64 = AtomicI64::new(0);
+
+fn now() -> i64 {
+    NOW.load(Ordering::SeqCst)
+}
 
 fn portcullis(dir: &Path, args: &[&str]) -> Out {
-    run(dir, args, "", &[])
+    let (clock, now) = clock_at(now());
+    run(dir, args, "", &[(clock, &now)])
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    common::ok(dir, args).stdout
+    let out = portcullis(dir, args);
+    assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    out.stdout
 }
 
 fn fails(dir: &Path, args: &[&str], message: &str) {
-    common::fails(run(dir, args, "", &[]), message);
+    common::fails(portcullis(dir, args), message);
 }
 
 fn json(text: &str) -> Value {
@@ -27,7 +39,7 @@ fn json(text: &str) -> Value {
 }
 
 /// Codes of one authenticator, as an app would show them: computed by oathtool, each for a
-/// later 30-second step than the last one used (waiting for the next step when needed).
+/// later 30-second step than the last one used (the computer's clock moved to it when needed).
 struct App {
     secret: String,
     last_step: u64,
@@ -56,20 +68,29 @@ impl App {
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
 
+    /// The CLI accepts a code one step early: the clock moves only when the next step is
+    /// further on, to the step before it.
     fn next(&mut self) -> String {
-        loop {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_secs();
-            let current = now / 30;
-            let step = (self.last_step + 1).max(current.saturating_sub(1));
-            if step <= current + 1 {
-                self.last_step = step;
-                return self.code_at_step(step);
-            }
-            std::thread::sleep(std::time::Duration::from_secs(30 - now % 30));
+        let current = now() as u64 / 30;
+        let step = (self.last_step + 1).max(current.saturating_sub(1));
+        if step > current + 1 {
+            NOW.store((step as i64 - 1) * 30, Ordering::SeqCst);
         }
+        self.last_step = step;
+        self.code_at_step(step)
+    }
+
+    /// The codes the CLI accepts now (the current step and the two beside it).
+    fn accepted_now(&self) -> Vec<String> {
+        let current = now() as u64 / 30;
+        (current - 1..=current + 1)
+            .map(|step| self.code_at_step(step))
+            .collect()
+    }
+
+    /// A code the CLI refuses now, by construction.
+    fn wrong(&self) -> String {
+        test_support::wrong_code(&self.accepted_now())
     }
 
     fn last(&self) -> String {
@@ -104,6 +125,7 @@ fn enrol(dir: &Path, label: &str, begin: &[&str], confirm: &[&str]) -> (App, Val
 
 #[test]
 fn mfa_contract() {
+    NOW.store(real_now(), Ordering::SeqCst);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     common::init(d);
@@ -114,10 +136,16 @@ fn mfa_contract() {
     );
 
     // A wrong code enables nothing.
-    ok(d, &["mfa", "totp", "begin", "w.pcx", "--label", "Pixel 8"]);
+    let begun = json(&ok(
+        d,
+        &[
+            "mfa", "totp", "begin", "w.pcx", "--label", "Pixel 8", "--json",
+        ],
+    ));
+    let wrong = App::new(begun["secret"].as_str().unwrap()).wrong();
     fails(
         d,
-        &["mfa", "totp", "confirm", "w.pcx", "000000"],
+        &["mfa", "totp", "confirm", "w.pcx", &wrong],
         "wrong code",
     );
     fails(d, &["mfa", "totp", "confirm", "w.pcx", "12"], "wrong code");
@@ -174,13 +202,20 @@ fn mfa_contract() {
         &["--totp", &pixel.next(), "--method", "Pixel 8"],
     );
     assert!(confirmed["backup_codes"].is_null());
+    // The phone's next code that the Pixel would not accept (a step on when they agree).
+    let phone_code = loop {
+        let code = phone.next();
+        if !pixel.accepted_now().contains(&code) {
+            break code;
+        }
+    };
     fails(
         d,
         &[
             "list",
             "w.pcx",
             "--totp",
-            &phone.next(),
+            &phone_code,
             "--method",
             "Pixel 8",
         ],
@@ -270,10 +305,9 @@ fn mfa_contract() {
 
     // Lockout: five wrong codes, then even a right one waits.
     let (mut app, _) = enrol(d, "again", &[], &[]);
-    for _ in 0..4 {
-        fails(d, &["list", "w.pcx", "--totp", "000000"], "wrong code");
+    for _ in 0..5 {
+        fails(d, &["list", "w.pcx", "--totp", &app.wrong()], "wrong code");
     }
-    fails(d, &["list", "w.pcx", "--totp", "000000"], "wrong code");
     let out = portcullis(d, &["list", "w.pcx", "--totp", &app.next()]);
     assert_ne!(out.code, 0);
     assert!(

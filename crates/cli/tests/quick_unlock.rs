@@ -3,9 +3,9 @@
 //! temporary folder. The key goes into the keyring; later opens skip the password but still
 //! need the second factor; a password change, expiry and `disable` end it; without a Secret
 //! Service the reason is given. Then the attacks: with quick unlock on, `passwd` and a renewal
-//! need the password; a keyring item saved before `disable` or expiry (moved with libfaketime,
-//! Debian package faketime) and put back opens nothing, because the file no longer holds the
-//! copy of the key it unwraps.
+//! need the password; a keyring item saved before `disable` or expiry (the CLI's clock moved
+//! with `PORTCULLIS_TEST_CLOCK`) and put back opens nothing, because the file no longer holds
+//! the copy of the key it unwraps.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -16,8 +16,6 @@ use common::*;
 use portcullis_core::otp::OtpParams;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 /// A computer with its own keyring and settings folder, running the CLI in `dir`.
 struct Computer {
@@ -228,6 +226,7 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
         .code,
         0
     );
+    let (clock, two_days_on) = clock_at(real_now() + 2 * 86_400);
     let later = run(
         d,
         &["list", "w.pcx", "--backup-code", &backup[7]],
@@ -236,8 +235,7 @@ fn quick_unlock_skips_the_password_but_not_the_factor() {
             ("DBUS_SESSION_BUS_ADDRESS", keyring.bus.as_str()),
             ("XDG_CONFIG_HOME", config.to_str().unwrap()),
             ("PORTCULLIS_PASSWORD", "new-pw"),
-            ("LD_PRELOAD", FAKETIME_LIB),
-            ("FAKETIME", "+172800"),
+            (clock, &two_days_on),
         ],
     );
     assert_eq!(later.code, 0, "{}", later.stderr);
@@ -406,10 +404,11 @@ fn a_saved_keyring_item_opens_nothing_after_disable_or_expiry() {
         0
     );
     let saved = save(&[saved.0.as_str()]);
+    let (clock, two_days_on) = clock_at(real_now() + 2 * 86_400);
     let later = pc.run_with(
         &["list", "w.pcx"],
         "not-the-password",
-        &[("LD_PRELOAD", FAKETIME_LIB), ("FAKETIME", "+172800")],
+        &[(clock, &two_days_on)],
     );
     assert_ne!(later.code, 0, "expired, it still opened: {}", later.stdout);
     assert!(

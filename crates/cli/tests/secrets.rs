@@ -176,10 +176,20 @@ fn no_secret_is_printed_or_logged() {
         &[],
     );
     t.refused(d, &["list", "w.pcx", "--backup-code", WRONG_BACKUP], &[]);
+    // A code that is wrong by construction, on a clock pinned to `step`.
+    let accepted: Vec<String> = (step - 1..=step + 1)
+        .map(|s| code_at_step(&totp_secret, s))
+        .collect();
+    let (clock, at) = common::clock_at(step as i64 * 30);
     t.refused(
         d,
-        &["list", "w.pcx", "--totp", "000000"],
-        &[("PORTCULLIS_PASSWORD", "Wrong-Pw-Kk2")],
+        &[
+            "list",
+            "w.pcx",
+            "--totp",
+            &test_support::wrong_code(&accepted),
+        ],
+        &[("PORTCULLIS_PASSWORD", "Wrong-Pw-Kk2"), (clock, &at)],
     );
     t.run(d, &["list", "w.pcx", "--backup-code", &backup[0]], "", &[]);
     t.run(

@@ -1,7 +1,18 @@
 //! Time as a parameter, so tests set it.
+//!
+//! Debug builds of the binaries (what the tests run) also accept a test clock from the
+//! environment, `PORTCULLIS_TEST_CLOCK` (see [`install_test_clock_from_env`]): then
+//! [`SystemClock`] reads it, so a test moves the binaries' time instead of waiting for it.
+//! Release builds compile it out and never read the variable (`scripts/check-release` checks
+//! that its name is absent from them).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+#[cfg(debug_assertions)]
+mod test_env;
+#[cfg(debug_assertions)]
+pub use test_env::{install_test_clock_from_env, TestClock, TestClockError, TEST_CLOCK_VAR};
 
 /// A source of the current time in Unix seconds.
 pub trait Clock: Send + Sync {
@@ -9,12 +20,17 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> i64;
 }
 
-/// The system clock.
+/// The system clock (in a debug build whose binary installed a test clock with
+/// [`install_test_clock_from_env`], that clock).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
+        #[cfg(debug_assertions)]
+        if let Some(test) = test_env::installed() {
+            return test.now();
+        }
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)

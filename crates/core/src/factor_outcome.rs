@@ -91,9 +91,8 @@ pub fn sms_passcode(method: Option<String>, passcode: SecretString) -> Factor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mfa::duo::{
-        DuoEnrolment, DuoSettings, DuoStart, Factor as DuoFactor, Failmode, SigVersion,
-    };
+    use crate::mfa::duo::{Factor as DuoFactor, Failmode, SigVersion};
+    use crate::workspace::duo_enrolment::{DuoEnrolment, DuoSettings, DuoStart};
     use crate::workspace::Unlock;
     use crate::{KdfParams, LockedWorkspace};
     use duo_emulator::{Config, Emulator};

@@ -1,5 +1,6 @@
 //! Portcullis core: encrypted workspaces (crypto, storage, entries) with no UI dependency.
 //! The CLI and the desktop app are thin layers over this crate.
+#![warn(missing_docs)]
 
 pub mod clock;
 pub mod crypto;

@@ -452,11 +452,8 @@ mod tests {
     use super::*;
 
     fn vectors(name: &str) -> String {
-        let path = format!(
-            "{}/../../../shared/vectors/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).expect("shared vectors beside the checkout")
+        let path = format!("{}/../../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(path).expect("tests/vectors in the repository")
     }
 
     #[test]

@@ -69,12 +69,10 @@ fn code(otp: &OtpParams, at: i64) -> Factor {
     }
 }
 
-/// A code that is surely wrong at `at`: the right one with its first digit changed.
+/// A code that is surely wrong at `at`: none of the three a check accepts.
 fn wrong_code(otp: &OtpParams, at: i64) -> Factor {
-    let right = otp.code_at(at as u64).code;
-    let first = (right.as_bytes()[0] - b'0' + 1) % 10;
     Factor::Totp {
-        code: SecretString::new(format!("{first}{}", &right[1..])),
+        code: SecretString::new(common::wrong_totp_code(otp, at)),
         method: None,
     }
 }

@@ -92,7 +92,7 @@ fn lockout_survives_reopening() {
     clock.set(T0 + 100);
     for _ in 0..5 {
         let r = refused(pending(&path, &clock).verify(&Factor::Totp {
-            code: "000000".into(),
+            code: wrong_totp_code(&p, T0 + 100).into(),
             method: None,
         }));
         assert!(matches!(r.error, Error::Mfa(mfa::Error::WrongCode)));
@@ -119,14 +119,14 @@ fn a_hundred_failures_drop_the_session() {
     let path = dir.path().join("w.pcx");
     let clock = Arc::new(FixedClock::new(T0));
     let (p, _) = secured(&path, &clock);
-    let wrong = Factor::Totp {
-        code: "000000".into(),
-        method: None,
-    };
     let mut session = Some(pending(&path, &clock));
     let mut attempts = 0;
     while let Some(p_) = session.take() {
         clock.advance(3600);
+        let wrong = Factor::Totp {
+            code: wrong_totp_code(&p, clock_now(&clock)).into(),
+            method: None,
+        };
         let r = refused(p_.verify(&wrong));
         attempts += 1;
         session = r.retry.map(|b| *b);

@@ -93,7 +93,10 @@ fn setup_then_unlock_on_the_saved_or_another_device() {
 
     let status = pending(&path).status().clone();
     assert_eq!(status.methods[0].label, "Duo work");
-    assert_eq!(status.methods[0].kind, "duo");
+    assert_eq!(
+        status.methods[0].kind,
+        portcullis_core::mfa::MethodType::Duo
+    );
 
     let mut messages = Vec::new();
     let cancel = AtomicBool::new(false);

@@ -85,7 +85,10 @@ fn starttls_with_login_sends_codes_that_open_once() {
 
     clock.set(T0 + 120);
     let mut p = pending(&path, &clock);
-    assert_eq!(p.status().methods[0].kind, "email");
+    assert_eq!(
+        p.status().methods[0].kind,
+        portcullis_core::mfa::MethodType::Email
+    );
     let sent = p.send_email_code(None).unwrap();
     assert_eq!((sent.label.as_str(), sent.expires), ("Mail", T0 + 720));
     let message = server.wait_for_message(2);

@@ -4,14 +4,13 @@
 use super::{off_runtime, with_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
-use crate::kinds::MfaStatusView;
 use crate::state::{AppState, Session};
 use portcullis_core::factor_outcome::{FactorOutcome, StepUpOutcome};
-use portcullis_core::mfa::duo::{
-    self, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
-    SigVersion, StartError,
+use portcullis_core::mfa::duo::{self, DuoRequest, Failmode, Progress, SigVersion};
+use portcullis_core::mfa::{Factor, MfaStatus};
+use portcullis_core::workspace::duo_enrolment::{
+    DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart, StartError,
 };
-use portcullis_core::mfa::Factor;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -80,10 +79,10 @@ fn progress<'a>(cancel: &'a AtomicBool, on_status: &'a mut dyn FnMut(&str)) -> P
 
 #[tauri::command]
 #[specta::specta]
-pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatusView> {
+pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
     match &mut *state.lock() {
-        Session::Open(ws) => Ok(ws.mfa_status()?.into()),
-        Session::Pending(p) => Ok(p.status().into()),
+        Session::Open(ws) => Ok(ws.mfa_status()?),
+        Session::Pending(p) => Ok(p.status().clone()),
         Session::Locked => Err(CommandError::locked()),
     }
 }

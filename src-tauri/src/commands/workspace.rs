@@ -108,7 +108,7 @@ fn enter(
         Unlock::PendingMfa(p) => {
             let out = SessionState::Pending {
                 name: p.name(),
-                status: p.status().into(),
+                status: p.status().clone(),
             };
             (Session::Pending(p), out)
         }
@@ -142,7 +142,7 @@ pub fn session_state(state: State<'_, AppState>) -> SessionState {
         Session::Locked => SessionState::Locked,
         Session::Pending(p) => SessionState::Pending {
             name: p.name(),
-            status: p.status().into(),
+            status: p.status().clone(),
         },
         Session::Open(ws) => open_state(ws),
     }

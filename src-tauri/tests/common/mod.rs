@@ -1,6 +1,7 @@
 //! Driving the real app: tauri-driver (from crates.io, installed under tools/ by scripts/test)
 //! in front of WebKitWebDriver (Debian webkit2gtk-driver), under the X server the test command
-//! starts (xvfb-run), with private XDG directories. Screenshots go to target/e2e-screenshots/.
+//! starts (xvfb-run), with private XDG directories, on a test clock the test moves
+//! (`PORTCULLIS_TEST_CLOCK`, read by debug builds). Screenshots go to target/e2e-screenshots/.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -13,8 +14,53 @@ pub struct App {
     pub client: Client,
     driver: Child,
     pub home: tempfile::TempDir,
+    /// The app's clock: it stays where the test puts it.
+    pub clock: TestClock,
     shots: PathBuf,
     name: String,
+}
+
+/// The clock of a debug app: a file of Unix seconds named by `PORTCULLIS_TEST_CLOCK`, which the
+/// app reads again at every reading. It starts at the real time and moves only when the test
+/// moves it, so no test waits for a TOTP step or the email minute.
+#[derive(Clone, Debug)]
+pub struct TestClock {
+    file: PathBuf,
+}
+
+impl TestClock {
+    /// A clock at the real time, kept in `file`.
+    fn start(file: PathBuf) -> Self {
+        let clock = Self { file };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        clock.set(now);
+        clock
+    }
+
+    /// Unix seconds on the app's clock.
+    pub fn now(&self) -> u64 {
+        std::fs::read_to_string(&self.file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// Moves the app's clock to `unix` (written whole, then renamed: the app never reads
+    /// half a time).
+    pub fn set(&self, unix: u64) {
+        let next = self.file.with_extension("next");
+        std::fs::write(&next, unix.to_string()).unwrap();
+        std::fs::rename(&next, &self.file).unwrap();
+    }
+
+    /// Moves the app's clock `seconds` on.
+    pub fn advance(&self, seconds: u64) {
+        self.set(self.now() + seconds);
+    }
 }
 
 fn free_port() -> u16 {
@@ -67,6 +113,7 @@ impl App {
             )
             .unwrap();
         }
+        let clock = TestClock::start(home.path().join("clock"));
         let (port, native) = (free_port(), free_port());
         // The app's own output (trace logging on) lands in the driver's: kept for `logs()`.
         let log = std::fs::File::create(home.path().join("app.log")).unwrap();
@@ -82,6 +129,7 @@ impl App {
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("XDG_RUNTIME_DIR", home.path().join("run"))
             .env("PORTCULLIS_TEST_KDF", "1024,1,1")
+            .env(portcullis_core::clock::TEST_CLOCK_VAR, &clock.file)
             // The native file dialog answers from here (see `will_pick`): WebDriver cannot
             // drive it, and the page cannot name a file.
             .env("PORTCULLIS_TEST_PICK_DIR", home.path().join("picks"))
@@ -120,6 +168,7 @@ impl App {
             client,
             driver,
             home,
+            clock,
             shots,
             name: name.to_owned(),
         };
@@ -339,33 +388,41 @@ impl Drop for App {
 }
 
 /// TOTP codes of one secret as an authenticator app shows them, each for a later step than the
-/// last one used (waiting for the next step when needed).
+/// last one used (the app's clock moved on when needed).
 pub struct Authenticator {
     otp: portcullis_core::otp::OtpParams,
+    clock: TestClock,
     last_step: u64,
 }
 
 impl Authenticator {
-    pub fn new(key: &str) -> Self {
+    pub fn new(key: &str, clock: &TestClock) -> Self {
         Self {
             otp: portcullis_core::otp::OtpParams::from_base32(key).unwrap(),
+            clock: clock.clone(),
             last_step: 0,
         }
     }
 
-    pub async fn next(&mut self) -> String {
-        loop {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_secs();
-            let current = now / 30;
-            let step = (self.last_step + 1).max(current.saturating_sub(1));
-            if step <= current + 1 {
-                self.last_step = step;
-                return self.otp.code_at(step * 30).code;
-            }
-            tokio::time::sleep(Duration::from_secs(30 - now % 30)).await;
+    /// The next code. The app accepts a code one step early: its clock moves only when the
+    /// next step is further on, to the step before it.
+    pub fn next(&mut self) -> String {
+        let current = self.clock.now() / 30;
+        let step = (self.last_step + 1).max(current.saturating_sub(1));
+        if step > current + 1 {
+            self.clock.set((step - 1) * 30);
         }
+        self.last_step = step;
+        self.otp.code_at(step * 30).code
+    }
+
+    /// A code the app refuses now, by construction: none of the three it accepts (the
+    /// current step and the two beside it).
+    pub fn wrong(&self) -> String {
+        let current = self.clock.now() / 30;
+        let accepted: Vec<String> = (current - 1..=current + 1)
+            .map(|step| self.otp.code_at(step * 30).code)
+            .collect();
+        test_support::wrong_code(&accepted)
     }
 }

@@ -1,7 +1,8 @@
 //! Real components that tests start for themselves: a Secret Service (`Keyring`), an SMTP
 //! server (`SmtpServer`), TLS certificates for them, and Python venvs for tools from PyPI; and
 //! `recovery_key_in`, which reads a device-binding recovery kit as its user would; and the
-//! SQLite triggers of issue 13's attack (`SILENCE_MFA`).
+//! SQLite triggers of issue 13's attack (`SILENCE_MFA`); and `wrong_code`, a one-time code that
+//! is wrong by construction.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod keyring;
@@ -13,6 +14,26 @@ pub use keyring::Keyring;
 pub use smtp::{SmtpSecurity, SmtpServer};
 pub use tls::{certificates, Certificates};
 pub use venv::venv;
+
+/// A code that is none of `accepted` (the codes a check would take now, such as a TOTP step
+/// and the two beside it): wrong by construction, never right by chance. `accepted[0]` with
+/// its last digit moved on until it is none of them.
+pub fn wrong_code(accepted: &[String]) -> String {
+    assert!(
+        (1..10).contains(&accepted.len()),
+        "one to nine accepted codes"
+    );
+    let mut code = accepted[0].clone().into_bytes();
+    loop {
+        let last = code.last_mut().expect("a code has digits");
+        assert!(last.is_ascii_digit(), "a code of digits");
+        *last = b'0' + (*last - b'0' + 1) % 10;
+        let candidate = String::from_utf8(code.clone()).expect("digits");
+        if !accepted.contains(&candidate) {
+            return candidate;
+        }
+    }
+}
 
 /// The recovery key printed in a device-binding recovery kit: the line of 13 dash-separated
 /// groups of four.
@@ -38,3 +59,19 @@ pub const SILENCE_MFA: &str = "
         DELETE FROM meta WHERE name = 'skip_manifest';
         SELECT RAISE(IGNORE);
     END;";
+
+#[cfg(test)]
+mod tests {
+    use super::wrong_code;
+
+    #[test]
+    fn a_wrong_code_is_none_of_the_accepted_ones() {
+        let accepted = [
+            "123459".to_owned(),
+            "123450".to_owned(),
+            "123451".to_owned(),
+        ];
+        assert_eq!(wrong_code(&accepted), "123452");
+        assert_eq!(wrong_code(&["00000000".to_owned()]), "00000001");
+    }
+}

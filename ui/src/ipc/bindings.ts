@@ -104,7 +104,7 @@ export const commands = {
 	 *  of a new file; the page gets a handle to the chosen file and its name. None when cancelled.
 	 */
 	pickFile: (purpose: Purpose, suggested: string | null) => __TAURI_INVOKE<ChosenFile | null>("pick_file", { purpose, suggested }),
-	mfaStatus: () => __TAURI_INVOKE<MfaStatusView>("mfa_status"),
+	mfaStatus: () => __TAURI_INVOKE<MfaStatus>("mfa_status"),
 	/**  Checks the second factor of a pending unlock. */
 	verifyFactor: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<VerifiedDto>("verify_factor", { factor, progressChannel }),
 	/**
@@ -516,15 +516,6 @@ export type KdfCost = {
 	passes: number,
 };
 
-/**  A second-factor method's kind. */
-export type MethodKind = 
-/**  An authenticator app (TOTP). */
-"totp" | 
-/**  Duo. */
-"duo" | 
-/**  Codes by email. */
-"email";
-
 /**  A method's state. */
 export type MethodState = 
 /**  Works. */
@@ -532,10 +523,13 @@ export type MethodState =
 /**  Unchanged for longer than the expiry: still works; re-enrolling is recommended. */
 "expired";
 
-/**  One method as the security screen shows it: no secret. */
-export type MethodStatusView = {
+/**  One method as status shows it: no secret. */
+export type MethodStatus = {
+	/**  Label. */
 	label: string,
-	kind: MethodKind,
+	/**  Authenticator, Duo or email. */
+	kind: MethodType,
+	/**  Enabled or expired. */
 	state: MethodState,
 	/**  Last change (Unix seconds). */
 	changed: number,
@@ -543,11 +537,21 @@ export type MethodStatusView = {
 	default: boolean,
 };
 
-/**  The second-factor state of a workspace, for display (the core's `MfaStatus`, typed). */
-export type MfaStatusView = {
+/**  A method's kind, as status shows it (`totp`, `duo`, `email`). */
+export type MethodType = 
+/**  An authenticator app (TOTP). */
+"totp" | 
+/**  Duo. */
+"duo" | 
+/**  Codes by email. */
+"email";
+
+/**  The MFA state of a workspace, for display. */
+export type MfaStatus = {
+	/**  Whether a second factor is required. */
 	enabled: boolean,
 	/**  Methods, the default first. */
-	methods: MethodStatusView[],
+	methods: MethodStatus[],
 	/**  Backup codes not used yet (`None` when there is no set). */
 	backup_codes_left: number | null,
 	/**  Seconds until the next attempt is allowed, when locked out. */
@@ -661,7 +665,7 @@ export type Security =
 "tls";
 
 /**  Where unlocking stands. */
-export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatusView } | { state: "open"; name: string; path: string };
+export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatus } | { state: "open"; name: string; path: string };
 
 /**  The entry an imported item resembles. */
 export type Similar = {

@@ -12,15 +12,14 @@ import {
   type EnrolmentDto,
   type Factor,
   type FactorInput,
-  type MethodKind,
-  type MethodStatusView,
-  type MfaStatusView,
+  type MethodStatus,
+  type MethodType,
+  type MfaStatus,
   type VerifiedDto,
 } from "./bindings";
 
-export type { EmailSent, FactorInput, MethodKind };
-export type MethodStatus = MethodStatusView;
-export type MfaStatus = MfaStatusView;
+export type { EmailSent, FactorInput, MethodStatus, MfaStatus };
+export type MethodKind = MethodType;
 export type DuoFactor = Factor;
 export type DuoDevice = Device;
 export type DuoSettings = DuoSettingsInput;

@@ -5,10 +5,8 @@ use crate::cli::{DuoAddArgs, FailmodeArg};
 use crate::input::SecretInput;
 use crate::output::print_json;
 use anyhow::{anyhow, bail, Result};
-use portcullis_core::mfa::duo::{
-    self, Device, DuoEnrolled, DuoEnrolment, DuoRequest, DuoSettings, DuoStart, Failmode, Progress,
-    SigVersion,
-};
+use portcullis_core::mfa::duo::{self, Device, DuoRequest, Failmode, Progress, SigVersion};
+use portcullis_core::workspace::duo_enrolment::{DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::SecretString;
 use std::path::Path;

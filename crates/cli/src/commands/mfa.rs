@@ -6,7 +6,7 @@ use crate::cli::{BackupCodesCommand, DuoCommand, EmailCommand, MfaCommand, TotpC
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
 use anyhow::Result;
-use portcullis_core::mfa::{MethodState, MfaStatus};
+use portcullis_core::mfa::{MethodState, MethodType, MfaStatus};
 use portcullis_core::workspace::Unlock;
 use portcullis_core::SecretString;
 use serde::Serialize;
@@ -132,7 +132,7 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
 #[derive(Serialize)]
 struct MethodJson<'a> {
     label: &'a str,
-    kind: &'a str,
+    kind: MethodType,
     state: MethodState,
     last_change: String,
     default: bool,

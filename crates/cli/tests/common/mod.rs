@@ -39,9 +39,27 @@ pub fn run(dir: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Out 
     }
 }
 
+/// The real time, in Unix seconds.
+pub fn real_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The environment that sets the (debug) CLI's clock to `unix` seconds.
+pub fn clock_at(unix: i64) -> (&'static str, String) {
+    (portcullis_core::clock::TEST_CLOCK_VAR, unix.to_string())
+}
+
 /// Runs and expects success.
 pub fn ok(dir: &Path, args: &[&str]) -> Out {
-    let out = run(dir, args, "", &[]);
+    ok_with(dir, args, &[])
+}
+
+/// Runs with extra environment variables and expects success.
+pub fn ok_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let out = run(dir, args, "", env);
     assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
     out
 }

@@ -288,7 +288,7 @@ mod tests {
     use crate::otp::OtpKind;
 
     fn fixture(name: &str) -> Vec<u8> {
-        crate::import::shared_fixture(&format!("aegis/{name}"))
+        crate::import::test_fixture(&format!("aegis/{name}"))
     }
 
     fn kinds(plan: &Plan) -> Vec<OtpKind> {

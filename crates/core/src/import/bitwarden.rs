@@ -178,7 +178,7 @@ mod tests {
     use super::*;
     use crate::otp::OtpKind;
 
-    use crate::import::shared_fixture as fixture;
+    use crate::import::test_fixture as fixture;
 
     #[test]
     fn logins_notes_folders_and_totp_are_read_cards_and_identities_skipped() {

@@ -167,7 +167,7 @@ mod tests {
     use crate::otp::OtpKind;
 
     fn fixture(name: &str) -> String {
-        String::from_utf8(crate::import::shared_fixture(&format!(
+        String::from_utf8(crate::import::test_fixture(&format!(
             "google-migration/{name}"
         )))
         .expect("a text file")

@@ -162,7 +162,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        crate::import::shared_fixture(&format!("keepassxc/{name}"))
+        crate::import::test_fixture(&format!("keepassxc/{name}"))
     }
 
     #[test]

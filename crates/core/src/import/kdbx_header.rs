@@ -225,7 +225,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        crate::import::shared_fixture(&format!("keepassxc/{name}"))
+        crate::import::test_fixture(&format!("keepassxc/{name}"))
     }
 
     /// A KDBX 4 header: the given fields, then the end field.

@@ -65,14 +65,14 @@ pub enum Error {
     Unsupported(String),
 }
 
-/// A file of other projects' published exports, in ../shared/fixtures beside the checkout.
+/// A file of other projects' published exports, in the repository's tests/fixtures.
 #[cfg(test)]
-pub(crate) fn shared_fixture(path: &str) -> Vec<u8> {
+pub(crate) fn test_fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/../../../shared/fixtures/{path}",
+        "{}/../../tests/fixtures/{path}",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .expect("shared fixtures beside the checkout")
+    .expect("tests/fixtures in the repository")
 }
 
 /// One item of the source that will not be imported, and why.

@@ -75,7 +75,7 @@ mod tests {
 
     #[test]
     fn the_published_google_export_screenshot_reads() {
-        let bytes = crate::import::shared_fixture("google-migration/example_export.png");
+        let bytes = crate::import::test_fixture("google-migration/example_export.png");
         let plan = parse(&bytes).unwrap();
         assert!(!plan.entries.is_empty(), "{:?}", plan.skipped);
         assert!(matches!(parse(b"GIF89a"), Err(Error::NotThisFormat { .. })));

@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn reads_the_published_plain_backup() {
-        let bytes = crate::import::shared_fixture("aegis/2fas_authenticator_plain.2fas");
+        let bytes = crate::import::test_fixture("aegis/2fas_authenticator_plain.2fas");
         let plan = parse(&bytes).unwrap();
         assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
         let titles: Vec<_> = plan.entries.iter().map(|e| e.title.as_str()).collect();

@@ -175,12 +175,36 @@ pub(crate) enum MethodKind {
 }
 
 impl MethodKind {
-    /// `totp`, `duo` or `email`.
-    pub fn name(&self) -> &'static str {
+    /// Which kind of method this is, without its settings.
+    pub fn method_type(&self) -> MethodType {
         match self {
-            Self::Totp(_) => "totp",
-            Self::Duo(_) => "duo",
-            Self::Email(_) => "email",
+            Self::Totp(_) => MethodType::Totp,
+            Self::Duo(_) => MethodType::Duo,
+            Self::Email(_) => MethodType::Email,
+        }
+    }
+}
+
+/// A method's kind, as status shows it (`totp`, `duo`, `email`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum MethodType {
+    /// An authenticator app (TOTP).
+    Totp,
+    /// Duo.
+    Duo,
+    /// Codes by email.
+    Email,
+}
+
+impl MethodType {
+    /// `totp`, `duo` or `email`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Totp => "totp",
+            Self::Duo => "duo",
+            Self::Email => "email",
         }
     }
 }
@@ -264,11 +288,12 @@ pub enum MethodState {
 
 /// One method as status shows it: no secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MethodStatus {
     /// Label.
     pub label: String,
-    /// `totp`…
-    pub kind: &'static str,
+    /// Authenticator, Duo or email.
+    pub kind: MethodType,
     /// Enabled or expired.
     pub state: MethodState,
     /// Last change (Unix seconds).
@@ -279,6 +304,7 @@ pub struct MethodStatus {
 
 /// The MFA state of a workspace, for display.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MfaStatus {
     /// Whether a second factor is required.
     pub enabled: bool,
@@ -388,7 +414,7 @@ impl MfaConfig {
             .iter()
             .map(|m| MethodStatus {
                 label: m.label.clone(),
-                kind: m.kind.name(),
+                kind: m.kind.method_type(),
                 state: if policy::is_expired(m.changed, now, self.expiry_days) {
                     MethodState::Expired
                 } else {

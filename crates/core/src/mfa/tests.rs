@@ -17,6 +17,12 @@ fn code(p: &OtpParams, at: i64) -> String {
     p.code_at(at as u64).code
 }
 
+/// A code `p` does not give at `at` nor a step beside it: wrong by construction, never right
+/// by chance.
+fn wrong(p: &OtpParams, at: i64) -> String {
+    test_support::wrong_code(&[code(p, at - 30), code(p, at), code(p, at + 30)])
+}
+
 fn totp(c: String) -> Factor {
     Factor::Totp {
         code: SecretString::new(c),
@@ -35,12 +41,12 @@ fn enrolment_needs_a_valid_code_and_expires() {
         .expose_secret()
         .starts_with("otpauth://totp/Portcullis:work?secret="));
     assert_eq!(e.key.expose_secret().split(' ').count(), 8);
+    let p = OtpParams::parse(e.uri.expose_secret()).unwrap();
     assert!(matches!(
-        cfg.confirm_totp("000000", T0),
+        cfg.confirm_totp(&wrong(&p, T0), T0),
         Err(Error::WrongCode)
     ));
     assert!(!cfg.enabled(), "a wrong code enables nothing");
-    let p = OtpParams::parse(e.uri.expose_secret()).unwrap();
     assert!(matches!(
         cfg.confirm_totp(&code(&p, T0 + 601), T0 + 601),
         Err(Error::EnrolmentExpired)
@@ -125,12 +131,12 @@ fn lockout_grows_and_resets_on_success() {
     let mut now = T0 + 1000;
     for _ in 0..4 {
         assert!(matches!(
-            cfg.verify(&totp("000000".into()), now),
+            cfg.verify(&totp(wrong(&p, now)), now),
             Err(Error::WrongCode)
         ));
     }
     assert!(matches!(
-        cfg.verify(&totp("000000".into()), now),
+        cfg.verify(&totp(wrong(&p, now)), now),
         Err(Error::WrongCode)
     ));
     // Fifth failure: 30 s, even for a right code.
@@ -140,9 +146,9 @@ fn lockout_grows_and_resets_on_success() {
     }
     assert_eq!(cfg.status(now).locked_for, Some(30));
     now += 30;
-    assert!(cfg.verify(&totp("000000".into()), now).is_err());
+    assert!(cfg.verify(&totp(wrong(&p, now)), now).is_err());
     assert!(matches!(
-        cfg.verify(&totp("000000".into()), now),
+        cfg.verify(&totp(wrong(&p, now)), now),
         Err(Error::LockedOut { wait_secs: 60 })
     ));
     now += 60;
@@ -162,7 +168,7 @@ fn a_hundred_failures_need_the_password_again() {
     let mut last = None;
     for _ in 0..100 {
         now += 3600;
-        last = Some(cfg.verify(&totp("000000".into()), now));
+        last = Some(cfg.verify(&totp(wrong(&p, now)), now));
     }
     assert!(matches!(
         last,
@@ -247,7 +253,11 @@ fn a_record_of_an_earlier_version_opens_and_seals_to_the_same_bytes() {
     let earlier = include_bytes!("../../tests/fixtures/sealed_mfa.json");
     let cfg: MfaConfig = serde_json::from_slice(earlier).unwrap();
     assert_eq!(serde_json::to_vec(&cfg).unwrap(), earlier);
-    let kinds: Vec<_> = cfg.methods().iter().map(|m| m.kind.name()).collect();
+    let kinds: Vec<_> = cfg
+        .methods()
+        .iter()
+        .map(|m| m.kind.method_type().as_str())
+        .collect();
     assert_eq!(kinds, ["totp", "duo", "email", "email", "duo", "totp"]);
     let (_, duo) = cfg.duo_method(Some("duo")).unwrap();
     assert_eq!(duo.host, "api-1234.duosecurity.com:8443");
@@ -325,7 +335,7 @@ fn email_codes_beside_an_authenticator() {
         .verify(&email_code(&out.code, Some("mail")), T0 + 62)
         .unwrap();
     assert_eq!(v.method, "Mail");
-    assert_eq!(cfg.status(T0 + 62).methods[1].kind, "email");
+    assert_eq!(cfg.status(T0 + 62).methods[1].kind, MethodType::Email);
 }
 
 #[test]
@@ -373,7 +383,7 @@ fn only_wrong_codes_and_denials_keep_their_charge() {
     let mut cfg = MfaConfig::default();
     let (p, _) = enrol(&mut cfg, "app", T0);
     for _ in 0..4 {
-        assert!(cfg.verify(&totp("000000".into()), T0 + 1).is_err());
+        assert!(cfg.verify(&totp(wrong(&p, T0 + 1)), T0 + 1).is_err());
     }
     assert_eq!((cfg.failures, cfg.locked_until), (4, T0 + 1));
     // A replay is refused without being counted: the charge is given back, delay included.

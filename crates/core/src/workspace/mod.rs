@@ -4,6 +4,7 @@
 //! with the password gives an [`OpenWorkspace`], the only type that reads entries.
 
 mod binding;
+pub mod duo_enrolment;
 mod header;
 mod importing;
 mod lease;

@@ -3,6 +3,7 @@
 //! transaction that checks it, and a factor's failure is counted and committed before the
 //! factor is judged.
 
+use super::duo_enrolment::DuoEnrolled;
 use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
 use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
 use crate::mfa::email::EmailSettings;
@@ -315,8 +316,8 @@ impl OpenWorkspace {
             .check()
             .map_err(duo_error)?;
         match self.enable_duo(label, method, test, progress)? {
-            duo::DuoEnrolled::Enabled { backup_codes, .. } => Ok(backup_codes),
-            duo::DuoEnrolled::SmsSent => Err(mfa::Error::DuoSmsSent.into()),
+            DuoEnrolled::Enabled { backup_codes, .. } => Ok(backup_codes),
+            DuoEnrolled::SmsSent => Err(mfa::Error::DuoSmsSent.into()),
         }
     }
 
@@ -329,7 +330,7 @@ impl OpenWorkspace {
         method: DuoMethod,
         test: &DuoRequest,
         progress: Progress<'_>,
-    ) -> Result<duo::DuoEnrolled> {
+    ) -> Result<DuoEnrolled> {
         self.require_step_up()?;
         self.mfa_config()?.check_label(label)?;
         match method
@@ -340,7 +341,7 @@ impl OpenWorkspace {
             duo::Verdict::Deny { status_msg, .. } => {
                 return Err(mfa::Error::DuoDenied(status_msg).into())
             }
-            duo::Verdict::SmsSent => return Ok(duo::DuoEnrolled::SmsSent),
+            duo::Verdict::SmsSent => return Ok(DuoEnrolled::SmsSent),
             duo::Verdict::Enroll { portal_url } => {
                 return Err(mfa::Error::DuoEnroll(portal_url).into())
             }
@@ -348,7 +349,7 @@ impl OpenWorkspace {
         let factor = method.factor;
         let backup_codes = self.change_mfa(|c, now| c.add_duo(label, method, now))?;
         self.factor_at = Some(self.clock.now());
-        Ok(duo::DuoEnrolled::Enabled {
+        Ok(DuoEnrolled::Enabled {
             factor,
             backup_codes,
         })

@@ -11,6 +11,16 @@ use portcullis_core::{
 use std::path::Path;
 use std::sync::Arc;
 
+/// A code the authenticator `p` (30-second steps) does not give at `now`, nor a step before or
+/// after (what a check accepts): wrong by construction, never right by chance.
+pub fn wrong_totp_code(p: &OtpParams, now: i64) -> String {
+    let accepted: Vec<String> = [now - 30, now, now + 30]
+        .iter()
+        .map(|t| p.code_at(*t as u64).code)
+        .collect();
+    test_support::wrong_code(&accepted)
+}
+
 /// Cheap parameters: tests exercise the format, not the cost.
 pub fn cheap_kdf() -> KdfParams {
     KdfParams::new(1024, 1, 1).unwrap()

@@ -148,13 +148,13 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    /// Lines of ../shared/duo/vectors.txt, computed with Duo's reference client.
+    /// Lines of tests/vectors/duo/vectors.txt, computed with Duo's reference client.
     fn vectors() -> String {
         let path = format!(
-            "{}/../../../shared/duo/vectors.txt",
+            "{}/../../tests/vectors/duo/vectors.txt",
             env!("CARGO_MANIFEST_DIR")
         );
-        std::fs::read_to_string(path).expect("shared Duo vectors beside the checkout")
+        std::fs::read_to_string(path).expect("tests/vectors/duo/vectors.txt in the repository")
     }
 
     fn line_after<'a>(text: &'a str, prefix: &str) -> &'a str {

@@ -2,11 +2,11 @@
 //! the keys, measures the clock skew and lists the user's devices; [`DuoEnrolment::finish`]
 //! runs one test on the chosen device and factor and saves the method.
 
-use super::client::{Client, Device, Error, Factor, Preauth};
-use super::method::{default_factor, DuoMethod, DuoRequest, Failmode, Progress};
-use super::signing::SigVersion;
+use super::{OpenWorkspace, Result};
 use crate::crypto::SecretString;
-use crate::workspace::{OpenWorkspace, Result};
+use crate::mfa::duo::client::{Client, Device, Error, Factor, Preauth};
+use crate::mfa::duo::method::{default_factor, DuoMethod, DuoRequest, Failmode, Progress};
+use crate::mfa::duo::signing::SigVersion;
 
 /// Beyond this many seconds between this computer's clock and Duo's, the set-up warns.
 pub const MAX_CLOCK_SKEW: i64 = 60;
