@@ -2,9 +2,10 @@
 //! commands (the functions behind them, without a Tauri runtime) must leave the same entries.
 
 use crate::commands::{entries, with_open, workspace::open_with};
-use crate::dto::{EntryDetail, EntryInput};
+use crate::dto::EntryInput;
 use crate::state::AppState;
 use portcullis_core::entry::{EntryKind, Remote};
+use portcullis_core::view::EntryView;
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{Entry, KdfParams, LockedWorkspace, OpenWorkspace, SecretString};
 use serde_json::{json, Value};
@@ -221,7 +222,7 @@ impl App {
 
     /// What the entry form sends for an entry left as it is (EntryForm.svelte's submit).
     fn form(&self, title: &str) -> Value {
-        let detail = with_open(&self.state, |ws| Ok(EntryDetail::from(&ws.find(title)?))).unwrap();
+        let detail = with_open(&self.state, |ws| Ok(EntryView::from(&ws.find(title)?))).unwrap();
         let d = serde_json::to_value(&detail).unwrap();
         let remote = &d["remote"];
         json!({

@@ -44,6 +44,7 @@ pub enum Error {
 
 /// The HMAC algorithm of a generator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Algorithm {
     /// HMAC-SHA1, what every authenticator app supports.

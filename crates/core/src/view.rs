@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// An entry in a list: never a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EntrySummary {
     /// The entry's id.
     pub id: String,
@@ -44,6 +45,7 @@ impl From<&Entry> for EntrySummary {
 
 /// One entry's fields, without its password or its generator's key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct EntryView {
     /// What a list shows.
     #[serde(flatten)]
@@ -64,6 +66,7 @@ pub struct EntryView {
 
 /// An OTP generator's settings (not its key).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OtpView {
     /// Time, counter or Steam.
     #[serde(rename = "type")]
@@ -84,6 +87,7 @@ pub struct OtpView {
 
 /// What drives a generator's codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "lowercase")]
 pub enum OtpType {
     /// Time-based (TOTP).
@@ -115,6 +119,7 @@ impl From<&OtpParams> for OtpView {
 
 /// A remote connection's fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RemoteView {
     /// Protocol.
     pub protocol: Protocol,

@@ -1,12 +1,13 @@
 //! Entries of the open workspace.
 
 use super::with_open;
-use crate::dto::{EntryDetail, EntryInput, EntrySummary, OtpCodeDto};
+use crate::dto::{EntryInput, OtpCodeDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::kinds::CopyField;
 use crate::state::AppState;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
+use portcullis_core::view::{EntrySummary, EntryView};
 use portcullis_core::{EntryKind, SecretString};
 use tauri::State;
 
@@ -27,8 +28,8 @@ pub fn list_entries(
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryDetail> {
-    with_open(&state, |ws| Ok(EntryDetail::from(&ws.find(&id)?)))
+pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryView> {
+    with_open(&state, |ws| Ok(EntryView::from(&ws.find(&id)?)))
 }
 
 /// The password of a login, on an explicit request (reveal or copy).

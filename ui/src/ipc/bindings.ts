@@ -146,7 +146,7 @@ export const commands = {
 	/**  Emails a code: to finish opening, or to step up while open. */
 	sendEmailCode: (method: string | null) => __TAURI_INVOKE<EmailSent>("send_email_code", { method }),
 	listEntries: (query: string | null) => __TAURI_INVOKE<EntrySummary[]>("list_entries", { query }),
-	getEntry: (id: string) => __TAURI_INVOKE<EntryDetail>("get_entry", { id }),
+	getEntry: (id: string) => __TAURI_INVOKE<EntryView>("get_entry", { id }),
 	/**  The password of a login, on an explicit request (reveal or copy). */
 	revealPassword: (id: string) => __TAURI_INVOKE<string>("reveal_password", { id }),
 	otpCode: (id: string) => __TAURI_INVOKE<OtpCodeDto>("otp_code", { id }),
@@ -181,6 +181,15 @@ export const commands = {
 };
 
 /* Types */
+/**  The HMAC algorithm of a generator. */
+export type Algorithm = 
+/**  HMAC-SHA1, what every authenticator app supports. */
+"SHA1" | 
+/**  HMAC-SHA256. */
+"SHA256" | 
+/**  HMAC-SHA512. */
+"SHA512";
+
 /**  What the user does with one item of an import. */
 export type Choice = 
 /**  Create it as a new entry (the default). */
@@ -301,16 +310,6 @@ export type EnrolmentDto = {
 	expires: number,
 };
 
-/**  One entry's non-secret fields: the core's view. */
-export type EntryDetail = {
-	notes: string,
-	tags: string[],
-	created: number,
-	has_password: boolean,
-	otp: OtpInfo | null,
-	remote: RemoteInfo | null,
-} & EntrySummary;
-
 /**  A new or changed entry from a form. */
 export type EntryInput = {
 	kind: EntryType,
@@ -331,15 +330,23 @@ export type EntryInput = {
 	login?: string | null,
 };
 
-/**  An entry in the list: the core's summary. */
+/**  An entry in a list: never a secret. */
 export type EntrySummary = {
+	/**  The entry's id. */
 	id: string,
+	/**  Title. */
 	title: string,
+	/**  Its type. */
 	kind: EntryType,
+	/**  A login's user name, or an OTP entry's account. */
 	username: string | null,
+	/**  A login's address, or a remote connection's `protocol://host:port`. */
 	url: string | null,
+	/**  Group path. */
 	group: string | null,
+	/**  Whether it has an OTP generator. */
 	has_otp: boolean,
+	/**  Last change, Unix seconds. */
 	modified: number,
 };
 
@@ -353,6 +360,22 @@ export type EntryType =
 "note" | 
 /**  A remote connection. */
 "remote";
+
+/**  One entry's fields, without its password or its generator's key. */
+export type EntryView = {
+	/**  Creation time, Unix seconds. */
+	created: number,
+	/**  Notes. */
+	notes: string,
+	/**  Tags. */
+	tags: string[],
+	/**  For a login: whether it has a password (`None` for other kinds). */
+	has_password: boolean | null,
+	/**  The OTP generator's settings, if it has one. */
+	otp: OtpView | null,
+	/**  A remote connection's fields. */
+	remote: RemoteView | null,
+} & EntrySummary;
 
 /**
  *  What went wrong, as the page branches on it and translates it. The wire values (snake case)
@@ -567,13 +590,30 @@ export type OtpCodeDto = {
 	period: number,
 };
 
-export type OtpInfo = {
-	algorithm: string,
+/**  What drives a generator's codes. */
+export type OtpType = 
+/**  Time-based (TOTP). */
+"totp" | 
+/**  Counter-based (HOTP). */
+"hotp" | 
+/**  Steam Guard. */
+"steam";
+
+/**  An OTP generator's settings (not its key). */
+export type OtpView = {
+	/**  Time, counter or Steam. */
+	type: OtpType,
+	/**  HMAC algorithm. */
+	algorithm: Algorithm,
+	/**  Code length. */
 	digits: number,
+	/**  Step in seconds (time-based codes). */
 	period: number,
+	/**  The service. */
 	issuer: string | null,
+	/**  The account. */
 	account: string | null,
-	/**  HOTP only: the counter of the next code. */
+	/**  For HOTP: the counter of the next code. */
 	counter: number | null,
 };
 
@@ -638,10 +678,15 @@ export type QuickUnlockDto = {
 	expires: number | null,
 };
 
-export type RemoteInfo = {
+/**  A remote connection's fields. */
+export type RemoteView = {
+	/**  Protocol. */
 	protocol: Protocol,
+	/**  Host. */
 	host: string,
+	/**  Port. */
 	port: number,
+	/**  The id of the login it uses. */
 	login: string | null,
 };
 

@@ -2,14 +2,16 @@
 import {
   commands,
   type CopyField,
-  type EntryDetail,
   type EntryInput,
-  type EntryType,
   type EntrySummary,
+  type EntryType,
+  type EntryView,
   type OtpCodeDto,
 } from "./bindings";
 
-export type { CopyField, EntryDetail, EntryInput, EntrySummary };
+export type { CopyField, EntryInput, EntrySummary };
+/** One entry's non-secret fields: the core's view. */
+export type EntryDetail = EntryView;
 export type EntryKind = EntryType;
 export type OtpCode = OtpCodeDto;
 
