@@ -92,12 +92,19 @@ fn cheap_kdf() -> KdfParams {
     KdfParams::new(1024, 1, 1).unwrap()
 }
 
-/// The CLI binary of this build, built now if needed (`cargo test -p portcullis-app` alone
-/// does not build it).
+/// The CLI binary beside this test binary. `cargo test --workspace` builds it with the same
+/// features before running any test; run alone (`cargo test -p portcullis-app`), this builds it
+/// when it is missing (an older one is used as it is: build the workspace after changing the
+/// CLI). Building it here every time would compile the core a second time with the CLI's own
+/// feature set.
 fn cli_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // target/<profile>/deps/<test binary>
     let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let bin = profile_dir.join("portcullis");
+    if bin.exists() {
+        return bin;
+    }
     let target_dir = profile_dir.parent().unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
@@ -118,7 +125,7 @@ fn cli_binary() -> PathBuf {
         .status()
         .unwrap();
     assert!(status.success(), "the CLI did not build");
-    profile_dir.join("portcullis")
+    bin
 }
 
 struct Cli {

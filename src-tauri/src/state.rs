@@ -218,12 +218,17 @@ impl AppState {
         self.clipboard.forget();
     }
 
-    /// Keeps a Duo set-up the wizard started, for its last step.
-    pub fn set_duo_enrolment(&self, enrolment: Option<DuoEnrolment>) {
-        *guard(&self.duo_enrolment) = enrolment;
+    /// Keeps a Duo set-up the wizard started, for its last step, unless the app locked since
+    /// `since` (then it is dropped with its secret key). The check runs under the slot's
+    /// mutex, which a lock takes after moving the epoch on, so a lock in between always wins.
+    pub fn keep_duo_enrolment(&self, since: u64, enrolment: DuoEnrolment) {
+        let mut slot = guard(&self.duo_enrolment);
+        if self.epoch() == since {
+            *slot = Some(enrolment);
+        }
     }
 
-    /// Takes the Duo set-up the wizard started (give it back with `set_duo_enrolment` when
+    /// Takes the Duo set-up the wizard started (give it back with `keep_duo_enrolment` when
     /// it is not finished).
     pub fn take_duo_enrolment(&self) -> Option<DuoEnrolment> {
         guard(&self.duo_enrolment).take()

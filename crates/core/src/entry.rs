@@ -74,15 +74,64 @@ pub enum EntryKind {
     Remote(Remote),
 }
 
+/// The four kinds of entry, by name (`login`, `otp`, `note`, `remote`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum EntryType {
+    /// A website or service login.
+    Login,
+    /// An authenticator entry.
+    Otp,
+    /// A secure note.
+    Note,
+    /// A remote connection.
+    Remote,
+}
+
+impl EntryType {
+    /// The type of an entry's kind.
+    pub fn of(kind: &EntryKind) -> Self {
+        match kind {
+            EntryKind::Login(_) => Self::Login,
+            EntryKind::Otp { .. } => Self::Otp,
+            EntryKind::Note => Self::Note,
+            EntryKind::Remote(_) => Self::Remote,
+        }
+    }
+
+    /// `login`, `otp`, `note` or `remote`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Otp => "otp",
+            Self::Note => "note",
+            Self::Remote => "remote",
+        }
+    }
+
+    /// Parses `login`, `otp`, `note` or `remote`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "login" => Some(Self::Login),
+            "otp" => Some(Self::Otp),
+            "note" => Some(Self::Note),
+            "remote" => Some(Self::Remote),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for EntryType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl EntryKind {
     /// `login`, `otp`, `note` or `remote`.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Login(_) => "login",
-            Self::Otp { .. } => "otp",
-            Self::Note => "note",
-            Self::Remote(_) => "remote",
-        }
+        EntryType::of(self).as_str()
     }
 
     /// The user name: a login's, or an OTP entry's account.

@@ -12,65 +12,10 @@
 //!   the protocol's usual one unless given).
 
 use crate::crypto::SecretString;
+pub use crate::entry::EntryType;
 use crate::entry::{Entry, EntryKind, Login, Protocol, Remote};
 use crate::otp::OtpParams;
 use crate::workspace::{Error, NewEntry, OpenWorkspace, Result};
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The four kinds of entry, by name (`login`, `otp`, `note`, `remote`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "lowercase")]
-pub enum EntryType {
-    /// A website or service login.
-    Login,
-    /// An authenticator entry.
-    Otp,
-    /// A secure note.
-    Note,
-    /// A remote connection.
-    Remote,
-}
-
-impl EntryType {
-    /// The type of an entry's kind.
-    pub fn of(kind: &EntryKind) -> Self {
-        match kind {
-            EntryKind::Login(_) => Self::Login,
-            EntryKind::Otp { .. } => Self::Otp,
-            EntryKind::Note => Self::Note,
-            EntryKind::Remote(_) => Self::Remote,
-        }
-    }
-
-    /// `login`, `otp`, `note` or `remote`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Login => "login",
-            Self::Otp => "otp",
-            Self::Note => "note",
-            Self::Remote => "remote",
-        }
-    }
-
-    /// Parses `login`, `otp`, `note` or `remote`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "login" => Some(Self::Login),
-            "otp" => Some(Self::Otp),
-            "note" => Some(Self::Note),
-            "remote" => Some(Self::Remote),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for EntryType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The fields an add or an edit sets; `None` keeps a field (on add: leaves it empty).
 /// Fields that do not belong to the entry's kind are ignored.

@@ -300,6 +300,7 @@ pub fn duo_preauth(
     state: State<'_, AppState>,
     settings: DuoSettingsInput,
 ) -> CommandResult<DuoPreauthDto> {
+    let since = state.epoch();
     let now = with_open(&state, |ws| Ok(ws.clock().now()))?;
     let settings = settings.into_core()?;
     let started = off_runtime(|| {
@@ -330,7 +331,8 @@ pub fn duo_preauth(
         clock_warning: enrolment.clock_warning(),
         devices,
     };
-    state.set_duo_enrolment(Some(enrolment));
+    // A lock while Duo answered drops the set-up (and its secret key) instead of keeping it.
+    state.keep_duo_enrolment(since, enrolment);
     Ok(out)
 }
 
@@ -372,9 +374,7 @@ pub fn add_duo(
         Ok(DuoEnrolled::Enabled { backup_codes, .. }) => Ok(EnabledDto::new(label, backup_codes)),
         other => {
             // Not finished: the wizard may try again (unless the app locked meanwhile).
-            if state.epoch() == since {
-                state.set_duo_enrolment(Some(enrolment));
-            }
+            state.keep_duo_enrolment(since, enrolment);
             match other {
                 // The wizard has no passcode field: it says so and offers the other factors.
                 Ok(_) => Err(CommandError::duo_sms_sent()),

@@ -622,7 +622,7 @@ export type PlannedEntry = {
 	/**  The title the entry will have. */
 	title: string,
 	/**  `login`, `otp`, `note` or `remote`. */
-	kind: string,
+	kind: EntryType,
 	/**  The group (folder) it goes to. */
 	group: string | null,
 	/**  Whether it brings an OTP generator. */

@@ -18,8 +18,7 @@ import {
   type VerifiedDto,
 } from "./bindings";
 
-export type { EmailSent, FactorInput, MethodStatus, MfaStatus };
-export type MethodKind = MethodType;
+export type { EmailSent, FactorInput, MethodStatus, MethodType, MfaStatus };
 export type DuoFactor = Factor;
 export type DuoDevice = Device;
 export type DuoSettings = DuoSettingsInput;

@@ -11,8 +11,8 @@ describe("duo choices", () => {
     expect(factorsFor(undefined)).toEqual(["auto", "passcode"]);
   });
   it("offers the core's default first in the set-up", () => {
-    expect(setupFactors(phone, "auto")).toEqual(["auto", "push", "phone", "sms"]);
-    expect(setupFactors(phone, "push")).toEqual(["push", "phone", "sms"]);
+    expect(setupFactors(phone, "auto")).toEqual(["auto", "push", "phone"]);
+    expect(setupFactors(phone, "push")).toEqual(["push", "phone"]);
     expect(setupFactors(token, "passcode")).toEqual([]);
   });
   it("names devices", () => {

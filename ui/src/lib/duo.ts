@@ -15,13 +15,12 @@ export function factorsFor(device: DuoDevice | undefined): DuoFactor[] {
 
 /**
  * The factors the set-up offers for a device: the core's default first (`preferred`, from
- * `duoPreauth`; it prefers "auto"), then the others the device can do; no passcode (the test
- * needs an approval).
+ * `duoPreauth`; it prefers "auto"), then the others the device can do; no passcode and no SMS
+ * (the test needs an approval, and the wizard has no passcode field to finish an SMS).
  */
 export function setupFactors(device: DuoDevice, preferred: DuoFactor): DuoFactor[] {
-  return [preferred, ...factorsFor(device).filter((f) => f !== preferred && f !== "passcode")].filter(
-    (f) => f !== "passcode",
-  );
+  const needsPasscode = (f: DuoFactor) => f === "passcode" || f === "sms";
+  return [preferred, ...factorsFor(device).filter((f) => f !== preferred)].filter((f) => !needsPasscode(f));
 }
 
 export function deviceName(d: DuoDevice): string {

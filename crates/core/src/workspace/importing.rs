@@ -10,7 +10,7 @@
 
 use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
 use crate::crypto::KeyedHash;
-use crate::entry::{Entry, EntryKind};
+use crate::entry::{Entry, EntryKind, EntryType};
 use crate::import::{Plan, Skipped};
 use crate::otp::OtpParams;
 use std::collections::HashMap;
@@ -91,7 +91,7 @@ pub struct PlannedEntry {
     /// The title the entry will have.
     pub title: String,
     /// `login`, `otp`, `note` or `remote`.
-    pub kind: &'static str,
+    pub kind: EntryType,
     /// The group (folder) it goes to.
     pub group: Option<String>,
     /// Whether it brings an OTP generator.
@@ -125,7 +125,7 @@ impl Preview {
             .iter()
             .map(|i| PlannedEntry {
                 title: i.entry.title.clone(),
-                kind: i.entry.kind.name(),
+                kind: EntryType::of(&i.entry.kind),
                 group: i.entry.group.clone(),
                 has_otp: i.entry.kind.otp().is_some(),
                 similar: i.similar.clone(),
