@@ -28,8 +28,9 @@ fn quick(path: &Path, key: &QuickKey, now: i64) -> Result<Unlock, QuickRefusal> 
     locked(path, now).unlock_quick(key, now)
 }
 
+/// A saved copy of a keyring item.
 fn copy_of(key: &QuickKey) -> QuickKey {
-    QuickKey::new(key.enrolment, *key.expose())
+    key.clone()
 }
 
 fn meta(path: &Path) -> Option<String> {

@@ -44,6 +44,7 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
         }
     }
     let names: BTreeSet<String> = modules.keys().cloned().collect();
+    let reexports = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
     let mut graph = BTreeMap::new();
     for (name, roots) in &modules {
         let mut files = Vec::new();
@@ -60,14 +61,14 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             let text = std::fs::read_to_string(&file).unwrap();
             // Unit tests may reach anywhere; only the code counts.
             let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
-            for line in code.lines() {
-                let line = line.split("//").next().unwrap();
-                for (i, _) in line.match_indices("crate::") {
-                    let rest = &line[i + "crate::".len()..];
-                    let module: String = rest
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
+            let code: String = code
+                .lines()
+                .map(|l| l.split("//").next().unwrap())
+                .collect::<Vec<_>>()
+                .join("\n");
+            for (i, _) in code.match_indices("crate::") {
+                for item in crate_paths(&code[i + "crate::".len()..]) {
+                    let module = reexports.get(&item).cloned().unwrap_or(item);
                     if names.contains(&module) && module != *name {
                         deps.insert(module);
                     }
@@ -77,6 +78,68 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
         graph.insert(name.clone(), deps);
     }
     graph
+}
+
+/// The first names of what follows `crate::`: one (`crate::a::b`), or each of a group
+/// (`crate::{a::b, C}`).
+fn crate_paths(rest: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![ident(rest)];
+    };
+    let mut items = vec![String::new()];
+    let mut depth = 0;
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => items.push(String::new()),
+            _ => {}
+        }
+        if depth == 0 && c != ',' {
+            items.last_mut().unwrap().push(c);
+        }
+    }
+    items.iter().map(|i| ident(i)).collect()
+}
+
+/// The names `lib.rs` re-exports at the root (`pub use workspace::{OpenWorkspace, …}`), with
+/// the module each comes from.
+fn root_reexports(lib: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for line in lib.lines() {
+        let Some(rest) = line.strip_prefix("pub use ") else {
+            continue;
+        };
+        let Some((module, names)) = rest.split_once("::") else {
+            continue;
+        };
+        for name in names
+            .trim_end_matches(';')
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+        {
+            map.insert(name.trim().to_owned(), module.to_owned());
+        }
+    }
+    map
+}
+
+#[test]
+fn the_import_reader_sees_groups_and_root_reexports() {
+    assert_eq!(
+        crate_paths("{mfa::{self, Factor}, workspace::X, Y};"),
+        ["mfa", "workspace", "Y"]
+    );
+    assert_eq!(crate_paths("otp::OtpParams;"), ["otp"]);
+    let map = root_reexports("pub use workspace::{LockedWorkspace, OpenWorkspace};\n");
+    assert_eq!(map["OpenWorkspace"], "workspace");
 }
 
 #[test]

@@ -64,7 +64,9 @@ fn aad(workspace_id: &[u8; 16], id: &[u8; 16], expires: i64) -> Vec<u8> {
 }
 
 /// What the keyring keeps for one enrolment: its id (which names the keyring item) and the
-/// quick key. Zeroized on drop, never printed by `Debug`.
+/// quick key. Zeroized on drop (a clone too), never printed by `Debug`; its bytes never leave
+/// the core except into the keyring.
+#[derive(Clone)]
 pub struct QuickKey {
     /// The enrolment id.
     pub enrolment: [u8; 16],
@@ -72,19 +74,16 @@ pub struct QuickKey {
 }
 
 impl QuickKey {
-    /// A key read back from the keyring. Public for the core's file-level tests only (a saved
-    /// copy of a keyring item); front ends go through [`crate::quick_unlock`].
-    #[doc(hidden)]
-    pub fn new(enrolment: [u8; 16], key: [u8; KEY_LEN]) -> Self {
+    /// A key read back from the keyring.
+    pub(crate) fn new(enrolment: [u8; 16], key: [u8; KEY_LEN]) -> Self {
         Self {
             enrolment,
             key: Zeroizing::new(key),
         }
     }
 
-    /// The key's bytes, to store in the keyring. Public for the core's file-level tests only.
-    #[doc(hidden)]
-    pub fn expose(&self) -> &[u8; KEY_LEN] {
+    /// The key's bytes, to store in the keyring.
+    pub(crate) fn expose(&self) -> &[u8; KEY_LEN] {
         &self.key
     }
 }
