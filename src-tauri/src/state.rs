@@ -3,8 +3,10 @@
 //!
 //! Every lock bumps an epoch. A session is installed only if no lock came since its unlock
 //! began (an unlock that ends after a sleep signal ends locked), and a lock never waits for a
-//! command that holds the session (a Duo step-up waiting for a push): it cancels the wait and
-//! the command drops the session when it lets go of it.
+//! command that holds the session: it cancels a Duo wait and the command drops the session
+//! when it lets go of it. Commands that wait on the network (Duo, a mail send) let go of the
+//! session meanwhile: they read what they need with a [`Ticket`], and record the result with
+//! [`AppState::relock`] only if the session is still the same one.
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
@@ -37,6 +39,25 @@ pub enum Session {
 pub struct Slot {
     session: Session,
     epoch: u64,
+    /// Bumped by every install, so a command that let go of the session while Duo or a mail
+    /// ran can tell that it is still the same one when it records the result.
+    generation: u64,
+}
+
+/// Which session a command read before letting go of it (to wait for Duo or a mail send):
+/// [`AppState::relock`] gives the session back only if it is still that one, with no lock or
+/// other unlock in between.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Ticket {
+    epoch: u64,
+    generation: u64,
+}
+
+impl Ticket {
+    /// The lock epoch the session belongs to.
+    pub fn epoch(self) -> u64 {
+        self.epoch
+    }
 }
 
 /// Whether `AppState::lease` took the lease now or this window already held it.
@@ -116,7 +137,16 @@ impl SessionGuard<'_> {
         }
         self.slot.session = session;
         self.slot.epoch = since;
+        self.slot.generation += 1;
         Ok(())
+    }
+
+    /// Names this session, to take it back with [`AppState::relock`] after a wait without it.
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
+            epoch: self.slot.epoch,
+            generation: self.slot.generation,
+        }
     }
 }
 
@@ -151,6 +181,17 @@ impl AppState {
         };
         g.drop_if_stale();
         g
+    }
+
+    /// The session again after a wait without it (Duo, a mail send), if it is still the one
+    /// `ticket` names; `locked` if a lock or another unlock came meanwhile (the result of the
+    /// wait is then dropped).
+    pub fn relock(&self, ticket: Ticket) -> CommandResult<SessionGuard<'_>> {
+        let session = self.lock();
+        if session.ticket() != ticket || ticket.epoch != self.epoch() {
+            return Err(CommandError::locked());
+        }
+        Ok(session)
     }
 
     /// The lock epoch: read it before an unlock, and install the result with it.
@@ -329,8 +370,7 @@ mod tests {
         let (held_tx, held_rx) = mpsc::channel();
         let (locked_tx, locked_rx) = mpsc::channel();
         std::thread::scope(|s| {
-            // A step-up waiting for a Duo push holds the session until Duo answers or the
-            // wait is cancelled.
+            // A command holding the session until it is done or its wait is cancelled.
             s.spawn(|| {
                 let session = state.lock();
                 held_tx.send(()).unwrap();

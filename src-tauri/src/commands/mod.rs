@@ -13,7 +13,7 @@ pub mod transfer;
 pub mod workspace;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Session, Ticket};
 use portcullis_core::OpenWorkspace;
 
 /// Runs `f` on the open workspace, or fails with `locked`.
@@ -22,6 +22,33 @@ pub fn with_open<T>(
     f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
 ) -> CommandResult<T> {
     match &mut *state.lock() {
+        Session::Open(ws) => f(ws),
+        _ => Err(CommandError::locked()),
+    }
+}
+
+/// Runs `f` on the open workspace and names the session it ran on, for a command that lets go
+/// of the session while Duo or a mail send runs and records the result with [`with_same_open`].
+pub fn read_open<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
+) -> CommandResult<(T, Ticket)> {
+    let mut session = state.lock();
+    let ticket = session.ticket();
+    match &mut *session {
+        Session::Open(ws) => Ok((f(ws)?, ticket)),
+        _ => Err(CommandError::locked()),
+    }
+}
+
+/// Runs `f` on the open workspace if it is still the session `ticket` names; `locked` when a
+/// lock (or another unlock) came since (a lock while Duo waited wins over the approval).
+pub fn with_same_open<T>(
+    state: &AppState,
+    ticket: Ticket,
+    f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
+) -> CommandResult<T> {
+    match &mut *state.relock(ticket)? {
         Session::Open(ws) => f(ws),
         _ => Err(CommandError::locked()),
     }

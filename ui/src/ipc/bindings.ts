@@ -109,7 +109,8 @@ export const commands = {
 	verifyFactor: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<VerifiedDto>("verify_factor", { factor, progressChannel }),
 	/**
 	 *  Verifies a fresh factor so that security settings can change for five minutes. Duo's status
-	 *  messages arrive on `progress_channel` as during unlock.
+	 *  messages arrive on `progress_channel` as during unlock. The session is not held while Duo
+	 *  waits.
 	 */
 	stepUp: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<null>("step_up", { factor, progressChannel }),
 	beginTotp: (label: string) => __TAURI_INVOKE<EnrolmentDto>("begin_totp", { label }),
