@@ -67,7 +67,7 @@ pub fn begin_email(
 }
 
 /// Enables the pending email method with the code it received.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_email(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {

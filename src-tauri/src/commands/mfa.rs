@@ -87,7 +87,7 @@ fn progress<'a>(
     Progress { on_status, cancel }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
     match &mut *state.lock() {
@@ -195,7 +195,7 @@ fn check_step_up(
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<EnrolmentDto> {
     with_open(&state, |ws| {
@@ -210,7 +210,7 @@ pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<En
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
@@ -219,7 +219,7 @@ pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<E
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
     with_open(&state, |ws| {
@@ -231,25 +231,25 @@ pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn delete_backup_codes(state: State<'_, AppState>) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.delete_backup_codes()?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn remove_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.remove_method(&label)?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn set_default_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.set_default_method(&label)?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn rename_method(
     state: State<'_, AppState>,

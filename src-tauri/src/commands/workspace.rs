@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use tauri::State;
 
 /// `$XDG_DATA_HOME/portcullis/default.pcx`.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn default_workspace_path() -> String {
     crate::paths::default_workspace().display().to_string()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn workspace_exists(path: String) -> bool {
     PathBuf::from(path).is_file()
@@ -135,7 +135,7 @@ pub fn lock_workspace(state: State<'_, AppState>) {
     state.lock_session();
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn session_state(state: State<'_, AppState>) -> SessionState {
     match &*state.lock() {
@@ -156,7 +156,7 @@ pub fn open_state(ws: &OpenWorkspace) -> SessionState {
 }
 
 /// Recently opened workspaces, newest first.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn recent_workspaces() -> Vec<String> {
     crate::recent::list()
