@@ -11,8 +11,10 @@
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
 use crate::files::{Chosen, ChosenFile, Purpose};
+use crate::idle::IdleLock;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
@@ -89,6 +91,8 @@ pub struct AppState {
     chosen: Mutex<Chosen>,
     /// A Duo set-up started by the wizard and not finished (dropped on lock).
     duo_enrolment: Mutex<Option<DuoEnrolment>>,
+    /// When the open workspace locks for want of activity.
+    idle: Mutex<IdleLock>,
 }
 
 impl Default for AppState {
@@ -105,6 +109,7 @@ impl Default for AppState {
             drop_listener: Mutex::default(),
             chosen: Mutex::default(),
             duo_enrolment: Mutex::default(),
+            idle: Mutex::default(),
         }
     }
 }
@@ -134,6 +139,9 @@ impl SessionGuard<'_> {
     pub fn install(&mut self, session: Session, since: u64) -> CommandResult<()> {
         if since != self.state.epoch() {
             return Err(CommandError::locked());
+        }
+        if matches!(session, Session::Open(_)) {
+            guard(&self.state.idle).start(SystemClock.now());
         }
         self.slot.session = session;
         self.slot.epoch = since;
@@ -252,11 +260,23 @@ impl AppState {
     }
 
     fn forget_after_lock(&self) {
+        guard(&self.idle).stop();
         *guard(&self.lease) = None;
         *guard(&self.pending_import) = None;
         guard(&self.chosen).clear();
         *guard(&self.duo_enrolment) = None;
         self.clipboard.forget();
+    }
+
+    /// The user did something at `now`: the idle wait starts again.
+    pub fn note_activity(&self, now: i64) {
+        guard(&self.idle).activity(now);
+    }
+
+    /// Whether the open workspace has been idle for the preferred minutes at `now`.
+    pub fn idle_due(&self, now: i64) -> bool {
+        let minutes = self.preferences().auto_lock_minutes;
+        guard(&self.idle).due(now, minutes)
     }
 
     /// Keeps a Duo set-up the wizard started, for its last step.
@@ -301,15 +321,11 @@ impl AppState {
         *guard(&self.lock_listener) = Some(channel);
     }
 
-    /// Locks because the desktop asked (sleep, screen lock): stops a Duo wait, drops the
-    /// workspace, and tells the page so it clears itself.
+    /// Locks by itself (the desktop asked: sleep, screen lock; or the workspace was idle):
+    /// stops a Duo wait, drops the workspace, and tells the page so it clears itself.
     pub fn lock_for(&self, reason: LockReason) {
         let was_unlocked = self.lock_session();
-        tracing::info!(
-            reason = reason.as_str(),
-            was_unlocked,
-            "the desktop asked to lock"
-        );
+        tracing::info!(reason = reason.as_str(), was_unlocked, "locked by itself");
         if was_unlocked {
             if let Some(channel) = &*guard(&self.lock_listener) {
                 let _ = channel.send(reason.as_str());
@@ -350,6 +366,34 @@ mod tests {
         assert!(state.chosen(handle, Purpose::Write).is_err());
         state.lock_session();
         assert!(state.chosen(handle, Purpose::Read).is_err());
+    }
+
+    #[test]
+    fn an_open_workspace_locks_when_idle_and_a_locked_one_has_nothing_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws = OpenWorkspace::create(
+            dir.path().join("w.pcx"),
+            &SecretString::new("pw".into()),
+            kdf,
+        )
+        .unwrap();
+        let state = AppState::default();
+        // Longer than the longest preference, whatever this machine's preferences say.
+        let after_the_longest_wait = |now: i64| now + 241 * 60;
+        let now = SystemClock.now();
+        assert!(!state.idle_due(after_the_longest_wait(now)), "nothing open");
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        assert!(!state.idle_due(now));
+        assert!(state.idle_due(after_the_longest_wait(now)));
+        // Activity then starts the wait again.
+        state.note_activity(after_the_longest_wait(now));
+        assert!(!state.idle_due(after_the_longest_wait(now)));
+        state.lock_session();
+        assert!(!state.idle_due(after_the_longest_wait(after_the_longest_wait(now))));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Leased, Session};
+use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::new_workspace;
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
@@ -126,6 +127,14 @@ fn enter(
 #[specta::specta]
 pub fn watch_locks(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
     state.set_lock_listener(channel);
+}
+
+/// The user did something in the window (the page reports it at most every few seconds):
+/// the idle auto-lock waits again.
+#[tauri::command]
+#[specta::specta]
+pub fn note_activity(state: State<'_, AppState>) {
+    state.note_activity(SystemClock.now());
 }
 
 /// Drops the open workspace (its keys zeroize).

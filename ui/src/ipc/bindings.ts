@@ -18,6 +18,11 @@ export const commands = {
 	 *  user confirmed it and the page sends `allow_costly_kdf`.
 	 */
 	unlockWorkspace: (path: string, password: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<SessionState>("unlock_workspace", { path, password, allowCostlyKdf }),
+	/**
+	 *  The user did something in the window (the page reports it at most every few seconds):
+	 *  the idle auto-lock waits again.
+	 */
+	noteActivity: () => __TAURI_INVOKE<void>("note_activity"),
 	/**  Drops the open workspace (its keys zeroize). */
 	lockWorkspace: () => __TAURI_INVOKE<void>("lock_workspace"),
 	sessionState: () => __TAURI_INVOKE<SessionState>("session_state"),
