@@ -71,20 +71,20 @@ impl FactorInput {
 }
 
 /// Duo's status messages ("Pushed a login request…") go to the UI as they come; the UI's
-/// Cancel, and any lock, set the flag, which is checked between polls. A lock that came since
-/// the session was read (`ticket`) cancels at once: it bumps the epoch before it sets the flag,
-/// so clearing the flag here cannot lose it.
+/// Cancel, and any lock, set the flag, which is checked between polls. When a lock came since
+/// the session was read (`ticket`), nothing is sent to Duo: `locked`. A lock bumps the epoch
+/// before it sets the flag, so clearing the flag here cannot lose a later one.
 fn progress<'a>(
     state: &'a AppState,
     ticket: Ticket,
     on_status: &'a mut dyn FnMut(&str),
-) -> Progress<'a> {
+) -> CommandResult<Progress<'a>> {
     let cancel: &AtomicBool = &state.duo_cancel;
     cancel.store(false, Ordering::SeqCst);
     if state.epoch() != ticket.epoch() {
-        cancel.store(true, Ordering::SeqCst);
+        return Err(CommandError::locked());
     }
-    Progress { on_status, cancel }
+    Ok(Progress { on_status, cancel })
 }
 
 #[tauri::command(async)]
@@ -134,7 +134,7 @@ fn verify(
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    let ran = charged.run(progress(state, ticket, &mut report));
+    let ran = charged.run(progress(state, ticket, &mut report)?);
     // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
     let mut session = state.relock(ticket)?;
     let Session::Pending(pending) = std::mem::take(&mut *session) else {
@@ -188,7 +188,7 @@ fn check_step_up(
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    let ran = charged.run(progress(state, ticket, &mut report));
+    let ran = charged.run(progress(state, ticket, &mut report)?);
     with_same_open(state, ticket, |ws| match ws.record_step_up(ran)? {
         StepUpOutcome::Verified(_) => Ok(()),
         StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
@@ -397,7 +397,7 @@ pub fn add_duo(
         })?;
         let tested = test.run(
             &DuoRequest::default(),
-            progress(&state, ticket, &mut report),
+            progress(&state, ticket, &mut report)?,
         );
         with_same_open(&state, ticket, |ws| Ok(tested.save(ws)?))
     });
@@ -605,6 +605,25 @@ mod tests {
             assert_eq!(err.code, ErrorCode::Locked, "{}", err.message);
         });
         assert!(matches!(*state.lock(), Session::Locked));
+    }
+
+    #[test]
+    fn a_lock_before_duo_is_asked_sends_nothing_and_a_lock_after_cancels_the_wait() {
+        let state = AppState::default();
+        let ticket = state.lock().ticket();
+        let mut quiet = |_: &str| {};
+        assert!(progress(&state, ticket, &mut quiet).is_ok());
+        assert!(!state.duo_cancel.load(Ordering::SeqCst));
+        state.lock_session();
+        assert!(
+            state.duo_cancel.load(Ordering::SeqCst),
+            "a lock during the wait cancels it"
+        );
+        let mut quiet = |_: &str| {};
+        let err = progress(&state, ticket, &mut quiet)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Locked);
     }
 
     #[test]
