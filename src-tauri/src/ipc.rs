@@ -21,6 +21,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             workspace::workspace_exists,
             workspace::create_workspace,
             workspace::unlock_workspace,
+            workspace::note_activity,
             workspace::lock_workspace,
             workspace::session_state,
             workspace::recent_workspaces,

@@ -8,11 +8,13 @@ use zbus::blocking::{Connection, MessageIterator};
 use zbus::message::Type;
 use zbus::MatchRule;
 
-/// Why the desktop asked us to lock.
+/// Why the app locked by itself: the desktop asked, or it was idle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockReason {
     Sleep,
     ScreenLock,
+    /// Nothing was done for the preferred minutes (see `crate::idle`).
+    Idle,
 }
 
 impl LockReason {
@@ -20,6 +22,7 @@ impl LockReason {
         match self {
             LockReason::Sleep => "sleep",
             LockReason::ScreenLock => "screen_lock",
+            LockReason::Idle => "idle",
         }
     }
 }

@@ -7,6 +7,7 @@ mod commands;
 mod dto;
 mod error;
 mod files;
+mod idle;
 mod ipc;
 mod kinds;
 mod lock_signals;
@@ -86,6 +87,7 @@ fn main() {
             use tauri::Manager;
             let handle = app.handle().clone();
             lock_signals::start(move |reason| handle.state::<state::AppState>().lock_for(reason));
+            idle::watch(app.handle().clone());
             Ok(())
         })
         .invoke_handler(ipc::builder().invoke_handler())

@@ -3,14 +3,18 @@
 //!
 //! Every lock bumps an epoch. A session is installed only if no lock came since its unlock
 //! began (an unlock that ends after a sleep signal ends locked), and a lock never waits for a
-//! command that holds the session (a Duo step-up waiting for a push): it cancels the wait and
-//! the command drops the session when it lets go of it.
+//! command that holds the session: it cancels a Duo wait and the command drops the session
+//! when it lets go of it. Commands that wait on the network (Duo, a mail send) let go of the
+//! session meanwhile: they read what they need with a [`Ticket`], and record the result with
+//! [`AppState::relock`] only if the session is still the same one.
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{CommandError, CommandResult};
 use crate::files::{Chosen, ChosenFile, Purpose};
+use crate::idle::IdleLock;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
 use portcullis_core::OpenWorkspace;
@@ -37,6 +41,25 @@ pub enum Session {
 pub struct Slot {
     session: Session,
     epoch: u64,
+    /// Bumped by every install, so a command that let go of the session while Duo or a mail
+    /// ran can tell that it is still the same one when it records the result.
+    generation: u64,
+}
+
+/// Which session a command read before letting go of it (to wait for Duo or a mail send):
+/// [`AppState::relock`] gives the session back only if it is still that one, with no lock or
+/// other unlock in between.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Ticket {
+    epoch: u64,
+    generation: u64,
+}
+
+impl Ticket {
+    /// The lock epoch the session belongs to.
+    pub fn epoch(self) -> u64 {
+        self.epoch
+    }
 }
 
 /// Whether `AppState::lease` took the lease now or this window already held it.
@@ -68,6 +91,8 @@ pub struct AppState {
     chosen: Mutex<Chosen>,
     /// A Duo set-up started by the wizard and not finished (dropped on lock).
     duo_enrolment: Mutex<Option<DuoEnrolment>>,
+    /// When the open workspace locks for want of activity.
+    idle: Mutex<IdleLock>,
 }
 
 impl Default for AppState {
@@ -84,6 +109,7 @@ impl Default for AppState {
             drop_listener: Mutex::default(),
             chosen: Mutex::default(),
             duo_enrolment: Mutex::default(),
+            idle: Mutex::default(),
         }
     }
 }
@@ -114,9 +140,21 @@ impl SessionGuard<'_> {
         if since != self.state.epoch() {
             return Err(CommandError::locked());
         }
+        if matches!(session, Session::Open(_)) {
+            guard(&self.state.idle).start(SystemClock.now());
+        }
         self.slot.session = session;
         self.slot.epoch = since;
+        self.slot.generation += 1;
         Ok(())
+    }
+
+    /// Names this session, to take it back with [`AppState::relock`] after a wait without it.
+    pub fn ticket(&self) -> Ticket {
+        Ticket {
+            epoch: self.slot.epoch,
+            generation: self.slot.generation,
+        }
     }
 }
 
@@ -151,6 +189,17 @@ impl AppState {
         };
         g.drop_if_stale();
         g
+    }
+
+    /// The session again after a wait without it (Duo, a mail send), if it is still the one
+    /// `ticket` names; `locked` if a lock or another unlock came meanwhile (the result of the
+    /// wait is then dropped).
+    pub fn relock(&self, ticket: Ticket) -> CommandResult<SessionGuard<'_>> {
+        let session = self.lock();
+        if session.ticket() != ticket || ticket.epoch != self.epoch() {
+            return Err(CommandError::locked());
+        }
+        Ok(session)
     }
 
     /// The lock epoch: read it before an unlock, and install the result with it.
@@ -211,6 +260,7 @@ impl AppState {
     }
 
     fn forget_after_lock(&self) {
+        guard(&self.idle).stop();
         *guard(&self.lease) = None;
         *guard(&self.pending_import) = None;
         guard(&self.chosen).clear();
@@ -226,6 +276,17 @@ impl AppState {
         if self.epoch() == since {
             *slot = Some(enrolment);
         }
+    }
+
+    /// The user did something at `now`: the idle wait starts again.
+    pub fn note_activity(&self, now: i64) {
+        guard(&self.idle).activity(now);
+    }
+
+    /// Whether the open workspace has been idle for the preferred minutes at `now`.
+    pub fn idle_due(&self, now: i64) -> bool {
+        let minutes = self.preferences().auto_lock_minutes;
+        guard(&self.idle).due(now, minutes)
     }
 
     /// Takes the Duo set-up the wizard started (give it back with `keep_duo_enrolment` when
@@ -265,15 +326,11 @@ impl AppState {
         *guard(&self.lock_listener) = Some(channel);
     }
 
-    /// Locks because the desktop asked (sleep, screen lock): stops a Duo wait, drops the
-    /// workspace, and tells the page so it clears itself.
+    /// Locks by itself (the desktop asked: sleep, screen lock; or the workspace was idle):
+    /// stops a Duo wait, drops the workspace, and tells the page so it clears itself.
     pub fn lock_for(&self, reason: LockReason) {
         let was_unlocked = self.lock_session();
-        tracing::info!(
-            reason = reason.as_str(),
-            was_unlocked,
-            "the desktop asked to lock"
-        );
+        tracing::info!(reason = reason.as_str(), was_unlocked, "locked by itself");
         if was_unlocked {
             if let Some(channel) = &*guard(&self.lock_listener) {
                 let _ = channel.send(reason.as_str());
@@ -317,6 +374,34 @@ mod tests {
     }
 
     #[test]
+    fn an_open_workspace_locks_when_idle_and_a_locked_one_has_nothing_due() {
+        let dir = tempfile::tempdir().unwrap();
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws = OpenWorkspace::create(
+            dir.path().join("w.pcx"),
+            &SecretString::new("pw".into()),
+            kdf,
+        )
+        .unwrap();
+        let state = AppState::default();
+        // Longer than the longest preference, whatever this machine's preferences say.
+        let after_the_longest_wait = |now: i64| now + 241 * 60;
+        let now = SystemClock.now();
+        assert!(!state.idle_due(after_the_longest_wait(now)), "nothing open");
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        assert!(!state.idle_due(now));
+        assert!(state.idle_due(after_the_longest_wait(now)));
+        // Activity then starts the wait again.
+        state.note_activity(after_the_longest_wait(now));
+        assert!(!state.idle_due(after_the_longest_wait(now)));
+        state.lock_session();
+        assert!(!state.idle_due(after_the_longest_wait(after_the_longest_wait(now))));
+    }
+
+    #[test]
     fn a_lock_does_not_wait_for_a_command_holding_the_session() {
         let dir = tempfile::tempdir().unwrap();
         let kdf = KdfParams::new(1024, 1, 1).unwrap();
@@ -334,8 +419,7 @@ mod tests {
         let (held_tx, held_rx) = mpsc::channel();
         let (locked_tx, locked_rx) = mpsc::channel();
         std::thread::scope(|s| {
-            // A step-up waiting for a Duo push holds the session until Duo answers or the
-            // wait is cancelled.
+            // A command holding the session until it is done or its wait is cancelled.
             s.spawn(|| {
                 let session = state.lock();
                 held_tx.send(()).unwrap();

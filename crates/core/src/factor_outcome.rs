@@ -4,7 +4,7 @@
 
 use crate::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
 use crate::mfa::{self, Factor, Verified};
-use crate::workspace::{Error, MfaRefusal, OpenWorkspace, PendingMfa};
+use crate::workspace::{Error, MfaRefusal, OpenWorkspace, PendingMfa, RanFactor};
 use crate::SecretString;
 
 /// The outcome of a factor at unlock.
@@ -31,22 +31,33 @@ impl PendingMfa {
     /// Checks a factor as [`verify_with_progress`](Self::verify_with_progress) does, with
     /// SMS passcodes sent and an enrolment needed as outcomes.
     pub fn check(self, factor: &Factor, progress: Progress<'_>) -> FactorOutcome {
-        match self.verify_with_progress(factor, progress) {
-            Ok((ws, verified)) => FactorOutcome::Open(Box::new(ws), verified),
-            Err(MfaRefusal {
-                error: Error::Mfa(mfa::Error::DuoSmsSent),
-                retry: Some(retry),
-            }) => FactorOutcome::SmsSent(retry),
-            Err(MfaRefusal {
-                error: Error::Mfa(mfa::Error::DuoEnroll(portal_url)),
-                retry: Some(retry),
-            }) => FactorOutcome::EnrolFirst {
-                message: mfa::Error::DuoEnroll(portal_url.clone()).to_string(),
-                portal_url,
-                retry,
-            },
-            Err(refusal) => FactorOutcome::Refused(refusal),
-        }
+        outcome(self.verify_with_progress(factor, progress))
+    }
+
+    /// The last step of [`check`](Self::check) split in three
+    /// ([`charge_factor`](Self::charge_factor), [`ChargedFactor::run`](crate::workspace::ChargedFactor::run),
+    /// this): commits the verdict of a factor this state charged.
+    pub fn record_factor(self, ran: RanFactor) -> FactorOutcome {
+        outcome(self.record_ran(ran))
+    }
+}
+
+fn outcome(verified: std::result::Result<(OpenWorkspace, Verified), MfaRefusal>) -> FactorOutcome {
+    match verified {
+        Ok((ws, verified)) => FactorOutcome::Open(Box::new(ws), verified),
+        Err(MfaRefusal {
+            error: Error::Mfa(mfa::Error::DuoSmsSent),
+            retry: Some(retry),
+        }) => FactorOutcome::SmsSent(retry),
+        Err(MfaRefusal {
+            error: Error::Mfa(mfa::Error::DuoEnroll(portal_url)),
+            retry: Some(retry),
+        }) => FactorOutcome::EnrolFirst {
+            message: mfa::Error::DuoEnroll(portal_url.clone()).to_string(),
+            portal_url,
+            retry,
+        },
+        Err(refusal) => FactorOutcome::Refused(refusal),
     }
 }
 
@@ -67,11 +78,24 @@ impl OpenWorkspace {
         factor: &Factor,
         progress: Progress<'_>,
     ) -> crate::workspace::Result<StepUpOutcome> {
-        match self.step_up_with_progress(factor, progress) {
-            Ok(verified) => Ok(StepUpOutcome::Verified(verified)),
-            Err(Error::Mfa(mfa::Error::DuoSmsSent)) => Ok(StepUpOutcome::SmsSent),
-            Err(e) => Err(e),
-        }
+        step_up_outcome(self.step_up_with_progress(factor, progress))
+    }
+
+    /// The last step of [`check_step_up`](Self::check_step_up) split in three
+    /// ([`charge_step_up`](Self::charge_step_up), [`ChargedFactor::run`](crate::workspace::ChargedFactor::run),
+    /// this): commits the verdict of a factor this workspace charged.
+    pub fn record_step_up(&mut self, ran: RanFactor) -> crate::workspace::Result<StepUpOutcome> {
+        step_up_outcome(self.record_step_up_ran(ran))
+    }
+}
+
+fn step_up_outcome(
+    verified: crate::workspace::Result<Verified>,
+) -> crate::workspace::Result<StepUpOutcome> {
+    match verified {
+        Ok(verified) => Ok(StepUpOutcome::Verified(verified)),
+        Err(Error::Mfa(mfa::Error::DuoSmsSent)) => Ok(StepUpOutcome::SmsSent),
+        Err(e) => Err(e),
     }
 }
 

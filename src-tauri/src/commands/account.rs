@@ -58,7 +58,7 @@ fn refuse_unconfirmed_cost(kdf: KdfParams, confirmed: bool) -> CommandResult<()>
 
 /// Sets after how many days an unchanged second-factor method shows as expired (at least 1;
 /// needs a fresh factor, like every MFA change).
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.set_mfa_expiry_days(days)?))

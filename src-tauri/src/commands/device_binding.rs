@@ -20,7 +20,7 @@ fn binding_error(e: Error) -> CommandError {
 }
 
 /// Whether the open workspace is bound to a device.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn device_binding_on(state: State<'_, AppState>) -> CommandResult<bool> {
     with_open(&state, |ws| Ok(ws.is_bound()?))

@@ -1,7 +1,7 @@
 //! Codes by email: adding the method (a confirmation code proves the SMTP settings), and
 //! sending a code to open or to step up.
 
-use super::{off_runtime, with_open};
+use super::{off_runtime, read_open, with_open, with_same_open};
 use crate::dto::EnabledDto;
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
@@ -56,11 +56,18 @@ pub fn begin_email(
     settings: EmailSettingsInput,
 ) -> CommandResult<EmailSent> {
     let settings = settings.into_core()?;
-    off_runtime(|| with_open(&state, |ws| Ok(ws.begin_email(&label, settings)?)))
+    // The session is not held while the mail goes.
+    off_runtime(|| {
+        let (outgoing, ticket) = read_open(&state, |ws| {
+            Ok(ws.issue_email_confirmation(&label, settings)?)
+        })?;
+        let sent = outgoing.send();
+        with_same_open(&state, ticket, |ws| Ok(ws.record_email(sent)?))
+    })
 }
 
 /// Enables the pending email method with the code it received.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_email(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
@@ -76,9 +83,23 @@ pub fn send_email_code(
     state: State<'_, AppState>,
     method: Option<String>,
 ) -> CommandResult<EmailSent> {
-    off_runtime(|| match &mut *state.lock() {
-        Session::Pending(p) => Ok(p.send_email_code(method.as_deref())?),
-        Session::Open(ws) => Ok(ws.send_email_code(method.as_deref())?),
-        Session::Locked => Err(CommandError::locked()),
+    // The session is not held while the mail goes.
+    off_runtime(|| {
+        let (outgoing, ticket) = {
+            let mut session = state.lock();
+            let ticket = session.ticket();
+            let outgoing = match &mut *session {
+                Session::Pending(p) => p.issue_email_code(method.as_deref())?,
+                Session::Open(ws) => ws.issue_email_code(method.as_deref())?,
+                Session::Locked => return Err(CommandError::locked()),
+            };
+            (outgoing, ticket)
+        };
+        let sent = outgoing.send();
+        match &mut *state.relock(ticket)? {
+            Session::Pending(p) => Ok(p.record_email(sent)?),
+            Session::Open(ws) => Ok(ws.record_email(sent)?),
+            Session::Locked => Err(CommandError::locked()),
+        }
     })
 }

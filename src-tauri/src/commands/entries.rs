@@ -11,7 +11,7 @@ use portcullis_core::view::{EntrySummary, EntryView};
 use portcullis_core::{EntryKind, SecretString};
 use tauri::State;
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn list_entries(
     state: State<'_, AppState>,
@@ -26,14 +26,14 @@ pub fn list_entries(
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryView> {
     with_open(&state, |ws| Ok(EntryView::from(&ws.find(&id)?)))
 }
 
 /// The password of a login, on an explicit request (reveal or copy).
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
     with_open(&state, |ws| match ws.find(&id)?.kind {
@@ -48,7 +48,7 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 /// Copies a field of an entry to the clipboard: `password` (of a login, or of the login a
 /// remote connection uses), `username` (likewise) or `otp` (the current code). The clipboard
 /// is cleared after the preferred delay if it still holds it; the delay is returned.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn copy_field(state: State<'_, AppState>, id: String, field: CopyField) -> CommandResult<u64> {
     let text = with_open(&state, |ws| {
@@ -81,7 +81,7 @@ pub fn copy_field(state: State<'_, AppState>, id: String, field: CopyField) -> C
 
 /// Copies text the page already shows (an authenticator key during set-up, backup codes),
 /// with the same clearing as any other secret.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<u64> {
     copy_secret(&state, zeroize::Zeroizing::new(text))
@@ -102,7 +102,7 @@ fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandRes
     }
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
     with_open(&state, |ws| {
@@ -153,7 +153,7 @@ fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
     ))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult<EntrySummary> {
     add(&state, entry)
@@ -167,7 +167,7 @@ pub fn add(state: &AppState, entry: EntryInput) -> CommandResult<EntrySummary> {
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn update_entry(
     state: State<'_, AppState>,
@@ -189,7 +189,7 @@ pub fn update(state: &AppState, id: &str, entry: EntryInput) -> CommandResult<En
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()> {
     delete(&state, &id)

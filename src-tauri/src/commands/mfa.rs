@@ -1,10 +1,10 @@
 //! The second factor: verifying it, and the security settings (each needs a fresh factor; the
 //! core enforces it).
 
-use super::{off_runtime, with_open, workspace::open_state};
+use super::{off_runtime, read_open, with_open, with_same_open, workspace::open_state};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Session, Ticket};
 use portcullis_core::factor_outcome::{FactorOutcome, StepUpOutcome};
 use portcullis_core::mfa::duo::{self, DuoRequest, Failmode, Progress, SigVersion};
 use portcullis_core::mfa::{Factor, MfaStatus};
@@ -71,13 +71,23 @@ impl FactorInput {
 }
 
 /// Duo's status messages ("Pushed a login request…") go to the UI as they come; the UI's
-/// Cancel sets the flag, which is checked between polls.
-fn progress<'a>(cancel: &'a AtomicBool, on_status: &'a mut dyn FnMut(&str)) -> Progress<'a> {
+/// Cancel, and any lock, set the flag, which is checked between polls. When a lock came since
+/// the session was read (`ticket`), nothing is sent to Duo: `locked`. A lock bumps the epoch
+/// before it sets the flag, so clearing the flag here cannot lose a later one.
+fn progress<'a>(
+    state: &'a AppState,
+    ticket: Ticket,
+    on_status: &'a mut dyn FnMut(&str),
+) -> CommandResult<Progress<'a>> {
+    let cancel: &AtomicBool = &state.duo_cancel;
     cancel.store(false, Ordering::SeqCst);
-    Progress { on_status, cancel }
+    if state.epoch() != ticket.epoch() {
+        return Err(CommandError::locked());
+    }
+    Ok(Progress { on_status, cancel })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
     match &mut *state.lock() {
@@ -98,29 +108,46 @@ pub fn verify_factor(
     off_runtime(|| verify(&state, factor, &progress_channel))
 }
 
+/// Charges the factor with the session held, runs it (waits for Duo) without, and records
+/// it with the session held again if it is still the same one.
 fn verify(
     state: &AppState,
     factor: FactorInput,
     progress_channel: &Channel<String>,
 ) -> CommandResult<VerifiedDto> {
-    let since = state.epoch();
-    let mut session = state.lock();
-    let Session::Pending(pending) = std::mem::take(&mut *session) else {
-        return Err(CommandError::locked());
+    let factor = factor.into_core();
+    let (charged, ticket) = {
+        let mut session = state.lock();
+        let ticket = session.ticket();
+        let Session::Pending(pending) = &mut *session else {
+            return Err(CommandError::locked());
+        };
+        match pending.charge_factor(&factor) {
+            Ok(charged) => (charged, ticket),
+            Err(e) => {
+                // Nothing to retry from: the password again.
+                *session = Session::Locked;
+                return Err(e.into());
+            }
+        }
     };
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    let progress = progress(&state.duo_cancel, &mut report);
-    let (pending, error) = match pending.check(&factor.into_core(), progress) {
+    let ran = charged.run(progress(state, ticket, &mut report)?);
+    // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
+    let mut session = state.relock(ticket)?;
+    let Session::Pending(pending) = std::mem::take(&mut *session) else {
+        return Err(CommandError::locked());
+    };
+    let (pending, error) = match pending.record_factor(ran) {
         FactorOutcome::Open(ws, verified) => {
             let out = VerifiedDto {
                 session: open_state(&ws),
                 backup_codes_left: verified.backup_codes_left,
                 failed_open: verified.failed_open,
             };
-            // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
-            session.install(Session::Open(*ws), since)?;
+            session.install(Session::Open(*ws), ticket.epoch())?;
             return Ok(out);
         }
         // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on
@@ -139,7 +166,8 @@ fn verify(
 }
 
 /// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
-/// messages arrive on `progress_channel` as during unlock.
+/// messages arrive on `progress_channel` as during unlock. The session is not held while Duo
+/// waits.
 #[tauri::command(async)]
 #[specta::specta]
 pub fn step_up(
@@ -147,21 +175,27 @@ pub fn step_up(
     factor: FactorInput,
     progress_channel: Channel<String>,
 ) -> CommandResult<()> {
+    off_runtime(|| check_step_up(&state, factor, &progress_channel))
+}
+
+fn check_step_up(
+    state: &AppState,
+    factor: FactorInput,
+    progress_channel: &Channel<String>,
+) -> CommandResult<()> {
+    let factor = factor.into_core();
+    let (charged, ticket) = read_open(state, |ws| Ok(ws.charge_step_up(&factor)?))?;
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
-    off_runtime(|| {
-        let progress = progress(&state.duo_cancel, &mut report);
-        with_open(&state, |ws| {
-            match ws.check_step_up(&factor.into_core(), progress)? {
-                StepUpOutcome::Verified(_) => Ok(()),
-                StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
-            }
-        })
+    let ran = charged.run(progress(state, ticket, &mut report)?);
+    with_same_open(state, ticket, |ws| match ws.record_step_up(ran)? {
+        StepUpOutcome::Verified(_) => Ok(()),
+        StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<EnrolmentDto> {
     with_open(&state, |ws| {
@@ -176,7 +210,7 @@ pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<En
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
     with_open(&state, |ws| {
@@ -185,7 +219,7 @@ pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<E
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
     with_open(&state, |ws| {
@@ -197,25 +231,25 @@ pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn delete_backup_codes(state: State<'_, AppState>) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.delete_backup_codes()?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn remove_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.remove_method(&label)?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn set_default_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
     with_open(&state, |ws| Ok(ws.set_default_method(&label)?))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn rename_method(
     state: State<'_, AppState>,
@@ -357,18 +391,17 @@ pub fn add_duo(
             "check the Duo settings again before the test",
         )
     })?;
+    // The keys are checked with the session held, the test runs without it, and the method
+    // is saved with it held again if it is still the same session.
     let finished = off_runtime(|| {
-        let progress = progress(&state.duo_cancel, &mut report);
-        with_open(&state, |ws| {
-            Ok(enrolment.finish(
-                ws,
-                &label,
-                &device,
-                factor,
-                &DuoRequest::default(),
-                progress,
-            )?)
-        })
+        let (test, ticket) = read_open(&state, |ws| {
+            Ok(enrolment.prepare(ws, &label, &device, factor)?)
+        })?;
+        let tested = test.run(
+            &DuoRequest::default(),
+            progress(&state, ticket, &mut report)?,
+        );
+        with_same_open(&state, ticket, |ws| Ok(tested.save(ws)?))
     });
     match finished {
         Ok(DuoEnrolled::Enabled { backup_codes, .. }) => Ok(EnabledDto::new(label, backup_codes)),
@@ -398,10 +431,16 @@ pub fn duo_devices(
     state: State<'_, AppState>,
     label: Option<String>,
 ) -> CommandResult<Vec<duo::Device>> {
-    off_runtime(|| match &mut *state.lock() {
-        Session::Pending(p) => Ok(p.duo_devices(label.as_deref())?),
-        Session::Open(ws) => Ok(ws.duo_devices(label.as_deref())?),
-        Session::Locked => Err(CommandError::locked()),
+    // The method is read with the session held; Duo is asked without.
+    let method = match &mut *state.lock() {
+        Session::Pending(p) => p.duo_method(label.as_deref())?,
+        Session::Open(ws) => ws.duo_method(label.as_deref())?,
+        Session::Locked => return Err(CommandError::locked()),
+    };
+    off_runtime(|| {
+        method.devices().map_err(|e| {
+            portcullis_core::workspace::Error::from(portcullis_core::mfa::Error::Duo(e)).into()
+        })
     })
 }
 
@@ -432,4 +471,212 @@ pub fn save_backup_codes(app: tauri::AppHandle, codes: Vec<String>) -> CommandRe
         _ => CommandError::new(ErrorCode::Io, "the file could not be written"),
     })?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::workspace::open_with;
+    use duo_emulator::{Answer, Config, Emulator};
+    use portcullis_core::mfa::duo::Factor as DuoFactor;
+    use portcullis_core::workspace::duo_enrolment::DuoStart;
+    use portcullis_core::{KdfParams, OpenWorkspace};
+    use std::path::Path;
+    use std::sync::{mpsc, Arc, Mutex};
+    use tauri::ipc::InvokeResponseBody;
+
+    const PHONE: &str = "DPFZRS9FB0D46QFTM891";
+    const PASSWORD: &str = "pw";
+
+    /// A workspace with Duo on alice's phone (set up with a passcode, so no push waits), and
+    /// the emulator whose phone answers pushes as `push` after `delay_ms`.
+    fn secured(path: &Path, push: Answer, delay_ms: u64) -> Emulator {
+        let config = Config::demo();
+        let emu = Emulator::start(config.clone()).unwrap();
+        let mut ws = OpenWorkspace::create(
+            path,
+            &SecretString::new(PASSWORD.into()),
+            KdfParams::new(1024, 1, 1).unwrap(),
+        )
+        .unwrap();
+        let settings = DuoSettings {
+            host: emu.api_host(),
+            ikey: config.ikey.clone(),
+            skey: config.skey.as_str().into(),
+            username: "alice".into(),
+            ca_pem: Some(emu.ca_pem().to_owned()),
+            sig: SigVersion::V5,
+            failmode: Failmode::Secure,
+            proxy: None,
+        };
+        let Ok(DuoStart::Ready(enrolment)) = DuoEnrolment::start(settings, 0) else {
+            panic!("Duo set-up did not start");
+        };
+        let test = DuoRequest {
+            factor: Some(DuoFactor::Passcode),
+            device: None,
+            passcode: Some("123456".into()),
+        };
+        let cancel = AtomicBool::new(false);
+        let progress = Progress {
+            on_status: &mut |_| {},
+            cancel: &cancel,
+        };
+        enrolment
+            .finish(
+                &mut ws,
+                "Duo",
+                PHONE,
+                Some(DuoFactor::Push),
+                &test,
+                progress,
+            )
+            .unwrap();
+        emu.update(|c| {
+            let phone = &mut c.users.get_mut("alice").unwrap().devices[0];
+            phone.push = push;
+            phone.delay_ms = delay_ms;
+        });
+        emu
+    }
+
+    fn push() -> FactorInput {
+        FactorInput::Duo {
+            method: None,
+            factor: Some(DuoFactor::Push),
+            device: None,
+            passcode: None,
+        }
+    }
+
+    /// The app, waiting for the second factor of the workspace at `path`.
+    fn pending(path: &Path) -> Arc<AppState> {
+        let state = Arc::new(AppState::default());
+        let password = SecretString::new(PASSWORD.into());
+        open_with(&state, &path.display().to_string(), |locked| {
+            Ok(locked.unlock(&password)?)
+        })
+        .unwrap();
+        assert!(matches!(*state.lock(), Session::Pending(_)));
+        state
+    }
+
+    /// A progress channel that calls `on_status` with each of Duo's status messages.
+    fn channel(on_status: impl Fn(&str) + Send + Sync + 'static) -> Channel<String> {
+        Channel::new(move |body| {
+            if let InvokeResponseBody::Json(json) = body {
+                on_status(&json);
+            }
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn while_duo_waits_other_commands_and_a_lock_answer_and_the_lock_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        // The user takes a minute to answer: the wait outlasts the test.
+        let emu = secured(&path, Answer::Approve, 60_000);
+        let state = pending(&path);
+        let (pushed_tx, pushed_rx) = mpsc::channel();
+        let pushed_tx = Mutex::new(pushed_tx);
+        let progress = channel(move |_| {
+            let _ = pushed_tx.lock().unwrap().send(());
+        });
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| verify(&state, push(), &progress));
+            // The push went out and Duo waits for the user.
+            pushed_rx.recv().unwrap();
+            // Another command is answered meanwhile.
+            match &*state.lock() {
+                Session::Pending(p) => assert!(p.status().enabled),
+                _ => panic!("the pending unlock is gone while Duo waits"),
+            }
+            // The lock takes effect at once, while the push still waits.
+            assert!(state.lock_session());
+            assert!(matches!(*state.lock(), Session::Locked));
+            assert!(
+                state.duo_cancel.load(Ordering::SeqCst),
+                "the lock did not cancel the Duo wait"
+            );
+            // Ends the long poll (instead of waiting a minute for the user).
+            emu.set_reachable(false);
+            let err = waiting.join().unwrap().map(|_| ()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::Locked, "{}", err.message);
+        });
+        assert!(matches!(*state.lock(), Session::Locked));
+    }
+
+    #[test]
+    fn a_lock_before_duo_is_asked_sends_nothing_and_a_lock_after_cancels_the_wait() {
+        let state = AppState::default();
+        let ticket = state.lock().ticket();
+        let mut quiet = |_: &str| {};
+        assert!(progress(&state, ticket, &mut quiet).is_ok());
+        assert!(!state.duo_cancel.load(Ordering::SeqCst));
+        state.lock_session();
+        assert!(
+            state.duo_cancel.load(Ordering::SeqCst),
+            "a lock during the wait cancels it"
+        );
+        let mut quiet = |_: &str| {};
+        let err = progress(&state, ticket, &mut quiet)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Locked);
+    }
+
+    #[test]
+    fn an_approval_that_arrives_after_a_lock_does_not_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        // The phone approves at once: its status message comes with the approval.
+        let _emu = secured(&path, Answer::Approve, 0);
+        let state = pending(&path);
+        let (locked_tx, locked_rx) = mpsc::channel();
+        let locked_tx = Mutex::new(locked_tx);
+        let locker = state.clone();
+        // The desktop locks just as Duo's approval arrives.
+        let progress = channel(move |_| {
+            let _ = locked_tx.lock().unwrap().send(locker.lock_session());
+        });
+        let err = verify(&state, push(), &progress).map(|_| ()).unwrap_err();
+        assert_eq!(
+            locked_rx.try_recv(),
+            Ok(true),
+            "no lock came during the wait"
+        );
+        assert_eq!(err.code, ErrorCode::Locked, "{}", err.message);
+        assert!(matches!(*state.lock(), Session::Locked));
+    }
+
+    #[test]
+    fn an_approval_with_no_lock_opens_and_a_step_up_waits_without_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        let emu = secured(&path, Answer::Approve, 0);
+        let state = pending(&path);
+        let verified = verify(&state, push(), &channel(|_| {})).unwrap();
+        assert!(!verified.failed_open);
+        assert!(matches!(*state.lock(), Session::Open(_)));
+
+        emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].delay_ms = 60_000);
+        let (pushed_tx, pushed_rx) = mpsc::channel();
+        let pushed_tx = Mutex::new(pushed_tx);
+        let progress = channel(move |_| {
+            let _ = pushed_tx.lock().unwrap().send(());
+        });
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| check_step_up(&state, push(), &progress));
+            pushed_rx.recv().unwrap();
+            // Reading the workspace works while the step-up waits for Duo.
+            let status = with_open(&state, |ws| Ok(ws.mfa_status()?)).unwrap();
+            assert!(status.enabled);
+            assert!(state.lock_session());
+            emu.set_reachable(false);
+            let err = waiting.join().unwrap().unwrap_err();
+            assert_eq!(err.code, ErrorCode::Locked, "{}", err.message);
+        });
+        assert!(matches!(*state.lock(), Session::Locked));
+    }
 }

@@ -13,7 +13,7 @@ pub mod transfer;
 pub mod workspace;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
-use crate::state::{AppState, Session};
+use crate::state::{AppState, Session, Ticket};
 use portcullis_core::OpenWorkspace;
 
 /// Runs `f` on the open workspace, or fails with `locked`.
@@ -21,16 +21,55 @@ pub fn with_open<T>(
     state: &AppState,
     f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
 ) -> CommandResult<T> {
-    match &mut *state.lock() {
+    blocking(|| match &mut *state.lock() {
+        Session::Open(ws) => f(ws),
+        _ => Err(CommandError::locked()),
+    })
+}
+
+/// Runs blocking work (the disk, the keyring, key derivation, the network) from a command,
+/// which Tauri runs on a worker of its tokio runtime (`#[tauri::command(async)]`): the runtime
+/// is told, so that the other commands it holds move to another worker meanwhile instead of
+/// waiting. Outside a multi-threaded runtime (unit tests, plain threads) `f` just runs.
+pub fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+/// Runs `f` on the open workspace and names the session it ran on, for a command that lets go
+/// of the session while Duo or a mail send runs and records the result with [`with_same_open`].
+pub fn read_open<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
+) -> CommandResult<(T, Ticket)> {
+    let mut session = state.lock();
+    let ticket = session.ticket();
+    match &mut *session {
+        Session::Open(ws) => Ok((f(ws)?, ticket)),
+        _ => Err(CommandError::locked()),
+    }
+}
+
+/// Runs `f` on the open workspace if it is still the session `ticket` names; `locked` when a
+/// lock (or another unlock) came since (a lock while Duo waited wins over the approval).
+pub fn with_same_open<T>(
+    state: &AppState,
+    ticket: Ticket,
+    f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
+) -> CommandResult<T> {
+    match &mut *state.relock(ticket)? {
         Session::Open(ws) => f(ws),
         _ => Err(CommandError::locked()),
     }
 }
 
-/// Runs `f` on a plain thread and waits for it: the Duo client blocks on the network, which a
-/// thread of the async runtime must not do.
+/// Runs `f` on a plain thread and waits for it (see [`blocking`]): the Duo and SMTP clients
+/// block on the network for long, which a worker of the async runtime must not do unannounced.
 pub fn off_runtime<T: Send>(f: impl FnOnce() -> CommandResult<T> + Send) -> CommandResult<T> {
-    std::thread::scope(|s| s.spawn(f).join())
+    blocking(|| std::thread::scope(|s| s.spawn(f).join()))
         .unwrap_or_else(|_| Err(CommandError::new(ErrorCode::Internal, "internal error")))
 }
 

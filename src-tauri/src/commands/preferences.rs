@@ -12,7 +12,7 @@ pub fn get_preferences(state: State<'_, AppState>) -> Preferences {
 }
 
 /// Saves the preferences (clamped to their bounds) and returns what was saved.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn set_preferences(
     state: State<'_, AppState>,

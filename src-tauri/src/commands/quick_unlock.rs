@@ -30,7 +30,7 @@ fn quick_error(e: Error) -> CommandError {
 }
 
 /// Whether quick unlock is on for the workspace at `path` on this machine (no keyring access).
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn quick_unlock_on(path: String) -> bool {
     LockedWorkspace::open(&path).is_ok_and(|l| quick_unlock::is_on_here(&l))

@@ -3,6 +3,7 @@
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Leased, Session};
+use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::new_workspace;
 use portcullis_core::workspace::Unlock;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
@@ -10,13 +11,13 @@ use std::path::{Path, PathBuf};
 use tauri::State;
 
 /// `$XDG_DATA_HOME/portcullis/default.pcx`.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn default_workspace_path() -> String {
     crate::paths::default_workspace().display().to_string()
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn workspace_exists(path: String) -> bool {
     PathBuf::from(path).is_file()
@@ -128,6 +129,14 @@ pub fn watch_locks(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'st
     state.set_lock_listener(channel);
 }
 
+/// The user did something in the window (the page reports it at most every few seconds):
+/// the idle auto-lock waits again.
+#[tauri::command]
+#[specta::specta]
+pub fn note_activity(state: State<'_, AppState>) {
+    state.note_activity(SystemClock.now());
+}
+
 /// Drops the open workspace (its keys zeroize).
 #[tauri::command]
 #[specta::specta]
@@ -135,7 +144,7 @@ pub fn lock_workspace(state: State<'_, AppState>) {
     state.lock_session();
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn session_state(state: State<'_, AppState>) -> SessionState {
     match &*state.lock() {
@@ -156,7 +165,7 @@ pub fn open_state(ws: &OpenWorkspace) -> SessionState {
 }
 
 /// Recently opened workspaces, newest first.
-#[tauri::command]
+#[tauri::command(async)]
 #[specta::specta]
 pub fn recent_workspaces() -> Vec<String> {
     crate::recent::list()

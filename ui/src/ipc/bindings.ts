@@ -18,6 +18,11 @@ export const commands = {
 	 *  user confirmed it and the page sends `allow_costly_kdf`.
 	 */
 	unlockWorkspace: (path: string, password: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<SessionState>("unlock_workspace", { path, password, allowCostlyKdf }),
+	/**
+	 *  The user did something in the window (the page reports it at most every few seconds):
+	 *  the idle auto-lock waits again.
+	 */
+	noteActivity: () => __TAURI_INVOKE<void>("note_activity"),
 	/**  Drops the open workspace (its keys zeroize). */
 	lockWorkspace: () => __TAURI_INVOKE<void>("lock_workspace"),
 	sessionState: () => __TAURI_INVOKE<SessionState>("session_state"),
@@ -109,7 +114,8 @@ export const commands = {
 	verifyFactor: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<VerifiedDto>("verify_factor", { factor, progressChannel }),
 	/**
 	 *  Verifies a fresh factor so that security settings can change for five minutes. Duo's status
-	 *  messages arrive on `progress_channel` as during unlock.
+	 *  messages arrive on `progress_channel` as during unlock. The session is not held while Duo
+	 *  waits.
 	 */
 	stepUp: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<null>("step_up", { factor, progressChannel }),
 	beginTotp: (label: string) => __TAURI_INVOKE<EnrolmentDto>("begin_totp", { label }),

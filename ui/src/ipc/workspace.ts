@@ -13,10 +13,14 @@ export const unlockWorkspace = (path: string, password: string, allowCostlyKdf =
 export const lockWorkspace = commands.lockWorkspace;
 export const sessionState = commands.sessionState;
 export const recentWorkspaces = commands.recentWorkspaces;
-/** Why the app locked by itself: the computer went to sleep or the screen was locked. */
-export type LockReason = "sleep" | "screen_lock";
+/** Why the app locked by itself: the computer went to sleep, the screen was locked, or
+ * nothing was done for the preferred minutes. */
+export type LockReason = "sleep" | "screen_lock" | "idle";
 
-/** Calls `onLock` whenever the app locks because the desktop asked. */
+/** Tells the app the user did something (its idle timer starts again). */
+export const noteActivity = commands.noteActivity;
+
+/** Calls `onLock` whenever the app locks by itself (the desktop asked, or it was idle). */
 export function watchLocks(onLock: (reason: LockReason) => void): Promise<void> {
   const channel = new Channel<string>();
   channel.onmessage = (reason) => onLock(reason as LockReason);

@@ -1,30 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { idleTimer } from "./idle";
+import { describe, expect, it, vi } from "vitest";
+import { activityReporter } from "./idle";
 
-describe("idle timer", () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
-
-  it("fires once after the timeout without activity", () => {
-    const onIdle = vi.fn();
-    idleTimer(1000, onIdle);
-    vi.advanceTimersByTime(999);
-    expect(onIdle).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
-    expect(onIdle).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(5000);
-    expect(onIdle).toHaveBeenCalledTimes(1);
+describe("activity reporter", () => {
+  it("reports the first activity at once, then at most once per interval", () => {
+    let now = 10_000;
+    const report = vi.fn();
+    const r = activityReporter(5000, report, () => now);
+    r.activity();
+    expect(report).toHaveBeenCalledTimes(1);
+    now += 4999;
+    r.activity();
+    r.activity();
+    expect(report).toHaveBeenCalledTimes(1);
+    now += 1;
+    r.activity();
+    expect(report).toHaveBeenCalledTimes(2);
   });
 
-  it("activity restarts the wait, stop cancels it", () => {
-    const onIdle = vi.fn();
-    const t = idleTimer(1000, onIdle);
-    vi.advanceTimersByTime(800);
-    t.activity();
-    vi.advanceTimersByTime(800);
-    expect(onIdle).not.toHaveBeenCalled();
-    t.stop();
-    vi.advanceTimersByTime(5000);
-    expect(onIdle).not.toHaveBeenCalled();
+  it("reports nothing without activity", () => {
+    const report = vi.fn();
+    activityReporter(5000, report, () => 0);
+    expect(report).not.toHaveBeenCalled();
   });
 });

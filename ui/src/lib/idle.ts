@@ -1,29 +1,23 @@
-// Auto-lock: calls `onIdle` once after `timeoutMs` without activity; activity restarts the wait.
+// Auto-lock: Rust decides when the workspace has been idle long enough (so a stalled page still
+// locks) and says so on the lock channel; the page only reports that the user did something,
+// at most once every `everyMs`.
 
-export interface IdleTimer {
+export interface ActivityReporter {
   activity(): void;
-  stop(): void;
 }
 
-export function idleTimer(
-  timeoutMs: number,
-  onIdle: () => void,
-  clock: { set: typeof setTimeout; clear: typeof clearTimeout } = { set: setTimeout, clear: clearTimeout },
-): IdleTimer {
-  let handle: ReturnType<typeof setTimeout> | null = null;
-  const arm = () => {
-    if (handle !== null) clock.clear(handle);
-    handle = clock.set(() => {
-      handle = null;
-      onIdle();
-    }, timeoutMs);
-  };
-  arm();
+export function activityReporter(
+  everyMs: number,
+  report: () => void,
+  now: () => number = Date.now,
+): ActivityReporter {
+  let last = -Infinity;
   return {
-    activity: arm,
-    stop() {
-      if (handle !== null) clock.clear(handle);
-      handle = null;
+    activity() {
+      const t = now();
+      if (t - last < everyMs) return;
+      last = t;
+      report();
     },
   };
 }

@@ -5,7 +5,9 @@
 use super::{OpenWorkspace, Result};
 use crate::crypto::SecretString;
 use crate::mfa::duo::client::{Client, Device, Error, Factor, Preauth};
-use crate::mfa::duo::method::{default_factor, DuoMethod, DuoRequest, Failmode, Progress};
+use crate::mfa::duo::method::{
+    default_factor, DuoMethod, DuoRequest, Failmode, Progress, RunError, Verdict,
+};
 use crate::mfa::duo::signing::SigVersion;
 
 /// Beyond this many seconds between this computer's clock and Duo's, the set-up warns.
@@ -163,6 +165,22 @@ impl DuoEnrolment {
         test: &DuoRequest,
         progress: Progress<'_>,
     ) -> Result<DuoEnrolled> {
+        self.prepare(ws, label, device, factor)?
+            .run(test, progress)
+            .save(ws)
+    }
+
+    /// The first step of [`finish`](Self::finish) split in three for callers that hold no lock
+    /// while Duo waits: checks the label and the fresh factor, then [`DuoTest::run`] (without
+    /// the workspace) and [`DuoTested::save`] on this same workspace.
+    pub fn prepare(
+        &self,
+        ws: &mut OpenWorkspace,
+        label: &str,
+        device: &str,
+        factor: Option<Factor>,
+    ) -> Result<DuoTest> {
+        ws.check_duo_label(label)?;
         let factor = factor.unwrap_or_else(|| self.default_factor(device));
         let s = &self.settings;
         let method = DuoMethod::new(
@@ -177,7 +195,48 @@ impl DuoEnrolment {
             factor,
         )
         .with_proxy(s.proxy.clone());
-        ws.enable_duo(label, method, test, progress)
+        Ok(DuoTest {
+            label: label.to_owned(),
+            method,
+        })
+    }
+}
+
+/// A Duo method ready for its test (from [`DuoEnrolment::prepare`]).
+#[derive(Debug)]
+#[must_use]
+pub struct DuoTest {
+    label: String,
+    method: DuoMethod,
+}
+
+impl DuoTest {
+    /// Runs the test authentication, reporting through `progress` and stopping when its cancel
+    /// flag is set. Touches no workspace.
+    pub fn run(self, test: &DuoRequest, progress: Progress<'_>) -> DuoTested {
+        let verdict = self.method.run(test, progress);
+        DuoTested {
+            label: self.label,
+            method: self.method,
+            verdict,
+        }
+    }
+}
+
+/// A Duo test that ran: save it with [`save`](Self::save).
+#[derive(Debug)]
+#[must_use]
+pub struct DuoTested {
+    label: String,
+    method: DuoMethod,
+    verdict: std::result::Result<Verdict, RunError>,
+}
+
+impl DuoTested {
+    /// Saves the method as its label when Duo approved (the fresh factor and the label are
+    /// checked again); SMS passcodes sent are an outcome, not an error.
+    pub fn save(self, ws: &mut OpenWorkspace) -> Result<DuoEnrolled> {
+        ws.save_duo(&self.label, self.method, self.verdict)
     }
 }
 

@@ -20,7 +20,9 @@ pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Simila
 pub use lease::{Lease, LeaseError};
 pub use quick::{QuickKey, QuickRefusal};
 pub(crate) use record::{RecordKeys, RecordRef, ENTRIES, MFA};
-pub use security::{EmailSent, MfaRefusal, PendingMfa, Unlock};
+pub use security::{
+    ChargedFactor, EmailSent, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail, Unlock,
+};
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};

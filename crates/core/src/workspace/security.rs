@@ -8,7 +8,7 @@ use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
 use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
 use crate::mfa::email::EmailSettings;
 use crate::mfa::{
-    self, policy, Factor, MfaConfig, MfaStatus, OutgoingCode, TotpEnrolment, Verified,
+    self, policy, Charge, Factor, MfaConfig, MfaStatus, OutgoingCode, TotpEnrolment, Verified,
 };
 use crate::store::Row;
 use crate::SecretString;
@@ -111,7 +111,26 @@ impl PendingMfa {
         factor: &Factor,
         progress: Progress<'_>,
     ) -> std::result::Result<(OpenWorkspace, Verified), MfaRefusal> {
-        match check_factor(&mut self.open, factor, progress) {
+        match self.charge_factor(factor) {
+            Ok(charged) => self.record_ran(charged.run(progress)),
+            Err(error) => Err(MfaRefusal { error, retry: None }),
+        }
+    }
+
+    /// The first step of [`verify_with_progress`](Self::verify_with_progress) for callers that
+    /// hold no lock while Duo waits: counts the failure (committed), then
+    /// [`ChargedFactor::run`] and [`record_factor`](Self::record_factor) on this same pending
+    /// state. A storage error leaves nothing to retry from (the password again).
+    pub fn charge_factor(&mut self, factor: &Factor) -> Result<ChargedFactor> {
+        charge_factor(&mut self.open, factor)
+    }
+
+    /// Commits the verdict of a factor this state charged and that ran.
+    pub(crate) fn record_ran(
+        mut self,
+        ran: RanFactor,
+    ) -> std::result::Result<(OpenWorkspace, Verified), MfaRefusal> {
+        match record_factor(&mut self.open, ran) {
             Ok((Ok(verified), _)) => {
                 // A failed-open Duo lets the user in but is no fresh factor for a change.
                 if !verified.failed_open {
@@ -136,52 +155,136 @@ impl PendingMfa {
         self.open.duo_devices(label)
     }
 
+    /// [`OpenWorkspace::duo_method`] before the workspace opens.
+    pub fn duo_method(&mut self, label: Option<&str>) -> Result<DuoMethod> {
+        self.open.duo_method(label)
+    }
+
     /// Emails a code for the email method labelled `label` (or the default/first one).
     pub fn send_email_code(&mut self, label: Option<&str>) -> Result<EmailSent> {
         self.open.send_email_code(label)
+    }
+
+    /// [`OpenWorkspace::issue_email_code`] before the workspace opens.
+    pub fn issue_email_code(&mut self, label: Option<&str>) -> Result<OutgoingEmail> {
+        self.open.issue_email_code(label)
+    }
+
+    /// [`OpenWorkspace::record_email`] before the workspace opens.
+    pub fn record_email(&mut self, sent: SentEmail) -> Result<EmailSent> {
+        self.open.record_email(sent)
+    }
+}
+
+/// A code by email decided in a committed transaction, to [`send`](Self::send) without
+/// holding the workspace, then to record on the workspace that issued it
+/// ([`OpenWorkspace::record_email`]).
+#[derive(Debug)]
+#[must_use]
+pub struct OutgoingEmail {
+    outgoing: OutgoingCode,
+    workspace: String,
+}
+
+/// An email sent, or not: record it with [`OpenWorkspace::record_email`].
+#[derive(Debug)]
+#[must_use]
+pub struct SentEmail {
+    outgoing: OutgoingCode,
+    sent: std::result::Result<(), mfa::email::Error>,
+}
+
+impl OutgoingEmail {
+    /// Sends the code over SMTP. Touches no workspace.
+    pub fn send(self) -> SentEmail {
+        let o = &self.outgoing;
+        let sent = o.settings.send(&o.code, &self.workspace, o.purpose, o.sent);
+        SentEmail {
+            outgoing: self.outgoing,
+            sent,
+        }
     }
 }
 
 /// Sends a code decided in a committed transaction; when the send fails, a second transaction
 /// forgets the code and gives the send back to the rate limit.
 fn send_outgoing(open: &mut OpenWorkspace, outgoing: OutgoingCode) -> Result<EmailSent> {
-    let workspace = open.name();
-    let sent = outgoing
-        .settings
-        .send(&outgoing.code, &workspace, outgoing.purpose, outgoing.sent);
-    match sent {
-        Ok(()) => {
-            tracing::info!(method = %outgoing.label, "code sent by email");
-            Ok(EmailSent {
-                label: outgoing.label,
-                to: outgoing.settings.to,
-                expires: outgoing.sent + policy::EMAIL_CODE_TTL_SECS,
-            })
-        }
-        Err(e) => {
-            tracing::warn!(method = %outgoing.label, error = %e, "code not sent by email");
-            open.write(|w| {
-                let mut config = w.mfa_config()?;
-                config.retract_email(&outgoing);
-                w.put(MFA, CONFIG_ID, &config)
-            })?;
-            Err(mfa::Error::Email(e).into())
-        }
+    let sent = open.outgoing_email(outgoing).send();
+    open.record_email(sent)
+}
+
+/// A factor whose failure is counted and saved (the first of three steps: charge, run,
+/// record), or refused at once (a lockout delay runs). [`run`](Self::run) it without holding
+/// the workspace, then record it on the workspace that charged it
+/// ([`PendingMfa::record_factor`], [`OpenWorkspace::record_step_up`]).
+#[derive(Debug)]
+#[must_use]
+pub struct ChargedFactor {
+    state: Charged,
+}
+
+#[derive(Debug)]
+enum Charged {
+    /// A delay runs: nothing was charged.
+    Refused(mfa::Error, MfaStatus),
+    /// A code, judged when recorded.
+    Code(Factor, Charge),
+    /// Duo (or the reason no Duo method can run), run by [`ChargedFactor::run`].
+    Duo(
+        std::result::Result<(String, DuoMethod), mfa::Error>,
+        DuoRequest,
+        Charge,
+    ),
+}
+
+/// A charged factor after its run (Duo answered, or the wait was cancelled): record it.
+#[derive(Debug)]
+#[must_use]
+pub struct RanFactor {
+    state: Ran,
+}
+
+#[derive(Debug)]
+enum Ran {
+    Refused(mfa::Error, MfaStatus),
+    Code(Factor, Charge),
+    Duo(DuoRun, Charge),
+}
+
+type DuoRun = std::result::Result<
+    (
+        String,
+        duo::Failmode,
+        std::result::Result<duo::Verdict, duo::RunError>,
+    ),
+    mfa::Error,
+>;
+
+impl ChargedFactor {
+    /// Runs the factor: waits for Duo (a push, a call, a passcode check), reporting through
+    /// `progress` and stopping when its cancel flag is set. Touches no workspace, so the
+    /// caller holds no lock meanwhile. A code has nothing to run.
+    pub fn run(self, progress: Progress<'_>) -> RanFactor {
+        let state = match self.state {
+            Charged::Refused(e, status) => Ran::Refused(e, status),
+            Charged::Code(factor, charge) => Ran::Code(factor, charge),
+            Charged::Duo(found, request, charge) => Ran::Duo(
+                found.map(|(label, m)| (label, m.failmode, m.run(&request, progress))),
+                charge,
+            ),
+        };
+        RanFactor { state }
     }
 }
 
-/// Checks a factor against the stored configuration and saves the counters, in three steps:
-/// a failure and its delay are counted and committed first (unless a delay runs); only then is
+/// The first of three steps that check a factor against the stored configuration and save the
+/// counters: a failure and its delay are counted and committed first (unless a delay runs); only then is
 /// the factor judged; the verdict is committed last (a success resets the count, and the replay
 /// step and backup codes are checked again against the configuration as saved then). A judgement
 /// whose commit fails (another process holding a lock) thus leaves the failure counted, and
 /// parallel attempts each see the others counted. A Duo run happens between the first commit and
 /// the last, so no lock is held while Duo waits for the user.
-fn check_factor(
-    open: &mut OpenWorkspace,
-    factor: &Factor,
-    progress: Progress<'_>,
-) -> Result<(std::result::Result<Verified, mfa::Error>, MfaStatus)> {
+fn charge_factor(open: &mut OpenWorkspace, factor: &Factor) -> Result<ChargedFactor> {
     let now = open.clock.now();
     let charged = open.write(|w| {
         let mut config = w.mfa_config()?;
@@ -193,15 +296,36 @@ fn check_factor(
             Err(e) => Ok(Err((e, config.status(now)))),
         }
     })?;
-    let (charge, config) = match charged {
-        Ok(charged) => charged,
-        Err((e, status)) => return Ok((Err(e), status)),
+    let state = match charged {
+        Err((e, status)) => Charged::Refused(e, status),
+        Ok((charge, config)) => match factor {
+            Factor::Duo { method, request } => Charged::Duo(
+                config.duo_method(method.as_deref()),
+                request.clone(),
+                charge,
+            ),
+            code => Charged::Code(code.clone(), charge),
+        },
     };
-    let settled = if let Factor::Duo { method, request } = factor {
-        let run = config
-            .duo_method(method.as_deref())
-            .map(|(label, m)| (label, m.failmode, m.run(request, progress)));
-        open.write(|w| {
+    Ok(ChargedFactor { state })
+}
+
+/// Commits the verdict of a ran factor (a success resets the count; the replay step and the
+/// backup codes are checked against the configuration as saved now).
+fn record_factor(
+    open: &mut OpenWorkspace,
+    ran: RanFactor,
+) -> Result<(std::result::Result<Verified, mfa::Error>, MfaStatus)> {
+    let now = open.clock.now();
+    let (outcome, config) = match ran.state {
+        Ran::Refused(e, status) => return Ok((Err(e), status)),
+        Ran::Code(factor, charge) => open.write(|w| {
+            let mut config = w.mfa_config()?;
+            let outcome = config.judge(&factor, charge, now);
+            w.put(MFA, CONFIG_ID, &config)?;
+            Ok((outcome, config))
+        })?,
+        Ran::Duo(run, charge) => open.write(|w| {
             let mut config = w.mfa_config()?;
             let outcome = match run {
                 Ok((label, failmode, run)) => config.record_duo(&label, failmode, run, charge),
@@ -209,16 +333,8 @@ fn check_factor(
             };
             w.put(MFA, CONFIG_ID, &config)?;
             Ok((outcome, config))
-        })?
-    } else {
-        open.write(|w| {
-            let mut config = w.mfa_config()?;
-            let outcome = config.judge(factor, charge, now);
-            w.put(MFA, CONFIG_ID, &config)?;
-            Ok((outcome, config))
-        })?
+        })?,
     };
-    let (outcome, config) = settled;
     config.log_outcome(&outcome);
     Ok((outcome, config.status(open.clock.now())))
 }
@@ -279,10 +395,22 @@ impl OpenWorkspace {
         factor: &Factor,
         progress: Progress<'_>,
     ) -> Result<Verified> {
+        let ran = self.charge_step_up(factor)?.run(progress);
+        self.record_step_up_ran(ran)
+    }
+
+    /// The first step of a step-up for callers that hold no lock while Duo waits: counts the
+    /// failure (committed), then [`ChargedFactor::run`] and
+    /// [`record_step_up`](Self::record_step_up) on this same workspace.
+    pub fn charge_step_up(&mut self, factor: &Factor) -> Result<ChargedFactor> {
         if !self.mfa_config()?.enabled() {
             return Err(mfa::Error::NotEnabled.into());
         }
-        let (outcome, _) = check_factor(self, factor, progress)?;
+        charge_factor(self, factor)
+    }
+
+    pub(crate) fn record_step_up_ran(&mut self, ran: RanFactor) -> Result<Verified> {
+        let (outcome, _) = record_factor(self, ran)?;
         let verified = outcome?;
         if verified.failed_open {
             return Err(mfa::Error::FailedOpenNotEnough.into());
@@ -293,8 +421,15 @@ impl OpenWorkspace {
 
     /// The devices Duo offers now for the Duo method labelled `label` (or the first one).
     pub fn duo_devices(&mut self, label: Option<&str>) -> Result<Vec<duo::Device>> {
-        let (_, method) = self.mfa_config()?.duo_method(label)?;
-        method.devices().map_err(|e| mfa::Error::Duo(e).into())
+        self.duo_method(label)?
+            .devices()
+            .map_err(|e| mfa::Error::Duo(e).into())
+    }
+
+    /// The Duo method labelled `label` (or the first one), to ask Duo for its devices
+    /// ([`DuoMethod::devices`]) without holding the workspace.
+    pub fn duo_method(&mut self, label: Option<&str>) -> Result<DuoMethod> {
+        Ok(self.mfa_config()?.duo_method(label)?.1)
     }
 
     /// Adds Duo as a method: checks the keys, runs one test authentication on the chosen
@@ -331,12 +466,26 @@ impl OpenWorkspace {
         test: &DuoRequest,
         progress: Progress<'_>,
     ) -> Result<DuoEnrolled> {
+        self.check_duo_label(label)?;
+        let verdict = method.run(test, progress);
+        self.save_duo(label, method, verdict)
+    }
+
+    /// Before a Duo test: a fresh factor when MFA is on, and a free label.
+    pub(crate) fn check_duo_label(&mut self, label: &str) -> Result<()> {
         self.require_step_up()?;
         self.mfa_config()?.check_label(label)?;
-        match method
-            .run(test, progress)
-            .map_err(|e| Error::from(mfa::Error::Duo(e)))?
-        {
+        Ok(())
+    }
+
+    /// After a Duo test: saves the method when Duo approved.
+    pub(crate) fn save_duo(
+        &mut self,
+        label: &str,
+        method: DuoMethod,
+        verdict: std::result::Result<duo::Verdict, duo::RunError>,
+    ) -> Result<DuoEnrolled> {
+        match verdict.map_err(|e| Error::from(mfa::Error::Duo(e)))? {
             duo::Verdict::Allow { .. } => {}
             duo::Verdict::Deny { status_msg, .. } => {
                 return Err(mfa::Error::DuoDenied(status_msg).into())
@@ -358,6 +507,14 @@ impl OpenWorkspace {
     /// Emails a code for the email method labelled `label` (or the default/first one), to
     /// open or to step up. At most one email a minute and ten an hour.
     pub fn send_email_code(&mut self, label: Option<&str>) -> Result<EmailSent> {
+        let sent = self.issue_email_code(label)?.send();
+        self.record_email(sent)
+    }
+
+    /// The first step of [`send_email_code`](Self::send_email_code) for callers that hold no
+    /// lock while the mail goes: the code is decided and committed, then
+    /// [`OutgoingEmail::send`] and [`record_email`](Self::record_email).
+    pub fn issue_email_code(&mut self, label: Option<&str>) -> Result<OutgoingEmail> {
         let now = self.clock.now();
         let outgoing = self.write(|w| {
             let mut config = w.mfa_config()?;
@@ -365,7 +522,39 @@ impl OpenWorkspace {
             w.put(MFA, CONFIG_ID, &config)?;
             Ok(outgoing)
         })?;
-        send_outgoing(self, outgoing)
+        Ok(self.outgoing_email(outgoing))
+    }
+
+    fn outgoing_email(&self, outgoing: OutgoingCode) -> OutgoingEmail {
+        OutgoingEmail {
+            outgoing,
+            workspace: self.name(),
+        }
+    }
+
+    /// The last step of sending a code by email: where it went, or, when the send failed, a
+    /// second transaction forgets the code and gives the send back to the rate limit.
+    pub fn record_email(&mut self, sent: SentEmail) -> Result<EmailSent> {
+        let SentEmail { outgoing, sent } = sent;
+        match sent {
+            Ok(()) => {
+                tracing::info!(method = %outgoing.label, "code sent by email");
+                Ok(EmailSent {
+                    label: outgoing.label,
+                    to: outgoing.settings.to,
+                    expires: outgoing.sent + policy::EMAIL_CODE_TTL_SECS,
+                })
+            }
+            Err(e) => {
+                tracing::warn!(method = %outgoing.label, error = %e, "code not sent by email");
+                self.write(|w| {
+                    let mut config = w.mfa_config()?;
+                    config.retract_email(&outgoing);
+                    w.put(MFA, CONFIG_ID, &config)
+                })?;
+                Err(mfa::Error::Email(e).into())
+            }
+        }
     }
 
     /// Starts adding an email method: checks the settings, then emails a confirmation code
@@ -373,6 +562,18 @@ impl OpenWorkspace {
     pub fn begin_email(&mut self, label: &str, settings: EmailSettings) -> Result<EmailSent> {
         let outgoing = self.change_mfa(|c, now| c.begin_email(label, settings, now))?;
         send_outgoing(self, outgoing)
+    }
+
+    /// The first step of [`begin_email`](Self::begin_email) for callers that hold no lock
+    /// while the mail goes: then [`OutgoingEmail::send`] and
+    /// [`record_email`](Self::record_email).
+    pub fn issue_email_confirmation(
+        &mut self,
+        label: &str,
+        settings: EmailSettings,
+    ) -> Result<OutgoingEmail> {
+        let outgoing = self.change_mfa(|c, now| c.begin_email(label, settings, now))?;
+        Ok(self.outgoing_email(outgoing))
     }
 
     /// Enables the pending email method with the code it received. On the first method,
