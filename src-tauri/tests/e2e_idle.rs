@@ -20,4 +20,5 @@ async fn an_idle_workspace_locks_by_itself() {
     assert!(notice.starts_with("Locked after"), "{notice}");
     app.wait(r#"[data-testid="password"]"#).await;
     app.shot("01-idle-locked").await;
+    app.stop().await;
 }

@@ -378,10 +378,19 @@ impl Drop for App {
         if std::thread::panicking() {
             self.show_failure();
         }
-        // tauri-driver's WebKitWebDriver would outlive a killed tauri-driver: stop it first.
-        let _ = Command::new("pkill")
-            .args(["-P", &self.driver.id().to_string()])
-            .status();
+        // tauri-driver's WebKitWebDriver, and the app it started, would outlive a killed
+        // tauri-driver (and a live app makes the next test's app hand over to it, as a second
+        // launch does): stop the app, then WebKitWebDriver, then tauri-driver.
+        let driver = self.driver.id().to_string();
+        let webdrivers = Command::new("pgrep")
+            .args(["-P", &driver])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        for pid in webdrivers.split_whitespace() {
+            let _ = Command::new("pkill").args(["-P", pid]).status();
+        }
+        let _ = Command::new("pkill").args(["-P", &driver]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
