@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "recent_workspaces",
     "pick_workspace_file",
     "watch_locks",
+    "note_activity",
     // preferences
     "get_preferences",
     "set_preferences",
