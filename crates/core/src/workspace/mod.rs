@@ -7,6 +7,7 @@ mod binding;
 pub mod duo_enrolment;
 mod header;
 mod importing;
+mod index;
 mod lease;
 mod quick;
 mod record;
@@ -28,6 +29,7 @@ pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
+use crate::view::EntrySummary;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -294,6 +296,7 @@ impl LockedWorkspace {
             master,
             clock: self.clock,
             factor_at: None,
+            index: None,
         };
         let rows = open.verified_rows()?;
         let mfa = security::mfa_config(&open.records, &rows)?;
@@ -368,6 +371,9 @@ pub struct OpenWorkspace {
     clock: Arc<dyn Clock>,
     /// When a second factor was last verified in this session (for step-up).
     factor_at: Option<i64>,
+    /// The verified index list and search answer from: built on the first read, kept
+    /// current by this workspace's writes, rebuilt when another connection committed.
+    index: Option<index::Index>,
 }
 
 impl std::fmt::Debug for OpenWorkspace {
@@ -406,6 +412,7 @@ impl OpenWorkspace {
             master: material.master,
             clock: Arc::new(SystemClock),
             factor_at: None,
+            index: None,
         })
     }
 
@@ -448,7 +455,96 @@ impl OpenWorkspace {
         })
     }
 
-    /// Every entry, ordered by group and title.
+    /// The index, rebuilt first if another connection committed since it was built (or it
+    /// was never built): a cheap check of SQLite's `data_version` before each read.
+    fn fresh_index(&mut self) -> Result<&index::Index> {
+        let current = match &self.index {
+            Some(index) => self.store.read(|tx| tx.data_version())? == index.data_version,
+            None => false,
+        };
+        if !current {
+            self.rebuild_index()?;
+        }
+        self.index
+            .as_ref()
+            .ok_or(Error::Damaged("the index could not be built"))
+    }
+
+    /// Reads every record, verifies the manifest against them and decrypts every entry
+    /// into the index (the one full read).
+    fn rebuild_index(&mut self) -> Result<()> {
+        self.index = None;
+        let records = &self.records;
+        let (rows, versions, data_version) = self.store.read(|tx| -> Result<_> {
+            let rows = tx.rows(None)?;
+            let versions: Versions = rows
+                .iter()
+                .map(|r| {
+                    let hash = record::sealed_hash(&r.sealed);
+                    ((r.collection.clone(), r.id.clone()), (r.version, hash))
+                })
+                .collect();
+            if versions.len() != rows.len() {
+                return Err(Error::Damaged("a record is stored twice"));
+            }
+            records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
+            Ok((rows, versions, tx.data_version()?))
+        })?;
+        let entries = rows
+            .iter()
+            .filter(|r| r.collection == ENTRIES)
+            .map(|r| open_entry(records, r).map(|e| index::Indexed::of(&e)))
+            .collect::<Result<Vec<_>>>()?;
+        tracing::trace!(records = versions.len(), "index built");
+        self.index = Some(index::Index::new(data_version, versions, entries));
+        Ok(())
+    }
+
+    /// The entries with these ids, each read and authenticated alone: its row must have the
+    /// version and sealed-bytes hash of the verified index, and open under its associated
+    /// data. Read in one transaction, at the state the index reflects (rebuilt first if
+    /// another connection committed meanwhile).
+    fn read_entries(&mut self, ids: &[String]) -> Result<Vec<Entry>> {
+        for _ in 0..3 {
+            let index = self.fresh_index()?;
+            let expected = ids
+                .iter()
+                .map(|id| index.verified(id).ok_or_else(|| Error::NoMatch(id.clone())))
+                .collect::<Result<Vec<_>>>()?;
+            let built_at = index.data_version;
+            let (rows, data_version) = self.store.read(|tx| -> Result<_> {
+                let rows = ids
+                    .iter()
+                    .map(|id| tx.row(ENTRIES, id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((rows, tx.data_version()?))
+            })?;
+            if data_version != built_at {
+                // Another connection committed between the check and the read: again.
+                continue;
+            }
+            return rows
+                .into_iter()
+                .zip(expected)
+                .map(|(row, (version, hash))| {
+                    let row = row.ok_or(Error::Damaged(
+                        "records were removed, added, changed or rolled back",
+                    ))?;
+                    if row.version != version || record::sealed_hash(&row.sealed) != hash {
+                        tracing::warn!("read refused: a record does not match the manifest");
+                        return Err(Error::Damaged(
+                            "records were removed, added, changed or rolled back",
+                        ));
+                    }
+                    open_entry(&self.records, &row)
+                })
+                .collect();
+        }
+        Err(Error::Busy)
+    }
+
+    /// Every entry, ordered by group and title: every record read and checked against the
+    /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
         let mut entries = self
             .verified_rows()?
@@ -466,21 +562,48 @@ impl OpenWorkspace {
         Ok(entries)
     }
 
-    /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
-    /// ignoring case. Secrets are never searched.
-    pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
-        let needle = query.to_lowercase();
+    /// What a list shows of every entry, ordered by group and title, from the verified
+    /// index: no record is decrypted unless another connection changed the file.
+    pub fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
         Ok(self
-            .entries()?
-            .into_iter()
-            .filter(|e| e.matches(&needle))
+            .fresh_index()?
+            .entries()
+            .map(|e| e.summary.clone())
             .collect())
     }
 
-    /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case).
+    /// The summaries of the entries with `query` in a visible field (title, user name, URL,
+    /// notes, group, tags, OTP issuer), ignoring case, in list order, from the verified
+    /// index. Secrets are never searched.
+    pub fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
+        let needle = query.to_lowercase();
+        Ok(self
+            .fresh_index()?
+            .entries()
+            .filter(|e| e.matches(&needle))
+            .map(|e| e.summary.clone())
+            .collect())
+    }
+
+    /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
+    /// ignoring case. Secrets are never searched. The matches are found in the index; only
+    /// they are read and decrypted.
+    pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
+        let ids: Vec<String> = self
+            .search_summaries(query)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        self.read_entries(&ids)
+    }
+
+    /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case):
+    /// found in the index, then that one record is read and authenticated.
     pub fn find(&mut self, id_or_title: &str) -> Result<Entry> {
-        let entries = self.entries()?;
-        pick(entries, id_or_title)
+        let id = self.fresh_index()?.resolve(id_or_title)?;
+        self.read_entries(std::slice::from_ref(&id))?
+            .pop()
+            .ok_or(Error::NoMatch(id_or_title.to_owned()))
     }
 
     /// Adds one entry and returns it with its id and times.
@@ -627,14 +750,18 @@ impl OpenWorkspace {
         self.header = material.header;
         self.records = material.records;
         self.master = material.master;
+        // Every hash changed: the next read rebuilds the index under the new keys.
+        self.index = None;
         tracing::info!("master password changed; every record sealed again under a new key");
         Ok(())
     }
 
     /// Runs `f` in one write transaction, after checking the manifest, and signs the new one.
+    /// The index follows in the same step when it reflected the state the write started
+    /// from; otherwise it is dropped and the next read rebuilds it.
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
         let records = &self.records;
-        self.store.write(|tx| {
+        let (out, versions, changes, data_version) = self.store.write(|tx| {
             let mut versions: Versions = tx
                 .rows(None)?
                 .into_iter()
@@ -648,19 +775,26 @@ impl OpenWorkspace {
                 .inspect_err(
                     |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
                 )?;
+            let data_version = tx.data_version()?;
             let mut writer = Writer {
                 tx,
                 records,
                 versions: &mut versions,
+                changes: Vec::new(),
             };
             let out = f(&mut writer)?;
+            let changes = writer.changes;
             tx.set_meta(META_MANIFEST, &records.sign_manifest(refs(&versions)))?;
             tracing::trace!(records = versions.len(), "write committed");
-            Ok(out)
-        })
+            Ok::<_, Error>((out, versions, changes, data_version))
+        })?;
+        match &mut self.index {
+            Some(index) if index.data_version == data_version => index.apply(versions, changes),
+            _ => self.index = None,
+        }
+        Ok(out)
     }
 }
-
 /// Version and hash of the sealed bytes of every record, by (collection, id).
 type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
 
@@ -675,6 +809,8 @@ struct Writer<'t, 'c> {
     tx: &'t WriteTx<'c>,
     records: &'t RecordKeys,
     versions: &'t mut Versions,
+    /// What the committed write changes in the index.
+    changes: Vec<index::Change>,
 }
 
 impl Writer<'_, '_> {
@@ -684,7 +820,10 @@ impl Writer<'_, '_> {
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))
+        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))?;
+        self.changes
+            .push(index::Change::Put(Box::new(index::Indexed::of(entry))));
+        Ok(())
     }
 
     /// Seals `value` as JSON into the record `(collection, id)` with the next version.
@@ -709,6 +848,9 @@ impl Writer<'_, '_> {
         if existed != listed {
             return Err(store::Error::WriteMismatch.into());
         }
+        if existed && collection == ENTRIES {
+            self.changes.push(index::Change::Removed(id.to_owned()));
+        }
         Ok(existed)
     }
 }
@@ -730,32 +872,6 @@ fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
         return Err(Error::Damaged("a record is stored under another id"));
     }
     Ok(entry)
-}
-
-fn pick(entries: Vec<Entry>, query: &str) -> Result<Entry> {
-    let q = query.trim();
-    let lower = q.to_lowercase();
-    if let Some(e) = entries.iter().find(|e| e.id == lower) {
-        return Ok(e.clone());
-    }
-    if q.len() >= 4 {
-        let by_prefix: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| e.id.starts_with(&lower))
-            .collect();
-        if let [one] = by_prefix.as_slice() {
-            return Ok((*one).clone());
-        }
-    }
-    let mut by_title: Vec<Entry> = entries
-        .into_iter()
-        .filter(|e| e.title.to_lowercase() == lower)
-        .collect();
-    match by_title.len() {
-        0 => Err(Error::NoMatch(query.to_owned())),
-        1 => Ok(by_title.remove(0)),
-        n => Err(Error::Ambiguous(n, query.to_owned())),
-    }
 }
 
 fn validate(title: &str, kind: &EntryKind) -> Result<()> {
