@@ -169,3 +169,30 @@ fn a_record_tampered_after_the_index_was_built_is_refused() {
     assert!(matches!(ws.summaries(), Err(Error::Damaged(_))));
     assert!(matches!(ws.search("bank"), Err(Error::Damaged(_))));
 }
+
+#[test]
+fn a_write_between_unlock_and_the_first_read_is_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    drop(mixed(&path));
+    // Unlocking reads and verifies every row; the first read reuses them only if the file
+    // has not changed since.
+    let mut ws = open_ws(&path);
+    let mut other = open_ws(&path);
+    let added = other.add(login("Between", "b", None, "")).unwrap();
+    assert_eq!(ws.find("between").unwrap(), added);
+    assert_eq!(
+        ws.summaries().unwrap(),
+        summaries_of(&other.entries().unwrap())
+    );
+    // A row tampered between unlock and the first read is refused.
+    let mut ws = open_ws(&path);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE records SET version = version + 1 WHERE id = ?1",
+        [&added.id],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(ws.summaries(), Err(Error::Damaged(_))));
+}

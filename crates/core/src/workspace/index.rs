@@ -72,14 +72,22 @@ pub(super) struct Index {
 
 impl Index {
     pub fn new(data_version: i64, records: Versions, entries: Vec<Indexed>) -> Self {
-        let mut index = Self {
+        // Sorted once, then built in bulk: inserting one by one compares far more keys.
+        let mut sorted: Vec<(SortKey, Indexed)> = entries
+            .into_iter()
+            .map(|e| (sort_key(&e.summary), e))
+            .collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let keys = sorted
+            .iter()
+            .map(|(key, e)| (e.summary.id.clone(), key.clone()))
+            .collect();
+        Self {
             data_version,
             records,
-            entries: BTreeMap::new(),
-            keys: HashMap::with_capacity(entries.len()),
-        };
-        entries.into_iter().for_each(|e| index.put(e));
-        index
+            entries: sorted.into_iter().collect(),
+            keys,
+        }
     }
 
     fn put(&mut self, e: Indexed) {

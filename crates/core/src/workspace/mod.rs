@@ -297,14 +297,17 @@ impl LockedWorkspace {
             clock: self.clock,
             factor_at: None,
             index: None,
+            verified: None,
         };
-        let rows = open.verified_rows()?;
-        let mfa = security::mfa_config(&open.records, &rows)?;
+        let verified = open.read_verified()?;
+        let mfa = security::mfa_config(&open.records, &verified.rows)?;
         tracing::info!(
-            records = rows.len(),
+            records = verified.rows.len(),
             second_factor = mfa.enabled(),
             "password accepted"
         );
+        // The first read builds the index from these rows if the file has not changed.
+        open.verified = Some(verified);
         Ok(if mfa.enabled() {
             Unlock::PendingMfa(PendingMfa::new(open, &mfa))
         } else {
@@ -374,6 +377,18 @@ pub struct OpenWorkspace {
     /// The verified index list and search answer from: built on the first read, kept
     /// current by this workspace's writes, rebuilt when another connection committed.
     index: Option<index::Index>,
+    /// The rows unlocking read and verified, kept for the first read to build the index
+    /// from instead of reading them again; dropped by that read or by any write.
+    verified: Option<Verified>,
+}
+
+/// Every record of one consistent state, checked against the manifest.
+struct Verified {
+    rows: Vec<Row>,
+    /// Version and sealed-bytes hash of each row.
+    versions: Versions,
+    /// The connection's `data_version` of that state.
+    data_version: i64,
 }
 
 impl std::fmt::Debug for OpenWorkspace {
@@ -413,6 +428,7 @@ impl OpenWorkspace {
             clock: Arc::new(SystemClock),
             factor_at: None,
             index: None,
+            verified: None,
         })
     }
 
@@ -470,12 +486,11 @@ impl OpenWorkspace {
             .ok_or(Error::Damaged("the index could not be built"))
     }
 
-    /// Reads every record, verifies the manifest against them and decrypts every entry
-    /// into the index (the one full read).
-    fn rebuild_index(&mut self) -> Result<()> {
-        self.index = None;
+    /// Every record, read in one transaction and checked against the manifest, with the
+    /// state's `data_version`.
+    fn read_verified(&mut self) -> Result<Verified> {
         let records = &self.records;
-        let (rows, versions, data_version) = self.store.read(|tx| -> Result<_> {
+        self.store.read(|tx| -> Result<_> {
             let rows = tx.rows(None)?;
             let versions: Versions = rows
                 .iter()
@@ -488,15 +503,35 @@ impl OpenWorkspace {
                 return Err(Error::Damaged("a record is stored twice"));
             }
             records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
-            Ok((rows, versions, tx.data_version()?))
-        })?;
-        let entries = rows
+            Ok(Verified {
+                rows,
+                versions,
+                data_version: tx.data_version()?,
+            })
+        })
+    }
+
+    /// Decrypts every entry of verified rows into the index (the one full read): the rows
+    /// unlocking verified when the file has not changed since, else every record read and
+    /// verified again.
+    fn rebuild_index(&mut self) -> Result<()> {
+        self.index = None;
+        let verified = match self.verified.take() {
+            Some(v) if self.store.read(|tx| tx.data_version())? == v.data_version => v,
+            _ => self.read_verified()?,
+        };
+        let entry_rows: Vec<&Row> = verified
+            .rows
             .iter()
             .filter(|r| r.collection == ENTRIES)
-            .map(|r| open_entry(records, r).map(|e| index::Indexed::of(&e)))
-            .collect::<Result<Vec<_>>>()?;
-        tracing::trace!(records = versions.len(), "index built");
-        self.index = Some(index::Index::new(data_version, versions, entries));
+            .collect();
+        let entries = index_entries(&self.records, &entry_rows)?;
+        tracing::trace!(records = verified.versions.len(), "index built");
+        self.index = Some(index::Index::new(
+            verified.data_version,
+            verified.versions,
+            entries,
+        ));
         Ok(())
     }
 
@@ -752,6 +787,7 @@ impl OpenWorkspace {
         self.master = material.master;
         // Every hash changed: the next read rebuilds the index under the new keys.
         self.index = None;
+        self.verified = None;
         tracing::info!("master password changed; every record sealed again under a new key");
         Ok(())
     }
@@ -760,6 +796,7 @@ impl OpenWorkspace {
     /// The index follows in the same step when it reflected the state the write started
     /// from; otherwise it is dropped and the next read rebuilds it.
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
+        self.verified = None;
         let records = &self.records;
         let (out, versions, changes, data_version) = self.store.write(|tx| {
             let mut versions: Versions = tx
@@ -862,6 +899,41 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
         row.version,
         record::sealed_hash(&row.sealed),
     )
+}
+
+/// Rows of one thread's share when entries are decrypted for the index: below this, a thread
+/// costs more than it saves.
+const INDEX_CHUNK: usize = 512;
+
+/// Decrypts entry rows into the index's fields, on the machine's cores when there are many
+/// (each entry is then dropped, its secrets zeroized).
+fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Indexed>> {
+    let one = |chunk: &[&Row]| {
+        chunk
+            .iter()
+            .map(|r| open_entry(records, r).map(|e| index::Indexed::of(&e)))
+            .collect::<Result<Vec<_>>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = rows.len().div_ceil(threads).max(INDEX_CHUNK);
+    if threads == 1 || rows.len() <= chunk {
+        return one(rows);
+    }
+    std::thread::scope(|scope| {
+        let spawned = rows
+            .chunks(chunk)
+            .map(|c| std::thread::Builder::new().spawn_scoped(scope, move || one(c)))
+            .collect::<Vec<_>>();
+        let mut entries = Vec::with_capacity(rows.len());
+        for handle in spawned {
+            let part = handle
+                .map_err(|_| Error::Crypto)?
+                .join()
+                .map_err(|_| Error::Crypto)??;
+            entries.extend(part);
+        }
+        Ok(entries)
+    })
 }
 
 fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
