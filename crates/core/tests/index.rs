@@ -196,3 +196,33 @@ fn a_write_between_unlock_and_the_first_read_is_seen() {
     drop(conn);
     assert!(matches!(ws.summaries(), Err(Error::Damaged(_))));
 }
+
+#[test]
+fn a_write_after_another_connections_write_starts_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let mut ws = mixed(&path);
+    ws.summaries().unwrap();
+    let mut other = open_ws(&path);
+    let theirs = other.add(login("Theirs", "t", None, "")).unwrap();
+    // No read in between: the write itself sees that the file changed.
+    let mine = ws.add(login("Mine", "m", None, "")).unwrap();
+    for w in [&mut ws, &mut other] {
+        let all = w.entries().unwrap();
+        assert!(all.contains(&theirs) && all.contains(&mine));
+        assert_eq!(w.summaries().unwrap(), summaries_of(&all));
+    }
+    // A refused write leaves the index right.
+    assert!(matches!(ws.remove("no-such-id"), Err(Error::NoMatch(_))));
+    assert_eq!(
+        ws.summaries().unwrap(),
+        summaries_of(&ws.entries().unwrap())
+    );
+    // So does a write right after unlocking.
+    let mut fresh = open_ws(&path);
+    fresh.remove(&theirs.id).unwrap();
+    assert_eq!(
+        ws.summaries().unwrap(),
+        summaries_of(&fresh.entries().unwrap())
+    );
+}

@@ -66,12 +66,19 @@ pub(super) struct Index {
     pub data_version: i64,
     /// Version and sealed-bytes hash of every record, as the verified manifest lists them.
     pub records: Versions,
+    /// The stored manifest those records were verified against (or this workspace signed).
+    pub manifest: Vec<u8>,
     entries: BTreeMap<SortKey, Indexed>,
     keys: HashMap<String, SortKey>,
 }
 
 impl Index {
-    pub fn new(data_version: i64, records: Versions, entries: Vec<Indexed>) -> Self {
+    pub fn new(
+        data_version: i64,
+        records: Versions,
+        manifest: Vec<u8>,
+        entries: Vec<Indexed>,
+    ) -> Self {
         // Sorted once, then built in bulk: inserting one by one compares far more keys.
         let mut sorted: Vec<(SortKey, Indexed)> = entries
             .into_iter()
@@ -85,6 +92,7 @@ impl Index {
         Self {
             data_version,
             records,
+            manifest,
             entries: sorted.into_iter().collect(),
             keys,
         }
@@ -104,8 +112,9 @@ impl Index {
     }
 
     /// Applies the workspace's own committed write: its new record list and entry changes.
-    pub fn apply(&mut self, records: Versions, changes: Vec<Change>) {
+    pub fn apply(&mut self, records: Versions, manifest: Vec<u8>, changes: Vec<Change>) {
         self.records = records;
+        self.manifest = manifest;
         for change in changes {
             match change {
                 Change::Put(e) => self.put(*e),

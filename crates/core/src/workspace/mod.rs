@@ -389,6 +389,8 @@ struct Verified {
     versions: Versions,
     /// The connection's `data_version` of that state.
     data_version: i64,
+    /// The stored manifest they were verified against.
+    manifest: Vec<u8>,
 }
 
 impl std::fmt::Debug for OpenWorkspace {
@@ -502,11 +504,13 @@ impl OpenWorkspace {
             if versions.len() != rows.len() {
                 return Err(Error::Damaged("a record is stored twice"));
             }
-            records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
+            let manifest = tx.meta(META_MANIFEST)?;
+            records.verify_manifest(refs(&versions), manifest.clone())?;
             Ok(Verified {
                 rows,
                 versions,
                 data_version: tx.data_version()?,
+                manifest: manifest.unwrap_or_default(),
             })
         })
     }
@@ -530,6 +534,7 @@ impl OpenWorkspace {
         self.index = Some(index::Index::new(
             verified.data_version,
             verified.versions,
+            verified.manifest,
             entries,
         ));
         Ok(())
@@ -793,26 +798,48 @@ impl OpenWorkspace {
     }
 
     /// Runs `f` in one write transaction, after checking the manifest, and signs the new one.
-    /// The index follows in the same step when it reflected the state the write started
+    /// The records the write starts from are the verified ones this workspace holds (its
+    /// index, or the rows unlocking verified) when no other connection committed since and
+    /// the stored manifest is the one they were verified against (or this workspace signed);
+    /// otherwise every record is read and the manifest checked against them. The index
+    /// follows the write in the same step when it reflected the state the write started
     /// from; otherwise it is dropped and the next read rebuilds it.
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
-        self.verified = None;
+        // Taken out of the index, which gets them back (changed) only if the write commits.
+        let held = match (&mut self.index, self.verified.take()) {
+            (Some(index), _) => Some((
+                index.data_version,
+                std::mem::take(&mut index.manifest),
+                std::mem::take(&mut index.records),
+            )),
+            (None, Some(v)) => Some((v.data_version, v.manifest, v.versions)),
+            (None, None) => None,
+        };
         let records = &self.records;
-        let (out, versions, changes, data_version) = self.store.write(|tx| {
-            let mut versions: Versions = tx
-                .rows(None)?
-                .into_iter()
-                .map(|r| {
-                    let hash = record::sealed_hash(&r.sealed);
-                    ((r.collection, r.id), (r.version, hash))
-                })
-                .collect();
-            records
-                .verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)
-                .inspect_err(
-                    |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
-                )?;
+        let written = self.store.write(|tx| {
             let data_version = tx.data_version()?;
+            let stored = tx.meta(META_MANIFEST)?;
+            let mut versions = match held {
+                Some((at, manifest, versions))
+                    if at == data_version && stored.as_deref() == Some(manifest.as_slice()) =>
+                {
+                    versions
+                }
+                _ => {
+                    let versions: Versions = tx
+                        .rows(None)?
+                        .into_iter()
+                        .map(|r| {
+                            let hash = record::sealed_hash(&r.sealed);
+                            ((r.collection, r.id), (r.version, hash))
+                        })
+                        .collect();
+                    records.verify_manifest(refs(&versions), stored).inspect_err(
+                        |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
+                    )?;
+                    versions
+                }
+            };
             let mut writer = Writer {
                 tx,
                 records,
@@ -821,15 +848,27 @@ impl OpenWorkspace {
             };
             let out = f(&mut writer)?;
             let changes = writer.changes;
-            tx.set_meta(META_MANIFEST, &records.sign_manifest(refs(&versions)))?;
+            let manifest = records.sign_manifest(refs(&versions));
+            tx.set_meta(META_MANIFEST, &manifest)?;
             tracing::trace!(records = versions.len(), "write committed");
-            Ok::<_, Error>((out, versions, changes, data_version))
-        })?;
-        match &mut self.index {
-            Some(index) if index.data_version == data_version => index.apply(versions, changes),
-            _ => self.index = None,
+            Ok::<_, Error>((out, versions, manifest, changes, data_version))
+        });
+        match written {
+            Ok((out, versions, manifest, changes, data_version)) => {
+                match &mut self.index {
+                    Some(index) if index.data_version == data_version => {
+                        index.apply(versions, manifest, changes)
+                    }
+                    _ => self.index = None,
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                // Its records were taken for the write: the next read rebuilds it.
+                self.index = None;
+                Err(e)
+            }
         }
-        Ok(out)
     }
 }
 /// Version and hash of the sealed bytes of every record, by (collection, id).
