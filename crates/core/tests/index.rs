@@ -226,3 +226,32 @@ fn a_write_after_another_connections_write_starts_from_the_file() {
         summaries_of(&fresh.entries().unwrap())
     );
 }
+
+#[test]
+fn one_entry_by_id_right_after_unlocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let all = mixed(&path).entries().unwrap();
+    let github = all.iter().find(|e| e.title == "GitHub").unwrap();
+    assert_eq!(&open_ws(&path).find(&github.id).unwrap(), github);
+    assert_eq!(&open_ws(&path).find(&github.id[..6]).unwrap(), github);
+    assert_eq!(&open_ws(&path).find(" GitHub ").unwrap(), github);
+    assert!(matches!(
+        open_ws(&path).find("mail"),
+        Err(Error::Ambiguous(2, _))
+    ));
+    assert!(matches!(
+        open_ws(&path).find("nothing"),
+        Err(Error::NoMatch(_))
+    ));
+    // Changed by another connection between unlocking and reading: the file is verified again.
+    let mut ws = open_ws(&path);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE records SET version = version + 1 WHERE id = ?1",
+        [&github.id],
+    )
+    .unwrap();
+    drop(conn);
+    assert!(matches!(ws.find(&github.id), Err(Error::Damaged(_))));
+}

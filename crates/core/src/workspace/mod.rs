@@ -583,6 +583,38 @@ impl OpenWorkspace {
         Err(Error::Busy)
     }
 
+    /// Before the index is built (a command that reads one entry): an entry named by its id or
+    /// a unique id prefix is opened from the rows unlocking verified, if the file has not
+    /// changed since, without decrypting the others. Ids are matched before titles, so the
+    /// answer is the one the index would give; `None` sends the lookup to the index.
+    fn find_by_id_before_index(&mut self, query: &str) -> Result<Option<Entry>> {
+        let Some(verified) = &self.verified else {
+            return Ok(None);
+        };
+        if self.store.read(|tx| tx.data_version())? != verified.data_version {
+            return Ok(None);
+        }
+        let q = query.trim();
+        let lower = q.to_lowercase();
+        let start = (ENTRIES.to_owned(), lower.clone());
+        let mut from = verified
+            .versions
+            .range(start..)
+            .map(|((c, id), _)| (c, id))
+            .take_while(|(c, id)| *c == ENTRIES && id.starts_with(&lower));
+        let id = match (from.next(), from.next()) {
+            (Some((_, id)), _) if *id == lower => id,
+            (Some((_, id)), None) if q.len() >= 4 => id,
+            _ => return Ok(None),
+        };
+        let row = verified
+            .rows
+            .iter()
+            .find(|r| r.collection == ENTRIES && &r.id == id)
+            .ok_or(Error::Damaged("a record listed in the manifest is missing"))?;
+        open_entry(&self.records, row).map(Some)
+    }
+
     /// Every entry, ordered by group and title: every record read and checked against the
     /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
@@ -640,6 +672,9 @@ impl OpenWorkspace {
     /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case):
     /// found in the index, then that one record is read and authenticated.
     pub fn find(&mut self, id_or_title: &str) -> Result<Entry> {
+        if let Some(entry) = self.find_by_id_before_index(id_or_title)? {
+            return Ok(entry);
+        }
         let id = self.fresh_index()?.resolve(id_or_title)?;
         self.read_entries(std::slice::from_ref(&id))?
             .pop()
