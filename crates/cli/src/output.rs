@@ -22,8 +22,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(e: &Entry) -> Self {
-        Self::from_view(EntrySummary::from(e))
+    pub fn of(s: EntrySummary) -> Self {
+        Self::from_view(s)
     }
 
     fn from_view(s: EntrySummary) -> Self {
@@ -165,7 +165,7 @@ impl<'a> OtpJson<'a> {
 }
 
 /// A table of entries for a person.
-pub fn table(entries: &[Entry]) -> String {
+pub fn table(entries: &[EntrySummary]) -> String {
     if entries.is_empty() {
         return "no entries".into();
     }
@@ -184,9 +184,9 @@ pub fn table(entries: &[Entry]) -> String {
         out.push_str(&format!(
             "\n{:<8}  {:<6}  {:<width$}  {:<24}  {}",
             &e.id[..8.min(e.id.len())],
-            e.kind.name(),
+            e.kind.as_str(),
             title,
-            e.username().unwrap_or(""),
+            e.username.as_deref().unwrap_or(""),
             e.group.as_deref().unwrap_or("")
         ));
     }

@@ -1,5 +1,7 @@
-//! Criterion benches: unlock (cheap KDF, so the rest shows), search, add and OTP codes on a
-//! 10,000-entry workspace (1,000 with TOTP).
+//! Criterion benches: unlock (cheap KDF, so the rest shows), search, list, getting one entry,
+//! add and OTP codes on a 10,000-entry workspace (1,000 with TOTP). `open + …` benches unlock
+//! and read once, as a CLI command does; `… (open workspace)` ones read from a workspace that
+//! is already open and has read once, as the app does.
 #![allow(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -41,6 +43,15 @@ fn build(path: &Path) {
     ws.add_all(entries).unwrap();
 }
 
+fn open(path: &Path) -> OpenWorkspace {
+    LockedWorkspace::open(path)
+        .unwrap()
+        .unlock(&password())
+        .unwrap()
+        .into_open()
+        .unwrap()
+}
+
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.pcx");
@@ -67,14 +78,29 @@ fn benches(c: &mut Criterion) {
             black_box(ws.search("user004242").unwrap())
         })
     });
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&password())
-        .unwrap()
-        .into_open()
-        .unwrap();
+    c.bench_function("open + search_summaries 10k", |b| {
+        b.iter(|| {
+            let mut ws = open(&path);
+            black_box(ws.search_summaries("user004242").unwrap())
+        })
+    });
+    let one = open(&path).find("Service 004242").unwrap().id;
+    c.bench_function("open + get one 10k", |b| {
+        b.iter(|| black_box(open(&path).find(&one).unwrap()))
+    });
+    let mut ws = open(&path);
+    ws.search("warm up").unwrap();
     c.bench_function("search 10k (open workspace)", |b| {
         b.iter(|| black_box(ws.search("user004242").unwrap()))
+    });
+    c.bench_function("search_summaries 10k (open workspace)", |b| {
+        b.iter(|| black_box(ws.search_summaries("user004242").unwrap()))
+    });
+    c.bench_function("summaries 10k (open workspace)", |b| {
+        b.iter(|| black_box(ws.summaries().unwrap()))
+    });
+    c.bench_function("get one by id 10k (open workspace)", |b| {
+        b.iter(|| black_box(ws.find(&one).unwrap()))
     });
     c.bench_function("add one to 10k", |b| {
         b.iter_batched(

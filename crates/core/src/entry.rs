@@ -278,7 +278,8 @@ impl Entry {
     }
 }
 
-fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
+/// Whether `lower_needle` (lower-cased) occurs in `haystack`, ignoring case.
+pub(crate) fn contains_ignore_case(haystack: &str, lower_needle: &str) -> bool {
     if haystack.is_ascii() && lower_needle.is_ascii() {
         let (h, n) = (haystack.as_bytes(), lower_needle.as_bytes());
         n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))

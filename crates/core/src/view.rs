@@ -1,8 +1,7 @@
 //! What the front ends show of an entry: one projection, with no secret in it. A password or
 //! a generator's key is handed out only on an explicit request, never through a view.
 
-use crate::entry::{Entry, EntryKind, Protocol};
-use crate::entry_edit::EntryType;
+use crate::entry::{Entry, EntryKind, EntryType, Protocol};
 use crate::otp::{Algorithm, OtpKind, OtpParams};
 use serde::Serialize;
 

@@ -17,12 +17,14 @@ pub fn list_entries(
     state: State<'_, AppState>,
     query: Option<String>,
 ) -> CommandResult<Vec<EntrySummary>> {
+    // Answered from the workspace's verified index: no entry is decrypted for a list.
     with_open(&state, |ws| {
-        let entries = match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            Some(q) => ws.search(q)?,
-            None => ws.entries()?,
-        };
-        Ok(entries.iter().map(EntrySummary::from).collect())
+        Ok(
+            match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                Some(q) => ws.search_summaries(q)?,
+                None => ws.summaries()?,
+            },
+        )
     })
 }
 

@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
+use portcullis_core::view::EntrySummary;
 use portcullis_core::{EntryKind, Protocol, SecretString};
 
 pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
@@ -97,19 +98,20 @@ pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
 
 pub fn list(args: ListArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = unlock(&args.workspace, input)?;
-    print_entries(&ws.entries()?, args.json)
+    print_entries(ws.summaries()?, args.json)
 }
 
 pub fn search(args: SearchArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = unlock(&args.workspace, input)?;
-    print_entries(&ws.search(&args.query)?, args.json)
+    print_entries(ws.search_summaries(&args.query)?, args.json)
 }
 
-fn print_entries(entries: &[portcullis_core::Entry], json: bool) -> Result<()> {
+/// Lists answer from the workspace's verified index: no entry is decrypted for them.
+fn print_entries(entries: Vec<EntrySummary>, json: bool) -> Result<()> {
     if json {
-        print_json(&entries.iter().map(Summary::of).collect::<Vec<_>>())
+        print_json(&entries.into_iter().map(Summary::of).collect::<Vec<_>>())
     } else {
-        println!("{}", table(entries));
+        println!("{}", table(&entries));
         Ok(())
     }
 }

@@ -167,6 +167,18 @@ impl ReadTx<'_> {
     pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
         read_rows(&self.tx, collection)
     }
+
+    /// One record, if present.
+    pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
+        read_row(&self.tx, collection, id)
+    }
+
+    /// SQLite's `data_version` of this connection: it changes when another connection
+    /// commits, never for this connection's own commits. Read after the transaction's first
+    /// read, it names the snapshot the transaction sees.
+    pub fn data_version(&self) -> Result<i64, Error> {
+        data_version(&self.tx)
+    }
 }
 
 /// Writes inside one transaction.
@@ -204,15 +216,13 @@ impl WriteTx<'_> {
 
     /// One record, if present.
     pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
-        Ok(self
-            .tx
-            .query_row(
-                "SELECT collection, id, version, sealed FROM records
-                 WHERE collection = ?1 AND id = ?2",
-                [collection, id],
-                row_from_sql,
-            )
-            .optional()?)
+        read_row(&self.tx, collection, id)
+    }
+
+    /// SQLite's `data_version` of this connection (see [`ReadTx::data_version`]); inside a
+    /// write transaction it names the state the write starts from.
+    pub fn data_version(&self) -> Result<i64, Error> {
+        data_version(&self.tx)
     }
 
     /// Inserts or replaces a record.
@@ -282,6 +292,18 @@ fn read_meta(conn: &Connection, name: &str) -> Result<Option<Vec<u8>>, Error> {
             r.get(0)
         })
         .optional()?)
+}
+
+fn read_row(conn: &Connection, collection: &str, id: &str) -> Result<Option<Row>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT collection, id, version, sealed FROM records
+         WHERE collection = ?1 AND id = ?2",
+    )?;
+    Ok(stmt.query_row([collection, id], row_from_sql).optional()?)
+}
+
+fn data_version(conn: &Connection) -> Result<i64, Error> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
 }
 
 fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {

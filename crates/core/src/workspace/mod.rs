@@ -7,6 +7,7 @@ mod binding;
 pub mod duo_enrolment;
 mod header;
 mod importing;
+mod index;
 mod lease;
 mod quick;
 mod record;
@@ -30,6 +31,7 @@ pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
+use crate::view::EntrySummary;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -296,14 +298,18 @@ impl LockedWorkspace {
             master,
             clock: self.clock,
             factor_at: None,
+            index: None,
+            verified: None,
         };
-        let rows = open.verified_rows()?;
-        let mfa = security::mfa_config(&open.records, &rows)?;
+        let verified = open.read_verified()?;
+        let mfa = security::mfa_config(&open.records, &verified.rows)?;
         tracing::info!(
-            records = rows.len(),
+            records = verified.rows.len(),
             second_factor = mfa.enabled(),
             "password accepted"
         );
+        // The first read builds the index from these rows if the file has not changed.
+        open.verified = Some(verified);
         Ok(if mfa.enabled() {
             Unlock::PendingMfa(PendingMfa::new(open, &mfa))
         } else {
@@ -370,6 +376,23 @@ pub struct OpenWorkspace {
     clock: Arc<dyn Clock>,
     /// When a second factor was last verified in this session (for step-up).
     factor_at: Option<i64>,
+    /// The verified index list and search answer from: built on the first read, kept
+    /// current by this workspace's writes, rebuilt when another connection committed.
+    index: Option<index::Index>,
+    /// The rows unlocking read and verified, kept for the first read to build the index
+    /// from instead of reading them again; dropped by that read or by any write.
+    verified: Option<Verified>,
+}
+
+/// Every record of one consistent state, checked against the manifest.
+struct Verified {
+    rows: Vec<Row>,
+    /// Version and sealed-bytes hash of each row.
+    versions: Versions,
+    /// The connection's `data_version` of that state.
+    data_version: i64,
+    /// The stored manifest they were verified against.
+    manifest: Vec<u8>,
 }
 
 impl std::fmt::Debug for OpenWorkspace {
@@ -408,6 +431,8 @@ impl OpenWorkspace {
             master: material.master,
             clock: Arc::new(SystemClock),
             factor_at: None,
+            index: None,
+            verified: None,
         })
     }
 
@@ -450,7 +475,150 @@ impl OpenWorkspace {
         })
     }
 
-    /// Every entry, ordered by group and title.
+    /// The index, rebuilt first if another connection committed since it was built (or it
+    /// was never built): a cheap check of SQLite's `data_version` before each read.
+    fn fresh_index(&mut self) -> Result<&index::Index> {
+        let current = match &self.index {
+            Some(index) => self.store.read(|tx| tx.data_version())? == index.data_version,
+            None => false,
+        };
+        if !current {
+            self.rebuild_index()?;
+        }
+        self.index
+            .as_ref()
+            .ok_or(Error::Damaged("the index could not be built"))
+    }
+
+    /// Every record, read in one transaction and checked against the manifest, with the
+    /// state's `data_version`.
+    fn read_verified(&mut self) -> Result<Verified> {
+        let records = &self.records;
+        self.store.read(|tx| -> Result<_> {
+            let rows = tx.rows(None)?;
+            let versions: Versions = rows
+                .iter()
+                .map(|r| {
+                    let hash = record::sealed_hash(&r.sealed);
+                    ((r.collection.clone(), r.id.clone()), (r.version, hash))
+                })
+                .collect();
+            if versions.len() != rows.len() {
+                return Err(Error::Damaged("a record is stored twice"));
+            }
+            let manifest = tx.meta(META_MANIFEST)?;
+            records.verify_manifest(refs(&versions), manifest.clone())?;
+            Ok(Verified {
+                rows,
+                versions,
+                data_version: tx.data_version()?,
+                manifest: manifest.unwrap_or_default(),
+            })
+        })
+    }
+
+    /// Decrypts every entry of verified rows into the index (the one full read): the rows
+    /// unlocking verified when the file has not changed since, else every record read and
+    /// verified again.
+    fn rebuild_index(&mut self) -> Result<()> {
+        self.index = None;
+        let verified = match self.verified.take() {
+            Some(v) if self.store.read(|tx| tx.data_version())? == v.data_version => v,
+            _ => self.read_verified()?,
+        };
+        let entry_rows: Vec<&Row> = verified
+            .rows
+            .iter()
+            .filter(|r| r.collection == ENTRIES)
+            .collect();
+        let entries = index_entries(&self.records, &entry_rows)?;
+        tracing::trace!(records = verified.versions.len(), "index built");
+        self.index = Some(index::Index::new(
+            verified.data_version,
+            verified.versions,
+            verified.manifest,
+            entries,
+        ));
+        Ok(())
+    }
+
+    /// The entries with these ids, each read and authenticated alone: its row must have the
+    /// version and sealed-bytes hash of the verified index, and open under its associated
+    /// data. Read in one transaction, at the state the index reflects (rebuilt first if
+    /// another connection committed meanwhile).
+    fn read_entries(&mut self, ids: &[String]) -> Result<Vec<Entry>> {
+        for _ in 0..3 {
+            let index = self.fresh_index()?;
+            let expected = ids
+                .iter()
+                .map(|id| index.verified(id).ok_or_else(|| Error::NoMatch(id.clone())))
+                .collect::<Result<Vec<_>>>()?;
+            let built_at = index.data_version;
+            let (rows, data_version) = self.store.read(|tx| -> Result<_> {
+                let rows = ids
+                    .iter()
+                    .map(|id| tx.row(ENTRIES, id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((rows, tx.data_version()?))
+            })?;
+            if data_version != built_at {
+                // Another connection committed between the check and the read: again.
+                continue;
+            }
+            return rows
+                .into_iter()
+                .zip(expected)
+                .map(|(row, (version, hash))| {
+                    let row = row.ok_or(Error::Damaged(
+                        "records were removed, added, changed or rolled back",
+                    ))?;
+                    if row.version != version || record::sealed_hash(&row.sealed) != hash {
+                        tracing::warn!("read refused: a record does not match the manifest");
+                        return Err(Error::Damaged(
+                            "records were removed, added, changed or rolled back",
+                        ));
+                    }
+                    open_entry(&self.records, &row)
+                })
+                .collect();
+        }
+        Err(Error::Busy)
+    }
+
+    /// Before the index is built (a command that reads one entry): an entry named by its id or
+    /// a unique id prefix is opened from the rows unlocking verified, if the file has not
+    /// changed since, without decrypting the others. Ids are matched before titles, so the
+    /// answer is the one the index would give; `None` sends the lookup to the index.
+    fn find_by_id_before_index(&mut self, query: &str) -> Result<Option<Entry>> {
+        let Some(verified) = &self.verified else {
+            return Ok(None);
+        };
+        if self.store.read(|tx| tx.data_version())? != verified.data_version {
+            return Ok(None);
+        }
+        let q = query.trim();
+        let lower = q.to_lowercase();
+        let start = (ENTRIES.to_owned(), lower.clone());
+        let mut from = verified
+            .versions
+            .range(start..)
+            .map(|((c, id), _)| (c, id))
+            .take_while(|(c, id)| *c == ENTRIES && id.starts_with(&lower));
+        let id = match (from.next(), from.next()) {
+            (Some((_, id)), _) if *id == lower => id,
+            (Some((_, id)), None) if q.len() >= 4 => id,
+            _ => return Ok(None),
+        };
+        let row = verified
+            .rows
+            .iter()
+            .find(|r| r.collection == ENTRIES && &r.id == id)
+            .ok_or(Error::Damaged("a record listed in the manifest is missing"))?;
+        open_entry(&self.records, row).map(Some)
+    }
+
+    /// Every entry, ordered by group and title: every record read and checked against the
+    /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
         let mut entries = self
             .verified_rows()?
@@ -468,21 +636,51 @@ impl OpenWorkspace {
         Ok(entries)
     }
 
-    /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
-    /// ignoring case. Secrets are never searched.
-    pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
-        let needle = query.to_lowercase();
+    /// What a list shows of every entry, ordered by group and title, from the verified
+    /// index: no record is decrypted unless another connection changed the file.
+    pub fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
         Ok(self
-            .entries()?
-            .into_iter()
-            .filter(|e| e.matches(&needle))
+            .fresh_index()?
+            .entries()
+            .map(|e| e.summary.clone())
             .collect())
     }
 
-    /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case).
+    /// The summaries of the entries with `query` in a visible field (title, user name, URL,
+    /// notes, group, tags, OTP issuer), ignoring case, in list order, from the verified
+    /// index. Secrets are never searched.
+    pub fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
+        let needle = query.to_lowercase();
+        Ok(self
+            .fresh_index()?
+            .entries()
+            .filter(|e| e.matches(&needle))
+            .map(|e| e.summary.clone())
+            .collect())
+    }
+
+    /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
+    /// ignoring case. Secrets are never searched. The matches are found in the index; only
+    /// they are read and decrypted.
+    pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
+        let ids: Vec<String> = self
+            .search_summaries(query)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        self.read_entries(&ids)
+    }
+
+    /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case):
+    /// found in the index, then that one record is read and authenticated.
     pub fn find(&mut self, id_or_title: &str) -> Result<Entry> {
-        let entries = self.entries()?;
-        pick(entries, id_or_title)
+        if let Some(entry) = self.find_by_id_before_index(id_or_title)? {
+            return Ok(entry);
+        }
+        let id = self.fresh_index()?.resolve(id_or_title)?;
+        self.read_entries(std::slice::from_ref(&id))?
+            .pop()
+            .ok_or(Error::NoMatch(id_or_title.to_owned()))
     }
 
     /// Adds one entry and returns it with its id and times.
@@ -629,40 +827,87 @@ impl OpenWorkspace {
         self.header = material.header;
         self.records = material.records;
         self.master = material.master;
+        // Every hash changed: the next read rebuilds the index under the new keys.
+        self.index = None;
+        self.verified = None;
         tracing::info!("master password changed; every record sealed again under a new key");
         Ok(())
     }
 
     /// Runs `f` in one write transaction, after checking the manifest, and signs the new one.
+    /// The records the write starts from are the verified ones this workspace holds (its
+    /// index, or the rows unlocking verified) when no other connection committed since and
+    /// the stored manifest is the one they were verified against (or this workspace signed);
+    /// otherwise every record is read and the manifest checked against them. The index
+    /// follows the write in the same step when it reflected the state the write started
+    /// from; otherwise it is dropped and the next read rebuilds it.
     fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
+        // Taken out of the index, which gets them back (changed) only if the write commits.
+        let held = match (&mut self.index, self.verified.take()) {
+            (Some(index), _) => Some((
+                index.data_version,
+                std::mem::take(&mut index.manifest),
+                std::mem::take(&mut index.records),
+            )),
+            (None, Some(v)) => Some((v.data_version, v.manifest, v.versions)),
+            (None, None) => None,
+        };
         let records = &self.records;
-        self.store.write(|tx| {
-            let mut versions: Versions = tx
-                .rows(None)?
-                .into_iter()
-                .map(|r| {
-                    let hash = record::sealed_hash(&r.sealed);
-                    ((r.collection, r.id), (r.version, hash))
-                })
-                .collect();
-            records
-                .verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)
-                .inspect_err(
-                    |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
-                )?;
+        let written = self.store.write(|tx| {
+            let data_version = tx.data_version()?;
+            let stored = tx.meta(META_MANIFEST)?;
+            let mut versions = match held {
+                Some((at, manifest, versions))
+                    if at == data_version && stored.as_deref() == Some(manifest.as_slice()) =>
+                {
+                    versions
+                }
+                _ => {
+                    let versions: Versions = tx
+                        .rows(None)?
+                        .into_iter()
+                        .map(|r| {
+                            let hash = record::sealed_hash(&r.sealed);
+                            ((r.collection, r.id), (r.version, hash))
+                        })
+                        .collect();
+                    records.verify_manifest(refs(&versions), stored).inspect_err(
+                        |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
+                    )?;
+                    versions
+                }
+            };
             let mut writer = Writer {
                 tx,
                 records,
                 versions: &mut versions,
+                changes: Vec::new(),
             };
             let out = f(&mut writer)?;
-            tx.set_meta(META_MANIFEST, &records.sign_manifest(refs(&versions)))?;
+            let changes = writer.changes;
+            let manifest = records.sign_manifest(refs(&versions));
+            tx.set_meta(META_MANIFEST, &manifest)?;
             tracing::trace!(records = versions.len(), "write committed");
-            Ok(out)
-        })
+            Ok::<_, Error>((out, versions, manifest, changes, data_version))
+        });
+        match written {
+            Ok((out, versions, manifest, changes, data_version)) => {
+                match &mut self.index {
+                    Some(index) if index.data_version == data_version => {
+                        index.apply(versions, manifest, changes)
+                    }
+                    _ => self.index = None,
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                // Its records were taken for the write: the next read rebuilds it.
+                self.index = None;
+                Err(e)
+            }
+        }
     }
 }
-
 /// Version and hash of the sealed bytes of every record, by (collection, id).
 type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
 
@@ -677,6 +922,8 @@ struct Writer<'t, 'c> {
     tx: &'t WriteTx<'c>,
     records: &'t RecordKeys,
     versions: &'t mut Versions,
+    /// What the committed write changes in the index.
+    changes: Vec<index::Change>,
 }
 
 impl Writer<'_, '_> {
@@ -686,7 +933,10 @@ impl Writer<'_, '_> {
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))
+        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))?;
+        self.changes
+            .push(index::Change::Put(Box::new(index::Indexed::of(entry))));
+        Ok(())
     }
 
     /// Seals `value` as JSON into the record `(collection, id)` with the next version.
@@ -711,6 +961,9 @@ impl Writer<'_, '_> {
         if existed != listed {
             return Err(store::Error::WriteMismatch.into());
         }
+        if existed && collection == ENTRIES {
+            self.changes.push(index::Change::Removed(id.to_owned()));
+        }
         Ok(existed)
     }
 }
@@ -724,6 +977,41 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
     )
 }
 
+/// Rows of one thread's share when entries are decrypted for the index: below this, a thread
+/// costs more than it saves.
+const INDEX_CHUNK: usize = 512;
+
+/// Decrypts entry rows into the index's fields, on the machine's cores when there are many
+/// (each entry is then dropped, its secrets zeroized).
+fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Indexed>> {
+    let one = |chunk: &[&Row]| {
+        chunk
+            .iter()
+            .map(|r| open_entry(records, r).map(|e| index::Indexed::of(&e)))
+            .collect::<Result<Vec<_>>>()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = rows.len().div_ceil(threads).max(INDEX_CHUNK);
+    if threads == 1 || rows.len() <= chunk {
+        return one(rows);
+    }
+    std::thread::scope(|scope| {
+        let spawned = rows
+            .chunks(chunk)
+            .map(|c| std::thread::Builder::new().spawn_scoped(scope, move || one(c)))
+            .collect::<Vec<_>>();
+        let mut entries = Vec::with_capacity(rows.len());
+        for handle in spawned {
+            let part = handle
+                .map_err(|_| Error::Crypto)?
+                .join()
+                .map_err(|_| Error::Crypto)??;
+            entries.extend(part);
+        }
+        Ok(entries)
+    })
+}
+
 fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
     let plain = records.open(row)?;
     let entry = crate::entry::sealed::from_json(&plain)
@@ -732,32 +1020,6 @@ fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
         return Err(Error::Damaged("a record is stored under another id"));
     }
     Ok(entry)
-}
-
-fn pick(entries: Vec<Entry>, query: &str) -> Result<Entry> {
-    let q = query.trim();
-    let lower = q.to_lowercase();
-    if let Some(e) = entries.iter().find(|e| e.id == lower) {
-        return Ok(e.clone());
-    }
-    if q.len() >= 4 {
-        let by_prefix: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| e.id.starts_with(&lower))
-            .collect();
-        if let [one] = by_prefix.as_slice() {
-            return Ok((*one).clone());
-        }
-    }
-    let mut by_title: Vec<Entry> = entries
-        .into_iter()
-        .filter(|e| e.title.to_lowercase() == lower)
-        .collect();
-    match by_title.len() {
-        0 => Err(Error::NoMatch(query.to_owned())),
-        1 => Ok(by_title.remove(0)),
-        n => Err(Error::Ambiguous(n, query.to_owned())),
-    }
 }
 
 fn validate(title: &str, kind: &EntryKind) -> Result<()> {

@@ -1,0 +1,198 @@
+//! The verified index an open workspace keeps: for every record, the version and hash of its
+//! sealed bytes the manifest was verified against, and for every entry the non-secret fields
+//! that list, groups and search need. Built from rows whose manifest was verified, and valid
+//! for the SQLite `data_version` it was built at; a record read later is used only if its
+//! version and hash are those listed here.
+
+use super::{Error, Result, Versions, ENTRIES};
+use crate::entry::{contains_ignore_case, Entry};
+use crate::view::EntrySummary;
+use std::collections::{BTreeMap, HashMap};
+
+/// What list, groups and search read of one entry: never a secret (notes are searched, as
+/// they were when every entry was decrypted for a search).
+#[derive(Clone, Debug)]
+pub(super) struct Indexed {
+    pub summary: EntrySummary,
+    notes: String,
+    tags: Vec<String>,
+    /// The OTP generator's issuer (searched).
+    issuer: Option<String>,
+}
+
+impl Indexed {
+    pub fn of(e: &Entry) -> Self {
+        Self {
+            summary: EntrySummary::from(e),
+            notes: e.notes.clone(),
+            tags: e.tags.clone(),
+            issuer: e.otp().and_then(|o| o.issuer.clone()),
+        }
+    }
+
+    /// [`Entry::matches`] on the indexed fields: the same fields, so the same answer.
+    pub fn matches(&self, needle: &str) -> bool {
+        let hit = |s: &str| contains_ignore_case(s, needle);
+        let s = &self.summary;
+        hit(&s.title)
+            || hit(&self.notes)
+            || s.group.as_deref().is_some_and(hit)
+            || self.tags.iter().any(|t| hit(t))
+            || s.username.as_deref().is_some_and(hit)
+            || s.url.as_deref().is_some_and(hit)
+            || self.issuer.as_deref().is_some_and(hit)
+    }
+}
+
+/// List order: group, title ignoring case, id.
+type SortKey = (String, String, String);
+
+fn sort_key(s: &EntrySummary) -> SortKey {
+    (
+        s.group.clone().unwrap_or_default(),
+        s.title.to_lowercase(),
+        s.id.clone(),
+    )
+}
+
+/// An edit of the index by one of the workspace's own writes.
+pub(super) enum Change {
+    Put(Box<Indexed>),
+    Removed(String),
+}
+
+pub(super) struct Index {
+    /// The connection's `data_version` the index reflects.
+    pub data_version: i64,
+    /// Version and sealed-bytes hash of every record, as the verified manifest lists them.
+    pub records: Versions,
+    /// The stored manifest those records were verified against (or this workspace signed).
+    pub manifest: Vec<u8>,
+    entries: BTreeMap<SortKey, Indexed>,
+    keys: HashMap<String, SortKey>,
+}
+
+impl Index {
+    pub fn new(
+        data_version: i64,
+        records: Versions,
+        manifest: Vec<u8>,
+        entries: Vec<Indexed>,
+    ) -> Self {
+        // Sorted once, then built in bulk: inserting one by one compares far more keys.
+        let mut sorted: Vec<(SortKey, Indexed)> = entries
+            .into_iter()
+            .map(|e| (sort_key(&e.summary), e))
+            .collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let keys = sorted
+            .iter()
+            .map(|(key, e)| (e.summary.id.clone(), key.clone()))
+            .collect();
+        Self {
+            data_version,
+            records,
+            manifest,
+            entries: sorted.into_iter().collect(),
+            keys,
+        }
+    }
+
+    fn put(&mut self, e: Indexed) {
+        self.remove(&e.summary.id);
+        let key = sort_key(&e.summary);
+        self.keys.insert(e.summary.id.clone(), key.clone());
+        self.entries.insert(key, e);
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(key) = self.keys.remove(id) {
+            self.entries.remove(&key);
+        }
+    }
+
+    /// Applies the workspace's own committed write: its new record list and entry changes.
+    pub fn apply(&mut self, records: Versions, manifest: Vec<u8>, changes: Vec<Change>) {
+        self.records = records;
+        self.manifest = manifest;
+        for change in changes {
+            match change {
+                Change::Put(e) => self.put(*e),
+                Change::Removed(id) => self.remove(&id),
+            }
+        }
+    }
+
+    /// Every entry in list order.
+    pub fn entries(&self) -> impl Iterator<Item = &Indexed> {
+        self.entries.values()
+    }
+
+    /// The verified version and hash of an entry record.
+    pub fn verified(&self, id: &str) -> Option<(u64, super::record::SealedHash)> {
+        self.records
+            .get(&(ENTRIES.to_owned(), id.to_owned()))
+            .copied()
+    }
+
+    /// The id of the entry with this id, id prefix (at least 4 characters) or title
+    /// (ignoring case).
+    pub fn resolve(&self, query: &str) -> Result<String> {
+        let q = query.trim();
+        let lower = q.to_lowercase();
+        if self.keys.contains_key(&lower) {
+            return Ok(lower);
+        }
+        if q.len() >= 4 {
+            let mut by_prefix = self.keys.keys().filter(|id| id.starts_with(&lower));
+            if let (Some(one), None) = (by_prefix.next(), by_prefix.next()) {
+                return Ok(one.clone());
+            }
+        }
+        let by_title: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|((_, title, _), _)| *title == lower)
+            .map(|((_, _, id), _)| id.as_str())
+            .collect();
+        match by_title.as_slice() {
+            [] => Err(Error::NoMatch(query.to_owned())),
+            [one] => Ok((*one).to_owned()),
+            many => Err(Error::Ambiguous(many.len(), query.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::{Error, NewEntry, OpenWorkspace, ENTRIES};
+    use crate::crypto::{KdfParams, SecretString};
+    use crate::entry::EntryKind;
+
+    /// A row rolled back through the workspace's own connection (so SQLite's data_version
+    /// does not change and the index is not rebuilt) opens under its key, yet is refused:
+    /// its version and hash are not the verified ones.
+    #[test]
+    fn a_row_changed_under_the_index_is_refused_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = SecretString::from("pw");
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let mut ws = OpenWorkspace::create(dir.path().join("w.pcx"), &password, kdf).unwrap();
+        let mut entry = ws.add(NewEntry::new("Old", EntryKind::Note)).unwrap();
+        let id = entry.id.clone();
+        let old_row = ws
+            .store
+            .read(|tx| tx.row(ENTRIES, &id).map(Option::unwrap))
+            .unwrap();
+        entry.title = "New".into();
+        ws.update(entry).unwrap();
+        assert_eq!(ws.find(&id).unwrap().title, "New");
+        ws.store.write(|tx| tx.put(&old_row)).unwrap();
+        assert!(matches!(ws.find(&id), Err(Error::Damaged(_))));
+        assert!(matches!(ws.search("old"), Ok(v) if v.is_empty()));
+        assert!(matches!(ws.search("new"), Err(Error::Damaged(_))));
+        // A full read checks the manifest and refuses too.
+        assert!(matches!(ws.entries(), Err(Error::Damaged(_))));
+    }
+}
