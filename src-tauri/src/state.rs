@@ -346,6 +346,17 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// Opens a new workspace in `dir` as `state`'s session.
+    fn open_in(state: &AppState, dir: &std::path::Path) {
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws =
+            OpenWorkspace::create(dir.join("w.pcx"), &SecretString::new("pw".into()), kdf).unwrap();
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+    }
+
     #[test]
     fn a_drop_hands_the_page_a_handle_to_read_and_no_path() {
         let state = AppState::default();
@@ -376,22 +387,12 @@ mod tests {
     #[test]
     fn an_open_workspace_locks_when_idle_and_a_locked_one_has_nothing_due() {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = KdfParams::new(1024, 1, 1).unwrap();
-        let ws = OpenWorkspace::create(
-            dir.path().join("w.pcx"),
-            &SecretString::new("pw".into()),
-            kdf,
-        )
-        .unwrap();
         let state = AppState::default();
         // Longer than the longest preference, whatever this machine's preferences say.
         let after_the_longest_wait = |now: i64| now + 241 * 60;
         let now = SystemClock.now();
         assert!(!state.idle_due(after_the_longest_wait(now)), "nothing open");
-        state
-            .lock()
-            .install(Session::Open(ws), state.epoch())
-            .unwrap();
+        open_in(&state, dir.path());
         assert!(!state.idle_due(now));
         assert!(state.idle_due(after_the_longest_wait(now)));
         // Activity then starts the wait again.
@@ -404,18 +405,8 @@ mod tests {
     #[test]
     fn a_lock_does_not_wait_for_a_command_holding_the_session() {
         let dir = tempfile::tempdir().unwrap();
-        let kdf = KdfParams::new(1024, 1, 1).unwrap();
-        let ws = OpenWorkspace::create(
-            dir.path().join("w.pcx"),
-            &SecretString::new("pw".into()),
-            kdf,
-        )
-        .unwrap();
         let state = AppState::default();
-        state
-            .lock()
-            .install(Session::Open(ws), state.epoch())
-            .unwrap();
+        open_in(&state, dir.path());
         let (held_tx, held_rx) = mpsc::channel();
         let (locked_tx, locked_rx) = mpsc::channel();
         std::thread::scope(|s| {

@@ -91,16 +91,7 @@ fn no_secret_is_printed_or_logged() {
     // Workspace and entries.
     t.run(
         d,
-        &[
-            "init",
-            "w.pcx",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ],
+        &[&["init", "w.pcx"][..], &common::CHEAP_KDF].concat(),
         "",
         &[],
     );
