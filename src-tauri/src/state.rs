@@ -259,6 +259,12 @@ impl AppState {
         was_unlocked
     }
 
+    /// Whether a command holds the session now.
+    #[cfg(test)]
+    pub fn session_held(&self) -> bool {
+        matches!(self.session.try_lock(), Err(TryLockError::WouldBlock))
+    }
+
     fn forget_after_lock(&self) {
         guard(&self.idle).stop();
         *guard(&self.lease) = None;

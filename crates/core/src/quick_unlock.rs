@@ -9,7 +9,9 @@
 
 use crate::crypto::SecretString;
 use crate::keyring::{self, item_name, Item, Service};
-use crate::workspace::{self, LockedWorkspace, OpenWorkspace, QuickKey, QuickRefusal, Unlock};
+use crate::workspace::{
+    self, DerivedKeys, LockedWorkspace, OpenWorkspace, QuickKey, QuickRefusal, Unlock,
+};
 use crate::KdfParams;
 use serde::Serialize;
 
@@ -138,9 +140,20 @@ pub fn enable(
     password: &SecretString,
     days: u32,
 ) -> Result<Enabled, Error> {
+    let keys = ws.password_keys(password)?.derive()?;
+    enable_with(ws, &keys, days)
+}
+
+/// [`enable`] with the password's key derived beforehand
+/// ([`OpenWorkspace::password_keys`]), for a caller that let go of the workspace meanwhile.
+pub fn enable_with(
+    ws: &mut OpenWorkspace,
+    keys: &DerivedKeys,
+    days: u32,
+) -> Result<Enabled, Error> {
     let expires = expiry(ws.clock().now(), days)?;
     let factor_required = ws.mfa_status()?.enabled;
-    let key = ws.enrol_quick_unlock(password, expires)?;
+    let key = ws.enrol_quick_unlock_with(keys, expires)?;
     let stored = item(&key.enrolment).and_then(|i| Ok(i.write_key(key.expose())?));
     if let Err(e) = stored {
         // Nothing holds the key: take its copy out of the file again.
@@ -199,8 +212,21 @@ pub fn change_password(
     new: &SecretString,
     kdf: KdfParams,
 ) -> Result<(), workspace::Error> {
+    let keys = ws
+        .password_keys(current)?
+        .with_new_password(new, kdf)?
+        .derive()?;
+    change_password_with(ws, &keys)
+}
+
+/// [`change_password`] with the keys derived beforehand ([`OpenWorkspace::password_keys`]
+/// and [`PasswordKeys::with_new_password`](crate::workspace::PasswordKeys::with_new_password)).
+pub fn change_password_with(
+    ws: &mut OpenWorkspace,
+    keys: &DerivedKeys,
+) -> Result<(), workspace::Error> {
     let ended = here(ws.quick_enrolments()?);
-    ws.change_password(current, new, kdf)?;
+    ws.change_password_with(keys)?;
     for (id, _) in ended {
         let _ = forget_here(&id);
     }

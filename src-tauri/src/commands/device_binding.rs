@@ -1,8 +1,8 @@
 //! Device binding in the app: bind the open workspace to this machine's keyring (writing the
 //! recovery kit first), unbind it, and open with a kit's recovery key on another computer.
 
-use super::with_open;
 use super::workspace::open_with;
+use super::{with_derived_keys, with_open};
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::Purpose;
@@ -38,12 +38,16 @@ pub fn enable_device_binding(
 ) -> CommandResult<String> {
     let password = SecretString::new(password);
     let kit_path = state.chosen(&kit, Purpose::Write)?;
-    with_open(&state, |ws| {
-        let kit = ws
-            .bind_to_device(&password, &kit_path)
-            .map_err(binding_error)?;
-        Ok(kit.text().expose_secret().to_owned())
-    })
+    with_derived_keys(
+        &state,
+        |ws| Ok(ws.password_keys(&password)?),
+        |ws, keys| {
+            let kit = ws
+                .bind_to_device_with(keys, &kit_path)
+                .map_err(binding_error)?;
+            Ok(kit.text().expose_secret().to_owned())
+        },
+    )
 }
 
 /// Unbinds: the password alone opens the workspace again.
@@ -51,9 +55,11 @@ pub fn enable_device_binding(
 #[specta::specta]
 pub fn disable_device_binding(state: State<'_, AppState>, password: String) -> CommandResult<()> {
     let password = SecretString::new(password);
-    with_open(&state, |ws| {
-        ws.unbind_device(&password).map_err(binding_error)
-    })
+    with_derived_keys(
+        &state,
+        |ws| Ok(ws.password_keys(&password)?),
+        |ws, keys| ws.unbind_device_with(keys).map_err(binding_error),
+    )
 }
 
 /// Opens the workspace at `path`, bound to another computer, with the password and a recovery

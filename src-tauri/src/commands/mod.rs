@@ -14,6 +14,7 @@ pub mod workspace;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session, Ticket};
+use portcullis_core::workspace::{DerivedKeys, PasswordKeys};
 use portcullis_core::OpenWorkspace;
 
 /// Runs `f` on the open workspace, or fails with `locked`.
@@ -66,6 +67,30 @@ pub fn with_same_open<T>(
     }
 }
 
+/// Runs a security change whose key derivation must not hold the session: `take` reads the
+/// derivation job from the open workspace, the derivation runs with the session free (a lock
+/// meanwhile wins), and `apply` uses the keys on that same session.
+pub fn with_derived_keys<T>(
+    state: &AppState,
+    take: impl FnOnce(&mut OpenWorkspace) -> CommandResult<PasswordKeys>,
+    apply: impl FnOnce(&mut OpenWorkspace, &DerivedKeys) -> CommandResult<T>,
+) -> CommandResult<T> {
+    derive_then(state, take, |job| Ok(job.derive()?), apply)
+}
+
+fn derive_then<T>(
+    state: &AppState,
+    take: impl FnOnce(&mut OpenWorkspace) -> CommandResult<PasswordKeys>,
+    derive: impl FnOnce(PasswordKeys) -> CommandResult<DerivedKeys>,
+    apply: impl FnOnce(&mut OpenWorkspace, &DerivedKeys) -> CommandResult<T>,
+) -> CommandResult<T> {
+    blocking(|| {
+        let (job, ticket) = read_open(state, take)?;
+        let keys = derive(job)?;
+        with_same_open(state, ticket, |ws| apply(ws, &keys))
+    })
+}
+
 /// Runs `f` on a plain thread and waits for it (see [`blocking`]): the Duo and SMTP clients
 /// block on the network for long, which a worker of the async runtime must not do unannounced.
 pub fn off_runtime<T: Send>(f: impl FnOnce() -> CommandResult<T> + Send) -> CommandResult<T> {
@@ -80,5 +105,71 @@ pub fn read_ca_file(path: Option<&str>) -> CommandResult<Option<String>> {
             CommandError::new(ErrorCode::Invalid, format!("cannot read the CA file: {e}"))
         }),
         None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_core::{KdfParams, SecretString};
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::new(s.into())
+    }
+
+    #[test]
+    fn the_session_is_free_while_keys_derive_and_a_lock_meanwhile_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.pcx");
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let state = AppState::default();
+        let ws = OpenWorkspace::create(&path, &secret("old"), kdf).unwrap();
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+
+        let change = |state: &AppState, lock_meanwhile: bool| {
+            derive_then(
+                state,
+                |ws| {
+                    let kdf = ws.kdf();
+                    Ok(ws
+                        .password_keys(&secret("old"))?
+                        .with_new_password(&secret("new"), kdf)?)
+                },
+                |job| {
+                    assert!(!state.session_held(), "the derivation holds the session");
+                    if lock_meanwhile {
+                        state.lock_session();
+                    }
+                    Ok(job.derive()?)
+                },
+                |ws, keys| Ok(ws.change_password_with(keys)?),
+            )
+        };
+        let e = change(&state, true).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Locked);
+        let opens = |password: &str| {
+            portcullis_core::LockedWorkspace::open(&path)
+                .unwrap()
+                .unlock(&secret(password))
+                .is_ok()
+        };
+        assert!(opens("old"), "a lock during the derivation changed nothing");
+
+        let ws = portcullis_core::LockedWorkspace::open(&path)
+            .unwrap()
+            .unlock(&secret("old"))
+            .unwrap();
+        let portcullis_core::workspace::Unlock::Open(ws) = ws else {
+            panic!("no MFA here")
+        };
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        change(&state, false).unwrap();
+        assert!(opens("new") && !opens("old"));
     }
 }

@@ -1,8 +1,8 @@
 //! Quick unlock in the app: this machine's OS keyring keeps the workspace key, so the unlock
 //! screen can open it with the second factor only.
 
-use super::with_open;
 use super::workspace::open_with;
+use super::{with_derived_keys, with_open};
 use crate::dto::SessionState;
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
@@ -70,11 +70,15 @@ pub fn enable_quick_unlock(
     days: Option<u32>,
 ) -> CommandResult<()> {
     let password = SecretString::new(password);
-    with_open(&state, |ws| {
-        quick_unlock::enable(ws, &password, days.unwrap_or(quick_unlock::DEFAULT_DAYS))
-            .map(|_| ())
-            .map_err(quick_error)
-    })
+    with_derived_keys(
+        &state,
+        |ws| Ok(ws.password_keys(&password)?),
+        |ws, keys| {
+            quick_unlock::enable_with(ws, keys, days.unwrap_or(quick_unlock::DEFAULT_DAYS))
+                .map(|_| ())
+                .map_err(quick_error)
+        },
+    )
 }
 
 /// Turns quick unlock off here: the file's copy of the key goes, then the keyring item.

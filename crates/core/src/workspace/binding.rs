@@ -12,7 +12,7 @@
 //! restore from a recovery kit, which would write the keyring item the marker names) gets past
 //! an edited marker.
 
-use super::{Error, LockedWorkspace, OpenWorkspace, Result, Unlock, META_WRAPPED_KEY};
+use super::{DerivedKeys, Error, LockedWorkspace, OpenWorkspace, Result, Unlock, META_WRAPPED_KEY};
 use crate::crypto::keys::{bind_kek, MasterKey};
 use crate::crypto::{random_bytes, SecretString, KEY_LEN};
 use crate::device_binding::{self, BadRecoveryKey, DeviceSecret, RecoveryKit, Status};
@@ -209,6 +209,17 @@ impl OpenWorkspace {
         password: &SecretString,
         kit_path: &Path,
     ) -> std::result::Result<RecoveryKit, BindingError> {
+        let keys = self.password_keys(password)?.derive()?;
+        self.bind_to_device_with(&keys, kit_path)
+    }
+
+    /// [`bind_to_device`](Self::bind_to_device) with the password's key derived beforehand
+    /// ([`password_keys`](Self::password_keys)).
+    pub fn bind_to_device_with(
+        &mut self,
+        keys: &DerivedKeys,
+        kit_path: &Path,
+    ) -> std::result::Result<RecoveryKit, BindingError> {
         if self.is_bound()? {
             return Err(BindingError::AlreadyBound);
         }
@@ -223,7 +234,7 @@ impl OpenWorkspace {
         };
         store(&keyring::item_name(&binding_id), &secret)?;
         kit.save(kit_path)?;
-        if let Err(e) = self.rewrap(password, Some((&secret, binding_id))) {
+        if let Err(e) = self.rewrap(keys, Some((&secret, binding_id))) {
             // Nothing was bound: the kit holds a key that opens nothing; do not leave it around.
             let _ = std::fs::remove_file(kit_path);
             return Err(e.into());
@@ -240,10 +251,20 @@ impl OpenWorkspace {
         &mut self,
         password: &SecretString,
     ) -> std::result::Result<(), BindingError> {
+        let keys = self.password_keys(password)?.derive()?;
+        self.unbind_device_with(&keys)
+    }
+
+    /// [`unbind_device`](Self::unbind_device) with the password's key derived beforehand
+    /// ([`password_keys`](Self::password_keys)).
+    pub fn unbind_device_with(
+        &mut self,
+        keys: &DerivedKeys,
+    ) -> std::result::Result<(), BindingError> {
         if !self.is_bound()? {
             return Err(BindingError::NotBound);
         }
-        self.rewrap(password, None)?;
+        self.rewrap(keys, None)?;
         tracing::info!("device binding removed");
         Ok(())
     }
@@ -259,12 +280,18 @@ impl OpenWorkspace {
         Ok(self.binding()?.map(|b| b.name))
     }
 
-    /// The password key (bound to the device secret when the workspace is bound), after
-    /// checking that it opens the current wrap to this very key: the proof that `password` is
-    /// the current password, whichever way the workspace was opened.
-    pub(super) fn password_key(
+    /// The current password's key from `keys` (bound to the device secret when the workspace
+    /// is bound), after checking that it opens the current wrap to this very key: the proof
+    /// that the password is the current one, whichever way the workspace was opened.
+    pub(super) fn password_key(&mut self, keys: &DerivedKeys) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+        let kek = self.current_key(keys)?;
+        self.check_password_key(kek)
+    }
+
+    /// `kek` if it is the current password's key (see [`password_key`](Self::password_key)).
+    fn check_password_key(
         &mut self,
-        password: &SecretString,
+        kek: Zeroizing<[u8; KEY_LEN]>,
     ) -> Result<Zeroizing<[u8; KEY_LEN]>> {
         let wrapped = self
             .store
@@ -272,7 +299,6 @@ impl OpenWorkspace {
             .ok_or(Error::WrongPasswordOrDamaged)?;
         let binding = self.binding()?;
         let current = device_secret(binding.as_ref().map(Binding::name))?;
-        let kek = self.header.kdf.derive(password, &self.header.salt)?;
         let opened = MasterKey::unwrap(
             &*unwrap_key(kek.clone(), current.as_ref())?,
             &wrap_aad(&self.header.encode(), binding.as_ref()),
@@ -290,7 +316,8 @@ impl OpenWorkspace {
 
     /// Fails with "wrong password" unless `password` is the current master password.
     pub fn check_password(&mut self, password: &SecretString) -> Result<()> {
-        self.password_key(password).map(drop)
+        let kek = self.header.kdf.derive(password, &self.header.salt)?;
+        self.check_password_key(kek).map(drop)
     }
 
     /// Seals the master key again under the password alone (`None`) or bound to a device
@@ -299,11 +326,11 @@ impl OpenWorkspace {
     /// copies of the key: each would open the file without the device secret.
     fn rewrap(
         &mut self,
-        password: &SecretString,
+        keys: &DerivedKeys,
         device: Option<(&DeviceSecret, [u8; 16])>,
     ) -> Result<()> {
         self.require_step_up()?;
-        let kek = self.password_key(password)?;
+        let kek = self.password_key(keys)?;
         let binding = device.map(|(_, id)| Binding::new(&id));
         let new_wrap = self.master.wrap(
             &*unwrap_key(kek, device.map(|d| d.0))?,
@@ -372,7 +399,8 @@ mod tests {
         let kdf = crate::KdfParams::new(1024, 1, 1).unwrap();
         let mut ws = OpenWorkspace::create(&path, &password, kdf).unwrap();
         let secret = DeviceSecret::generate().unwrap();
-        let kek = ws.password_key(&password).unwrap();
+        let keys = ws.password_keys(&password).unwrap().derive().unwrap();
+        let kek = ws.password_key(&keys).unwrap();
         let v1_wrap = ws
             .master
             .wrap(

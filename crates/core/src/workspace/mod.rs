@@ -9,6 +9,7 @@ mod header;
 mod importing;
 mod index;
 mod lease;
+mod password_keys;
 mod quick;
 mod record;
 mod security;
@@ -19,6 +20,7 @@ pub use binding::BindingError;
 pub(crate) use header::Header;
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
+pub use password_keys::{DerivedKeys, PasswordKeys};
 pub use quick::{QuickKey, QuickRefusal};
 pub(crate) use record::{RecordKeys, RecordRef, ENTRIES, MFA};
 pub use security::{
@@ -240,19 +242,7 @@ impl LockedWorkspace {
 
     /// Refuses, before any derivation, a costly one the caller did not confirm.
     fn check_kdf_cost(&self) -> Result<()> {
-        let kdf = self.header.kdf;
-        if kdf.needs_confirmation() && !self.kdf_confirmed {
-            tracing::warn!(
-                kdf_memory_kib = kdf.memory_kib(),
-                kdf_passes = kdf.iterations(),
-                "unlock refused: costly key derivation not confirmed"
-            );
-            return Err(Error::CostlyKdf {
-                memory_mib: kdf.memory_kib() / 1024,
-                passes: kdf.iterations(),
-            });
-        }
-        Ok(())
+        refuse_unconfirmed_cost(self.header.kdf, self.kdf_confirmed)
     }
 
     /// Derives the password key, unwraps the master key and checks the manifest. With MFA on,
@@ -298,6 +288,7 @@ impl LockedWorkspace {
             master,
             clock: self.clock,
             factor_at: None,
+            kdf_confirmed: self.kdf_confirmed,
             index: None,
             verified: None,
         };
@@ -337,12 +328,22 @@ impl KeyMaterial {
     ) -> Result<Self> {
         kdf.check_floor(crypto::kdf::FLOOR_ENFORCED)?;
         let header = Header::new(workspace_id, kdf)?;
+        let kek = kdf.derive(password, &header.salt)?;
+        Self::from_key(header, kek, bound)
+    }
+
+    /// A new master key wrapped under `kek`, the password key derived under `header`.
+    fn from_key(
+        header: Header,
+        kek: zeroize::Zeroizing<[u8; crypto::KEY_LEN]>,
+        bound: Option<(&crate::device_binding::DeviceSecret, &binding::Binding)>,
+    ) -> Result<Self> {
         let header_bytes = header.encode();
-        let kek = binding::unwrap_key(kdf.derive(password, &header.salt)?, bound.map(|b| b.0))?;
+        let kek = binding::unwrap_key(kek, bound.map(|b| b.0))?;
         let master = MasterKey::generate()?;
         let aad = binding::wrap_aad(&header_bytes, bound.map(|b| b.1));
         let wrapped_key = master.wrap(&kek, &aad)?;
-        let records = Box::new(RecordKeys::new(workspace_id, master.subkeys()?));
+        let records = Box::new(RecordKeys::new(header.workspace_id, master.subkeys()?));
         Ok(Self {
             header,
             header_bytes,
@@ -376,6 +377,9 @@ pub struct OpenWorkspace {
     clock: Arc<dyn Clock>,
     /// When a second factor was last verified in this session (for step-up).
     factor_at: Option<i64>,
+    /// The user accepted a costly key derivation (at unlock, or later): security changes run
+    /// it again.
+    kdf_confirmed: bool,
     /// The verified index list and search answer from: built on the first read, kept
     /// current by this workspace's writes, rebuilt when another connection committed.
     index: Option<index::Index>,
@@ -401,6 +405,23 @@ impl std::fmt::Debug for OpenWorkspace {
             .field("path", &self.path)
             .finish_non_exhaustive()
     }
+}
+
+/// `costly_kdf`, with the cost, for a key derivation above 1 GiB of memory the user has not
+/// `confirmed`: checked before any derivation (unlock, security changes).
+fn refuse_unconfirmed_cost(kdf: KdfParams, confirmed: bool) -> Result<()> {
+    if kdf.needs_confirmation() && !confirmed {
+        tracing::warn!(
+            kdf_memory_kib = kdf.memory_kib(),
+            kdf_passes = kdf.iterations(),
+            "refused: costly key derivation not confirmed"
+        );
+        return Err(Error::CostlyKdf {
+            memory_mib: kdf.memory_kib() / 1024,
+            passes: kdf.iterations(),
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a master password that cannot be one (empty): for a new workspace and a new
@@ -431,6 +452,8 @@ impl OpenWorkspace {
             master: material.master,
             clock: Arc::new(SystemClock),
             factor_at: None,
+            // Its creator chose the cost.
+            kdf_confirmed: true,
             index: None,
             verified: None,
         })
@@ -800,14 +823,28 @@ impl OpenWorkspace {
         new_password: &SecretString,
         kdf: KdfParams,
     ) -> Result<()> {
-        check_master_password(new_password)?;
+        let keys = self
+            .password_keys(current_password)?
+            .with_new_password(new_password, kdf)?
+            .derive()?;
+        self.change_password_with(&keys)
+    }
+
+    /// [`change_password`](Self::change_password) with keys derived beforehand
+    /// ([`password_keys`](Self::password_keys) and
+    /// [`with_new_password`](PasswordKeys::with_new_password)).
+    pub fn change_password_with(&mut self, keys: &DerivedKeys) -> Result<()> {
+        let new = keys
+            .new
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("no new password was given".into()))?;
         self.require_step_up()?;
-        self.check_password(current_password)?;
+        self.password_key(keys)?;
         // A bound workspace stays bound to the same device secret.
         let binding = self.binding()?;
         let device = binding::device_secret(binding.as_ref().map(binding::Binding::name))?;
         let bound = device.as_ref().zip(binding.as_ref());
-        let material = KeyMaterial::new(self.header.workspace_id, new_password, kdf, bound)?;
+        let material = KeyMaterial::from_key(new.header.clone(), new.key.clone(), bound)?;
         let old = &self.records;
         self.store.write(|tx| -> Result<()> {
             let rows = tx.rows(None)?;

@@ -6,7 +6,7 @@
 //! Turning it off, its expiry and a password change delete the copy, so an old keyring item
 //! (saved, or copied elsewhere) opens nothing.
 
-use super::{Error, LockedWorkspace, OpenWorkspace, Result, Unlock};
+use super::{DerivedKeys, Error, LockedWorkspace, OpenWorkspace, Result, Unlock};
 use crate::crypto::keys::MasterKey;
 use crate::crypto::{random_bytes, SecretString, KEY_LEN};
 use crate::store::{Store, WriteTx};
@@ -211,8 +211,19 @@ impl OpenWorkspace {
         password: &SecretString,
         expires: i64,
     ) -> Result<QuickKey> {
+        let keys = self.password_keys(password)?.derive()?;
+        self.enrol_quick_unlock_with(&keys, expires)
+    }
+
+    /// [`enrol_quick_unlock`](Self::enrol_quick_unlock) with the password's key derived
+    /// beforehand ([`password_keys`](Self::password_keys)).
+    pub fn enrol_quick_unlock_with(
+        &mut self,
+        keys: &DerivedKeys,
+        expires: i64,
+    ) -> Result<QuickKey> {
         self.require_step_up()?;
-        self.check_password(password)?;
+        self.password_key(keys)?;
         let key = QuickKey::new(random_bytes()?, random_bytes()?);
         let aad = aad(&self.header.workspace_id, &key.enrolment, expires);
         let enrolment = Enrolment {
