@@ -136,6 +136,9 @@ pub enum Command {
     /// Second-factor settings: authenticators, backup codes.
     #[command(subcommand)]
     Mfa(MfaCommand),
+    /// Team workspaces on PostgreSQL.
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Generate a password and print it.
     Generate(GenerateArgs),
     /// Print a shell completion script.
@@ -472,6 +475,23 @@ pub struct GenerateArgs {
     /// Leave out characters that are easy to misread (I l 1 O 0 |).
     #[arg(long)]
     pub no_look_alike: bool,
+}
+
+/// Team workspaces on PostgreSQL.
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create or migrate the Portcullis schema in a PostgreSQL database (run again, it changes
+    /// nothing). Run it as a role that may create objects there; it expects the NOLOGIN role
+    /// portcullis_member, which the database administrator grants to each member's login role.
+    /// The database password comes from PGPASSWORD, ~/.pgpass, a terminal prompt or the next
+    /// line of standard input.
+    Setup {
+        /// postgresql://ROLE@HOST:PORT/DB (with sslmode=… if needed).
+        url: String,
+        /// Print the result as JSON: {"from": N, "to": N}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ use crate::cli::FactorArgs;
 use anyhow::{bail, Context, Result};
 use portcullis_core::mfa::duo::{self, DuoRequest};
 use portcullis_core::mfa::{Factor, MethodStatus, MethodType, MfaStatus};
+use portcullis_core::team::TeamUrl;
 use portcullis_core::SecretString;
 use std::io::{BufRead, IsTerminal};
 use zeroize::Zeroizing;
@@ -210,6 +211,20 @@ impl SecretInput {
             bail!("the SMTP password cannot be empty");
         }
         Ok(password)
+    }
+
+    /// The PostgreSQL password of a team address, as libpq finds it (PGPASSWORD, the password
+    /// file), else a terminal prompt or the next stdin line.
+    pub fn database_password(&mut self, url: &TeamUrl) -> Result<SecretString> {
+        if let Some(p) = portcullis_core::team::stored_password(url) {
+            return Ok(p);
+        }
+        if self.terminal {
+            return prompt(&format!("Database password for {}: ", url.server()));
+        }
+        self.next_line()?.context(
+            "no database password: set PGPASSWORD, add it to ~/.pgpass, type it on a terminal or send it on standard input",
+        )
     }
 
     /// A Duo passcode after SMS passcodes were sent, when a terminal can ask for it.

@@ -12,7 +12,7 @@ mod progress;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use commands::{device_binding, entries, export, import, mfa, quick_unlock, workspace};
+use commands::{device_binding, entries, export, import, mfa, quick_unlock, team, workspace};
 use input::SecretInput;
 use std::process::ExitCode;
 
@@ -53,6 +53,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::QuickUnlock(c) => quick_unlock::run(c, &mut input),
         Command::DeviceBinding(c) => device_binding::run(c, &mut input),
         Command::Mfa(c) => mfa::run(c, &mut input),
+        Command::Team(c) => team::run(c, &mut input),
         Command::Generate(a) => entries::generate(a),
         Command::Completions { shell } => {
             clap_complete::generate(

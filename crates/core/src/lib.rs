@@ -19,6 +19,7 @@ pub mod otp;
 pub mod quick_unlock;
 pub mod secret_file;
 pub(crate) mod store;
+pub mod team;
 pub mod view;
 pub mod workspace;
 pub mod xdg;

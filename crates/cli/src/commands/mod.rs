@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod mfa;
 pub mod quick_unlock;
+pub mod team;
 pub mod workspace;
 
 use crate::cli::KdfArgs;

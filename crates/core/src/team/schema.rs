@@ -1,0 +1,245 @@
+//! The team schema in PostgreSQL and its migrations (docs/TEAM.md, "Schema"). `team setup` runs
+//! [`setup`] as a role that may create objects; it applies the migrations the database lacks in
+//! one transaction and changes nothing when run again. Members hold only what the NOLOGIN role
+//! `portcullis_member` is granted, and row-level security decides which rows they reach.
+
+use super::Error;
+use postgres::Client;
+
+/// The schema version this build creates and expects.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The role the database administrator grants to every member's login role.
+pub const MEMBER_ROLE: &str = "portcullis_member";
+
+/// `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: identities, workspaces, memberships, grants, records, the change chain, the audit
+    // log; row-level security keyed on the connected role.
+    r#"
+CREATE SCHEMA portcullis;
+REVOKE ALL ON SCHEMA portcullis FROM PUBLIC;
+GRANT USAGE ON SCHEMA portcullis TO portcullis_member;
+
+CREATE TABLE portcullis.schema_version (version integer NOT NULL);
+INSERT INTO portcullis.schema_version VALUES (0);
+
+-- Public halves of each member's identity: readable by every member.
+CREATE TABLE portcullis.identities (
+    role     name PRIMARY KEY DEFAULT current_user,
+    x25519   bytea NOT NULL CHECK (length(x25519) = 32),
+    ed25519  bytea NOT NULL CHECK (length(ed25519) = 32),
+    created  timestamptz NOT NULL DEFAULT now()
+);
+-- Sealed private keys and MFA configuration: each role reaches its own row only (no one can
+-- fetch another member's sealed keys to guess their password offline).
+CREATE TABLE portcullis.identity_secrets (
+    role        name PRIMARY KEY DEFAULT current_user REFERENCES portcullis.identities,
+    sealed      bytea NOT NULL,
+    mfa         bytea,
+    mfa_version bigint NOT NULL DEFAULT 0 CHECK (mfa_version >= 0)
+);
+CREATE TABLE portcullis.workspaces (
+    id       uuid PRIMARY KEY,
+    name     text NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
+    creator  name NOT NULL DEFAULT current_user,
+    created  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE portcullis.memberships (
+    workspace    uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    role         name NOT NULL DEFAULT current_user,
+    state        text NOT NULL CHECK (state IN ('pending', 'active', 'removed')),
+    access       text NOT NULL DEFAULT 'viewer' CHECK (access IN ('admin', 'editor', 'viewer')),
+    approved_by  name,
+    signature    bytea,
+    changed      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (workspace, role)
+);
+CREATE TABLE portcullis.grants (
+    workspace   uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    epoch       bigint NOT NULL CHECK (epoch >= 1),
+    role        name NOT NULL,
+    sealed      bytea NOT NULL,
+    granted_by  name NOT NULL DEFAULT current_user,
+    signature   bytea NOT NULL,
+    PRIMARY KEY (workspace, epoch, role)
+);
+CREATE TABLE portcullis.records (
+    workspace   uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    collection  text NOT NULL,
+    id          text NOT NULL,
+    version     bigint NOT NULL CHECK (version >= 1),
+    epoch       bigint NOT NULL CHECK (epoch >= 1),
+    sealed      bytea NOT NULL,
+    writer      name NOT NULL DEFAULT current_user,
+    signature   bytea NOT NULL,
+    seq         bigint NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (workspace, collection, id)
+);
+CREATE TABLE portcullis.changes (
+    workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    seq        bigint NOT NULL CHECK (seq >= 1),
+    element    bytea NOT NULL,
+    writer     name NOT NULL DEFAULT current_user,
+    PRIMARY KEY (workspace, seq)
+);
+CREATE TABLE portcullis.audit (
+    workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    seq        bigint NOT NULL CHECK (seq >= 1),
+    actor      name NOT NULL DEFAULT current_user,
+    at         timestamptz NOT NULL DEFAULT now(),
+    element    bytea NOT NULL,
+    PRIMARY KEY (workspace, seq)
+);
+
+-- The connected member's access to a workspace when their membership is active, else NULL.
+-- SECURITY DEFINER (as the schema's owner, which row-level security does not restrict) so that
+-- policies on memberships can consult memberships; session_user is the member's login role.
+CREATE FUNCTION portcullis.access(ws uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
+$$ SELECT m.access FROM portcullis.memberships m
+   WHERE m.workspace = ws AND m.role = session_user AND m.state = 'active' $$;
+-- Whether the connected role created the workspace and nobody is a member of it yet: the
+-- creator's first admin membership.
+CREATE FUNCTION portcullis.founding(ws uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
+$$ SELECT EXISTS (SELECT 1 FROM portcullis.workspaces w WHERE w.id = ws AND w.creator = session_user)
+      AND NOT EXISTS (SELECT 1 FROM portcullis.memberships m WHERE m.workspace = ws) $$;
+REVOKE ALL ON FUNCTION portcullis.access(uuid), portcullis.founding(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portcullis.access(uuid), portcullis.founding(uuid) TO portcullis_member;
+
+ALTER TABLE portcullis.identities ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.identity_secrets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.workspaces ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.grants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.records ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.changes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE portcullis.audit ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY read_all ON portcullis.identities FOR SELECT USING (true);
+CREATE POLICY add_own ON portcullis.identities FOR INSERT WITH CHECK (role = current_user);
+
+CREATE POLICY own ON portcullis.identity_secrets
+    USING (role = current_user) WITH CHECK (role = current_user);
+
+CREATE POLICY read_all ON portcullis.workspaces FOR SELECT USING (true);
+CREATE POLICY create_own ON portcullis.workspaces FOR INSERT WITH CHECK (creator = current_user);
+
+CREATE POLICY read ON portcullis.memberships FOR SELECT
+    USING (role = current_user OR portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY request ON portcullis.memberships FOR INSERT WITH CHECK (
+    (role = current_user AND state = 'pending' AND access = 'viewer' AND approved_by IS NULL)
+    OR (role = current_user AND state = 'active' AND access = 'admin' AND portcullis.founding(workspace))
+    OR portcullis.access(workspace) = 'admin');
+CREATE POLICY administer ON portcullis.memberships FOR UPDATE
+    USING (portcullis.access(workspace) = 'admin')
+    WITH CHECK (portcullis.access(workspace) = 'admin');
+
+CREATE POLICY own ON portcullis.grants FOR SELECT
+    USING (role = current_user AND portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY grant_key ON portcullis.grants FOR INSERT
+    WITH CHECK (portcullis.access(workspace) = 'admin' AND granted_by = current_user);
+CREATE POLICY revoke_key ON portcullis.grants FOR DELETE
+    USING (portcullis.access(workspace) = 'admin');
+
+CREATE POLICY read ON portcullis.records FOR SELECT
+    USING (portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY write ON portcullis.records FOR INSERT
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+CREATE POLICY change ON portcullis.records FOR UPDATE
+    USING (portcullis.access(workspace) IN ('admin', 'editor'))
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+CREATE POLICY remove ON portcullis.records FOR DELETE
+    USING (portcullis.access(workspace) IN ('admin', 'editor'));
+
+CREATE POLICY read ON portcullis.changes FOR SELECT
+    USING (portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY append ON portcullis.changes FOR INSERT
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+
+CREATE POLICY read ON portcullis.audit FOR SELECT
+    USING (portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY append ON portcullis.audit FOR INSERT
+    WITH CHECK (portcullis.access(workspace) IS NOT NULL AND actor = current_user);
+
+GRANT SELECT ON portcullis.schema_version TO portcullis_member;
+GRANT SELECT, INSERT ON portcullis.identities TO portcullis_member;
+GRANT SELECT, INSERT, UPDATE ON portcullis.identity_secrets TO portcullis_member;
+GRANT SELECT, INSERT ON portcullis.workspaces TO portcullis_member;
+GRANT SELECT, INSERT, UPDATE ON portcullis.memberships TO portcullis_member;
+GRANT SELECT, INSERT, DELETE ON portcullis.grants TO portcullis_member;
+GRANT SELECT, INSERT, UPDATE, DELETE ON portcullis.records TO portcullis_member;
+GRANT SELECT, INSERT ON portcullis.changes TO portcullis_member;
+GRANT SELECT, INSERT ON portcullis.audit TO portcullis_member;
+"#,
+];
+
+/// What [`setup`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setup {
+    /// The schema version found (0: none).
+    pub from: i32,
+    /// The schema version now.
+    pub to: i32,
+}
+
+/// Creates the schema, or applies the migrations it lacks, in one transaction; two setups at
+/// once wait for each other. A schema newer than this build is refused.
+pub fn setup(client: &mut Client) -> Result<Setup, Error> {
+    let mut tx = client.transaction()?;
+    // One setup at a time: the key is "PCLS" (as the file's application id).
+    tx.execute("SELECT pg_advisory_xact_lock(1346587731)", &[])?;
+    let member_role: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+            &[&MEMBER_ROLE],
+        )?
+        .get(0);
+    if !member_role {
+        return Err(Error::NoMemberRole);
+    }
+    let from = version_in(&mut tx)?;
+    if from > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew(from));
+    }
+    let start = usize::try_from(from).map_err(|_| Error::SchemaDamaged)?;
+    for sql in MIGRATIONS.iter().skip(start) {
+        tx.batch_execute(sql)?;
+    }
+    tx.execute(
+        "UPDATE portcullis.schema_version SET version = $1",
+        &[&SCHEMA_VERSION],
+    )?;
+    tx.commit()?;
+    tracing::info!(from, to = SCHEMA_VERSION, "team schema set up");
+    Ok(Setup {
+        from,
+        to: SCHEMA_VERSION,
+    })
+}
+
+/// The schema version a database holds (0: no schema), checked by every connection before use.
+pub fn version(client: &mut Client) -> Result<i32, Error> {
+    let mut tx = client.transaction()?;
+    let v = version_in(&mut tx)?;
+    tx.commit()?;
+    Ok(v)
+}
+
+fn version_in(tx: &mut postgres::Transaction<'_>) -> Result<i32, Error> {
+    let exists: bool = tx
+        .query_one(
+            "SELECT to_regclass('portcullis.schema_version') IS NOT NULL",
+            &[],
+        )?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let rows = tx.query("SELECT version FROM portcullis.schema_version", &[])?;
+    match rows.as_slice() {
+        [row] => Ok(row.get(0)),
+        _ => Err(Error::SchemaDamaged),
+    }
+}

@@ -1,0 +1,242 @@
+//! The team schema against a real PostgreSQL 15: `setup` creates it once and changes nothing
+//! the second time, and row-level security holds when each role sends its own SQL with psql.
+#![allow(clippy::unwrap_used)]
+
+use portcullis_core::crypto::SecretString;
+use portcullis_core::team::{self, Error, Setup, TeamUrl};
+use test_support::Postgres;
+
+const DB: &str = "vault";
+const WS: &str = "00000000-0000-4000-8000-000000000001";
+
+fn secret(s: &str) -> SecretString {
+    SecretString::new(s.into())
+}
+
+fn url(pg: &Postgres, role: &str) -> TeamUrl {
+    TeamUrl::parse(&format!(
+        "postgresql://{role}@127.0.0.1:{}/{DB}?sslmode=disable",
+        pg.port
+    ))
+    .unwrap()
+}
+
+/// A member's SQL as that member; `Err` holds PostgreSQL's refusal.
+fn sql(pg: &Postgres, role: &str, statement: &str) -> Result<String, String> {
+    pg.psql(role, &format!("{role}-pw"), DB, statement)
+}
+
+/// What the schema holds: tables, policies, functions and grants, in a stable order.
+fn catalog(pg: &Postgres) -> String {
+    pg.admin(
+        DB,
+        "SELECT (SELECT string_agg(tablename || ':' || policyname || ':' || cmd || ':' || coalesce(qual, '') || coalesce(with_check, ''), ';' ORDER BY tablename, policyname) FROM pg_policies WHERE schemaname = 'portcullis')
+             || (SELECT string_agg(table_name || ':' || privilege_type || ':' || grantee, ';' ORDER BY table_name, privilege_type, grantee) FROM information_schema.role_table_grants WHERE table_schema = 'portcullis')
+             || (SELECT string_agg(proname, ';' ORDER BY proname) FROM pg_proc WHERE pronamespace = 'portcullis'::regnamespace)
+             || (SELECT version::text FROM portcullis.schema_version)",
+    )
+}
+
+/// The error of a connection that must fail.
+fn refused(url: &TeamUrl, password: &str) -> Error {
+    match team::connect(url, &secret(password)) {
+        Ok(_) => panic!("connected"),
+        Err(e) => e,
+    }
+}
+
+fn count(pg: &Postgres, role: &str, table: &str) -> String {
+    sql(
+        pg,
+        role,
+        &format!("SELECT count(*) FROM portcullis.{table}"),
+    )
+    .unwrap()
+}
+
+/// Writes record `id` (inserted, or its version moved on), in `writer`'s name when given.
+fn record(writer: Option<&str>, id: &str) -> String {
+    let writer = writer.map_or("current_user".to_owned(), |w| format!("'{w}'"));
+    format!(
+        "INSERT INTO portcullis.records (workspace, collection, id, version, epoch, sealed, signature, seq, writer)
+         VALUES ('{WS}', 'entry', '{id}', 1, 1, '\\x00', '\\x00', 1, {writer})
+         ON CONFLICT (workspace, collection, id) DO UPDATE SET version = 2, writer = {writer}"
+    )
+}
+
+#[test]
+fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
+    let pg = Postgres::start();
+    pg.admin("postgres", &format!("CREATE DATABASE {DB}"));
+    let admin = |s: &str| pg.admin(DB, s);
+    for role in ["alice", "bob", "carol", "mallory"] {
+        admin(&format!("CREATE ROLE {role} LOGIN PASSWORD '{role}-pw'"));
+    }
+
+    // Through our client, as the database administrator.
+    let admin_url = url(&pg, test_support::POSTGRES_ADMIN);
+    let mut client = team::connect(&admin_url, &secret(&pg.admin_password)).unwrap();
+    let e = team::setup(&mut client).unwrap_err();
+    assert!(matches!(e, Error::NoMemberRole), "{e}");
+    assert!(e
+        .to_string()
+        .contains("CREATE ROLE portcullis_member NOLOGIN"));
+    admin("CREATE ROLE portcullis_member NOLOGIN");
+    for role in ["alice", "bob", "carol"] {
+        admin(&format!("GRANT portcullis_member TO {role}"));
+    }
+    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 0, to: 1 });
+    let first = catalog(&pg);
+    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 1, to: 1 });
+    assert_eq!(catalog(&pg), first, "a second setup changed the schema");
+    assert_eq!(team::schema::version(&mut client).unwrap(), 1);
+
+    // Alice founds a workspace and becomes its first admin; nobody else can found it again.
+    sql(
+        &pg,
+        "alice",
+        &format!("INSERT INTO portcullis.workspaces (id, name) VALUES ('{WS}', 'ops')"),
+    )
+    .unwrap();
+    let founding = |role: &str| {
+        sql(&pg, role, &format!(
+            "INSERT INTO portcullis.memberships (workspace, state, access) VALUES ('{WS}', 'active', 'admin')"
+        ))
+    };
+    founding("bob").unwrap_err();
+    founding("alice").unwrap();
+    sql(&pg, "alice", &record(None, "e1")).unwrap();
+
+    // Bob asks to join: he may only ask, and sees nothing until approved.
+    let ask = |role: &str, state: &str, access: &str| {
+        sql(&pg, role, &format!(
+            "INSERT INTO portcullis.memberships (workspace, state, access) VALUES ('{WS}', '{state}', '{access}')"
+        ))
+    };
+    ask("bob", "active", "viewer").unwrap_err();
+    ask("bob", "pending", "admin").unwrap_err();
+    ask("bob", "pending", "viewer").unwrap();
+    assert_eq!(count(&pg, "bob", "records"), "0");
+    sql(&pg, "bob", &record(None, "e2")).unwrap_err();
+    let approve = |who: &str, state: &str, access: &str| {
+        sql(
+            &pg,
+            who,
+            &format!(
+            "WITH u AS (UPDATE portcullis.memberships SET state = '{state}', access = '{access}'
+             WHERE workspace = '{WS}' AND role = 'bob' RETURNING 1) SELECT count(*) FROM u"
+        ),
+        )
+    };
+    assert_eq!(
+        approve("bob", "active", "admin").unwrap(),
+        "0",
+        "bob approved himself"
+    );
+
+    // Approved as a viewer: he reads, and changes nothing.
+    assert_eq!(approve("alice", "active", "viewer").unwrap(), "1");
+    assert_eq!(count(&pg, "bob", "records"), "1");
+    sql(&pg, "bob", &record(None, "e3")).unwrap_err();
+    let changed = sql(
+        &pg,
+        "bob",
+        &format!(
+        "WITH u AS (UPDATE portcullis.records SET version = 9 WHERE workspace = '{WS}' RETURNING 1),
+              d AS (DELETE FROM portcullis.records WHERE workspace = '{WS}' RETURNING 1)
+         SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM d)"
+    ),
+    );
+    assert_eq!(changed.unwrap(), "0", "a viewer changed records");
+
+    // As an editor he writes, but only as himself.
+    assert_eq!(approve("alice", "active", "editor").unwrap(), "1");
+    sql(&pg, "bob", &record(None, "e4")).unwrap();
+    sql(&pg, "bob", &record(Some("alice"), "e5")).unwrap_err();
+    assert_eq!(
+        sql(
+            &pg,
+            "bob",
+            "SELECT writer FROM portcullis.records WHERE id = 'e4'"
+        )
+        .unwrap(),
+        "bob"
+    );
+
+    // The audit log and the change chain only grow, each row in its writer's name.
+    let audit = |role: &str, actor: &str| {
+        sql(&pg, role, &format!(
+            "INSERT INTO portcullis.audit (workspace, seq, actor, element) VALUES ('{WS}', (SELECT coalesce(max(seq), 0) + 1 FROM portcullis.audit), '{actor}', '\\x01')"
+        ))
+    };
+    audit("alice", "alice").unwrap();
+    audit("bob", "alice").unwrap_err();
+    for statement in [
+        "UPDATE portcullis.audit SET element = '\\x02'",
+        "DELETE FROM portcullis.audit",
+        "UPDATE portcullis.changes SET element = '\\x02'",
+        "DELETE FROM portcullis.changes",
+    ] {
+        let e = sql(&pg, "alice", statement).unwrap_err();
+        assert!(e.contains("permission denied"), "{statement}: {e}");
+    }
+
+    // Sealed identity keys: each role reaches only its own.
+    sql(&pg, "alice", "INSERT INTO portcullis.identities (x25519, ed25519) VALUES (decode(repeat('11', 32), 'hex'), decode(repeat('22', 32), 'hex'))").unwrap();
+    sql(
+        &pg,
+        "alice",
+        "INSERT INTO portcullis.identity_secrets (sealed) VALUES ('\\x33')",
+    )
+    .unwrap();
+    assert_eq!(count(&pg, "bob", "identities"), "1");
+    assert_eq!(count(&pg, "bob", "identity_secrets"), "0");
+    assert_eq!(count(&pg, "alice", "identity_secrets"), "1");
+    sql(
+        &pg,
+        "bob",
+        "INSERT INTO portcullis.identity_secrets (role, sealed) VALUES ('alice', '\\x00')",
+    )
+    .unwrap_err();
+
+    // A member of the role who is not a member of the workspace reads none of its rows.
+    for table in ["records", "changes", "grants", "audit"] {
+        assert_eq!(count(&pg, "carol", table), "0", "{table}");
+    }
+    // Without portcullis_member, not even the schema.
+    let e = sql(&pg, "mallory", "SELECT count(*) FROM portcullis.workspaces").unwrap_err();
+    assert!(e.contains("permission denied"), "{e}");
+
+    // Removed: access ends with the next statement.
+    assert_eq!(approve("alice", "removed", "editor").unwrap(), "1");
+    assert_eq!(count(&pg, "bob", "records"), "0");
+    sql(&pg, "bob", &record(None, "e6")).unwrap_err();
+}
+
+#[test]
+fn connection_failures_are_clear_and_hold_no_password() {
+    let pg = Postgres::start();
+    let wrong = refused(
+        &url(&pg, test_support::POSTGRES_ADMIN),
+        "not-the-password-xyz",
+    );
+    assert!(matches!(wrong, Error::Connect(_)), "{wrong}");
+    assert!(
+        wrong.to_string().contains("password authentication failed"),
+        "{wrong}"
+    );
+    assert!(!wrong.to_string().contains("not-the-password-xyz"));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = TeamUrl::parse(&format!(
+        "postgresql://a@127.0.0.1:{port}/db?sslmode=disable"
+    ))
+    .unwrap();
+    let down = refused(&url, "x");
+    assert!(matches!(down, Error::Connect(_)), "{down}");
+
+    let tls = TeamUrl::parse("postgresql://a@127.0.0.1/db?sslmode=require").unwrap();
+    assert!(matches!(refused(&tls, "x"), Error::TlsUnavailable));
+}

@@ -1,0 +1,184 @@
+//! A real PostgreSQL 15 on loopback (Debian's `postgresql-15`): a private cluster in a
+//! temporary directory, SCRAM passwords, a free port, stopped on drop. The server refuses to run
+//! as root: as root, the cluster runs as the `postgres` user.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = "/usr/lib/postgresql/15/bin";
+/// The cluster's superuser.
+pub const ADMIN: &str = "pgadmin";
+
+/// A running cluster; stopped (and its files deleted) on drop.
+pub struct Postgres {
+    /// The port on 127.0.0.1.
+    pub port: u16,
+    /// The superuser's password.
+    pub admin_password: String,
+    dir: tempfile::TempDir,
+}
+
+fn is_root() -> bool {
+    run_plain(Command::new("id").arg("-u"))
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn run_plain(c: &mut Command) -> std::io::Result<Output> {
+    c.output()
+}
+
+/// `program args…`, as the `postgres` user when we are root.
+fn server_command(program: &str) -> Command {
+    let path = Path::new(BIN).join(program);
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(path);
+        c
+    } else {
+        Command::new(path)
+    }
+}
+
+fn check(what: &str, out: Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Postgres {
+    /// Whether the server's programs are installed.
+    pub fn available() -> bool {
+        Path::new(BIN).join("initdb").exists()
+    }
+
+    /// initdb, then start on a free loopback port (a few seconds).
+    pub fn start() -> Postgres {
+        assert!(
+            Self::available(),
+            "PostgreSQL 15 is not installed (Debian package postgresql-15)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let password_file = dir.path().join("pw");
+        let admin_password = format!("admin-{}", std::process::id());
+        std::fs::write(&password_file, &admin_password).unwrap();
+        if is_root() {
+            // The server's user must reach its files.
+            check(
+                "chown",
+                Command::new("chown")
+                    .args(["-R", "postgres"])
+                    .arg(dir.path())
+                    .output()
+                    .unwrap(),
+            );
+        }
+        check(
+            "initdb",
+            server_command("initdb")
+                .arg("-D")
+                .arg(&data)
+                .args(["-U", ADMIN, "--auth=scram-sha-256", "--no-sync"])
+                .arg(format!("--pwfile={}", password_file.display()))
+                .output()
+                .unwrap(),
+        );
+        let port = free_port();
+        check(
+            "pg_ctl start",
+            server_command("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .arg("-l")
+                .arg(dir.path().join("log"))
+                .arg("-w")
+                .arg("-o")
+                .arg(format!(
+                    "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    dir.path().display()
+                ))
+                .arg("start")
+                .output()
+                .unwrap(),
+        );
+        Postgres {
+            port,
+            admin_password,
+            dir,
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Runs `sql` with psql as `user` (password `password`) on `database`; the output, or the
+    /// error text when psql fails (what a role sending its own SQL would see).
+    pub fn psql(
+        &self,
+        user: &str,
+        password: &str,
+        database: &str,
+        sql: &str,
+    ) -> Result<String, String> {
+        let out = Command::new("psql")
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+            ])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                user,
+                "-d",
+                database,
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", password)
+            .env_remove("PGPASSFILE")
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+
+    /// Runs `sql` as the superuser; panics on failure.
+    pub fn admin(&self, database: &str, sql: &str) -> String {
+        self.psql(ADMIN, &self.admin_password, database, sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = server_command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
