@@ -166,7 +166,8 @@ pub struct KdfArgs {
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Path of the new workspace file.
+    /// Path of the new workspace file, or postgresql://ROLE@HOST:PORT/DB?workspace=NAME for a
+    /// team workspace (you become its first admin; the master password is your identity's).
     pub workspace: PathBuf,
     #[command(flatten)]
     pub kdf: KdfArgs,
@@ -489,6 +490,27 @@ pub enum TeamCommand {
         /// postgresql://ROLE@HOST:PORT/DB (with sslmode=… if needed).
         url: String,
         /// Print the result as JSON: {"from": N, "to": N}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask to join a team workspace: creates your identity first if you have none (the
+    /// master password asked for is then a new one), and prints the fingerprint an admin
+    /// compares before approving.
+    Join {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME
+        url: String,
+        /// Print {"fingerprint": "…"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// List the workspace's members (an active member sees all; a pending one only their own
+    /// request).
+    Members {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME
+        url: String,
+        /// Print [{"name", "role", "state", "fingerprint"}].
         #[arg(long)]
         json: bool,
     },

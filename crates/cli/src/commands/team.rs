@@ -1,13 +1,17 @@
-//! `portcullis team …`: team workspaces on PostgreSQL (docs/TEAM.md).
+//! `portcullis team …` and `init URL`: team workspaces on PostgreSQL (docs/TEAM.md).
 
-use crate::cli::TeamCommand;
-use crate::input::SecretInput;
+use super::{kdf_from_args, resolve_kdf};
+use crate::cli::{KdfArgs, TeamCommand};
+use crate::input::{SecretInput, PASSWORD_ENV};
+use crate::progress::with_spinner;
 use anyhow::Result;
-use portcullis_core::team::{self, TeamUrl};
+use portcullis_core::team::{self, Identity, Team, TeamUrl};
 
 pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
     match command {
         TeamCommand::Setup { url, json } => setup(&url, json, input),
+        TeamCommand::Join { url, json, kdf } => join(&url, json, &kdf, input),
+        TeamCommand::Members { url, json } => members(&url, json, input),
     }
 }
 
@@ -29,6 +33,87 @@ fn setup(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
             "The Portcullis schema is at version {} (it was at {}).",
             done.to, done.from
         );
+    }
+    Ok(())
+}
+
+/// Connects as the address's role.
+fn connect(url: &str, input: &mut SecretInput) -> Result<(Team, TeamUrl)> {
+    let url = TeamUrl::parse(url)?;
+    let password = input.database_password(&url)?;
+    Ok((Team::connect(&url, &password)?, url))
+}
+
+/// The member's identity: opened with their master password, or created with a new one.
+fn identity(team: &mut Team, kdf: &KdfArgs, input: &mut SecretInput) -> Result<Identity> {
+    if team.sealed_identity()?.is_some() {
+        let password = input.master_password()?;
+        return Ok(with_spinner("Opening your identity…", || {
+            team.open_identity(&password)
+        })?);
+    }
+    let password = input.new_master_password(PASSWORD_ENV)?;
+    let kdf = resolve_kdf(kdf_from_args(kdf)?.unwrap_or_default())?;
+    Ok(with_spinner("Creating your identity…", || {
+        team.create_identity(&password, kdf)
+    })?)
+}
+
+/// `init URL`: the team workspace, with the connected role as its first admin.
+pub fn init(url: &str, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
+    let (mut team, url) = connect(url, input)?;
+    let me = identity(&mut team, kdf, input)?;
+    team.create_workspace(&me)?;
+    println!(
+        "created team workspace {} on {} (you are its admin; your fingerprint: {})",
+        url.workspace.as_deref().unwrap_or_default(),
+        url.server(),
+        me.public().fingerprint()
+    );
+    Ok(())
+}
+
+/// Asks to join; prints the fingerprint the admin compares.
+fn join(url: &str, json: bool, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
+    let (mut team, _) = connect(url, input)?;
+    let me = identity(&mut team, kdf, input)?;
+    team.request_join()?;
+    let fingerprint = me.public().fingerprint();
+    if json {
+        println!("{}", serde_json::json!({ "fingerprint": fingerprint }));
+    } else {
+        println!("Join requested. Give an admin this fingerprint to compare: {fingerprint}");
+    }
+    Ok(())
+}
+
+/// Lists the members the connected role may see.
+fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
+    let (mut team, _) = connect(url, input)?;
+    let members = team.members()?;
+    if json {
+        let list: Vec<_> = members
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "name": m.name,
+                    "role": m.access.as_str(),
+                    "state": m.state,
+                    "fingerprint": m.fingerprint,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for m in &members {
+            println!(
+                "{:<20} {:<7} {:<8} {}",
+                m.name,
+                m.access.as_str(),
+                m.state,
+                m.fingerprint
+            );
+        }
     }
     Ok(())
 }

@@ -6,9 +6,12 @@ use crate::input::{SecretInput, NEW_PASSWORD_ENV, PASSWORD_ENV};
 use crate::progress::with_spinner;
 use anyhow::Result;
 use portcullis_core::new_workspace::{self, describe, KdfChoice};
-use portcullis_core::quick_unlock;
+use portcullis_core::{quick_unlock, team};
 
 pub fn init(args: InitArgs, input: &mut SecretInput) -> Result<()> {
+    if let Some(url) = args.workspace.to_str().filter(|p| team::is_team_url(p)) {
+        return super::team::init(url, &args.kdf, input);
+    }
     if args.workspace.exists() {
         anyhow::bail!("{} already exists", args.workspace.display());
     }

@@ -65,20 +65,27 @@ impl MasterKey {
     /// The subkeys derived from this key. ring's HKDF state lives only during this call; the
     /// subkeys are kept as bytes, wiped on drop.
     pub fn subkeys(&self) -> Result<Subkeys, Error> {
-        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(self.0.as_ref());
-        let expand = |purpose: &'static [u8]| -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
-            let info = [purpose];
-            let mut out = Zeroizing::new([0u8; KEY_LEN]);
-            prk.expand(&info, hkdf::HKDF_SHA256)
-                .and_then(|okm| okm.fill(out.as_mut()))
-                .map_err(|_| Error::Crypto)?;
-            Ok(out)
-        };
         Ok(Subkeys {
-            entries: AeadKey::from_bytes(expand(PURPOSE_ENTRIES)?.as_ref())?,
-            mfa: AeadKey::from_bytes(expand(PURPOSE_MFA)?.as_ref())?,
-            manifest: ManifestKey(*expand(PURPOSE_MANIFEST)?),
+            entries: AeadKey::from_bytes(self.expand(PURPOSE_ENTRIES)?.as_ref())?,
+            mfa: AeadKey::from_bytes(self.expand(PURPOSE_MFA)?.as_ref())?,
+            manifest: ManifestKey(*self.expand(PURPOSE_MANIFEST)?),
         })
+    }
+
+    /// The AEAD subkey for another `purpose` (a team member's identity keys, say).
+    pub fn aead_subkey(&self, purpose: &'static [u8]) -> Result<AeadKey, Error> {
+        AeadKey::from_bytes(self.expand(purpose)?.as_ref())
+    }
+
+    /// HKDF-SHA256 (salt [`HKDF_SALT`]) of this key for `purpose`.
+    fn expand(&self, purpose: &'static [u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(self.0.as_ref());
+        let info = [purpose];
+        let mut out = Zeroizing::new([0u8; KEY_LEN]);
+        prk.expand(&info, hkdf::HKDF_SHA256)
+            .and_then(|okm| okm.fill(out.as_mut()))
+            .map_err(|_| Error::Crypto)?;
+        Ok(out)
     }
 }
 

@@ -1,12 +1,19 @@
 //! Team workspaces on PostgreSQL (docs/TEAM.md). Built so far: addresses, connecting as
-//! libpq does, and the schema with its row-level security (`team setup`). Identities,
-//! membership, records and sync follow.
+//! libpq does, the schema with its row-level security (`team setup`), members' identities,
+//! workspace keys sealed to members, creating a workspace, asking to join and listing members.
+//! Approval, records and sync follow.
 
 pub mod connect;
+pub mod directory;
+pub mod grant;
+pub mod identity;
 pub mod schema;
 pub mod url;
 
 pub use connect::{connect, stored_password};
+pub use directory::{Access, Member, Team};
+pub use grant::{EpochKey, Grant, GrantError};
+pub use identity::{Identity, IdentityError, PublicIdentity};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
 pub use url::{is_team_url, SslMode, TeamUrl, UrlError};
 
@@ -30,6 +37,30 @@ pub enum Error {
         "the database's Portcullis schema (version {0}) is newer than this Portcullis: update it"
     )]
     SchemaTooNew(i32),
+    /// `team setup` has not run on this database.
+    #[error("this database has no Portcullis schema: the database administrator runs portcullis team setup first")]
+    NoSchema,
+    /// The schema is older than this build's.
+    #[error("this database's Portcullis schema is older than this Portcullis: the database administrator runs portcullis team setup")]
+    SchemaOld,
+    /// The connected role has no identity yet.
+    #[error("this role has no team identity yet: run portcullis team join (or init) first")]
+    NoIdentity,
+    /// Key-derivation parameters below OWASP's Argon2id minimum for a new identity.
+    #[error("key-derivation parameters too weak: Argon2id needs at least 19 MiB and 2 passes (or 46 MiB and 1, 12 MiB and 3, 9 MiB and 4, 7 MiB and 5)")]
+    KdfBelowFloor,
+    /// No team workspace of that name.
+    #[error("no team workspace named “{0}” in this database")]
+    NoWorkspace(String),
+    /// `init` on a name already taken.
+    #[error("a team workspace named “{0}” already exists")]
+    WorkspaceExists(String),
+    /// The member's identity could not be opened or made.
+    #[error(transparent)]
+    Identity(IdentityError),
+    /// The random source or a primitive failed.
+    #[error("cryptographic failure")]
+    Crypto,
     /// The schema's bookkeeping is not what setup wrote.
     #[error("the database's Portcullis schema is damaged")]
     SchemaDamaged,

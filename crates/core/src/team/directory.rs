@@ -1,0 +1,240 @@
+//! A connection to a team database as one member: their identity, the workspaces, who is a
+//! member of them (docs/TEAM.md, "Joining, roles, leaving"). Every statement runs as the
+//! member's own login role, so PostgreSQL's row-level security applies to all of it.
+
+use super::grant::{EpochKey, Grant};
+use super::identity::{Identity, IdentityError, PublicIdentity};
+use super::{connect, schema, Error, TeamUrl};
+use crate::crypto::{KdfParams, SecretString};
+use postgres::Client;
+
+const MEMBERSHIP_CONTEXT: &[u8] = b"portcullis/team/v1/membership";
+
+/// A member's access to a workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Manages members and keys; reads and writes entries.
+    Admin,
+    /// Reads and writes entries.
+    Editor,
+    /// Reads entries.
+    Viewer,
+}
+
+impl Access {
+    /// The name PostgreSQL stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Admin => "admin",
+            Access::Editor => "editor",
+            Access::Viewer => "viewer",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, Error> {
+        match s {
+            "admin" => Ok(Access::Admin),
+            "editor" => Ok(Access::Editor),
+            "viewer" => Ok(Access::Viewer),
+            _ => Err(Error::SchemaDamaged),
+        }
+    }
+}
+
+/// One row of `team members`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The member's PostgreSQL login role.
+    pub name: String,
+    /// Their access (a pending request asks for none yet: `viewer`).
+    pub access: Access,
+    /// `pending`, `active` or `removed`.
+    pub state: String,
+    /// Their identity's fingerprint (computed here from the public keys the server lists).
+    pub fingerprint: String,
+}
+
+/// A member's connection to a team database whose schema is this build's.
+pub struct Team {
+    client: Client,
+    url: TeamUrl,
+}
+
+/// The message an admin signs to approve a membership (and the founder signs for themselves).
+fn membership_message(workspace: &[u8; 16], member: &PublicIdentity, access: Access) -> Vec<u8> {
+    let mut out = MEMBERSHIP_CONTEXT.to_vec();
+    out.extend_from_slice(workspace);
+    out.extend_from_slice(member.fingerprint().as_bytes());
+    out.extend_from_slice(access.as_str().as_bytes());
+    out
+}
+
+fn uuid_text(id: &[u8; 16]) -> String {
+    uuid::Uuid::from_bytes(*id).hyphenated().to_string()
+}
+
+impl Team {
+    /// Connects as `url.role` and checks the schema (`team setup` must have run).
+    pub fn connect(url: &TeamUrl, database_password: &SecretString) -> Result<Self, Error> {
+        let mut client = connect(url, database_password)?;
+        match schema::version(&mut client)? {
+            v if v == schema::SCHEMA_VERSION => {}
+            0 => return Err(Error::NoSchema),
+            v if v > schema::SCHEMA_VERSION => return Err(Error::SchemaTooNew(v)),
+            _ => return Err(Error::SchemaOld),
+        }
+        Ok(Self {
+            client,
+            url: url.clone(),
+        })
+    }
+
+    fn workspace_name(&self) -> Result<&str, Error> {
+        self.url
+            .workspace
+            .as_deref()
+            .ok_or(super::UrlError::Invalid("the workspace is missing (?workspace=NAME)").into())
+    }
+
+    /// The connected member's sealed identity, if they have one.
+    pub fn sealed_identity(&mut self) -> Result<Option<(PublicIdentity, Vec<u8>)>, Error> {
+        let row = self.client.query_opt(
+            "SELECT i.role::text, i.x25519, i.ed25519, s.sealed FROM portcullis.identities i
+             JOIN portcullis.identity_secrets s USING (role) WHERE i.role = current_user",
+            &[],
+        )?;
+        row.map(|r| Ok((public_of(r.get(0), r.get(1), r.get(2))?, r.get(3))))
+            .transpose()
+    }
+
+    /// Opens the member's identity with their master password.
+    pub fn open_identity(&mut self, password: &SecretString) -> Result<Identity, Error> {
+        let (public, sealed) = self.sealed_identity()?.ok_or(Error::NoIdentity)?;
+        Ok(Identity::open(&public, &sealed, password)?)
+    }
+
+    /// Creates the member's identity, sealed under their new master password at the cost `kdf`.
+    pub fn create_identity(
+        &mut self,
+        password: &SecretString,
+        kdf: KdfParams,
+    ) -> Result<Identity, Error> {
+        kdf.check_floor(crate::crypto::kdf::FLOOR_ENFORCED)
+            .map_err(|_| Error::KdfBelowFloor)?;
+        let identity = Identity::generate(&self.url.role)?;
+        let sealed = identity.seal(password, kdf)?;
+        let public = identity.public();
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "INSERT INTO portcullis.identities (role, x25519, ed25519) VALUES (current_user, $1, $2)",
+            &[&public.x25519.as_slice(), &public.ed25519.as_slice()],
+        )?;
+        tx.execute(
+            "INSERT INTO portcullis.identity_secrets (role, sealed) VALUES (current_user, $1)",
+            &[&sealed],
+        )?;
+        tx.commit()?;
+        tracing::info!("team identity created");
+        Ok(identity)
+    }
+
+    /// Creates the workspace the address names, with `me` as its first admin holding the key of
+    /// epoch 1.
+    pub fn create_workspace(&mut self, me: &Identity) -> Result<(), Error> {
+        let name = self.workspace_name()?.to_owned();
+        let id: [u8; 16] = crate::crypto::random_bytes().map_err(|_| Error::Crypto)?;
+        let key = EpochKey::generate().map_err(|_| Error::Crypto)?;
+        let grant = Grant::seal(me, &id, 1, me.public(), &key).map_err(|_| Error::Crypto)?;
+        let signature = me.sign(&membership_message(&id, me.public(), Access::Admin));
+        let id_text = uuid_text(&id);
+        let mut tx = self.client.transaction()?;
+        let taken = tx
+            .query_opt(
+                "SELECT 1 FROM portcullis.workspaces WHERE name = $1",
+                &[&name],
+            )?
+            .is_some();
+        if taken {
+            return Err(Error::WorkspaceExists(name));
+        }
+        tx.execute(
+            "INSERT INTO portcullis.workspaces (id, name) VALUES ($1::text::uuid, $2)",
+            &[&id_text, &name],
+        )?;
+        tx.execute(
+            "INSERT INTO portcullis.memberships (workspace, role, state, access, approved_by, signature)
+             VALUES ($1::text::uuid, current_user, 'active', 'admin', current_user, $2)",
+            &[&id_text, &signature],
+        )?;
+        tx.execute(
+            "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
+             VALUES ($1::text::uuid, 1, current_user, $2, $3)",
+            &[&id_text, &grant.sealed, &grant.signature],
+        )?;
+        tx.commit()?;
+        tracing::info!("team workspace created");
+        Ok(())
+    }
+
+    /// The workspace's id, if it exists.
+    fn workspace_id(&mut self) -> Result<String, Error> {
+        let name = self.workspace_name()?.to_owned();
+        self.client
+            .query_opt(
+                "SELECT id::text FROM portcullis.workspaces WHERE name = $1",
+                &[&name],
+            )?
+            .map(|r| r.get(0))
+            .ok_or(Error::NoWorkspace(name))
+    }
+
+    /// Asks to join the workspace (a pending membership an admin approves after comparing
+    /// fingerprints). Asking again changes nothing.
+    pub fn request_join(&mut self) -> Result<(), Error> {
+        let id = self.workspace_id()?;
+        self.client.execute(
+            "INSERT INTO portcullis.memberships (workspace, role, state) VALUES ($1::text::uuid, current_user, 'pending')
+             ON CONFLICT (workspace, role) DO NOTHING",
+            &[&id],
+        )?;
+        tracing::info!("join requested");
+        Ok(())
+    }
+
+    /// The workspace's members as the connected role may see them (all of them for an active
+    /// member; only their own request otherwise).
+    pub fn members(&mut self) -> Result<Vec<Member>, Error> {
+        let id = self.workspace_id()?;
+        let rows = self.client.query(
+            "SELECT m.role::text, m.access, m.state, i.x25519, i.ed25519
+             FROM portcullis.memberships m JOIN portcullis.identities i USING (role)
+             WHERE m.workspace = $1::text::uuid ORDER BY m.role",
+            &[&id],
+        )?;
+        rows.iter()
+            .map(|r| {
+                let public = public_of(r.get(0), r.get(3), r.get(4))?;
+                Ok(Member {
+                    access: Access::parse(r.get(1))?,
+                    state: r.get(2),
+                    fingerprint: public.fingerprint(),
+                    name: public.role,
+                })
+            })
+            .collect()
+    }
+}
+
+fn public_of(role: String, x25519: &[u8], ed25519: &[u8]) -> Result<PublicIdentity, Error> {
+    Ok(PublicIdentity {
+        role,
+        x25519: x25519.try_into().map_err(|_| Error::SchemaDamaged)?,
+        ed25519: ed25519.try_into().map_err(|_| Error::SchemaDamaged)?,
+    })
+}
+
+impl From<IdentityError> for Error {
+    fn from(e: IdentityError) -> Self {
+        Error::Identity(e)
+    }
+}
