@@ -478,6 +478,14 @@ pub struct GenerateArgs {
     pub no_look_alike: bool,
 }
 
+/// A member's access to a team workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessArg {
+    Admin,
+    Editor,
+    Viewer,
+}
+
 /// Team workspaces on PostgreSQL.
 #[derive(Debug, Subcommand)]
 pub enum TeamCommand {
@@ -504,6 +512,38 @@ pub enum TeamCommand {
         json: bool,
         #[command(flatten)]
         kdf: KdfArgs,
+    },
+    /// Approve a member's request, after comparing their fingerprint with them out of band
+    /// (a fingerprint that does not match is refused); they get the workspace key.
+    Approve {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME (an admin's role)
+        url: String,
+        /// The member's PostgreSQL role.
+        member: String,
+        /// The fingerprint the member read out (`team join` printed it).
+        #[arg(long)]
+        fingerprint: String,
+        /// Their access.
+        #[arg(long, value_enum, default_value_t = AccessArg::Editor)]
+        role: AccessArg,
+    },
+    /// Change an active member's access.
+    Role {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME (an admin's role)
+        url: String,
+        /// The member's PostgreSQL role.
+        member: String,
+        /// Their new access.
+        #[arg(value_enum)]
+        role: AccessArg,
+    },
+    /// Remove a member: PostgreSQL refuses them every row at once, and a new workspace key is
+    /// granted to the others. Change the secrets they could read.
+    Remove {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME (an admin's role)
+        url: String,
+        /// The member's PostgreSQL role.
+        member: String,
     },
     /// List the workspace's members (an active member sees all; a pending one only their own
     /// request).

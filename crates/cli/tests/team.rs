@@ -70,47 +70,60 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
     );
 }
 
-#[test]
-fn init_join_and_members_as_each_role_sees_them() {
-    let pg = Postgres::start();
-    let dir = tempfile::tempdir().unwrap();
-    pg.admin("postgres", "CREATE DATABASE vault");
-    pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
-    for role in ["alice", "bob", "carol"] {
-        pg.admin(
-            "vault",
-            &format!(
-                "CREATE ROLE {role} LOGIN PASSWORD '{role}-db'; GRANT portcullis_member TO {role}"
-            ),
-        );
-    }
-    let admin_url = format!(
-        "postgresql://{POSTGRES_ADMIN}@127.0.0.1:{}/vault?sslmode=disable",
-        pg.port
-    );
-    let setup = run(
-        dir.path(),
-        &["team", "setup", &admin_url],
-        "",
-        &[("PGPASSWORD", &pg.admin_password)],
-    );
-    assert_eq!(setup.code, 0, "{}", setup.stderr);
+/// A database `vault` with the schema set up and login roles alice, bob and carol (database
+/// passwords ROLE-db), each granted portcullis_member.
+struct Team {
+    pg: Postgres,
+    dir: tempfile::TempDir,
+}
 
-    let url = |role: &str, ws: &str| {
-        format!(
-            "postgresql://{role}@127.0.0.1:{}/vault?workspace={ws}&sslmode=disable",
+impl Team {
+    fn start() -> Team {
+        let pg = Postgres::start();
+        let dir = tempfile::tempdir().unwrap();
+        pg.admin("postgres", "CREATE DATABASE vault");
+        pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
+        for role in ["alice", "bob", "carol"] {
+            pg.admin(
+                "vault",
+                &format!("CREATE ROLE {role} LOGIN PASSWORD '{role}-db'; GRANT portcullis_member TO {role}"),
+            );
+        }
+        let admin_url = format!(
+            "postgresql://{POSTGRES_ADMIN}@127.0.0.1:{}/vault?sslmode=disable",
             pg.port
+        );
+        let setup = run(
+            dir.path(),
+            &["team", "setup", &admin_url],
+            "",
+            &[("PGPASSWORD", &pg.admin_password)],
+        );
+        assert_eq!(setup.code, 0, "{}", setup.stderr);
+        Team { pg, dir }
+    }
+
+    fn url(&self, role: &str) -> String {
+        format!(
+            "postgresql://{role}@127.0.0.1:{}/vault?workspace=ops&sslmode=disable",
+            self.pg.port
         )
-    };
-    // Each role with its database password and its own master password.
-    let as_role = |role: &str, master: &str, args: &[&str]| {
+    }
+
+    /// `portcullis ARGS…` as `role` with its database password and the master password
+    /// `master`; `{url}` in ARGS stands for the role's address of workspace ops.
+    fn run(&self, role: &str, master: &str, args: &[&str]) -> common::Out {
         let db = format!("{role}-db");
-        let mut all: Vec<&str> = args.to_vec();
+        let url = self.url(role);
+        let mut all: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "{url}" { url.as_str() } else { a })
+            .collect();
         if matches!(args.first(), Some(&"init")) || args.get(1) == Some(&"join") {
             all.extend(common::CHEAP_KDF);
         }
         run(
-            dir.path(),
+            self.dir.path(),
             &all,
             "",
             &[
@@ -119,54 +132,56 @@ fn init_join_and_members_as_each_role_sees_them() {
                 ("PGPASSFILE", "/nonexistent"),
             ],
         )
-    };
-    let members = |role: &str| {
-        json(&as_role(
-            role,
-            "",
-            &["team", "members", &url(role, "ops"), "--json"],
-        ))
-    };
+    }
 
-    let created = as_role("alice", "alice master", &["init", &url("alice", "ops")]);
-    assert_eq!(created.code, 0, "{}", created.stderr);
-    let alice_view = members("alice");
+    fn ok(&self, role: &str, master: &str, args: &[&str]) -> String {
+        let out = self.run(role, master, args);
+        assert_eq!(out.code, 0, "{role} {args:?}: {}", out.stderr);
+        out.stdout
+    }
+
+    fn members(&self, role: &str) -> serde_json::Value {
+        json(&self.run(role, "", &["team", "members", "{url}", "--json"]))
+    }
+
+    /// The roles holding a key of `epoch`, as the database administrator sees them.
+    fn grantees(&self, epoch: u32) -> String {
+        self.pg.admin("vault", &format!("SELECT string_agg(role::text, ',' ORDER BY role) FROM portcullis.grants WHERE epoch = {epoch}"))
+    }
+}
+
+#[test]
+fn init_join_and_members_as_each_role_sees_them() {
+    let team = Team::start();
+    let created = team.ok("alice", "alice master", &["init", "{url}"]);
+    let alice_view = team.members("alice");
     assert_eq!(alice_view.as_array().unwrap().len(), 1);
     assert_eq!(alice_view[0]["name"], "alice");
     assert_eq!(alice_view[0]["role"], "admin");
     assert_eq!(alice_view[0]["state"], "active");
     let alice_fp = alice_view[0]["fingerprint"].as_str().unwrap().to_owned();
-    assert!(created.stdout.contains(&alice_fp), "{}", created.stdout);
+    assert!(created.contains(&alice_fp), "{created}");
 
-    let again = as_role("alice", "alice master", &["init", &url("alice", "ops")]);
+    let again = team.run("alice", "alice master", &["init", "{url}"]);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
 
     // Bob asks; he sees his own request only, alice sees it with the fingerprint bob printed.
-    let joined = json(&as_role(
-        "bob",
-        "bob master",
-        &["team", "join", &url("bob", "ops"), "--json"],
-    ));
+    let joined = json(&team.run("bob", "bob master", &["team", "join", "{url}", "--json"]));
     let bob_fp = joined["fingerprint"].as_str().unwrap().to_owned();
     assert_ne!(bob_fp, alice_fp);
-    let bob_view = members("bob");
     assert_eq!(
-        bob_view,
+        team.members("bob"),
         serde_json::json!([{"name": "bob", "role": "viewer", "state": "pending", "fingerprint": bob_fp}])
     );
-    let alice_view = members("alice");
+    let alice_view = team.members("alice");
     assert_eq!(alice_view.as_array().unwrap().len(), 2);
     assert_eq!(alice_view[1]["name"], "bob");
     assert_eq!(alice_view[1]["fingerprint"], bob_fp.as_str());
 
     // Asking again reuses the identity (and needs its password); a stranger sees nobody.
-    let again = json(&as_role(
-        "bob",
-        "bob master",
-        &["team", "join", &url("bob", "ops"), "--json"],
-    ));
+    let again = json(&team.run("bob", "bob master", &["team", "join", "{url}", "--json"]));
     assert_eq!(again["fingerprint"], bob_fp.as_str());
-    let wrong = as_role("bob", "not bob's", &["team", "join", &url("bob", "ops")]);
+    let wrong = team.run("bob", "not bob's", &["team", "join", "{url}"]);
     assert!(
         wrong
             .stderr
@@ -174,26 +189,29 @@ fn init_join_and_members_as_each_role_sees_them() {
         "{}",
         wrong.stderr
     );
-    assert_eq!(members("carol"), serde_json::json!([]));
-    let nowhere = as_role("carol", "c", &["team", "join", &url("carol", "nowhere")]);
+    assert_eq!(team.members("carol"), serde_json::json!([]));
+    let elsewhere = team
+        .url("carol")
+        .replace("workspace=ops", "workspace=nowhere");
+    let nowhere = team.run("carol", "c", &["team", "join", &elsewhere]);
     assert!(
         nowhere.stderr.contains("no team workspace named “nowhere”"),
         "{}",
         nowhere.stderr
     );
 
-    // What the server holds names no one's master password or private key in clear.
+    // What the server holds names no one's master password in clear.
     let dump = std::process::Command::new("pg_dump")
         .args([
             "-h",
             "127.0.0.1",
             "-p",
-            &pg.port.to_string(),
+            &team.pg.port.to_string(),
             "-U",
             POSTGRES_ADMIN,
             "vault",
         ])
-        .env("PGPASSWORD", &pg.admin_password)
+        .env("PGPASSWORD", &team.pg.admin_password)
         .output()
         .unwrap();
     assert!(dump.status.success());
@@ -202,4 +220,129 @@ fn init_join_and_members_as_each_role_sees_them() {
     for secret in ["alice master", "bob master"] {
         assert!(!dump.contains(secret), "{secret} in the dump");
     }
+}
+
+#[test]
+fn admins_approve_by_fingerprint_change_roles_and_remove_with_a_new_key() {
+    let team = Team::start();
+    team.ok("alice", "alice master", &["init", "{url}"]);
+    let fingerprint = |role: &str, master: &str| {
+        json(&team.run(role, master, &["team", "join", "{url}", "--json"]))["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let bob_fp = fingerprint("bob", "bob master");
+    let carol_fp = fingerprint("carol", "carol master");
+
+    let approve = |role: &str, master: &str, member: &str, fp: &str, access: &str| {
+        team.run(
+            role,
+            master,
+            &[
+                "team",
+                "approve",
+                "{url}",
+                member,
+                "--fingerprint",
+                fp,
+                "--role",
+                access,
+            ],
+        )
+    };
+    let wrong = approve("alice", "alice master", "bob", &carol_fp, "editor");
+    assert!(
+        wrong
+            .stderr
+            .contains("the fingerprint does not match bob's identity"),
+        "{}",
+        wrong.stderr
+    );
+    let wrong_password = approve("alice", "not alice's", "bob", &bob_fp, "editor");
+    assert_ne!(wrong_password.code, 0);
+    // Typed in lower case without dashes: the same fingerprint.
+    let typed = bob_fp.replace('-', " ").to_lowercase();
+    let out = approve("alice", "alice master", "bob", &typed, "editor");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(team.grantees(1), "alice,bob");
+    let bob_view = team.members("bob");
+    assert_eq!(
+        bob_view.as_array().unwrap().len(),
+        3,
+        "an active member sees every member"
+    );
+    assert_eq!(bob_view[1]["state"], "active");
+    assert_eq!(bob_view[1]["role"], "editor");
+
+    // An editor approves nobody; an admin can.
+    let not_admin = approve("bob", "bob master", "carol", &carol_fp, "viewer");
+    assert!(
+        not_admin.stderr.contains("only an admin"),
+        "{}",
+        not_admin.stderr
+    );
+    team.ok(
+        "alice",
+        "alice master",
+        &[
+            "team",
+            "approve",
+            "{url}",
+            "carol",
+            "--fingerprint",
+            &carol_fp,
+            "--role",
+            "viewer",
+        ],
+    );
+    team.ok(
+        "alice",
+        "alice master",
+        &["team", "role", "{url}", "bob", "admin"],
+    );
+    assert_eq!(team.members("alice")[1]["role"], "admin");
+
+    // Removing carol: her keys go, and the others get epoch 2's key from bob, now an admin.
+    let removed = team.ok("bob", "bob master", &["team", "remove", "{url}", "carol"]);
+    assert!(removed.contains("epoch 2"), "{removed}");
+    assert_eq!(team.grantees(2), "alice,bob");
+    assert_eq!(team.grantees(1), "alice,bob");
+    assert_eq!(
+        team.members("carol"),
+        serde_json::json!([{"name": "carol", "role": "viewer", "state": "removed", "fingerprint": carol_fp}])
+    );
+    let self_removal = team.run(
+        "alice",
+        "alice master",
+        &["team", "remove", "{url}", "alice"],
+    );
+    assert!(
+        self_removal.stderr.contains("cannot remove themselves"),
+        "{}",
+        self_removal.stderr
+    );
+
+    // The server makes carol an admin again on its own: no client trusts that membership.
+    team.pg.admin(
+        "vault",
+        "UPDATE portcullis.memberships SET state = 'active', access = 'admin' WHERE role = 'carol'",
+    );
+    let forged = approve("carol", "carol master", "bob", &bob_fp, "viewer");
+    assert!(forged.stderr.contains("only an admin"), "{}", forged.stderr);
+    team.ok(
+        "alice",
+        "alice master",
+        &["team", "role", "{url}", "bob", "editor"],
+    );
+    let out = team.run(
+        "alice",
+        "alice master",
+        &["team", "role", "{url}", "carol", "editor"],
+    );
+    assert!(
+        out.stderr.contains("not an active member"),
+        "{}",
+        out.stderr
+    );
 }

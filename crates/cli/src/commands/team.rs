@@ -1,17 +1,42 @@
 //! `portcullis team …` and `init URL`: team workspaces on PostgreSQL (docs/TEAM.md).
 
 use super::{kdf_from_args, resolve_kdf};
-use crate::cli::{KdfArgs, TeamCommand};
+use crate::cli::{AccessArg, KdfArgs, TeamCommand};
 use crate::input::{SecretInput, PASSWORD_ENV};
 use crate::progress::with_spinner;
 use anyhow::Result;
-use portcullis_core::team::{self, Identity, Team, TeamUrl};
+use portcullis_core::team::{self, Access, Identity, Team, TeamUrl};
 
 pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
     match command {
         TeamCommand::Setup { url, json } => setup(&url, json, input),
         TeamCommand::Join { url, json, kdf } => join(&url, json, &kdf, input),
         TeamCommand::Members { url, json } => members(&url, json, input),
+        TeamCommand::Approve {
+            url,
+            member,
+            fingerprint,
+            role,
+        } => {
+            let (mut team, me) = as_admin(&url, input)?;
+            team.approve(&me, &member, &fingerprint, access(role))?;
+            println!("{member} approved as {}", access(role).as_str());
+            Ok(())
+        }
+        TeamCommand::Role { url, member, role } => {
+            let (mut team, me) = as_admin(&url, input)?;
+            team.set_access(&me, &member, access(role))?;
+            println!("{member} is now {}", access(role).as_str());
+            Ok(())
+        }
+        TeamCommand::Remove { url, member } => {
+            let (mut team, me) = as_admin(&url, input)?;
+            let epoch = team.remove(&me, &member)?;
+            println!(
+                "{member} removed; the workspace key was rotated (epoch {epoch}). Change the secrets {member} could read."
+            );
+            Ok(())
+        }
     }
 }
 
@@ -35,6 +60,22 @@ fn setup(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn access(arg: AccessArg) -> Access {
+    match arg {
+        AccessArg::Admin => Access::Admin,
+        AccessArg::Editor => Access::Editor,
+        AccessArg::Viewer => Access::Viewer,
+    }
+}
+
+/// Connects and opens the admin's identity with their master password.
+fn as_admin(url: &str, input: &mut SecretInput) -> Result<(Team, Identity)> {
+    let (mut team, _) = connect(url, input)?;
+    let password = input.master_password()?;
+    let me = with_spinner("Opening your identity…", || team.open_identity(&password))?;
+    Ok((team, me))
 }
 
 /// Connects as the address's role.

@@ -31,7 +31,8 @@ impl Access {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, Error> {
+    /// From the name PostgreSQL stores (or a user typed).
+    pub fn parse(s: &str) -> Result<Self, Error> {
         match s {
             "admin" => Ok(Access::Admin),
             "editor" => Ok(Access::Editor),
@@ -56,12 +57,16 @@ pub struct Member {
 
 /// A member's connection to a team database whose schema is this build's.
 pub struct Team {
-    client: Client,
+    pub(super) client: Client,
     url: TeamUrl,
 }
 
 /// The message an admin signs to approve a membership (and the founder signs for themselves).
-fn membership_message(workspace: &[u8; 16], member: &PublicIdentity, access: Access) -> Vec<u8> {
+pub(super) fn membership_message(
+    workspace: &[u8; 16],
+    member: &PublicIdentity,
+    access: Access,
+) -> Vec<u8> {
     let mut out = MEMBERSHIP_CONTEXT.to_vec();
     out.extend_from_slice(workspace);
     out.extend_from_slice(member.fingerprint().as_bytes());
@@ -177,7 +182,7 @@ impl Team {
     }
 
     /// The workspace's id, if it exists.
-    fn workspace_id(&mut self) -> Result<String, Error> {
+    pub(super) fn workspace_id(&mut self) -> Result<String, Error> {
         let name = self.workspace_name()?.to_owned();
         self.client
             .query_opt(
@@ -225,7 +230,11 @@ impl Team {
     }
 }
 
-fn public_of(role: String, x25519: &[u8], ed25519: &[u8]) -> Result<PublicIdentity, Error> {
+pub(super) fn public_of(
+    role: String,
+    x25519: &[u8],
+    ed25519: &[u8],
+) -> Result<PublicIdentity, Error> {
     Ok(PublicIdentity {
         role,
         x25519: x25519.try_into().map_err(|_| Error::SchemaDamaged)?,

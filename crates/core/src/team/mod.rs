@@ -3,6 +3,7 @@
 //! workspace keys sealed to members, creating a workspace, asking to join and listing members.
 //! Approval, records and sync follow.
 
+pub mod admin;
 pub mod connect;
 pub mod directory;
 pub mod grant;
@@ -61,6 +62,27 @@ pub enum Error {
     /// The random source or a primitive failed.
     #[error("cryptographic failure")]
     Crypto,
+    /// Only a workspace admin may do that.
+    #[error("only an admin of this team workspace can do that")]
+    NotAdmin,
+    /// No pending request by that role.
+    #[error("“{0}” has not asked to join this workspace (portcullis team join)")]
+    NoRequest(String),
+    /// The fingerprint compared out of band is not the member's.
+    #[error("the fingerprint does not match {0}'s identity on the server: do not approve; compare it again with {0}")]
+    FingerprintMismatch(String),
+    /// Not an active member whose membership checks.
+    #[error("“{0}” is not an active member of this workspace")]
+    NotMember(String),
+    /// An admin removing themselves.
+    #[error("an admin cannot remove themselves; another admin can")]
+    RemoveSelf,
+    /// No usable workspace key for this member.
+    #[error("this member holds no workspace key signed by an admin of this workspace")]
+    NoKey,
+    /// A workspace key was refused.
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     /// The schema's bookkeeping is not what setup wrote.
     #[error("the database's Portcullis schema is damaged")]
     SchemaDamaged,

@@ -138,6 +138,10 @@ CREATE POLICY administer ON portcullis.memberships FOR UPDATE
 
 CREATE POLICY own ON portcullis.grants FOR SELECT
     USING (role = current_user AND portcullis.access(workspace) IS NOT NULL);
+-- Admins see every grant of their workspace (each is sealed to its member): a removal deletes
+-- them, and DELETE reaches only rows SELECT does.
+CREATE POLICY administer ON portcullis.grants FOR SELECT
+    USING (portcullis.access(workspace) = 'admin');
 CREATE POLICY grant_key ON portcullis.grants FOR INSERT
     WITH CHECK (portcullis.access(workspace) = 'admin' AND granted_by = current_user);
 CREATE POLICY revoke_key ON portcullis.grants FOR DELETE

@@ -1,0 +1,270 @@
+//! What an admin does to a team workspace's membership (docs/TEAM.md, "Joining, roles,
+//! leaving"): approve a request after comparing fingerprints, change a role, remove a member and
+//! rotate the workspace key. Every membership an admin's client relies on is checked first: the
+//! founder's signs itself, every other one is signed by an admin whose own membership checked,
+//! so rows the server adds or changes on its own are ignored.
+
+use super::directory::{membership_message, public_of, Access, Team};
+use super::grant::{EpochKey, Grant};
+use super::identity::{Identity, PublicIdentity};
+use super::Error;
+
+/// An active membership whose signature checked.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// The member's public identity.
+    pub member: PublicIdentity,
+    /// Their access.
+    pub access: Access,
+}
+
+impl Team {
+    /// The workspace's id, as bytes and as PostgreSQL's text.
+    fn workspace(&mut self) -> Result<([u8; 16], String), Error> {
+        let text = self.workspace_id()?;
+        let id = uuid::Uuid::parse_str(&text).map_err(|_| Error::SchemaDamaged)?;
+        Ok((*id.as_bytes(), text))
+    }
+
+    /// The active memberships whose signatures check, from the founder's outwards.
+    pub fn verified_members(&mut self) -> Result<Vec<Verified>, Error> {
+        let (id, text) = self.workspace()?;
+        let rows = self.client.query(
+            "SELECT m.role::text, m.access, m.approved_by::text, m.signature, i.x25519, i.ed25519,
+                    w.creator::text
+             FROM portcullis.memberships m
+             JOIN portcullis.identities i USING (role)
+             JOIN portcullis.workspaces w ON w.id = m.workspace
+             WHERE m.workspace = $1::text::uuid AND m.state = 'active' ORDER BY m.role",
+            &[&text],
+        )?;
+        let mut pending = Vec::new();
+        for r in &rows {
+            let member = public_of(r.get(0), r.get(4), r.get(5))?;
+            let access = Access::parse(r.get(1))?;
+            let approver: Option<String> = r.get(2);
+            let signature: Option<Vec<u8>> = r.get(3);
+            let creator: String = r.get(6);
+            pending.push((member, access, approver, signature, creator));
+        }
+        let mut verified: Vec<Verified> = Vec::new();
+        loop {
+            let before = verified.len();
+            pending.retain(|(member, access, approver, signature, creator)| {
+                let (Some(approver), Some(signature)) = (approver, signature) else {
+                    return false;
+                };
+                let message = membership_message(&id, member, *access);
+                let signer = if member.role == *creator && approver == creator {
+                    Some(member)
+                } else {
+                    verified
+                        .iter()
+                        .find(|v| v.member.role == *approver && v.access == Access::Admin)
+                        .map(|v| &v.member)
+                };
+                match signer {
+                    Some(s) if s.verify(&message, signature) => {
+                        verified.push(Verified {
+                            member: member.clone(),
+                            access: *access,
+                        });
+                        false
+                    }
+                    _ => true,
+                }
+            });
+            if verified.len() == before {
+                break;
+            }
+        }
+        for (member, ..) in &pending {
+            tracing::warn!(member = %member.role, "membership ignored: its signature does not check");
+        }
+        Ok(verified)
+    }
+
+    /// The latest epoch and its key, from `me`'s grant signed by a verified admin.
+    fn current_key(
+        &mut self,
+        me: &Identity,
+        verified: &[Verified],
+    ) -> Result<(u64, EpochKey), Error> {
+        let (id, text) = self.workspace()?;
+        let row = self
+            .client
+            .query_opt(
+                "SELECT epoch, sealed, signature, granted_by::text FROM portcullis.grants
+                 WHERE workspace = $1::text::uuid AND role = current_user
+                 ORDER BY epoch DESC LIMIT 1",
+                &[&text],
+            )?
+            .ok_or(Error::NoKey)?;
+        let epoch = u64::try_from(row.get::<_, i64>(0)).map_err(|_| Error::SchemaDamaged)?;
+        let granted_by: String = row.get(3);
+        let admin = verified
+            .iter()
+            .find(|v| v.member.role == granted_by && v.access == Access::Admin)
+            .ok_or(Error::NoKey)?;
+        let grant = Grant {
+            sealed: row.get(1),
+            signature: row.get(2),
+        };
+        let key = grant.open(me, &id, epoch, &admin.member)?;
+        Ok((epoch, key))
+    }
+
+    /// `me` as a verified admin, or [`Error::NotAdmin`].
+    fn require_admin(me: &Identity, verified: &[Verified]) -> Result<(), Error> {
+        match verified.iter().find(|v| v.member == *me.public()) {
+            Some(v) if v.access == Access::Admin => Ok(()),
+            _ => Err(Error::NotAdmin),
+        }
+    }
+
+    /// Approves `member`'s request with `access` if their identity's fingerprint is
+    /// `fingerprint` (compared out of band), and grants them the current key.
+    pub fn approve(
+        &mut self,
+        me: &Identity,
+        member: &str,
+        fingerprint: &str,
+        access: Access,
+    ) -> Result<(), Error> {
+        let verified = self.verified_members()?;
+        Self::require_admin(me, &verified)?;
+        let (id, text) = self.workspace()?;
+        let row = self
+            .client
+            .query_opt(
+                "SELECT m.state, i.x25519, i.ed25519 FROM portcullis.memberships m
+                 JOIN portcullis.identities i USING (role)
+                 WHERE m.workspace = $1::text::uuid AND m.role = $2",
+                &[&text, &member],
+            )?
+            .ok_or_else(|| Error::NoRequest(member.to_owned()))?;
+        let state: String = row.get(0);
+        if state != "pending" {
+            return Err(Error::NoRequest(member.to_owned()));
+        }
+        let public = public_of(member.to_owned(), row.get(1), row.get(2))?;
+        if normalize(&public.fingerprint()) != normalize(fingerprint) {
+            return Err(Error::FingerprintMismatch(member.to_owned()));
+        }
+        let (epoch, key) = self.current_key(me, &verified)?;
+        let grant = Grant::seal(me, &id, epoch, &public, &key)?;
+        let signature = me.sign(&membership_message(&id, &public, access));
+        let epoch = i64::try_from(epoch).map_err(|_| Error::SchemaDamaged)?;
+        let mut tx = self.client.transaction()?;
+        let approved = tx.execute(
+            "UPDATE portcullis.memberships SET state = 'active', access = $3,
+                    approved_by = current_user, signature = $4, changed = now()
+             WHERE workspace = $1::text::uuid AND role = $2 AND state = 'pending'",
+            &[&text, &member, &access.as_str(), &signature],
+        )?;
+        if approved != 1 {
+            return Err(Error::NoRequest(member.to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
+             VALUES ($1::text::uuid, $2, $3, $4, $5)",
+            &[&text, &epoch, &member, &grant.sealed, &grant.signature],
+        )?;
+        tx.commit()?;
+        tracing::info!(access = access.as_str(), "member approved");
+        Ok(())
+    }
+
+    /// Gives an active member another access.
+    pub fn set_access(&mut self, me: &Identity, member: &str, access: Access) -> Result<(), Error> {
+        let verified = self.verified_members()?;
+        Self::require_admin(me, &verified)?;
+        let target = verified
+            .iter()
+            .find(|v| v.member.role == member)
+            .ok_or_else(|| Error::NotMember(member.to_owned()))?;
+        let (id, text) = self.workspace()?;
+        let signature = me.sign(&membership_message(&id, &target.member, access));
+        let changed = self.client.execute(
+            "UPDATE portcullis.memberships SET access = $3, approved_by = current_user,
+                    signature = $4, changed = now()
+             WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
+            &[&text, &member, &access.as_str(), &signature],
+        )?;
+        if changed != 1 {
+            return Err(Error::NotMember(member.to_owned()));
+        }
+        tracing::info!(access = access.as_str(), "member's access changed");
+        Ok(())
+    }
+
+    /// Removes a member: their membership ends and their keys go (PostgreSQL refuses them every
+    /// row from the next statement on), and a new epoch's key is granted to everyone else. What
+    /// they could read must be taken as known to them. Returns the new epoch.
+    pub fn remove(&mut self, me: &Identity, member: &str) -> Result<u64, Error> {
+        let verified = self.verified_members()?;
+        Self::require_admin(me, &verified)?;
+        if me.public().role == member {
+            return Err(Error::RemoveSelf);
+        }
+        if !verified.iter().any(|v| v.member.role == member) {
+            return Err(Error::NotMember(member.to_owned()));
+        }
+        let (id, text) = self.workspace()?;
+        let (epoch, _) = self.current_key(me, &verified)?;
+        let next = epoch + 1;
+        let key = EpochKey::generate()?;
+        let grants = verified
+            .iter()
+            .filter(|v| v.member.role != member)
+            .map(|v| {
+                Ok((
+                    v.member.role.clone(),
+                    Grant::seal(me, &id, next, &v.member, &key)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let next_db = i64::try_from(next).map_err(|_| Error::SchemaDamaged)?;
+        let mut tx = self.client.transaction()?;
+        let ended = tx.execute(
+            "UPDATE portcullis.memberships SET state = 'removed', approved_by = current_user,
+                    signature = NULL, changed = now()
+             WHERE workspace = $1::text::uuid AND role = $2",
+            &[&text, &member],
+        )?;
+        tx.execute(
+            "DELETE FROM portcullis.grants WHERE workspace = $1::text::uuid AND role = $2",
+            &[&text, &member],
+        )?;
+        // Both must have taken effect (row-level security makes a refused change affect no
+        // row rather than fail).
+        let left: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM portcullis.grants WHERE workspace = $1::text::uuid AND role = $2",
+                &[&text, &member],
+            )?
+            .get(0);
+        if ended != 1 || left != 0 {
+            return Err(Error::Database("the removal did not take effect".into()));
+        }
+        for (role, grant) in &grants {
+            tx.execute(
+                "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
+                 VALUES ($1::text::uuid, $2, $3, $4, $5)",
+                &[&text, &next_db, role, &grant.sealed, &grant.signature],
+            )?;
+        }
+        tx.commit()?;
+        tracing::info!(epoch = next, "member removed; workspace key rotated");
+        Ok(next)
+    }
+}
+
+/// A fingerprint as typed: case and separators do not matter.
+fn normalize(fingerprint: &str) -> String {
+    fingerprint
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
