@@ -545,6 +545,16 @@ pub enum TeamCommand {
         /// The member's PostgreSQL role.
         member: String,
     },
+    /// Show the workspace's audit log (joins, approvals, role changes, removals, key
+    /// rotations), after checking every link and signature; a log changed on the server is
+    /// refused, not shown.
+    Log {
+        /// postgresql://ROLE@HOST:PORT/DB?workspace=NAME
+        url: String,
+        /// Print [{"seq", "at", "actor", "action", "subject"}].
+        #[arg(long)]
+        json: bool,
+    },
     /// List the workspace's members (an active member sees all; a pending one only their own
     /// request).
     Members {

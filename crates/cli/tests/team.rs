@@ -323,6 +323,54 @@ fn admins_approve_by_fingerprint_change_roles_and_remove_with_a_new_key() {
         self_removal.stderr
     );
 
+    // The audit log, checked, names every step; a row changed on the server is refused.
+    let log = json(&team.run("alice", "", &["team", "log", "{url}", "--json"]));
+    let steps: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e["seq"],
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["subject"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "1 alice created ops",
+            "2 alice approved bob editor",
+            "3 alice approved carol viewer",
+            "4 alice role bob admin",
+            "5 bob removed carol",
+            "6 bob rotated 2",
+        ]
+    );
+    assert_eq!(
+        team.run("carol", "", &["team", "log", "{url}", "--json"])
+            .stdout
+            .trim(),
+        "[]"
+    );
+    team.pg.admin("vault", "UPDATE portcullis.audit SET element = overlay(element placing '\\x00' from 60 for 1) WHERE seq = 3");
+    let tampered = team.run("alice", "", &["team", "log", "{url}"]);
+    assert!(
+        tampered
+            .stderr
+            .contains("the audit log was changed on the server at event 3"),
+        "{}",
+        tampered.stderr
+    );
+    assert!(tampered.stdout.is_empty());
+    team.pg
+        .admin("vault", "DELETE FROM portcullis.audit WHERE seq = 3");
+    let dropped = team.run("alice", "", &["team", "log", "{url}"]);
+    assert!(dropped.stderr.contains("at event 3"), "{}", dropped.stderr);
+
     // The server makes carol an admin again on its own: no client trusts that membership.
     team.pg.admin(
         "vault",

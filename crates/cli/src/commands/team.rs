@@ -3,6 +3,7 @@
 use super::{kdf_from_args, resolve_kdf};
 use crate::cli::{AccessArg, KdfArgs, TeamCommand};
 use crate::input::{SecretInput, PASSWORD_ENV};
+use crate::output::rfc3339;
 use crate::progress::with_spinner;
 use anyhow::Result;
 use portcullis_core::team::{self, Access, Identity, Team, TeamUrl};
@@ -12,6 +13,7 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
         TeamCommand::Setup { url, json } => setup(&url, json, input),
         TeamCommand::Join { url, json, kdf } => join(&url, json, &kdf, input),
         TeamCommand::Members { url, json } => members(&url, json, input),
+        TeamCommand::Log { url, json } => log(&url, json, input),
         TeamCommand::Approve {
             url,
             member,
@@ -153,6 +155,39 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
                 m.access.as_str(),
                 m.state,
                 m.fingerprint
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Prints the checked audit log.
+fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
+    let (mut team, _) = connect(url, input)?;
+    let events = team.audit_log()?;
+    if json {
+        let list: Vec<_> = events
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "seq": e.seq,
+                    "at": rfc3339(e.at),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "subject": e.subject,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for e in &events {
+            println!(
+                "{:>4}  {}  {:<16} {:<9} {}",
+                e.seq,
+                rfc3339(e.at),
+                e.actor,
+                e.action,
+                e.subject
             );
         }
     }

@@ -4,7 +4,8 @@
 //! founder's signs itself, every other one is signed by an admin whose own membership checked,
 //! so rows the server adds or changes on its own are ignored.
 
-use super::directory::{membership_message, public_of, Access, Team};
+use super::audit;
+use super::directory::{membership_message, now, public_of, Access, Team};
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, PublicIdentity};
 use super::Error;
@@ -170,6 +171,8 @@ impl Team {
              VALUES ($1::text::uuid, $2, $3, $4, $5)",
             &[&text, &epoch, &member, &grant.sealed, &grant.signature],
         )?;
+        let subject = format!("{member} {}", access.as_str());
+        audit::append(&mut tx, me, (&id, &text), "approved", &subject, now())?;
         tx.commit()?;
         tracing::info!(access = access.as_str(), "member approved");
         Ok(())
@@ -185,7 +188,8 @@ impl Team {
             .ok_or_else(|| Error::NotMember(member.to_owned()))?;
         let (id, text) = self.workspace()?;
         let signature = me.sign(&membership_message(&id, &target.member, access));
-        let changed = self.client.execute(
+        let mut tx = self.client.transaction()?;
+        let changed = tx.execute(
             "UPDATE portcullis.memberships SET access = $3, approved_by = current_user,
                     signature = $4, changed = now()
              WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
@@ -194,6 +198,9 @@ impl Team {
         if changed != 1 {
             return Err(Error::NotMember(member.to_owned()));
         }
+        let subject = format!("{member} {}", access.as_str());
+        audit::append(&mut tx, me, (&id, &text), "role", &subject, now())?;
+        tx.commit()?;
         tracing::info!(access = access.as_str(), "member's access changed");
         Ok(())
     }
@@ -254,6 +261,15 @@ impl Team {
                 &[&text, &next_db, role, &grant.sealed, &grant.signature],
             )?;
         }
+        audit::append(&mut tx, me, (&id, &text), "removed", member, now())?;
+        audit::append(
+            &mut tx,
+            me,
+            (&id, &text),
+            "rotated",
+            &next.to_string(),
+            now(),
+        )?;
         tx.commit()?;
         tracing::info!(epoch = next, "member removed; workspace key rotated");
         Ok(next)

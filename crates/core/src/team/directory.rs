@@ -2,6 +2,7 @@
 //! member of them (docs/TEAM.md, "Joining, roles, leaving"). Every statement runs as the
 //! member's own login role, so PostgreSQL's row-level security applies to all of it.
 
+use super::audit;
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, IdentityError, PublicIdentity};
 use super::{connect, schema, Error, TeamUrl};
@@ -176,6 +177,7 @@ impl Team {
              VALUES ($1::text::uuid, 1, current_user, $2, $3)",
             &[&id_text, &grant.sealed, &grant.signature],
         )?;
+        audit::append(&mut tx, me, (&id, &id_text), "created", &name, now())?;
         tx.commit()?;
         tracing::info!("team workspace created");
         Ok(())
@@ -228,6 +230,12 @@ impl Team {
             })
             .collect()
     }
+}
+
+/// The actor's time for the audit log.
+pub(super) fn now() -> i64 {
+    use crate::clock::{Clock, SystemClock};
+    SystemClock.now()
 }
 
 pub(super) fn public_of(

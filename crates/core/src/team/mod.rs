@@ -4,6 +4,7 @@
 //! Approval, records and sync follow.
 
 pub mod admin;
+pub mod audit;
 pub mod connect;
 pub mod directory;
 pub mod grant;
@@ -80,6 +81,9 @@ pub enum Error {
     /// No usable workspace key for this member.
     #[error("this member holds no workspace key signed by an admin of this workspace")]
     NoKey,
+    /// The audit log does not check.
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
     /// A workspace key was refused.
     #[error(transparent)]
     Grant(#[from] GrantError),
