@@ -237,6 +237,85 @@ fn connection_failures_are_clear_and_hold_no_password() {
     let down = refused(&url, "x");
     assert!(matches!(down, Error::Connect(_)), "{down}");
 
-    let tls = TeamUrl::parse("postgresql://a@127.0.0.1/db?sslmode=require").unwrap();
-    assert!(matches!(refused(&tls, "x"), Error::TlsUnavailable));
+    // A server without TLS: `require` refuses to go on in clear; `prefer` goes on.
+    let address = |rest: &str| {
+        TeamUrl::parse(&format!(
+            "postgresql://{}@127.0.0.1:{}/postgres?{rest}",
+            test_support::POSTGRES_ADMIN,
+            pg.port
+        ))
+        .unwrap()
+    };
+    assert!(matches!(
+        refused(&address("sslmode=require"), &pg.admin_password),
+        Error::Connect(_)
+    ));
+    team::connect(&address("sslmode=prefer"), &secret(&pg.admin_password)).unwrap();
+}
+
+/// Whether the connection is encrypted, as the server sees it.
+fn encrypted(client: &mut postgres::Client) -> bool {
+    client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn tls_follows_sslmode_and_checks_the_certificate_as_asked() {
+    let pg = Postgres::start_tls();
+    let ca = pg.ca_file.clone().unwrap();
+    let other_ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(other_ca.path(), test_support::certificates().unwrap().ca).unwrap();
+    let address = |host: &str, rest: String| {
+        TeamUrl::parse(&format!(
+            "postgresql://{}@{host}:{}/postgres?{rest}",
+            test_support::POSTGRES_ADMIN,
+            pg.port
+        ))
+        .unwrap()
+    };
+    let connect = |url: TeamUrl| team::connect(&url, &secret(&pg.admin_password));
+    let root = |mode: &str, file: &std::path::Path| {
+        format!("sslmode={mode}&sslrootcert={}", file.display())
+    };
+
+    // Encrypted whenever TLS is asked for or offered.
+    for rest in [
+        "sslmode=prefer".to_owned(),
+        "sslmode=require".to_owned(),
+        root("verify-ca", &ca),
+        root("verify-full", &ca),
+    ] {
+        let mut client =
+            connect(address("127.0.0.1", rest.clone())).unwrap_or_else(|e| panic!("{rest}: {e}"));
+        assert!(encrypted(&mut client), "{rest}");
+    }
+    let mut clear = connect(address("127.0.0.1", "sslmode=disable".into())).unwrap();
+    assert!(!encrypted(&mut clear));
+
+    // A certificate from another CA: refused when checked, not by `require` alone.
+    for mode in ["verify-ca", "verify-full", "require"] {
+        let e = match connect(address("127.0.0.1", root(mode, other_ca.path()))) {
+            Ok(_) => panic!("{mode}: connected to a server another CA vouches for"),
+            Err(e) => e,
+        };
+        assert!(matches!(e, Error::Connect(_)), "{mode}: {e}");
+    }
+    assert!(matches!(
+        refused(
+            &address(
+                "127.0.0.1",
+                "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem".into()
+            ),
+            "x"
+        ),
+        Error::Tls(_)
+    ));
+    // The certificate names localhost and 127.0.0.1, not 127.0.0.2: only verify-full minds.
+    connect(address("127.0.0.2", root("verify-ca", &ca))).unwrap();
+    assert!(connect(address("127.0.0.2", root("verify-full", &ca))).is_err());
 }

@@ -1,5 +1,5 @@
-//! A real PostgreSQL 15 on loopback (Debian's `postgresql-15`): a private cluster in a
-//! temporary directory, SCRAM passwords, a free port, stopped on drop. The server refuses to run
+//! A real PostgreSQL 15 on loopback (Debian's `postgresql-15`; 127.0.0.1, and 127.0.0.2, which
+//! its TLS certificate does not name): a private cluster in a temporary directory, SCRAM passwords, a free port, stopped on drop. The server refuses to run
 //! as root: as root, the cluster runs as the `postgres` user.
 
 use std::net::TcpListener;
@@ -16,6 +16,9 @@ pub struct Postgres {
     pub port: u16,
     /// The superuser's password.
     pub admin_password: String,
+    /// With TLS: the PEM file of the CA that signed the server's certificate (for `localhost`
+    /// and 127.0.0.1).
+    pub ca_file: Option<PathBuf>,
     dir: tempfile::TempDir,
 }
 
@@ -66,6 +69,15 @@ impl Postgres {
 
     /// initdb, then start on a free loopback port (a few seconds).
     pub fn start() -> Postgres {
+        Self::start_with(false)
+    }
+
+    /// As [`start`](Self::start), the server also speaking TLS with a certificate of a private CA.
+    pub fn start_tls() -> Postgres {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Postgres {
         assert!(
             Self::available(),
             "PostgreSQL 15 is not installed (Debian package postgresql-15)"
@@ -75,6 +87,28 @@ impl Postgres {
         let password_file = dir.path().join("pw");
         let admin_password = format!("admin-{}", std::process::id());
         std::fs::write(&password_file, &admin_password).unwrap();
+        let mut options = String::new();
+        let ca_file = if tls {
+            let certs = crate::certificates().unwrap();
+            let (ca, cert, key) = (
+                dir.path().join("ca.pem"),
+                dir.path().join("server.pem"),
+                dir.path().join("server.key"),
+            );
+            std::fs::write(&ca, certs.ca).unwrap();
+            std::fs::write(&cert, certs.cert).unwrap();
+            std::fs::write(&key, certs.key).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+            options = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            );
+            Some(ca)
+        } else {
+            None
+        };
         if is_root() {
             // The server's user must reach its files.
             check(
@@ -107,7 +141,7 @@ impl Postgres {
                 .arg("-w")
                 .arg("-o")
                 .arg(format!(
-                    "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    "-p {port} -k {} -c listen_addresses='127.0.0.1,127.0.0.2' -c fsync=off{options}",
                     dir.path().display()
                 ))
                 .arg("start")
@@ -117,6 +151,7 @@ impl Postgres {
         Postgres {
             port,
             admin_password,
+            ca_file,
             dir,
         }
     }

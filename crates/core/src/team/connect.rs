@@ -67,16 +67,9 @@ fn split_pgpass(line: &str) -> Vec<String> {
     fields
 }
 
-/// Connects as `url.role` with `password`.
+/// Connects as `url.role` with `password`, over TLS as `url.sslmode` asks.
 pub fn connect(url: &TeamUrl, password: &SecretString) -> Result<postgres::Client, Error> {
-    let mode = match url.sslmode {
-        SslMode::Disable => postgres::config::SslMode::Disable,
-        SslMode::Prefer => postgres::config::SslMode::Prefer,
-        // Refused rather than weakened: TLS is not built yet (docs/TEAM.md).
-        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-            return Err(Error::TlsUnavailable)
-        }
-    };
+    use postgres::config::SslMode as Pg;
     let mut config = postgres::Config::new();
     config
         .host(&url.host)
@@ -86,8 +79,16 @@ pub fn connect(url: &TeamUrl, password: &SecretString) -> Result<postgres::Clien
         .password(password.expose_secret())
         .application_name("portcullis")
         .connect_timeout(CONNECT_TIMEOUT)
-        .ssl_mode(mode);
-    config.connect(postgres::NoTls).map_err(Error::connect)
+        .ssl_mode(match url.sslmode {
+            SslMode::Disable => Pg::Disable,
+            SslMode::Prefer => Pg::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => Pg::Require,
+        });
+    let connected = match url.sslmode {
+        SslMode::Disable => config.connect(postgres::NoTls),
+        mode => config.connect(super::tls::connector(mode, url.sslrootcert.as_deref())?),
+    };
+    connected.map_err(Error::connect)
 }
 
 #[cfg(test)]

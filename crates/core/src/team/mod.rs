@@ -10,6 +10,7 @@ pub mod directory;
 pub mod grant;
 pub mod identity;
 pub mod schema;
+mod tls;
 pub mod url;
 
 pub use connect::{connect, stored_password};
@@ -28,9 +29,9 @@ pub enum Error {
     /// The server could not be reached or refused the login.
     #[error("cannot connect to the PostgreSQL server: {0}")]
     Connect(String),
-    /// A TLS `sslmode` was asked for; this build speaks to PostgreSQL without TLS only.
-    #[error("sslmode require, verify-ca and verify-full are not supported yet: use a local or tunnelled connection with sslmode=disable or prefer")]
-    TlsUnavailable,
+    /// TLS could not be set up or the server's certificate was refused.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// `portcullis_member` does not exist.
     #[error("the role portcullis_member does not exist: as the database administrator, run CREATE ROLE portcullis_member NOLOGIN; then GRANT portcullis_member TO each member's login role")]
     NoMemberRole,
@@ -109,8 +110,14 @@ impl From<postgres::Error> for Error {
 
 /// The server's message when it sent one (no statement parameters: they may be secret).
 fn describe(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => db.message().to_owned(),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
     }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }

@@ -72,6 +72,9 @@ pub struct TeamUrl {
     pub workspace: Option<String>,
     /// TLS use.
     pub sslmode: SslMode,
+    /// The CA certificates (PEM) to check the server's certificate against (`sslrootcert`);
+    /// the system's when absent.
+    pub sslrootcert: Option<std::path::PathBuf>,
 }
 
 /// Whether `s` names a team workspace rather than a file.
@@ -108,11 +111,13 @@ impl TeamUrl {
         }
         let mut workspace = None;
         let mut sslmode = SslMode::default();
+        let mut sslrootcert = None;
         for (name, value) in url.query_pairs() {
             match &*name {
                 "workspace" if !value.trim().is_empty() => workspace = Some(value.into_owned()),
                 "workspace" => return Err(UrlError::Invalid("the workspace name is empty")),
                 "sslmode" => sslmode = SslMode::parse(&value)?,
+                "sslrootcert" => sslrootcert = Some(value.into_owned().into()),
                 "password" => return Err(UrlError::PasswordInUrl),
                 other => return Err(UrlError::UnknownParameter(other.to_owned())),
             }
@@ -124,6 +129,7 @@ impl TeamUrl {
             database,
             workspace,
             sslmode,
+            sslrootcert,
         })
     }
 
@@ -163,6 +169,7 @@ mod tests {
                 database: "vault".into(),
                 workspace: Some("ops".into()),
                 sslmode: SslMode::Require,
+                sslrootcert: None,
             }
         );
         assert_eq!(u.server(), "alice@db.example:6543/vault");
