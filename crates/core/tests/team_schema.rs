@@ -163,23 +163,73 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
         "bob"
     );
 
-    // The audit log and the change chain only grow, each row in its writer's name.
-    let audit = |role: &str, actor: &str| {
-        sql(&pg, role, &format!(
-            "INSERT INTO portcullis.audit (workspace, seq, actor, element) VALUES ('{WS}', (SELECT coalesce(max(seq), 0) + 1 FROM portcullis.audit), '{actor}', '\\x01')"
-        ))
+    // The audit log grows only through append_audit: an admin, as themselves, at the next
+    // position; nobody changes or removes a row of it or of the change chain.
+    let append = |role: &str, position: u32| {
+        sql(
+            &pg,
+            role,
+            &format!("SELECT portcullis.append_audit('{WS}', {position}, '\\x01')"),
+        )
     };
-    audit("alice", "alice").unwrap();
-    audit("bob", "alice").unwrap_err();
+    append("alice", 1).unwrap();
+    let far = append("alice", 9_000_000).unwrap_err();
+    assert!(far.contains("moved on"), "{far}");
+    let editor = append("bob", 2).unwrap_err();
+    assert!(editor.contains("only an admin"), "{editor}");
+    append("alice", 2).unwrap();
+    sql(
+        &pg,
+        "alice",
+        &format!(
+            "INSERT INTO portcullis.changes (workspace, seq, element) VALUES ('{WS}', 1, '\\x01')"
+        ),
+    )
+    .unwrap();
     for statement in [
-        "UPDATE portcullis.audit SET element = '\\x02'",
-        "DELETE FROM portcullis.audit",
-        "UPDATE portcullis.changes SET element = '\\x02'",
-        "DELETE FROM portcullis.changes",
+        format!(
+            "INSERT INTO portcullis.audit (workspace, seq, element) VALUES ('{WS}', 3, '\\x01')"
+        ),
+        "UPDATE portcullis.audit SET element = '\\x02'".to_owned(),
+        "DELETE FROM portcullis.audit".to_owned(),
+        "UPDATE portcullis.changes SET element = '\\x02'".to_owned(),
+        "DELETE FROM portcullis.changes".to_owned(),
     ] {
-        let e = sql(&pg, "alice", statement).unwrap_err();
+        let e = sql(&pg, "alice", &statement).unwrap_err();
         assert!(e.contains("permission denied"), "{statement}: {e}");
     }
+    assert_eq!(count(&pg, "alice", "audit"), "2");
+
+    // SET ROLE does not change who a member is: bob as portcullis_member still writes only
+    // as bob, and approves nobody.
+    let as_group = |statement: &str| {
+        sql(
+            &pg,
+            "bob",
+            &format!("SET ROLE portcullis_member; {statement}"),
+        )
+    };
+    as_group(&record(Some("portcullis_member"), "e7")).unwrap_err();
+    as_group(&record(None, "e8")).unwrap_err();
+    as_group(&record(Some("bob"), "e9")).unwrap();
+    as_group("INSERT INTO portcullis.identities (role, x25519, ed25519) VALUES ('portcullis_member', decode(repeat('11', 32), 'hex'), decode(repeat('22', 32), 'hex'))").unwrap_err();
+    assert_eq!(
+        as_group(&format!("WITH u AS (UPDATE portcullis.memberships SET access = 'admin' WHERE workspace = '{WS}' RETURNING 1) SELECT count(*) FROM u")).unwrap(),
+        "0"
+    );
+
+    // An editor changes no membership, and reads only the grants sealed to them.
+    assert_eq!(
+        approve("bob", "active", "admin").unwrap(),
+        "0",
+        "an editor made himself admin"
+    );
+    sql(&pg, "alice", &format!(
+        "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature) VALUES ('{WS}', 1, 'alice', '\\x01', '\\x01')"
+    ))
+    .unwrap();
+    assert_eq!(count(&pg, "alice", "grants"), "1");
+    assert_eq!(count(&pg, "bob", "grants"), "0");
 
     // Sealed identity keys: each role reaches only its own.
     sql(&pg, "alice", "INSERT INTO portcullis.identities (x25519, ed25519) VALUES (decode(repeat('11', 32), 'hex'), decode(repeat('22', 32), 'hex'))").unwrap();
@@ -305,15 +355,23 @@ fn tls_follows_sslmode_and_checks_the_certificate_as_asked() {
         };
         assert!(matches!(e, Error::Connect(_)), "{mode}: {e}");
     }
+    let tls_error = |rest: &str| {
+        let e = refused(&address("127.0.0.1", rest.into()), "x");
+        assert!(matches!(e, Error::Tls(_)), "{rest}: {e}");
+        e.to_string()
+    };
+    tls_error("sslmode=verify-full&sslrootcert=/nonexistent/ca.pem");
+    // Checking needs a CA: none at hand, or the system's for less than the host name, is refused
+    // before connecting (any public CA would vouch for some other host's certificate).
+    assert!(tls_error("sslmode=verify-ca").contains("need the CA"));
+    assert!(tls_error("sslmode=verify-ca&sslrootcert=system").contains("needs sslmode=verify-full"));
+    assert!(tls_error("sslmode=require&sslrootcert=system").contains("needs sslmode=verify-full"));
     assert!(matches!(
         refused(
-            &address(
-                "127.0.0.1",
-                "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem".into()
-            ),
+            &address("localhost", "sslmode=verify-full&sslrootcert=system".into()),
             "x"
         ),
-        Error::Tls(_)
+        Error::Connect(_)
     ));
     // The certificate names localhost and 127.0.0.1, not 127.0.0.2: only verify-full minds.
     connect(address("127.0.0.2", root("verify-ca", &ca))).unwrap();

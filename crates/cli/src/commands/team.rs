@@ -3,7 +3,7 @@
 use super::{kdf_from_args, resolve_kdf};
 use crate::cli::{AccessArg, KdfArgs, TeamCommand};
 use crate::input::{SecretInput, PASSWORD_ENV};
-use crate::output::rfc3339;
+use crate::output::{printable, rfc3339};
 use crate::progress::with_spinner;
 use anyhow::Result;
 use portcullis_core::team::{self, Access, Identity, Team, TeamUrl};
@@ -22,18 +22,23 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
         } => {
             let (mut team, me) = as_admin(&url, input)?;
             team.approve(&me, &member, &fingerprint, access(role))?;
-            println!("{member} approved as {}", access(role).as_str());
+            println!(
+                "{} approved as {}",
+                printable(&member),
+                access(role).as_str()
+            );
             Ok(())
         }
         TeamCommand::Role { url, member, role } => {
             let (mut team, me) = as_admin(&url, input)?;
             team.set_access(&me, &member, access(role))?;
-            println!("{member} is now {}", access(role).as_str());
+            println!("{} is now {}", printable(&member), access(role).as_str());
             Ok(())
         }
         TeamCommand::Remove { url, member } => {
             let (mut team, me) = as_admin(&url, input)?;
             let epoch = team.remove(&me, &member)?;
+            let member = printable(&member);
             println!(
                 "{member} removed; the workspace key was rotated (epoch {epoch}). Change the secrets {member} could read."
             );
@@ -76,7 +81,10 @@ fn access(arg: AccessArg) -> Access {
 fn as_admin(url: &str, input: &mut SecretInput) -> Result<(Team, Identity)> {
     let (mut team, _) = connect(url, input)?;
     let password = input.master_password()?;
-    let me = with_spinner("Opening your identity…", || team.open_identity(&password))?;
+    let costly = input.allow_costly_kdf();
+    let me = with_spinner("Opening your identity…", || {
+        team.open_identity(&password, costly)
+    })?;
     Ok((team, me))
 }
 
@@ -91,8 +99,9 @@ fn connect(url: &str, input: &mut SecretInput) -> Result<(Team, TeamUrl)> {
 fn identity(team: &mut Team, kdf: &KdfArgs, input: &mut SecretInput) -> Result<Identity> {
     if team.sealed_identity()?.is_some() {
         let password = input.master_password()?;
+        let costly = input.allow_costly_kdf();
         return Ok(with_spinner("Opening your identity…", || {
-            team.open_identity(&password)
+            team.open_identity(&password, costly)
         })?);
     }
     let password = input.new_master_password(PASSWORD_ENV)?;
@@ -151,7 +160,7 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
         for m in &members {
             println!(
                 "{:<20} {:<7} {:<8} {}",
-                m.name,
+                printable(&m.name),
                 m.access.as_str(),
                 m.state,
                 m.fingerprint
@@ -185,9 +194,9 @@ fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
                 "{:>4}  {}  {:<16} {:<9} {}",
                 e.seq,
                 rfc3339(e.at),
-                e.actor,
-                e.action,
-                e.subject
+                printable(&e.actor),
+                printable(&e.action),
+                printable(&e.subject)
             );
         }
     }

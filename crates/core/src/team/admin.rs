@@ -8,7 +8,7 @@ use super::audit;
 use super::directory::{membership_message, now, public_of, Access, Team};
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, PublicIdentity};
-use super::Error;
+use super::{col, Error};
 
 /// An active membership whose signature checked.
 #[derive(Clone, Debug)]
@@ -17,6 +17,10 @@ pub struct Verified {
     pub member: PublicIdentity,
     /// Their access.
     pub access: Access,
+    /// The admin who signed it (the founder signs their own).
+    pub approved_by: String,
+    /// Whether this is the founder's.
+    pub founder: bool,
 }
 
 impl Team {
@@ -41,11 +45,11 @@ impl Team {
         )?;
         let mut pending = Vec::new();
         for r in &rows {
-            let member = public_of(r.get(0), r.get(4), r.get(5))?;
-            let access = Access::parse(r.get(1))?;
-            let approver: Option<String> = r.get(2);
-            let signature: Option<Vec<u8>> = r.get(3);
-            let creator: String = r.get(6);
+            let member = public_of(col(r, 0)?, col(r, 4)?, col(r, 5)?)?;
+            let access = Access::parse(col(r, 1)?)?;
+            let approver: Option<String> = col(r, 2)?;
+            let signature: Option<Vec<u8>> = col(r, 3)?;
+            let creator: String = col(r, 6)?;
             pending.push((member, access, approver, signature, creator));
         }
         let mut verified: Vec<Verified> = Vec::new();
@@ -69,6 +73,8 @@ impl Team {
                         verified.push(Verified {
                             member: member.clone(),
                             access: *access,
+                            approved_by: approver.clone(),
+                            founder: member.role == *creator,
                         });
                         false
                     }
@@ -96,20 +102,20 @@ impl Team {
             .client
             .query_opt(
                 "SELECT epoch, sealed, signature, granted_by::text FROM portcullis.grants
-                 WHERE workspace = $1::text::uuid AND role = current_user
+                 WHERE workspace = $1::text::uuid AND role = session_user
                  ORDER BY epoch DESC LIMIT 1",
                 &[&text],
             )?
             .ok_or(Error::NoKey)?;
         let epoch = u64::try_from(row.get::<_, i64>(0)).map_err(|_| Error::SchemaDamaged)?;
-        let granted_by: String = row.get(3);
+        let granted_by: String = col(&row, 3)?;
         let admin = verified
             .iter()
             .find(|v| v.member.role == granted_by && v.access == Access::Admin)
             .ok_or(Error::NoKey)?;
         let grant = Grant {
-            sealed: row.get(1),
-            signature: row.get(2),
+            sealed: col(&row, 1)?,
+            signature: col(&row, 2)?,
         };
         let key = grant.open(me, &id, epoch, &admin.member)?;
         Ok((epoch, key))
@@ -144,11 +150,11 @@ impl Team {
                 &[&text, &member],
             )?
             .ok_or_else(|| Error::NoRequest(member.to_owned()))?;
-        let state: String = row.get(0);
+        let state: String = col(&row, 0)?;
         if state != "pending" {
             return Err(Error::NoRequest(member.to_owned()));
         }
-        let public = public_of(member.to_owned(), row.get(1), row.get(2))?;
+        let public = public_of(member.to_owned(), col(&row, 1)?, col(&row, 2)?)?;
         if normalize(&public.fingerprint()) != normalize(fingerprint) {
             return Err(Error::FingerprintMismatch(member.to_owned()));
         }
@@ -159,7 +165,7 @@ impl Team {
         let mut tx = self.client.transaction()?;
         let approved = tx.execute(
             "UPDATE portcullis.memberships SET state = 'active', access = $3,
-                    approved_by = current_user, signature = $4, changed = now()
+                    approved_by = session_user, signature = $4, changed = now()
              WHERE workspace = $1::text::uuid AND role = $2 AND state = 'pending'",
             &[&text, &member, &access.as_str(), &signature],
         )?;
@@ -186,11 +192,14 @@ impl Team {
             .iter()
             .find(|v| v.member.role == member)
             .ok_or_else(|| Error::NotMember(member.to_owned()))?;
+        if target.founder {
+            return Err(Error::Founder);
+        }
         let (id, text) = self.workspace()?;
         let signature = me.sign(&membership_message(&id, &target.member, access));
         let mut tx = self.client.transaction()?;
         let changed = tx.execute(
-            "UPDATE portcullis.memberships SET access = $3, approved_by = current_user,
+            "UPDATE portcullis.memberships SET access = $3, approved_by = session_user,
                     signature = $4, changed = now()
              WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
             &[&text, &member, &access.as_str(), &signature],
@@ -214,9 +223,17 @@ impl Team {
         if me.public().role == member {
             return Err(Error::RemoveSelf);
         }
-        if !verified.iter().any(|v| v.member.role == member) {
-            return Err(Error::NotMember(member.to_owned()));
+        match verified.iter().find(|v| v.member.role == member) {
+            None => return Err(Error::NotMember(member.to_owned())),
+            Some(v) if v.founder => return Err(Error::Founder),
+            Some(_) => {}
         }
+        // The memberships the removed admin signed are signed again by `me`, so that those
+        // members still check (and get the new key).
+        let orphans: Vec<&Verified> = verified
+            .iter()
+            .filter(|v| v.approved_by == member && v.member.role != member)
+            .collect();
         let (id, text) = self.workspace()?;
         let (epoch, _) = self.current_key(me, &verified)?;
         let next = epoch + 1;
@@ -234,7 +251,7 @@ impl Team {
         let next_db = i64::try_from(next).map_err(|_| Error::SchemaDamaged)?;
         let mut tx = self.client.transaction()?;
         let ended = tx.execute(
-            "UPDATE portcullis.memberships SET state = 'removed', approved_by = current_user,
+            "UPDATE portcullis.memberships SET state = 'removed', approved_by = session_user,
                     signature = NULL, changed = now()
              WHERE workspace = $1::text::uuid AND role = $2",
             &[&text, &member],
@@ -245,14 +262,28 @@ impl Team {
         )?;
         // Both must have taken effect (row-level security makes a refused change affect no
         // row rather than fail).
-        let left: i64 = tx
-            .query_one(
+        let left: i64 = col(
+            &tx.query_one(
                 "SELECT count(*) FROM portcullis.grants WHERE workspace = $1::text::uuid AND role = $2",
                 &[&text, &member],
-            )?
-            .get(0);
+            )?,
+            0,
+        )?;
         if ended != 1 || left != 0 {
             return Err(Error::Database("the removal did not take effect".into()));
+        }
+        for orphan in &orphans {
+            let signature = me.sign(&membership_message(&id, &orphan.member, orphan.access));
+            let signed = tx.execute(
+                "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
+                 WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
+                &[&text, &orphan.member.role, &signature],
+            )?;
+            if signed != 1 {
+                return Err(Error::Database(
+                    "a membership could not be signed again".into(),
+                ));
+            }
         }
         for (role, grant) in &grants {
             tx.execute(

@@ -96,7 +96,8 @@ fn decode<'a>(
 }
 
 /// Appends an event by `me` to the log of the workspace `id` (`text` as PostgreSQL's), in the
-/// caller's transaction; the next sequence number and link come from the last row.
+/// caller's transaction, after checking the log it extends. Only admins append (the server's
+/// `append_audit` checks it and the position).
 pub(super) fn append(
     client: &mut impl GenericClient,
     me: &Identity,
@@ -105,18 +106,8 @@ pub(super) fn append(
     subject: &str,
     now: i64,
 ) -> Result<(), Error> {
-    let last = client.query_opt(
-        "SELECT seq, element FROM portcullis.audit WHERE workspace = $1::text::uuid
-         ORDER BY seq DESC LIMIT 1",
-        &[&text],
-    )?;
-    let (seq, prev) = match last {
-        Some(r) => (
-            u64::try_from(r.get::<_, i64>(0)).map_err(|_| Error::SchemaDamaged)? + 1,
-            hash(r.get(1)),
-        ),
-        None => (1, [0; 32]),
-    };
+    let (events, prev) = checked(client, id, text)?;
+    let seq = events.len() as u64 + 1;
     let event = Event {
         seq,
         at: now,
@@ -129,10 +120,50 @@ pub(super) fn append(
     element.extend_from_slice(&signature);
     let seq = i64::try_from(seq).map_err(|_| Error::SchemaDamaged)?;
     client.execute(
-        "INSERT INTO portcullis.audit (workspace, seq, element) VALUES ($1::text::uuid, $2, $3)",
+        "SELECT portcullis.append_audit($1::text::uuid, $2, $3)",
         &[&text, &seq, &element],
     )?;
     Ok(())
+}
+
+/// The log's events, every link and signature checked, and the hash that links the next one.
+fn checked(
+    client: &mut impl GenericClient,
+    id: &[u8; 16],
+    text: &str,
+) -> Result<(Vec<Event>, [u8; 32]), Error> {
+    let rows = client.query(
+        "SELECT a.seq, a.actor::text, a.element, i.x25519, i.ed25519
+         FROM portcullis.audit a LEFT JOIN portcullis.identities i ON i.role = a.actor
+         WHERE a.workspace = $1::text::uuid ORDER BY a.seq",
+        &[&text],
+    )?;
+    let mut prev = [0u8; 32];
+    let mut events = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let expected = i as u64 + 1;
+        let broken = || Error::Audit(AuditError::Broken(expected));
+        let seq: i64 = r.try_get(0).map_err(|_| broken())?;
+        let actor_row: String = r.try_get(1).map_err(|_| broken())?;
+        let element: &[u8] = r.try_get(2).map_err(|_| broken())?;
+        let x25519: Option<&[u8]> = r.try_get(3).map_err(|_| broken())?;
+        let ed25519: Option<&[u8]> = r.try_get(4).map_err(|_| broken())?;
+        if u64::try_from(seq).ok() != Some(expected) {
+            return Err(broken());
+        }
+        let (event, link, signature) = decode(element, expected, id).ok_or_else(broken)?;
+        let (Some(x25519), Some(ed25519)) = (x25519, ed25519) else {
+            return Err(broken());
+        };
+        let actor = public_of(actor_row, x25519, ed25519)?;
+        let signed = &element[..element.len() - SIGNATURE_LEN];
+        if link != prev || event.actor != actor.role || !actor.verify(signed, signature) {
+            return Err(broken());
+        }
+        prev = hash(element);
+        events.push(event);
+    }
+    Ok((events, prev))
 }
 
 impl Team {
@@ -142,36 +173,7 @@ impl Team {
         let id = *uuid::Uuid::parse_str(&text)
             .map_err(|_| Error::SchemaDamaged)?
             .as_bytes();
-        let rows = self.client.query(
-            "SELECT a.seq, a.actor::text, a.element, i.x25519, i.ed25519
-             FROM portcullis.audit a LEFT JOIN portcullis.identities i ON i.role = a.actor
-             WHERE a.workspace = $1::text::uuid ORDER BY a.seq",
-            &[&text],
-        )?;
-        let mut prev = [0u8; 32];
-        let mut events = Vec::with_capacity(rows.len());
-        for (i, r) in rows.iter().enumerate() {
-            let expected = i as u64 + 1;
-            let broken = || Error::Audit(AuditError::Broken(expected));
-            if u64::try_from(r.get::<_, i64>(0)).ok() != Some(expected) {
-                return Err(broken());
-            }
-            let element: &[u8] = r.get(2);
-            let (event, link, signature) = decode(element, expected, &id).ok_or_else(broken)?;
-            let (x25519, ed25519): (Option<&[u8]>, Option<&[u8]>) = (r.get(3), r.get(4));
-            let actor_row: String = r.get(1);
-            let (Some(x25519), Some(ed25519)) = (x25519, ed25519) else {
-                return Err(broken());
-            };
-            let actor = public_of(actor_row, x25519, ed25519)?;
-            let signed = &element[..element.len() - SIGNATURE_LEN];
-            if link != prev || event.actor != actor.role || !actor.verify(signed, signature) {
-                return Err(broken());
-            }
-            prev = hash(element);
-            events.push(event);
-        }
-        Ok(events)
+        Ok(checked(&mut self.client, &id, &text)?.0)
     }
 }
 

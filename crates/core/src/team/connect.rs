@@ -84,9 +84,14 @@ pub fn connect(url: &TeamUrl, password: &SecretString) -> Result<postgres::Clien
             SslMode::Prefer => Pg::Prefer,
             SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => Pg::Require,
         });
+    let roots = super::tls::Roots::of(url.sslrootcert.as_deref());
+    if super::tls::checks_certificate(url.sslmode, &roots) {
+        // SCRAM bound to this TLS channel: a machine in the middle cannot relay the login.
+        config.channel_binding(postgres::config::ChannelBinding::Require);
+    }
     let connected = match url.sslmode {
         SslMode::Disable => config.connect(postgres::NoTls),
-        mode => config.connect(super::tls::connector(mode, url.sslrootcert.as_deref())?),
+        mode => config.connect(super::tls::connector(mode, &roots)?),
     };
     connected.map_err(Error::connect)
 }

@@ -5,7 +5,7 @@
 use super::audit;
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, IdentityError, PublicIdentity};
-use super::{connect, schema, Error, TeamUrl};
+use super::{col, connect, schema, Error, TeamUrl};
 use crate::crypto::{KdfParams, SecretString};
 use postgres::Client;
 
@@ -70,7 +70,7 @@ pub(super) fn membership_message(
 ) -> Vec<u8> {
     let mut out = MEMBERSHIP_CONTEXT.to_vec();
     out.extend_from_slice(workspace);
-    out.extend_from_slice(member.fingerprint().as_bytes());
+    out.extend_from_slice(&member.bound());
     out.extend_from_slice(access.as_str().as_bytes());
     out
 }
@@ -106,16 +106,33 @@ impl Team {
     pub fn sealed_identity(&mut self) -> Result<Option<(PublicIdentity, Vec<u8>)>, Error> {
         let row = self.client.query_opt(
             "SELECT i.role::text, i.x25519, i.ed25519, s.sealed FROM portcullis.identities i
-             JOIN portcullis.identity_secrets s USING (role) WHERE i.role = current_user",
+             JOIN portcullis.identity_secrets s USING (role) WHERE i.role = session_user",
             &[],
         )?;
-        row.map(|r| Ok((public_of(r.get(0), r.get(1), r.get(2))?, r.get(3))))
-            .transpose()
+        row.map(|r| {
+            Ok((
+                public_of(col(&r, 0)?, col(&r, 1)?, col(&r, 2)?)?,
+                col(&r, 3)?,
+            ))
+        })
+        .transpose()
     }
 
-    /// Opens the member's identity with their master password.
-    pub fn open_identity(&mut self, password: &SecretString) -> Result<Identity, Error> {
+    /// Opens the member's identity with their master password. A key derivation above 1 GiB
+    /// (the server names the cost) runs only when `costly_confirmed`, as for files.
+    pub fn open_identity(
+        &mut self,
+        password: &SecretString,
+        costly_confirmed: bool,
+    ) -> Result<Identity, Error> {
         let (public, sealed) = self.sealed_identity()?.ok_or(Error::NoIdentity)?;
+        let kdf = super::identity::sealed_kdf(&sealed)?;
+        if kdf.needs_confirmation() && !costly_confirmed {
+            return Err(Error::CostlyKdf {
+                memory_mib: kdf.memory_kib() / 1024,
+                passes: kdf.iterations(),
+            });
+        }
         Ok(Identity::open(&public, &sealed, password)?)
     }
 
@@ -132,11 +149,11 @@ impl Team {
         let public = identity.public();
         let mut tx = self.client.transaction()?;
         tx.execute(
-            "INSERT INTO portcullis.identities (role, x25519, ed25519) VALUES (current_user, $1, $2)",
+            "INSERT INTO portcullis.identities (role, x25519, ed25519) VALUES (session_user, $1, $2)",
             &[&public.x25519.as_slice(), &public.ed25519.as_slice()],
         )?;
         tx.execute(
-            "INSERT INTO portcullis.identity_secrets (role, sealed) VALUES (current_user, $1)",
+            "INSERT INTO portcullis.identity_secrets (role, sealed) VALUES (session_user, $1)",
             &[&sealed],
         )?;
         tx.commit()?;
@@ -169,12 +186,12 @@ impl Team {
         )?;
         tx.execute(
             "INSERT INTO portcullis.memberships (workspace, role, state, access, approved_by, signature)
-             VALUES ($1::text::uuid, current_user, 'active', 'admin', current_user, $2)",
+             VALUES ($1::text::uuid, session_user, 'active', 'admin', session_user, $2)",
             &[&id_text, &signature],
         )?;
         tx.execute(
             "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
-             VALUES ($1::text::uuid, 1, current_user, $2, $3)",
+             VALUES ($1::text::uuid, 1, session_user, $2, $3)",
             &[&id_text, &grant.sealed, &grant.signature],
         )?;
         audit::append(&mut tx, me, (&id, &id_text), "created", &name, now())?;
@@ -191,19 +208,32 @@ impl Team {
                 "SELECT id::text FROM portcullis.workspaces WHERE name = $1",
                 &[&name],
             )?
-            .map(|r| r.get(0))
-            .ok_or(Error::NoWorkspace(name))
+            .map(|r| col(&r, 0))
+            .unwrap_or(Err(Error::NoWorkspace(name)))
     }
 
     /// Asks to join the workspace (a pending membership an admin approves after comparing
-    /// fingerprints). Asking again changes nothing.
+    /// fingerprints). Asking again while pending or active changes nothing; a removed member
+    /// is told so.
     pub fn request_join(&mut self) -> Result<(), Error> {
         let id = self.workspace_id()?;
-        self.client.execute(
-            "INSERT INTO portcullis.memberships (workspace, role, state) VALUES ($1::text::uuid, current_user, 'pending')
+        let mut tx = self.client.transaction()?;
+        tx.execute(
+            "INSERT INTO portcullis.memberships (workspace, role, state) VALUES ($1::text::uuid, session_user, 'pending')
              ON CONFLICT (workspace, role) DO NOTHING",
             &[&id],
         )?;
+        let state: String = match tx.query_opt(
+            "SELECT state FROM portcullis.memberships WHERE workspace = $1::text::uuid AND role = session_user",
+            &[&id],
+        )? {
+            Some(r) => col(&r, 0)?,
+            None => return Err(Error::Database("the request was not recorded".into())),
+        };
+        if state == "removed" {
+            return Err(Error::Removed);
+        }
+        tx.commit()?;
         tracing::info!("join requested");
         Ok(())
     }
@@ -220,10 +250,10 @@ impl Team {
         )?;
         rows.iter()
             .map(|r| {
-                let public = public_of(r.get(0), r.get(3), r.get(4))?;
+                let public = public_of(col(r, 0)?, col(r, 3)?, col(r, 4)?)?;
                 Ok(Member {
-                    access: Access::parse(r.get(1))?,
-                    state: r.get(2),
+                    access: Access::parse(col(r, 1)?)?,
+                    state: col(r, 2)?,
                     fingerprint: public.fingerprint(),
                     name: public.role,
                 })

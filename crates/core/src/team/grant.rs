@@ -61,7 +61,7 @@ fn info(workspace: &[u8; 16], epoch: u64, recipient: &PublicIdentity) -> Vec<u8>
     let mut out = INFO_CONTEXT.to_vec();
     out.extend_from_slice(workspace);
     out.extend_from_slice(&epoch.to_be_bytes());
-    out.extend_from_slice(recipient.fingerprint().as_bytes());
+    out.extend_from_slice(&recipient.bound());
     out
 }
 

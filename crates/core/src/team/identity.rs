@@ -62,7 +62,8 @@ impl PublicIdentity {
     /// What members compare out of band before an approval: the first 20 bytes of SHA-256 over
     /// the role and both public keys, in Base32, in groups of four.
     pub fn fingerprint(&self) -> String {
-        let digest = ring::digest::digest(&ring::digest::SHA256, &self.bound(FINGERPRINT_CONTEXT));
+        let digest =
+            ring::digest::digest(&ring::digest::SHA256, &self.bound_to(FINGERPRINT_CONTEXT));
         let text = BASE32_NOPAD.encode(&digest.as_ref()[..20]);
         text.as_bytes()
             .chunks(4)
@@ -71,8 +72,14 @@ impl PublicIdentity {
             .join("-")
     }
 
+    /// The role and both keys, as signatures over a member bind them: `u32 len || role ||
+    /// x25519 || ed25519`.
+    pub(super) fn bound(&self) -> Vec<u8> {
+        self.bound_to(&[])
+    }
+
     /// `context || u32 len || role || x25519 || ed25519`.
-    fn bound(&self, context: &[u8]) -> Vec<u8> {
+    fn bound_to(&self, context: &[u8]) -> Vec<u8> {
         let mut out = context.to_vec();
         out.extend_from_slice(&(self.role.len() as u32).to_be_bytes());
         out.extend_from_slice(self.role.as_bytes());
@@ -171,7 +178,7 @@ impl Identity {
         plain.extend_from_slice(&self.ed25519_pkcs8);
         let keys = master
             .aead_subkey(KEYS_PURPOSE)?
-            .seal(&self.public.bound(KEYS_CONTEXT), &plain)?;
+            .seal(&self.public.bound_to(KEYS_CONTEXT), &plain)?;
         let mut out = header_bytes;
         out.extend_from_slice(&(wrapped.len() as u16).to_be_bytes());
         out.extend_from_slice(&wrapped);
@@ -190,7 +197,7 @@ impl Identity {
         let master = MasterKey::unwrap(&kek, &header.encode(), wrapped)?;
         let plain = master
             .aead_subkey(KEYS_PURPOSE)?
-            .open(&public.bound(KEYS_CONTEXT), keys)?;
+            .open(&public.bound_to(KEYS_CONTEXT), keys)?;
         if plain.len() <= 32 {
             return Err(IdentityError::Damaged);
         }

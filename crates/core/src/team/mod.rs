@@ -52,6 +52,22 @@ pub enum Error {
     /// Key-derivation parameters below OWASP's Argon2id minimum for a new identity.
     #[error("key-derivation parameters too weak: Argon2id needs at least 19 MiB and 2 passes (or 46 MiB and 1, 12 MiB and 3, 9 MiB and 4, 7 MiB and 5)")]
     KdfBelowFloor,
+    /// A removed member asking to join again.
+    #[error("you were removed from this team workspace; ask an admin to let you back in")]
+    Removed,
+    /// The founder's membership cannot change (it is the root every other one is checked from).
+    #[error(
+        "the founder of a team workspace stays its admin: every membership is checked from theirs"
+    )]
+    Founder,
+    /// The identity asks for more than 1 GiB of memory and the caller did not confirm it.
+    #[error("your identity asks for a costly key derivation ({memory_mib} MiB of memory, {passes} passes); it opens only once you confirm that cost")]
+    CostlyKdf {
+        /// Memory, in MiB.
+        memory_mib: u32,
+        /// Passes.
+        passes: u32,
+    },
     /// No team workspace of that name.
     #[error("no team workspace named “{0}” in this database")]
     NoWorkspace(String),
@@ -106,6 +122,15 @@ impl From<postgres::Error> for Error {
     fn from(e: postgres::Error) -> Self {
         Error::Database(describe(&e))
     }
+}
+
+/// Column `i` of a row: [`Error::SchemaDamaged`] when the server sent a NULL or another type
+/// than the schema has (never a panic on what a server sends).
+pub(crate) fn col<'a, T: postgres::types::FromSql<'a>>(
+    row: &'a postgres::Row,
+    i: usize,
+) -> Result<T, Error> {
+    row.try_get(i).map_err(|_| Error::SchemaDamaged)
 }
 
 /// The server's message when it sent one (no statement parameters: they may be secret).

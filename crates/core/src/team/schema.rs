@@ -3,7 +3,7 @@
 //! one transaction and changes nothing when run again. Members hold only what the NOLOGIN role
 //! `portcullis_member` is granted, and row-level security decides which rows they reach.
 
-use super::Error;
+use super::{col, Error};
 use postgres::Client;
 
 /// The schema version this build creates and expects.
@@ -26,7 +26,7 @@ INSERT INTO portcullis.schema_version VALUES (0);
 
 -- Public halves of each member's identity: readable by every member.
 CREATE TABLE portcullis.identities (
-    role     name PRIMARY KEY DEFAULT current_user,
+    role     name PRIMARY KEY DEFAULT session_user,
     x25519   bytea NOT NULL CHECK (length(x25519) = 32),
     ed25519  bytea NOT NULL CHECK (length(ed25519) = 32),
     created  timestamptz NOT NULL DEFAULT now()
@@ -34,7 +34,7 @@ CREATE TABLE portcullis.identities (
 -- Sealed private keys and MFA configuration: each role reaches its own row only (no one can
 -- fetch another member's sealed keys to guess their password offline).
 CREATE TABLE portcullis.identity_secrets (
-    role        name PRIMARY KEY DEFAULT current_user REFERENCES portcullis.identities,
+    role        name PRIMARY KEY DEFAULT session_user REFERENCES portcullis.identities,
     sealed      bytea NOT NULL,
     mfa         bytea,
     mfa_version bigint NOT NULL DEFAULT 0 CHECK (mfa_version >= 0)
@@ -42,12 +42,12 @@ CREATE TABLE portcullis.identity_secrets (
 CREATE TABLE portcullis.workspaces (
     id       uuid PRIMARY KEY,
     name     text NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 200),
-    creator  name NOT NULL DEFAULT current_user,
+    creator  name NOT NULL DEFAULT session_user,
     created  timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE portcullis.memberships (
     workspace    uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
-    role         name NOT NULL DEFAULT current_user,
+    role         name NOT NULL DEFAULT session_user,
     state        text NOT NULL CHECK (state IN ('pending', 'active', 'removed')),
     access       text NOT NULL DEFAULT 'viewer' CHECK (access IN ('admin', 'editor', 'viewer')),
     approved_by  name,
@@ -60,7 +60,7 @@ CREATE TABLE portcullis.grants (
     epoch       bigint NOT NULL CHECK (epoch >= 1),
     role        name NOT NULL,
     sealed      bytea NOT NULL,
-    granted_by  name NOT NULL DEFAULT current_user,
+    granted_by  name NOT NULL DEFAULT session_user,
     signature   bytea NOT NULL,
     PRIMARY KEY (workspace, epoch, role)
 );
@@ -71,7 +71,7 @@ CREATE TABLE portcullis.records (
     version     bigint NOT NULL CHECK (version >= 1),
     epoch       bigint NOT NULL CHECK (epoch >= 1),
     sealed      bytea NOT NULL,
-    writer      name NOT NULL DEFAULT current_user,
+    writer      name NOT NULL DEFAULT session_user,
     signature   bytea NOT NULL,
     seq         bigint NOT NULL CHECK (seq >= 1),
     PRIMARY KEY (workspace, collection, id)
@@ -80,21 +80,23 @@ CREATE TABLE portcullis.changes (
     workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
     seq        bigint NOT NULL CHECK (seq >= 1),
     element    bytea NOT NULL,
-    writer     name NOT NULL DEFAULT current_user,
+    writer     name NOT NULL DEFAULT session_user,
     PRIMARY KEY (workspace, seq)
 );
 CREATE TABLE portcullis.audit (
     workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
     seq        bigint NOT NULL CHECK (seq >= 1),
-    actor      name NOT NULL DEFAULT current_user,
+    actor      name NOT NULL DEFAULT session_user,
     at         timestamptz NOT NULL DEFAULT now(),
     element    bytea NOT NULL,
     PRIMARY KEY (workspace, seq)
 );
 
+-- Every rule names the member by session_user, the login role: SET ROLE (to portcullis_member,
+-- or any role a member belongs to) changes current_user, never who the member is.
 -- The connected member's access to a workspace when their membership is active, else NULL.
 -- SECURITY DEFINER (as the schema's owner, which row-level security does not restrict) so that
--- policies on memberships can consult memberships; session_user is the member's login role.
+-- policies on memberships can consult memberships.
 CREATE FUNCTION portcullis.access(ws uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
 $$ SELECT m.access FROM portcullis.memberships m
@@ -118,54 +120,75 @@ ALTER TABLE portcullis.changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE portcullis.audit ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY read_all ON portcullis.identities FOR SELECT USING (true);
-CREATE POLICY add_own ON portcullis.identities FOR INSERT WITH CHECK (role = current_user);
+CREATE POLICY add_own ON portcullis.identities FOR INSERT WITH CHECK (role = session_user);
 
 CREATE POLICY own ON portcullis.identity_secrets
-    USING (role = current_user) WITH CHECK (role = current_user);
+    USING (role = session_user) WITH CHECK (role = session_user);
 
 CREATE POLICY read_all ON portcullis.workspaces FOR SELECT USING (true);
-CREATE POLICY create_own ON portcullis.workspaces FOR INSERT WITH CHECK (creator = current_user);
+CREATE POLICY create_own ON portcullis.workspaces FOR INSERT WITH CHECK (creator = session_user);
 
 CREATE POLICY read ON portcullis.memberships FOR SELECT
-    USING (role = current_user OR portcullis.access(workspace) IS NOT NULL);
+    USING (role = session_user OR portcullis.access(workspace) IS NOT NULL);
 CREATE POLICY request ON portcullis.memberships FOR INSERT WITH CHECK (
-    (role = current_user AND state = 'pending' AND access = 'viewer' AND approved_by IS NULL)
-    OR (role = current_user AND state = 'active' AND access = 'admin' AND portcullis.founding(workspace))
+    (role = session_user AND state = 'pending' AND access = 'viewer' AND approved_by IS NULL)
+    OR (role = session_user AND state = 'active' AND access = 'admin' AND portcullis.founding(workspace))
     OR portcullis.access(workspace) = 'admin');
 CREATE POLICY administer ON portcullis.memberships FOR UPDATE
     USING (portcullis.access(workspace) = 'admin')
     WITH CHECK (portcullis.access(workspace) = 'admin');
 
 CREATE POLICY own ON portcullis.grants FOR SELECT
-    USING (role = current_user AND portcullis.access(workspace) IS NOT NULL);
+    USING (role = session_user AND portcullis.access(workspace) IS NOT NULL);
 -- Admins see every grant of their workspace (each is sealed to its member): a removal deletes
 -- them, and DELETE reaches only rows SELECT does.
 CREATE POLICY administer ON portcullis.grants FOR SELECT
     USING (portcullis.access(workspace) = 'admin');
 CREATE POLICY grant_key ON portcullis.grants FOR INSERT
-    WITH CHECK (portcullis.access(workspace) = 'admin' AND granted_by = current_user);
+    WITH CHECK (portcullis.access(workspace) = 'admin' AND granted_by = session_user);
 CREATE POLICY revoke_key ON portcullis.grants FOR DELETE
     USING (portcullis.access(workspace) = 'admin');
 
 CREATE POLICY read ON portcullis.records FOR SELECT
     USING (portcullis.access(workspace) IS NOT NULL);
 CREATE POLICY write ON portcullis.records FOR INSERT
-    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = session_user);
 CREATE POLICY change ON portcullis.records FOR UPDATE
     USING (portcullis.access(workspace) IN ('admin', 'editor'))
-    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = session_user);
 CREATE POLICY remove ON portcullis.records FOR DELETE
     USING (portcullis.access(workspace) IN ('admin', 'editor'));
 
 CREATE POLICY read ON portcullis.changes FOR SELECT
     USING (portcullis.access(workspace) IS NOT NULL);
 CREATE POLICY append ON portcullis.changes FOR INSERT
-    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = current_user);
+    WITH CHECK (portcullis.access(workspace) IN ('admin', 'editor') AND writer = session_user);
 
 CREATE POLICY read ON portcullis.audit FOR SELECT
     USING (portcullis.access(workspace) IS NOT NULL);
-CREATE POLICY append ON portcullis.audit FOR INSERT
-    WITH CHECK (portcullis.access(workspace) IS NOT NULL AND actor = current_user);
+-- The only way into the audit log: an admin, as themselves, at the next position (which the
+-- element signs, so the client names it). Members hold no INSERT on the table itself, so no one
+-- can take a far position or leave a gap that would stop every later append.
+CREATE FUNCTION portcullis.append_audit(ws uuid, next_seq bigint, element bytea) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
+$$
+BEGIN
+    IF portcullis.access(ws) IS DISTINCT FROM 'admin' THEN
+        RAISE EXCEPTION 'only an admin of this workspace writes its audit log'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext(ws::text));
+    IF next_seq IS DISTINCT FROM
+        (SELECT coalesce(max(a.seq), 0) + 1 FROM portcullis.audit a WHERE a.workspace = ws) THEN
+        RAISE EXCEPTION 'the audit log moved on meanwhile; try again'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    INSERT INTO portcullis.audit (workspace, seq, actor, element)
+        VALUES (ws, next_seq, session_user, element);
+END
+$$;
+REVOKE ALL ON FUNCTION portcullis.append_audit(uuid, bigint, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portcullis.append_audit(uuid, bigint, bytea) TO portcullis_member;
 
 GRANT SELECT ON portcullis.schema_version TO portcullis_member;
 GRANT SELECT, INSERT ON portcullis.identities TO portcullis_member;
@@ -175,7 +198,7 @@ GRANT SELECT, INSERT, UPDATE ON portcullis.memberships TO portcullis_member;
 GRANT SELECT, INSERT, DELETE ON portcullis.grants TO portcullis_member;
 GRANT SELECT, INSERT, UPDATE, DELETE ON portcullis.records TO portcullis_member;
 GRANT SELECT, INSERT ON portcullis.changes TO portcullis_member;
-GRANT SELECT, INSERT ON portcullis.audit TO portcullis_member;
+GRANT SELECT ON portcullis.audit TO portcullis_member;
 "#,
 ];
 
@@ -243,7 +266,7 @@ fn version_in(tx: &mut postgres::Transaction<'_>) -> Result<i32, Error> {
     }
     let rows = tx.query("SELECT version FROM portcullis.schema_version", &[])?;
     match rows.as_slice() {
-        [row] => Ok(row.get(0)),
+        [row] => col(row, 0),
         _ => Err(Error::SchemaDamaged),
     }
 }

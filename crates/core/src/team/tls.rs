@@ -1,7 +1,9 @@
-//! TLS to the team database, as libpq's `sslmode` asks: `require` encrypts (and checks the
-//! certificate against `sslrootcert` when one is named, as libpq does), `verify-ca` checks the
-//! chain, `verify-full` the chain and the host name. The roots are `sslrootcert` or the
-//! system's. rustls with ring.
+//! TLS to the team database, as libpq's `sslmode` and `sslrootcert` have it: `prefer` and
+//! `require` encrypt (`require` also checks the chain when a root file is at hand, as libpq
+//! does), `verify-ca` checks the chain, `verify-full` the chain and the host name. The roots are
+//! `sslrootcert`, else `~/.postgresql/root.crt`; the system's only with `sslrootcert=system`,
+//! which libpq allows with `verify-full` alone (any public CA would vouch for a certificate
+//! that names another host). rustls with ring.
 
 use super::url::SslMode;
 use super::Error;
@@ -13,34 +15,73 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+/// Where the trusted CA certificates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Roots {
+    /// A PEM file.
+    File(PathBuf),
+    /// The system's (`sslrootcert=system`).
+    System,
+    /// None at hand.
+    Absent,
+}
+
+impl Roots {
+    /// `sslrootcert` as given, else libpq's default file when it exists.
+    pub(super) fn of(sslrootcert: Option<&Path>) -> Self {
+        match sslrootcert {
+            Some(p) if p == Path::new("system") => Roots::System,
+            Some(p) => Roots::File(p.to_owned()),
+            None => std::env::var_os("HOME")
+                .map(|home| Path::new(&home).join(".postgresql/root.crt"))
+                .filter(|p| p.exists())
+                .map_or(Roots::Absent, Roots::File),
+        }
+    }
+}
+
+/// Whether the server's certificate is checked (then channel binding is required too).
+pub(super) fn checks_certificate(mode: SslMode, roots: &Roots) -> bool {
+    !matches!(
+        (mode, roots),
+        (SslMode::Prefer | SslMode::Disable, _) | (SslMode::Require, Roots::Absent)
+    )
+}
+
 /// The connector for `mode` (not `disable`).
-pub(super) fn connector(
-    mode: SslMode,
-    root_cert: Option<&Path>,
-) -> Result<MakeRustlsConnect, Error> {
+pub(super) fn connector(mode: SslMode, roots: &Roots) -> Result<MakeRustlsConnect, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let checked = match (mode, root_cert) {
-        (SslMode::VerifyFull, _) => Some(false),
-        (SslMode::VerifyCa, _) | (SslMode::Require, Some(_)) => Some(true),
-        _ => None,
-    };
-    let verifier: Arc<dyn ServerCertVerifier> = match checked {
-        Some(any_name) => {
-            let roots = Arc::new(roots(root_cert)?);
-            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-                .build()
-                .map_err(|e| Error::Tls(e.to_string()))?;
-            if any_name {
-                Arc::new(AnyName(webpki))
-            } else {
+    let verifier: Arc<dyn ServerCertVerifier> = match (mode, roots) {
+        (SslMode::Prefer, _) | (SslMode::Require, Roots::Absent) => {
+            Arc::new(Unchecked(provider.clone()))
+        }
+        (SslMode::VerifyCa | SslMode::VerifyFull, Roots::Absent) => {
+            return Err(Error::Tls(
+                "sslmode verify-ca and verify-full need the CA: sslrootcert=FILE (or ~/.postgresql/root.crt), or sslrootcert=system with verify-full".into(),
+            ))
+        }
+        (mode, Roots::System) if mode != SslMode::VerifyFull => {
+            return Err(Error::Tls(
+                "sslrootcert=system needs sslmode=verify-full: any public CA would vouch for another host's certificate".into(),
+            ))
+        }
+        (mode, roots) => {
+            let webpki = WebPkiServerVerifier::builder_with_provider(
+                Arc::new(load(roots)?),
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| Error::Tls(e.to_string()))?;
+            if mode == SslMode::VerifyFull {
                 webpki
+            } else {
+                Arc::new(AnyName(webpki))
             }
         }
-        None => Arc::new(Unchecked(provider.clone())),
     };
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -51,26 +92,27 @@ pub(super) fn connector(
     Ok(MakeRustlsConnect::new(config))
 }
 
-/// The CA certificates of `sslrootcert`, or the system's.
-fn roots(root_cert: Option<&Path>) -> Result<RootCertStore, Error> {
-    let mut roots = RootCertStore::empty();
-    let certs: Vec<CertificateDer<'static>> = match root_cert {
-        Some(path) => CertificateDer::pem_file_iter(path)
+/// The CA certificates `roots` names.
+fn load(roots: &Roots) -> Result<RootCertStore, Error> {
+    let mut store = RootCertStore::empty();
+    let certs: Vec<CertificateDer<'static>> = match roots {
+        Roots::File(path) => CertificateDer::pem_file_iter(path)
             .and_then(|certs| certs.collect::<Result<_, _>>())
             .map_err(|e| Error::Tls(format!("cannot read sslrootcert {}: {e}", path.display())))?,
-        None => rustls_native_certs::load_native_certs().certs,
+        Roots::System => rustls_native_certs::load_native_certs().certs,
+        Roots::Absent => Vec::new(),
     };
     for cert in certs {
-        roots
+        store
             .add(cert)
             .map_err(|e| Error::Tls(format!("a CA certificate is not usable: {e}")))?;
     }
-    if roots.is_empty() {
+    if store.is_empty() {
         return Err(Error::Tls(
             "no CA certificate to check the server against".into(),
         ));
     }
-    Ok(roots)
+    Ok(store)
 }
 
 /// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
