@@ -6,10 +6,9 @@ mod common;
 
 use common::*;
 use duo_emulator::{Answer, Config, Emulator, Failure};
-use portcullis_core::mfa::duo::{
-    DuoMethod, DuoRequest, Factor as DuoFactor, Failmode, Progress, SigVersion,
-};
+use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Failmode, Progress, SigVersion};
 use portcullis_core::mfa::{self, Factor};
+use portcullis_core::workspace::duo_enrolment::{DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart};
 use portcullis_core::workspace::{Error, PendingMfa};
 use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::Path;
@@ -26,24 +25,43 @@ fn emulator() -> (Emulator, Config) {
     (Emulator::start(config.clone()).unwrap(), config)
 }
 
-fn settings(
-    emu: &Emulator,
-    config: &Config,
-    user: &str,
-    device: &str,
-    failmode: Failmode,
-) -> DuoMethod {
-    DuoMethod::new(
-        &emu.api_host(),
-        &config.ikey,
-        SecretString::from(config.skey.as_str()),
-        user,
-        Some(emu.ca_pem().to_owned()),
-        SigVersion::V5,
+fn settings(emu: &Emulator, config: &Config, user: &str, failmode: Failmode) -> DuoSettings {
+    DuoSettings {
+        host: emu.api_host(),
+        ikey: config.ikey.clone(),
+        skey: SecretString::from(config.skey.as_str()),
+        username: user.to_owned(),
+        ca_pem: Some(emu.ca_pem().to_owned()),
+        sig: SigVersion::V5,
         failmode,
-        device,
-        DuoFactor::Push,
-    )
+        proxy: None,
+    }
+}
+
+/// Duo set up as both front ends do it: the keys and the user checked, then a test push on
+/// `device`, approved, saves the method. Errors and the outcomes that save nothing, as text.
+fn add_duo(
+    ws: &mut OpenWorkspace,
+    label: &str,
+    settings: DuoSettings,
+    device: &str,
+) -> Result<DuoEnrolled, String> {
+    let now = portcullis_core::clock::Clock::now(&portcullis_core::clock::SystemClock);
+    let enrolment = match DuoEnrolment::start(settings, now).map_err(|e| e.to_string())? {
+        DuoStart::Ready(enrolment) => enrolment,
+        enrol_first => return Err(enrol_first.enrol_message().unwrap_or_default()),
+    };
+    no_progress(|p| {
+        enrolment.finish(
+            ws,
+            label,
+            device,
+            Some(DuoFactor::Push),
+            &DuoRequest::default(),
+            p,
+        )
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn no_progress<T>(f: impl FnOnce(Progress<'_>) -> T) -> T {
@@ -72,12 +90,13 @@ fn duo(factor: Option<DuoFactor>, device: Option<&str>, passcode: Option<&str>) 
     }
 }
 
-fn secured(path: &Path, method: DuoMethod) -> Vec<SecretString> {
+fn secured(path: &Path, settings: DuoSettings) -> Vec<SecretString> {
     let mut ws = OpenWorkspace::create(path, &password(), cheap_kdf()).unwrap();
     ws.add_all(sample_entries()).unwrap();
-    no_progress(|p| ws.add_duo("Duo work", method, &DuoRequest::default(), p))
-        .unwrap()
-        .unwrap()
+    match add_duo(&mut ws, "Duo work", settings, PHONE).unwrap() {
+        DuoEnrolled::Enabled { backup_codes, .. } => backup_codes.unwrap(),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -85,10 +104,7 @@ fn setup_then_unlock_on_the_saved_or_another_device() {
     let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    let backup = secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
-    );
+    let backup = secured(&path, settings(&emu, &config, "alice", Failmode::Secure));
     assert_eq!(backup.len(), 10);
 
     let status = pending(&path).status().clone();
@@ -158,10 +174,7 @@ fn denials_count_toward_lockout_and_unreachable_duo_fails_closed() {
     let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.pcx");
-    let backup = secured(
-        &path,
-        settings(&emu, &config, "alice", PHONE, Failmode::Secure),
-    );
+    let backup = secured(&path, settings(&emu, &config, "alice", Failmode::Secure));
     emu.update(|c| {
         let alice = c.users.get_mut("alice").unwrap();
         alice.devices[0].push = Answer::Deny;
@@ -238,19 +251,17 @@ fn setup_refuses_bad_keys_unknown_users_and_denials() {
     let (emu, config) = emulator();
     let dir = tempfile::tempdir().unwrap();
     let mut ws = OpenWorkspace::create(dir.path().join("w.pcx"), &password(), cheap_kdf()).unwrap();
-    let mut bad = settings(&emu, &config, "alice", PHONE, Failmode::Secure);
+    let mut bad = settings(&emu, &config, "alice", Failmode::Secure);
     bad.ikey = "DIWRONG".into();
-    let err = no_progress(|p| ws.add_duo("d", bad, &DuoRequest::default(), p)).unwrap_err();
-    assert_eq!(err.to_string(), "Duo refused the integration key: check it");
-    let dave = settings(&emu, &config, "dave", PHONE, Failmode::Secure);
-    let err = no_progress(|p| ws.add_duo("d", dave, &DuoRequest::default(), p)).unwrap_err();
-    assert!(err
-        .to_string()
-        .starts_with("this Duo user has no device yet: enroll at https://"));
+    let err = add_duo(&mut ws, "d", bad, PHONE).unwrap_err();
+    assert_eq!(err, "Duo refused the integration key: check it");
+    let dave = settings(&emu, &config, "dave", Failmode::Secure);
+    let err = add_duo(&mut ws, "d", dave, PHONE).unwrap_err();
+    assert!(err.starts_with("this Duo user has no device yet: enroll at https://"));
     emu.update(|c| c.users.get_mut("alice").unwrap().devices[0].push = Answer::Deny);
-    let denied = settings(&emu, &config, "alice", PHONE, Failmode::Secure);
-    let err = no_progress(|p| ws.add_duo("d", denied, &DuoRequest::default(), p)).unwrap_err();
-    assert_eq!(err.to_string(), "Duo refused: Login request denied.");
+    let denied = settings(&emu, &config, "alice", Failmode::Secure);
+    let err = add_duo(&mut ws, "d", denied, PHONE).unwrap_err();
+    assert_eq!(err, "Duo refused: Login request denied.");
     assert!(
         !ws.mfa_status().unwrap().enabled,
         "nothing is saved without an approval"
@@ -270,7 +281,7 @@ fn the_unlock_prompt_can_list_devices_before_the_factor() {
 /// The emulator, and a workspace at `path` secured by alice's phone with `failmode`.
 fn alice_secured(path: &Path, failmode: Failmode) -> (Emulator, Config) {
     let (emu, config) = emulator();
-    secured(path, settings(&emu, &config, "alice", PHONE, failmode));
+    secured(path, settings(&emu, &config, "alice", failmode));
     (emu, config)
 }
 

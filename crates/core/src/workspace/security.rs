@@ -432,45 +432,6 @@ impl OpenWorkspace {
         Ok(self.mfa_config()?.duo_method(label)?.1)
     }
 
-    /// Adds Duo as a method: checks the keys, runs one test authentication on the chosen
-    /// device and factor (it must be approved), then saves it. Returns the backup codes when it
-    /// is the first method.
-    pub fn add_duo(
-        &mut self,
-        label: &str,
-        method: DuoMethod,
-        test: &DuoRequest,
-        progress: Progress<'_>,
-    ) -> Result<Option<Vec<SecretString>>> {
-        self.require_step_up()?;
-        self.mfa_config()?.check_label(label)?;
-        let duo_error = |e: duo::Error| Error::from(mfa::Error::Duo(duo::RunError::Duo(e)));
-        method
-            .client()
-            .map_err(duo_error)?
-            .check()
-            .map_err(duo_error)?;
-        match self.enable_duo(label, method, test, progress)? {
-            DuoEnrolled::Enabled { backup_codes, .. } => Ok(backup_codes),
-            DuoEnrolled::SmsSent => Err(mfa::Error::DuoSmsSent.into()),
-        }
-    }
-
-    /// [`add_duo`](Self::add_duo) once the keys are checked (by
-    /// [`duo::DuoEnrolment::start`]): the test, then the method saved. SMS passcodes sent
-    /// are an outcome, not an error.
-    pub(crate) fn enable_duo(
-        &mut self,
-        label: &str,
-        method: DuoMethod,
-        test: &DuoRequest,
-        progress: Progress<'_>,
-    ) -> Result<DuoEnrolled> {
-        self.check_duo_label(label)?;
-        let verdict = method.run(test, progress);
-        self.save_duo(label, method, verdict)
-    }
-
     /// Before a Duo test: a fresh factor when MFA is on, and a free label.
     pub(crate) fn check_duo_label(&mut self, label: &str) -> Result<()> {
         self.require_step_up()?;
