@@ -4,7 +4,8 @@
 //! for the SQLite `data_version` it was built at; a record read later is used only if its
 //! version and hash are those listed here.
 
-use super::{Error, Result, Versions, ENTRIES};
+use super::bucket::{bucket_of, BUCKETS, LEGACY_ENTRIES};
+use super::{Error, Result, Versions};
 use crate::entry::{contains_ignore_case, Entry};
 use crate::view::EntrySummary;
 use std::collections::{BTreeMap, HashMap};
@@ -78,24 +79,27 @@ impl Index {
         records: Versions,
         manifest: Vec<u8>,
         entries: Vec<Indexed>,
-    ) -> Self {
+    ) -> Result<Self> {
         // Sorted once, then built in bulk: inserting one by one compares far more keys.
         let mut sorted: Vec<(SortKey, Indexed)> = entries
             .into_iter()
             .map(|e| (sort_key(&e.summary), e))
             .collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let keys = sorted
+        let keys: HashMap<String, SortKey> = sorted
             .iter()
             .map(|(key, e)| (e.summary.id.clone(), key.clone()))
             .collect();
-        Self {
+        if keys.len() != sorted.len() {
+            return Err(Error::Damaged("an entry is stored twice"));
+        }
+        Ok(Self {
             data_version,
             records,
             manifest,
             entries: sorted.into_iter().collect(),
             keys,
-        }
+        })
     }
 
     fn put(&mut self, e: Indexed) {
@@ -128,11 +132,22 @@ impl Index {
         self.entries.values()
     }
 
-    /// The verified version and hash of an entry record.
-    pub fn verified(&self, id: &str) -> Option<(u64, super::record::SealedHash)> {
-        self.records
-            .get(&(ENTRIES.to_owned(), id.to_owned()))
-            .copied()
+    /// The record an indexed entry is in (its bucket, or its own record in a version-1
+    /// file), with that record's verified version and hash.
+    #[allow(clippy::type_complexity)]
+    pub fn location(
+        &self,
+        id: &str,
+    ) -> Option<((String, String), (u64, super::record::SealedHash))> {
+        if !self.keys.contains_key(id) {
+            return None;
+        }
+        let legacy = (LEGACY_ENTRIES.to_owned(), id.to_owned());
+        if let Some(verified) = self.records.get(&legacy) {
+            return Some((legacy, *verified));
+        }
+        let key = (BUCKETS.to_owned(), bucket_of(id));
+        self.records.get(&key).map(|verified| (key, *verified))
     }
 
     /// The id of the entry with this id, id prefix (at least 4 characters) or title
@@ -166,7 +181,7 @@ impl Index {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::{Error, NewEntry, OpenWorkspace, ENTRIES};
+    use super::super::{bucket_of, Error, NewEntry, OpenWorkspace, BUCKETS};
     use crate::crypto::{KdfParams, SecretString};
     use crate::entry::EntryKind;
 
@@ -183,7 +198,7 @@ mod tests {
         let id = entry.id.clone();
         let old_row = ws
             .store
-            .read(|tx| tx.row(ENTRIES, &id).map(Option::unwrap))
+            .read(|tx| tx.row(BUCKETS, &bucket_of(&id)).map(Option::unwrap))
             .unwrap();
         entry.title = "New".into();
         ws.update(entry).unwrap();
