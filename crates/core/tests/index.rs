@@ -157,11 +157,13 @@ fn a_record_tampered_after_the_index_was_built_is_refused() {
     let mut ws = mixed(&path);
     let github = ws.find("GitHub").unwrap();
     let bank = ws.find("Bank").unwrap();
-    // Another connection puts Bank's sealed bytes under GitHub's row.
+    // Another connection puts the sealed bytes of Bank's bucket under GitHub's.
+    let (github_bucket, bank_bucket) = (bucket_of(&github.id), bucket_of(&bank.id));
+    assert_ne!(github_bucket, bank_bucket, "random ids: 1 in 256");
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET sealed = (SELECT sealed FROM records WHERE id = ?2) WHERE id = ?1",
-        [&github.id, &bank.id],
+        [&github_bucket, &bank_bucket],
     )
     .unwrap();
     drop(conn);
@@ -190,7 +192,7 @@ fn a_write_between_unlock_and_the_first_read_is_seen() {
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET version = version + 1 WHERE id = ?1",
-        [&added.id],
+        [&bucket_of(&added.id)],
     )
     .unwrap();
     drop(conn);
@@ -249,7 +251,7 @@ fn one_entry_by_id_right_after_unlocking() {
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET version = version + 1 WHERE id = ?1",
-        [&github.id],
+        [&bucket_of(&github.id)],
     )
     .unwrap();
     drop(conn);

@@ -181,7 +181,7 @@ impl Index {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::{bucket_of, Error, NewEntry, OpenWorkspace, BUCKETS};
+    use super::super::{bucket_of, Error, NewEntry, OpenWorkspace, Result, BUCKETS};
     use crate::crypto::{KdfParams, SecretString};
     use crate::entry::EntryKind;
 
@@ -209,5 +209,134 @@ mod tests {
         assert!(matches!(ws.search("new"), Err(Error::Damaged(_))));
         // A full read checks the manifest and refuses too.
         assert!(matches!(ws.entries(), Err(Error::Damaged(_))));
+        // A write that needs the bucket (from the index, same connection) refuses it too,
+        // and writes nothing.
+        let rows = ws.store.read(|tx| tx.rows(None)).unwrap();
+        let newer = crate::entry::Entry {
+            title: "Newer".into(),
+            ..old_entry(&id)
+        };
+        assert!(matches!(ws.update(newer), Err(Error::Damaged(_))));
+        assert_eq!(ws.store.read(|tx| tx.rows(None)).unwrap(), rows);
+    }
+
+    fn old_entry(id: &str) -> crate::entry::Entry {
+        crate::entry::Entry {
+            id: id.to_owned(),
+            title: "x".into(),
+            group: None,
+            tags: Vec::new(),
+            notes: String::new(),
+            created: 1,
+            modified: 1,
+            kind: EntryKind::Note,
+        }
+    }
+
+    fn workspace(dir: &std::path::Path) -> OpenWorkspace {
+        let password = SecretString::from("pw");
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        OpenWorkspace::create(dir.join("w.pcx"), &password, kdf).unwrap()
+    }
+
+    fn reopen(dir: &std::path::Path) -> OpenWorkspace {
+        crate::LockedWorkspace::open(dir.join("w.pcx"))
+            .unwrap()
+            .unlock(&SecretString::from("pw"))
+            .unwrap()
+            .into_open()
+            .unwrap()
+    }
+
+    /// Replaces the entry buckets with `buckets` (bucket id, entries), sealed under the
+    /// workspace's own key with a manifest signed by it: what only someone holding the key
+    /// could write.
+    fn forge(ws: &mut OpenWorkspace, buckets: &[(&str, Vec<&crate::entry::Entry>)]) {
+        let records = &ws.records;
+        ws.store
+            .write(|tx| -> Result<()> {
+                for row in tx.rows(Some(BUCKETS))? {
+                    tx.delete(BUCKETS, &row.id)?;
+                }
+                for (id, entries) in buckets {
+                    let plain = super::super::bucket::pack(entries.iter().copied())?;
+                    tx.put(&records.seal(BUCKETS, id, 1, &plain)?)?;
+                }
+                let rows = tx.rows(None)?;
+                let manifest = records.sign_manifest(rows.iter().map(super::super::row_ref));
+                tx.set_meta(super::super::META_MANIFEST, &manifest)?;
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// An entry sealed (with the key) into a bucket its id does not hash to is refused, on
+    /// every read: a full one, the index, and one entry by id.
+    #[test]
+    fn an_entry_sealed_into_the_wrong_bucket_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = workspace(dir.path());
+        let entry = ws.add(NewEntry::new("Moved", EntryKind::Note)).unwrap();
+        let right = bucket_of(&entry.id);
+        let wrong = if right == "00" { "01" } else { "00" };
+        forge(&mut ws, &[(wrong, vec![&entry])]);
+        drop(ws);
+        assert!(matches!(
+            reopen(dir.path()).entries(),
+            Err(Error::Damaged(_))
+        ));
+        assert!(matches!(
+            reopen(dir.path()).summaries(),
+            Err(Error::Damaged(_))
+        ));
+        assert!(matches!(
+            reopen(dir.path()).find(&entry.id),
+            Err(Error::Damaged(_))
+        ));
+        // The same bytes in the right bucket open: the refusal is the placement.
+        let mut ws = reopen(dir.path());
+        forge(&mut ws, &[(&right, vec![&entry])]);
+        drop(ws);
+        assert_eq!(reopen(dir.path()).find(&entry.id).unwrap(), entry);
+    }
+
+    /// A bucket holding the same entry twice is refused.
+    #[test]
+    fn an_entry_stored_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = workspace(dir.path());
+        let entry = ws.add(NewEntry::new("Twice", EntryKind::Note)).unwrap();
+        let right = bucket_of(&entry.id);
+        forge(&mut ws, &[(&right, vec![&entry, &entry])]);
+        drop(ws);
+        assert!(matches!(
+            reopen(dir.path()).entries(),
+            Err(Error::Damaged(_))
+        ));
+        assert!(matches!(
+            reopen(dir.path()).find(&entry.id),
+            Err(Error::Damaged(_))
+        ));
+        assert!(matches!(
+            reopen(dir.path()).search("twice"),
+            Err(Error::Damaged(_))
+        ));
+    }
+
+    /// One bucket's sealed bytes under another bucket's id (and version) do not open: the
+    /// associated data names the bucket.
+    #[test]
+    fn a_bucket_under_another_buckets_id_does_not_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = workspace(dir.path());
+        let entry = ws.add(NewEntry::new("Here", EntryKind::Note)).unwrap();
+        let right = bucket_of(&entry.id);
+        let wrong = if right == "00" { "01" } else { "00" };
+        let mut row = ws
+            .store
+            .read(|tx| tx.row(BUCKETS, &right).map(Option::unwrap))
+            .unwrap();
+        row.id = wrong.to_owned();
+        assert!(matches!(ws.records.open(&row), Err(Error::Damaged(_))));
     }
 }
