@@ -143,10 +143,35 @@ pub(crate) fn pack<'a>(
     Ok(out)
 }
 
+/// Reads buckets with one zstd context (creating one costs about as much as decompressing a
+/// small bucket): one per batch of buckets, dropped with it.
+pub(crate) struct Unpacker(zstd::bulk::Decompressor<'static>);
+
+impl Unpacker {
+    pub(crate) fn new() -> Result<Self, PackError> {
+        zstd::bulk::Decompressor::new()
+            .map(Self)
+            .map_err(|_| PackError::Decompress)
+    }
+
+    /// [`unpack`] with this context.
+    pub(crate) fn unpack(&mut self, plaintext: &[u8]) -> Result<Vec<Entry>, PackError> {
+        unpack_with(&mut self.0, plaintext)
+    }
+}
+
 /// The entries of a bucket's plaintext, in their stored order. The decompressed size is the
 /// one the zstd frame states, at most [`MAX_BUCKET_BYTES`], allocated once and wiped on drop;
 /// anything else (no stated size, more or fewer bytes, trailing bytes) is refused.
+#[cfg(test)]
 pub(crate) fn unpack(plaintext: &[u8]) -> Result<Vec<Entry>, PackError> {
+    Unpacker::new()?.unpack(plaintext)
+}
+
+fn unpack_with(
+    decompressor: &mut zstd::bulk::Decompressor<'static>,
+    plaintext: &[u8],
+) -> Result<Vec<Entry>, PackError> {
     let (&encoding, compressed) = plaintext.split_first().ok_or(PackError::Decode)?;
     if encoding != ENCODING_ZSTD_POSTCARD {
         return Err(PackError::UnknownEncoding);
@@ -158,8 +183,8 @@ pub(crate) fn unpack(plaintext: &[u8]) -> Result<Vec<Entry>, PackError> {
         _ => return Err(PackError::Decompress),
     };
     let mut plain = Zeroizing::new(Vec::with_capacity(size));
-    let written = zstd::bulk::Decompressor::new()
-        .and_then(|mut d| d.decompress_to_buffer(compressed, &mut *plain))
+    let written = decompressor
+        .decompress_to_buffer(compressed, &mut *plain)
         .map_err(|_| PackError::Decompress)?;
     if written != size || plain.len() != size {
         return Err(PackError::Decompress);

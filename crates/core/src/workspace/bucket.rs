@@ -31,12 +31,27 @@ pub fn holds_entries(collection: &str) -> bool {
 /// damaged unless every entry belongs to this bucket and the ids are strictly increasing (no
 /// id twice).
 pub fn open_bucket(records: &RecordKeys, row: &Row) -> Result<Vec<Entry>> {
+    open_bucket_with(&mut unpacker()?, records, row)
+}
+
+/// A zstd context for reading several buckets.
+pub fn unpacker() -> Result<packed::Unpacker> {
+    packed::Unpacker::new().map_err(|_| Error::Crypto)
+}
+
+/// [`open_bucket`] with a given zstd context.
+pub fn open_bucket_with(
+    unpacker: &mut packed::Unpacker,
+    records: &RecordKeys,
+    row: &Row,
+) -> Result<Vec<Entry>> {
     if row.collection != BUCKETS {
         return Err(Error::Damaged("a record is not an entry bucket"));
     }
     let plain = records.open(row)?;
-    let entries =
-        packed::unpack(&plain).map_err(|_| Error::Damaged("an entry bucket is unreadable"))?;
+    let entries = unpacker
+        .unpack(&plain)
+        .map_err(|_| Error::Damaged("an entry bucket is unreadable"))?;
     if entries.iter().any(|e| bucket_of(&e.id) != row.id) {
         tracing::warn!("read refused: an entry is stored in another bucket");
         return Err(Error::Damaged("an entry is stored in another bucket"));
@@ -62,11 +77,15 @@ pub fn open_legacy(records: &RecordKeys, row: &Row) -> Result<Entry> {
 }
 
 /// Every entry of an entry row, whichever version wrote it.
-pub fn open_entries(records: &RecordKeys, row: &Row) -> Result<Vec<Entry>> {
+pub fn open_entries(
+    unpacker: &mut packed::Unpacker,
+    records: &RecordKeys,
+    row: &Row,
+) -> Result<Vec<Entry>> {
     if row.collection == LEGACY_ENTRIES {
         Ok(vec![open_legacy(records, row)?])
     } else {
-        open_bucket(records, row)
+        open_bucket_with(unpacker, records, row)
     }
 }
 

@@ -80,12 +80,20 @@ impl Index {
         manifest: Vec<u8>,
         entries: Vec<Indexed>,
     ) -> Result<Self> {
-        // Sorted once, then built in bulk: inserting one by one compares far more keys.
-        let mut sorted: Vec<(SortKey, Indexed)> = entries
-            .into_iter()
-            .map(|e| (sort_key(&e.summary), e))
+        // Sorted once, then built in bulk: inserting one by one compares far more keys. The
+        // keys are sorted with the entries' positions (small elements), then the entries are
+        // moved once into that order.
+        let mut keyed: Vec<(SortKey, usize)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (sort_key(&e.summary), i))
             .collect();
-        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keyed.sort_unstable();
+        let mut slots: Vec<Option<Indexed>> = entries.into_iter().map(Some).collect();
+        let sorted: Vec<(SortKey, Indexed)> = keyed
+            .into_iter()
+            .filter_map(|(key, i)| slots.get_mut(i).and_then(Option::take).map(|e| (key, e)))
+            .collect();
         let keys: HashMap<String, SortKey> = sorted
             .iter()
             .map(|(key, e)| (e.summary.id.clone(), key.clone()))

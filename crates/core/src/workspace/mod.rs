@@ -572,6 +572,7 @@ impl OpenWorkspace {
                 continue;
             }
             let mut found: HashMap<String, Entry> = HashMap::new();
+            let mut unpacker = bucket::unpacker()?;
             for (row, (version, hash)) in rows.into_iter().zip(wanted.into_values()) {
                 let row = row.ok_or(Error::Damaged(
                     "records were removed, added, changed or rolled back",
@@ -583,7 +584,7 @@ impl OpenWorkspace {
                     ));
                 }
                 found.extend(
-                    bucket::open_entries(&self.records, &row)?
+                    bucket::open_entries(&mut unpacker, &self.records, &row)?
                         .into_iter()
                         .map(|e| (e.id.clone(), e)),
                 );
@@ -652,12 +653,13 @@ impl OpenWorkspace {
     /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
+        let mut unpacker = bucket::unpacker()?;
         for row in self
             .verified_rows()?
             .iter()
             .filter(|r| holds_entries(&r.collection))
         {
-            entries.extend(bucket::open_entries(&self.records, row)?);
+            entries.extend(bucket::open_entries(&mut unpacker, &self.records, row)?);
         }
         let ids: std::collections::HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
         if ids.len() != entries.len() {
@@ -1152,9 +1154,10 @@ const INDEX_PARALLEL_BYTES: usize = 256 << 10;
 fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Indexed>> {
     let one = |chunk: &[&Row]| {
         let mut out = Vec::new();
+        let mut unpacker = bucket::unpacker()?;
         for row in chunk {
             out.extend(
-                bucket::open_entries(records, row)?
+                bucket::open_entries(&mut unpacker, records, row)?
                     .iter()
                     .map(index::Indexed::of),
             );
