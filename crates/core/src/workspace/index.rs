@@ -8,7 +8,8 @@ use super::bucket::{bucket_of, BUCKETS, LEGACY_ENTRIES};
 use super::{Error, Result, Versions};
 use crate::entry::{contains_ignore_case, Entry};
 use crate::view::EntrySummary;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// What list, groups and search read of one entry: never a secret (notes are searched, as
 /// they were when every entry was decrypted for a search).
@@ -27,6 +28,23 @@ impl Indexed {
             summary: EntrySummary::from(e),
             notes: e.notes.clone(),
             tags: e.tags.clone(),
+            issuer: e.otp().and_then(|o| o.issuer.clone()),
+        }
+    }
+
+    /// The same, taking the fields out of an entry read for the index (no copy of them).
+    pub fn from_entry(mut e: Entry) -> Self {
+        let id = std::mem::take(&mut e.id);
+        let title = std::mem::take(&mut e.title);
+        let group = e.group.take();
+        let mut summary = EntrySummary::from(&e);
+        summary.id = id;
+        summary.title = title;
+        summary.group = group;
+        Self {
+            summary,
+            notes: std::mem::take(&mut e.notes),
+            tags: std::mem::take(&mut e.tags),
             issuer: e.otp().and_then(|o| o.issuer.clone()),
         }
     }
@@ -56,6 +74,19 @@ fn sort_key(s: &EntrySummary) -> SortKey {
     )
 }
 
+/// Whether `title.to_lowercase() == lower`, without allocating for an ASCII title.
+fn lower_equals(title: &str, lower: &str) -> bool {
+    if title.is_ascii() {
+        title.len() == lower.len()
+            && title
+                .bytes()
+                .zip(lower.bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        title.to_lowercase() == lower
+    }
+}
+
 /// An edit of the index by one of the workspace's own writes.
 pub(super) enum Change {
     Put(Box<Indexed>),
@@ -69,8 +100,11 @@ pub(super) struct Index {
     pub records: Versions,
     /// The stored manifest those records were verified against (or this workspace signed).
     pub manifest: Vec<u8>,
-    entries: BTreeMap<SortKey, Indexed>,
-    keys: HashMap<String, SortKey>,
+    /// Every entry, by id.
+    entries: HashMap<String, Indexed>,
+    /// List order, sorted by the first read that needs it (a search sorts only its matches,
+    /// so a command that searches once never sorts every entry), then kept by writes.
+    order: OnceLock<BTreeSet<SortKey>>,
 }
 
 impl Index {
@@ -80,46 +114,39 @@ impl Index {
         manifest: Vec<u8>,
         entries: Vec<Indexed>,
     ) -> Result<Self> {
-        // Sorted once, then built in bulk: inserting one by one compares far more keys. The
-        // keys are sorted with the entries' positions (small elements), then the entries are
-        // moved once into that order.
-        let mut keyed: Vec<(SortKey, usize)> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (sort_key(&e.summary), i))
-            .collect();
-        keyed.sort_unstable();
-        let mut slots: Vec<Option<Indexed>> = entries.into_iter().map(Some).collect();
-        let sorted: Vec<(SortKey, Indexed)> = keyed
+        let count = entries.len();
+        let entries: HashMap<String, Indexed> = entries
             .into_iter()
-            .filter_map(|(key, i)| slots.get_mut(i).and_then(Option::take).map(|e| (key, e)))
+            .map(|e| (e.summary.id.clone(), e))
             .collect();
-        let keys: HashMap<String, SortKey> = sorted
-            .iter()
-            .map(|(key, e)| (e.summary.id.clone(), key.clone()))
-            .collect();
-        if keys.len() != sorted.len() {
+        if entries.len() != count {
             return Err(Error::Damaged("an entry is stored twice"));
         }
         Ok(Self {
             data_version,
             records,
             manifest,
-            entries: sorted.into_iter().collect(),
-            keys,
+            entries,
+            order: OnceLock::new(),
         })
     }
 
     fn put(&mut self, e: Indexed) {
-        self.remove(&e.summary.id);
         let key = sort_key(&e.summary);
-        self.keys.insert(e.summary.id.clone(), key.clone());
-        self.entries.insert(key, e);
+        let old = self.entries.insert(e.summary.id.clone(), e);
+        if let Some(order) = self.order.get_mut() {
+            if let Some(old) = old {
+                order.remove(&sort_key(&old.summary));
+            }
+            order.insert(key);
+        }
     }
 
     fn remove(&mut self, id: &str) {
-        if let Some(key) = self.keys.remove(id) {
-            self.entries.remove(&key);
+        if let Some(old) = self.entries.remove(id) {
+            if let Some(order) = self.order.get_mut() {
+                order.remove(&sort_key(&old.summary));
+            }
         }
     }
 
@@ -137,7 +164,29 @@ impl Index {
 
     /// Every entry in list order.
     pub fn entries(&self) -> impl Iterator<Item = &Indexed> {
-        self.entries.values()
+        let order = self.order.get_or_init(|| {
+            // Sorted once, then built in bulk: inserting one by one compares far more keys.
+            let mut keys: Vec<SortKey> = self
+                .entries
+                .values()
+                .map(|e| sort_key(&e.summary))
+                .collect();
+            keys.sort_unstable();
+            keys.into_iter().collect()
+        });
+        order.iter().filter_map(|(_, _, id)| self.entries.get(id))
+    }
+
+    /// The entries `needle` (lower case) matches, in list order.
+    pub fn matching(&self, needle: &str) -> Vec<&Indexed> {
+        let mut found: Vec<(SortKey, &Indexed)> = self
+            .entries
+            .values()
+            .filter(|e| e.matches(needle))
+            .map(|e| (sort_key(&e.summary), e))
+            .collect();
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        found.into_iter().map(|(_, e)| e).collect()
     }
 
     /// The record an indexed entry is in (its bucket, or its own record in a version-1
@@ -147,7 +196,7 @@ impl Index {
         &self,
         id: &str,
     ) -> Option<((String, String), (u64, super::record::SealedHash))> {
-        if !self.keys.contains_key(id) {
+        if !self.entries.contains_key(id) {
             return None;
         }
         let legacy = (LEGACY_ENTRIES.to_owned(), id.to_owned());
@@ -163,20 +212,20 @@ impl Index {
     pub fn resolve(&self, query: &str) -> Result<String> {
         let q = query.trim();
         let lower = q.to_lowercase();
-        if self.keys.contains_key(&lower) {
+        if self.entries.contains_key(&lower) {
             return Ok(lower);
         }
         if q.len() >= 4 {
-            let mut by_prefix = self.keys.keys().filter(|id| id.starts_with(&lower));
+            let mut by_prefix = self.entries.keys().filter(|id| id.starts_with(&lower));
             if let (Some(one), None) = (by_prefix.next(), by_prefix.next()) {
                 return Ok(one.clone());
             }
         }
         let by_title: Vec<&str> = self
             .entries
-            .iter()
-            .filter(|((_, title, _), _)| *title == lower)
-            .map(|((_, _, id), _)| id.as_str())
+            .values()
+            .filter(|e| lower_equals(&e.summary.title, &lower))
+            .map(|e| e.summary.id.as_str())
             .collect();
         match by_title.as_slice() {
             [] => Err(Error::NoMatch(query.to_owned())),
@@ -226,6 +275,17 @@ mod tests {
         };
         assert!(matches!(ws.update(newer), Err(Error::Damaged(_))));
         assert_eq!(ws.store.read(|tx| tx.rows(None)).unwrap(), rows);
+    }
+
+    /// The index's fields taken out of an entry are those copied from it.
+    #[test]
+    fn fields_taken_from_an_entry_are_those_copied() {
+        for line in include_str!("../../tests/fixtures/sealed_entries.jsonl").lines() {
+            let entry = crate::entry::sealed::from_json(line.as_bytes()).unwrap();
+            let copied = super::Indexed::of(&entry);
+            let taken = super::Indexed::from_entry(entry);
+            assert_eq!(format!("{copied:?}"), format!("{taken:?}"));
+        }
     }
 
     fn old_entry(id: &str) -> crate::entry::Entry {

@@ -693,8 +693,8 @@ impl OpenWorkspace {
         let needle = query.to_lowercase();
         Ok(self
             .fresh_index()?
-            .entries()
-            .filter(|e| e.matches(&needle))
+            .matching(&needle)
+            .into_iter()
             .map(|e| e.summary.clone())
             .collect())
     }
@@ -1158,8 +1158,8 @@ fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Index
         for row in chunk {
             out.extend(
                 bucket::open_entries(&mut unpacker, records, row)?
-                    .iter()
-                    .map(index::Indexed::of),
+                    .into_iter()
+                    .map(index::Indexed::from_entry),
             );
         }
         Ok::<_, Error>(out)
