@@ -257,3 +257,29 @@ fn one_entry_by_id_right_after_unlocking() {
     drop(conn);
     assert!(matches!(ws.find(&github.id), Err(Error::Damaged(_))));
 }
+
+/// A search right after unlocking (answered from the rows unlocking verified, without
+/// building the index) gives what a search through the index gives, in the same order.
+#[test]
+fn a_search_right_after_unlocking_answers_as_the_index_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let mut indexed = mixed(&path);
+    indexed.summaries().unwrap();
+    for query in [
+        "", "mail", "HOME", "äpfel", "octocat", "github", "nothing", "ünï",
+    ] {
+        let by_index = indexed.search(query).unwrap();
+        assert_eq!(open_ws(&path).search(query).unwrap(), by_index, "{query}");
+        assert_eq!(
+            open_ws(&path).search_summaries(query).unwrap(),
+            indexed.search_summaries(query).unwrap(),
+            "{query}"
+        );
+        assert_eq!(by_index, full_search(&mut indexed, query), "{query}");
+    }
+    // The rows stay for the index: a list after the search is the full list.
+    let mut ws = open_ws(&path);
+    ws.search("mail").unwrap();
+    assert_eq!(ws.summaries().unwrap(), indexed.summaries().unwrap());
+}

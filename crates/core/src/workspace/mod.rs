@@ -649,6 +649,41 @@ impl OpenWorkspace {
             .find(|e| e.id == lower))
     }
 
+    /// Before the index is built (a command that searches once): the entries `needle`
+    /// (lower case) matches, in list order, found in the rows unlocking verified, if the file
+    /// has not changed since, without building the index (the rows are kept for it). `None`
+    /// sends the search to the index (and for a file holding both version-1 records and
+    /// buckets, whose ids only the index checks for duplicates).
+    fn search_before_index(&mut self, needle: &str) -> Result<Option<Vec<Entry>>> {
+        if self.index.is_some() {
+            return Ok(None);
+        }
+        let Some(verified) = &self.verified else {
+            return Ok(None);
+        };
+        if self.store.read(|tx| tx.data_version())? != verified.data_version {
+            return Ok(None);
+        }
+        let rows: Vec<&Row> = verified
+            .rows
+            .iter()
+            .filter(|r| holds_entries(&r.collection))
+            .collect();
+        let buckets = rows.iter().filter(|r| r.collection == BUCKETS).count();
+        if buckets != 0 && buckets != rows.len() {
+            return Ok(None);
+        }
+        let mut found = map_entries(&self.records, &rows, |e| e.matches(needle).then_some(e))?;
+        found.sort_by_cached_key(|e| {
+            (
+                e.group.clone().unwrap_or_default(),
+                e.title.to_lowercase(),
+                e.id.clone(),
+            )
+        });
+        Ok(Some(found))
+    }
+
     /// Every entry, ordered by group and title: every record read and checked against the
     /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
@@ -691,6 +726,9 @@ impl OpenWorkspace {
     /// index. Secrets are never searched.
     pub fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
         let needle = query.to_lowercase();
+        if let Some(found) = self.search_before_index(&needle)? {
+            return Ok(found.iter().map(EntrySummary::from).collect());
+        }
         Ok(self
             .fresh_index()?
             .matching(&needle)
@@ -701,8 +739,12 @@ impl OpenWorkspace {
 
     /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
     /// ignoring case. Secrets are never searched. The matches are found in the index; only
-    /// they are read and decrypted.
+    /// they are read and decrypted. Before the index is built (a command that searches once),
+    /// they are found in the rows unlocking verified instead, and the index is not built.
     pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
+        if let Some(found) = self.search_before_index(&query.to_lowercase())? {
+            return Ok(found);
+        }
         let ids: Vec<String> = self
             .search_summaries(query)?
             .into_iter()
@@ -1148,10 +1190,20 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
 /// saves.
 const INDEX_PARALLEL_BYTES: usize = 256 << 10;
 
-/// Decrypts entry rows (buckets, or version-1 records) into the index's fields, on the
-/// machine's cores when there is much to decrypt (each entry is then dropped, its secrets
-/// zeroized).
+/// Decrypts entry rows (buckets, or version-1 records) into the index's fields (each entry
+/// is then dropped, its secrets zeroized).
 fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Indexed>> {
+    map_entries(records, rows, |e| Some(index::Indexed::from_entry(e)))
+}
+
+/// Decrypts entry rows (buckets, or version-1 records) and keeps what `f` makes of each entry,
+/// on the machine's cores when there is much to decrypt.
+fn map_entries<T: Send>(
+    records: &RecordKeys,
+    rows: &[&Row],
+    f: impl Fn(Entry) -> Option<T> + Sync,
+) -> Result<Vec<T>> {
+    let f = &f;
     let one = |chunk: &[&Row]| {
         let mut out = Vec::new();
         let mut unpacker = bucket::unpacker()?;
@@ -1159,7 +1211,7 @@ fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Index
             out.extend(
                 bucket::open_entries(&mut unpacker, records, row)?
                     .into_iter()
-                    .map(index::Indexed::from_entry),
+                    .filter_map(f),
             );
         }
         Ok::<_, Error>(out)
