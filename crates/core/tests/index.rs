@@ -282,4 +282,9 @@ fn a_search_right_after_unlocking_answers_as_the_index_does() {
     let mut ws = open_ws(&path);
     ws.search("mail").unwrap();
     assert_eq!(ws.summaries().unwrap(), indexed.summaries().unwrap());
+    // A second search (which builds the index) answers the same.
+    let mut ws = open_ws(&path);
+    for _ in 0..2 {
+        assert_eq!(ws.search("mail").unwrap(), indexed.search("mail").unwrap());
+    }
 }

@@ -302,6 +302,7 @@ impl LockedWorkspace {
             factor_at: None,
             index: None,
             verified: None,
+            searched_without_index: false,
         };
         let verified = open.read_verified()?;
         let mfa = security::mfa_config(&open.records, &verified.rows)?;
@@ -384,6 +385,9 @@ pub struct OpenWorkspace {
     /// The rows unlocking read and verified, kept for the first read to build the index
     /// from instead of reading them again; dropped by that read or by any write.
     verified: Option<Verified>,
+    /// A search was answered without the index: the next one builds it (a workspace that
+    /// keeps searching, like the app, then answers from the index).
+    searched_without_index: bool,
 }
 
 /// Every record of one consistent state, checked against the manifest.
@@ -435,6 +439,7 @@ impl OpenWorkspace {
             factor_at: None,
             index: None,
             verified: None,
+            searched_without_index: false,
         })
     }
 
@@ -651,11 +656,12 @@ impl OpenWorkspace {
 
     /// Before the index is built (a command that searches once): the entries `needle`
     /// (lower case) matches, in list order, found in the rows unlocking verified, if the file
-    /// has not changed since, without building the index (the rows are kept for it). `None`
+    /// has not changed since, without building the index (the rows are kept for it). Once
+    /// only: a second search builds the index. `None`
     /// sends the search to the index (and for a file holding both version-1 records and
     /// buckets, whose ids only the index checks for duplicates).
     fn search_before_index(&mut self, needle: &str) -> Result<Option<Vec<Entry>>> {
-        if self.index.is_some() {
+        if self.index.is_some() || self.searched_without_index {
             return Ok(None);
         }
         let Some(verified) = &self.verified else {
@@ -674,6 +680,7 @@ impl OpenWorkspace {
             return Ok(None);
         }
         let mut found = map_entries(&self.records, &rows, |e| e.matches(needle).then_some(e))?;
+        self.searched_without_index = true;
         found.sort_by_cached_key(|e| {
             (
                 e.group.clone().unwrap_or_default(),
