@@ -5,6 +5,7 @@ use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub(crate) mod packed;
 pub(crate) mod sealed;
 
 /// An entry as stored (sealed) in a workspace. Holds secrets: it implements no serde trait

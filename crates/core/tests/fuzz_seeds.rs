@@ -2,6 +2,7 @@
 //! a plain workspace and one with an authenticator and backup codes, both with the cheapest key
 //! derivation (8 KiB, one pass) and the password `fuzz`, so the fuzzer reaches past the key.
 //! Run by hand after a format change: `cargo test -p portcullis-core --test fuzz_seeds -- --ignored`.
+//! The seeds of format version 1 (one record per entry) stay beside them as `*-v1.pcx`.
 #![allow(clippy::unwrap_used)]
 
 mod common;

@@ -157,11 +157,13 @@ fn a_record_tampered_after_the_index_was_built_is_refused() {
     let mut ws = mixed(&path);
     let github = ws.find("GitHub").unwrap();
     let bank = ws.find("Bank").unwrap();
-    // Another connection puts Bank's sealed bytes under GitHub's row.
+    // Another connection puts the sealed bytes of Bank's bucket under GitHub's.
+    let (github_bucket, bank_bucket) = (bucket_of(&github.id), bucket_of(&bank.id));
+    assert_ne!(github_bucket, bank_bucket, "random ids: 1 in 256");
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET sealed = (SELECT sealed FROM records WHERE id = ?2) WHERE id = ?1",
-        [&github.id, &bank.id],
+        [&github_bucket, &bank_bucket],
     )
     .unwrap();
     drop(conn);
@@ -190,7 +192,7 @@ fn a_write_between_unlock_and_the_first_read_is_seen() {
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET version = version + 1 WHERE id = ?1",
-        [&added.id],
+        [&bucket_of(&added.id)],
     )
     .unwrap();
     drop(conn);
@@ -249,9 +251,40 @@ fn one_entry_by_id_right_after_unlocking() {
     let conn = Connection::open(&path).unwrap();
     conn.execute(
         "UPDATE records SET version = version + 1 WHERE id = ?1",
-        [&github.id],
+        [&bucket_of(&github.id)],
     )
     .unwrap();
     drop(conn);
     assert!(matches!(ws.find(&github.id), Err(Error::Damaged(_))));
+}
+
+/// A search right after unlocking (answered from the rows unlocking verified, without
+/// building the index) gives what a search through the index gives, in the same order.
+#[test]
+fn a_search_right_after_unlocking_answers_as_the_index_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcx");
+    let mut indexed = mixed(&path);
+    indexed.summaries().unwrap();
+    for query in [
+        "", "mail", "HOME", "äpfel", "octocat", "github", "nothing", "ünï",
+    ] {
+        let by_index = indexed.search(query).unwrap();
+        assert_eq!(open_ws(&path).search(query).unwrap(), by_index, "{query}");
+        assert_eq!(
+            open_ws(&path).search_summaries(query).unwrap(),
+            indexed.search_summaries(query).unwrap(),
+            "{query}"
+        );
+        assert_eq!(by_index, full_search(&mut indexed, query), "{query}");
+    }
+    // The rows stay for the index: a list after the search is the full list.
+    let mut ws = open_ws(&path);
+    ws.search("mail").unwrap();
+    assert_eq!(ws.summaries().unwrap(), indexed.summaries().unwrap());
+    // A second search (which builds the index) answers the same.
+    let mut ws = open_ws(&path);
+    for _ in 0..2 {
+        assert_eq!(ws.search("mail").unwrap(), indexed.search("mail").unwrap());
+    }
 }

@@ -132,6 +132,7 @@ fn truncated_files_fail_cleanly() {
     }
 }
 
+/// Two entry buckets (the rows of the first two bucket ids) swap their sealed bytes.
 #[test]
 fn records_swapped_between_rows_are_refused() {
     let (_dir, path, _) = fixture();
@@ -163,11 +164,23 @@ fn records_from_another_workspace_are_refused() {
     let (dir, path, _) = fixture();
     let other = dir.path().join("other.pcx");
     drop(sample_workspace(&other));
+    // A bucket of the other workspace whose id this one does not use.
+    let ours: Vec<String> = Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT id FROM records")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     let foreign: (String, Vec<u8>) = Connection::open(&other)
         .unwrap()
-        .query_row("SELECT id, sealed FROM records LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare("SELECT id, sealed FROM records WHERE collection = 'entries'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .find(|(id, _)| !ours.contains(id))
         .unwrap();
 
     // Under its own id: the manifest does not know it.
@@ -176,7 +189,7 @@ fn records_from_another_workspace_are_refused() {
     Connection::open(&added)
         .unwrap()
         .execute(
-            "INSERT INTO records (collection, id, version, sealed) VALUES ('entry', ?1, 1, ?2)",
+            "INSERT INTO records (collection, id, version, sealed) VALUES ('entries', ?1, 1, ?2)",
             rusqlite::params![foreign.0, foreign.1],
         )
         .unwrap();
@@ -195,15 +208,18 @@ fn records_from_another_workspace_are_refused() {
 
 #[test]
 fn rolled_back_and_deleted_records_are_detected() {
-    let (dir, path, _) = fixture();
-    let (id, old_sealed): (String, Vec<u8>) = Connection::open(&path)
+    let (dir, path, original) = fixture();
+    // The bucket of one entry, before the entry changes.
+    let entry_id = original[0].id.clone();
+    let id = bucket_of(&entry_id);
+    let old_sealed: Vec<u8> = Connection::open(&path)
         .unwrap()
-        .query_row("SELECT id, sealed FROM records LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+        .query_row("SELECT sealed FROM records WHERE id = ?1", [&id], |r| {
+            r.get(0)
         })
         .unwrap();
     let mut ws = open_ws(&path);
-    let mut e = ws.find(&id).unwrap();
+    let mut e = ws.find(&entry_id).unwrap();
     e.title = "changed".into();
     ws.update(e).unwrap();
     drop(ws);

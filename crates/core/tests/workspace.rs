@@ -110,7 +110,10 @@ fn changing_the_password_keeps_entries_and_retires_the_old_one() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(blobs.len(), 4);
+    // One bucket per distinct first byte of the ids' hashes.
+    let buckets: std::collections::BTreeSet<String> =
+        before.iter().map(|e| bucket_of(&e.id)).collect();
+    assert_eq!(blobs.len(), buckets.len());
     for blob in blobs {
         assert!(!new_file.windows(blob.len()).any(|w| w == blob.as_slice()));
     }
@@ -147,6 +150,134 @@ fn the_committed_v1_workspace_still_opens() {
     let github = ws.find("GitHub").unwrap();
     assert_eq!(github.otp().unwrap().code_at(59).code, "996554");
     assert_eq!(github.created, 1_700_000_000);
+}
+
+/// `(collection, id)` of every record, and `PRAGMA user_version`, read by SQLite itself.
+fn layout(path: &std::path::Path) -> (Vec<(String, String)>, i64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let rows = conn
+        .prepare("SELECT collection, id FROM records ORDER BY collection, id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let version = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    (rows, version)
+}
+
+/// Reading a version-1 file (one record per entry) changes none of its bytes: builds that
+/// made it keep opening it until something is written.
+#[test]
+fn reading_the_v1_workspace_leaves_its_bytes_unchanged() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.pcx");
+    std::fs::copy(&fixture, &path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&SecretString::from("portcullis-v1-fixture"))
+        .unwrap()
+        .into_open()
+        .unwrap();
+    assert_eq!(ws.summaries().unwrap().len(), 4);
+    let github = ws.find("GitHub").unwrap();
+    assert_eq!(ws.find(&github.id).unwrap(), github);
+    assert_eq!(ws.search("bank").unwrap().len(), 1);
+    assert_eq!(ws.entries().unwrap().len(), 4);
+    drop(ws);
+    // By id right after unlocking, too.
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&SecretString::from("portcullis-v1-fixture"))
+        .unwrap()
+        .into_open()
+        .unwrap();
+    assert_eq!(ws.find(&github.id[..8]).unwrap(), github);
+    drop(ws);
+    assert!(std::fs::read(&path).unwrap() == before, "the file changed");
+    let (rows, version) = layout(&path);
+    assert_eq!(version, 1);
+    assert!(rows.iter().all(|(c, _)| c == "entry"));
+}
+
+/// The first write packs the version-1 entry records into buckets, in the same transaction,
+/// and marks the file as version 2 (older builds then refuse it as made by a newer one).
+#[test]
+fn the_first_write_packs_the_v1_workspace_into_buckets() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.pcx");
+    std::fs::copy(&fixture, &path).unwrap();
+    let pw = SecretString::from("portcullis-v1-fixture");
+    let open = |p: &std::path::Path| {
+        LockedWorkspace::open(p)
+            .unwrap()
+            .unlock(&pw)
+            .unwrap()
+            .into_open()
+            .unwrap()
+    };
+    let mut ws = open(&path);
+    let before = ws.entries().unwrap();
+    let ids: Vec<String> = before.iter().map(|e| e.id.clone()).collect();
+    let added = ws.add(NewEntry::new("After", EntryKind::Note)).unwrap();
+    // The index followed the write.
+    assert_eq!(ws.summaries().unwrap().len(), 5);
+    assert_eq!(ws.find(&ids[0]).unwrap(), before[0]);
+    drop(ws);
+
+    let (rows, version) = layout(&path);
+    assert_eq!(version, 2);
+    let mut expected: Vec<(String, String)> = ids
+        .iter()
+        .chain([&added.id])
+        .map(|id| ("entries".to_owned(), bucket_of(id)))
+        .collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(rows, expected, "only buckets, one per used bucket id");
+
+    let mut ws = open(&path);
+    let mut after = ws.entries().unwrap();
+    after.retain(|e| e.id != added.id);
+    assert_eq!(after, before);
+    assert_eq!(ws.find("After").unwrap(), added);
+    let github = ws.find("GitHub").unwrap();
+    assert_eq!(github.otp().unwrap().code_at(59).code, "996554");
+}
+
+/// A version-1 file changes its password: packed first, then every bucket sealed again.
+#[test]
+fn a_v1_workspace_changes_its_password_as_buckets() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.pcx");
+    std::fs::copy(&fixture, &path).unwrap();
+    let old = SecretString::from("portcullis-v1-fixture");
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&old)
+        .unwrap()
+        .into_open()
+        .unwrap();
+    let before = ws.entries().unwrap();
+    let new_pw = SecretString::from("a new password");
+    ws.change_password(&old, &new_pw, cheap_kdf()).unwrap();
+    drop(ws);
+    let (rows, version) = layout(&path);
+    assert_eq!(version, 2);
+    assert!(rows.iter().all(|(c, _)| c == "entries"));
+    let mut ws = LockedWorkspace::open(&path)
+        .unwrap()
+        .unlock(&new_pw)
+        .unwrap()
+        .into_open()
+        .unwrap();
+    assert_eq!(ws.entries().unwrap(), before);
 }
 
 #[test]

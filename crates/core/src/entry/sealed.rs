@@ -1,4 +1,4 @@
-//! The sealed form of an entry, as its record holds it: serde mirrors of [`Entry`] and its
+//! The sealed form of an entry, as its record in a version-1 file holds it: serde mirrors of [`Entry`] and its
 //! parts, field for field what earlier versions wrote (the JSON inside the encrypted record).
 //! Private to the core: the public entry types implement neither `Serialize` nor
 //! `Deserialize`, so no code outside the record encoder can print a password by accident.
@@ -68,7 +68,9 @@ struct RemoteDef {
     login: Option<String>,
 }
 
-/// An entry to seal, borrowed.
+/// An entry to seal, borrowed. Entries are written packed into buckets now
+/// ([`super::packed`]); the JSON form is only read (version-1 files), and written by tests.
+#[cfg(test)]
 #[derive(Serialize)]
 #[serde(transparent)]
 pub(crate) struct Sealing<'a>(#[serde(with = "EntryDef")] pub(crate) &'a Entry);

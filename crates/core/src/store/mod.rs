@@ -3,6 +3,8 @@
 
 mod schema;
 
+pub use schema::SCHEMA_VERSION;
+
 use rusqlite::config::DbConfig;
 use rusqlite::{ffi, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::path::Path;
@@ -173,6 +175,11 @@ impl ReadTx<'_> {
         read_row(&self.tx, collection, id)
     }
 
+    /// The file's schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i32, Error> {
+        schema::version(&self.tx)
+    }
+
     /// SQLite's `data_version` of this connection: it changes when another connection
     /// commits, never for this connection's own commits. Read after the transaction's first
     /// read, it names the snapshot the transaction sees.
@@ -223,6 +230,17 @@ impl WriteTx<'_> {
     /// write transaction it names the state the write starts from.
     pub fn data_version(&self) -> Result<i64, Error> {
         data_version(&self.tx)
+    }
+
+    /// The file's schema version (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i32, Error> {
+        schema::version(&self.tx)
+    }
+
+    /// Sets the schema version to [`SCHEMA_VERSION`] in this transaction (its migrations
+    /// change no table past the one opening applies).
+    pub fn upgrade_schema(&self) -> Result<(), Error> {
+        schema::upgrade(&self.tx)
     }
 
     /// Inserts or replaces a record.

@@ -6,8 +6,13 @@ use rusqlite::Connection;
 
 /// `PRAGMA application_id` of a workspace: "PCLS".
 pub const APPLICATION_ID: i32 = 0x5043_4C53;
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this build writes. Version 2 changes no table: it marks a file whose
+/// entries are packed into buckets, so that builds reading only one record per entry refuse
+/// it instead of showing it empty. Opening never sets it (a version-1 file stays readable by
+/// the builds that made it until something is written); the first write does.
+pub const SCHEMA_VERSION: i32 = 2;
+/// The version opening migrates an older file to: the last that changed the tables.
+const OPEN_VERSION: i32 = 1;
 
 /// Migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -23,6 +28,9 @@ const MIGRATIONS: &[&str] = &[
         sealed     BLOB NOT NULL,
         PRIMARY KEY (collection, id)
     ) WITHOUT ROWID;",
+    // 1 -> 2: entries packed into buckets (the records change, not the tables), applied by
+    // the first write through `upgrade`.
+    "",
 ];
 
 /// One row of `sqlite_schema`: type, name, table, SQL text.
@@ -31,7 +39,7 @@ type SchemaObject = (String, String, String, Option<String>);
 pub(super) fn create(conn: &mut Connection) -> Result<(), Error> {
     let tx = conn.transaction()?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-    migrate_from(&tx, 0)?;
+    migrate(&tx, 0, SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
 }
@@ -50,20 +58,36 @@ pub(super) fn check_and_migrate(conn: &mut Connection) -> Result<(), Error> {
     if objects(conn)? != expected_objects(version)? {
         return Err(Error::ForeignSchema);
     }
-    if version < SCHEMA_VERSION {
+    if version < OPEN_VERSION {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        migrate_from(&tx, version)?;
+        migrate(&tx, version, OPEN_VERSION)?;
         tx.commit()?;
     }
     Ok(())
 }
 
-fn migrate_from(conn: &Connection, from: i32) -> Result<(), Error> {
+/// The file's schema version.
+pub(super) fn version(conn: &Connection) -> Result<i32, Error> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Brings a file to [`SCHEMA_VERSION`] inside the caller's write transaction (the first
+/// write, which packs version-1 entry records into buckets).
+pub(super) fn upgrade(conn: &Connection) -> Result<(), Error> {
+    let from = version(conn)?;
+    if from < SCHEMA_VERSION {
+        migrate(conn, from, SCHEMA_VERSION)?;
+    }
+    Ok(())
+}
+
+fn migrate(conn: &Connection, from: i32, to: i32) -> Result<(), Error> {
     let start = usize::try_from(from).map_err(|_| Error::Damaged)?;
-    for sql in MIGRATIONS.iter().skip(start) {
+    let end = usize::try_from(to).map_err(|_| Error::Damaged)?;
+    for sql in MIGRATIONS.iter().take(end).skip(start) {
         conn.execute_batch(sql)?;
     }
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    conn.pragma_update(None, "user_version", to)?;
     Ok(())
 }
 
@@ -127,6 +151,21 @@ mod tests {
             objects(&conn).unwrap(),
             expected_objects(SCHEMA_VERSION).unwrap()
         );
+        assert_eq!(version(&conn).unwrap(), OPEN_VERSION);
+    }
+
+    /// Opening a version-1 file leaves it at version 1; `upgrade` (the first write) sets 2.
+    #[test]
+    fn version_2_is_set_by_a_write_not_by_opening() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        create(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), SCHEMA_VERSION);
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        check_and_migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), 1);
+        upgrade(&conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), 2);
+        check_and_migrate(&mut conn).unwrap();
     }
 
     #[test]

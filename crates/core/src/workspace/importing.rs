@@ -449,8 +449,10 @@ impl OpenWorkspace {
             entries.push(item.entry.into_entry(id, created, now)?);
         }
         self.write(|w| {
-            if let Some(gone) = replacing.iter().find(|id| !w.exists(super::ENTRIES, id)) {
-                return Err(Error::NoMatch(gone.clone()));
+            for id in &replacing {
+                if !w.entry_exists(id)? {
+                    return Err(Error::NoMatch(id.clone()));
+                }
             }
             entries.iter().try_for_each(|e| w.put_entry(e))
         })?;

@@ -4,6 +4,7 @@
 //! with the password gives an [`OpenWorkspace`], the only type that reads entries.
 
 mod binding;
+mod bucket;
 pub mod duo_enrolment;
 mod header;
 mod importing;
@@ -17,12 +18,13 @@ mod security;
 /// Why the storage layer (the SQLite file) failed, inside [`Error::Storage`].
 pub use crate::store::Error as StorageError;
 pub use binding::BindingError;
+use bucket::{bucket_of, holds_entries, BUCKETS, LEGACY_ENTRIES};
 pub(crate) use header::Header;
 pub use importing::{Choice, Imported, PlannedEntry, Preview, Resemblance, Similar};
 pub use lease::{Lease, LeaseError};
 pub use password_keys::{DerivedKeys, PasswordKeys};
 pub use quick::{QuickKey, QuickRefusal};
-pub(crate) use record::{RecordKeys, RecordRef, ENTRIES, MFA};
+pub(crate) use record::{RecordKeys, RecordRef, MFA};
 pub use security::{
     ChargedFactor, EmailSent, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail, Unlock,
 };
@@ -34,7 +36,7 @@ use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
 use crate::view::EntrySummary;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -291,6 +293,7 @@ impl LockedWorkspace {
             kdf_confirmed: self.kdf_confirmed,
             index: None,
             verified: None,
+            searched_without_index: false,
         };
         let verified = open.read_verified()?;
         let mfa = security::mfa_config(&open.records, &verified.rows)?;
@@ -386,6 +389,9 @@ pub struct OpenWorkspace {
     /// The rows unlocking read and verified, kept for the first read to build the index
     /// from instead of reading them again; dropped by that read or by any write.
     verified: Option<Verified>,
+    /// A search was answered without the index: the next one builds it (a workspace that
+    /// keeps searching, like the app, then answers from the index).
+    searched_without_index: bool,
 }
 
 /// Every record of one consistent state, checked against the manifest.
@@ -456,6 +462,7 @@ impl OpenWorkspace {
             kdf_confirmed: true,
             index: None,
             verified: None,
+            searched_without_index: false,
         })
     }
 
@@ -552,7 +559,7 @@ impl OpenWorkspace {
         let entry_rows: Vec<&Row> = verified
             .rows
             .iter()
-            .filter(|r| r.collection == ENTRIES)
+            .filter(|r| holds_entries(&r.collection))
             .collect();
         let entries = index_entries(&self.records, &entry_rows)?;
         tracing::trace!(records = verified.versions.len(), "index built");
@@ -561,26 +568,30 @@ impl OpenWorkspace {
             verified.versions,
             verified.manifest,
             entries,
-        ));
+        )?);
         Ok(())
     }
 
-    /// The entries with these ids, each read and authenticated alone: its row must have the
-    /// version and sealed-bytes hash of the verified index, and open under its associated
-    /// data. Read in one transaction, at the state the index reflects (rebuilt first if
-    /// another connection committed meanwhile).
+    /// The entries with these ids, read from the records holding them (their buckets, or
+    /// their own records in a version-1 file), each record read and authenticated once: it
+    /// must have the version and sealed-bytes hash of the verified index, and open under its
+    /// associated data. Read in one transaction, at the state the index reflects (rebuilt
+    /// first if another connection committed meanwhile).
     fn read_entries(&mut self, ids: &[String]) -> Result<Vec<Entry>> {
         for _ in 0..3 {
             let index = self.fresh_index()?;
-            let expected = ids
-                .iter()
-                .map(|id| index.verified(id).ok_or_else(|| Error::NoMatch(id.clone())))
-                .collect::<Result<Vec<_>>>()?;
+            let mut wanted: BTreeMap<(String, String), (u64, record::SealedHash)> = BTreeMap::new();
+            for id in ids {
+                let (key, verified) = index
+                    .location(id)
+                    .ok_or_else(|| Error::NoMatch(id.clone()))?;
+                wanted.insert(key, verified);
+            }
             let built_at = index.data_version;
             let (rows, data_version) = self.store.read(|tx| -> Result<_> {
-                let rows = ids
-                    .iter()
-                    .map(|id| tx.row(ENTRIES, id))
+                let rows = wanted
+                    .keys()
+                    .map(|(collection, id)| tx.row(collection, id))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((rows, tx.data_version()?))
             })?;
@@ -588,20 +599,30 @@ impl OpenWorkspace {
                 // Another connection committed between the check and the read: again.
                 continue;
             }
-            return rows
-                .into_iter()
-                .zip(expected)
-                .map(|(row, (version, hash))| {
-                    let row = row.ok_or(Error::Damaged(
+            let mut found: HashMap<String, Entry> = HashMap::new();
+            let mut unpacker = bucket::unpacker()?;
+            for (row, (version, hash)) in rows.into_iter().zip(wanted.into_values()) {
+                let row = row.ok_or(Error::Damaged(
+                    "records were removed, added, changed or rolled back",
+                ))?;
+                if row.version != version || record::sealed_hash(&row.sealed) != hash {
+                    tracing::warn!("read refused: a record does not match the manifest");
+                    return Err(Error::Damaged(
                         "records were removed, added, changed or rolled back",
-                    ))?;
-                    if row.version != version || record::sealed_hash(&row.sealed) != hash {
-                        tracing::warn!("read refused: a record does not match the manifest");
-                        return Err(Error::Damaged(
-                            "records were removed, added, changed or rolled back",
-                        ));
-                    }
-                    open_entry(&self.records, &row)
+                    ));
+                }
+                found.extend(
+                    bucket::open_entries(&mut unpacker, &self.records, &row)?
+                        .into_iter()
+                        .map(|e| (e.id.clone(), e)),
+                );
+            }
+            return ids
+                .iter()
+                .map(|id| {
+                    found.remove(id).ok_or(Error::Damaged(
+                        "an indexed entry is missing from its record",
+                    ))
                 })
                 .collect();
         }
@@ -621,34 +642,95 @@ impl OpenWorkspace {
         }
         let q = query.trim();
         let lower = q.to_lowercase();
-        let start = (ENTRIES.to_owned(), lower.clone());
-        let mut from = verified
-            .versions
-            .range(start..)
-            .map(|((c, id), _)| (c, id))
-            .take_while(|(c, id)| *c == ENTRIES && id.starts_with(&lower));
-        let id = match (from.next(), from.next()) {
-            (Some((_, id)), _) if *id == lower => id,
-            (Some((_, id)), None) if q.len() >= 4 => id,
-            _ => return Ok(None),
-        };
-        let row = verified
+        let has_buckets = verified.rows.iter().any(|r| r.collection == BUCKETS);
+        if !has_buckets {
+            // A version-1 file: records are named by entry id, so a prefix is found too.
+            let start = (LEGACY_ENTRIES.to_owned(), lower.clone());
+            let mut from = verified
+                .versions
+                .range(start..)
+                .map(|((c, id), _)| (c, id))
+                .take_while(|(c, id)| *c == LEGACY_ENTRIES && id.starts_with(&lower));
+            let id = match (from.next(), from.next()) {
+                (Some((_, id)), _) if *id == lower => id,
+                (Some((_, id)), None) if q.len() >= 4 => id,
+                _ => return Ok(None),
+            };
+            let row = verified
+                .rows
+                .iter()
+                .find(|r| r.collection == LEGACY_ENTRIES && &r.id == id)
+                .ok_or(Error::Damaged("a record listed in the manifest is missing"))?;
+            return bucket::open_legacy(&self.records, row).map(Some);
+        }
+        // Buckets: a whole id names its bucket; a prefix or a title needs the index.
+        let bucket = bucket_of(&lower);
+        let Some(row) = verified
             .rows
             .iter()
-            .find(|r| r.collection == ENTRIES && &r.id == id)
-            .ok_or(Error::Damaged("a record listed in the manifest is missing"))?;
-        open_entry(&self.records, row).map(Some)
+            .find(|r| r.collection == BUCKETS && r.id == bucket)
+        else {
+            return Ok(None);
+        };
+        Ok(bucket::open_bucket(&self.records, row)?
+            .into_iter()
+            .find(|e| e.id == lower))
+    }
+
+    /// Before the index is built (a command that searches once): the entries `needle`
+    /// (lower case) matches, in list order, found in the rows unlocking verified, if the file
+    /// has not changed since, without building the index (the rows are kept for it). Once
+    /// only: a second search builds the index. `None`
+    /// sends the search to the index (and for a file holding both version-1 records and
+    /// buckets, whose ids only the index checks for duplicates).
+    fn search_before_index(&mut self, needle: &str) -> Result<Option<Vec<Entry>>> {
+        if self.index.is_some() || self.searched_without_index {
+            return Ok(None);
+        }
+        let Some(verified) = &self.verified else {
+            return Ok(None);
+        };
+        if self.store.read(|tx| tx.data_version())? != verified.data_version {
+            return Ok(None);
+        }
+        let rows: Vec<&Row> = verified
+            .rows
+            .iter()
+            .filter(|r| holds_entries(&r.collection))
+            .collect();
+        let buckets = rows.iter().filter(|r| r.collection == BUCKETS).count();
+        if buckets != 0 && buckets != rows.len() {
+            return Ok(None);
+        }
+        let mut found = map_entries(&self.records, &rows, |e| e.matches(needle).then_some(e))?;
+        self.searched_without_index = true;
+        found.sort_by_cached_key(|e| {
+            (
+                e.group.clone().unwrap_or_default(),
+                e.title.to_lowercase(),
+                e.id.clone(),
+            )
+        });
+        Ok(Some(found))
     }
 
     /// Every entry, ordered by group and title: every record read and checked against the
     /// manifest, every entry decrypted. Lists should use [`summaries`](Self::summaries).
     pub fn entries(&mut self) -> Result<Vec<Entry>> {
-        let mut entries = self
+        let mut entries = Vec::new();
+        let mut unpacker = bucket::unpacker()?;
+        for row in self
             .verified_rows()?
             .iter()
-            .filter(|r| r.collection == ENTRIES)
-            .map(|r| open_entry(&self.records, r))
-            .collect::<Result<Vec<_>>>()?;
+            .filter(|r| holds_entries(&r.collection))
+        {
+            entries.extend(bucket::open_entries(&mut unpacker, &self.records, row)?);
+        }
+        let ids: std::collections::HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+        if ids.len() != entries.len() {
+            return Err(Error::Damaged("an entry is stored twice"));
+        }
+        drop(ids);
         entries.sort_by_cached_key(|e| {
             (
                 e.group.clone().unwrap_or_default(),
@@ -674,18 +756,25 @@ impl OpenWorkspace {
     /// index. Secrets are never searched.
     pub fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
         let needle = query.to_lowercase();
+        if let Some(found) = self.search_before_index(&needle)? {
+            return Ok(found.iter().map(EntrySummary::from).collect());
+        }
         Ok(self
             .fresh_index()?
-            .entries()
-            .filter(|e| e.matches(&needle))
+            .matching(&needle)
+            .into_iter()
             .map(|e| e.summary.clone())
             .collect())
     }
 
     /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
     /// ignoring case. Secrets are never searched. The matches are found in the index; only
-    /// they are read and decrypted.
+    /// they are read and decrypted. Before the index is built (a command that searches once),
+    /// they are found in the rows unlocking verified instead, and the index is not built.
     pub fn search(&mut self, query: &str) -> Result<Vec<Entry>> {
+        if let Some(found) = self.search_before_index(&query.to_lowercase())? {
+            return Ok(found);
+        }
         let ids: Vec<String> = self
             .search_summaries(query)?
             .into_iter()
@@ -793,7 +882,7 @@ impl OpenWorkspace {
         entry.group = normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
         self.write(|w| {
-            if !w.exists(ENTRIES, &entry.id) {
+            if !w.entry_exists(&entry.id)? {
                 return Err(Error::NoMatch(entry.id.clone()));
             }
             w.put_entry(&entry)
@@ -804,7 +893,7 @@ impl OpenWorkspace {
     /// Deletes an entry by id.
     pub fn remove(&mut self, id: &str) -> Result<()> {
         self.write(|w| {
-            if w.delete(ENTRIES, id)? {
+            if w.delete_entry(id)? {
                 Ok(())
             } else {
                 Err(Error::NoMatch(id.to_owned()))
@@ -840,6 +929,11 @@ impl OpenWorkspace {
             .ok_or_else(|| Error::Invalid("no new password was given".into()))?;
         self.require_step_up()?;
         self.password_key(keys)?;
+        // A version-1 file is packed into buckets first (by a write that changes nothing
+        // else), so what is sealed again below is the current form.
+        if self.store.read(|tx| tx.schema_version())? < store::SCHEMA_VERSION {
+            self.write(|_| Ok(()))?;
+        }
         // A bound workspace stays bound to the same device secret.
         let binding = self.binding()?;
         let device = binding::device_secret(binding.as_ref().map(binding::Binding::name))?;
@@ -919,8 +1013,11 @@ impl OpenWorkspace {
                 records,
                 versions: &mut versions,
                 changes: Vec::new(),
+                buckets: BTreeMap::new(),
             };
+            writer.pack_legacy()?;
             let out = f(&mut writer)?;
+            writer.flush()?;
             let changes = writer.changes;
             let manifest = records.sign_manifest(refs(&versions));
             tx.set_meta(META_MANIFEST, &manifest)?;
@@ -961,27 +1058,149 @@ struct Writer<'t, 'c> {
     versions: &'t mut Versions,
     /// What the committed write changes in the index.
     changes: Vec<index::Change>,
+    /// The entry buckets this write read or changes, by bucket id; the changed ones are
+    /// sealed once each by [`flush`](Self::flush).
+    buckets: BTreeMap<String, Bucket>,
+}
+
+/// One bucket's entries, by id, as a write sees them.
+struct Bucket {
+    entries: BTreeMap<String, Entry>,
+    changed: bool,
 }
 
 impl Writer<'_, '_> {
-    fn exists(&self, collection: &str, id: &str) -> bool {
-        self.versions
-            .contains_key(&(collection.to_owned(), id.to_owned()))
+    /// The bucket `entry_id` belongs to, read (and checked against the manifest's version
+    /// and hash) the first time this write needs it.
+    fn bucket(&mut self, entry_id: &str) -> Result<&mut Bucket> {
+        let id = bucket_of(entry_id);
+        if !self.buckets.contains_key(&id) {
+            let key = (BUCKETS.to_owned(), id.clone());
+            let entries = match self.versions.get(&key) {
+                None => BTreeMap::new(),
+                Some(&(version, hash)) => {
+                    let row = self.tx.row(BUCKETS, &id)?.ok_or(Error::Damaged(
+                        "records were removed, added, changed or rolled back",
+                    ))?;
+                    if row.version != version || record::sealed_hash(&row.sealed) != hash {
+                        tracing::warn!("write refused: a bucket does not match the manifest");
+                        return Err(Error::Damaged(
+                            "records were removed, added, changed or rolled back",
+                        ));
+                    }
+                    bucket::open_bucket(self.records, &row)?
+                        .into_iter()
+                        .map(|e| (e.id.clone(), e))
+                        .collect()
+                }
+            };
+            self.buckets.insert(
+                id.clone(),
+                Bucket {
+                    entries,
+                    changed: false,
+                },
+            );
+        }
+        self.buckets
+            .get_mut(&id)
+            .ok_or(Error::Damaged("the index could not be built"))
+    }
+
+    fn entry_exists(&mut self, id: &str) -> Result<bool> {
+        Ok(self.bucket(id)?.entries.contains_key(id))
     }
 
     fn put_entry(&mut self, entry: &Entry) -> Result<()> {
-        self.put(ENTRIES, &entry.id, &crate::entry::sealed::Sealing(entry))?;
+        let bucket = self.bucket(&entry.id)?;
+        bucket.entries.insert(entry.id.clone(), entry.clone());
+        bucket.changed = true;
         self.changes
             .push(index::Change::Put(Box::new(index::Indexed::of(entry))));
+        Ok(())
+    }
+
+    /// Deletes an entry; whether it was there.
+    fn delete_entry(&mut self, id: &str) -> Result<bool> {
+        let bucket = self.bucket(id)?;
+        let existed = bucket.entries.remove(id).is_some();
+        if existed {
+            bucket.changed = true;
+            self.changes.push(index::Change::Removed(id.to_owned()));
+        }
+        Ok(existed)
+    }
+
+    /// Packs the entry records of a version-1 file into buckets and marks the file as
+    /// version 2, so that builds reading one record per entry refuse it. Each record read is
+    /// checked against the manifest's version and hash, and opened under its associated data.
+    fn pack_legacy(&mut self) -> Result<()> {
+        let listed = self
+            .versions
+            .keys()
+            .filter(|(c, _)| c == LEGACY_ENTRIES)
+            .count();
+        if listed > 0 {
+            let rows = self.tx.rows(Some(LEGACY_ENTRIES))?;
+            if rows.len() != listed {
+                return Err(Error::Damaged(
+                    "records were removed, added, changed or rolled back",
+                ));
+            }
+            for row in rows {
+                match self.versions.get(&(row.collection.clone(), row.id.clone())) {
+                    Some(&(version, hash))
+                        if version == row.version && hash == record::sealed_hash(&row.sealed) => {}
+                    _ => {
+                        return Err(Error::Damaged(
+                            "records were removed, added, changed or rolled back",
+                        ))
+                    }
+                }
+                let entry = bucket::open_legacy(self.records, &row)?;
+                self.delete(LEGACY_ENTRIES, &row.id)?;
+                let bucket = self.bucket(&entry.id)?;
+                bucket.changed = true;
+                if bucket.entries.insert(entry.id.clone(), entry).is_some() {
+                    return Err(Error::Damaged("an entry is stored twice"));
+                }
+            }
+            tracing::info!(
+                entries = listed,
+                "version-1 entry records packed into buckets"
+            );
+        }
+        if self.tx.schema_version()? < store::SCHEMA_VERSION {
+            self.tx.upgrade_schema()?;
+        }
+        Ok(())
+    }
+
+    /// Seals every changed bucket once (deleting the emptied ones).
+    fn flush(&mut self) -> Result<()> {
+        let buckets = std::mem::take(&mut self.buckets);
+        for (id, bucket) in buckets.into_iter().filter(|(_, b)| b.changed) {
+            if bucket.entries.is_empty() {
+                self.delete(BUCKETS, &id)?;
+            } else {
+                let plain = bucket::pack(bucket.entries.values())?;
+                self.put_sealed(BUCKETS, &id, &plain)?;
+            }
+        }
         Ok(())
     }
 
     /// Seals `value` as JSON into the record `(collection, id)` with the next version.
     fn put(&mut self, collection: &str, id: &str, value: &impl serde::Serialize) -> Result<()> {
         let plain = zeroize::Zeroizing::new(serde_json::to_vec(value).map_err(|_| Error::Crypto)?);
+        self.put_sealed(collection, id, &plain)
+    }
+
+    /// Seals a plaintext into the record `(collection, id)` with the next version.
+    fn put_sealed(&mut self, collection: &str, id: &str, plain: &[u8]) -> Result<()> {
         let key = (collection.to_owned(), id.to_owned());
         let version = self.versions.get(&key).map_or(1, |(v, _)| v + 1);
-        let row = self.records.seal(collection, id, version, &plain)?;
+        let row = self.records.seal(collection, id, version, plain)?;
         self.tx.put(&row)?;
         self.versions
             .insert(key, (version, record::sealed_hash(&row.sealed)));
@@ -998,9 +1217,6 @@ impl Writer<'_, '_> {
         if existed != listed {
             return Err(store::Error::WriteMismatch.into());
         }
-        if existed && collection == ENTRIES {
-            self.changes.push(index::Change::Removed(id.to_owned()));
-        }
         Ok(existed)
     }
 }
@@ -1014,30 +1230,48 @@ fn row_ref(row: &Row) -> RecordRef<'_> {
     )
 }
 
-/// Rows of one thread's share when entries are decrypted for the index: below this, a thread
-/// costs more than it saves.
-const INDEX_CHUNK: usize = 512;
+/// Sealed bytes below which the index is built on one thread: a thread costs more than it
+/// saves.
+const INDEX_PARALLEL_BYTES: usize = 256 << 10;
 
-/// Decrypts entry rows into the index's fields, on the machine's cores when there are many
-/// (each entry is then dropped, its secrets zeroized).
+/// Decrypts entry rows (buckets, or version-1 records) into the index's fields (each entry
+/// is then dropped, its secrets zeroized).
 fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Indexed>> {
+    map_entries(records, rows, |e| Some(index::Indexed::from_entry(e)))
+}
+
+/// Decrypts entry rows (buckets, or version-1 records) and keeps what `f` makes of each entry,
+/// on the machine's cores when there is much to decrypt.
+fn map_entries<T: Send>(
+    records: &RecordKeys,
+    rows: &[&Row],
+    f: impl Fn(Entry) -> Option<T> + Sync,
+) -> Result<Vec<T>> {
+    let f = &f;
     let one = |chunk: &[&Row]| {
-        chunk
-            .iter()
-            .map(|r| open_entry(records, r).map(|e| index::Indexed::of(&e)))
-            .collect::<Result<Vec<_>>>()
+        let mut out = Vec::new();
+        let mut unpacker = bucket::unpacker()?;
+        for row in chunk {
+            out.extend(
+                bucket::open_entries(&mut unpacker, records, row)?
+                    .into_iter()
+                    .filter_map(f),
+            );
+        }
+        Ok::<_, Error>(out)
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let chunk = rows.len().div_ceil(threads).max(INDEX_CHUNK);
-    if threads == 1 || rows.len() <= chunk {
+    let bytes: usize = rows.iter().map(|r| r.sealed.len()).sum();
+    if threads == 1 || rows.len() < 2 || bytes < INDEX_PARALLEL_BYTES {
         return one(rows);
     }
+    let chunk = rows.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let spawned = rows
             .chunks(chunk)
             .map(|c| std::thread::Builder::new().spawn_scoped(scope, move || one(c)))
             .collect::<Vec<_>>();
-        let mut entries = Vec::with_capacity(rows.len());
+        let mut entries = Vec::new();
         for handle in spawned {
             let part = handle
                 .map_err(|_| Error::Crypto)?
@@ -1047,16 +1281,6 @@ fn index_entries(records: &RecordKeys, rows: &[&Row]) -> Result<Vec<index::Index
         }
         Ok(entries)
     })
-}
-
-fn open_entry(records: &RecordKeys, row: &Row) -> Result<Entry> {
-    let plain = records.open(row)?;
-    let entry = crate::entry::sealed::from_json(&plain)
-        .map_err(|_| Error::Damaged("a record is unreadable"))?;
-    if entry.id != row.id {
-        return Err(Error::Damaged("a record is stored under another id"));
-    }
-    Ok(entry)
 }
 
 fn validate(title: &str, kind: &EntryKind) -> Result<()> {

@@ -3,6 +3,7 @@
 //! version, hash of the sealed bytes), so a deleted, added or rolled-back record, or a record
 //! whose version was reused with another ciphertext, is detected.
 
+use super::bucket::{BUCKETS, LEGACY_ENTRIES};
 use super::{Error, Result};
 use crate::crypto::{AeadKey, Subkeys};
 use crate::store::Row;
@@ -15,8 +16,6 @@ const LEGACY_MANIFEST_CONTEXT: &[u8] = b"portcullis/v1/manifest";
 /// First byte of a stored manifest of the current form; a legacy one is the bare 32-byte MAC.
 const MANIFEST_FORM: u8 = 2;
 
-/// Collection of entries.
-pub const ENTRIES: &str = "entry";
 /// Collection of MFA configuration records.
 pub const MFA: &str = "mfa";
 
@@ -56,7 +55,7 @@ impl RecordKeys {
 
     fn key(&self, collection: &str) -> Result<&AeadKey> {
         match collection {
-            ENTRIES => Ok(&self.keys.entries),
+            BUCKETS | LEGACY_ENTRIES => Ok(&self.keys.entries),
             MFA => Ok(&self.keys.mfa),
             _ => Err(Error::Damaged("a record of an unknown collection")),
         }

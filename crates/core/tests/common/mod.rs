@@ -97,3 +97,11 @@ pub fn pending_mfa(path: &Path, clock: Arc<dyn Clock>) -> PendingMfa {
         Unlock::Open(_) => panic!("the password alone must not open: a factor is required"),
     }
 }
+
+/// The record id of the bucket holding an entry (format version 2): the first byte of
+/// SHA-256 of the entry id, in lower-case hex. Written out here, as a reader of the format
+/// would, rather than taken from the core.
+pub fn bucket_of(entry_id: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, entry_id.as_bytes());
+    format!("{:02x}", digest.as_ref()[0])
+}

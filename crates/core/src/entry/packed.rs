@@ -1,0 +1,276 @@
+//! The packed form of entries, as a bucket record of a version-2 workspace holds them:
+//! `0x01` (the encoding) || zstd(postcard(the bucket's entries, sorted by id)). Private to the
+//! core, like the JSON mirror in [`super::sealed`]: the public entry types implement neither
+//! `Serialize` nor `Deserialize`. Postcard writes fields in order with no names, so the
+//! mirrors here are plain structs and an externally tagged enum (no `flatten`, no internal
+//! tag, no skipped field): a field added later needs a new encoding byte.
+
+use super::{Entry, EntryKind, Login, Protocol, Remote};
+use crate::crypto::{secret::sealed_string, SecretString};
+use crate::otp::{sealed as otp, OtpParams};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
+
+/// First byte of a bucket's plaintext: zstd-compressed postcard.
+const ENCODING_ZSTD_POSTCARD: u8 = 1;
+/// The most a bucket may decompress to: a bucket claiming more is refused before any
+/// allocation (256 buckets of this size hold far more than any workspace needs).
+pub(crate) const MAX_BUCKET_BYTES: u64 = 256 << 20;
+/// zstd's level: its default, fast to write, about as small as higher levels for entries.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Why a bucket's plaintext could not be read or written. Carries no content.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum PackError {
+    /// An encoding byte this build does not know.
+    #[error("a bucket of an unknown encoding")]
+    UnknownEncoding,
+    /// The compressed bytes are broken, do not say their size, or claim too much.
+    #[error("a bucket does not decompress within its limit")]
+    Decompress,
+    /// The decompressed bytes are not a list of entries, or have bytes left over.
+    #[error("a bucket does not hold entries")]
+    Decode,
+    /// Compression or encoding failed on write.
+    #[error("a bucket could not be encoded")]
+    Encode,
+}
+
+/// Mirror of [`Entry`].
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Entry")]
+struct EntryDef {
+    id: String,
+    title: String,
+    group: Option<String>,
+    tags: Vec<String>,
+    notes: String,
+    created: i64,
+    modified: i64,
+    #[serde(with = "KindDef")]
+    kind: EntryKind,
+}
+
+/// Mirror of [`EntryKind`], externally tagged (postcard writes the variant's index).
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "EntryKind")]
+enum KindDef {
+    Login(#[serde(with = "LoginDef")] Login),
+    Otp {
+        #[serde(with = "otp::Packed")]
+        otp: OtpParams,
+    },
+    Note,
+    Remote(#[serde(with = "RemoteDef")] Remote),
+}
+
+/// Mirror of [`Login`].
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Login")]
+struct LoginDef {
+    username: String,
+    #[serde(with = "sealed_string")]
+    password: SecretString,
+    url: String,
+    #[serde(with = "optional_otp")]
+    otp: Option<OtpParams>,
+}
+
+/// Mirror of [`Remote`].
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "Remote")]
+struct RemoteDef {
+    protocol: Protocol,
+    host: String,
+    port: u16,
+    login: Option<String>,
+}
+
+/// An optional generator in its packed form.
+mod optional_otp {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Borrowed<'a>(#[serde(with = "otp::Packed")] &'a OtpParams);
+
+    #[derive(Deserialize)]
+    struct Owned(#[serde(with = "otp::Packed")] OtpParams);
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<OtpParams>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        value.as_ref().map(Borrowed).serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<OtpParams>, D::Error> {
+        Ok(Option::<Owned>::deserialize(d)?.map(|Owned(p)| p))
+    }
+}
+
+/// An entry to pack, borrowed.
+#[derive(Serialize)]
+struct Packing<'a>(#[serde(with = "EntryDef")] &'a Entry);
+
+/// An entry unpacked.
+#[derive(Deserialize)]
+struct Unpacked(#[serde(with = "EntryDef")] Entry);
+
+/// The plaintext of a bucket holding `entries` (sorted here by id).
+pub(crate) fn pack<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<Zeroizing<Vec<u8>>, PackError> {
+    let mut items: Vec<Packing<'_>> = entries.into_iter().map(Packing).collect();
+    items.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
+    // Sized first, so the plaintext is written once into a buffer that is wiped on drop.
+    let size = postcard::serialize_with_flavor::<_, postcard::ser_flavors::Size, usize>(
+        &items,
+        postcard::ser_flavors::Size::default(),
+    )
+    .map_err(|_| PackError::Encode)?;
+    let mut plain = Zeroizing::new(vec![0; size]);
+    let used = postcard::to_slice(&items, &mut plain)
+        .map_err(|_| PackError::Encode)?
+        .len();
+    plain.truncate(used);
+    let compressed =
+        Zeroizing::new(zstd::bulk::compress(&plain, ZSTD_LEVEL).map_err(|_| PackError::Encode)?);
+    let mut out = Zeroizing::new(Vec::with_capacity(1 + compressed.len()));
+    out.push(ENCODING_ZSTD_POSTCARD);
+    out.extend_from_slice(&compressed);
+    Ok(out)
+}
+
+/// Reads buckets with one zstd context (creating one costs about as much as decompressing a
+/// small bucket): one per batch of buckets, dropped with it.
+pub(crate) struct Unpacker(zstd::bulk::Decompressor<'static>);
+
+impl Unpacker {
+    pub(crate) fn new() -> Result<Self, PackError> {
+        zstd::bulk::Decompressor::new()
+            .map(Self)
+            .map_err(|_| PackError::Decompress)
+    }
+
+    /// [`unpack`] with this context.
+    pub(crate) fn unpack(&mut self, plaintext: &[u8]) -> Result<Vec<Entry>, PackError> {
+        unpack_with(&mut self.0, plaintext)
+    }
+}
+
+/// The entries of a bucket's plaintext, in their stored order. The decompressed size is the
+/// one the zstd frame states, at most [`MAX_BUCKET_BYTES`], allocated once and wiped on drop;
+/// anything else (no stated size, more or fewer bytes, trailing bytes) is refused.
+#[cfg(test)]
+pub(crate) fn unpack(plaintext: &[u8]) -> Result<Vec<Entry>, PackError> {
+    Unpacker::new()?.unpack(plaintext)
+}
+
+fn unpack_with(
+    decompressor: &mut zstd::bulk::Decompressor<'static>,
+    plaintext: &[u8],
+) -> Result<Vec<Entry>, PackError> {
+    let (&encoding, compressed) = plaintext.split_first().ok_or(PackError::Decode)?;
+    if encoding != ENCODING_ZSTD_POSTCARD {
+        return Err(PackError::UnknownEncoding);
+    }
+    let size = match zstd::zstd_safe::get_frame_content_size(compressed) {
+        Ok(Some(size)) if size <= MAX_BUCKET_BYTES => {
+            usize::try_from(size).map_err(|_| PackError::Decompress)?
+        }
+        _ => return Err(PackError::Decompress),
+    };
+    let mut plain = Zeroizing::new(Vec::with_capacity(size));
+    let written = decompressor
+        .decompress_to_buffer(compressed, &mut *plain)
+        .map_err(|_| PackError::Decompress)?;
+    if written != size || plain.len() != size {
+        return Err(PackError::Decompress);
+    }
+    let (entries, rest): (Vec<Unpacked>, _) =
+        postcard::take_from_bytes(&plain).map_err(|_| PackError::Decode)?;
+    if !rest.is_empty() {
+        return Err(PackError::Decode);
+    }
+    Ok(entries.into_iter().map(|Unpacked(e)| e).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::sealed;
+
+    fn earlier() -> Vec<Entry> {
+        include_str!("../../tests/fixtures/sealed_entries.jsonl")
+            .lines()
+            .map(|l| sealed::from_json(l.as_bytes()).unwrap())
+            .collect()
+    }
+
+    /// Every kind and option (the JSON fixture's entries) survives packing field for field:
+    /// compared through their JSON form, which writes every field.
+    #[test]
+    fn every_kind_packs_and_unpacks_to_the_same_entry() {
+        let entries = earlier();
+        let plain = pack(&entries).unwrap();
+        assert_eq!(plain[0], ENCODING_ZSTD_POSTCARD);
+        let back = unpack(&plain).unwrap();
+        assert_eq!(back.len(), entries.len());
+        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for (a, b) in sorted.iter().zip(&back) {
+            assert_eq!(sealed::to_json(a).unwrap(), sealed::to_json(b).unwrap());
+        }
+        assert!(back.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(unpack(&pack([]).unwrap()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn damaged_or_unknown_buckets_are_refused() {
+        let plain = pack(&earlier()).unwrap();
+        let mut other = plain.clone();
+        other[0] = 2;
+        assert_eq!(unpack(&other).unwrap_err(), PackError::UnknownEncoding);
+        assert_eq!(unpack(&[]).unwrap_err(), PackError::Decode);
+        assert_eq!(
+            unpack(&plain[..plain.len() - 3]).unwrap_err(),
+            PackError::Decompress
+        );
+        // Trailing bytes after the list, inside a valid frame.
+        let mut list = postcard::to_allocvec(&Vec::<Packing<'_>>::new()).unwrap();
+        list.push(0);
+        let mut trailing = vec![ENCODING_ZSTD_POSTCARD];
+        trailing.extend(zstd::bulk::compress(&list, 3).unwrap());
+        assert_eq!(unpack(&trailing).unwrap_err(), PackError::Decode);
+        // Not a list of entries.
+        let mut junk = vec![ENCODING_ZSTD_POSTCARD];
+        junk.extend(zstd::bulk::compress(&[5, 1, 2, 3], 3).unwrap());
+        assert_eq!(unpack(&junk).unwrap_err(), PackError::Decode);
+    }
+
+    /// A frame that claims more than the limit is refused before anything is allocated, and
+    /// one that does not state its size is refused too.
+    #[test]
+    fn a_bucket_claiming_too_much_is_refused() {
+        // A zstd frame header: magic, then a descriptor with an 8-byte content size and the
+        // single-segment flag, then the size.
+        let mut frame = vec![0x28, 0xb5, 0x2f, 0xfd, 0xe0];
+        frame.extend_from_slice(&(MAX_BUCKET_BYTES + 1).to_le_bytes());
+        frame.extend_from_slice(&[1, 0, 0]);
+        let mut bomb = vec![ENCODING_ZSTD_POSTCARD];
+        bomb.extend(&frame);
+        assert_eq!(unpack(&bomb).unwrap_err(), PackError::Decompress);
+        // A streamed frame (no stated size).
+        let mut streamed = Vec::new();
+        {
+            let mut enc = zstd::stream::Encoder::new(&mut streamed, 3).unwrap();
+            std::io::Write::write_all(&mut enc, &[0]).unwrap();
+            enc.finish().unwrap();
+        }
+        let mut unsized_frame = vec![ENCODING_ZSTD_POSTCARD];
+        unsized_frame.extend(streamed);
+        assert_eq!(unpack(&unsized_frame).unwrap_err(), PackError::Decompress);
+    }
+}
