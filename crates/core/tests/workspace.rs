@@ -281,7 +281,7 @@ fn a_v1_workspace_changes_its_password_as_buckets() {
 }
 
 #[test]
-#[ignore = "writes the committed v1 fixture; run by hand only when starting a new format"]
+#[ignore = "wrote the committed v1 fixture; it now writes the current format (version 2), so never run it over v1.pcx"]
 fn make_v1_fixture() {
     use portcullis_core::clock::FixedClock;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");

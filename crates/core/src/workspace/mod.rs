@@ -387,7 +387,8 @@ pub struct OpenWorkspace {
     /// current by this workspace's writes, rebuilt when another connection committed.
     index: Option<index::Index>,
     /// The rows unlocking read and verified, kept for the first read to build the index
-    /// from instead of reading them again; dropped by that read or by any write.
+    /// from instead of reading them again (a first search reads them and keeps them);
+    /// dropped by that read or by any write.
     verified: Option<Verified>,
     /// A search was answered without the index: the next one builds it (a workspace that
     /// keeps searching, like the app, then answers from the index).
