@@ -4,7 +4,8 @@
 use crate::entry::{Entry, EntryKind, EntryType, Protocol};
 use crate::otp::{Algorithm, OtpKind, OtpParams};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
 
 /// An entry in a list: never a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -235,60 +236,76 @@ pub fn in_group(group: Option<&str>, chosen: Option<&str>) -> bool {
     }
 }
 
-/// The window `list` asks for out of `matches` (the search's results in list order): the
-/// rows of the chosen group and type from the offset, the counts and the group tree. Costs one
-/// pass over the matches; only the window's rows are kept.
-pub fn page(matches: impl IntoIterator<Item = EntrySummary>, list: &ListQuery) -> EntryPage {
+/// The window `list` asks for out of `matches` (the search's results in list order, owned or
+/// borrowed): the rows of the chosen group and type from the offset, the counts and the group
+/// tree. One pass over the matches that allocates only for the window's rows and for each
+/// distinct group.
+pub fn page<S: Borrow<EntrySummary>>(
+    matches: impl IntoIterator<Item = S>,
+    list: &ListQuery,
+) -> EntryPage {
     let limit = list.limit.min(MAX_WINDOW) as usize;
     let offset = list.offset as usize;
     let chosen = list.group.as_deref().filter(|g| !g.is_empty());
-    let mut counts: BTreeMap<Vec<(String, String)>, (String, u32)> = BTreeMap::new();
+    let mut by_group: HashMap<String, u32> = HashMap::new();
     let (mut all, mut total) = (0usize, 0usize);
     let mut rows = Vec::with_capacity(limit.min(64));
-    for e in matches {
+    for s in matches {
+        let e = s.borrow();
         if list.kind.is_some_and(|k| k != e.kind) {
             continue;
         }
         all += 1;
         if let Some(g) = e.group.as_deref().filter(|g| !g.is_empty()) {
-            let mut path = String::new();
-            let mut key = Vec::new();
-            for part in g.split('/') {
-                if !path.is_empty() {
-                    path.push('/');
+            match by_group.get_mut(g) {
+                Some(n) => *n += 1,
+                None => {
+                    by_group.insert(g.to_owned(), 1);
                 }
-                path.push_str(part);
-                key.push((part.to_lowercase(), part.to_owned()));
-                let slot = counts
-                    .entry(key.clone())
-                    .or_insert_with(|| (path.clone(), 0));
-                slot.1 += 1;
             }
         }
         if in_group(e.group.as_deref(), chosen) {
             if total >= offset && rows.len() < limit {
-                rows.push(e);
+                rows.push(e.clone());
             }
             total += 1;
         }
     }
-    let groups = counts
-        .into_iter()
-        .map(|(key, (path, count))| GroupCount {
-            name: path.rsplit('/').next().unwrap_or_default().to_owned(),
-            depth: u32::try_from(key.len().saturating_sub(1)).unwrap_or(u32::MAX),
-            path,
-            count,
-        })
-        .collect();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     EntryPage {
         matches: count(all),
         total: count(total),
         offset: count(offset.min(total)),
         rows,
-        groups,
+        groups: group_tree(by_group),
     }
+}
+
+/// The groups and their parents, each with the entries in it and below it; ordered as a tree,
+/// siblings by name ignoring case.
+fn group_tree(by_group: HashMap<String, u32>) -> Vec<GroupCount> {
+    let mut tree: BTreeMap<Vec<(String, String)>, (String, u32)> = BTreeMap::new();
+    for (group, n) in by_group {
+        let mut key = Vec::new();
+        let mut end = 0;
+        for part in group.split('/') {
+            end += part.len();
+            key.push((part.to_lowercase(), part.to_owned()));
+            let slot = tree
+                .entry(key.clone())
+                .or_insert_with(|| (group[..end].to_owned(), 0));
+            slot.1 += n;
+            end += 1;
+        }
+    }
+    tree.into_iter()
+        .map(|(key, (path, count))| GroupCount {
+            name: key.last().map(|(_, name)| name.clone()).unwrap_or_default(),
+            depth: u32::try_from(key.len().saturating_sub(1)).unwrap_or(u32::MAX),
+            path,
+            count,
+        })
+        .collect()
 }
 
 #[cfg(test)]
