@@ -188,6 +188,10 @@ async fn app_timing_at_100000_entries() {
     for q in queries {
         for n in 1..=q.chars().count() {
             let prefix: String = q.chars().take(n).collect();
+            // A trailing space searches the same as before it: the page asks nothing.
+            if prefix.ends_with(' ') {
+                continue;
+            }
             let list = ListQuery {
                 query: Some(prefix.clone()),
                 limit: 1,
