@@ -26,7 +26,7 @@ fn key_of(i: usize) -> String {
 }
 
 fn title_of(i: usize) -> String {
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         format!("Token {i:06}")
     } else {
         format!("Service {i:06}")
@@ -36,7 +36,7 @@ fn title_of(i: usize) -> String {
 /// Entry `i` as the generator makes it: every tenth an OTP entry, the others logins, spread
 /// over 20 groups of two levels.
 fn entry(i: usize) -> NewEntry {
-    let kind = if i % 10 == 0 {
+    let kind = if i.is_multiple_of(10) {
         EntryKind::Otp {
             otp: OtpParams::from_base32(&key_of(i)).unwrap(),
         }

@@ -33,7 +33,7 @@ const TABLET: &str = "DPAAAAAAAAAAAAAAAAAA";
 const ROUNDS: usize = 5;
 
 fn entry(i: usize) -> NewEntry {
-    let kind = if i % 10 == 0 {
+    let kind = if i.is_multiple_of(10) {
         let key = data_encoding::BASE32_NOPAD.encode(&(i as u64).to_be_bytes());
         EntryKind::Otp {
             otp: OtpParams::from_base32(&format!("PCXLARGE{key}")).unwrap(),
@@ -46,7 +46,7 @@ fn entry(i: usize) -> NewEntry {
             otp: None,
         })
     };
-    let title = if i % 10 == 0 {
+    let title = if i.is_multiple_of(10) {
         format!("Token {i:06}")
     } else {
         format!("Service {i:06}")
@@ -157,8 +157,9 @@ fn clock_ticks_per_second() -> f64 {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a benchmark: run by bench/app_timing.py against a release build"]
 async fn app_timing_at_100000_entries() {
+    let release = !cfg!(debug_assertions);
     assert!(
-        !cfg!(debug_assertions),
+        release,
         "measure a release build: bench/app_timing.py runs `cargo test --release`"
     );
     let mut config = Config::demo();

@@ -12,7 +12,7 @@ use std::hint::black_box;
 const ENTRIES: usize = 100_000;
 
 fn entry(i: usize) -> NewEntry {
-    let kind = if i % 10 == 0 {
+    let kind = if i.is_multiple_of(10) {
         let key = data_encoding::BASE32_NOPAD.encode(&(i as u64).to_be_bytes().repeat(3));
         EntryKind::Otp {
             otp: OtpParams::from_base32(&key).unwrap(),
@@ -25,7 +25,11 @@ fn entry(i: usize) -> NewEntry {
             otp: None,
         })
     };
-    let title = if i % 10 == 0 { "Token" } else { "Service" };
+    let title = if i.is_multiple_of(10) {
+        "Token"
+    } else {
+        "Service"
+    };
     let mut e = NewEntry::new(format!("{title} {i:06}"), kind);
     e.group = Some(format!("Team {}/Area {}", i % 5, i % 4));
     e
