@@ -242,19 +242,23 @@ impl AppState {
     pub fn lock_session(&self) -> bool {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.duo_cancel.store(true, Ordering::SeqCst);
-        let was_unlocked = match self.session.try_lock() {
+        let taken = match self.session.try_lock() {
             Ok(mut slot) => {
                 slot.epoch = self.epoch();
-                !matches!(std::mem::take(&mut slot.session), Session::Locked)
+                Some(std::mem::take(&mut slot.session))
             }
             Err(TryLockError::Poisoned(p)) => {
                 let mut slot = p.into_inner();
                 slot.epoch = self.epoch();
-                !matches!(std::mem::take(&mut slot.session), Session::Locked)
+                Some(std::mem::take(&mut slot.session))
             }
             // Busy: a command holds it, so something is unlocked; it drops it on release.
-            Err(TryLockError::WouldBlock) => true,
+            Err(TryLockError::WouldBlock) => None,
         };
+        let was_unlocked = !matches!(taken, Some(Session::Locked));
+        if let Some(session) = taken {
+            release(session);
+        }
         self.forget_after_lock();
         was_unlocked
     }
@@ -343,6 +347,20 @@ impl AppState {
             }
         }
     }
+}
+
+/// Drops a session taken out of the slot. An open workspace of 100,000 entries takes tens of
+/// milliseconds to free (its index, its verified rows): that happens on a thread of its own,
+/// so the lock answers at once. The session is already out of reach of every command; its keys
+/// zeroize when the drop runs, moments later.
+fn release(session: Session) {
+    if matches!(session, Session::Locked) {
+        return;
+    }
+    // Should no thread start, the closure, and the session with it, is dropped right here.
+    let _ = std::thread::Builder::new()
+        .name("drop-session".into())
+        .spawn(move || drop(session));
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use crate::entry::{Entry, EntryKind, EntryType, Protocol};
 use crate::otp::{Algorithm, OtpKind, OtpParams};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
 
 /// An entry in a list: never a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -157,6 +159,155 @@ impl From<&Entry> for EntryView {
     }
 }
 
+/// The most rows one [`EntryPage`] carries: a list asks for the rows in view plus a margin.
+pub const MAX_WINDOW: u32 = 500;
+
+/// Which rows of the entry list a front end wants: the matches of a search, in one group (and
+/// its subgroups), optionally of one type, from `offset`, at most `limit` (capped at
+/// [`MAX_WINDOW`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ListQuery {
+    /// Text to search for in the visible fields; empty or blank lists everything.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// A group path; its subgroups' entries are in it too. `None` is every entry.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Only entries of this type.
+    #[serde(default)]
+    pub kind: Option<EntryType>,
+    /// The first row wanted, counted in the group's matches.
+    #[serde(default)]
+    pub offset: u32,
+    /// How many rows are wanted.
+    #[serde(default)]
+    pub limit: u32,
+}
+
+impl ListQuery {
+    /// The search text, trimmed, if there is one.
+    pub fn search(&self) -> Option<&str> {
+        self.query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+    }
+}
+
+/// A group of the sidebar with the number of matching entries in it and its subgroups.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct GroupCount {
+    /// Full path (`Work/Servers`).
+    pub path: String,
+    /// Last part of the path (`Servers`).
+    pub name: String,
+    /// How deep it is: 0 for a top-level group.
+    pub depth: u32,
+    /// Matching entries in it or in its subgroups.
+    pub count: u32,
+}
+
+/// One window of the entry list, with what the list around it needs: how many rows there are
+/// in all, and the groups with their counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct EntryPage {
+    /// Matches of the search (and type) in every group.
+    pub matches: u32,
+    /// Matches in the chosen group: the list's length.
+    pub total: u32,
+    /// The index of the first row, as asked (or the end of the list).
+    pub offset: u32,
+    /// The rows from `offset`, at most `limit`.
+    pub rows: Vec<EntrySummary>,
+    /// Every group holding a match, parents before their subgroups, siblings by name ignoring
+    /// case (names differing only in case are distinct groups).
+    pub groups: Vec<GroupCount>,
+}
+
+/// Whether an entry in `group` belongs to the chosen group `chosen` (itself or a subgroup).
+pub fn in_group(group: Option<&str>, chosen: Option<&str>) -> bool {
+    match (chosen, group) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(c), Some(g)) => g == c || g.strip_prefix(c).is_some_and(|rest| rest.starts_with('/')),
+    }
+}
+
+/// The window `list` asks for out of `matches` (the search's results in list order, owned or
+/// borrowed): the rows of the chosen group and type from the offset, the counts and the group
+/// tree. One pass over the matches that allocates only for the window's rows and for each
+/// distinct group.
+pub fn page<S: Borrow<EntrySummary>>(
+    matches: impl IntoIterator<Item = S>,
+    list: &ListQuery,
+) -> EntryPage {
+    let limit = list.limit.min(MAX_WINDOW) as usize;
+    let offset = list.offset as usize;
+    let chosen = list.group.as_deref().filter(|g| !g.is_empty());
+    let mut by_group: HashMap<String, u32> = HashMap::new();
+    let (mut all, mut total) = (0usize, 0usize);
+    let mut rows = Vec::with_capacity(limit.min(64));
+    for s in matches {
+        let e = s.borrow();
+        if list.kind.is_some_and(|k| k != e.kind) {
+            continue;
+        }
+        all += 1;
+        if let Some(g) = e.group.as_deref().filter(|g| !g.is_empty()) {
+            match by_group.get_mut(g) {
+                Some(n) => *n += 1,
+                None => {
+                    by_group.insert(g.to_owned(), 1);
+                }
+            }
+        }
+        if in_group(e.group.as_deref(), chosen) {
+            if total >= offset && rows.len() < limit {
+                rows.push(e.clone());
+            }
+            total += 1;
+        }
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    EntryPage {
+        matches: count(all),
+        total: count(total),
+        offset: count(offset.min(total)),
+        rows,
+        groups: group_tree(by_group),
+    }
+}
+
+/// The groups and their parents, each with the entries in it and below it; ordered as a tree,
+/// siblings by name ignoring case.
+fn group_tree(by_group: HashMap<String, u32>) -> Vec<GroupCount> {
+    let mut tree: BTreeMap<Vec<(String, String)>, (String, u32)> = BTreeMap::new();
+    for (group, n) in by_group {
+        let mut key = Vec::new();
+        let mut end = 0;
+        for part in group.split('/') {
+            end += part.len();
+            key.push((part.to_lowercase(), part.to_owned()));
+            let slot = tree
+                .entry(key.clone())
+                .or_insert_with(|| (group[..end].to_owned(), 0));
+            slot.1 += n;
+            end += 1;
+        }
+    }
+    tree.into_iter()
+        .map(|(key, (path, count))| GroupCount {
+            name: key.last().map(|(_, name)| name.clone()).unwrap_or_default(),
+            depth: u32::try_from(key.len().saturating_sub(1)).unwrap_or(u32::MAX),
+            path,
+            count,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +361,131 @@ mod tests {
         let remote = view.remote.unwrap();
         assert_eq!(remote.login.as_deref(), Some("l"));
         assert_eq!(remote.protocol, Protocol::Ssh);
+    }
+
+    fn summary(title: &str, group: Option<&str>, kind: EntryType) -> EntrySummary {
+        EntrySummary {
+            id: title.to_lowercase(),
+            title: title.into(),
+            kind,
+            username: None,
+            url: None,
+            group: group.map(str::to_owned),
+            has_otp: false,
+            modified: 0,
+        }
+    }
+
+    fn sample() -> Vec<EntrySummary> {
+        vec![
+            summary("A", None, EntryType::Login),
+            summary("B", Some("Home"), EntryType::Note),
+            summary("C", Some("Work"), EntryType::Login),
+            summary("D", Some("Work/Dev"), EntryType::Otp),
+            summary("E", Some("Work/Dev"), EntryType::Login),
+            summary("F", Some("Workshop"), EntryType::Login),
+            summary("G", Some("work/ops"), EntryType::Login),
+        ]
+    }
+
+    fn titles(p: &EntryPage) -> Vec<&str> {
+        p.rows.iter().map(|r| r.title.as_str()).collect()
+    }
+
+    #[test]
+    fn a_group_holds_its_subgroups_and_not_a_longer_name() {
+        assert!(in_group(Some("Work/Dev"), Some("Work")));
+        assert!(in_group(Some("Work"), Some("Work")));
+        assert!(!in_group(Some("Workshop"), Some("Work")));
+        assert!(!in_group(None, Some("Work")));
+        assert!(in_group(None, None));
+    }
+
+    #[test]
+    fn a_page_is_the_window_of_the_chosen_group_with_its_total() {
+        let list = ListQuery {
+            group: Some("Work".into()),
+            offset: 1,
+            limit: 2,
+            ..ListQuery::default()
+        };
+        let p = page(sample(), &list);
+        assert_eq!(titles(&p), ["D", "E"]);
+        assert_eq!((p.total, p.matches, p.offset), (3, 7, 1));
+        let end = page(
+            sample(),
+            &ListQuery {
+                offset: 6,
+                limit: 10,
+                ..ListQuery::default()
+            },
+        );
+        assert_eq!(titles(&end), ["G"]);
+        let past = page(
+            sample(),
+            &ListQuery {
+                offset: 99,
+                limit: 10,
+                ..ListQuery::default()
+            },
+        );
+        assert!(past.rows.is_empty());
+        assert_eq!((past.total, past.offset), (7, 7));
+    }
+
+    #[test]
+    fn groups_count_their_subgroups_parents_first_sorted_ignoring_case() {
+        let p = page(sample(), &ListQuery::default());
+        let groups: Vec<(&str, &str, u32, u32)> = p
+            .groups
+            .iter()
+            .map(|g| (g.path.as_str(), g.name.as_str(), g.depth, g.count))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("Home", "Home", 0, 1),
+                ("Work", "Work", 0, 3),
+                ("Work/Dev", "Dev", 1, 2),
+                ("work", "work", 0, 1),
+                ("work/ops", "ops", 1, 1),
+                ("Workshop", "Workshop", 0, 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_type_filter_counts_and_lists_only_that_type_and_the_window_is_capped() {
+        let list = ListQuery {
+            kind: Some(EntryType::Login),
+            limit: 100,
+            ..ListQuery::default()
+        };
+        let p = page(sample(), &list);
+        assert_eq!(titles(&p), ["A", "C", "E", "F", "G"]);
+        assert_eq!(p.matches, 5);
+        let many = (0..2000).map(|i| summary(&format!("t{i}"), None, EntryType::Note));
+        let capped = page(
+            many,
+            &ListQuery {
+                limit: u32::MAX,
+                ..ListQuery::default()
+            },
+        );
+        assert_eq!(
+            (capped.rows.len(), capped.total),
+            (MAX_WINDOW as usize, 2000)
+        );
+    }
+
+    #[test]
+    fn a_blank_search_is_no_search() {
+        let q = |s: &str| ListQuery {
+            query: Some(s.into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(q("  ").search(), None);
+        assert_eq!(q(" git ").search(), Some("git"));
+        assert_eq!(ListQuery::default().search(), None);
     }
 }

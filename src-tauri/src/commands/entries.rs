@@ -7,25 +7,22 @@ use crate::kinds::CopyField;
 use crate::state::AppState;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
-use portcullis_core::view::{EntrySummary, EntryView};
+use portcullis_core::view::{EntryPage, EntrySummary, EntryView, ListQuery};
 use portcullis_core::{EntryKind, SecretString};
 use tauri::State;
 
+/// One window of the entry list (a search's matches in a group, from an offset), with the
+/// total and the groups: the page holds only the rows in view. Answered from the workspace's
+/// verified index: no entry is decrypted for a list.
 #[tauri::command(async)]
 #[specta::specta]
-pub fn list_entries(
-    state: State<'_, AppState>,
-    query: Option<String>,
-) -> CommandResult<Vec<EntrySummary>> {
-    // Answered from the workspace's verified index: no entry is decrypted for a list.
-    with_open(&state, |ws| {
-        Ok(
-            match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-                Some(q) => ws.search_summaries(q)?,
-                None => ws.summaries()?,
-            },
-        )
-    })
+pub fn list_entries(state: State<'_, AppState>, list: ListQuery) -> CommandResult<EntryPage> {
+    list_page(&state, &list)
+}
+
+/// [`list_entries`], without the Tauri runtime.
+pub fn list_page(state: &AppState, list: &ListQuery) -> CommandResult<EntryPage> {
+    with_open(state, |ws| Ok(ws.list_page(list)?))
 }
 
 #[tauri::command(async)]
@@ -214,4 +211,59 @@ pub fn generate_password(length: Option<usize>, symbols: Option<bool>) -> Comman
         .generate()
         .map(|p| p.expose_secret().to_owned())
         .map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Session;
+    use portcullis_core::{KdfParams, OpenWorkspace};
+
+    fn entry(title: &str, group: &str) -> EntryInput {
+        serde_json::from_value(serde_json::json!({
+            "kind": "note", "title": title, "group": group,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_list_is_a_window_of_the_search_in_a_group_with_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::default();
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws = OpenWorkspace::create(
+            dir.path().join("w.pcx"),
+            &SecretString::new("pw".into()),
+            kdf,
+        )
+        .unwrap();
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        for (title, group) in [("alpha", "Work"), ("beta", "Work/Dev"), ("alps", "Home")] {
+            add(&state, entry(title, group)).unwrap();
+        }
+        let list = ListQuery {
+            query: Some(" AL ".into()),
+            group: Some("Work".into()),
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let page = list_page(&state, &list).unwrap();
+        let titles: Vec<&str> = page.rows.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["alpha"]);
+        assert_eq!((page.total, page.matches), (1, 2));
+        let groups: Vec<(&str, u32)> = page
+            .groups
+            .iter()
+            .map(|g| (g.path.as_str(), g.count))
+            .collect();
+        assert_eq!(groups, [("Home", 1), ("Work", 1)]);
+        state.lock_session();
+        assert_eq!(
+            list_page(&state, &list).unwrap_err().code,
+            ErrorCode::Locked
+        );
+    }
 }

@@ -151,7 +151,12 @@ export const commands = {
 	confirmEmail: (code: string) => __TAURI_INVOKE<EnabledDto>("confirm_email", { code }),
 	/**  Emails a code: to finish opening, or to step up while open. */
 	sendEmailCode: (method: string | null) => __TAURI_INVOKE<EmailSent>("send_email_code", { method }),
-	listEntries: (query: string | null) => __TAURI_INVOKE<EntrySummary[]>("list_entries", { query }),
+	/**
+	 *  One window of the entry list (a search's matches in a group, from an offset), with the
+	 *  total and the groups: the page holds only the rows in view. Answered from the workspace's
+	 *  verified index: no entry is decrypted for a list.
+	 */
+	listEntries: (list: ListQuery) => __TAURI_INVOKE<EntryPage>("list_entries", { list }),
 	getEntry: (id: string) => __TAURI_INVOKE<EntryView>("get_entry", { id }),
 	/**  The password of a login, on an explicit request (reveal or copy). */
 	revealPassword: (id: string) => __TAURI_INVOKE<string>("reveal_password", { id }),
@@ -334,6 +339,26 @@ export type EntryInput = {
 	host?: string,
 	port?: number | null,
 	login?: string | null,
+};
+
+/**
+ *  One window of the entry list, with what the list around it needs: how many rows there are
+ *  in all, and the groups with their counts.
+ */
+export type EntryPage = {
+	/**  Matches of the search (and type) in every group. */
+	matches: number,
+	/**  Matches in the chosen group: the list's length. */
+	total: number,
+	/**  The index of the first row, as asked (or the end of the list). */
+	offset: number,
+	/**  The rows from `offset`, at most `limit`. */
+	rows: EntrySummary[],
+	/**
+	 *  Every group holding a match, parents before their subgroups, siblings by name ignoring
+	 *  case (names differing only in case are distinct groups).
+	 */
+	groups: GroupCount[],
 };
 
 /**  An entry in a list: never a secret. */
@@ -520,6 +545,18 @@ export type Factor =
 /**  A factor from the unlock screen. */
 export type FactorInput = { kind: "totp"; code: string; method: string | null } | { kind: "backup_code"; code: string } | { kind: "email"; code: string; method: string | null } | { kind: "duo"; method: string | null; factor: Factor | null; device: string | null; passcode: string | null };
 
+/**  A group of the sidebar with the number of matching entries in it and its subgroups. */
+export type GroupCount = {
+	/**  Full path (`Work/Servers`). */
+	path: string,
+	/**  Last part of the path (`Servers`). */
+	name: string,
+	/**  How deep it is: 0 for a top-level group. */
+	depth: number,
+	/**  Matching entries in it or in its subgroups. */
+	count: number,
+};
+
 /**  The formats Portcullis reads (named as in the CLI: `csv`, `google-migration`, `2fas`…). */
 export type ImportFormat = 
 /**  CSV with a header (`title,username,password,url,notes,otp,group`). */
@@ -543,6 +580,24 @@ export type ImportFormat =
 export type KdfCost = {
 	memory_mib: number,
 	passes: number,
+};
+
+/**
+ *  Which rows of the entry list a front end wants: the matches of a search, in one group (and
+ *  its subgroups), optionally of one type, from `offset`, at most `limit` (capped at
+ *  [`MAX_WINDOW`]).
+ */
+export type ListQuery = {
+	/**  Text to search for in the visible fields; empty or blank lists everything. */
+	query?: string | null,
+	/**  A group path; its subgroups' entries are in it too. `None` is every entry. */
+	group?: string | null,
+	/**  Only entries of this type. */
+	kind?: EntryType | null,
+	/**  The first row wanted, counted in the group's matches. */
+	offset?: number,
+	/**  How many rows are wanted. */
+	limit?: number,
 };
 
 /**  A method's state. */

@@ -3,19 +3,23 @@ import {
   commands,
   type CopyField,
   type EntryInput,
+  type EntryPage,
   type EntrySummary,
+  type GroupCount,
+  type ListQuery,
   type EntryType,
   type EntryView,
   type OtpCodeDto,
 } from "./bindings";
 
-export type { CopyField, EntryInput, EntrySummary };
+export type { CopyField, EntryInput, EntryPage, EntrySummary, GroupCount, ListQuery };
 /** One entry's non-secret fields: the core's view. */
 export type EntryDetail = EntryView;
 export type EntryKind = EntryType;
 export type OtpCode = OtpCodeDto;
 
-export const listEntries = (query?: string) => commands.listEntries(query ?? null);
+/** One window of the list (a search's matches in a group), with its total and the groups. */
+export const listEntries = commands.listEntries;
 export const getEntry = commands.getEntry;
 export const revealPassword = commands.revealPassword;
 export const otpCode = commands.otpCode;

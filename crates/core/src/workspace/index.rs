@@ -177,16 +177,10 @@ impl Index {
         order.iter().filter_map(|(_, _, id)| self.entries.get(id))
     }
 
-    /// The entries `needle` (lower case) matches, in list order.
-    pub fn matching(&self, needle: &str) -> Vec<&Indexed> {
-        let mut found: Vec<(SortKey, &Indexed)> = self
-            .entries
-            .values()
-            .filter(|e| e.matches(needle))
-            .map(|e| (sort_key(&e.summary), e))
-            .collect();
-        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        found.into_iter().map(|(_, e)| e).collect()
+    /// The entries `needle` (lower case) matches, in list order: a pass over the list order,
+    /// sorted once and kept, so a keystroke sorts nothing and copies no key.
+    pub fn matching<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = &'a Indexed> + 'a {
+        self.entries().filter(move |e| e.matches(needle))
     }
 
     /// The record an indexed entry is in (its bucket, or its own record in a version-1

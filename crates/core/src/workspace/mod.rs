@@ -35,7 +35,7 @@ pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
-use crate::view::EntrySummary;
+use crate::view::{self, EntryPage, EntrySummary, ListQuery};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -763,9 +763,19 @@ impl OpenWorkspace {
         Ok(self
             .fresh_index()?
             .matching(&needle)
-            .into_iter()
             .map(|e| e.summary.clone())
             .collect())
+    }
+
+    /// A window of the entry list ([`view::page`]): the matches of `list`'s search, type and
+    /// group in list order, from the verified index, copying only the window's rows.
+    pub fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
+        let needle = list.search().map(str::to_lowercase);
+        let index = self.fresh_index()?;
+        Ok(match needle {
+            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
+            None => view::page(index.entries().map(|e| &e.summary), list),
+        })
     }
 
     /// Entries with `query` in a visible field (title, user name, URL, notes, group, tags),
