@@ -21,6 +21,7 @@ from compare_keepassxc import import_csv, write_xml  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 N = int(os.environ.get("ENTRIES", "10000"))
+MEASURE_TEST = None  # the measure test's binary, set by main()
 
 
 def pss_kib(pid):
@@ -66,20 +67,24 @@ def target_dir():
     return os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
-def build_app(release, bench):
+def build_app(release, bench, build=True):
     """Builds the app (the UI embedded) and copies it to target/app-measure/PROFILE[-bench]/,
     keeping its name (measure.rs finds the process by it): the benchmark build and the shipped
     one land on the same path in target/, and cargo keeps both compiled."""
-    subprocess.run(["npm", "--prefix", os.path.join(ROOT, "ui"), "run", "build"], check=True,
-                   capture_output=True)
+    if build:
+        subprocess.run(["npm", "--prefix", os.path.join(ROOT, "ui"), "run", "build"], check=True,
+                       capture_output=True)
     cmd = ["cargo", "build", "-q", "-p", "portcullis-app", "-p", "portcullis-cli"]
     if release:
         cmd.append("--release")
     if bench:
         cmd += ["--features", "portcullis-app/bench-webkit"]
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    if build:
+        subprocess.run(cmd, cwd=ROOT, check=True)
     profile = "release" if release else "debug"
     out = os.path.join(target_dir(), "app-measure", profile + ("-bench" if bench else ""))
+    if not build:
+        return os.path.join(out, "portcullis-app")
     os.makedirs(out, exist_ok=True)
     shutil.copy2(os.path.join(target_dir(), profile, "portcullis-app"), os.path.join(out, "portcullis-app"))
     return os.path.join(out, "portcullis-app")
@@ -92,9 +97,8 @@ def measure_once(app, ws, settings):
         env["PORTCULLIS_BENCH_WEBKIT"] = ",".join(names) or "none"
     if "dmabuf-default" in settings.split(","):
         env["PORTCULLIS_MEASURE_DMABUF"] = "default"
-    out = subprocess.run(
-        ["cargo", "test", "-q", "-p", "portcullis-app", "--test", "measure", "--", "--ignored", "--nocapture"],
-        cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run([MEASURE_TEST, "--ignored", "--nocapture"], cwd=os.path.join(ROOT, "src-tauri"),
+                         env=env, capture_output=True, text=True)
     m = re.search(r"MEASURE launch_ms=(\d+) pss_kib=(\d+) processes=(\d+) first_paint_ms=(\w+) each=(\S*)", out.stdout)
     if not m:
         sys.exit(out.stdout + out.stderr)
@@ -127,6 +131,8 @@ def main():
     ap.add_argument("--debug", action="store_true", help="measure the debug build")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-keepassxc", action="store_true")
+    ap.add_argument("--no-build", action="store_true",
+                    help="measure the copies the last run left in target/app-measure/")
     args = ap.parse_args()
 
     d = tempfile.mkdtemp(prefix="portcullis-app-measure-")
@@ -139,11 +145,17 @@ def main():
 
     apps = {}
     if "shipped" in args.settings:
-        apps[False] = build_app(not args.debug, False)
+        apps[False] = build_app(not args.debug, False, not args.no_build)
     if any(s != "shipped" for s in args.settings):
-        apps[True] = build_app(not args.debug, True)
-    subprocess.run(["cargo", "test", "-q", "--no-run", "-p", "portcullis-app", "--test", "measure"],
-                   cwd=ROOT, check=True, capture_output=True)
+        apps[True] = build_app(not args.debug, True, not args.no_build)
+    # The test binary itself (what cargo prints it built), so that the runs do not go through
+    # cargo: nothing is rebuilt between runs.
+    built = subprocess.run(["cargo", "test", "--no-run", "-p", "portcullis-app", "--test", "measure"],
+                           cwd=ROOT, check=True, capture_output=True, text=True)
+    global MEASURE_TEST
+    MEASURE_TEST = re.search(r"Executable tests/measure\.rs \((.+?)\)", built.stderr).group(1)
+    if not os.path.isabs(MEASURE_TEST):
+        MEASURE_TEST = os.path.join(ROOT, MEASURE_TEST)
 
     results = {s: [] for s in args.settings}
     for run in range(args.runs):

@@ -99,7 +99,13 @@ fn main() {
                 webview::apply(&window, tuning);
             }
             let handle = app.handle().clone();
-            lock_signals::start(move |reason| handle.state::<state::AppState>().lock_for(reason));
+            // Off the main thread: connecting to the buses (and asking logind for this session)
+            // must not hold back the window's first frame.
+            std::thread::spawn(move || {
+                lock_signals::start(move |reason| {
+                    handle.state::<state::AppState>().lock_for(reason)
+                })
+            });
             idle::watch(app.handle().clone());
             Ok(())
         })
