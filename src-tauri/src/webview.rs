@@ -32,9 +32,9 @@ pub struct Tuning {
 
 /// The settings every build uses: those that lowered PSS in the measurements without breaking a
 /// journey (docs/PERFORMANCE.md, "App memory: WebKitGTK settings").
-/// Each lowered the median PSS at 10,000 entries (release build, Xvfb): the DMA-BUF renderer off
-/// by 104 MiB, acceleration `Never` by 96 MiB alone and 2 MiB more with the renderer off, the JIT
-/// off by 14 MiB, the page cache off by 2 MiB, `DocumentViewer` by 1 MiB.
+/// Each lowered the median PSS at 10,000 entries (release build, Xvfb, 3 runs): the DMA-BUF
+/// renderer off by 104 MiB, acceleration `Never` by 93 MiB alone and 3 MiB with the renderer
+/// off, the JIT off by 15 MiB, the page cache off by 2 MiB, `DocumentViewer` by 1 MiB.
 pub const SHIPPED: Tuning = Tuning {
     document_viewer: true,
     page_cache_off: true,
