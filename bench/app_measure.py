@@ -99,12 +99,14 @@ def measure_once(app, ws, settings):
         env["PORTCULLIS_MEASURE_DMABUF"] = "default"
     out = subprocess.run([MEASURE_TEST, "--ignored", "--nocapture"], cwd=os.path.join(ROOT, "src-tauri"),
                          env=env, capture_output=True, text=True)
-    m = re.search(r"MEASURE launch_ms=(\d+) pss_kib=(\d+) processes=(\d+) first_paint_ms=(\w+) each=(\S*)", out.stdout)
+    m = re.search(r"MEASURE launch_ms=(\d+) pss_kib=(\d+) processes=(\d+) first_paint_ms=(\w+) "
+                  r"navigation_ms=(\w+) each=(\S*)", out.stdout)
     if not m:
         sys.exit(out.stdout + out.stderr)
     paint = None if m.group(4) == "none" else int(m.group(4))
+    nav = None if m.group(5) == "none" else int(m.group(5))
     return dict(session_ms=int(m.group(1)), pss=int(m.group(2)), procs=int(m.group(3)),
-                paint_ms=paint, each=m.group(5))
+                paint_ms=paint, nav_ms=nav, each=m.group(6))
 
 
 def keepassxc_pss(d):
@@ -163,18 +165,21 @@ def main():
             r = measure_once(apps[s != "shipped"], ws, s)
             results[s].append(r)
             print(f"run {run + 1} {s}: PSS {r['pss'] / 1024:.0f} MiB ({r['each']}), launch to first paint "
-                  f"{r['paint_ms']} ms, WebDriver session to the form {r['session_ms']} ms", flush=True)
+                  f"{r['paint_ms']} ms (navigation began at {r['nav_ms']} ms), WebDriver session to the form "
+                  f"{r['session_ms']} ms", flush=True)
 
     build = "debug" if args.debug else "release"
     print(f"\n# desktop app, {N} entries ({N // 10} with TOTP), {build} build, Xvfb, {args.runs} run(s) each, median")
-    print("| settings | PSS MiB (min-max) | launch to first paint ms | session to form ms |")
-    print("|---|---:|---:|---:|")
+    print("| settings | PSS MiB (min-max) | launch to first paint ms | of which before navigation | session to form ms |")
+    print("|---|---:|---:|---:|---:|")
     for s, rs in results.items():
         pss = [r["pss"] / 1024 for r in rs]
         paints = [r["paint_ms"] for r in rs if r["paint_ms"] is not None]
         paint = f"{statistics.median(paints):.0f}" if paints else "n/a"
+        navs = [r["nav_ms"] for r in rs if r["nav_ms"] is not None]
+        nav = f"{statistics.median(navs):.0f}" if navs else "n/a"
         sess = statistics.median(r["session_ms"] for r in rs)
-        print(f"| {s} | {statistics.median(pss):.0f} ({min(pss):.0f}-{max(pss):.0f}) | {paint} | {sess:.0f} |")
+        print(f"| {s} | {statistics.median(pss):.0f} ({min(pss):.0f}-{max(pss):.0f}) | {paint} | {nav} | {sess:.0f} |")
 
     if not args.no_keepassxc:
         print(f"KeePassXC 2.7 GUI, same entries (KDBX): {keepassxc_pss(d) / 1024:.0f} MiB PSS")

@@ -85,7 +85,7 @@ fn tauri_driver() -> PathBuf {
 /// The app these tests drive: the debug build cargo built for them, or the one
 /// `PORTCULLIS_APP_BIN` names (bench/app_measure.py measures a release build this way; the
 /// journeys need a debug build, which reads the test clock, KDF and file picks).
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     std::env::var_os("PORTCULLIS_APP_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_portcullis-app")))
