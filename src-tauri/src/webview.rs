@@ -140,10 +140,9 @@ mod tests {
     fn parses_each_name_and_refuses_unknown_ones() {
         assert_eq!(Tuning::parse("none"), Ok(Tuning::default()));
         assert_eq!(Tuning::parse(""), Ok(Tuning::default()));
-        let all = Tuning::parse(
-            "document-viewer, page-cache-off,never-accelerate,jit-off,dmabuf-off",
-        )
-        .unwrap();
+        let all =
+            Tuning::parse("document-viewer, page-cache-off,never-accelerate,jit-off,dmabuf-off")
+                .unwrap();
         assert_eq!(
             all,
             Tuning {

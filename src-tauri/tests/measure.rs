@@ -63,7 +63,12 @@ fn comm(pid: u32) -> String {
 /// Milliseconds since boot (CLOCK_BOOTTIME, what /proc/PID/stat's start time counts in).
 fn uptime_ms() -> f64 {
     let up = std::fs::read_to_string("/proc/uptime").unwrap();
-    up.split_whitespace().next().unwrap().parse::<f64>().unwrap() * 1000.0
+    up.split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        * 1000.0
 }
 
 /// When the app's process started, in Unix milliseconds (10 ms resolution: clock ticks).
