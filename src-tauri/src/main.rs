@@ -17,6 +17,7 @@ mod paths;
 mod preferences;
 mod recent;
 mod state;
+mod webview;
 
 use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::KdfParams;
@@ -55,6 +56,15 @@ fn parse_kdf(value: &str) -> Option<KdfParams> {
 }
 
 fn main() {
+    // First, while this process has one thread: the WebKit settings that must precede WebKit.
+    let tuning = match webview::chosen() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    webview::before_start(&tuning);
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
     // Debug builds (the e2e tests): the clock PORTCULLIS_TEST_CLOCK names, if set.
@@ -83,10 +93,19 @@ fn main() {
                 }
             }
         })
-        .setup(|app| {
+        .setup(move |app| {
             use tauri::Manager;
+            if let Some(window) = app.get_webview_window("main") {
+                webview::apply(&window, tuning);
+            }
             let handle = app.handle().clone();
-            lock_signals::start(move |reason| handle.state::<state::AppState>().lock_for(reason));
+            // Off the main thread: connecting to the buses (and asking logind for this session)
+            // must not hold back the window's first frame.
+            std::thread::spawn(move || {
+                lock_signals::start(move |reason| {
+                    handle.state::<state::AppState>().lock_for(reason)
+                })
+            });
             idle::watch(app.handle().clone());
             Ok(())
         })

@@ -89,6 +89,15 @@ fn tauri_driver() -> PathBuf {
     PathBuf::from("tauri-driver")
 }
 
+/// The app these tests drive: the debug build cargo built for them, or the one
+/// `PORTCULLIS_APP_BIN` names (bench/app_measure.py measures a release build this way; the
+/// journeys need a debug build, which reads the test clock, KDF and file picks).
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("PORTCULLIS_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_portcullis-app")))
+}
+
 impl App {
     /// Starts the app for the test `name`.
     pub async fn start(name: &str) -> App {
@@ -158,7 +167,7 @@ impl App {
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_portcullis-app") }),
+            serde_json::json!({ "application": app_binary() }),
         );
         // Two TLS back ends are linked in the test build; say which one to use.
         let _ = rustls::crypto::ring::default_provider().install_default();
