@@ -179,9 +179,10 @@ export const commands = {
 	/**
 	 *  Changes the master password: `current_password` is checked again whatever opened the workspace (as
 	 *  `passwd` does), and with MFA on the core wants a fresh factor (`step_up_required`). The
-	 *  workspace keeps its key-derivation cost; a costly one (above 1 GiB) is refused with
-	 *  `costly_kdf` and its cost until the page confirmed it and sends `allow_costly_kdf`. This
-	 *  machine's quick-unlock items go, since they open nothing afterwards.
+	 *  workspace keeps its key-derivation cost; a costly one (above 1 GiB) not confirmed at unlock
+	 *  is refused with `costly_kdf` and its cost until the page confirmed it and sends
+	 *  `allow_costly_kdf`. Both derivations run without holding the session. This machine's
+	 *  quick-unlock items go, since they open nothing afterwards.
 	 */
 	changeMasterPassword: (currentPassword: string, newPassword: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<null>("change_master_password", { currentPassword, newPassword, allowCostlyKdf }),
 	/**
