@@ -1,6 +1,7 @@
 //! Criterion benches of what the app's entry list asks for at 100,000 entries (a tenth TOTP,
-//! 20 groups): one window of the list (`view::page` over the index's summaries), the window of
-//! a search, and the window of a group, from a workspace that is already open.
+//! 20 groups): one window of the list (`OpenWorkspace::list_page`, `view::page` over the
+//! index's summaries by reference), the window of a search, and the window of a group, from a
+//! workspace that is already open.
 #![allow(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -37,11 +38,7 @@ fn entry(i: usize) -> NewEntry {
 
 /// The app's `list_entries`: the search's matches (or every summary), then the window.
 fn window(ws: &mut OpenWorkspace, list: &ListQuery) -> view::EntryPage {
-    let matches = match list.search() {
-        Some(q) => ws.search_summaries(q).unwrap(),
-        None => ws.summaries().unwrap(),
-    };
-    view::page(matches, list)
+    ws.list_page(list).unwrap()
 }
 
 fn benches(c: &mut Criterion) {
