@@ -6,7 +6,7 @@
 
 use super::bucket::{bucket_of, BUCKETS, LEGACY_ENTRIES};
 use super::{Error, Result, Versions};
-use crate::entry::{contains_ignore_case, Entry};
+use crate::entry::Entry;
 use crate::view::EntrySummary;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -16,20 +16,25 @@ use std::sync::OnceLock;
 #[derive(Clone, Debug)]
 pub(super) struct Indexed {
     pub summary: EntrySummary,
-    notes: String,
-    tags: Vec<String>,
-    /// The OTP generator's issuer (searched).
-    issuer: Option<String>,
+    /// The searched fields (title, notes, group, tags, user name, URL, OTP issuer) in lower
+    /// case, joined by NUL (which no typed search holds): a keystroke is one substring search
+    /// over it, with no allocation and no case folding per entry.
+    haystack: Box<str>,
+}
+
+/// A search, lower-cased and prepared once for every entry it is matched against.
+pub(super) struct Needle(memchr::memmem::Finder<'static>);
+
+impl Needle {
+    /// `lower` must already be lower case.
+    pub fn new(lower: &str) -> Self {
+        Self(memchr::memmem::Finder::new(lower.as_bytes()).into_owned())
+    }
 }
 
 impl Indexed {
     pub fn of(e: &Entry) -> Self {
-        Self {
-            summary: EntrySummary::from(e),
-            notes: e.notes.clone(),
-            tags: e.tags.clone(),
-            issuer: e.otp().and_then(|o| o.issuer.clone()),
-        }
+        Self::from_entry(e.clone())
     }
 
     /// The same, taking the fields out of an entry read for the index (no copy of them).
@@ -41,25 +46,25 @@ impl Indexed {
         summary.id = id;
         summary.title = title;
         summary.group = group;
-        Self {
-            summary,
-            notes: std::mem::take(&mut e.notes),
-            tags: std::mem::take(&mut e.tags),
-            issuer: e.otp().and_then(|o| o.issuer.clone()),
-        }
+        let issuer = e.otp().and_then(|o| o.issuer.as_deref());
+        let fields = [summary.title.as_str(), e.notes.as_str()]
+            .into_iter()
+            .chain(summary.group.as_deref())
+            .chain(e.tags.iter().map(String::as_str))
+            .chain(summary.username.as_deref())
+            .chain(summary.url.as_deref())
+            .chain(issuer);
+        let haystack = fields
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("\0")
+            .into_boxed_str();
+        Self { summary, haystack }
     }
 
     /// [`Entry::matches`] on the indexed fields: the same fields, so the same answer.
-    pub fn matches(&self, needle: &str) -> bool {
-        let hit = |s: &str| contains_ignore_case(s, needle);
-        let s = &self.summary;
-        hit(&s.title)
-            || hit(&self.notes)
-            || s.group.as_deref().is_some_and(hit)
-            || self.tags.iter().any(|t| hit(t))
-            || s.username.as_deref().is_some_and(hit)
-            || s.url.as_deref().is_some_and(hit)
-            || self.issuer.as_deref().is_some_and(hit)
+    pub fn matches(&self, needle: &Needle) -> bool {
+        needle.0.find(self.haystack.as_bytes()).is_some()
     }
 }
 
@@ -180,7 +185,8 @@ impl Index {
     /// The entries `needle` (lower case) matches, in list order: a pass over the list order,
     /// sorted once and kept, so a keystroke sorts nothing and copies no key.
     pub fn matching<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = &'a Indexed> + 'a {
-        self.entries().filter(move |e| e.matches(needle))
+        let needle = Needle::new(needle);
+        self.entries().filter(move |e| e.matches(&needle))
     }
 
     /// The record an indexed entry is in (its bucket, or its own record in a version-1
@@ -233,8 +239,47 @@ impl Index {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::super::{bucket_of, Error, NewEntry, OpenWorkspace, Result, BUCKETS};
+    use super::{Indexed, Needle};
     use crate::crypto::{KdfParams, SecretString};
     use crate::entry::EntryKind;
+
+    /// The index's one-pass search answers as [`Entry::matches`] does, field by field: case
+    /// folded (Unicode too), and never across two fields.
+    #[test]
+    fn the_indexed_search_answers_as_the_entry_does() {
+        let e = crate::entry::Entry {
+            id: "id-1".into(),
+            title: "Ärger Bank".into(),
+            group: None,
+            tags: vec!["Privat".into()],
+            notes: "Kontonummer".into(),
+            created: 0,
+            modified: 0,
+            kind: EntryKind::Note,
+        };
+        let indexed = Indexed::of(&e);
+        for query in [
+            "ärger",
+            "ÄRGER",
+            "bank",
+            "konto",
+            "privat",
+            "",
+            "bankkonto",
+            "x",
+        ] {
+            let lower = query.to_lowercase();
+            assert_eq!(
+                indexed.matches(&Needle::new(&lower)),
+                e.matches(&lower),
+                "{query}"
+            );
+        }
+        assert!(
+            !indexed.matches(&Needle::new("bankkonto")),
+            "across two fields"
+        );
+    }
 
     /// A row rolled back through the workspace's own connection (so SQLite's data_version
     /// does not change and the index is not rebuilt) opens under its key, yet is refused:
