@@ -7,67 +7,15 @@
 
 mod common;
 
+use common::large::{build, key_of, title_of};
 use common::App;
 use fantoccini::key::Key;
 use portcullis_core::otp::OtpParams;
-use portcullis_core::{EntryKind, KdfParams, Login, NewEntry, OpenWorkspace, SecretString};
-use std::path::Path;
+use portcullis_core::KdfParams;
 use std::process::Command;
 use std::time::Instant;
 
 const PASSWORD: &str = "correct horse battery staple";
-const ENTRIES: usize = 100_000;
-
-/// The TOTP key of entry `i`: distinct for every entry, so a code from the wrong entry fails.
-fn key_of(i: usize) -> String {
-    let mut bytes = b"pcx-large-".to_vec();
-    bytes.extend_from_slice(&(i as u64).to_be_bytes());
-    data_encoding::BASE32_NOPAD.encode(&bytes)
-}
-
-fn title_of(i: usize) -> String {
-    if i.is_multiple_of(10) {
-        format!("Token {i:06}")
-    } else {
-        format!("Service {i:06}")
-    }
-}
-
-/// Entry `i` as the generator makes it: every tenth an OTP entry, the others logins, spread
-/// over 20 groups of two levels.
-fn entry(i: usize) -> NewEntry {
-    let kind = if i.is_multiple_of(10) {
-        EntryKind::Otp {
-            otp: OtpParams::from_base32(&key_of(i)).unwrap(),
-        }
-    } else {
-        EntryKind::Login(Login {
-            username: format!("user{i}@example.org"),
-            password: SecretString::new(format!("pw-{i}-secret")),
-            url: format!("https://service{i}.example.org/login"),
-            otp: None,
-        })
-    };
-    let mut e = NewEntry::new(title_of(i), kind);
-    e.group = Some(format!("Team {}/Area {}", i % 5, i % 4));
-    e
-}
-
-/// Writes the workspace at `path` through the core, in one transaction per 10,000 entries.
-fn build(path: &Path) {
-    let started = Instant::now();
-    let kdf = KdfParams::new(1024, 1, 1).unwrap();
-    let mut ws = OpenWorkspace::create(path, &SecretString::new(PASSWORD.into()), kdf).unwrap();
-    for chunk in (0..ENTRIES).collect::<Vec<_>>().chunks(10_000) {
-        ws.add_all(chunk.iter().map(|&i| entry(i)).collect())
-            .unwrap();
-    }
-    drop(ws);
-    eprintln!(
-        "built {ENTRIES} entries in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-}
 
 /// The clipboard's text on the test display.
 fn clipboard() -> String {
@@ -117,7 +65,7 @@ async fn a_hundred_thousand_entries_open_search_and_copy_a_code() {
     let app = App::start("large").await;
     let path = app.data_dir().join("portcullis/default.pcx");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    build(&path);
+    drop(build(&path, PASSWORD, KdfParams::new(1024, 1, 1).unwrap()));
     // The start screen looks again and finds the workspace.
     app.client.refresh().await.unwrap();
     app.wait(r#"[data-testid="path"]"#).await;

@@ -131,19 +131,32 @@ fn creating_over_an_existing_file_is_refused() {
     assert_eq!(std::fs::read(&path).unwrap(), b"keep me");
 }
 
+/// The committed version-1 workspace's password.
+const V1_PASSWORD: &str = "portcullis-v1-fixture";
+
+/// A copy of the committed version-1 workspace in `dir` (tests write to it).
+fn v1_copy(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
+    let path = dir.path().join("v1.pcx");
+    std::fs::copy(&fixture, &path).unwrap();
+    path
+}
+
+/// The workspace at `path`, opened with `password` (no second factor).
+fn open_with(path: &std::path::Path, password: &str) -> portcullis_core::OpenWorkspace {
+    LockedWorkspace::open(path)
+        .unwrap()
+        .unlock(&SecretString::from(password))
+        .unwrap()
+        .into_open()
+        .unwrap()
+}
+
 #[test]
 fn the_committed_v1_workspace_still_opens() {
     // Made by `cargo test -p portcullis-core --test workspace -- --ignored make_v1_fixture`.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("v1.pcx");
-    std::fs::copy(&path, &copy).unwrap();
-    let mut ws = LockedWorkspace::open(&copy)
-        .unwrap()
-        .unlock(&SecretString::from("portcullis-v1-fixture"))
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_with(&v1_copy(&dir), V1_PASSWORD);
     let entries = ws.entries().unwrap();
     let titles: Vec<&str> = entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles, ["Bank", "Jump host", "Recovery", "GitHub"]);
@@ -172,17 +185,10 @@ fn layout(path: &std::path::Path) -> (Vec<(String, String)>, i64) {
 /// made it keep opening it until something is written.
 #[test]
 fn reading_the_v1_workspace_leaves_its_bytes_unchanged() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.pcx");
-    std::fs::copy(&fixture, &path).unwrap();
+    let path = v1_copy(&dir);
     let before = std::fs::read(&path).unwrap();
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&SecretString::from("portcullis-v1-fixture"))
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_with(&path, V1_PASSWORD);
     assert_eq!(ws.summaries().unwrap().len(), 4);
     let github = ws.find("GitHub").unwrap();
     assert_eq!(ws.find(&github.id).unwrap(), github);
@@ -190,12 +196,7 @@ fn reading_the_v1_workspace_leaves_its_bytes_unchanged() {
     assert_eq!(ws.entries().unwrap().len(), 4);
     drop(ws);
     // By id right after unlocking, too.
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&SecretString::from("portcullis-v1-fixture"))
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_with(&path, V1_PASSWORD);
     assert_eq!(ws.find(&github.id[..8]).unwrap(), github);
     drop(ws);
     assert!(std::fs::read(&path).unwrap() == before, "the file changed");
@@ -208,19 +209,9 @@ fn reading_the_v1_workspace_leaves_its_bytes_unchanged() {
 /// and marks the file as version 2 (older builds then refuse it as made by a newer one).
 #[test]
 fn the_first_write_packs_the_v1_workspace_into_buckets() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.pcx");
-    std::fs::copy(&fixture, &path).unwrap();
-    let pw = SecretString::from("portcullis-v1-fixture");
-    let open = |p: &std::path::Path| {
-        LockedWorkspace::open(p)
-            .unwrap()
-            .unlock(&pw)
-            .unwrap()
-            .into_open()
-            .unwrap()
-    };
+    let path = v1_copy(&dir);
+    let open = |p: &std::path::Path| open_with(p, V1_PASSWORD);
     let mut ws = open(&path);
     let before = ws.entries().unwrap();
     let ids: Vec<String> = before.iter().map(|e| e.id.clone()).collect();
@@ -253,17 +244,10 @@ fn the_first_write_packs_the_v1_workspace_into_buckets() {
 /// A version-1 file changes its password: packed first, then every bucket sealed again.
 #[test]
 fn a_v1_workspace_changes_its_password_as_buckets() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.pcx");
-    std::fs::copy(&fixture, &path).unwrap();
-    let old = SecretString::from("portcullis-v1-fixture");
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&old)
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let path = v1_copy(&dir);
+    let old = SecretString::from(V1_PASSWORD);
+    let mut ws = open_with(&path, V1_PASSWORD);
     let before = ws.entries().unwrap();
     let new_pw = SecretString::from("a new password");
     ws.change_password(&old, &new_pw, cheap_kdf()).unwrap();
@@ -271,12 +255,7 @@ fn a_v1_workspace_changes_its_password_as_buckets() {
     let (rows, version) = layout(&path);
     assert_eq!(version, 2);
     assert!(rows.iter().all(|(c, _)| c == "entries"));
-    let mut ws = LockedWorkspace::open(&path)
-        .unwrap()
-        .unlock(&new_pw)
-        .unwrap()
-        .into_open()
-        .unwrap();
+    let mut ws = open_with(&path, "a new password");
     assert_eq!(ws.entries().unwrap(), before);
 }
 
@@ -288,7 +267,7 @@ fn make_v1_fixture() {
     let _ = std::fs::remove_file(&path);
     let mut ws = portcullis_core::OpenWorkspace::create(
         &path,
-        &SecretString::from("portcullis-v1-fixture"),
+        &SecretString::from(V1_PASSWORD),
         cheap_kdf(),
     )
     .unwrap()
@@ -319,10 +298,8 @@ fn a_connection_lends_its_linked_logins_credentials() {
 
 #[test]
 fn the_v1_manifest_is_rewritten_with_the_record_hashes_on_the_first_write() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.pcx");
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.pcx");
-    std::fs::copy(&fixture, &path).unwrap();
+    let path = v1_copy(&dir);
     let manifest = |p: &std::path::Path| -> Vec<u8> {
         rusqlite::Connection::open(p)
             .unwrap()
@@ -332,15 +309,7 @@ fn the_v1_manifest_is_rewritten_with_the_record_hashes_on_the_first_write() {
             .unwrap()
     };
     assert_eq!(manifest(&path).len(), 32, "the legacy form: a bare MAC");
-    let pw = SecretString::from("portcullis-v1-fixture");
-    let open = |p: &std::path::Path| {
-        LockedWorkspace::open(p)
-            .unwrap()
-            .unlock(&pw)
-            .unwrap()
-            .into_open()
-            .unwrap()
-    };
+    let open = |p: &std::path::Path| open_with(p, V1_PASSWORD);
     let mut ws = open(&path);
     let mut bank = ws.find("Bank").unwrap();
     bank.notes = "rewritten".into();

@@ -4,8 +4,9 @@
 //! (`PORTCULLIS_TEST_CLOCK`, read by debug builds). Screenshots go to target/e2e-screenshots/.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod large;
+
 use fantoccini::{Client, ClientBuilder, Locator};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -70,14 +71,6 @@ const TEST_CLOCK_VAR: &str = portcullis_core::clock::TEST_CLOCK_VAR;
 #[cfg(not(debug_assertions))]
 const TEST_CLOCK_VAR: &str = "PORTCULLIS_TEST_CLOCK";
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn tauri_driver() -> PathBuf {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return p.into();
@@ -130,7 +123,7 @@ impl App {
             .unwrap();
         }
         let clock = TestClock::start(home.path().join("clock"));
-        let (port, native) = (free_port(), free_port());
+        let (port, native) = (test_support::free_port(), test_support::free_port());
         // The app's own output (trace logging on) lands in the driver's: kept for `logs()`.
         let log = std::fs::File::create(home.path().join("app.log")).unwrap();
         let driver = Command::new(tauri_driver())

@@ -17,6 +17,15 @@ pub use smtp::{SmtpSecurity, SmtpServer};
 pub use tls::{certificates, Certificates};
 pub use venv::venv;
 
+/// A loopback port free now (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// A code that is none of `accepted` (the codes a check would take now, such as a TOTP step
 /// and the two beside it): wrong by construction, never right by chance. `accepted[0]` with
 /// its last digit moved on until it is none of them.

@@ -2,7 +2,6 @@
 //! its TLS certificate does not name): a private cluster in a temporary directory, SCRAM passwords, a free port, stopped on drop. The server refuses to run
 //! as root: as root, the cluster runs as the `postgres` user.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -51,14 +50,6 @@ fn check(what: &str, out: Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Postgres {
@@ -130,7 +121,7 @@ impl Postgres {
                 .output()
                 .unwrap(),
         );
-        let port = free_port();
+        let port = crate::free_port();
         check(
             "pg_ctl start",
             server_command("pg_ctl")
