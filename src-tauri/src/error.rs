@@ -208,7 +208,9 @@ impl From<Error> for CommandError {
             Error::Mfa(m) => mfa_code(m),
             Error::File(portcullis_core::secret_file::Error::Exists(_)) => C::Exists,
             Error::File(_) => C::Io,
-            Error::Crypto | Error::Storage(_) => C::Internal,
+            Error::NotOnTeam => C::Invalid,
+            // The app does not open team workspaces yet.
+            Error::Crypto | Error::Storage(_) | Error::Team(_) => C::Internal,
         };
         let wait_secs = match &e {
             Error::Mfa(

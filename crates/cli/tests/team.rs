@@ -1,4 +1,4 @@
-//! `portcullis team setup` against a real PostgreSQL 15.
+//! Team workspaces against a real PostgreSQL 15: setup, members, and entries shared by them.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -37,9 +37,9 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
 
     // From PGPASSWORD, then from standard input, then from a password file.
     let first = setup("", &[("PGPASSWORD", &pg.admin_password), no_file]);
-    assert_eq!(json(&first), serde_json::json!({"from": 0, "to": 1}));
+    assert_eq!(json(&first), serde_json::json!({"from": 0, "to": 2}));
     let again = setup(&format!("{}\n", pg.admin_password), &[no_file]);
-    assert_eq!(json(&again), serde_json::json!({"from": 1, "to": 1}));
+    assert_eq!(json(&again), serde_json::json!({"from": 2, "to": 2}));
     let pgpass = dir.path().join("pgpass");
     std::fs::write(
         &pgpass,
@@ -52,7 +52,7 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
     let from_file = setup("", &[("PGPASSFILE", pgpass.to_str().unwrap())]);
-    assert_eq!(json(&from_file), serde_json::json!({"from": 1, "to": 1}));
+    assert_eq!(json(&from_file), serde_json::json!({"from": 2, "to": 2}));
 
     let wrong = setup("", &[("PGPASSWORD", "wrong-password-123"), no_file]);
     assert_ne!(wrong.code, 0);
@@ -113,7 +113,14 @@ impl Team {
     /// `portcullis ARGS…` as `role` with its database password and the master password
     /// `master`; `{url}` in ARGS stands for the role's address of workspace ops.
     fn run(&self, role: &str, master: &str, args: &[&str]) -> common::Out {
+        self.run_in(role, master, "", args)
+    }
+
+    /// [`run`](Self::run) with `stdin` on standard input.
+    fn run_in(&self, role: &str, master: &str, stdin: &str, args: &[&str]) -> common::Out {
         let db = format!("{role}-db");
+        let data = self.dir.path().join(format!("data-{role}"));
+        let data = data.to_str().unwrap();
         let url = self.url(role);
         let mut all: Vec<&str> = args
             .iter()
@@ -125,11 +132,13 @@ impl Team {
         run(
             self.dir.path(),
             &all,
-            "",
+            stdin,
             &[
                 ("PGPASSWORD", &db),
                 ("PORTCULLIS_PASSWORD", master),
                 ("PGPASSFILE", "/nonexistent"),
+                // Each member on a computer of their own.
+                ("XDG_DATA_HOME", data),
             ],
         )
     }
@@ -453,4 +462,338 @@ fn admins_approve_by_fingerprint_change_roles_and_remove_with_a_new_key() {
         .admin("vault", "DELETE FROM portcullis.audit WHERE seq = 3");
     let dropped = team.run("alice", "", &["team", "log", "{url}"]);
     assert!(dropped.stderr.contains("at event 3"), "{}", dropped.stderr);
+}
+
+/// A workspace with alice (admin), bob (editor) and carol (viewer), each with the master
+/// password "ROLE master".
+fn team_of_three() -> Team {
+    let team = Team::start();
+    team.ok("alice", "alice master", &["init", "{url}"]);
+    for (role, access) in [("bob", "editor"), ("carol", "viewer")] {
+        let master = format!("{role} master");
+        let fp = json(&team.run(role, &master, &["team", "join", "{url}", "--json"]))
+            ["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        team.ok(
+            "alice",
+            "alice master",
+            &[
+                "team",
+                "approve",
+                "{url}",
+                role,
+                "--fingerprint",
+                &fp,
+                "--role",
+                access,
+            ],
+        );
+    }
+    team
+}
+
+impl Team {
+    /// `list --json` as `role`: the titles, in list order.
+    fn titles(&self, role: &str) -> Vec<String> {
+        let master = format!("{role} master");
+        json(&self.run(role, &master, &["list", "{url}", "--json"]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// What the database administrator finds of `text` anywhere in the team's tables.
+    fn found_in_clear(&self, text: &str) -> String {
+        let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+        self.pg.admin(
+            "vault",
+            &format!(
+                "SELECT (SELECT count(*) FROM portcullis.records WHERE position('\\x{hex}'::bytea IN sealed) > 0)
+                      + (SELECT count(*) FROM portcullis.changes WHERE position('\\x{hex}'::bytea IN element) > 0)"
+            ),
+        )
+    }
+}
+
+#[test]
+fn members_share_entries_each_with_the_rights_of_their_role() {
+    let team = team_of_three();
+    let added = team.run_in(
+        "alice",
+        "alice master",
+        "router-secret-42\n",
+        &[
+            "add",
+            "{url}",
+            "--title",
+            "Router",
+            "--username",
+            "admin",
+            "--url",
+            "https://192.0.2.1",
+        ],
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let id = added.stdout.trim().to_owned();
+    team.ok(
+        "alice",
+        "alice master",
+        &[
+            "add",
+            "{url}",
+            "--kind",
+            "otp",
+            "--title",
+            "Cloud root",
+            "--otp",
+            "JBSWY3DPEHPK3PXP",
+        ],
+    );
+
+    // Bob, an editor, reads what alice wrote, secrets included, and changes it.
+    assert_eq!(team.titles("bob"), ["Cloud root", "Router"]);
+    let shown = json(&team.run(
+        "bob",
+        "bob master",
+        &["show", "{url}", "Router", "--json", "--reveal"],
+    ));
+    assert_eq!(shown["password"], "router-secret-42");
+    assert_eq!(shown["id"], id.as_str());
+    team.ok(
+        "bob",
+        "bob master",
+        &["edit", "{url}", "Router", "--username", "root"],
+    );
+    let shown = json(&team.run("alice", "alice master", &["show", "{url}", &id, "--json"]));
+    assert_eq!(shown["username"], "root");
+    assert_eq!(team.titles("alice"), team.titles("bob"));
+
+    // Carol, a viewer, reads and takes codes, and changes nothing.
+    let code = |role: &str| {
+        let master = format!("{role} master");
+        json(&team.run(
+            role,
+            &master,
+            &["otp", "{url}", "Cloud root", "--at", "59", "--json"],
+        ))["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(code("carol"), code("alice"));
+    assert_eq!(code("carol").len(), 6);
+    let search = json(&team.run(
+        "carol",
+        "carol master",
+        &["search", "{url}", "rout", "--json"],
+    ));
+    assert_eq!(search[0]["title"], "Router");
+    for args in [
+        vec!["add", "{url}", "--kind", "note", "--title", "Mine"],
+        vec!["edit", "{url}", "Router", "--username", "carol"],
+        vec!["rm", "{url}", "Router"],
+    ] {
+        fails(
+            team.run("carol", "carol master", &args),
+            "you are a viewer of this team workspace: only its editors and admins change entries",
+        );
+    }
+
+    // The server holds no title, user name, address, password or OTP secret in clear.
+    for secret in [
+        "Router",
+        "root",
+        "192.0.2.1",
+        "router-secret-42",
+        "Cloud root",
+    ] {
+        assert_eq!(
+            team.found_in_clear(secret),
+            "0",
+            "{secret} in clear on the server"
+        );
+    }
+
+    // A deletion reaches everyone; the change chain keeps every write in order.
+    team.ok("bob", "bob master", &["rm", "{url}", "Router"]);
+    assert_eq!(team.titles("carol"), ["Cloud root"]);
+    assert_eq!(
+        team.pg.admin(
+            "vault",
+            "SELECT string_agg(writer::text, ',' ORDER BY seq) FROM portcullis.changes"
+        ),
+        "alice,alice,bob,bob"
+    );
+
+    // Other commands say they do not work on a team workspace yet, instead of failing oddly.
+    fails(
+        team.run(
+            "alice",
+            "alice master",
+            &["passwd", "{url}"],
+        ),
+        "this command does not work on team workspaces yet (their entries do: add, edit, rm, list, search, show, otp)",
+    );
+}
+
+#[test]
+fn after_a_removal_new_entries_use_the_new_key_and_a_newcomer_reads_old_and_new() {
+    let team = team_of_three();
+    team.ok(
+        "alice",
+        "alice master",
+        &["add", "{url}", "--kind", "note", "--title", "Before"],
+    );
+    team.ok("alice", "alice master", &["team", "remove", "{url}", "bob"]);
+    team.ok(
+        "alice",
+        "alice master",
+        &["add", "{url}", "--kind", "note", "--title", "After"],
+    );
+    assert_eq!(
+        team.pg.admin(
+            "vault",
+            "SELECT string_agg(epoch::text, ',' ORDER BY seq) FROM portcullis.records"
+        ),
+        "1,2"
+    );
+    fails(
+        team.run("bob", "bob master", &["list", "{url}"]),
+        "“bob” is not an active member of this workspace",
+    );
+    assert_eq!(team.titles("carol"), ["After", "Before"]);
+
+    // Dave joins after the rotation: he gets every epoch's key.
+    let fp = json(&team.run("dave", "dave master", &["team", "join", "{url}", "--json"]))
+        ["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    team.ok(
+        "alice",
+        "alice master",
+        &[
+            "team",
+            "approve",
+            "{url}",
+            "dave",
+            "--fingerprint",
+            &fp,
+            "--role",
+            "editor",
+        ],
+    );
+    assert_eq!(team.titles("dave"), ["After", "Before"]);
+    // Bob's past writes stay valid for everyone (none here; his removal did not break the chain).
+    team.ok(
+        "dave",
+        "dave master",
+        &["edit", "{url}", "Before", "--title", "Before, edited"],
+    );
+    assert_eq!(team.titles("alice"), ["After", "Before, edited"]);
+}
+
+#[test]
+fn records_or_history_changed_on_the_server_are_refused_not_shown() {
+    let team = team_of_three();
+    team.ok(
+        "alice",
+        "alice master",
+        &[
+            "add", "{url}", "--kind", "note", "--title", "One", "--notes", "first",
+        ],
+    );
+    team.ok(
+        "alice",
+        "alice master",
+        &["add", "{url}", "--kind", "note", "--title", "Two"],
+    );
+    let admin = |sql: &str| team.pg.admin("vault", sql);
+    let refused_for = |role: &str, what: &str| {
+        let out = team.run(role, &format!("{role} master"), &["list", "{url}"]);
+        assert_ne!(out.code, 0, "{what}: accepted");
+        assert!(
+            [
+                "altered on the server",
+                "were altered",
+                "rolled back or forked"
+            ]
+            .iter()
+            .any(|m| out.stderr.contains(m)),
+            "{what}: {}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{what}: {}", out.stderr);
+    };
+    let refused = |what: &str| refused_for("carol", what);
+    let one = "(SELECT id FROM portcullis.records ORDER BY seq LIMIT 1)";
+
+    // A flipped byte in a record, then a byte added to it.
+    let flip = format!(
+        "UPDATE portcullis.records SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1) WHERE id = {one}"
+    );
+    admin(&flip);
+    refused("a changed record");
+    admin(&flip);
+    admin(&format!(
+        "UPDATE portcullis.records SET sealed = sealed || '\\x00'::bytea WHERE id = {one}"
+    ));
+    refused("a longer record");
+    admin(&format!("UPDATE portcullis.records SET sealed = substring(sealed FROM 1 FOR length(sealed) - 1) WHERE id = {one}"));
+    assert_eq!(team.titles("carol"), ["One", "Two"]);
+
+    // A record rolled back to its earlier version after an edit.
+    admin("CREATE TABLE saved AS SELECT * FROM portcullis.records");
+    team.ok(
+        "alice",
+        "alice master",
+        &["edit", "{url}", "One", "--notes", "second"],
+    );
+    admin(
+        "UPDATE portcullis.records r SET version = s.version, sealed = s.sealed, seq = s.seq
+         FROM saved s WHERE r.id = s.id AND s.seq = 1",
+    );
+    refused("a rolled-back record");
+    admin("DELETE FROM portcullis.records; INSERT INTO portcullis.records SELECT * FROM saved");
+    refused("every record rolled back");
+
+    // The history rolled back with them (its last change dropped): consistent, but older than
+    // the history alice verified when she wrote that change.
+    admin("DELETE FROM portcullis.changes WHERE seq = 3");
+    refused_for("alice", "a history rolled back");
+    admin("DROP TABLE saved");
+
+    // A record dropped, or one added that no change wrote.
+    let fresh = team_of_three();
+    fresh.ok(
+        "alice",
+        "alice master",
+        &["add", "{url}", "--kind", "note", "--title", "One"],
+    );
+    fresh.ok(
+        "alice",
+        "alice master",
+        &["add", "{url}", "--kind", "note", "--title", "Two"],
+    );
+    let fresh_admin = |sql: &str| fresh.pg.admin("vault", sql);
+    fresh_admin("CREATE TABLE saved AS SELECT * FROM portcullis.records");
+    fresh_admin("DELETE FROM portcullis.records WHERE seq = 1");
+    let out = fresh.run("carol", "carol master", &["list", "{url}"]);
+    assert!(
+        out.stderr.contains("were altered"),
+        "a dropped record: {}",
+        out.stderr
+    );
+    fresh_admin("INSERT INTO portcullis.records SELECT * FROM saved WHERE seq = 1");
+    fresh_admin("INSERT INTO portcullis.records SELECT workspace, collection, 'copy', version, epoch, sealed, writer, signature, seq FROM saved WHERE seq = 2");
+    let out = fresh.run("carol", "carol master", &["list", "{url}"]);
+    assert!(
+        out.stderr.contains("were altered"),
+        "an added record: {}",
+        out.stderr
+    );
 }

@@ -1,7 +1,8 @@
 //! Adding and editing entries: one path for both, whichever front end asks.
 //!
 //! A front end turns its input (flags, a form) into [`EntryChanges`] and calls
-//! [`OpenWorkspace::add_entry`] or [`OpenWorkspace::edit_entry`]. The rules live here:
+//! [`EntryStore::add_entry`] or [`EntryStore::edit_entry`]
+//! (on a file or a team workspace). The rules live here:
 //! - a field left `None` is kept (on add: empty), so an edit changes only what it names;
 //! - tags are trimmed, blank ones dropped, duplicates removed (first one kept);
 //! - the account of an OTP generator is the otpauth URI's when it names one, else the entry's
@@ -14,8 +15,10 @@
 use crate::crypto::SecretString;
 pub use crate::entry::EntryType;
 use crate::entry::{Entry, EntryKind, Login, Protocol, Remote};
+#[cfg(doc)]
+use crate::entry_store::EntryStore;
 use crate::otp::OtpParams;
-use crate::workspace::{Error, NewEntry, OpenWorkspace, Result};
+use crate::workspace::{Error, Result};
 
 /// The fields an add or an edit sets; `None` keeps a field (on add: leaves it empty).
 /// Fields that do not belong to the entry's kind are ignored.
@@ -47,51 +50,9 @@ pub struct EntryChanges {
     pub login: Option<String>,
 }
 
-impl OpenWorkspace {
-    /// Adds an entry of type `kind` with `changes` as its fields, checked by the rules of
-    /// this module.
-    pub fn add_entry(&mut self, kind: EntryType, changes: EntryChanges) -> Result<Entry> {
-        let mut entry = Entry {
-            id: String::new(),
-            title: String::new(),
-            group: None,
-            tags: Vec::new(),
-            notes: String::new(),
-            created: 0,
-            modified: 0,
-            kind: EntryKind::Note,
-        };
-        let mut find = |q: &str| self.find(q);
-        apply(&mut entry, Some(kind), changes, &mut find)?;
-        self.add(NewEntry {
-            title: entry.title,
-            group: entry.group,
-            tags: entry.tags,
-            notes: entry.notes,
-            kind: entry.kind,
-        })
-    }
-
-    /// Changes the entry with this id or title. With `kind` of another type, the entry
-    /// becomes one of that type (its title, group, tags and notes stay; the fields of its
-    /// former kind go).
-    pub fn edit_entry(
-        &mut self,
-        id_or_title: &str,
-        kind: Option<EntryType>,
-        changes: EntryChanges,
-    ) -> Result<Entry> {
-        let mut entry = self.find(id_or_title)?;
-        let retype = kind.filter(|k| *k != EntryType::of(&entry.kind));
-        let mut find = |q: &str| self.find(q);
-        apply(&mut entry, retype, changes, &mut find)?;
-        self.update(entry)
-    }
-}
-
 /// Applies `changes` to `entry`; with `new_kind`, its kind-specific fields start anew as that
 /// type (an add, or a change of type). `find` looks an entry up by id or title.
-fn apply(
+pub(crate) fn apply(
     entry: &mut Entry,
     new_kind: Option<EntryType>,
     changes: EntryChanges,
@@ -265,7 +226,9 @@ pub fn normalize_tags(tags: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry_store::EntryStore;
     use crate::KdfParams;
+    use crate::OpenWorkspace;
 
     fn workspace() -> (tempfile::TempDir, OpenWorkspace) {
         let dir = tempfile::tempdir().unwrap();

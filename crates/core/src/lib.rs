@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod device_binding;
 pub mod entry;
 pub mod entry_edit;
+pub mod entry_store;
 pub mod export;
 pub mod factor_outcome;
 pub mod generator;
@@ -26,4 +27,5 @@ pub mod xdg;
 
 pub use crypto::{KdfParams, SecretBytes, SecretString};
 pub use entry::{Entry, EntryKind, Login, Protocol, Remote};
+pub use entry_store::EntryStore;
 pub use workspace::{LockedWorkspace, NewEntry, OpenWorkspace};

@@ -54,13 +54,12 @@ fn count(pg: &Postgres, role: &str, table: &str) -> String {
     .unwrap()
 }
 
-/// Writes record `id` (inserted, or its version moved on), in `writer`'s name when given.
-fn record(writer: Option<&str>, id: &str) -> String {
-    let writer = writer.map_or("current_user".to_owned(), |w| format!("'{w}'"));
+/// Writes the new record `id` through `write_record`, at the next position of the change chain.
+fn record(id: &str) -> String {
     format!(
-        "INSERT INTO portcullis.records (workspace, collection, id, version, epoch, sealed, signature, seq, writer)
-         VALUES ('{WS}', 'entry', '{id}', 1, 1, '\\x00', '\\x00', 1, {writer})
-         ON CONFLICT (workspace, collection, id) DO UPDATE SET version = 2, writer = {writer}"
+        "SELECT portcullis.write_record('{WS}',
+             (SELECT coalesce(max(seq), 0) + 1 FROM portcullis.changes WHERE workspace = '{WS}'),
+             '\\x01', 'entry', '{id}', 0, 1, '\\x00', '\\x00')"
     )
 }
 
@@ -85,11 +84,11 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     for role in ["alice", "bob", "carol"] {
         admin(&format!("GRANT portcullis_member TO {role}"));
     }
-    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 0, to: 1 });
+    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 0, to: 2 });
     let first = catalog(&pg);
-    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 1, to: 1 });
+    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 2, to: 2 });
     assert_eq!(catalog(&pg), first, "a second setup changed the schema");
-    assert_eq!(team::schema::version(&mut client).unwrap(), 1);
+    assert_eq!(team::schema::version(&mut client).unwrap(), 2);
 
     // Alice founds a workspace and becomes its first admin; nobody else can found it again.
     sql(
@@ -105,7 +104,7 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     };
     founding("bob").unwrap_err();
     founding("alice").unwrap();
-    sql(&pg, "alice", &record(None, "e1")).unwrap();
+    sql(&pg, "alice", &record("e1")).unwrap();
 
     // Bob asks to join: he may only ask, and sees nothing until approved.
     let ask = |role: &str, state: &str, access: &str| {
@@ -117,7 +116,7 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     ask("bob", "pending", "admin").unwrap_err();
     ask("bob", "pending", "viewer").unwrap();
     assert_eq!(count(&pg, "bob", "records"), "0");
-    sql(&pg, "bob", &record(None, "e2")).unwrap_err();
+    sql(&pg, "bob", &record("e2")).unwrap_err();
     let approve = |who: &str, state: &str, access: &str| {
         sql(
             &pg,
@@ -137,30 +136,57 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     // Approved as a viewer: he reads, and changes nothing.
     assert_eq!(approve("alice", "active", "viewer").unwrap(), "1");
     assert_eq!(count(&pg, "bob", "records"), "1");
-    sql(&pg, "bob", &record(None, "e3")).unwrap_err();
-    let changed = sql(
-        &pg,
-        "bob",
-        &format!(
-        "WITH u AS (UPDATE portcullis.records SET version = 9 WHERE workspace = '{WS}' RETURNING 1),
-              d AS (DELETE FROM portcullis.records WHERE workspace = '{WS}' RETURNING 1)
-         SELECT (SELECT count(*) FROM u) + (SELECT count(*) FROM d)"
-    ),
-    );
-    assert_eq!(changed.unwrap(), "0", "a viewer changed records");
+    sql(&pg, "bob", &record("e3")).unwrap_err();
+    for statement in [
+        format!("UPDATE portcullis.records SET version = 9 WHERE workspace = '{WS}'"),
+        format!("DELETE FROM portcullis.records WHERE workspace = '{WS}'"),
+    ] {
+        let e = sql(&pg, "bob", &statement).unwrap_err();
+        assert!(e.contains("permission denied"), "{statement}: {e}");
+    }
 
-    // As an editor he writes, but only as himself.
+    // As an editor he writes, through write_record only, always as himself, at the next
+    // position of the chain and from the version he read.
     assert_eq!(approve("alice", "active", "editor").unwrap(), "1");
-    sql(&pg, "bob", &record(None, "e4")).unwrap();
-    sql(&pg, "bob", &record(Some("alice"), "e5")).unwrap_err();
+    sql(&pg, "bob", &record("e4")).unwrap();
     assert_eq!(
         sql(
             &pg,
             "bob",
-            "SELECT writer FROM portcullis.records WHERE id = 'e4'"
+            "SELECT writer || ' ' || seq FROM portcullis.records WHERE id = 'e4'"
         )
         .unwrap(),
-        "bob"
+        "bob 2"
+    );
+    let e = sql(&pg, "bob", &format!(
+        "INSERT INTO portcullis.records (workspace, collection, id, version, epoch, sealed, signature, seq)
+         VALUES ('{WS}', 'entry', 'e5', 1, 1, '\\x00', '\\x00', 3)"
+    ))
+    .unwrap_err();
+    assert!(e.contains("permission denied"), "{e}");
+    let write = |seq: u32, expected: u32| {
+        sql(&pg, "bob", &format!(
+            "SELECT portcullis.write_record('{WS}', {seq}, '\\x01', 'entry', 'e4', {expected}, 1, '\\x00', '\\x00')"
+        ))
+    };
+    let stale = write(3, 5).unwrap_err();
+    assert!(
+        stale.contains("changed or deleted by someone else"),
+        "{stale}"
+    );
+    let behind = write(2, 1).unwrap_err();
+    assert!(behind.contains("changed meanwhile"), "{behind}");
+    let far = write(9, 1).unwrap_err();
+    assert!(far.contains("changed meanwhile"), "{far}");
+    write(3, 1).unwrap();
+    assert_eq!(
+        sql(
+            &pg,
+            "bob",
+            "SELECT version FROM portcullis.records WHERE id = 'e4'"
+        )
+        .unwrap(),
+        "2"
     );
 
     // The audit log grows only through append_audit: an admin, as themselves, at the next
@@ -178,15 +204,10 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     let editor = append("bob", 2).unwrap_err();
     assert!(editor.contains("only an admin"), "{editor}");
     append("alice", 2).unwrap();
-    sql(
-        &pg,
-        "alice",
-        &format!(
-            "INSERT INTO portcullis.changes (workspace, seq, element) VALUES ('{WS}', 1, '\\x01')"
-        ),
-    )
-    .unwrap();
     for statement in [
+        format!(
+            "INSERT INTO portcullis.changes (workspace, seq, element) VALUES ('{WS}', 4, '\\x01')"
+        ),
         format!(
             "INSERT INTO portcullis.audit (workspace, seq, element) VALUES ('{WS}', 3, '\\x01')"
         ),
@@ -209,9 +230,16 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
             &format!("SET ROLE portcullis_member; {statement}"),
         )
     };
-    as_group(&record(Some("portcullis_member"), "e7")).unwrap_err();
-    as_group(&record(None, "e8")).unwrap_err();
-    as_group(&record(Some("bob"), "e9")).unwrap();
+    as_group(&record("e9")).unwrap();
+    assert_eq!(
+        sql(
+            &pg,
+            "bob",
+            "SELECT writer FROM portcullis.records WHERE id = 'e9'"
+        )
+        .unwrap(),
+        "bob"
+    );
     as_group("INSERT INTO portcullis.identities (role, x25519, ed25519) VALUES ('portcullis_member', decode(repeat('11', 32), 'hex'), decode(repeat('22', 32), 'hex'))").unwrap_err();
     assert_eq!(
         as_group(&format!("WITH u AS (UPDATE portcullis.memberships SET access = 'admin' WHERE workspace = '{WS}' RETURNING 1) SELECT count(*) FROM u")).unwrap(),
@@ -260,7 +288,7 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     // Removed: access ends with the next statement.
     assert_eq!(approve("alice", "removed", "editor").unwrap(), "1");
     assert_eq!(count(&pg, "bob", "records"), "0");
-    sql(&pg, "bob", &record(None, "e6")).unwrap_err();
+    sql(&pg, "bob", &record("e6")).unwrap_err();
 }
 
 #[test]

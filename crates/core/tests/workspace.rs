@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use portcullis_core::workspace::Error;
-use portcullis_core::{EntryKind, LockedWorkspace, NewEntry, SecretString};
+use portcullis_core::{EntryKind, EntryStore, LockedWorkspace, NewEntry, SecretString};
 
 #[test]
 fn every_kind_round_trips_through_the_file() {

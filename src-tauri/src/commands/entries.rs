@@ -8,7 +8,7 @@ use crate::state::AppState;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::{EntryPage, EntrySummary, EntryView, ListQuery};
-use portcullis_core::{EntryKind, SecretString};
+use portcullis_core::{EntryKind, EntryStore, SecretString};
 use tauri::State;
 
 /// One window of the entry list (a search's matches in a group, from an offset), with the

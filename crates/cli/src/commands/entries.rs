@@ -1,6 +1,6 @@
 //! add, edit, rm, list, search, show, otp, generate.
 
-use super::unlock;
+use super::open_entries;
 use crate::cli::{
     AddArgs, EditArgs, EntryFields, EntryRef, GenerateArgs, KindArg, ListArgs, OtpArgs,
     ProtocolArg, SearchArgs, ShowArgs,
@@ -16,7 +16,7 @@ use portcullis_core::{EntryKind, Protocol, SecretString};
 
 pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let given = Given::read(f, input)?;
     let kind = match args.kind {
         KindArg::Login => EntryType::Login,
@@ -51,7 +51,7 @@ pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
 
 pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let entry = ws.find(&args.entry)?;
     let given = Given::read(f, input)?;
     let is_login = matches!(entry.kind, EntryKind::Login(_));
@@ -89,7 +89,7 @@ fn changes(f: &EntryFields, given: Given) -> EntryChanges {
 }
 
 pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let entry = ws.find(&args.entry)?;
     ws.remove(&entry.id)?;
     println!("removed “{}” ({})", entry.title, entry.id);
@@ -97,12 +97,12 @@ pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
 }
 
 pub fn list(args: ListArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     print_entries(ws.summaries()?, args.json)
 }
 
 pub fn search(args: SearchArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     print_entries(ws.search_summaries(&args.query)?, args.json)
 }
 
@@ -117,7 +117,7 @@ fn print_entries(entries: Vec<EntrySummary>, json: bool) -> Result<()> {
 }
 
 pub fn show(args: ShowArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let entry = ws.find(&args.entry)?;
     let detail = Detail::of(&entry, args.reveal);
     if args.json {
@@ -129,7 +129,7 @@ pub fn show(args: ShowArgs, input: &mut SecretInput) -> Result<()> {
 }
 
 pub fn otp(args: OtpArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let entry = ws.find(&args.entry)?;
     let now = args
         .at

@@ -21,9 +21,25 @@ use portcullis_core::mfa::{Factor, Verified};
 use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::workspace::Error;
 use portcullis_core::workspace::{MfaRefusal, PendingMfa, Unlock};
-use portcullis_core::{KdfParams, LockedWorkspace, OpenWorkspace};
+use portcullis_core::{EntryStore, KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+
+/// Opens a workspace for its entries: a file (its password, then its second factor) or a team
+/// workspace on PostgreSQL (the database password, then the member's master password).
+pub fn open_entries(workspace: &Path, input: &mut SecretInput) -> Result<Box<dyn EntryStore>> {
+    if let Some(url) = team_url(workspace) {
+        return Ok(Box::new(team::open(url, input)?));
+    }
+    Ok(Box::new(unlock(workspace, input)?))
+}
+
+/// The address of a team workspace, when `workspace` is one.
+pub fn team_url(workspace: &Path) -> Option<&str> {
+    workspace
+        .to_str()
+        .filter(|p| portcullis_core::team::is_team_url(p))
+}
 
 /// Checks the password only: the workspace may still wait for its second factor.
 pub fn unlock_password(path: &Path, input: &mut SecretInput) -> Result<Unlock> {

@@ -6,7 +6,7 @@ use crate::input::{SecretInput, PASSWORD_ENV};
 use crate::output::{printable, rfc3339};
 use crate::progress::with_spinner;
 use anyhow::Result;
-use portcullis_core::team::{self, Access, Identity, Team, TeamUrl};
+use portcullis_core::team::{self, Access, Identity, Team, TeamUrl, TeamWorkspace};
 
 pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
     match command {
@@ -20,7 +20,7 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
             fingerprint,
             role,
         } => {
-            let (mut team, me) = as_admin(&url, input)?;
+            let (mut team, me) = as_member(&url, input)?;
             team.approve(&me, &member, &fingerprint, access(role))?;
             println!(
                 "{} approved as {}",
@@ -30,13 +30,13 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         TeamCommand::Role { url, member, role } => {
-            let (mut team, me) = as_admin(&url, input)?;
+            let (mut team, me) = as_member(&url, input)?;
             team.set_access(&me, &member, access(role))?;
             println!("{} is now {}", printable(&member), access(role).as_str());
             Ok(())
         }
         TeamCommand::Remove { url, member } => {
-            let (mut team, me) = as_admin(&url, input)?;
+            let (mut team, me) = as_member(&url, input)?;
             let epoch = team.remove(&me, &member)?;
             let member = printable(&member);
             println!(
@@ -77,8 +77,16 @@ fn access(arg: AccessArg) -> Access {
     }
 }
 
-/// Connects and opens the admin's identity with their master password.
-fn as_admin(url: &str, input: &mut SecretInput) -> Result<(Team, Identity)> {
+/// Opens a team workspace for its entries, as the address's member.
+pub fn open(url: &str, input: &mut SecretInput) -> Result<TeamWorkspace> {
+    let (team, me) = as_member(url, input)?;
+    Ok(with_spinner("Opening the team workspace…", || {
+        team.open_workspace(me)
+    })?)
+}
+
+/// Connects and opens the member's identity with their master password.
+fn as_member(url: &str, input: &mut SecretInput) -> Result<(Team, Identity)> {
     let (mut team, _) = connect(url, input)?;
     let password = input.master_password()?;
     let costly = input.allow_costly_kdf();

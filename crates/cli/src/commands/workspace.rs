@@ -6,10 +6,10 @@ use crate::input::{SecretInput, NEW_PASSWORD_ENV, PASSWORD_ENV};
 use crate::progress::with_spinner;
 use anyhow::Result;
 use portcullis_core::new_workspace::{self, describe, KdfChoice};
-use portcullis_core::{quick_unlock, team};
+use portcullis_core::quick_unlock;
 
 pub fn init(args: InitArgs, input: &mut SecretInput) -> Result<()> {
-    if let Some(url) = args.workspace.to_str().filter(|p| team::is_team_url(p)) {
+    if let Some(url) = super::team_url(&args.workspace) {
         return super::team::init(url, &args.kdf, input);
     }
     if args.workspace.exists() {

@@ -39,8 +39,8 @@ impl MasterKey {
         Ok(Self(Zeroizing::new(random_bytes()?)))
     }
 
-    /// A key from known bytes (tests only: a real key is generated or unwrapped).
-    #[cfg(test)]
+    /// A key from known bytes: a team workspace's epoch key (elsewhere a key is generated or
+    /// unwrapped; tests use known ones).
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
         Self(Zeroizing::new(bytes))
     }

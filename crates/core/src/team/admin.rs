@@ -9,6 +9,7 @@ use super::directory::{membership_message, now, public_of, Access, Team};
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, PublicIdentity};
 use super::{col, Error};
+use std::collections::BTreeMap;
 
 /// An active membership whose signature checked.
 #[derive(Clone, Debug)]
@@ -25,7 +26,7 @@ pub struct Verified {
 
 impl Team {
     /// The workspace's id, as bytes and as PostgreSQL's text.
-    fn workspace(&mut self) -> Result<([u8; 16], String), Error> {
+    pub(super) fn workspace(&mut self) -> Result<([u8; 16], String), Error> {
         let text = self.workspace_id()?;
         let id = uuid::Uuid::parse_str(&text).map_err(|_| Error::SchemaDamaged)?;
         Ok((*id.as_bytes(), text))
@@ -91,34 +92,59 @@ impl Team {
         Ok(verified)
     }
 
-    /// The latest epoch and its key, from `me`'s grant signed by a verified admin.
+    /// Every epoch's key `me` holds, from grants signed by a verified admin (a grant that does
+    /// not check is left out); [`Error::NoKey`] when none does.
+    pub(super) fn epoch_keys(
+        &mut self,
+        me: &Identity,
+        verified: &[Verified],
+    ) -> Result<BTreeMap<u64, EpochKey>, Error> {
+        let (id, text) = self.workspace()?;
+        let rows = self.client.query(
+            "SELECT epoch, sealed, signature, granted_by::text FROM portcullis.grants
+             WHERE workspace = $1::text::uuid AND role = session_user ORDER BY epoch",
+            &[&text],
+        )?;
+        let mut keys = BTreeMap::new();
+        for row in &rows {
+            let epoch = u64::try_from(col::<i64>(row, 0)?).map_err(|_| Error::SchemaDamaged)?;
+            let granted_by: String = col(row, 3)?;
+            let Some(admin) = verified
+                .iter()
+                .find(|v| v.member.role == granted_by && v.access == Access::Admin)
+            else {
+                tracing::warn!(
+                    epoch,
+                    "workspace key ignored: its signer is not a verified admin"
+                );
+                continue;
+            };
+            let grant = Grant {
+                sealed: col(row, 1)?,
+                signature: col(row, 2)?,
+            };
+            match grant.open(me, &id, epoch, &admin.member) {
+                Ok(key) => {
+                    keys.insert(epoch, key);
+                }
+                Err(e) => tracing::warn!(epoch, "workspace key ignored: {e}"),
+            }
+        }
+        if keys.is_empty() {
+            return Err(Error::NoKey);
+        }
+        Ok(keys)
+    }
+
+    /// The latest epoch and its key.
     fn current_key(
         &mut self,
         me: &Identity,
         verified: &[Verified],
     ) -> Result<(u64, EpochKey), Error> {
-        let (id, text) = self.workspace()?;
-        let row = self
-            .client
-            .query_opt(
-                "SELECT epoch, sealed, signature, granted_by::text FROM portcullis.grants
-                 WHERE workspace = $1::text::uuid AND role = session_user
-                 ORDER BY epoch DESC LIMIT 1",
-                &[&text],
-            )?
-            .ok_or(Error::NoKey)?;
-        let epoch = u64::try_from(row.get::<_, i64>(0)).map_err(|_| Error::SchemaDamaged)?;
-        let granted_by: String = col(&row, 3)?;
-        let admin = verified
-            .iter()
-            .find(|v| v.member.role == granted_by && v.access == Access::Admin)
-            .ok_or(Error::NoKey)?;
-        let grant = Grant {
-            sealed: col(&row, 1)?,
-            signature: col(&row, 2)?,
-        };
-        let key = grant.open(me, &id, epoch, &admin.member)?;
-        Ok((epoch, key))
+        self.epoch_keys(me, verified)?
+            .pop_last()
+            .ok_or(Error::NoKey)
     }
 
     /// `me` as a verified admin, or [`Error::NotAdmin`].
@@ -158,10 +184,18 @@ impl Team {
         if normalize(&public.fingerprint()) != normalize(fingerprint) {
             return Err(Error::FingerprintMismatch(member.to_owned()));
         }
-        let (epoch, key) = self.current_key(me, &verified)?;
-        let grant = Grant::seal(me, &id, epoch, &public, &key)?;
+        // Every epoch's key: records sealed before the last rotation stay readable to them.
+        let grants = self
+            .epoch_keys(me, &verified)?
+            .iter()
+            .map(|(epoch, key)| {
+                Ok((
+                    i64::try_from(*epoch).map_err(|_| Error::SchemaDamaged)?,
+                    Grant::seal(me, &id, *epoch, &public, key)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         let signature = me.sign(&membership_message(&id, &public, access));
-        let epoch = i64::try_from(epoch).map_err(|_| Error::SchemaDamaged)?;
         let mut tx = self.client.transaction()?;
         let approved = tx.execute(
             "UPDATE portcullis.memberships SET state = 'active', access = $3,
@@ -172,11 +206,13 @@ impl Team {
         if approved != 1 {
             return Err(Error::NoRequest(member.to_owned()));
         }
-        tx.execute(
-            "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
-             VALUES ($1::text::uuid, $2, $3, $4, $5)",
-            &[&text, &epoch, &member, &grant.sealed, &grant.signature],
-        )?;
+        for (epoch, grant) in &grants {
+            tx.execute(
+                "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
+                 VALUES ($1::text::uuid, $2, $3, $4, $5)",
+                &[&text, epoch, &member, &grant.sealed, &grant.signature],
+            )?;
+        }
         let subject = format!("{member} {}", access.as_str());
         audit::append(&mut tx, me, (&id, &text), "approved", &subject, now())?;
         tx.commit()?;

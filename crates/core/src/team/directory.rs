@@ -95,7 +95,12 @@ impl Team {
         })
     }
 
-    fn workspace_name(&self) -> Result<&str, Error> {
+    /// The address connected to.
+    pub(super) fn url(&self) -> &TeamUrl {
+        &self.url
+    }
+
+    pub(super) fn workspace_name(&self) -> Result<&str, Error> {
         self.url
             .workspace
             .as_deref()

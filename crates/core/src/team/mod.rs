@@ -1,17 +1,22 @@
 //! Team workspaces on PostgreSQL (docs/TEAM.md). Built so far: addresses, connecting as
 //! libpq does, the schema with its row-level security (`team setup`), members' identities,
-//! workspace keys sealed to members, creating a workspace, asking to join and listing members.
-//! Approval, records and sync follow.
+//! workspace keys sealed to members, creating a workspace, asking to join and listing members,
+//! approval, removal with key rotation, the audit log, and entries kept in records checked
+//! against a signed change chain. Per-member second factors, live sync and the offline cache
+//! follow.
 
 pub mod admin;
 pub mod audit;
+pub mod change;
 pub mod connect;
 pub mod directory;
 pub mod grant;
+mod head;
 pub mod identity;
 pub mod schema;
 mod tls;
 pub mod url;
+pub mod workspace;
 
 pub use connect::{connect, stored_password};
 pub use directory::{Access, Member, Team};
@@ -19,6 +24,7 @@ pub use grant::{EpochKey, Grant, GrantError};
 pub use identity::{Identity, IdentityError, PublicIdentity};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
 pub use url::{is_team_url, SslMode, TeamUrl, UrlError};
+pub use workspace::TeamWorkspace;
 
 /// Why a team operation failed. Messages carry no secret.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +113,15 @@ pub enum Error {
     /// The schema's bookkeeping is not what setup wrote.
     #[error("the database's Portcullis schema is damaged")]
     SchemaDamaged,
+    /// A viewer tried to change an entry.
+    #[error("you are a viewer of this team workspace: only its editors and admins change entries")]
+    ReadOnly,
+    /// The entry changed on the server since this copy read it.
+    #[error("“{0}” was changed or deleted by another member meanwhile; nothing was saved: look at it again, then redo your change")]
+    Conflict(String),
+    /// The change chain or the records do not check.
+    #[error(transparent)]
+    Chain(#[from] change::ChainError),
     /// PostgreSQL refused a statement (for example: not allowed to this role).
     #[error("PostgreSQL refused: {0}")]
     Database(String),

@@ -7,7 +7,7 @@ use super::{col, Error};
 use postgres::Client;
 
 /// The schema version this build creates and expects.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The role the database administrator grants to every member's login role.
 pub const MEMBER_ROLE: &str = "portcullis_member";
@@ -199,6 +199,69 @@ GRANT SELECT, INSERT, DELETE ON portcullis.grants TO portcullis_member;
 GRANT SELECT, INSERT, UPDATE, DELETE ON portcullis.records TO portcullis_member;
 GRANT SELECT, INSERT ON portcullis.changes TO portcullis_member;
 GRANT SELECT ON portcullis.audit TO portcullis_member;
+"#,
+    // 1 -> 2: records are written only through write_record, which appends the change that
+    // describes the write in the same statement, at the next position of the chain, and
+    // checks the version the writer started from (optimistic concurrency).
+    r#"
+REVOKE INSERT, UPDATE, DELETE ON portcullis.records FROM portcullis_member;
+REVOKE INSERT ON portcullis.changes FROM portcullis_member;
+DROP POLICY write ON portcullis.records;
+DROP POLICY change ON portcullis.records;
+DROP POLICY remove ON portcullis.records;
+DROP POLICY append ON portcullis.changes;
+
+-- Writes (sealed not NULL: version `expected` + 1, 1 for a new record) or deletes (sealed
+-- NULL: version `expected`) one record as the connected member, an editor or admin, and
+-- appends its signed change at `next_seq`. The client's element names the same record,
+-- version and hash; clients refuse records that do not match the chain.
+CREATE FUNCTION portcullis.write_record(ws uuid, next_seq bigint, element bytea,
+        coll text, rid text, expected bigint, new_epoch bigint, sealed bytea, signature bytea)
+    RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
+$$
+DECLARE
+    touched integer;
+BEGIN
+    IF portcullis.access(ws) IS NULL OR portcullis.access(ws) NOT IN ('admin', 'editor') THEN
+        RAISE EXCEPTION 'only an editor or admin of this workspace changes its entries'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('changes ' || ws::text));
+    IF next_seq IS DISTINCT FROM
+        (SELECT coalesce(max(c.seq), 0) + 1 FROM portcullis.changes c WHERE c.workspace = ws) THEN
+        RAISE EXCEPTION 'the workspace changed meanwhile; try again'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    IF sealed IS NULL THEN
+        DELETE FROM portcullis.records r
+            WHERE r.workspace = ws AND r.collection = coll AND r.id = rid AND r.version = expected;
+    ELSIF expected = 0 THEN
+        INSERT INTO portcullis.records (workspace, collection, id, version, epoch, sealed,
+                                        writer, signature, seq)
+            VALUES (ws, coll, rid, 1, new_epoch, sealed, session_user, signature, next_seq)
+            ON CONFLICT DO NOTHING;
+    ELSE
+        UPDATE portcullis.records r SET version = expected + 1, epoch = new_epoch,
+                sealed = write_record.sealed, writer = session_user,
+                signature = write_record.signature, seq = next_seq
+            WHERE r.workspace = ws AND r.collection = coll AND r.id = rid
+              AND r.version = expected;
+    END IF;
+    GET DIAGNOSTICS touched = ROW_COUNT;
+    IF touched <> 1 THEN
+        RAISE EXCEPTION 'the entry was changed or deleted by someone else meanwhile'
+            USING ERRCODE = 'PCV01';
+    END IF;
+    INSERT INTO portcullis.changes (workspace, seq, element, writer)
+        VALUES (ws, next_seq, element, session_user);
+    PERFORM pg_notify('portcullis_' || replace(ws::text, '-', ''), next_seq::text);
+END
+$$;
+REVOKE ALL ON FUNCTION portcullis.write_record(uuid, bigint, bytea, text, text, bigint, bigint,
+    bytea, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION portcullis.write_record(uuid, bigint, bytea, text, text, bigint,
+    bigint, bytea, bytea) TO portcullis_member;
 "#,
 ];
 

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 /// What list, groups and search read of one entry: never a secret (notes are searched, as
 /// they were when every entry was decrypted for a search).
 #[derive(Clone, Debug)]
-pub(super) struct Indexed {
+pub(crate) struct Indexed {
     pub summary: EntrySummary,
     /// The searched fields (title, notes, group, tags, user name, URL, OTP issuer) in lower
     /// case, joined by NUL (which no typed search holds): a keystroke is one substring search
@@ -23,7 +23,7 @@ pub(super) struct Indexed {
 }
 
 /// A search, lower-cased and prepared once for every entry it is matched against.
-pub(super) struct Needle(memchr::memmem::Finder<'static>);
+pub(crate) struct Needle(memchr::memmem::Finder<'static>);
 
 impl Needle {
     /// `lower` must already be lower case.
@@ -93,12 +93,12 @@ fn lower_equals(title: &str, lower: &str) -> bool {
 }
 
 /// An edit of the index by one of the workspace's own writes.
-pub(super) enum Change {
+pub(crate) enum Change {
     Put(Box<Indexed>),
     Removed(String),
 }
 
-pub(super) struct Index {
+pub(crate) struct Index {
     /// The connection's `data_version` the index reflects.
     pub data_version: i64,
     /// Version and sealed-bytes hash of every record, as the verified manifest lists them.

@@ -8,7 +8,7 @@ mod bucket;
 pub mod duo_enrolment;
 mod header;
 mod importing;
-mod index;
+pub(crate) mod index;
 mod lease;
 mod password_keys;
 mod quick;
@@ -33,7 +33,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::crypto::{self, KdfParams, MasterKey, SecretString};
 pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
-use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
 use crate::view::{self, EntryPage, EntrySummary, ListQuery};
 use std::collections::{BTreeMap, HashMap};
@@ -115,6 +114,18 @@ pub enum Error {
     /// A file holding a secret (a backup) could not be written.
     #[error(transparent)]
     File(#[from] crate::secret_file::Error),
+    /// A file-only operation was asked of a team workspace's address.
+    #[error("this command does not work on team workspaces yet (their entries do: add, edit, rm, list, search, show, otp)")]
+    NotOnTeam,
+    /// A team workspace's server, keys or records refused the operation.
+    #[error(transparent)]
+    Team(#[from] Box<crate::team::Error>),
+}
+
+impl From<crate::team::Error> for Error {
+    fn from(e: crate::team::Error) -> Self {
+        Error::Team(Box::new(e))
+    }
 }
 
 impl From<store::Error> for Error {
@@ -151,7 +162,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl NewEntry {
     /// The entry as stored under `id`, once its fields are checked.
-    fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
+    pub(crate) fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
         validate(&self.title, &self.kind)?;
         Ok(Entry {
             id,
@@ -188,6 +199,9 @@ impl LockedWorkspace {
     /// Opens the file and reads its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
+        if path.to_str().is_some_and(crate::team::is_team_url) {
+            return Err(Error::NotOnTeam);
+        }
         let mut store = Store::open(&path).map_err(|e| match e {
             store::Error::NotFound => Error::NotFound(path.clone()),
             other => other.into(),
@@ -309,6 +323,33 @@ impl LockedWorkspace {
         } else {
             Unlock::Open(open)
         })
+    }
+}
+
+impl crate::entry_store::EntryStore for OpenWorkspace {
+    fn find(&mut self, id_or_title: &str) -> Result<Entry> {
+        OpenWorkspace::find(self, id_or_title)
+    }
+    fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
+        OpenWorkspace::summaries(self)
+    }
+    fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
+        OpenWorkspace::search_summaries(self, query)
+    }
+    fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
+        OpenWorkspace::list_page(self, list)
+    }
+    fn add(&mut self, new: NewEntry) -> Result<Entry> {
+        OpenWorkspace::add(self, new)
+    }
+    fn update(&mut self, entry: Entry) -> Result<Entry> {
+        OpenWorkspace::update(self, entry)
+    }
+    fn remove(&mut self, id: &str) -> Result<()> {
+        OpenWorkspace::remove(self, id)
+    }
+    fn now(&self) -> i64 {
+        self.clock.now()
     }
 }
 
@@ -824,49 +865,6 @@ impl OpenWorkspace {
         Ok(entries)
     }
 
-    /// The login whose credentials an entry holds: itself, or the login a remote connection
-    /// is linked to.
-    pub fn credentials(&mut self, id_or_title: &str) -> Result<crate::entry::Login> {
-        let entry = self.find(id_or_title)?;
-        match entry.kind {
-            EntryKind::Login(l) => Ok(l),
-            EntryKind::Remote(crate::entry::Remote {
-                login: Some(id), ..
-            }) => match self.find(&id)?.kind {
-                EntryKind::Login(l) => Ok(l),
-                _ => Err(Error::Invalid(
-                    "the linked entry of this connection is not a login".into(),
-                )),
-            },
-            EntryKind::Remote(_) => Err(Error::Invalid(
-                "this connection has no linked login: edit it to choose one".into(),
-            )),
-            _ => Err(Error::Invalid("this entry has no credentials".into())),
-        }
-    }
-
-    /// Takes the code an entry's generator gives now: time-based codes at the workspace's
-    /// clock (or `at`); an HOTP counter advances and is saved, so each code is given once.
-    /// `None` when the entry has no generator.
-    pub fn take_otp_code(&mut self, id_or_title: &str, at: Option<u64>) -> Result<Option<OtpCode>> {
-        let mut entry = self.find(id_or_title)?;
-        let now = at.unwrap_or_else(|| u64::try_from(self.clock.now()).unwrap_or(0));
-        let Some(otp) = entry.otp_mut() else {
-            return Ok(None);
-        };
-        let Some(code) = otp.take_hotp() else {
-            return Ok(Some(otp.code_at(now)));
-        };
-        let (seconds_left, period) = (0, 0);
-        self.update(entry)?;
-        tracing::debug!("HOTP counter advanced");
-        Ok(Some(OtpCode {
-            code,
-            seconds_left,
-            period,
-        }))
-    }
-
     /// The workspace's id.
     pub fn workspace_id(&self) -> [u8; 16] {
         self.header.workspace_id
@@ -1054,7 +1052,7 @@ impl OpenWorkspace {
     }
 }
 /// Version and hash of the sealed bytes of every record, by (collection, id).
-type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
+pub(crate) type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
 
 fn refs(versions: &Versions) -> impl ExactSizeIterator<Item = RecordRef<'_>> {
     versions
@@ -1294,7 +1292,7 @@ fn map_entries<T: Send>(
     })
 }
 
-fn validate(title: &str, kind: &EntryKind) -> Result<()> {
+pub(crate) fn validate(title: &str, kind: &EntryKind) -> Result<()> {
     if title.trim().is_empty() {
         return Err(Error::Invalid("the title cannot be empty".into()));
     }
@@ -1311,7 +1309,7 @@ fn validate(title: &str, kind: &EntryKind) -> Result<()> {
     Ok(())
 }
 
-fn normalize_group(group: Option<String>) -> Option<String> {
+pub(crate) fn normalize_group(group: Option<String>) -> Option<String> {
     group
         .map(|g| {
             g.split('/')
@@ -1323,7 +1321,7 @@ fn normalize_group(group: Option<String>) -> Option<String> {
         .filter(|g| !g.is_empty())
 }
 
-fn new_id() -> Result<String> {
+pub(crate) fn new_id() -> Result<String> {
     let bytes: [u8; 16] = crypto::random_bytes()?;
     Ok(uuid::Builder::from_random_bytes(bytes)
         .into_uuid()

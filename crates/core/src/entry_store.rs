@@ -1,0 +1,115 @@
+//! What every workspace does with entries, whatever keeps them: a file ([`OpenWorkspace`]) or a
+//! team database ([`crate::team::TeamWorkspace`]). The use cases built on these few operations
+//! (adding and editing with their rules, a connection's credentials, taking a one-time code)
+//! are written here once, so both kinds of workspace, and both front ends, follow them.
+//!
+//! [`OpenWorkspace`]: crate::OpenWorkspace
+
+use crate::entry::{Entry, EntryKind, Login, Remote};
+use crate::entry_edit::{self, EntryChanges, EntryType};
+use crate::otp::OtpCode;
+use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::{Error, NewEntry, Result};
+
+/// The entry operations a workspace offers once open.
+pub trait EntryStore {
+    /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case).
+    fn find(&mut self, id_or_title: &str) -> Result<Entry>;
+    /// What a list shows of every entry, in list order (by group, then title).
+    fn summaries(&mut self) -> Result<Vec<EntrySummary>>;
+    /// The summaries of the entries with `query` in a visible field, ignoring case, in list
+    /// order. Secrets are never searched.
+    fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>>;
+    /// A window of the entry list ([`crate::view::page`]).
+    fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage>;
+    /// Adds an entry (its fields checked) and returns it with its id and times.
+    fn add(&mut self, new: NewEntry) -> Result<Entry>;
+    /// Saves changes to an existing entry (its fields checked); sets its modified time.
+    fn update(&mut self, entry: Entry) -> Result<Entry>;
+    /// Deletes an entry by id.
+    fn remove(&mut self, id: &str) -> Result<()>;
+    /// The workspace's clock, in Unix seconds.
+    fn now(&self) -> i64;
+
+    /// Adds an entry of type `kind` with `changes` as its fields, checked by the rules of
+    /// [`crate::entry_edit`].
+    fn add_entry(&mut self, kind: EntryType, changes: EntryChanges) -> Result<Entry> {
+        let mut entry = Entry {
+            id: String::new(),
+            title: String::new(),
+            group: None,
+            tags: Vec::new(),
+            notes: String::new(),
+            created: 0,
+            modified: 0,
+            kind: EntryKind::Note,
+        };
+        let mut find = |q: &str| self.find(q);
+        entry_edit::apply(&mut entry, Some(kind), changes, &mut find)?;
+        self.add(NewEntry {
+            title: entry.title,
+            group: entry.group,
+            tags: entry.tags,
+            notes: entry.notes,
+            kind: entry.kind,
+        })
+    }
+
+    /// Changes the entry with this id or title. With `kind` of another type, the entry
+    /// becomes one of that type (its title, group, tags and notes stay; the fields of its
+    /// former kind go).
+    fn edit_entry(
+        &mut self,
+        id_or_title: &str,
+        kind: Option<EntryType>,
+        changes: EntryChanges,
+    ) -> Result<Entry> {
+        let mut entry = self.find(id_or_title)?;
+        let retype = kind.filter(|k| *k != EntryType::of(&entry.kind));
+        let mut find = |q: &str| self.find(q);
+        entry_edit::apply(&mut entry, retype, changes, &mut find)?;
+        self.update(entry)
+    }
+
+    /// The login whose credentials an entry holds: itself, or the login a remote connection
+    /// is linked to.
+    fn credentials(&mut self, id_or_title: &str) -> Result<Login> {
+        let entry = self.find(id_or_title)?;
+        match entry.kind {
+            EntryKind::Login(l) => Ok(l),
+            EntryKind::Remote(Remote {
+                login: Some(id), ..
+            }) => match self.find(&id)?.kind {
+                EntryKind::Login(l) => Ok(l),
+                _ => Err(Error::Invalid(
+                    "the linked entry of this connection is not a login".into(),
+                )),
+            },
+            EntryKind::Remote(_) => Err(Error::Invalid(
+                "this connection has no linked login: edit it to choose one".into(),
+            )),
+            _ => Err(Error::Invalid("this entry has no credentials".into())),
+        }
+    }
+
+    /// Takes the code an entry's generator gives now: time-based codes at the workspace's
+    /// clock (or `at`); an HOTP counter advances and is saved, so each code is given once.
+    /// `None` when the entry has no generator.
+    fn take_otp_code(&mut self, id_or_title: &str, at: Option<u64>) -> Result<Option<OtpCode>> {
+        let mut entry = self.find(id_or_title)?;
+        let now = at.unwrap_or_else(|| u64::try_from(self.now()).unwrap_or(0));
+        let Some(otp) = entry.otp_mut() else {
+            return Ok(None);
+        };
+        let Some(code) = otp.take_hotp() else {
+            return Ok(Some(otp.code_at(now)));
+        };
+        self.update(entry)?;
+        tracing::debug!("HOTP counter advanced");
+        Ok(Some(OtpCode {
+            code,
+            seconds_left: 0,
+            period: 0,
+        }))
+    }
+}

@@ -1,0 +1,97 @@
+//! The head of a team workspace's change chain this computer last verified, kept per member,
+//! server and workspace under the XDG data directory. A server that later shows a shorter
+//! history, or another one at that position (a rollback or a fork), is refused. Honest limit
+//! (docs/TEAM.md): a member who never opened the workspace on this computer has nothing to
+//! compare with. The file holds no secret: a position and a hash.
+
+use super::TeamUrl;
+use std::path::PathBuf;
+
+/// Where the head of `workspace` is kept for the member `url` names (`None` without a home).
+pub(super) fn path(url: &TeamUrl, workspace: &[u8; 16]) -> Option<PathBuf> {
+    let mut named = Vec::new();
+    for part in [&url.role, &url.host, &url.database] {
+        named.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        named.extend_from_slice(part.as_bytes());
+    }
+    named.extend_from_slice(&url.port.to_be_bytes());
+    named.extend_from_slice(workspace);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &named);
+    let name: String = digest.as_ref()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Some(
+        crate::xdg::data_dir()?
+            .join("team")
+            .join(format!("{name}.head")),
+    )
+}
+
+/// The head kept at `path`: `(position, hash)`; `None` when there is none or it is unreadable
+/// (a damaged file pins nothing rather than locking the member out).
+pub(super) fn load(path: &std::path::Path) -> Option<(u64, [u8; 32])> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (seq, hash) = text.trim().split_once(' ')?;
+    let bytes: Vec<u8> = (0..hash.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hash.get(i..i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    Some((seq.parse().ok()?, bytes.try_into().ok()?))
+}
+
+/// Keeps `(seq, hash)` at `path`, replacing the file whole (a crash leaves the old head).
+pub(super) fn store(path: &std::path::Path, seq: u64, hash: &[u8; 32]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let temporary = path.with_extension("head.new");
+    std::fs::write(&temporary, format!("{seq} {hex}\n"))?;
+    std::fs::rename(&temporary, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_head_loads_back_and_a_damaged_one_pins_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("w.head");
+        assert_eq!(load(&path), None);
+        store(&path, 42, &[0xab; 32]).unwrap();
+        assert_eq!(load(&path), Some((42, [0xab; 32])));
+        store(&path, 43, &[1; 32]).unwrap();
+        assert_eq!(load(&path), Some((43, [1; 32])));
+        std::fs::write(&path, "43 zz").unwrap();
+        assert_eq!(load(&path), None);
+    }
+
+    #[test]
+    fn each_member_server_and_workspace_has_its_own_head() {
+        let url = |s: &str| TeamUrl::parse(s).unwrap();
+        let a = url("postgresql://alice@db:5432/vault?workspace=ops");
+        let names = [
+            path(&a, &[1; 16]),
+            path(&a, &[2; 16]),
+            path(
+                &url("postgresql://bob@db:5432/vault?workspace=ops"),
+                &[1; 16],
+            ),
+            path(
+                &url("postgresql://alice@db:5433/vault?workspace=ops"),
+                &[1; 16],
+            ),
+            path(
+                &url("postgresql://alice@db:5432/other?workspace=ops"),
+                &[1; 16],
+            ),
+        ];
+        for (i, x) in names.iter().enumerate() {
+            for y in &names[i + 1..] {
+                assert_ne!(x, y);
+            }
+        }
+    }
+}

@@ -1,0 +1,489 @@
+//! A team workspace, open for one member (docs/TEAM.md, "Keys" and "Integrity"): the entries
+//! of its records, each sealed under an epoch's key with the record's place, version and epoch
+//! as associated data, every write appended to the signed change chain by the server's
+//! `write_record` in the same statement. Opening replays the chain and checks every record
+//! against it before anything is decrypted; writes name the version they start from, so a
+//! change another member made meanwhile is reported, never overwritten.
+
+use super::admin::Verified;
+use super::change::{self, Chain, ChainError, RecordState};
+use super::directory::{public_of, Access, Team};
+use super::identity::{Identity, PublicIdentity};
+use super::{col, head, Error};
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::{AeadKey, MasterKey};
+use crate::entry::{packed, Entry};
+use crate::entry_store::EntryStore;
+use crate::view::{self, EntryPage, EntrySummary, ListQuery};
+use crate::workspace::index::{Index, Indexed};
+use crate::workspace::{self as file, NewEntry};
+use postgres::error::SqlState;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The collection entries are kept in, one record per entry (conflicts are per entry).
+pub const ENTRIES: &str = "entries";
+const RECORD_CONTEXT: &[u8] = b"portcullis/team/v1/record";
+const RECORD_KEY_PURPOSE: &[u8] = b"portcullis/team/v1/records";
+/// The server's code for a record that moved from the version a write started from.
+const CONFLICT: &str = "PCV01";
+/// Writes retried when other records changed meanwhile, before giving up.
+const RETRIES: usize = 5;
+
+/// A team workspace open for one member.
+pub struct TeamWorkspace {
+    team: Team,
+    me: Identity,
+    id: [u8; 16],
+    id_text: String,
+    name: String,
+    access: Access,
+    /// Whose signatures the chain accepts: members whose membership checked, and removed ones
+    /// (their past writes stay valid).
+    writers: HashMap<String, PublicIdentity>,
+    /// Each epoch's record key.
+    keys: BTreeMap<u64, AeadKey>,
+    chain: Chain,
+    /// Where this computer keeps the head it verified last, and that head.
+    head_file: Option<PathBuf>,
+    pinned: Option<(u64, [u8; 32])>,
+    entries: HashMap<String, Entry>,
+    index: Option<Index>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for TeamWorkspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeamWorkspace")
+            .field("name", &self.name)
+            .field("access", &self.access)
+            .field("seq", &self.chain.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+fn aad(workspace: &[u8; 16], collection: &str, id: &str, version: u64, epoch: u64) -> Vec<u8> {
+    let mut out = RECORD_CONTEXT.to_vec();
+    out.extend_from_slice(workspace);
+    for text in [collection, id] {
+        out.extend_from_slice(&(text.len() as u32).to_be_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.extend_from_slice(&version.to_be_bytes());
+    out.extend_from_slice(&epoch.to_be_bytes());
+    out
+}
+
+fn db_i64(n: u64) -> Result<i64, Error> {
+    i64::try_from(n).map_err(|_| Error::SchemaDamaged)
+}
+
+fn db_u64(row: &postgres::Row, i: usize) -> Result<u64, Error> {
+    u64::try_from(col::<i64>(row, i)?).map_err(|_| Error::SchemaDamaged)
+}
+
+impl Team {
+    /// Opens the workspace the address names for `me`, an active member: their keys, the
+    /// change chain replayed and every record checked against it, the entries decrypted.
+    pub fn open_workspace(mut self, me: Identity) -> Result<TeamWorkspace, Error> {
+        let verified = self.verified_members()?;
+        let access = verified
+            .iter()
+            .find(|v| v.member == *me.public())
+            .map(|v| v.access)
+            .ok_or_else(|| Error::NotMember(me.public().role.clone()))?;
+        let (id, id_text) = self.workspace()?;
+        let keys = self
+            .epoch_keys(&me, &verified)?
+            .into_iter()
+            .map(|(epoch, key)| {
+                let key = MasterKey::from_bytes(*key.expose())
+                    .aead_subkey(RECORD_KEY_PURPOSE)
+                    .map_err(|_| Error::Crypto)?;
+                Ok((epoch, key))
+            })
+            .collect::<Result<_, Error>>()?;
+        let writers = self.writers(&verified, &id_text)?;
+        let head_file = head::path(self.url(), &id);
+        let pinned = head_file.as_deref().and_then(head::load);
+        let mut ws = TeamWorkspace {
+            name: self.workspace_name()?.to_owned(),
+            team: self,
+            me,
+            id,
+            id_text,
+            access,
+            writers,
+            keys,
+            chain: Chain::default(),
+            head_file,
+            pinned,
+            entries: HashMap::new(),
+            index: None,
+            clock: Arc::new(SystemClock),
+        };
+        ws.sync()?;
+        tracing::info!(entries = ws.entries.len(), "team workspace opened");
+        Ok(ws)
+    }
+
+    /// Verified members, and the identities of removed ones.
+    fn writers(
+        &mut self,
+        verified: &[Verified],
+        id_text: &str,
+    ) -> Result<HashMap<String, PublicIdentity>, Error> {
+        let mut writers: HashMap<String, PublicIdentity> = verified
+            .iter()
+            .map(|v| (v.member.role.clone(), v.member.clone()))
+            .collect();
+        let removed = self.client.query(
+            "SELECT m.role::text, i.x25519, i.ed25519 FROM portcullis.memberships m
+             JOIN portcullis.identities i USING (role)
+             WHERE m.workspace = $1::text::uuid AND m.state = 'removed'",
+            &[&id_text],
+        )?;
+        for r in &removed {
+            let public = public_of(col(r, 0)?, col(r, 1)?, col(r, 2)?)?;
+            writers.entry(public.role.clone()).or_insert(public);
+        }
+        Ok(writers)
+    }
+}
+
+impl TeamWorkspace {
+    /// Uses `clock` for the entries' times.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The workspace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The member's access.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// The position of the change chain this copy has verified.
+    pub fn synced_to(&self) -> u64 {
+        self.chain.seq
+    }
+
+    /// Fetches what other members changed since the last sync: the new chain elements, each
+    /// checked, then the records they wrote, each checked against the chain and opened. Nothing
+    /// is kept unless all of it checks.
+    pub fn sync(&mut self) -> Result<(), Error> {
+        let since = db_i64(self.chain.seq)?;
+        let mut tx = self
+            .team
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let changes = tx.query(
+            "SELECT writer::text, element FROM portcullis.changes
+             WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
+            &[&self.id_text, &since],
+        )?;
+        let records = tx.query(
+            "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
+             WHERE workspace = $1::text::uuid AND seq > $2",
+            &[&self.id_text, &since],
+        )?;
+        tx.commit()?;
+        let mut chain = self.chain.clone();
+        let mut touched: HashSet<(String, String)> = HashSet::new();
+        for r in &changes {
+            let broken = || Error::Chain(ChainError::Broken(chain.seq + 1));
+            let writer: String = r.try_get(0).map_err(|_| broken())?;
+            let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
+            let writers = &self.writers;
+            let done = chain.apply(&self.id, &writer, element, |name| writers.get(name))?;
+            touched.insert((done.collection, done.id));
+            if self
+                .pinned
+                .is_some_and(|(seq, hash)| seq == chain.seq && hash != chain.head)
+            {
+                return Err(ChainError::RolledBack.into());
+            }
+        }
+        if self.pinned.is_some_and(|(seq, _)| chain.seq < seq) {
+            return Err(ChainError::RolledBack.into());
+        }
+        if changes.is_empty() && records.is_empty() {
+            return Ok(());
+        }
+        let mut opened: HashMap<String, Entry> = HashMap::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        for r in &records {
+            let key: (String, String) = (col(r, 0)?, col(r, 1)?);
+            let state = chain
+                .records
+                .get(&key)
+                .ok_or(ChainError::Records("a record the history does not hold"))?;
+            let (version, epoch, seq) = (db_u64(r, 2)?, db_u64(r, 3)?, db_u64(r, 5)?);
+            let sealed: &[u8] = col(r, 4)?;
+            let stated = RecordState {
+                version,
+                epoch,
+                hash: change::sealed_hash(sealed),
+                seq,
+            };
+            if stated != *state {
+                return Err(ChainError::Records("a record is not the one last written").into());
+            }
+            if key.0 == ENTRIES {
+                let entry = self.open_entry(&key.1, state, sealed)?;
+                opened.insert(key.1.clone(), entry);
+            }
+            seen.insert(key);
+        }
+        let missing = touched
+            .iter()
+            .any(|k| chain.records.contains_key(k) && !seen.contains(k));
+        if missing || seen.iter().any(|k| !touched.contains(k)) {
+            return Err(ChainError::Records("a record was dropped, added or rolled back").into());
+        }
+        for (collection, id) in &touched {
+            if collection == ENTRIES
+                && !chain
+                    .records
+                    .contains_key(&(collection.clone(), id.clone()))
+            {
+                self.entries.remove(id);
+            }
+        }
+        self.entries.extend(opened);
+        self.chain = chain;
+        self.index = None;
+        self.keep_head();
+        tracing::debug!(seq = self.chain.seq, "team workspace synced");
+        Ok(())
+    }
+
+    /// Keeps the head just verified, so a later rollback is noticed (a failure to keep it
+    /// costs that check only).
+    fn keep_head(&mut self) {
+        self.pinned = Some((self.chain.seq, self.chain.head));
+        if let Some(path) = &self.head_file {
+            if let Err(e) = head::store(path, self.chain.seq, &self.chain.head) {
+                tracing::warn!("cannot keep the verified head of the team workspace: {e}");
+            }
+        }
+    }
+
+    fn open_entry(&self, id: &str, state: &RecordState, sealed: &[u8]) -> Result<Entry, Error> {
+        let damaged = || ChainError::Records("a record failed its integrity check");
+        let key = self.keys.get(&state.epoch).ok_or(Error::NoKey)?;
+        let plain = key
+            .open(
+                &aad(&self.id, ENTRIES, id, state.version, state.epoch),
+                sealed,
+            )
+            .map_err(|_| damaged())?;
+        let mut unpacker = packed::Unpacker::new().map_err(|_| damaged())?;
+        match unpacker
+            .unpack(&plain)
+            .map_err(|_| damaged())?
+            .as_mut_slice()
+        {
+            [entry] if entry.id == id => Ok(std::mem::replace(entry, placeholder())),
+            _ => Err(damaged().into()),
+        }
+    }
+
+    /// Writes `entry` (or deletes the entry `id` when `None`) from the version this copy
+    /// holds. Other records changed meanwhile: synced, and written again. This record changed
+    /// meanwhile: [`Error::Conflict`].
+    fn write(&mut self, id: &str, entry: Option<&Entry>) -> Result<(), Error> {
+        if !matches!(self.access, Access::Admin | Access::Editor) {
+            return Err(Error::ReadOnly);
+        }
+        let key = (ENTRIES.to_owned(), id.to_owned());
+        let base = self.chain.records.get(&key).map(|s| s.version);
+        let title = entry
+            .or(self.entries.get(id))
+            .map_or_else(|| id.to_owned(), |e| e.title.clone());
+        let conflict = || Err(Error::Conflict(title.clone()));
+        let plain = entry
+            .map(|e| packed::pack([e]).map_err(|_| Error::Crypto))
+            .transpose()?;
+        for _ in 0..RETRIES {
+            if self.chain.records.get(&key).map(|s| s.version) != base {
+                return conflict();
+            }
+            let (epoch, record_key) = self.keys.last_key_value().ok_or(Error::NoKey)?;
+            let version = match (&plain, base) {
+                (Some(_), b) => b.unwrap_or(0) + 1,
+                (None, Some(b)) => b,
+                (None, None) => return conflict(),
+            };
+            let epoch = if plain.is_some() { *epoch } else { 0 };
+            let sealed = plain
+                .as_ref()
+                .map(|p| record_key.seal(&aad(&self.id, ENTRIES, id, version, epoch), p))
+                .transpose()
+                .map_err(|_| Error::Crypto)?;
+            let step = change::Change {
+                seq: self.chain.seq + 1,
+                at: self.clock.now(),
+                writer: self.me.public().role.clone(),
+                collection: ENTRIES.to_owned(),
+                id: id.to_owned(),
+                version,
+                epoch,
+                sealed: sealed.as_deref().map(change::sealed_hash),
+            };
+            let element = change::element(&self.me, &step, &self.chain.head, &self.id);
+            let signature = element[element.len() - 64..].to_vec();
+            let result = self.team.client.execute(
+                "SELECT portcullis.write_record($1::text::uuid, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[
+                    &self.id_text,
+                    &db_i64(step.seq)?,
+                    &element,
+                    &ENTRIES,
+                    &id,
+                    &db_i64(base.unwrap_or(0))?,
+                    &db_i64(epoch)?,
+                    &sealed,
+                    &signature,
+                ],
+            );
+            match result {
+                Ok(_) => {
+                    let me = self.me.public();
+                    self.chain
+                        .apply(&self.id, &me.role, &element, |_| Some(me))?;
+                    self.keep_head();
+                    match entry {
+                        Some(e) => self.entries.insert(id.to_owned(), e.clone()),
+                        None => self.entries.remove(id),
+                    };
+                    self.index = None;
+                    return Ok(());
+                }
+                Err(e) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => self.sync()?,
+                Err(e) if e.code().is_some_and(|c| c.code() == CONFLICT) => return conflict(),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Error::Database(
+            "the workspace kept changing while saving; try again".into(),
+        ))
+    }
+
+    fn index(&mut self) -> Result<&Index, Error> {
+        if self.index.is_none() {
+            let entries = self.entries.values().map(Indexed::of).collect();
+            let index = Index::new(0, Default::default(), Vec::new(), entries)
+                .map_err(|_| ChainError::Records("an entry is stored twice"))?;
+            self.index = Some(index);
+        }
+        self.index.as_ref().ok_or(Error::SchemaDamaged)
+    }
+}
+
+/// What an unpacked entry leaves behind when taken out.
+fn placeholder() -> Entry {
+    Entry {
+        id: String::new(),
+        title: String::new(),
+        group: None,
+        tags: Vec::new(),
+        notes: String::new(),
+        created: 0,
+        modified: 0,
+        kind: crate::entry::EntryKind::Note,
+    }
+}
+
+impl EntryStore for TeamWorkspace {
+    fn find(&mut self, id_or_title: &str) -> file::Result<Entry> {
+        let id = self.index()?.resolve(id_or_title)?;
+        self.entries
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| file::Error::NoMatch(id_or_title.to_owned()))
+    }
+
+    fn summaries(&mut self) -> file::Result<Vec<EntrySummary>> {
+        Ok(self.index()?.entries().map(|e| e.summary.clone()).collect())
+    }
+
+    fn search_summaries(&mut self, query: &str) -> file::Result<Vec<EntrySummary>> {
+        let needle = query.to_lowercase();
+        Ok(self
+            .index()?
+            .matching(&needle)
+            .map(|e| e.summary.clone())
+            .collect())
+    }
+
+    fn list_page(&mut self, list: &ListQuery) -> file::Result<EntryPage> {
+        let needle = list.search().map(str::to_lowercase);
+        let index = self.index()?;
+        Ok(match needle {
+            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
+            None => view::page(index.entries().map(|e| &e.summary), list),
+        })
+    }
+
+    fn add(&mut self, new: NewEntry) -> file::Result<Entry> {
+        let now = self.clock.now();
+        let entry = new.into_entry(file::new_id()?, now, now)?;
+        self.write(&entry.id, Some(&entry))?;
+        tracing::debug!("team entry added");
+        Ok(entry)
+    }
+
+    fn update(&mut self, mut entry: Entry) -> file::Result<Entry> {
+        file::validate(&entry.title, &entry.kind)?;
+        if !self.entries.contains_key(&entry.id) {
+            return Err(file::Error::NoMatch(entry.id));
+        }
+        entry.group = file::normalize_group(entry.group);
+        entry.modified = self.clock.now().max(entry.created);
+        self.write(&entry.id, Some(&entry))?;
+        Ok(entry)
+    }
+
+    fn remove(&mut self, id: &str) -> file::Result<()> {
+        if !self.entries.contains_key(id) {
+            return Err(file::Error::NoMatch(id.to_owned()));
+        }
+        self.write(id, None)?;
+        Ok(())
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_records_associated_data_binds_its_place_version_and_epoch() {
+        let base = aad(&[1; 16], ENTRIES, "e1", 2, 3);
+        for other in [
+            aad(&[2; 16], ENTRIES, "e1", 2, 3),
+            aad(&[1; 16], "mfa", "e1", 2, 3),
+            aad(&[1; 16], ENTRIES, "e2", 2, 3),
+            aad(&[1; 16], ENTRIES, "e1", 3, 3),
+            aad(&[1; 16], ENTRIES, "e1", 2, 4),
+            // Length-prefixed: moving a byte between collection and id changes the bytes.
+            aad(&[1; 16], "entrie", "se1", 2, 3),
+        ] {
+            assert_ne!(base, other);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Entries of a team workspace shared by two members against a real PostgreSQL 15: a change
+//! another member made meanwhile is reported, never overwritten; writes to other entries meet
+//! no conflict; writes from two processes at once are all kept.
+#![allow(clippy::unwrap_used)]
+
+use portcullis_core::crypto::{KdfParams, SecretString};
+use portcullis_core::entry_edit::{EntryChanges, EntryType};
+use portcullis_core::team::{self, Access, Error as TeamError, Team, TeamUrl, TeamWorkspace};
+use portcullis_core::workspace::Error;
+use portcullis_core::EntryStore;
+use test_support::Postgres;
+
+fn secret(s: &str) -> SecretString {
+    SecretString::new(s.into())
+}
+
+fn url(pg: &Postgres, role: &str) -> TeamUrl {
+    TeamUrl::parse(&format!(
+        "postgresql://{role}@127.0.0.1:{}/vault?workspace=ops&sslmode=disable",
+        pg.port
+    ))
+    .unwrap()
+}
+
+fn connect(pg: &Postgres, role: &str) -> Team {
+    Team::connect(&url(pg, role), &secret(&format!("{role}-db"))).unwrap()
+}
+
+/// Where the verified heads go (under the data directory): a folder of this test binary, set
+/// once before any test reads it; each test's server has its own port, so its own heads.
+fn private_data_home() {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    HOME.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::env::set_var("XDG_DATA_HOME", dir.path());
+        dir
+    });
+}
+
+/// A workspace `ops` founded by alice, with bob approved as an editor.
+fn two_members() -> Postgres {
+    private_data_home();
+    let pg = Postgres::start();
+    pg.admin("postgres", "CREATE DATABASE vault");
+    pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
+    for role in ["alice", "bob"] {
+        pg.admin(
+            "vault",
+            &format!(
+                "CREATE ROLE {role} LOGIN PASSWORD '{role}-db'; GRANT portcullis_member TO {role}"
+            ),
+        );
+    }
+    let admin_url = TeamUrl::parse(&format!(
+        "postgresql://{}@127.0.0.1:{}/vault?sslmode=disable",
+        test_support::POSTGRES_ADMIN,
+        pg.port
+    ))
+    .unwrap();
+    team::setup(&mut team::connect(&admin_url, &secret(&pg.admin_password)).unwrap()).unwrap();
+    let kdf = KdfParams::new(1024, 1, 1).unwrap();
+    let mut alice = connect(&pg, "alice");
+    let alice_id = alice.create_identity(&secret("alice master"), kdf).unwrap();
+    alice.create_workspace(&alice_id).unwrap();
+    let mut bob = connect(&pg, "bob");
+    let bob_id = bob.create_identity(&secret("bob master"), kdf).unwrap();
+    bob.request_join().unwrap();
+    alice
+        .approve(
+            &alice_id,
+            "bob",
+            &bob_id.public().fingerprint(),
+            Access::Editor,
+        )
+        .unwrap();
+    pg
+}
+
+fn open(pg: &Postgres, role: &str) -> TeamWorkspace {
+    let mut team = connect(pg, role);
+    let me = team
+        .open_identity(&secret(&format!("{role} master")), false)
+        .unwrap();
+    team.open_workspace(me).unwrap()
+}
+
+fn note(title: &str) -> EntryChanges {
+    EntryChanges {
+        title: Some(title.into()),
+        ..EntryChanges::default()
+    }
+}
+
+fn titles(ws: &mut TeamWorkspace) -> Vec<String> {
+    ws.summaries()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.title)
+        .collect()
+}
+
+#[test]
+fn a_change_made_meanwhile_is_reported_and_other_entries_are_written_anyway() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let shared = alice.add_entry(EntryType::Note, note("Shared")).unwrap();
+    let mut bob = open(&pg, "bob");
+    assert_eq!(titles(&mut bob), ["Shared"]);
+
+    // Alice renames it; bob, who read it before, edits it too: refused, nothing lost.
+    let renamed = EntryChanges {
+        title: Some("Shared, by alice".into()),
+        ..EntryChanges::default()
+    };
+    alice.edit_entry(&shared.id, None, renamed).unwrap();
+    let stale = EntryChanges {
+        notes: Some("bob's note".into()),
+        ..EntryChanges::default()
+    };
+    let refused = bob.edit_entry(&shared.id, None, stale.clone()).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Team(e) if matches!(**e, TeamError::Conflict(ref t) if t == "Shared")),
+        "{refused}"
+    );
+    assert!(refused
+        .to_string()
+        .contains("changed or deleted by another member meanwhile"));
+
+    // A new entry meets no conflict: bob's copy catches up with the chain and writes at the
+    // next position.
+    bob.add_entry(EntryType::Note, note("Bob's")).unwrap();
+    assert_eq!(titles(&mut bob), ["Bob's", "Shared, by alice"]);
+    // Once caught up, his edit applies to what alice wrote.
+    bob.edit_entry(&shared.id, None, stale).unwrap();
+    alice.sync().unwrap();
+    let seen = alice.find(&shared.id).unwrap();
+    assert_eq!(
+        (seen.title.as_str(), seen.notes.as_str()),
+        ("Shared, by alice", "bob's note")
+    );
+    assert_eq!(alice.synced_to(), bob.synced_to());
+}
+
+#[test]
+fn two_processes_adding_at_once_keep_every_acknowledged_entry() {
+    let pg = two_members();
+    let added: Vec<String> = std::thread::scope(|s| {
+        let writers: Vec<_> = ["alice", "bob"]
+            .into_iter()
+            .map(|role| {
+                let pg = &pg;
+                s.spawn(move || {
+                    let mut ws = open(pg, role);
+                    (0..10)
+                        .map(|i| {
+                            let title = format!("{role} {i}");
+                            ws.add_entry(EntryType::Note, note(&title)).unwrap();
+                            title
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let mut expected = added;
+    expected.sort();
+    let mut seen = titles(&mut open(&pg, "alice"));
+    seen.sort();
+    assert_eq!(seen, expected);
+    assert_eq!(
+        pg.admin(
+            "vault",
+            "SELECT count(*) || ' ' || max(seq) FROM portcullis.changes"
+        ),
+        "20 20"
+    );
+}
