@@ -506,16 +506,11 @@ impl Team {
             .collect()
     }
 
-    /// What the database administrator finds of `text` anywhere in the team's tables.
-    fn found_in_clear(&self, text: &str) -> String {
+    /// Whether a `pg_dump` of the database holds `text`, as text or as the hex of bytea.
+    fn dump_holds(&self, text: &str) -> bool {
+        let dump = self.pg.dump("vault");
         let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
-        self.pg.admin(
-            "vault",
-            &format!(
-                "SELECT (SELECT count(*) FROM portcullis.records WHERE position('\\x{hex}'::bytea IN sealed) > 0)
-                      + (SELECT count(*) FROM portcullis.changes WHERE position('\\x{hex}'::bytea IN element) > 0)"
-            ),
-        )
+        dump.contains(text) || dump.contains(&hex)
     }
 }
 
@@ -603,19 +598,26 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
         );
     }
 
-    // The server holds no title, user name, address, password or OTP secret in clear.
+    // A dump of the server holds no title, user name, address, password, note or OTP secret.
+    team.ok(
+        "alice",
+        "alice master",
+        &["edit", "{url}", "Router", "--notes", "behind the blue door"],
+    );
+    assert!(
+        team.dump_holds("portcullis_member"),
+        "a dump of the team's schema"
+    );
     for secret in [
         "Router",
         "root",
         "192.0.2.1",
         "router-secret-42",
         "Cloud root",
+        "behind the blue door",
+        "JBSWY3DPEHPK3PXP",
     ] {
-        assert_eq!(
-            team.found_in_clear(secret),
-            "0",
-            "{secret} in clear on the server"
-        );
+        assert!(!team.dump_holds(secret), "{secret} in clear on the server");
     }
 
     // A deletion reaches everyone; the change chain keeps every write in order.
@@ -626,7 +628,35 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "vault",
             "SELECT string_agg(writer::text, ',' ORDER BY seq) FROM portcullis.changes"
         ),
-        "alice,alice,bob,bob"
+        "alice,alice,bob,alice,bob"
+    );
+
+    // The log names each entry change by id, never by title, after checking the history.
+    let log = team.run("carol", "", &["team", "log", "{url}", "--json"]);
+    assert!(!log.stdout.contains("Router"), "{}", log.stdout);
+    let changes: Vec<String> = json(&log)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["chain"] == "changes")
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["subject"].as_str().unwrap() == id
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "alice entry created true",
+            "alice entry created false",
+            "bob entry changed true",
+            "alice entry changed true",
+            "bob entry deleted true",
+        ]
     );
 
     // Other commands say they do not work on a team workspace yet, instead of failing oddly.
@@ -744,6 +774,13 @@ fn records_or_history_changed_on_the_server_are_refused_not_shown() {
     ));
     refused("a longer record");
     admin(&format!("UPDATE portcullis.records SET sealed = substring(sealed FROM 1 FOR length(sealed) - 1) WHERE id = {one}"));
+    assert_eq!(team.titles("carol"), ["One", "Two"]);
+
+    // Two records swapped (each sealed for its own place), then swapped back.
+    let swap = "UPDATE portcullis.records r SET sealed = o.sealed FROM portcullis.records o WHERE r.id <> o.id";
+    admin(swap);
+    refused("swapped records");
+    admin(swap);
     assert_eq!(team.titles("carol"), ["One", "Two"]);
 
     // A record rolled back to its earlier version after an edit.

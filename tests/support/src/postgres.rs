@@ -192,6 +192,28 @@ impl Postgres {
         }
     }
 
+    /// `pg_dump` of `database` as the superuser, in plain SQL (bytea columns in hex).
+    pub fn dump(&self, database: &str) -> String {
+        let out = Command::new(Path::new(BIN).join("pg_dump"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                ADMIN,
+                "-d",
+                database,
+            ])
+            .env("PGPASSWORD", &self.admin_password)
+            .env_remove("PGPASSFILE")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        check("pg_dump", out);
+        text
+    }
+
     /// Runs `sql` as the superuser; panics on failure.
     pub fn admin(&self, database: &str, sql: &str) -> String {
         self.psql(ADMIN, &self.admin_password, database, sql)

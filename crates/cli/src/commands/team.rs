@@ -178,15 +178,55 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
     Ok(())
 }
 
-/// Prints the checked audit log.
+/// One line of `team log`: an event of the audit log or of the change history.
+struct LogLine {
+    /// `audit` or `changes`: the chain it comes from.
+    chain: &'static str,
+    seq: u64,
+    at: i64,
+    actor: String,
+    action: String,
+    subject: String,
+}
+
+/// Prints the checked audit log and change history, merged by time.
 fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
     let (mut team, _) = connect(url, input)?;
-    let events = team.audit_log()?;
+    let mut lines: Vec<LogLine> = team
+        .audit_log()?
+        .into_iter()
+        .map(|e| LogLine {
+            chain: "audit",
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+        })
+        .collect();
+    lines.extend(team.change_log()?.into_iter().map(|c| {
+        let action = match (c.sealed, c.version) {
+            (None, _) => "entry deleted",
+            (Some(_), 1) => "entry created",
+            (Some(_), _) => "entry changed",
+        };
+        LogLine {
+            chain: "changes",
+            seq: c.seq,
+            at: c.at,
+            actor: c.writer,
+            action: action.to_owned(),
+            subject: c.id,
+        }
+    }));
+    // Each chain is in its own order; the two are merged by the actors' clocks.
+    lines.sort_by_key(|l| l.at);
     if json {
-        let list: Vec<_> = events
+        let list: Vec<_> = lines
             .iter()
             .map(|e| {
                 serde_json::json!({
+                    "chain": e.chain,
                     "seq": e.seq,
                     "at": rfc3339(e.at),
                     "actor": e.actor,
@@ -197,9 +237,9 @@ fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
             .collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
-        for e in &events {
+        for e in &lines {
             println!(
-                "{:>4}  {}  {:<16} {:<9} {}",
+                "{:>4}  {}  {:<16} {:<13} {}",
                 e.seq,
                 rfc3339(e.at),
                 printable(&e.actor),

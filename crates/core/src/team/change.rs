@@ -5,7 +5,9 @@
 //! record must be in: a record the server forges, changes, swaps, drops, adds or rolls back is
 //! refused, never shown.
 
+use super::directory::Team;
 use super::identity::{Identity, PublicIdentity};
+use super::Error;
 use std::collections::HashMap;
 
 const CHANGE_CONTEXT: &[u8] = b"portcullis/team/v1/change";
@@ -209,6 +211,30 @@ impl Chain {
         self.seq = seq;
         self.head = hash(element);
         Ok(change)
+    }
+}
+
+impl Team {
+    /// The workspace's change history (who wrote or deleted which record, when), every link
+    /// and signature checked; no record is read or decrypted.
+    pub fn change_log(&mut self) -> Result<Vec<Change>, Error> {
+        let verified = self.verified_members()?;
+        let (id, text) = self.workspace()?;
+        let writers = self.writers(&verified, &text)?;
+        let rows = self.client.query(
+            "SELECT writer::text, element FROM portcullis.changes
+             WHERE workspace = $1::text::uuid ORDER BY seq",
+            &[&text],
+        )?;
+        let mut chain = Chain::default();
+        let mut log = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let broken = || Error::Chain(ChainError::Broken(chain.seq + 1));
+            let writer: String = r.try_get(0).map_err(|_| broken())?;
+            let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
+            log.push(chain.apply(&id, &writer, element, |name| writers.get(name))?);
+        }
+        Ok(log)
     }
 }
 

@@ -128,8 +128,9 @@ impl Team {
         Ok(ws)
     }
 
-    /// Verified members, and the identities of removed ones.
-    fn writers(
+    /// Whose signatures the change chain accepts: verified members, and removed ones (their
+    /// past writes stay valid).
+    pub(super) fn writers(
         &mut self,
         verified: &[Verified],
         id_text: &str,
