@@ -5,6 +5,7 @@
 
 use crate::entry::{Entry, EntryKind};
 use crate::import::csv::neutralise;
+use crate::workspace::Guarded;
 use crate::workspace::{self, OpenWorkspace};
 use crate::SecretString;
 use std::path::Path;

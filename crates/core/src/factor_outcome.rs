@@ -4,16 +4,16 @@
 
 use crate::mfa::duo::{DuoRequest, Factor as DuoFactor, Progress};
 use crate::mfa::{self, Factor, Verified};
-use crate::workspace::{Error, MfaRefusal, OpenWorkspace, PendingMfa, RanFactor};
+use crate::workspace::{Error, Guarded, MfaRefusal, OpenWorkspace, PendingMfa, RanFactor};
 use crate::SecretString;
 
 /// The outcome of a factor at unlock.
 #[derive(Debug)]
-pub enum FactorOutcome {
+pub enum FactorOutcome<G: Guarded = OpenWorkspace> {
     /// Accepted: the workspace is open.
-    Open(Box<OpenWorkspace>, Verified),
+    Open(Box<G>, Verified),
     /// Duo sent SMS passcodes: verify again with [`sms_passcode`] and one of them.
-    SmsSent(Box<PendingMfa>),
+    SmsSent(Box<PendingMfa<G>>),
     /// The Duo user has no device yet: they enrol at Duo's portal first.
     EnrolFirst {
         /// The enrolment portal.
@@ -21,28 +21,30 @@ pub enum FactorOutcome {
         /// What to tell the user.
         message: String,
         /// The state to try again from.
-        retry: Box<PendingMfa>,
+        retry: Box<PendingMfa<G>>,
     },
     /// Refused (a wrong code, a denial, a lockout…).
-    Refused(MfaRefusal),
+    Refused(MfaRefusal<G>),
 }
 
-impl PendingMfa {
+impl<G: Guarded> PendingMfa<G> {
     /// Checks a factor as [`verify_with_progress`](Self::verify_with_progress) does, with
     /// SMS passcodes sent and an enrolment needed as outcomes.
-    pub fn check(self, factor: &Factor, progress: Progress<'_>) -> FactorOutcome {
+    pub fn check(self, factor: &Factor, progress: Progress<'_>) -> FactorOutcome<G> {
         outcome(self.verify_with_progress(factor, progress))
     }
 
     /// The last step of [`check`](Self::check) split in three
     /// ([`charge_factor`](Self::charge_factor), [`ChargedFactor::run`](crate::workspace::ChargedFactor::run),
     /// this): commits the verdict of a factor this state charged.
-    pub fn record_factor(self, ran: RanFactor) -> FactorOutcome {
+    pub fn record_factor(self, ran: RanFactor) -> FactorOutcome<G> {
         outcome(self.record_ran(ran))
     }
 }
 
-fn outcome(verified: std::result::Result<(OpenWorkspace, Verified), MfaRefusal>) -> FactorOutcome {
+fn outcome<G: Guarded>(
+    verified: std::result::Result<(G, Verified), MfaRefusal<G>>,
+) -> FactorOutcome<G> {
     match verified {
         Ok((ws, verified)) => FactorOutcome::Open(Box::new(ws), verified),
         Err(MfaRefusal {
@@ -70,26 +72,7 @@ pub enum StepUpOutcome {
     SmsSent,
 }
 
-impl OpenWorkspace {
-    /// [`step_up_with_progress`](Self::step_up_with_progress), with SMS passcodes sent as an
-    /// outcome.
-    pub fn check_step_up(
-        &mut self,
-        factor: &Factor,
-        progress: Progress<'_>,
-    ) -> crate::workspace::Result<StepUpOutcome> {
-        step_up_outcome(self.step_up_with_progress(factor, progress))
-    }
-
-    /// The last step of [`check_step_up`](Self::check_step_up) split in three
-    /// ([`charge_step_up`](Self::charge_step_up), [`ChargedFactor::run`](crate::workspace::ChargedFactor::run),
-    /// this): commits the verdict of a factor this workspace charged.
-    pub fn record_step_up(&mut self, ran: RanFactor) -> crate::workspace::Result<StepUpOutcome> {
-        step_up_outcome(self.record_step_up_ran(ran))
-    }
-}
-
-fn step_up_outcome(
+pub(crate) fn step_up_outcome(
     verified: crate::workspace::Result<Verified>,
 ) -> crate::workspace::Result<StepUpOutcome> {
     match verified {

@@ -28,4 +28,4 @@ pub mod xdg;
 pub use crypto::{KdfParams, SecretBytes, SecretString};
 pub use entry::{Entry, EntryKind, Login, Protocol, Remote};
 pub use entry_store::EntryStore;
-pub use workspace::{LockedWorkspace, NewEntry, OpenWorkspace};
+pub use workspace::{Guarded, LockedWorkspace, NewEntry, OpenWorkspace};

@@ -9,6 +9,7 @@
 
 use crate::crypto::SecretString;
 use crate::keyring::{self, item_name, Item, Service};
+use crate::workspace::Guarded;
 use crate::workspace::{
     self, DerivedKeys, LockedWorkspace, OpenWorkspace, QuickKey, QuickRefusal, Unlock,
 };

@@ -11,6 +11,7 @@ use portcullis_core::clock::{Clock, FixedClock};
 use portcullis_core::mfa::{self, policy, Factor};
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::{Error, PendingMfa, Unlock};
+use portcullis_core::Guarded;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::Arc;

@@ -15,6 +15,7 @@ use portcullis_core::clock::FixedClock;
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::Guarded;
 use portcullis_core::{EntryKind, LockedWorkspace, NewEntry, OpenWorkspace, SecretString};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};

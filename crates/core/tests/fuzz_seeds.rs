@@ -8,6 +8,7 @@
 mod common;
 
 use portcullis_core::otp::OtpParams;
+use portcullis_core::Guarded;
 use portcullis_core::{KdfParams, OpenWorkspace, SecretString};
 use std::path::Path;
 

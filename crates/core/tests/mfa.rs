@@ -10,6 +10,7 @@ use portcullis_core::export::Format::Csv;
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::{Error, MfaRefusal, PendingMfa, Unlock};
+use portcullis_core::Guarded;
 use portcullis_core::{LockedWorkspace, OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::Arc;

@@ -10,6 +10,7 @@ use portcullis_core::mfa::duo::{DuoRequest, Factor as DuoFactor, Failmode, Progr
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::workspace::duo_enrolment::{DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart};
 use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::Guarded;
 use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

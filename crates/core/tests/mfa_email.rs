@@ -10,6 +10,7 @@ use portcullis_core::clock::FixedClock;
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::mfa::{self, Factor};
 use portcullis_core::workspace::{Error, PendingMfa};
+use portcullis_core::Guarded;
 use portcullis_core::{OpenWorkspace, SecretString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 use super::{with_derived_keys, with_open};
 use crate::error::CommandResult;
 use crate::state::AppState;
+use portcullis_core::Guarded;
 use portcullis_core::{quick_unlock, SecretString};
 use tauri::State;
 

@@ -7,6 +7,7 @@ use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::workspace::EmailSent;
+use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use serde::Deserialize;
 use tauri::State;

@@ -11,6 +11,7 @@ use portcullis_core::mfa::{Factor, MfaStatus};
 use portcullis_core::workspace::duo_enrolment::{
     DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart, StartError,
 };
+use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

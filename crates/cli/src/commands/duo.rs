@@ -8,6 +8,7 @@ use anyhow::{anyhow, bail, Result};
 use portcullis_core::mfa::duo::{self, Device, DuoRequest, Failmode, Progress, SigVersion};
 use portcullis_core::workspace::duo_enrolment::{DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart};
 use portcullis_core::workspace::Unlock;
+use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

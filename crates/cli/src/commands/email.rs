@@ -7,6 +7,7 @@ use crate::output::{print_json, rfc3339};
 use crate::progress::with_spinner;
 use anyhow::{bail, Result};
 use portcullis_core::mfa::email::{self, EmailSettings, Security};
+use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use std::path::Path;
 

@@ -8,6 +8,7 @@ use crate::output::{print_json, rfc3339};
 use anyhow::Result;
 use portcullis_core::mfa::{MethodState, MethodType, MfaStatus};
 use portcullis_core::workspace::Unlock;
+use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use serde::Serialize;
 use std::io::IsTerminal;

@@ -12,6 +12,7 @@
 //! restore from a recovery kit, which would write the keyring item the marker names) gets past
 //! an edited marker.
 
+use super::Guarded;
 use super::{DerivedKeys, Error, LockedWorkspace, OpenWorkspace, Result, Unlock, META_WRAPPED_KEY};
 use crate::crypto::keys::{bind_kek, MasterKey};
 use crate::crypto::{random_bytes, SecretString, KEY_LEN};

@@ -2,7 +2,7 @@
 //! the keys, measures the clock skew and lists the user's devices; [`DuoEnrolment::finish`]
 //! runs one test on the chosen device and factor and saves the method.
 
-use super::{OpenWorkspace, Result};
+use super::{Guarded, Result};
 use crate::crypto::SecretString;
 use crate::mfa::duo::client::{Client, Device, Error, Factor, Preauth};
 use crate::mfa::duo::method::{
@@ -156,9 +156,9 @@ impl DuoEnrolment {
     /// Runs one test on `device` with `factor` (the default one when `None`) and, once Duo
     /// approves, saves the method as `label`. No second key check: [`start`](Self::start)
     /// made it. Needs a factor verified in the last minutes when MFA is on.
-    pub fn finish(
+    pub fn finish<G: Guarded>(
         &self,
-        ws: &mut OpenWorkspace,
+        ws: &mut G,
         label: &str,
         device: &str,
         factor: Option<Factor>,
@@ -173,9 +173,9 @@ impl DuoEnrolment {
     /// The first step of [`finish`](Self::finish) split in three for callers that hold no lock
     /// while Duo waits: checks the label and the fresh factor, then [`DuoTest::run`] (without
     /// the workspace) and [`DuoTested::save`] on this same workspace.
-    pub fn prepare(
+    pub fn prepare<G: Guarded>(
         &self,
-        ws: &mut OpenWorkspace,
+        ws: &mut G,
         label: &str,
         device: &str,
         factor: Option<Factor>,
@@ -235,7 +235,7 @@ pub struct DuoTested {
 impl DuoTested {
     /// Saves the method as its label when Duo approved (the fresh factor and the label are
     /// checked again); SMS passcodes sent are an outcome, not an error.
-    pub fn save(self, ws: &mut OpenWorkspace) -> Result<DuoEnrolled> {
+    pub fn save<G: Guarded>(self, ws: &mut G) -> Result<DuoEnrolled> {
         ws.save_duo(&self.label, self.method, self.verdict)
     }
 }
@@ -255,6 +255,7 @@ fn client(s: &DuoSettings) -> std::result::Result<Client, Error> {
 mod tests {
     use super::*;
     use crate::clock::{Clock, SystemClock};
+    use crate::workspace::OpenWorkspace;
     use duo_emulator::{Config, Emulator};
     use std::sync::atomic::AtomicBool;
 

@@ -26,7 +26,8 @@ pub use password_keys::{DerivedKeys, PasswordKeys};
 pub use quick::{QuickKey, QuickRefusal};
 pub(crate) use record::{RecordKeys, RecordRef, MFA};
 pub use security::{
-    ChargedFactor, EmailSent, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail, Unlock,
+    ChargedFactor, EmailSent, Guarded, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail,
+    Unlock,
 };
 
 use crate::clock::{Clock, SystemClock};

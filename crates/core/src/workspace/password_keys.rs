@@ -5,6 +5,7 @@
 //! (`change_password_with`, `bind_to_device_with`, `unbind_device_with`,
 //! `enrol_quick_unlock_with`), which checks everything again under the lock.
 
+use super::Guarded;
 use super::{check_master_password, refuse_unconfirmed_cost, Error, Header, OpenWorkspace, Result};
 use crate::crypto::{KdfParams, SecretString, KEY_LEN};
 use zeroize::Zeroizing;

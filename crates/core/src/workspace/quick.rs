@@ -6,6 +6,7 @@
 //! Turning it off, its expiry and a password change delete the copy, so an old keyring item
 //! (saved, or copied elsewhere) opens nothing.
 
+use super::Guarded;
 use super::{DerivedKeys, Error, LockedWorkspace, OpenWorkspace, Result, Unlock};
 use crate::crypto::keys::MasterKey;
 use crate::crypto::{random_bytes, SecretString, KEY_LEN};
