@@ -75,6 +75,8 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
 struct Team {
     pg: Postgres,
     dir: tempfile::TempDir,
+    /// The CLI's clock, when a test sets it (Unix seconds).
+    clock: std::cell::Cell<Option<i64>>,
 }
 
 impl Team {
@@ -100,7 +102,11 @@ impl Team {
             &[("PGPASSWORD", &pg.admin_password)],
         );
         assert_eq!(setup.code, 0, "{}", setup.stderr);
-        Team { pg, dir }
+        Team {
+            pg,
+            dir,
+            clock: std::cell::Cell::new(None),
+        }
     }
 
     fn url(&self, role: &str) -> String {
@@ -118,6 +124,18 @@ impl Team {
 
     /// [`run`](Self::run) with `stdin` on standard input.
     fn run_in(&self, role: &str, master: &str, stdin: &str, args: &[&str]) -> common::Out {
+        self.run_with(role, master, stdin, &[], args)
+    }
+
+    /// [`run_in`](Self::run_in) with more environment.
+    fn run_with(
+        &self,
+        role: &str,
+        master: &str,
+        stdin: &str,
+        extra: &[(&str, &str)],
+        args: &[&str],
+    ) -> common::Out {
         let db = format!("{role}-db");
         let data = self.dir.path().join(format!("data-{role}"));
         let data = data.to_str().unwrap();
@@ -129,18 +147,19 @@ impl Team {
         if matches!(args.first(), Some(&"init")) || args.get(1) == Some(&"join") {
             all.extend(common::CHEAP_KDF);
         }
-        run(
-            self.dir.path(),
-            &all,
-            stdin,
-            &[
-                ("PGPASSWORD", &db),
-                ("PORTCULLIS_PASSWORD", master),
-                ("PGPASSFILE", "/nonexistent"),
-                // Each member on a computer of their own.
-                ("XDG_DATA_HOME", data),
-            ],
-        )
+        let clock = self.clock.get().map(common::clock_at);
+        let mut env = vec![
+            ("PGPASSWORD", db.as_str()),
+            ("PORTCULLIS_PASSWORD", master),
+            ("PGPASSFILE", "/nonexistent"),
+            // Each member on a computer of their own.
+            ("XDG_DATA_HOME", data),
+        ];
+        if let Some((var, at)) = &clock {
+            env.push((var, at));
+        }
+        env.extend(extra);
+        run(self.dir.path(), &all, stdin, &env)
     }
 
     fn ok(&self, role: &str, master: &str, args: &[&str]) -> String {
@@ -664,9 +683,9 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
         team.run(
             "alice",
             "alice master",
-            &["passwd", "{url}"],
+            &["device-binding", "disable", "{url}"],
         ),
-        "this command does not work on team workspaces yet (their entries do: add, edit, rm, list, search, show, otp)",
+        "this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, passwd, mfa)",
     );
 }
 
@@ -832,5 +851,154 @@ fn records_or_history_changed_on_the_server_are_refused_not_shown() {
         out.stderr.contains("were altered"),
         "an added record: {}",
         out.stderr
+    );
+}
+
+/// The code of an authenticator with Base32 `secret` at `unix` seconds.
+fn totp_at(secret: &str, unix: i64) -> String {
+    common::oathtool(&["--totp", "-b", "-N", &format!("@{unix}"), secret])
+}
+
+#[test]
+fn each_member_has_their_own_second_factor_and_admins_need_it_fresh() {
+    let team = Team::start();
+    let t = common::real_now();
+    team.clock.set(Some(t));
+    team.ok("alice", "alice master", &["init", "{url}"]);
+    let bob_fp = json(&team.run("bob", "bob master", &["team", "join", "{url}", "--json"]))
+        ["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Alice sets up an authenticator for herself.
+    let begun = json(&team.run(
+        "alice",
+        "alice master",
+        &[
+            "mfa", "totp", "begin", "{url}", "--label", "phone", "--json",
+        ],
+    ));
+    let secret = begun["secret"].as_str().unwrap().to_owned();
+    assert!(begun["uri"].as_str().unwrap().contains("alice"), "{begun}");
+    let confirmed = json(&team.run(
+        "alice",
+        "alice master",
+        &[
+            "mfa",
+            "totp",
+            "confirm",
+            "{url}",
+            &totp_at(&secret, t),
+            "--json",
+        ],
+    ));
+    let backup: Vec<String> = confirmed["backup_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(backup.len(), 10);
+    let status = |role: &str| {
+        json(&team.run(
+            role,
+            &format!("{role} master"),
+            &["mfa", "status", "{url}", "--json"],
+        ))["state"]
+            .clone()
+    };
+    assert_eq!(status("alice"), "enabled");
+
+    // Her password alone no longer acts for her; her code does, once.
+    let approve = |extra: &[&str]| {
+        let mut args = vec![
+            "team",
+            "approve",
+            "{url}",
+            "bob",
+            "--fingerprint",
+            &bob_fp,
+            "--role",
+            "editor",
+        ];
+        args.extend(extra);
+        team.run("alice", "alice master", &args)
+    };
+    let bare = approve(&[]);
+    assert_ne!(bare.code, 0);
+    assert!(
+        bare.stderr.contains("needs a second factor"),
+        "{}",
+        bare.stderr
+    );
+    assert_eq!(team.members("alice")[1]["state"], "pending");
+    team.clock.set(Some(t + 30));
+    let code = totp_at(&secret, t + 30);
+    let out = approve(&["--totp", &code]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(team.members("alice")[1]["state"], "active");
+    let replay = team.run("alice", "alice master", &["list", "{url}", "--totp", &code]);
+    assert_ne!(replay.code, 0, "a code used twice");
+    let by_backup = team.run(
+        "alice",
+        "alice master",
+        &["list", "{url}", "--backup-code", &backup[0]],
+    );
+    assert_eq!(by_backup.code, 0, "{}", by_backup.stderr);
+
+    // A new master password seals her keys and her settings again: the old one opens nothing,
+    // her factor still guards the new one.
+    let changed = team.run_with(
+        "alice",
+        "alice master",
+        "",
+        &[("PORTCULLIS_NEW_PASSWORD", "alice's new master")],
+        &["passwd", "{url}", "--backup-code", &backup[2]],
+    );
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let old = team.run(
+        "alice",
+        "alice master",
+        &["list", "{url}", "--backup-code", &backup[3]],
+    );
+    assert!(old.stderr.contains("wrong password"), "{}", old.stderr);
+    let bare = team.run("alice", "alice's new master", &["list", "{url}"]);
+    assert!(
+        bare.stderr.contains("needs a second factor"),
+        "{}",
+        bare.stderr
+    );
+    team.ok(
+        "alice",
+        "alice's new master",
+        &["list", "{url}", "--backup-code", &backup[3]],
+    );
+
+    // Bob set no factor: his own password is enough for him, whatever alice set.
+    assert_eq!(status("bob"), "not enabled");
+    team.ok("bob", "bob master", &["list", "{url}"]);
+
+    // The server holds alice's settings sealed: not her authenticator's secret, not a code.
+    let dump = team.pg.dump("vault");
+    assert!(
+        !dump.contains(&secret),
+        "the TOTP secret in clear on the server"
+    );
+    let hex: String = backup[1].bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(!dump.contains(&backup[1]) && !dump.contains(&hex));
+
+    // Her settings changed on the server are refused, not obeyed.
+    team.pg.admin(
+        "vault",
+        "UPDATE portcullis.identity_secrets SET mfa = set_byte(mfa, 30, get_byte(mfa, 30) # 1) WHERE role = 'alice'",
+    );
+    let tampered = team.run("alice", "alice's new master", &["list", "{url}"]);
+    assert!(
+        tampered
+            .stderr
+            .contains("second-factor settings on the server are damaged"),
+        "{}",
+        tampered.stderr
     );
 }

@@ -59,29 +59,27 @@ fn two_members() -> Postgres {
     .unwrap();
     team::setup(&mut team::connect(&admin_url, &secret(&pg.admin_password)).unwrap()).unwrap();
     let kdf = KdfParams::new(1024, 1, 1).unwrap();
-    let mut alice = connect(&pg, "alice");
-    let alice_id = alice.create_identity(&secret("alice master"), kdf).unwrap();
-    alice.create_workspace(&alice_id).unwrap();
-    let mut bob = connect(&pg, "bob");
-    let bob_id = bob.create_identity(&secret("bob master"), kdf).unwrap();
-    bob.request_join().unwrap();
-    alice
-        .approve(
-            &alice_id,
-            "bob",
-            &bob_id.public().fingerprint(),
-            Access::Editor,
-        )
+    let mut alice = connect(&pg, "alice")
+        .new_member(&secret("alice master"), kdf)
         .unwrap();
+    alice.create_workspace().unwrap();
+    let mut bob = connect(&pg, "bob")
+        .new_member(&secret("bob master"), kdf)
+        .unwrap();
+    bob.request_join().unwrap();
+    let bob_fp = bob.identity().public().fingerprint();
+    alice.approve("bob", &bob_fp, Access::Editor).unwrap();
     pg
 }
 
 fn open(pg: &Postgres, role: &str) -> TeamWorkspace {
-    let mut team = connect(pg, role);
-    let me = team
-        .open_identity(&secret(&format!("{role} master")), false)
-        .unwrap();
-    team.open_workspace(me).unwrap()
+    connect(pg, role)
+        .unlock_member(&secret(&format!("{role} master")), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .open_workspace()
+        .unwrap()
 }
 
 fn note(title: &str) -> EntryChanges {
@@ -178,4 +176,50 @@ fn two_processes_adding_at_once_keep_every_acknowledged_entry() {
         ),
         "20 20"
     );
+}
+
+#[test]
+fn an_admin_with_a_second_factor_changes_memberships_only_with_it_fresh() {
+    use portcullis_core::clock::{Clock, FixedClock};
+    use portcullis_core::mfa::Error as MfaError;
+    use portcullis_core::Guarded;
+    use std::sync::Arc;
+
+    let pg = two_members();
+    let clock = Arc::new(FixedClock::new(1_900_000_000));
+    let mut alice = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .with_clock(clock.clone());
+    let enrolment = alice.begin_totp("phone").unwrap();
+    let app = portcullis_core::otp::OtpParams::parse(enrolment.uri.expose_secret()).unwrap();
+    let code = |at: i64| app.code_at(at as u64).code;
+    alice.confirm_totp(&code(clock.now())).unwrap();
+
+    // Six minutes later, the factor of the enrolment is stale: no role change without a new one.
+    clock.advance(6 * 60);
+    let stale = alice.set_access("bob", Access::Viewer).unwrap_err();
+    assert!(
+        matches!(stale, Error::Mfa(MfaError::StepUpRequired)),
+        "{stale}"
+    );
+    alice
+        .step_up(&portcullis_core::mfa::Factor::Totp {
+            code: code(clock.now()).into(),
+            method: None,
+        })
+        .unwrap();
+    alice.set_access("bob", Access::Viewer).unwrap();
+
+    // Opening again, the password alone gives a pending state, not the member.
+    let pending = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap();
+    assert!(matches!(pending, team::MemberUnlock::PendingMfa(_)));
+    assert!(matches!(
+        pending.into_open().unwrap_err(),
+        Error::Mfa(MfaError::Required)
+    ));
 }

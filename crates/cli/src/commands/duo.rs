@@ -1,6 +1,6 @@
 //! mfa duo add and mfa duo devices.
 
-use super::{unlock, unlock_password};
+use super::unlock_password;
 use crate::cli::{DuoAddArgs, FailmodeArg};
 use crate::input::SecretInput;
 use crate::output::print_json;
@@ -14,7 +14,11 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(&args.workspace, input)?;
+    let workspace = args.workspace.clone();
+    with_guarded!(&workspace, input, |ws| add_to(&mut ws, args, input))
+}
+
+fn add_to<G: Guarded>(ws: &mut G, args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
     let skey = input.duo_secret_key()?;
     let ca_pem = super::read_ca_file(args.ca_file.as_deref())?;
     let sig = if args.sig_v2 {
@@ -74,7 +78,7 @@ pub fn add(args: DuoAddArgs, input: &mut SecretInput) -> Result<()> {
             on_status: &mut |m: &str| eprintln!("Duo: {m}"),
             cancel: &cancel,
         };
-        match enrolment.finish(&mut ws, &args.label, &device, Some(factor), &test, progress)? {
+        match enrolment.finish(ws, &args.label, &device, Some(factor), &test, progress)? {
             DuoEnrolled::Enabled { backup_codes, .. } => break backup_codes,
             DuoEnrolled::SmsSent => {
                 let passcode = input
@@ -166,9 +170,12 @@ pub fn devices(
     json: bool,
     input: &mut SecretInput,
 ) -> Result<()> {
-    let devices = match unlock_password(path, input)? {
-        Unlock::Open(mut ws) => ws.duo_devices(label)?,
-        Unlock::PendingMfa(mut p) => p.duo_devices(label)?,
+    let devices = match super::team_url(path) {
+        Some(url) => super::team::duo_devices(url, label, input)?,
+        None => match unlock_password(path, input)? {
+            Unlock::Open(mut ws) => ws.duo_devices(label)?,
+            Unlock::PendingMfa(mut p) => p.duo_devices(label)?,
+        },
     };
     if json {
         return print_json(&devices);

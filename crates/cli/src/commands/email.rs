@@ -1,6 +1,5 @@
 //! mfa email add / confirm: codes by email through the user's SMTP server.
 
-use super::unlock;
 use crate::cli::EmailAddArgs;
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
@@ -13,8 +12,18 @@ use std::path::Path;
 
 /// Checks the settings by sending a confirmation code; `confirm` enables the method.
 pub fn add(args: EmailAddArgs, input: &mut SecretInput) -> Result<()> {
+    // A CA file that cannot be read is refused before any password is asked.
     let ca_pem = super::read_ca_file(args.ca_file.as_deref())?;
-    let mut ws = unlock(&args.workspace, input)?;
+    let workspace = args.workspace.clone();
+    with_guarded!(&workspace, input, |ws| add_to(&mut ws, args, ca_pem, input))
+}
+
+fn add_to<G: Guarded>(
+    ws: &mut G,
+    args: EmailAddArgs,
+    ca_pem: Option<String>,
+    input: &mut SecretInput,
+) -> Result<()> {
     let password = match &args.smtp_user {
         Some(_) => input.smtp_password()?,
         None => SecretString::default(),
@@ -69,8 +78,7 @@ pub fn add(args: EmailAddArgs, input: &mut SecretInput) -> Result<()> {
 
 /// Enables the pending email method with the code it received.
 pub fn confirm(workspace: &Path, code: &str, json: bool, input: &mut SecretInput) -> Result<()> {
-    let mut ws = unlock(workspace, input)?;
-    let (label, codes) = ws.confirm_email(code)?;
+    let (label, codes) = with_guarded!(workspace, input, |ws| ws.confirm_email(code)?);
     if json {
         return print_json(&serde_json::json!({
             "label": label,

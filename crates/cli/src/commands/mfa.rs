@@ -1,7 +1,7 @@
 //! mfa status, totp begin/confirm, backup-codes, remove, default, rename, expiry-days (Duo and
 //! email have their own modules).
 
-use super::{unlock, unlock_password};
+use super::unlock_password;
 use crate::cli::{BackupCodesCommand, DuoCommand, EmailCommand, MfaCommand, TotpCommand};
 use crate::input::SecretInput;
 use crate::output::{print_json, rfc3339};
@@ -36,8 +36,7 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             qr_svg,
             json,
         }) => {
-            let mut ws = unlock(&workspace, input)?;
-            let e = ws.begin_totp(&label)?;
+            let e = with_guarded!(&workspace, input, |ws| ws.begin_totp(&label)?);
             let qr = e.qr()?;
             if let Some(path) = qr_png {
                 write_file(&path, &qr.png(8)?)?;
@@ -71,8 +70,7 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             code,
             json,
         }) => {
-            let mut ws = unlock(&workspace, input)?;
-            let (label, codes) = ws.confirm_totp(&code)?;
+            let (label, codes) = with_guarded!(&workspace, input, |ws| ws.confirm_totp(&code)?);
             if json {
                 return print_json(&serde_json::json!({
                     "label": label,
@@ -86,7 +84,7 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         MfaCommand::BackupCodes(BackupCodesCommand::Regenerate { workspace, json }) => {
-            let codes = unlock(&workspace, input)?.regenerate_backup_codes()?;
+            let codes = with_guarded!(&workspace, input, |ws| ws.regenerate_backup_codes()?);
             if json {
                 return print_json(&serde_json::json!({ "backup_codes": expose_all(&codes) }));
             }
@@ -94,14 +92,16 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         MfaCommand::BackupCodes(BackupCodesCommand::Delete { workspace }) => {
-            unlock(&workspace, input)?.delete_backup_codes()?;
+            with_guarded!(&workspace, input, |ws| ws.delete_backup_codes()?);
             println!("backup codes deleted");
             Ok(())
         }
         MfaCommand::Remove { workspace, label } => {
-            let mut ws = unlock(&workspace, input)?;
-            ws.remove_method(&label)?;
-            if ws.mfa_status()?.enabled {
+            let still_on = with_guarded!(&workspace, input, |ws| {
+                ws.remove_method(&label)?;
+                ws.mfa_status()?.enabled
+            });
+            if still_on {
                 println!("removed “{label}”");
             } else {
                 println!("removed “{label}”; MFA is now off for this workspace");
@@ -109,7 +109,7 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         MfaCommand::Default { workspace, label } => {
-            unlock(&workspace, input)?.set_default_method(&label)?;
+            with_guarded!(&workspace, input, |ws| ws.set_default_method(&label)?);
             println!("“{label}” is now the default method");
             Ok(())
         }
@@ -118,12 +118,13 @@ pub fn run(command: MfaCommand, input: &mut SecretInput) -> Result<()> {
             label,
             new_label,
         } => {
-            unlock(&workspace, input)?.rename_method(&label, &new_label)?;
+            with_guarded!(&workspace, input, |ws| ws
+                .rename_method(&label, &new_label)?);
             println!("“{label}” renamed to “{new_label}”");
             Ok(())
         }
         MfaCommand::ExpiryDays { workspace, days } => {
-            unlock(&workspace, input)?.set_mfa_expiry_days(days)?;
+            with_guarded!(&workspace, input, |ws| ws.set_mfa_expiry_days(days)?);
             println!("methods unchanged for {days} days will show as expired");
             Ok(())
         }
@@ -140,9 +141,12 @@ struct MethodJson<'a> {
 }
 
 fn status(path: &Path, json: bool, input: &mut SecretInput) -> Result<()> {
-    let status: MfaStatus = match unlock_password(path, input)? {
-        Unlock::Open(mut ws) => ws.mfa_status()?,
-        Unlock::PendingMfa(p) => p.status().clone(),
+    let status: MfaStatus = match super::team_url(path) {
+        Some(url) => super::team::mfa_status(url, input)?,
+        None => match unlock_password(path, input)? {
+            Unlock::Open(mut ws) => ws.mfa_status()?,
+            Unlock::PendingMfa(p) => p.status().clone(),
+        },
     };
     let state = if status.enabled {
         "enabled"

@@ -1,5 +1,25 @@
 //! One function per command; each parses its flags, calls the core and prints.
 
+/// Runs `$body` with `$ws` the unlocked keeper of second factors that `$path` names: a file
+/// workspace (its password, then its factor), or for a team address the member (their own
+/// password, then their own factor). The body is compiled for each.
+macro_rules! with_guarded {
+    ($path:expr, $input:expr, |$ws:ident| $body:expr) => {
+        match $crate::commands::team_url($path) {
+            Some(url) => {
+                #[allow(unused_mut)]
+                let mut $ws = $crate::commands::team::as_member(url, $input)?;
+                $body
+            }
+            None => {
+                #[allow(unused_mut)]
+                let mut $ws = $crate::commands::unlock($path, $input)?;
+                $body
+            }
+        }
+    };
+}
+
 pub mod device_binding;
 pub mod duo;
 pub mod email;
@@ -21,7 +41,7 @@ use portcullis_core::mfa::{Factor, Verified};
 use portcullis_core::new_workspace::KdfChoice;
 use portcullis_core::workspace::Error;
 use portcullis_core::workspace::{MfaRefusal, PendingMfa, Unlock};
-use portcullis_core::{EntryStore, KdfParams, LockedWorkspace, OpenWorkspace};
+use portcullis_core::{EntryStore, Guarded, KdfParams, LockedWorkspace, OpenWorkspace};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -104,10 +124,14 @@ pub fn unlock(path: &Path, input: &mut SecretInput) -> Result<OpenWorkspace> {
 
 /// The second factor, when the password step asks for one.
 fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorkspace> {
-    let mut pending = match unlocked {
-        Unlock::Open(ws) => return Ok(ws),
-        Unlock::PendingMfa(p) => p,
-    };
+    match unlocked {
+        Unlock::Open(ws) => Ok(ws),
+        Unlock::PendingMfa(p) => pass_factor(p, input),
+    }
+}
+
+/// Asks for the second factor until it checks (a file workspace's, or a team member's own).
+pub fn pass_factor<G: Guarded>(mut pending: PendingMfa<G>, input: &mut SecretInput) -> Result<G> {
     let mut next: Option<Factor> = None;
     loop {
         let factor = match next.take() {
@@ -177,8 +201,8 @@ fn finish_unlock(unlocked: Unlock, input: &mut SecretInput) -> Result<OpenWorksp
 pub struct EmailCodeSent;
 
 /// Emails a code, then reads it on a terminal (or stops with [`EmailCodeSent`]).
-fn email_code(
-    pending: &mut PendingMfa,
+fn email_code<G: Guarded>(
+    pending: &mut PendingMfa<G>,
     method: Option<&str>,
     exit: bool,
     input: &mut SecretInput,

@@ -2,11 +2,15 @@
 
 use super::{kdf_from_args, resolve_kdf};
 use crate::cli::{AccessArg, KdfArgs, TeamCommand};
-use crate::input::{SecretInput, PASSWORD_ENV};
+use crate::input::{SecretInput, NEW_PASSWORD_ENV, PASSWORD_ENV};
 use crate::output::{printable, rfc3339};
 use crate::progress::with_spinner;
 use anyhow::Result;
-use portcullis_core::team::{self, Access, Identity, Team, TeamUrl, TeamWorkspace};
+use portcullis_core::mfa::duo::Device;
+use portcullis_core::mfa::MfaStatus;
+use portcullis_core::new_workspace::describe;
+use portcullis_core::team::{self, Access, Member, MemberUnlock, Team, TeamUrl, TeamWorkspace};
+use portcullis_core::Guarded;
 
 pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
     match command {
@@ -20,8 +24,7 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
             fingerprint,
             role,
         } => {
-            let (mut team, me) = as_member(&url, input)?;
-            team.approve(&me, &member, &fingerprint, access(role))?;
+            as_member(&url, input)?.approve(&member, &fingerprint, access(role))?;
             println!(
                 "{} approved as {}",
                 printable(&member),
@@ -30,14 +33,12 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         TeamCommand::Role { url, member, role } => {
-            let (mut team, me) = as_member(&url, input)?;
-            team.set_access(&me, &member, access(role))?;
+            as_member(&url, input)?.set_access(&member, access(role))?;
             println!("{} is now {}", printable(&member), access(role).as_str());
             Ok(())
         }
         TeamCommand::Remove { url, member } => {
-            let (mut team, me) = as_member(&url, input)?;
-            let epoch = team.remove(&me, &member)?;
+            let epoch = as_member(&url, input)?.remove(&member)?;
             let member = printable(&member);
             println!(
                 "{member} removed; the workspace key was rotated (epoch {epoch}). Change the secrets {member} could read."
@@ -79,21 +80,33 @@ fn access(arg: AccessArg) -> Access {
 
 /// Opens a team workspace for its entries, as the address's member.
 pub fn open(url: &str, input: &mut SecretInput) -> Result<TeamWorkspace> {
-    let (team, me) = as_member(url, input)?;
+    let member = as_member(url, input)?;
     Ok(with_spinner("Opening the team workspace…", || {
-        team.open_workspace(me)
+        member.open_workspace()
     })?)
 }
 
-/// Connects and opens the member's identity with their master password.
-fn as_member(url: &str, input: &mut SecretInput) -> Result<(Team, Identity)> {
-    let (mut team, _) = connect(url, input)?;
+/// Connects and unlocks the member: their master password, then their second factor.
+pub fn as_member(url: &str, input: &mut SecretInput) -> Result<Member> {
+    let unlocked = password_step(url, input)?;
+    finish(unlocked, input)
+}
+
+/// The member's master password, then their second factor when they set one.
+fn unlock(team: Team, input: &mut SecretInput) -> Result<Member> {
     let password = input.master_password()?;
     let costly = input.allow_costly_kdf();
-    let me = with_spinner("Opening your identity…", || {
-        team.open_identity(&password, costly)
+    let unlocked = with_spinner("Opening your identity…", || {
+        team.unlock_member(&password, costly)
     })?;
-    Ok((team, me))
+    finish(unlocked, input)
+}
+
+fn finish(unlocked: MemberUnlock, input: &mut SecretInput) -> Result<Member> {
+    match unlocked {
+        MemberUnlock::Open(member) => Ok(member),
+        MemberUnlock::PendingMfa(pending) => super::pass_factor(pending, input),
+    }
 }
 
 /// Connects as the address's role.
@@ -103,42 +116,39 @@ fn connect(url: &str, input: &mut SecretInput) -> Result<(Team, TeamUrl)> {
     Ok((Team::connect(&url, &password)?, url))
 }
 
-/// The member's identity: opened with their master password, or created with a new one.
-fn identity(team: &mut Team, kdf: &KdfArgs, input: &mut SecretInput) -> Result<Identity> {
+/// The member: unlocked with their master password (and second factor), or a new identity
+/// made with a new master password.
+fn member(mut team: Team, kdf: &KdfArgs, input: &mut SecretInput) -> Result<Member> {
     if team.sealed_identity()?.is_some() {
-        let password = input.master_password()?;
-        let costly = input.allow_costly_kdf();
-        return Ok(with_spinner("Opening your identity…", || {
-            team.open_identity(&password, costly)
-        })?);
+        return unlock(team, input);
     }
     let password = input.new_master_password(PASSWORD_ENV)?;
     let kdf = resolve_kdf(kdf_from_args(kdf)?.unwrap_or_default())?;
     Ok(with_spinner("Creating your identity…", || {
-        team.create_identity(&password, kdf)
+        team.new_member(&password, kdf)
     })?)
 }
 
 /// `init URL`: the team workspace, with the connected role as its first admin.
 pub fn init(url: &str, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
-    let (mut team, url) = connect(url, input)?;
-    let me = identity(&mut team, kdf, input)?;
-    team.create_workspace(&me)?;
+    let (team, url) = connect(url, input)?;
+    let mut me = member(team, kdf, input)?;
+    me.create_workspace()?;
     println!(
         "created team workspace {} on {} (you are its admin; your fingerprint: {})",
         url.workspace.as_deref().unwrap_or_default(),
         url.server(),
-        me.public().fingerprint()
+        me.identity().public().fingerprint()
     );
     Ok(())
 }
 
 /// Asks to join; prints the fingerprint the admin compares.
 fn join(url: &str, json: bool, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
-    let (mut team, _) = connect(url, input)?;
-    let me = identity(&mut team, kdf, input)?;
-    team.request_join()?;
-    let fingerprint = me.public().fingerprint();
+    let (team, _) = connect(url, input)?;
+    let mut me = member(team, kdf, input)?;
+    me.request_join()?;
+    let fingerprint = me.identity().public().fingerprint();
     if json {
         println!("{}", serde_json::json!({ "fingerprint": fingerprint }));
     } else {
@@ -248,5 +258,46 @@ fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// The member's second-factor state after their password alone (what `mfa status` shows).
+pub fn mfa_status(url: &str, input: &mut SecretInput) -> Result<MfaStatus> {
+    Ok(match password_step(url, input)? {
+        MemberUnlock::Open(mut member) => member.mfa_status()?,
+        MemberUnlock::PendingMfa(pending) => pending.status().clone(),
+    })
+}
+
+/// The devices Duo offers for the member's Duo method, after their password alone.
+pub fn duo_devices(url: &str, label: Option<&str>, input: &mut SecretInput) -> Result<Vec<Device>> {
+    Ok(match password_step(url, input)? {
+        MemberUnlock::Open(mut member) => member.duo_devices(label)?,
+        MemberUnlock::PendingMfa(mut pending) => pending.duo_devices(label)?,
+    })
+}
+
+fn password_step(url: &str, input: &mut SecretInput) -> Result<MemberUnlock> {
+    let (team, _) = connect(url, input)?;
+    let password = input.master_password()?;
+    let costly = input.allow_costly_kdf();
+    Ok(with_spinner("Opening your identity…", || {
+        team.unlock_member(&password, costly)
+    })?)
+}
+
+/// `passwd URL`: the member's own master password (their keys and second-factor settings are
+/// sealed again; the workspace's keys do not change).
+pub fn passwd(url: &str, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
+    let mut me = as_member(url, input)?;
+    let new_password = input.new_master_password(NEW_PASSWORD_ENV)?;
+    let kdf = match kdf_from_args(kdf)? {
+        Some(choice) => resolve_kdf(choice)?,
+        None => me.kdf(),
+    };
+    with_spinner("Sealing your identity again…", || {
+        me.change_password(&new_password, kdf)
+    })?;
+    println!("master password changed ({})", describe(&kdf));
     Ok(())
 }

@@ -27,6 +27,9 @@ pub fn init(args: InitArgs, input: &mut SecretInput) -> Result<()> {
 
 /// Always asks for the current password, even where quick unlock is on.
 pub fn passwd(args: PasswdArgs, input: &mut SecretInput) -> Result<()> {
+    if let Some(url) = super::team_url(&args.workspace) {
+        return super::team::passwd(url, &args.kdf, input);
+    }
     let (mut ws, password) = unlock_keeping_password(&args.workspace, input)?;
     let new_password = input.new_master_password(NEW_PASSWORD_ENV)?;
     let kdf = match kdf_from_args(&args.kdf)? {

@@ -157,7 +157,7 @@ impl Team {
 
     /// Approves `member`'s request with `access` if their identity's fingerprint is
     /// `fingerprint` (compared out of band), and grants them the current key.
-    pub fn approve(
+    pub(super) fn approve(
         &mut self,
         me: &Identity,
         member: &str,
@@ -221,7 +221,12 @@ impl Team {
     }
 
     /// Gives an active member another access.
-    pub fn set_access(&mut self, me: &Identity, member: &str, access: Access) -> Result<(), Error> {
+    pub(super) fn set_access(
+        &mut self,
+        me: &Identity,
+        member: &str,
+        access: Access,
+    ) -> Result<(), Error> {
         let verified = self.verified_members()?;
         Self::require_admin(me, &verified)?;
         let target = verified
@@ -253,7 +258,7 @@ impl Team {
     /// Removes a member: their membership ends and their keys go (PostgreSQL refuses them every
     /// row from the next statement on), and a new epoch's key is granted to everyone else. What
     /// they could read must be taken as known to them. Returns the new epoch.
-    pub fn remove(&mut self, me: &Identity, member: &str) -> Result<u64, Error> {
+    pub(super) fn remove(&mut self, me: &Identity, member: &str) -> Result<u64, Error> {
         let verified = self.verified_members()?;
         Self::require_admin(me, &verified)?;
         if me.public().role == member {

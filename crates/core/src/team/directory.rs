@@ -6,7 +6,7 @@ use super::audit;
 use super::grant::{EpochKey, Grant};
 use super::identity::{Identity, IdentityError, PublicIdentity};
 use super::{col, connect, schema, Error, TeamUrl};
-use crate::crypto::{KdfParams, SecretString};
+use crate::crypto::SecretString;
 use postgres::Client;
 
 const MEMBERSHIP_CONTEXT: &[u8] = b"portcullis/team/v1/membership";
@@ -45,7 +45,7 @@ impl Access {
 
 /// One row of `team members`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Member {
+pub struct Membership {
     /// The member's PostgreSQL login role.
     pub name: String,
     /// Their access (a pending request asks for none yet: `viewer`).
@@ -123,34 +123,12 @@ impl Team {
         .transpose()
     }
 
-    /// Opens the member's identity with their master password. A key derivation above 1 GiB
-    /// (the server names the cost) runs only when `costly_confirmed`, as for files.
-    pub fn open_identity(
+    /// Stores a new identity of the connected role: its public keys, and its sealed keys.
+    pub(super) fn store_identity(
         &mut self,
-        password: &SecretString,
-        costly_confirmed: bool,
-    ) -> Result<Identity, Error> {
-        let (public, sealed) = self.sealed_identity()?.ok_or(Error::NoIdentity)?;
-        let kdf = super::identity::sealed_kdf(&sealed)?;
-        if kdf.needs_confirmation() && !costly_confirmed {
-            return Err(Error::CostlyKdf {
-                memory_mib: kdf.memory_kib() / 1024,
-                passes: kdf.iterations(),
-            });
-        }
-        Ok(Identity::open(&public, &sealed, password)?)
-    }
-
-    /// Creates the member's identity, sealed under their new master password at the cost `kdf`.
-    pub fn create_identity(
-        &mut self,
-        password: &SecretString,
-        kdf: KdfParams,
-    ) -> Result<Identity, Error> {
-        kdf.check_floor(crate::crypto::kdf::FLOOR_ENFORCED)
-            .map_err(|_| Error::KdfBelowFloor)?;
-        let identity = Identity::generate(&self.url.role)?;
-        let sealed = identity.seal(password, kdf)?;
+        identity: &Identity,
+        sealed: &[u8],
+    ) -> Result<(), Error> {
         let public = identity.public();
         let mut tx = self.client.transaction()?;
         tx.execute(
@@ -163,12 +141,12 @@ impl Team {
         )?;
         tx.commit()?;
         tracing::info!("team identity created");
-        Ok(identity)
+        Ok(())
     }
 
     /// Creates the workspace the address names, with `me` as its first admin holding the key of
     /// epoch 1.
-    pub fn create_workspace(&mut self, me: &Identity) -> Result<(), Error> {
+    pub(super) fn create_workspace(&mut self, me: &Identity) -> Result<(), Error> {
         let name = self.workspace_name()?.to_owned();
         let id: [u8; 16] = crate::crypto::random_bytes().map_err(|_| Error::Crypto)?;
         let key = EpochKey::generate().map_err(|_| Error::Crypto)?;
@@ -245,7 +223,7 @@ impl Team {
 
     /// The workspace's members as the connected role may see them (all of them for an active
     /// member; only their own request otherwise).
-    pub fn members(&mut self) -> Result<Vec<Member>, Error> {
+    pub fn members(&mut self) -> Result<Vec<Membership>, Error> {
         let id = self.workspace_id()?;
         let rows = self.client.query(
             "SELECT m.role::text, m.access, m.state, i.x25519, i.ed25519
@@ -256,7 +234,7 @@ impl Team {
         rows.iter()
             .map(|r| {
                 let public = public_of(col(r, 0)?, col(r, 3)?, col(r, 4)?)?;
-                Ok(Member {
+                Ok(Membership {
                     access: Access::parse(col(r, 1)?)?,
                     state: col(r, 2)?,
                     fingerprint: public.fingerprint(),

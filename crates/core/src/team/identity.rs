@@ -74,7 +74,7 @@ impl PublicIdentity {
 
     /// The role and both keys, as signatures over a member bind them: `u32 len || role ||
     /// x25519 || ed25519`.
-    pub(super) fn bound(&self) -> Vec<u8> {
+    pub(crate) fn bound(&self) -> Vec<u8> {
         self.bound_to(&[])
     }
 
@@ -168,6 +168,16 @@ impl Identity {
 
     /// The sealed form under `password` at the cost `kdf` (a new salt and master key each time).
     pub fn seal(&self, password: &SecretString, kdf: KdfParams) -> Result<Vec<u8>, IdentityError> {
+        Ok(self.seal_keeping_master(password, kdf)?.0)
+    }
+
+    /// [`seal`](Self::seal), with the new master key (its subkeys seal the member's second
+    /// factors).
+    pub(super) fn seal_keeping_master(
+        &self,
+        password: &SecretString,
+        kdf: KdfParams,
+    ) -> Result<(Vec<u8>, MasterKey), IdentityError> {
         let header =
             Header::new(crypto::random_bytes()?, kdf).map_err(|_| IdentityError::Crypto)?;
         let header_bytes = header.encode();
@@ -183,7 +193,7 @@ impl Identity {
         out.extend_from_slice(&(wrapped.len() as u16).to_be_bytes());
         out.extend_from_slice(&wrapped);
         out.extend_from_slice(&keys);
-        Ok(out)
+        Ok((out, master))
     }
 
     /// Opens the sealed form with `password`; the keys must be those `public` lists.
@@ -192,6 +202,15 @@ impl Identity {
         sealed: &[u8],
         password: &SecretString,
     ) -> Result<Self, IdentityError> {
+        Ok(Self::open_keeping_master(public, sealed, password)?.0)
+    }
+
+    /// [`open`](Self::open), with the member's master key.
+    pub(super) fn open_keeping_master(
+        public: &PublicIdentity,
+        sealed: &[u8],
+        password: &SecretString,
+    ) -> Result<(Self, MasterKey), IdentityError> {
         let (header, wrapped, keys) = split(sealed)?;
         let kek = header.kdf.derive(password, &header.salt)?;
         let master = MasterKey::unwrap(&kek, &header.encode(), wrapped)?;
@@ -208,7 +227,7 @@ impl Identity {
         if identity.public != *public {
             return Err(IdentityError::Mismatch);
         }
-        Ok(identity)
+        Ok((identity, master))
     }
 }
 

@@ -13,15 +13,17 @@ pub mod directory;
 pub mod grant;
 mod head;
 pub mod identity;
+pub mod member;
 pub mod schema;
 mod tls;
 pub mod url;
 pub mod workspace;
 
 pub use connect::{connect, stored_password};
-pub use directory::{Access, Member, Team};
+pub use directory::{Access, Membership, Team};
 pub use grant::{EpochKey, Grant, GrantError};
 pub use identity::{Identity, IdentityError, PublicIdentity};
+pub use member::{Member, MemberUnlock};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
 pub use url::{is_team_url, SslMode, TeamUrl, UrlError};
 pub use workspace::TeamWorkspace;

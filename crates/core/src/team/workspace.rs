@@ -8,7 +8,8 @@
 use super::admin::Verified;
 use super::change::{self, Chain, ChainError, RecordState};
 use super::directory::{public_of, Access, Team};
-use super::identity::{Identity, PublicIdentity};
+use super::identity::PublicIdentity;
+use super::member::Member;
 use super::{col, head, Error};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, MasterKey};
@@ -33,8 +34,7 @@ const RETRIES: usize = 5;
 
 /// A team workspace open for one member.
 pub struct TeamWorkspace {
-    team: Team,
-    me: Identity,
+    member: Member,
     id: [u8; 16],
     id_text: String,
     name: String,
@@ -83,19 +83,21 @@ fn db_u64(row: &postgres::Row, i: usize) -> Result<u64, Error> {
     u64::try_from(col::<i64>(row, i)?).map_err(|_| Error::SchemaDamaged)
 }
 
-impl Team {
-    /// Opens the workspace the address names for `me`, an active member: their keys, the
-    /// change chain replayed and every record checked against it, the entries decrypted.
-    pub fn open_workspace(mut self, me: Identity) -> Result<TeamWorkspace, Error> {
-        let verified = self.verified_members()?;
+impl TeamWorkspace {
+    /// Opens the workspace the member's address names for them, an active member: their keys,
+    /// the change chain replayed and every record checked against it, the entries decrypted.
+    pub(super) fn open(mut member: Member) -> Result<Self, Error> {
+        let me = &member.identity;
+        let team = &mut member.team;
+        let verified = team.verified_members()?;
         let access = verified
             .iter()
             .find(|v| v.member == *me.public())
             .map(|v| v.access)
             .ok_or_else(|| Error::NotMember(me.public().role.clone()))?;
-        let (id, id_text) = self.workspace()?;
-        let keys = self
-            .epoch_keys(&me, &verified)?
+        let (id, id_text) = team.workspace()?;
+        let keys = team
+            .epoch_keys(me, &verified)?
             .into_iter()
             .map(|(epoch, key)| {
                 let key = MasterKey::from_bytes(*key.expose())
@@ -104,13 +106,13 @@ impl Team {
                 Ok((epoch, key))
             })
             .collect::<Result<_, Error>>()?;
-        let writers = self.writers(&verified, &id_text)?;
-        let head_file = head::path(self.url(), &id);
+        let writers = team.writers(&verified, &id_text)?;
+        let head_file = head::path(team.url(), &id);
         let pinned = head_file.as_deref().and_then(head::load);
+        let name = team.workspace_name()?.to_owned();
         let mut ws = TeamWorkspace {
-            name: self.workspace_name()?.to_owned(),
-            team: self,
-            me,
+            member,
+            name,
             id,
             id_text,
             access,
@@ -127,7 +129,9 @@ impl Team {
         tracing::info!(entries = ws.entries.len(), "team workspace opened");
         Ok(ws)
     }
+}
 
+impl Team {
     /// Whose signatures the change chain accepts: verified members, and removed ones (their
     /// past writes stay valid).
     pub(super) fn writers(
@@ -181,6 +185,7 @@ impl TeamWorkspace {
     pub fn sync(&mut self) -> Result<(), Error> {
         let since = db_i64(self.chain.seq)?;
         let mut tx = self
+            .member
             .team
             .client
             .build_transaction()
@@ -331,19 +336,20 @@ impl TeamWorkspace {
                 .map(|p| record_key.seal(&aad(&self.id, ENTRIES, id, version, epoch), p))
                 .transpose()
                 .map_err(|_| Error::Crypto)?;
+            let me = &self.member.identity;
             let step = change::Change {
                 seq: self.chain.seq + 1,
                 at: self.clock.now(),
-                writer: self.me.public().role.clone(),
+                writer: me.public().role.clone(),
                 collection: ENTRIES.to_owned(),
                 id: id.to_owned(),
                 version,
                 epoch,
                 sealed: sealed.as_deref().map(change::sealed_hash),
             };
-            let element = change::element(&self.me, &step, &self.chain.head, &self.id);
+            let element = change::element(me, &step, &self.chain.head, &self.id);
             let signature = element[element.len() - 64..].to_vec();
-            let result = self.team.client.execute(
+            let result = self.member.team.client.execute(
                 "SELECT portcullis.write_record($1::text::uuid, $2, $3, $4, $5, $6, $7, $8, $9)",
                 &[
                     &self.id_text,
@@ -359,7 +365,7 @@ impl TeamWorkspace {
             );
             match result {
                 Ok(_) => {
-                    let me = self.me.public();
+                    let me = self.member.identity.public();
                     self.chain
                         .apply(&self.id, &me.role, &element, |_| Some(me))?;
                     self.keep_head();

@@ -25,6 +25,7 @@ pub use lease::{Lease, LeaseError};
 pub use password_keys::{DerivedKeys, PasswordKeys};
 pub use quick::{QuickKey, QuickRefusal};
 pub(crate) use record::{RecordKeys, RecordRef, MFA};
+pub(crate) use security::storage::MfaStorage;
 pub use security::{
     ChargedFactor, EmailSent, Guarded, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail,
     Unlock,
@@ -116,7 +117,7 @@ pub enum Error {
     #[error(transparent)]
     File(#[from] crate::secret_file::Error),
     /// A file-only operation was asked of a team workspace's address.
-    #[error("this command does not work on team workspaces yet (their entries do: add, edit, rm, list, search, show, otp)")]
+    #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, passwd, mfa)")]
     NotOnTeam,
     /// A team workspace's server, keys or records refused the operation.
     #[error(transparent)]
