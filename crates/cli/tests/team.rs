@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fails, run};
+use portcullis_core::team::SCHEMA_VERSION;
 use test_support::{Postgres, POSTGRES_ADMIN};
 
 fn json(out: &common::Out) -> serde_json::Value {
@@ -37,9 +38,15 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
 
     // From PGPASSWORD, then from standard input, then from a password file.
     let first = setup("", &[("PGPASSWORD", &pg.admin_password), no_file]);
-    assert_eq!(json(&first), serde_json::json!({"from": 0, "to": 2}));
+    assert_eq!(
+        json(&first),
+        serde_json::json!({"from": 0, "to": SCHEMA_VERSION})
+    );
     let again = setup(&format!("{}\n", pg.admin_password), &[no_file]);
-    assert_eq!(json(&again), serde_json::json!({"from": 2, "to": 2}));
+    assert_eq!(
+        json(&again),
+        serde_json::json!({"from": SCHEMA_VERSION, "to": SCHEMA_VERSION})
+    );
     let pgpass = dir.path().join("pgpass");
     std::fs::write(
         &pgpass,
@@ -52,7 +59,10 @@ fn setup_creates_the_schema_once_with_the_password_as_libpq_finds_it() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
     let from_file = setup("", &[("PGPASSFILE", pgpass.to_str().unwrap())]);
-    assert_eq!(json(&from_file), serde_json::json!({"from": 2, "to": 2}));
+    assert_eq!(
+        json(&from_file),
+        serde_json::json!({"from": SCHEMA_VERSION, "to": SCHEMA_VERSION})
+    );
 
     let wrong = setup("", &[("PGPASSWORD", "wrong-password-123"), no_file]);
     assert_ne!(wrong.code, 0);
@@ -685,7 +695,7 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "alice master",
             &["device-binding", "disable", "{url}"],
         ),
-        "this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, passwd, mfa)",
+        "this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)",
     );
 }
 
@@ -1000,5 +1010,113 @@ fn each_member_has_their_own_second_factor_and_admins_need_it_fresh() {
             .contains("second-factor settings on the server are damaged"),
         "{}",
         tampered.stderr
+    );
+}
+
+#[test]
+fn members_import_and_export_a_team_workspace_and_exports_are_logged() {
+    let team = team_of_three();
+    let csv = team.dir.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "title,username,password,url\nMail,me@example.com,mail-pw,https://mail.example.com\nBank,me,bank-pw,https://bank.example.com\n",
+    )
+    .unwrap();
+    let imported = json(&team.run(
+        "bob",
+        "bob master",
+        &[
+            "import",
+            "{url}",
+            "--from",
+            "csv",
+            csv.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(imported["imported"], 2, "{imported}");
+    assert_eq!(team.titles("alice"), ["Bank", "Mail"]);
+    // The same file again: nothing new (duplicates are found against the team's entries).
+    let again = json(&team.run(
+        "bob",
+        "bob master",
+        &[
+            "import",
+            "{url}",
+            "--from",
+            "csv",
+            csv.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(again["imported"], 0, "{again}");
+    // A viewer imports nothing.
+    let refused = team.run(
+        "carol",
+        "carol master",
+        &["import", "{url}", "--from", "csv", csv.to_str().unwrap()],
+    );
+    assert!(
+        refused.stderr.contains("you are a viewer"),
+        "{}",
+        refused.stderr
+    );
+
+    // Any member exports what they can read; the log says who, what and how many.
+    let out = team.dir.path().join("carol.csv");
+    team.ok(
+        "carol",
+        "carol master",
+        &["export", "{url}", "--to", "csv", out.to_str().unwrap()],
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains("bank-pw") && written.contains("mail-pw"),
+        "{written}"
+    );
+    let kdbx = team.dir.path().join("alice.kdbx");
+    let exported = team.run_with(
+        "alice",
+        "alice master",
+        "",
+        &[("PORTCULLIS_EXPORT_PASSWORD", "kdbx pw")],
+        &["export", "{url}", "--to", "kdbx", kdbx.to_str().unwrap()],
+    );
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let copy = team.dir.path().join("copy.pcx");
+    let no_copy = team.run(
+        "alice",
+        "alice master",
+        &[
+            "export",
+            "{url}",
+            "--to",
+            "portcullis",
+            copy.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        no_copy.stderr.contains("csv, otpauth or kdbx"),
+        "{}",
+        no_copy.stderr
+    );
+    assert!(!copy.exists());
+    let log = json(&team.run("bob", "", &["team", "log", "{url}", "--json"]));
+    let exports: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "exported")
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["actor"].as_str().unwrap(),
+                e["subject"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        exports,
+        ["carol 2 entries as csv", "alice 2 entries as kdbx"]
     );
 }

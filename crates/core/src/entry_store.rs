@@ -5,11 +5,15 @@
 //!
 //! [`OpenWorkspace`]: crate::OpenWorkspace
 
+use crate::crypto::KdfParams;
 use crate::entry::{Entry, EntryKind, Login, Remote};
 use crate::entry_edit::{self, EntryChanges, EntryType};
+use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
-use crate::workspace::{Error, NewEntry, Result};
+use crate::workspace::importing;
+use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
+use std::path::Path;
 
 /// The entry operations a workspace offers once open.
 pub trait EntryStore {
@@ -30,6 +34,31 @@ pub trait EntryStore {
     fn remove(&mut self, id: &str) -> Result<()>;
     /// The workspace's clock, in Unix seconds.
     fn now(&self) -> i64;
+    /// Every entry, decrypted, in list order (exports and imports read them all).
+    fn entries(&mut self) -> Result<Vec<Entry>>;
+    /// Writes `entries` (new ones, and the `replacing` ones, which must exist) all or none.
+    fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()>;
+    /// The key-derivation cost protecting this workspace (a KeePass export uses it).
+    fn kdf(&self) -> KdfParams;
+    /// Writes an encrypted copy of the workspace to `path` (the Portcullis export).
+    fn backup_to(&mut self, path: &Path) -> Result<()>;
+    /// Records that `count` entries were exported as `format` (in a team workspace's audit
+    /// log; a file keeps no log).
+    fn exported(&mut self, format: &str, count: usize) -> Result<()> {
+        let _ = (format, count);
+        Ok(())
+    }
+
+    /// Sorts an import plan into items to write (each flagged when it resembles an entry)
+    /// and duplicates; writes nothing.
+    fn preview_import(&mut self, plan: Plan) -> Result<Preview> {
+        importing::preview(self, plan)
+    }
+
+    /// Writes the preview's items as chosen, all or none.
+    fn import(&mut self, preview: Preview) -> Result<Imported> {
+        importing::import(self, preview)
+    }
 
     /// Adds an entry of type `kind` with `changes` as its fields, checked by the rules of
     /// [`crate::entry_edit`].

@@ -4,9 +4,9 @@
 //! their owner only and never overwrite an existing file.
 
 use crate::entry::{Entry, EntryKind};
+use crate::entry_store::EntryStore;
 use crate::import::csv::neutralise;
-use crate::workspace::Guarded;
-use crate::workspace::{self, OpenWorkspace};
+use crate::workspace::{self, Guarded};
 use crate::SecretString;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -55,6 +55,16 @@ impl Format {
     pub fn is_plaintext(self) -> bool {
         matches!(self, Format::Otpauth | Format::Csv)
     }
+
+    /// The format's name, as the CLI and the audit log give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Otpauth => "otpauth",
+            Format::Csv => "csv",
+            Format::Kdbx => "kdbx",
+            Format::Portcullis => "portcullis",
+        }
+    }
 }
 
 /// What was written.
@@ -65,8 +75,9 @@ pub struct Summary {
 }
 
 /// Writes the workspace to `path` in `format`. `password` is the new file's password for KDBX.
-pub fn export(
-    ws: &mut OpenWorkspace,
+/// A team workspace's export is recorded in its audit log before the file is written.
+pub fn export<W: EntryStore + Guarded>(
+    ws: &mut W,
     format: Format,
     path: &Path,
     password: Option<&SecretString>,
@@ -78,7 +89,10 @@ pub fn export(
     let summary = match format {
         Format::Portcullis => {
             let entries = ws.entries()?.len();
+            // An encrypted copy (of a file only): nothing leaves in clear, and a team
+            // workspace refuses before anything is recorded.
             ws.backup_to(path)?;
+            ws.exported(format.name(), entries)?;
             Summary { entries }
         }
         Format::Otpauth => {
@@ -93,6 +107,7 @@ pub fn export(
                 text.push_str(uri);
                 text.push('\n');
             }
+            ws.exported(format.name(), uris.len())?;
             write_new(path, text.as_bytes())?;
             Summary {
                 entries: uris.len(),
@@ -101,6 +116,7 @@ pub fn export(
         Format::Csv => {
             let entries = ws.entries()?;
             let bytes = Zeroizing::new(csv_of(&entries)?);
+            ws.exported(format.name(), entries.len())?;
             write_new(path, &bytes)?;
             Summary {
                 entries: entries.len(),
@@ -110,6 +126,7 @@ pub fn export(
             let password = password.ok_or(Error::PasswordNeeded)?;
             let entries = ws.entries()?;
             let bytes = Zeroizing::new(kdbx_of(&entries, ws.kdf(), password)?);
+            ws.exported(format.name(), entries.len())?;
             write_new(path, &bytes)?;
             Summary {
                 entries: entries.len(),

@@ -10,6 +10,7 @@ use portcullis_core::clock::FixedClock;
 use portcullis_core::import::Plan;
 use portcullis_core::otp::OtpParams;
 use portcullis_core::workspace::{Choice, Resemblance};
+use portcullis_core::EntryStore;
 use portcullis_core::{EntryKind, Login, NewEntry, OpenWorkspace};
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use portcullis_core::crypto::SecretString;
-use portcullis_core::team::{self, Error, Setup, TeamUrl};
+use portcullis_core::team::{self, Error, Setup, TeamUrl, SCHEMA_VERSION};
 use test_support::Postgres;
 
 const DB: &str = "vault";
@@ -84,11 +84,23 @@ fn setup_is_idempotent_and_postgresql_enforces_membership_and_roles() {
     for role in ["alice", "bob", "carol"] {
         admin(&format!("GRANT portcullis_member TO {role}"));
     }
-    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 0, to: 2 });
+    assert_eq!(
+        team::setup(&mut client).unwrap(),
+        Setup {
+            from: 0,
+            to: SCHEMA_VERSION
+        }
+    );
     let first = catalog(&pg);
-    assert_eq!(team::setup(&mut client).unwrap(), Setup { from: 2, to: 2 });
+    assert_eq!(
+        team::setup(&mut client).unwrap(),
+        Setup {
+            from: SCHEMA_VERSION,
+            to: SCHEMA_VERSION
+        }
+    );
     assert_eq!(catalog(&pg), first, "a second setup changed the schema");
-    assert_eq!(team::schema::version(&mut client).unwrap(), 2);
+    assert_eq!(team::schema::version(&mut client).unwrap(), SCHEMA_VERSION);
 
     // Alice founds a workspace and becomes its first admin; nobody else can found it again.
     sql(

@@ -10,6 +10,7 @@ use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::workspace::{Choice, PlannedEntry, Preview};
+use portcullis_core::EntryStore;
 use portcullis_core::SecretString;
 use serde::Serialize;
 use tauri::State;

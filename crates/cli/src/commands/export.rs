@@ -1,11 +1,11 @@
 //! export: write the workspace in another format, after a fresh second factor.
 
-use super::unlock;
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::input::{SecretInput, EXPORT_PASSWORD_ENV};
 use crate::progress::with_spinner;
 use anyhow::Result;
 use portcullis_core::export::{self, Format};
+use portcullis_core::{EntryStore, Guarded};
 
 pub fn export(args: ExportArgs, input: &mut SecretInput) -> Result<()> {
     let format = match args.to {
@@ -20,18 +20,11 @@ pub fn export(args: ExportArgs, input: &mut SecretInput) -> Result<()> {
             args.file.display()
         );
     }
-    let mut ws = unlock(&args.workspace, input)?;
-    let password = match format {
-        Format::Kdbx => Some(input.new_password(
-            EXPORT_PASSWORD_ENV,
-            "Password for the new KeePass file: ",
-            "KeePass file password",
-        )?),
-        _ => None,
+    let workspace = args.workspace.clone();
+    let summary = match super::team_url(&workspace) {
+        Some(url) => write(&mut super::team::open(url, input)?, format, &args, input)?,
+        None => write(&mut super::unlock(&workspace, input)?, format, &args, input)?,
     };
-    let summary = with_spinner("Exporting…", || {
-        export::export(&mut ws, format, &args.file, password.as_ref())
-    })?;
     if format.is_plaintext() {
         eprintln!(
             "warning: {} is NOT encrypted: anyone who can read it has these secrets; delete it when done",
@@ -57,4 +50,24 @@ pub fn export(args: ExportArgs, input: &mut SecretInput) -> Result<()> {
         );
         Ok(())
     }
+}
+
+/// Asks for the KeePass file's password when needed, then writes the export.
+fn write<W: EntryStore + Guarded>(
+    ws: &mut W,
+    format: Format,
+    args: &ExportArgs,
+    input: &mut SecretInput,
+) -> Result<export::Summary> {
+    let password = match format {
+        Format::Kdbx => Some(input.new_password(
+            EXPORT_PASSWORD_ENV,
+            "Password for the new KeePass file: ",
+            "KeePass file password",
+        )?),
+        _ => None,
+    };
+    Ok(with_spinner("Exporting…", || {
+        export::export(ws, format, &args.file, password.as_ref())
+    })?)
 }

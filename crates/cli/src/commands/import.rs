@@ -1,6 +1,6 @@
 //! import: read another tool's file, show what will happen, write it in one transaction.
 
-use super::unlock;
+use super::open_entries;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::input::SecretInput;
 use crate::progress::with_spinner;
@@ -60,7 +60,7 @@ pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
     let plan = with_spinner("Reading the file…", || {
         import::read(format, &bytes, password.as_ref())
     })?;
-    let mut ws = unlock(&args.workspace, input)?;
+    let mut ws = open_entries(&args.workspace, input)?;
     let mut preview = ws.preview_import(plan)?;
     if args.skip_similar {
         preview.skip_similar();

@@ -1,7 +1,7 @@
 //! Reading other tools' files into new entries. Importers only parse: they return a [`Plan`]
 //! (what would be created, what is skipped and why), and the workspace writes the plan's
 //! entries in one transaction after setting duplicates aside (see
-//! [`OpenWorkspace::preview_import`](crate::OpenWorkspace::preview_import)).
+//! [`EntryStore::preview_import`](crate::EntryStore::preview_import)).
 
 pub mod aegis;
 pub mod bitwarden;

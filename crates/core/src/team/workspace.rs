@@ -10,14 +10,14 @@ use super::change::{self, Chain, ChainError, RecordState};
 use super::directory::{public_of, Access, Team};
 use super::identity::PublicIdentity;
 use super::member::Member;
-use super::{col, head, Error};
+use super::{audit, col, head, Error};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, MasterKey};
 use crate::entry::{packed, Entry};
 use crate::entry_store::EntryStore;
 use crate::view::{self, EntryPage, EntrySummary, ListQuery};
 use crate::workspace::index::{Index, Indexed};
-use crate::workspace::{self as file, NewEntry};
+use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry};
 use postgres::error::SqlState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -304,81 +304,127 @@ impl TeamWorkspace {
         }
     }
 
-    /// Writes `entry` (or deletes the entry `id` when `None`) from the version this copy
-    /// holds. Other records changed meanwhile: synced, and written again. This record changed
-    /// meanwhile: [`Error::Conflict`].
-    fn write(&mut self, id: &str, entry: Option<&Entry>) -> Result<(), Error> {
+    /// Writes each entry (or deletes the entry `id` when `None`) from the version this copy
+    /// holds, in one transaction: all or none. Other records changed meanwhile: synced, and
+    /// written again. One of these changed meanwhile: [`Error::Conflict`], nothing written.
+    fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> Result<(), Error> {
         if !matches!(self.access, Access::Admin | Access::Editor) {
             return Err(Error::ReadOnly);
         }
-        let key = (ENTRIES.to_owned(), id.to_owned());
-        let base = self.chain.records.get(&key).map(|s| s.version);
-        let title = entry
-            .or(self.entries.get(id))
-            .map_or_else(|| id.to_owned(), |e| e.title.clone());
-        let conflict = || Err(Error::Conflict(title.clone()));
-        let plain = entry
-            .map(|e| packed::pack([e]).map_err(|_| Error::Crypto))
-            .transpose()?;
+        let version_of = |chain: &Chain, id: &str| {
+            chain
+                .records
+                .get(&(ENTRIES.to_owned(), id.to_owned()))
+                .map(|s| s.version)
+        };
+        let bases: Vec<Option<u64>> = changes
+            .iter()
+            .map(|(id, _)| version_of(&self.chain, id))
+            .collect();
+        let titles: Vec<String> = changes
+            .iter()
+            .map(|(id, entry)| {
+                entry
+                    .or(self.entries.get(*id))
+                    .map_or_else(|| (*id).to_owned(), |e| e.title.clone())
+            })
+            .collect();
+        let conflict = |i: usize| Error::Conflict(titles[i].clone());
+        let plains = changes
+            .iter()
+            .map(|(_, e)| {
+                e.map(|e| packed::pack([e]).map_err(|_| Error::Crypto))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         for _ in 0..RETRIES {
-            if self.chain.records.get(&key).map(|s| s.version) != base {
-                return conflict();
+            if let Some(i) =
+                (0..changes.len()).find(|&i| version_of(&self.chain, changes[i].0) != bases[i])
+            {
+                return Err(conflict(i));
             }
-            let (epoch, record_key) = self.keys.last_key_value().ok_or(Error::NoKey)?;
-            let version = match (&plain, base) {
-                (Some(_), b) => b.unwrap_or(0) + 1,
-                (None, Some(b)) => b,
-                (None, None) => return conflict(),
-            };
-            let epoch = if plain.is_some() { *epoch } else { 0 };
-            let sealed = plain
-                .as_ref()
-                .map(|p| record_key.seal(&aad(&self.id, ENTRIES, id, version, epoch), p))
-                .transpose()
-                .map_err(|_| Error::Crypto)?;
+            let (&current_epoch, record_key) = self.keys.last_key_value().ok_or(Error::NoKey)?;
             let me = &self.member.identity;
-            let step = change::Change {
-                seq: self.chain.seq + 1,
-                at: self.clock.now(),
-                writer: me.public().role.clone(),
-                collection: ENTRIES.to_owned(),
-                id: id.to_owned(),
-                version,
-                epoch,
-                sealed: sealed.as_deref().map(change::sealed_hash),
+            let mut chain = self.chain.clone();
+            let mut tx = self.member.team.client.transaction()?;
+            let mut failed = None;
+            // A failed statement ends the transaction: it is dropped (rolled back) below.
+            for (i, ((id, _), plain)) in changes.iter().zip(&plains).enumerate() {
+                let version = match (plain, bases[i]) {
+                    (Some(_), base) => base.unwrap_or(0) + 1,
+                    (None, Some(base)) => base,
+                    (None, None) => return Err(conflict(i)),
+                };
+                let epoch = if plain.is_some() { current_epoch } else { 0 };
+                let sealed = plain
+                    .as_ref()
+                    .map(|p| record_key.seal(&aad(&self.id, ENTRIES, id, version, epoch), p))
+                    .transpose()
+                    .map_err(|_| Error::Crypto)?;
+                let step = change::Change {
+                    seq: chain.seq + 1,
+                    at: self.clock.now(),
+                    writer: me.public().role.clone(),
+                    collection: ENTRIES.to_owned(),
+                    id: (*id).to_owned(),
+                    version,
+                    epoch,
+                    sealed: sealed.as_deref().map(change::sealed_hash),
+                };
+                let element = change::element(me, &step, &chain.head, &self.id);
+                let signature = element[element.len() - 64..].to_vec();
+                let written = tx.execute(
+                    "SELECT portcullis.write_record($1::text::uuid, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[
+                        &self.id_text,
+                        &db_i64(step.seq)?,
+                        &element,
+                        &ENTRIES,
+                        id,
+                        &db_i64(bases[i].unwrap_or(0))?,
+                        &db_i64(epoch)?,
+                        &sealed,
+                        &signature,
+                    ],
+                );
+                match written {
+                    Ok(_) => {
+                        chain
+                            .apply(&self.id, &me.public().role, &element, |_| Some(me.public()))?;
+                    }
+                    Err(e) => {
+                        failed = Some((i, e));
+                        break;
+                    }
+                }
+            }
+            let failed = match failed {
+                None => tx.commit().err().map(|e| (0, e)),
+                Some(f) => {
+                    drop(tx);
+                    Some(f)
+                }
             };
-            let element = change::element(me, &step, &self.chain.head, &self.id);
-            let signature = element[element.len() - 64..].to_vec();
-            let result = self.member.team.client.execute(
-                "SELECT portcullis.write_record($1::text::uuid, $2, $3, $4, $5, $6, $7, $8, $9)",
-                &[
-                    &self.id_text,
-                    &db_i64(step.seq)?,
-                    &element,
-                    &ENTRIES,
-                    &id,
-                    &db_i64(base.unwrap_or(0))?,
-                    &db_i64(epoch)?,
-                    &sealed,
-                    &signature,
-                ],
-            );
-            match result {
-                Ok(_) => {
-                    let me = self.member.identity.public();
-                    self.chain
-                        .apply(&self.id, &me.role, &element, |_| Some(me))?;
-                    self.keep_head();
-                    match entry {
-                        Some(e) => self.entries.insert(id.to_owned(), e.clone()),
-                        None => self.entries.remove(id),
-                    };
+            match failed {
+                None => {
+                    self.chain = chain;
+                    for (id, entry) in changes {
+                        match entry {
+                            Some(e) => self.entries.insert((*id).to_owned(), (*e).clone()),
+                            None => self.entries.remove(*id),
+                        };
+                    }
                     self.index = None;
+                    self.keep_head();
                     return Ok(());
                 }
-                Err(e) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => self.sync()?,
-                Err(e) if e.code().is_some_and(|c| c.code() == CONFLICT) => return conflict(),
-                Err(e) => return Err(e.into()),
+                Some((_, e)) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => {
+                    self.sync()?
+                }
+                Some((i, e)) if e.code().is_some_and(|c| c.code() == CONFLICT) => {
+                    return Err(conflict(i))
+                }
+                Some((_, e)) => return Err(e.into()),
             }
         }
         Err(Error::Database(
@@ -445,7 +491,7 @@ impl EntryStore for TeamWorkspace {
     fn add(&mut self, new: NewEntry) -> file::Result<Entry> {
         let now = self.clock.now();
         let entry = new.into_entry(file::new_id()?, now, now)?;
-        self.write(&entry.id, Some(&entry))?;
+        self.write(&[(&entry.id, Some(&entry))])?;
         tracing::debug!("team entry added");
         Ok(entry)
     }
@@ -457,7 +503,7 @@ impl EntryStore for TeamWorkspace {
         }
         entry.group = file::normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
-        self.write(&entry.id, Some(&entry))?;
+        self.write(&[(&entry.id, Some(&entry))])?;
         Ok(entry)
     }
 
@@ -465,12 +511,90 @@ impl EntryStore for TeamWorkspace {
         if !self.entries.contains_key(id) {
             return Err(file::Error::NoMatch(id.to_owned()));
         }
-        self.write(id, None)?;
+        self.write(&[(id, None)])?;
         Ok(())
     }
 
     fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    fn entries(&mut self) -> file::Result<Vec<Entry>> {
+        let ids: Vec<String> = self
+            .index()?
+            .entries()
+            .map(|e| e.summary.id.clone())
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.entries.get(id).cloned())
+            .collect())
+    }
+
+    fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> file::Result<()> {
+        if let Some(id) = replacing.iter().find(|id| !self.entries.contains_key(*id)) {
+            return Err(file::Error::NoMatch(id.clone()));
+        }
+        let changes: Vec<(&str, Option<&Entry>)> =
+            entries.iter().map(|e| (e.id.as_str(), Some(e))).collect();
+        self.write(&changes)?;
+        Ok(())
+    }
+
+    fn kdf(&self) -> crate::KdfParams {
+        self.member.kdf()
+    }
+
+    fn backup_to(&mut self, _path: &std::path::Path) -> file::Result<()> {
+        Err(file::Error::Invalid(
+            "a team workspace is exported as csv, otpauth or kdbx; its encrypted copy is the server's"
+                .into(),
+        ))
+    }
+
+    fn exported(&mut self, format: &str, count: usize) -> file::Result<()> {
+        audit::append(
+            &mut self.member.team.client,
+            &self.member.identity,
+            (&self.id, &self.id_text),
+            "exported",
+            &format!("{count} entries as {format}"),
+            self.clock.now(),
+        )?;
+        Ok(())
+    }
+}
+
+impl Guarded for TeamWorkspace {}
+
+/// The member's second factors, reached from their open workspace (an export's step-up).
+#[allow(private_interfaces, private_bounds)]
+impl MfaStorage for TeamWorkspace {
+    fn read_mfa(&mut self) -> file::Result<crate::mfa::MfaConfig> {
+        self.member.read_mfa()
+    }
+
+    fn update_mfa<T>(
+        &mut self,
+        f: impl FnOnce(&mut crate::mfa::MfaConfig) -> file::Result<T>,
+    ) -> file::Result<T> {
+        self.member.update_mfa(f)
+    }
+
+    fn mfa_clock(&self) -> &dyn Clock {
+        self.member.mfa_clock()
+    }
+
+    fn account_name(&self) -> String {
+        self.member.account_name()
+    }
+
+    fn factor_at(&self) -> Option<i64> {
+        self.member.factor_at()
+    }
+
+    fn set_factor_at(&mut self, at: i64) {
+        self.member.set_factor_at(at);
     }
 }
 

@@ -11,6 +11,7 @@
 use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
 use crate::crypto::KeyedHash;
 use crate::entry::{Entry, EntryKind, EntryType};
+use crate::entry_store::EntryStore;
 use crate::import::{Plan, Skipped};
 use crate::otp::OtpParams;
 use std::collections::HashMap;
@@ -385,88 +386,97 @@ impl<'a> Index<'a> {
     }
 }
 
-impl OpenWorkspace {
-    /// Sorts a plan into items to write (each flagged when it resembles an entry) and
-    /// duplicates; writes nothing.
-    pub fn preview_import(&mut self, plan: Plan) -> Result<Preview> {
-        let existing = self.entries()?;
-        let mut index = Index::new(&existing)?;
-        let mut preview = Preview {
-            skipped: plan.skipped,
-            ..Preview::default()
-        };
-        for mut entry in plan.entries {
-            entry.group = normalize_group(entry.group.take());
-            let fields = Fields::from(&entry);
-            if let Some(holder) = index.holder(&fields, &preview.items) {
-                let reason = match holder {
-                    Known::Existing(_) => "already in the workspace",
-                    Known::Earlier(_) => "appears twice in the file",
-                };
-                preview.duplicates.push(Skipped {
-                    item: entry.title.clone(),
-                    reason: reason.into(),
-                });
-                continue;
-            }
-            let similar = index.resembled(&fields, &preview.items);
-            index.insert(Known::Earlier(preview.items.len()), &fields);
-            preview.items.push(Item {
-                entry,
-                similar,
-                choice: Choice::Import,
-            });
-        }
-        Ok(preview)
-    }
-
-    /// Writes the preview's items as chosen, in one transaction: all or none.
-    pub fn import(&mut self, preview: Preview) -> Result<Imported> {
-        let now = self.clock.now();
-        let mut entries = Vec::new();
-        let mut replacing = Vec::new();
-        for item in preview.items {
-            let (id, created) = match (item.choice, item.similar) {
-                (Choice::Skip, _) => continue,
-                (
-                    Choice::Replace,
-                    Some(Similar {
-                        existing: Some(id),
-                        created,
-                        ..
-                    }),
-                ) => {
-                    replacing.push(id.clone());
-                    (id, created)
-                }
-                (Choice::Replace, _) => {
-                    return Err(Error::Invalid(
-                        "only an item similar to a workspace entry can replace it".into(),
-                    ))
-                }
-                (Choice::Import, _) => (new_id()?, now),
+/// [`EntryStore::preview_import`]: sorts a plan into items to write (each flagged when it
+/// resembles an entry) and duplicates; writes nothing.
+pub(crate) fn preview<S: EntryStore + ?Sized>(ws: &mut S, plan: Plan) -> Result<Preview> {
+    let existing = ws.entries()?;
+    let mut index = Index::new(&existing)?;
+    let mut preview = Preview {
+        skipped: plan.skipped,
+        ..Preview::default()
+    };
+    for mut entry in plan.entries {
+        entry.group = normalize_group(entry.group.take());
+        let fields = Fields::from(&entry);
+        if let Some(holder) = index.holder(&fields, &preview.items) {
+            let reason = match holder {
+                Known::Existing(_) => "already in the workspace",
+                Known::Earlier(_) => "appears twice in the file",
             };
-            entries.push(item.entry.into_entry(id, created, now)?);
+            preview.duplicates.push(Skipped {
+                item: entry.title.clone(),
+                reason: reason.into(),
+            });
+            continue;
         }
+        let similar = index.resembled(&fields, &preview.items);
+        index.insert(Known::Earlier(preview.items.len()), &fields);
+        preview.items.push(Item {
+            entry,
+            similar,
+            choice: Choice::Import,
+        });
+    }
+    Ok(preview)
+}
+
+/// [`EntryStore::import`]: writes the preview's items as chosen, all or none.
+pub(crate) fn import<S: EntryStore + ?Sized>(ws: &mut S, preview: Preview) -> Result<Imported> {
+    let now = ws.now();
+    let mut entries = Vec::new();
+    let mut replacing = Vec::new();
+    for item in preview.items {
+        let (id, created) = match (item.choice, item.similar) {
+            (Choice::Skip, _) => continue,
+            (
+                Choice::Replace,
+                Some(Similar {
+                    existing: Some(id),
+                    created,
+                    ..
+                }),
+            ) => {
+                replacing.push(id.clone());
+                (id, created)
+            }
+            (Choice::Replace, _) => {
+                return Err(Error::Invalid(
+                    "only an item similar to a workspace entry can replace it".into(),
+                ))
+            }
+            (Choice::Import, _) => (new_id()?, now),
+        };
+        entries.push(item.entry.into_entry(id, created, now)?);
+    }
+    ws.put_all(&entries, &replacing)?;
+    let imported = Imported {
+        created: entries.len() - replacing.len(),
+        replaced: replacing.len(),
+    };
+    tracing::info!(
+        created = imported.created,
+        replaced = imported.replaced,
+        duplicates = preview.duplicates.len(),
+        skipped = preview.skipped.len(),
+        "import written"
+    );
+    Ok(imported)
+}
+
+impl OpenWorkspace {
+    /// Writes `entries` in one transaction, all or none; each of `replacing` must exist.
+    pub(crate) fn put_all_entries(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+    ) -> Result<()> {
         self.write(|w| {
-            for id in &replacing {
+            for id in replacing {
                 if !w.entry_exists(id)? {
                     return Err(Error::NoMatch(id.clone()));
                 }
             }
             entries.iter().try_for_each(|e| w.put_entry(e))
-        })?;
-        let imported = Imported {
-            created: entries.len() - replacing.len(),
-            replaced: replacing.len(),
-        };
-        tracing::info!(
-            created = imported.created,
-            replaced = imported.replaced,
-            duplicates = preview.duplicates.len(),
-            skipped = preview.skipped.len(),
-            "import written"
-        );
-        Ok(imported)
+        })
     }
 }

@@ -7,7 +7,7 @@ mod binding;
 mod bucket;
 pub mod duo_enrolment;
 mod header;
-mod importing;
+pub(crate) mod importing;
 pub(crate) mod index;
 mod lease;
 mod password_keys;
@@ -117,7 +117,7 @@ pub enum Error {
     #[error(transparent)]
     File(#[from] crate::secret_file::Error),
     /// A file-only operation was asked of a team workspace's address.
-    #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, passwd, mfa)")]
+    #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)")]
     NotOnTeam,
     /// A team workspace's server, keys or records refused the operation.
     #[error(transparent)]
@@ -352,6 +352,18 @@ impl crate::entry_store::EntryStore for OpenWorkspace {
     }
     fn now(&self) -> i64 {
         self.clock.now()
+    }
+    fn entries(&mut self) -> Result<Vec<Entry>> {
+        OpenWorkspace::entries(self)
+    }
+    fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
+        self.put_all_entries(entries, replacing)
+    }
+    fn kdf(&self) -> KdfParams {
+        OpenWorkspace::kdf(self)
+    }
+    fn backup_to(&mut self, path: &Path) -> Result<()> {
+        OpenWorkspace::backup_to(self, path)
     }
 }
 
