@@ -1,5 +1,6 @@
 //! One function per command; each parses its flags, calls the core and prints.
 
+pub mod connect;
 pub mod device_binding;
 pub mod duo;
 pub mod email;

@@ -1,0 +1,110 @@
+//! connect, and the askpass helper mode ssh runs.
+
+use super::unlock;
+use crate::cli::ConnectArgs;
+use crate::input::SecretInput;
+use anyhow::{bail, Context, Result};
+use portcullis_core::connect::session::{self, Ended};
+use portcullis_core::connect::ssh::Mode;
+use portcullis_core::connect::{askpass, host_key, Error, Plan};
+use portcullis_core::Protocol;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The client ended with this non-zero status: the CLI exits with it, printing nothing more
+/// (the client said why).
+#[derive(Debug, thiserror::Error)]
+#[error("the client exited with status {0}")]
+pub struct ExitStatus(pub u8);
+
+pub fn connect(args: ConnectArgs, input: &mut SecretInput) -> Result<()> {
+    let mut ws = unlock(&args.workspace, input)?;
+    let mut plan = Plan::of(&mut ws, &args.entry)?;
+    if !args.command.is_empty() && plan.protocol != Protocol::Ssh {
+        bail!("a remote command (after --) is for SSH connections only");
+    }
+    let askpass = std::env::current_exe().context("cannot find the portcullis program")?;
+    let mode = if args.auth_only {
+        Mode::AuthOnly
+    } else {
+        Mode::Session(&args.command)
+    };
+    if args.dry_run {
+        let command = session::dry_run(&plan, &askpass, mode)?;
+        println!("{}", command.display());
+        if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {
+            eprintln!("note: the host key is not pinned: on a terminal, connect shows the server's and asks to pin it");
+        }
+        return Ok(());
+    }
+    if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {
+        let target = format!("{}:{}", plan.host, plan.port);
+        if !input.can_retry() {
+            return Err(Error::NotPinned(target).into());
+        }
+        pin_on_terminal(&mut ws, &mut plan, &target, input)?;
+    }
+    // The workspace is closed during the session; the plan keeps the one password it needs.
+    drop(ws);
+    match session::run(&plan, &askpass, mode)? {
+        Ended::Authenticated => {
+            eprintln!("login to {} worked", plan.title);
+            Ok(())
+        }
+        Ended::Exited(0) => Ok(()),
+        Ended::Exited(code) => Err(ExitStatus(u8::try_from(code).unwrap_or(255)).into()),
+    }
+}
+
+/// Shows the keys the server presents and pins the one the person accepts.
+fn pin_on_terminal(
+    ws: &mut portcullis_core::OpenWorkspace,
+    plan: &mut Plan,
+    target: &str,
+    input: &mut SecretInput,
+) -> Result<()> {
+    let keys = host_key::scan(&plan.host, plan.port, 5)?;
+    eprintln!("The host key of {target} is not pinned yet. The server presents:");
+    for key in &keys {
+        eprintln!("  {} {}", key.kind(), key.fingerprint());
+    }
+    let key = keys[0].clone();
+    let question = format!(
+        "Compare with the fingerprint the server's administrator gives you. Pin the {} key {} to “{}”? [y/N] ",
+        key.kind(),
+        key.fingerprint(),
+        plan.title
+    );
+    if !input.confirm(&question)? {
+        bail!("the host key was not pinned; nothing was sent");
+    }
+    plan.pin(ws, key)?;
+    Ok(())
+}
+
+/// `portcullis` run by ssh as `$SSH_ASKPASS PROMPT`: prints the password the running
+/// `portcullis connect` gives for this prompt, once.
+pub fn askpass_helper() -> ExitCode {
+    let prompt = std::env::args_os()
+        .nth(1)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match askpass::helper_answer(&prompt) {
+        Ok(password) => {
+            let mut out = std::io::stdout().lock();
+            let written = out
+                .write_all(password.expose_secret().as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush());
+            if written.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

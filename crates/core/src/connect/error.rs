@@ -1,0 +1,65 @@
+//! Why a connection could not be opened. No variant carries a secret.
+
+use crate::entry::Protocol;
+
+/// Why a connection could not be planned, prepared or run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The workspace refused (no such entry, damaged…).
+    #[error(transparent)]
+    Workspace(#[from] crate::workspace::Error),
+    /// The entry is not a remote connection.
+    #[error("“{0}” is not a remote connection")]
+    NotRemote(String),
+    /// The connection needs a linked login and has none.
+    #[error("this connection has no linked login: choose one with `portcullis edit WORKSPACE ENTRY --login LOGIN`")]
+    NoLogin,
+    /// The linked entry is not a login.
+    #[error("the linked entry of this connection is not a login")]
+    NotALogin,
+    /// The host, user name or a command argument would be read as an option of the client.
+    #[error("{0}")]
+    Unsafe(&'static str),
+    /// A host key given to pin is not one.
+    #[error(
+        "not an SSH host key: {0} (expected \"TYPE BASE64\", e.g. \"ssh-ed25519 AAAAC3Nza…\")"
+    )]
+    HostKey(&'static str),
+    /// An SSH connection whose host key is not pinned, with nobody to ask.
+    #[error(
+        "the host key of {0} is not pinned, and there is no terminal to show its fingerprint: \
+         run `portcullis connect` on a terminal, or pin it with `portcullis edit WORKSPACE ENTRY --host-key \"TYPE BASE64\"`; \
+         no password was sent"
+    )]
+    NotPinned(String),
+    /// The server presented no host key to pin.
+    #[error("ssh-keyscan got no host key from {0}")]
+    NoHostKey(String),
+    /// The client program is not installed.
+    #[error("{program} is not installed: install the Debian package {package} (sudo apt install {package})")]
+    MissingProgram {
+        /// The program.
+        program: &'static str,
+        /// The Debian package that has it.
+        package: &'static str,
+    },
+    /// This protocol cannot be opened from here (yet).
+    #[error("{0} connections cannot be opened by Portcullis yet")]
+    Unsupported(Protocol),
+    /// The client asked for the password a second time: the one answer was refused.
+    #[error("the server did not accept the password (it was sent once; the client was stopped when it asked again)")]
+    AskedTwice,
+    /// The client stopped before a password was asked (unreachable host, changed host key…).
+    #[error(
+        "the connection failed before any password was sent (see ssh's message above); a changed host key \
+         is refused: if the server's key really changed, check the new one with its administrator and pin it \
+         with `portcullis edit WORKSPACE ENTRY --host-key \"TYPE BASE64\"`"
+    )]
+    BeforePassword,
+    /// The client refused the login.
+    #[error("the login failed")]
+    LoginFailed,
+    /// A file, socket or process could not be prepared.
+    #[error("cannot prepare the connection: {0}")]
+    Io(#[from] std::io::Error),
+}
