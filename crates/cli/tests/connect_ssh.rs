@@ -260,19 +260,47 @@ fn an_unpinned_host_key_without_a_terminal_gets_no_password() {
     assert!(out.stderr.contains("not pinned"), "{}", out.stderr);
 
     // Pinned by edit: a key that is not one is refused, the server's works, "" unpins.
-    let out = run(dir.path(), &["edit", "w.pcx", "Srv", "--host-key", "ssh-ed25519 bm90IGEga2V5"], "", &[]);
+    let out = run(
+        dir.path(),
+        &[
+            "edit",
+            "w.pcx",
+            "Srv",
+            "--host-key",
+            "ssh-ed25519 bm90IGEga2V5",
+        ],
+        "",
+        &[],
+    );
     assert_eq!(
         out.stderr,
         "error: not an SSH host key: the key does not match its type (expected \"TYPE BASE64\", e.g. \"ssh-ed25519 AAAAC3Nza…\")\n"
     );
-    ok(dir.path(), &["edit", "w.pcx", "Srv", "--host-key", &format!(" {} ", server.host_key)]);
+    ok(
+        dir.path(),
+        &[
+            "edit",
+            "w.pcx",
+            "Srv",
+            "--host-key",
+            &format!(" {} ", server.host_key),
+        ],
+    );
     let out = connect(dir.path(), &["--", "pinned"]);
-    assert_eq!((out.code, out.stdout.as_str()), (0, "remote: pinned\n"), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "remote: pinned\n"),
+        "{}",
+        out.stderr
+    );
     let show = ok(dir.path(), &["show", "w.pcx", "Srv", "--json"]).stdout;
     let shown: serde_json::Value = serde_json::from_str(&show).unwrap();
     assert_eq!(shown["host_key"], server.host_key.as_str());
     // The encrypted copy carries it.
-    ok(dir.path(), &["export", "w.pcx", "--to", "portcullis", "copy.pcx"]);
+    ok(
+        dir.path(),
+        &["export", "w.pcx", "--to", "portcullis", "copy.pcx"],
+    );
     let copy = ok(dir.path(), &["show", "copy.pcx", "Srv", "--json"]).stdout;
     let copy: serde_json::Value = serde_json::from_str(&copy).unwrap();
     assert_eq!(copy["host_key"], server.host_key.as_str());
@@ -314,23 +342,6 @@ fn a_changed_host_key_is_refused_before_any_password() {
     assert!(auth_lines(&lines).is_empty(), "{lines:?}");
 }
 
-/// Every process's arguments and environment that this user can read, with its pid.
-fn proc_texts() -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        for file in ["cmdline", "environ"] {
-            if let Ok(bytes) = std::fs::read(entry.path().join(file)) {
-                out.push((format!("{name}/{file}"), bytes));
-            }
-        }
-    }
-    out
-}
-
 #[test]
 fn while_the_session_runs_no_process_shows_the_password() {
     let dir = tempfile::tempdir().unwrap();
@@ -364,13 +375,7 @@ fn while_the_session_runs_no_process_shows_the_password() {
         }
     }
     assert_eq!(auth_lines(&seen), ["AUTH alice ok"]);
-    let holding = |needle: &str| -> Vec<String> {
-        proc_texts()
-            .into_iter()
-            .filter(|(_, bytes)| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
-            .map(|(name, _)| name)
-            .collect()
-    };
+    let holding = common::processes_holding;
     // The scan finds a password where `sshpass -p` would put it: in an argument.
     let mut control = Command::new("/bin/sh")
         .args([

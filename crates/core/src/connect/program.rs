@@ -23,6 +23,12 @@ pub const SSH_KEYSCAN: Program = Program {
     package: "openssh-client",
 };
 
+/// TigerVNC's viewer.
+pub const VNCVIEWER: Program = Program {
+    name: "vncviewer",
+    package: "tigervnc-viewer",
+};
+
 impl Program {
     /// The program's path on `PATH`, or [`Error::MissingProgram`].
     pub fn find(&self) -> Result<PathBuf, Error> {

@@ -1,19 +1,20 @@
-//! Running a session: the private folder, the known-hosts file and the askpass server are made,
-//! the client runs, and all of it is removed when the session ends. The password leaves this
-//! process only through the askpass channel.
+//! Running a session: the private folder, the known-hosts file and the askpass server or the
+//! password pipe are made, the client runs, and all of it is removed when the session ends.
+//! The password leaves this process only through those channels.
 
 use super::askpass::{self, Outcome};
 use super::command::ClientCommand;
 use super::host_key::{self, HostKey};
+use super::password_pipe::PasswordPipe;
 use super::plan::Plan;
 use super::private_dir::{self, PrivateDir};
-use super::program::SSH;
-use super::ssh::{self, Mode, AUTHENTICATED};
-use super::Error;
+use super::program::{Program, SSH, VNCVIEWER};
+use super::ssh::{self, Mode};
+use super::{vnc, Error};
 use crate::entry::Protocol;
 use std::io::BufRead;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 
 /// How a session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +28,24 @@ pub enum Ended {
 /// The command `connect` would run for `plan`, without creating anything (`--dry-run`);
 /// `askpass` is the Portcullis binary.
 pub fn dry_run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<ClientCommand, Error> {
+    let folder = private_dir::base().join("portcullis-connect-RANDOM");
     match plan.protocol {
         Protocol::Ssh => {
-            let program = SSH.find()?;
-            let known = private_dir::base()
-                .join("portcullis-connect-RANDOM")
-                .join("known_hosts");
             let askpass = has_password(plan).then_some(askpass);
-            ssh::command(plan, program, plan.host_key.as_ref(), &known, askpass, mode)
+            let known = folder.join("known_hosts");
+            ssh::command(
+                plan,
+                SSH.find()?,
+                plan.host_key.as_ref(),
+                &known,
+                askpass,
+                mode,
+            )
+        }
+        Protocol::Vnc => {
+            let passwd = folder.join("vnc-password");
+            let passwd = has_password(plan).then_some(passwd.as_path());
+            vnc::command(plan, VNCVIEWER.find()?, passwd)
         }
         other => Err(Error::Unsupported(other)),
     }
@@ -46,6 +57,7 @@ pub fn dry_run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<ClientComm
 pub fn run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<Ended, Error> {
     match plan.protocol {
         Protocol::Ssh => run_ssh(plan, askpass, mode),
+        Protocol::Vnc => run_vnc(plan, mode),
         other => Err(Error::Unsupported(other)),
     }
 }
@@ -54,6 +66,17 @@ fn has_password(plan: &Plan) -> bool {
     plan.credentials
         .as_ref()
         .is_some_and(|c| !c.password.is_empty())
+}
+
+/// Starts `command`, naming the package of a missing `program`.
+fn spawn(program: Program, mut process: std::process::Command) -> Result<Child, Error> {
+    process.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MissingProgram {
+            program: program.name,
+            package: program.package,
+        },
+        _ => Error::Io(e),
+    })
 }
 
 fn run_ssh(plan: &Plan, askpass_program: &Path, mode: Mode<'_>) -> Result<Ended, Error> {
@@ -77,25 +100,19 @@ fn run_ssh(plan: &Plan, askpass_program: &Path, mode: Mode<'_>) -> Result<Ended,
     if mode == Mode::AuthOnly {
         process.stdin(Stdio::null()).stderr(Stdio::piped());
     }
-    let mut child = process.spawn().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::MissingProgram {
-            program: SSH.name,
-            package: SSH.package,
-        },
-        _ => Error::Io(e),
-    })?;
+    let mut child = spawn(SSH, process)?;
     if let Some(s) = &server {
         s.watch(child.id());
     }
     let outcome = || server.as_ref().map_or(Outcome::NotAsked, |s| s.outcome());
-    let authenticated = match child.stderr.take() {
-        Some(stderr) => watch_auth(stderr),
-        None => false,
-    };
-    if authenticated {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Ok(Ended::Authenticated);
+    if mode == Mode::AuthOnly {
+        let watched = watch(&mut child, ssh::AUTHENTICATED, None, true, |l| {
+            !l.starts_with("debug") && !l.starts_with("OpenSSH_")
+        });
+        if watched == Watched::Succeeded {
+            stop(&mut child);
+            return Ok(Ended::Authenticated);
+        }
     }
     let status = child.wait()?;
     match outcome() {
@@ -108,17 +125,99 @@ fn run_ssh(plan: &Plan, askpass_program: &Path, mode: Mode<'_>) -> Result<Ended,
     }
 }
 
-/// Reads `ssh -v`'s messages until the login worked (true) or ssh ended (false); passes on
-/// the messages that are not debugging.
-fn watch_auth(stderr: std::process::ChildStderr) -> bool {
-    for line in std::io::BufReader::new(stderr).lines() {
-        let Ok(line) = line else { return false };
-        if line.contains(AUTHENTICATED) {
-            return true;
+fn run_vnc(plan: &Plan, mode: Mode<'_>) -> Result<Ended, Error> {
+    let program = VNCVIEWER.find()?;
+    let dir = PrivateDir::new()?;
+    let pipe = match plan.credentials.as_ref().filter(|_| has_password(plan)) {
+        Some(c) => Some(PasswordPipe::create(
+            dir.path(),
+            "vnc-password",
+            vnc::password_file(&c.password),
+        )?),
+        None => None,
+    };
+    let command = vnc::command(plan, program, pipe.as_ref().map(PasswordPipe::path))?;
+    let mut process = command.process();
+    process.stdin(Stdio::null()).stderr(Stdio::piped());
+    let mut child = spawn(VNCVIEWER, process)?;
+    let auth_only = mode == Mode::AuthOnly;
+    // The viewer's log is passed on in a session, kept quiet for --auth-only.
+    let watched = watch(
+        &mut child,
+        vnc::AUTHENTICATED,
+        Some(vnc::REFUSED),
+        auth_only,
+        |_| !auth_only,
+    );
+    match watched {
+        Watched::Failed => {
+            stop(&mut child);
+            Err(Error::LoginFailed)
         }
-        if !line.starts_with("debug") && !line.starts_with("OpenSSH_") {
+        Watched::Succeeded if auth_only => {
+            stop(&mut child);
+            Ok(Ended::Authenticated)
+        }
+        Watched::Succeeded => Ok(Ended::Exited(child.wait()?.code().unwrap_or(1))),
+        Watched::Ended => {
+            let status = child.wait()?;
+            if auth_only || !status.success() {
+                return Err(Error::LoginFailed);
+            }
+            Ok(Ended::Exited(status.code().unwrap_or(1)))
+        }
+    }
+}
+
+/// What a client's messages said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Watched {
+    /// The success line came (and, unless stopping there, the client then ended).
+    Succeeded,
+    /// The failure line came.
+    Failed,
+    /// The client ended without either.
+    Ended,
+}
+
+/// Reads the client's standard error until `success` (when `stop_at_success`), `failure` or
+/// its end; passes on the lines `relay` accepts.
+fn watch(
+    child: &mut Child,
+    success: &str,
+    failure: Option<&str>,
+    stop_at_success: bool,
+    relay: impl Fn(&str) -> bool,
+) -> Watched {
+    let Some(stderr) = child.stderr.take() else {
+        return Watched::Ended;
+    };
+    let mut seen = false;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        if failure.is_some_and(|f| line.contains(f)) {
+            eprintln!("{}", line.trim());
+            return Watched::Failed;
+        }
+        if line.contains(success) {
+            seen = true;
+            if stop_at_success {
+                return Watched::Succeeded;
+            }
+        }
+        if relay(&line) {
             eprintln!("{line}");
         }
     }
-    false
+    if seen {
+        Watched::Succeeded
+    } else {
+        Watched::Ended
+    }
+}
+
+/// Stops a client that is no longer needed, and reaps it.
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
