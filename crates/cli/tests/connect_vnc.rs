@@ -42,7 +42,13 @@ impl Xvnc {
         let mut child = Command::new("Xvnc")
             .args(["-displayfd", "1", "-rfbport", &port.to_string()])
             .args(["-interface", "127.0.0.1", "-localhost", "-nolisten", "tcp"])
-            .args(["-SecurityTypes", "VncAuth", "-geometry", "64x64"])
+            .args([
+                "-SecurityTypes",
+                "VncAuth",
+                "-geometry",
+                "64x64",
+                "-noreset",
+            ])
             .arg("-PasswordFile")
             .arg(&passwd)
             .stdout(Stdio::piped())

@@ -35,6 +35,9 @@ pub fn connect(args: ConnectArgs, input: &mut SecretInput) -> Result<()> {
         if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {
             eprintln!("note: the host key is not pinned: on a terminal, connect shows the server's and asks to pin it");
         }
+        if plan.protocol == Protocol::Rdp {
+            eprintln!("note: the password goes to FreeRDP on its standard input");
+        }
         return Ok(());
     }
     if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {

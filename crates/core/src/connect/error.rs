@@ -56,6 +56,12 @@ pub enum Error {
          with `portcullis edit WORKSPACE ENTRY --host-key \"TYPE BASE64\"`"
     )]
     BeforePassword,
+    /// The RDP client refused the server's certificate under the entry's policy.
+    #[error(
+        "the server's certificate was refused (certificate policy {0}; under tofu, it is not the one seen \
+         the first time): no password was sent"
+    )]
+    Certificate(&'static str),
     /// The client refused the login.
     #[error("the login failed")]
     LoginFailed,

@@ -29,6 +29,17 @@ pub const VNCVIEWER: Program = Program {
     package: "tigervnc-viewer",
 };
 
+/// FreeRDP 2's X11 client.
+pub const XFREERDP: Program = Program {
+    name: "xfreerdp",
+    package: "freerdp2-x11",
+};
+/// FreeRDP 3's X11 client.
+pub const XFREERDP3: Program = Program {
+    name: "xfreerdp3",
+    package: "freerdp3-x11",
+};
+
 impl Program {
     /// The program's path on `PATH`, or [`Error::MissingProgram`].
     pub fn find(&self) -> Result<PathBuf, Error> {

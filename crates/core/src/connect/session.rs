@@ -8,9 +8,9 @@ use super::host_key::{self, HostKey};
 use super::password_pipe::PasswordPipe;
 use super::plan::Plan;
 use super::private_dir::{self, PrivateDir};
-use super::program::{Program, SSH, VNCVIEWER};
+use super::program::{Program, SSH, VNCVIEWER, XFREERDP, XFREERDP3};
 use super::ssh::{self, Mode};
-use super::{vnc, Error};
+use super::{rdp, vnc, Error};
 use crate::entry::Protocol;
 use std::io::BufRead;
 use std::path::Path;
@@ -47,8 +47,28 @@ pub fn dry_run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<ClientComm
             let passwd = has_password(plan).then_some(passwd.as_path());
             vnc::command(plan, VNCVIEWER.find()?, passwd)
         }
+        Protocol::Rdp => {
+            let (path, version, _) = freerdp()?;
+            let password = plan.credentials.as_ref().map(|c| &c.password);
+            Ok(rdp::run(
+                plan,
+                path,
+                version,
+                password.filter(|p| !p.is_empty()),
+                mode,
+            )?
+            .command)
+        }
         other => Err(Error::Unsupported(other)),
     }
+}
+
+/// FreeRDP 3 where it is installed, else FreeRDP 2.
+fn freerdp() -> Result<(std::path::PathBuf, rdp::Version, Program), Error> {
+    if let Ok(path) = XFREERDP3.find() {
+        return Ok((path, rdp::Version::Three, XFREERDP3));
+    }
+    Ok((XFREERDP.find()?, rdp::Version::Two, XFREERDP))
 }
 
 /// Opens the session `plan` describes and waits for its end. SSH needs the host key pinned
@@ -58,6 +78,7 @@ pub fn run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<Ended, Error> 
     match plan.protocol {
         Protocol::Ssh => run_ssh(plan, askpass, mode),
         Protocol::Vnc => run_vnc(plan, mode),
+        Protocol::Rdp => run_rdp(plan, mode),
         other => Err(Error::Unsupported(other)),
     }
 }
@@ -166,6 +187,57 @@ fn run_vnc(plan: &Plan, mode: Mode<'_>) -> Result<Ended, Error> {
             }
             Ok(Ended::Exited(status.code().unwrap_or(1)))
         }
+    }
+}
+
+fn run_rdp(plan: &Plan, mode: Mode<'_>) -> Result<Ended, Error> {
+    use std::io::Write;
+    let (path, version, program) = freerdp()?;
+    let password = plan
+        .credentials
+        .as_ref()
+        .map(|c| &c.password)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = password {
+        rdp::check_password(p)?;
+    }
+    let run = rdp::run(plan, path, version, password, mode)?;
+    let mut process = run.command.process();
+    // FreeRDP logs on both outputs (errors on standard error): one pipe reads them in order.
+    let (log, log_writer) = std::io::pipe()?;
+    process
+        .stdin(Stdio::piped())
+        .stdout(log_writer.try_clone()?)
+        .stderr(log_writer);
+    let auth_only = mode == Mode::AuthOnly;
+    // The builder, consumed here, closes this process's copies of the writing ends: the log
+    // ends when FreeRDP does.
+    let mut child = spawn(program, process)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // The password waits in the pipe until FreeRDP reads it; then the pipe is closed.
+        let written = stdin.write_all(&run.stdin);
+        drop(stdin);
+        if let Err(e) = written {
+            stop(&mut child);
+            return Err(Error::Io(e));
+        }
+    }
+    // The log, after FreeRDP's "Password: " prompt: passed on to standard error in a session
+    // (standard output stays the caller's), read for --auth-only.
+    let mut certificate_refused = false;
+    for line in std::io::BufReader::new(log).lines() {
+        let Ok(line) = line else { break };
+        certificate_refused |= line.contains(rdp::CERTIFICATE_REFUSED);
+        if !auth_only {
+            eprintln!("{}", line.strip_prefix("Password: ").unwrap_or(&line));
+        }
+    }
+    let status = child.wait()?;
+    match (auth_only, status.code()) {
+        (true, Some(0)) => Ok(Ended::Authenticated),
+        (true, _) if certificate_refused => Err(Error::Certificate(plan.certificate.as_str())),
+        (true, _) => Err(Error::LoginFailed),
+        (false, code) => Ok(Ended::Exited(code.unwrap_or(1))),
     }
 }
 
