@@ -5,6 +5,7 @@ use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod host_key;
 pub(crate) mod packed;
 pub(crate) mod sealed;
 
@@ -237,7 +238,7 @@ pub struct Remote {
     /// Id of the login entry whose credentials this connection uses.
     pub login: Option<String>,
     /// SSH: the pinned host key, `TYPE BASE64` as in a known-hosts line (checked by
-    /// [`crate::connect::host_key::HostKey::parse`]); `None`: not pinned yet.
+    /// [`host_key::HostKey::parse`]); `None`: not pinned yet.
     pub host_key: Option<String>,
     /// RDP: what to do with the server's certificate.
     pub certificate: CertPolicy,

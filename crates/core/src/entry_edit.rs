@@ -261,8 +261,8 @@ fn host_key(text: &str) -> Result<Option<String>> {
     if text.is_empty() {
         return Ok(None);
     }
-    let key = crate::connect::host_key::HostKey::parse(text)
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let key =
+        crate::entry::host_key::HostKey::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
     Ok(Some(key.to_string()))
 }
 

@@ -21,10 +21,8 @@ pub enum Error {
     #[error("{0}")]
     Unsafe(&'static str),
     /// A host key given to pin is not one.
-    #[error(
-        "not an SSH host key: {0} (expected \"TYPE BASE64\", e.g. \"ssh-ed25519 AAAAC3Nza…\")"
-    )]
-    HostKey(&'static str),
+    #[error(transparent)]
+    HostKey(#[from] crate::entry::host_key::InvalidHostKey),
     /// An SSH connection whose host key is not pinned, with nobody to ask.
     #[error(
         "the host key of {0} is not pinned, and there is no terminal to show its fingerprint: \
