@@ -273,6 +273,11 @@ pub struct ConnectArgs {
     /// Log in and exit (0 when the login worked), without opening a session.
     #[arg(long, conflicts_with = "command")]
     pub auth_only: bool,
+    /// Web: seconds the password stays on the clipboard (cleared then if it still holds it;
+    /// this command waits until then).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub clear_after: u64,
     /// SSH: the command to run on the remote host (after --); its output and exit status
     /// come back.
     #[arg(last = true, value_name = "COMMAND")]

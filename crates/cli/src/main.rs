@@ -5,6 +5,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod cli;
+mod clipboard;
 mod commands;
 mod input;
 mod output;

@@ -49,7 +49,23 @@ pub fn connect(args: ConnectArgs, input: &mut SecretInput) -> Result<()> {
     }
     // The workspace is closed during the session; the plan keeps the one password it needs.
     drop(ws);
-    match session::run(&plan, &askpass, mode)? {
+    let ended = session::run(&plan, &askpass, mode)?;
+    if plan.protocol == Protocol::Web && ended == Ended::Exited(0) {
+        if let Some(c) = plan.credentials.as_ref().filter(|c| !c.password.is_empty()) {
+            let clear_after = std::time::Duration::from_secs(args.clear_after);
+            crate::clipboard::hold(
+                &c.password,
+                clear_after,
+                &format!(
+                "The password of {} is on the clipboard for {} s (kept out of clipboard history); \
+                 this command waits, then clears it (Ctrl-C clears it now).",
+                if c.user.is_empty() { "the login".to_owned() } else { c.user.clone() },
+                args.clear_after
+            ),
+            )?;
+        }
+    }
+    match ended {
         Ended::Authenticated => {
             eprintln!("login to {} worked", plan.title);
             Ok(())

@@ -1,7 +1,5 @@
 //! Why a connection could not be opened. No variant carries a secret.
 
-use crate::entry::Protocol;
-
 /// Why a connection could not be planned, prepared or run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -41,9 +39,9 @@ pub enum Error {
         /// The Debian package that has it.
         package: &'static str,
     },
-    /// This protocol cannot be opened from here (yet).
-    #[error("{0} connections cannot be opened by Portcullis yet")]
-    Unsupported(Protocol),
+    /// `--auth-only` for a protocol with no login to check (web).
+    #[error("--auth-only is for SSH, RDP and VNC connections")]
+    NoAuthOnly,
     /// The client asked for the password a second time: the one answer was refused.
     #[error("the server did not accept the password (it was sent once; the client was stopped when it asked again)")]
     AskedTwice,

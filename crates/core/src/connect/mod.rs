@@ -2,7 +2,8 @@
 //! the linked login's credentials, the secret never in an argument list or an environment
 //! variable. One job per file:
 //! - [`plan`]: what a session opens, from the entry and its linked login;
-//! - [`command`], [`ssh`], [`vnc`], [`rdp`]: the clients' command lines, without any secret;
+//! - [`command`], [`ssh`], [`vnc`], [`rdp`], [`web`]: the clients' command lines, without any
+//!   secret;
 //! - [`askpass`]: the channel that gives ssh the password, once;
 //! - [`password_pipe`]: a named pipe that gives a client its password file, once;
 //! - [`host_key`]: pinned SSH host keys, the private known-hosts file, `ssh-keyscan`;
@@ -23,6 +24,7 @@ pub mod rdp;
 pub mod session;
 pub mod ssh;
 pub mod vnc;
+pub mod web;
 
 pub use error::Error;
 pub use plan::Plan;

@@ -40,6 +40,12 @@ pub const XFREERDP3: Program = Program {
     package: "freerdp3-x11",
 };
 
+/// The desktop's opener of addresses.
+pub const XDG_OPEN: Program = Program {
+    name: "xdg-open",
+    package: "xdg-utils",
+};
+
 impl Program {
     /// The program's path on `PATH`, or [`Error::MissingProgram`].
     pub fn find(&self) -> Result<PathBuf, Error> {

@@ -8,9 +8,9 @@ use super::host_key::{self, HostKey};
 use super::password_pipe::PasswordPipe;
 use super::plan::Plan;
 use super::private_dir::{self, PrivateDir};
-use super::program::{Program, SSH, VNCVIEWER, XFREERDP, XFREERDP3};
+use super::program::{Program, SSH, VNCVIEWER, XDG_OPEN, XFREERDP, XFREERDP3};
 use super::ssh::{self, Mode};
-use super::{rdp, vnc, Error};
+use super::{rdp, vnc, web, Error};
 use crate::entry::Protocol;
 use std::io::BufRead;
 use std::path::Path;
@@ -59,7 +59,7 @@ pub fn dry_run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<ClientComm
             )?
             .command)
         }
-        other => Err(Error::Unsupported(other)),
+        Protocol::Web => web::command(plan, XDG_OPEN.find()?),
     }
 }
 
@@ -79,7 +79,14 @@ pub fn run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<Ended, Error> 
         Protocol::Ssh => run_ssh(plan, askpass, mode),
         Protocol::Vnc => run_vnc(plan, mode),
         Protocol::Rdp => run_rdp(plan, mode),
-        other => Err(Error::Unsupported(other)),
+        Protocol::Web if mode == Mode::AuthOnly => Err(Error::NoAuthOnly),
+        Protocol::Web => {
+            // The opener hands the address to the browser and returns.
+            let mut process = web::command(plan, XDG_OPEN.find()?)?.process();
+            process.stdin(Stdio::null());
+            let status = spawn(XDG_OPEN, process)?.wait()?;
+            Ok(Ended::Exited(status.code().unwrap_or(1)))
+        }
     }
 }
 
