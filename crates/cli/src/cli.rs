@@ -139,6 +139,10 @@ pub enum Command {
     /// Team workspaces on PostgreSQL.
     #[command(subcommand)]
     Team(TeamCommand),
+    /// Open a remote connection's session (SSH, RDP, VNC, web) with its linked login: the
+    /// password goes to the client over a private channel, never in an argument or the
+    /// environment. SSH host keys are pinned in the entry.
+    Connect(ConnectArgs),
     /// Generate a password and print it.
     Generate(GenerateArgs),
     /// Print a shell completion script.
@@ -238,6 +242,46 @@ pub struct EntryFields {
     /// Remote connection: the login entry (id or title) whose credentials it uses.
     #[arg(long, value_name = "ID_OR_TITLE")]
     pub login: Option<String>,
+    /// SSH connection: the server's host key to pin, "TYPE BASE64" as in a known-hosts line
+    /// (on edit, "" unpins it).
+    #[arg(long, value_name = "TYPE BASE64")]
+    pub host_key: Option<String>,
+    /// RDP connection: what to do with the server's certificate [default: tofu].
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub certificate: Option<CertificateArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CertificateArg {
+    /// Trust on first use: remember the first certificate, refuse a changed one.
+    Tofu,
+    /// Only a certificate the system's authorities vouch for.
+    Verify,
+    /// Any certificate (no protection against a machine in the middle).
+    Ignore,
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The connection: its id, an id prefix, or its title.
+    pub entry: String,
+    /// Print the client command that would run (it holds no secret) and exit.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Log in and exit (0 when the login worked), without opening a session.
+    #[arg(long, conflicts_with = "command")]
+    pub auth_only: bool,
+    /// Web: seconds the password stays on the clipboard (cleared then if it still holds it;
+    /// this command waits until then).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub clear_after: u64,
+    /// SSH: the command to run on the remote host (after --); its output and exit status
+    /// come back.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -283,6 +283,23 @@ impl SecretInput {
         Ok(Some(n - 1))
     }
 
+    /// A yes/no question on a terminal (yes only for `y` or `yes`); no without a terminal.
+    pub fn confirm(&mut self, question: &str) -> Result<bool> {
+        if !self.terminal {
+            return Ok(false);
+        }
+        eprint!("{question}");
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .context("cannot read the answer")?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
     /// Whether the user can be asked again after a wrong code.
     pub fn can_retry(&self) -> bool {
         self.terminal

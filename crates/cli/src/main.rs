@@ -5,6 +5,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod cli;
+mod clipboard;
 mod commands;
 mod input;
 mod output;
@@ -12,11 +13,17 @@ mod progress;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use commands::{device_binding, entries, export, import, mfa, quick_unlock, team, workspace};
+use commands::{
+    connect, device_binding, entries, export, import, mfa, quick_unlock, team, workspace,
+};
 use input::SecretInput;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Run by ssh as its SSH_ASKPASS: answer the prompt from the running `portcullis connect`.
+    if std::env::var_os(portcullis_core::connect::askpass::SOCKET_ENV).is_some() {
+        return connect::askpass_helper();
+    }
     portcullis_core::logging::quiet_panics();
     portcullis_core::logging::init_from_env();
     // Debug builds (the tests): the clock PORTCULLIS_TEST_CLOCK names, if set.
@@ -29,6 +36,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is::<commands::EmailCodeSent>() => ExitCode::SUCCESS,
+        Err(e) if e.is::<connect::ExitStatus>() => match e.downcast_ref::<connect::ExitStatus>() {
+            Some(connect::ExitStatus(code)) => ExitCode::from(*code),
+            None => ExitCode::FAILURE,
+        },
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -54,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DeviceBinding(c) => device_binding::run(c, &mut input),
         Command::Mfa(c) => mfa::run(c, &mut input),
         Command::Team(c) => team::run(c, &mut input),
+        Command::Connect(a) => connect::connect(a, &mut input),
         Command::Generate(a) => entries::generate(a),
         Command::Completions { shell } => {
             clap_complete::generate(

@@ -1,9 +1,10 @@
 //! What the CLI prints: JSON documents for scripts and short text for people.
 
+use portcullis_core::connect::host_key::HostKey;
 use portcullis_core::entry_edit::EntryType;
 use portcullis_core::otp::{Algorithm, OtpCode, OtpParams};
 use portcullis_core::view::{EntrySummary, EntryView, RemoteView};
-use portcullis_core::{Entry, EntryKind};
+use portcullis_core::{Entry, EntryKind, Protocol};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -56,6 +57,12 @@ pub struct Detail<'a> {
     pub otp: Option<OtpDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<RemoteView>,
+    /// SSH: the pinned host key, `TYPE BASE64`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<String>,
+    /// RDP: the certificate policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -88,6 +95,13 @@ impl<'a> Detail<'a> {
             counter: o.counter,
             uri: e.otp().filter(|_| reveal).map(OtpParams::to_uri),
         });
+        let (host_key, certificate) = match &e.kind {
+            EntryKind::Remote(r) => (
+                r.host_key.clone(),
+                (r.protocol == Protocol::Rdp).then_some(r.certificate.as_str()),
+            ),
+            _ => (None, None),
+        };
         Self {
             summary: Summary::from_view(view.summary),
             created: rfc3339(view.created),
@@ -97,6 +111,8 @@ impl<'a> Detail<'a> {
             password,
             otp,
             remote: view.remote,
+            host_key,
+            certificate,
         }
     }
 
@@ -137,6 +153,14 @@ impl<'a> Detail<'a> {
             push("port", Some(&r.port.to_string()));
             push("login", r.login.as_deref());
         }
+        if let Some(key) = &self.host_key {
+            let shown = match HostKey::parse(key) {
+                Ok(k) => format!("{} {}", k.kind(), k.fingerprint()),
+                Err(_) => key.clone(),
+            };
+            push("host key", Some(&shown));
+        }
+        push("certificate", self.certificate);
         let tags = self.tags.join(", ");
         push("tags", Some(&tags));
         push("notes", Some(&self.notes));

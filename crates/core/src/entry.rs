@@ -5,6 +5,7 @@ use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod host_key;
 pub(crate) mod packed;
 pub(crate) mod sealed;
 
@@ -236,6 +237,62 @@ pub struct Remote {
     pub port: u16,
     /// Id of the login entry whose credentials this connection uses.
     pub login: Option<String>,
+    /// SSH: the pinned host key, `TYPE BASE64` as in a known-hosts line (checked by
+    /// [`host_key::HostKey::parse`]); `None`: not pinned yet.
+    pub host_key: Option<String>,
+    /// RDP: what to do with the server's certificate.
+    pub certificate: CertPolicy,
+}
+
+impl Remote {
+    /// A connection to `host` with the protocol's usual port, no login, no pinned key and
+    /// the default certificate policy.
+    pub fn new(protocol: Protocol, host: impl Into<String>) -> Self {
+        Self {
+            protocol,
+            host: host.into(),
+            port: protocol.default_port(),
+            login: None,
+            host_key: None,
+            certificate: CertPolicy::default(),
+        }
+    }
+}
+
+/// What an RDP client does with the server's certificate.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum CertPolicy {
+    /// Trust on first use: the first certificate is remembered by the client, a later change
+    /// is refused.
+    #[default]
+    Tofu,
+    /// Only a certificate valid for the host under the system's authorities.
+    Verify,
+    /// Any certificate (no protection against a machine in the middle).
+    Ignore,
+}
+
+impl CertPolicy {
+    /// `tofu`, `verify` or `ignore`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Tofu => "tofu",
+            Self::Verify => "verify",
+            Self::Ignore => "ignore",
+        }
+    }
+
+    /// Parses `tofu`, `verify` or `ignore`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "tofu" => Some(Self::Tofu),
+            "verify" => Some(Self::Verify),
+            "ignore" => Some(Self::Ignore),
+            _ => None,
+        }
+    }
 }
 
 impl Entry {
@@ -338,6 +395,8 @@ mod tests {
             host: "10.0.0.5".into(),
             port: 3389,
             login: Some("other".into()),
+            host_key: Some("ssh-ed25519 AAAA".into()),
+            certificate: CertPolicy::Ignore,
         });
         kinds.push(remote);
         for e in kinds {

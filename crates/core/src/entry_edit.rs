@@ -14,7 +14,7 @@
 
 use crate::crypto::SecretString;
 pub use crate::entry::EntryType;
-use crate::entry::{Entry, EntryKind, Login, Protocol, Remote};
+use crate::entry::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
 #[cfg(doc)]
 use crate::entry_store::EntryStore;
 use crate::otp::OtpParams;
@@ -48,6 +48,10 @@ pub struct EntryChanges {
     pub port: Option<u16>,
     /// The login a remote connection uses, by id or title; blank unlinks it.
     pub login: Option<String>,
+    /// An SSH connection's pinned host key, `TYPE BASE64`; blank unpins it.
+    pub host_key: Option<String>,
+    /// An RDP connection's certificate policy.
+    pub certificate: Option<CertPolicy>,
 }
 
 /// Applies `changes` to `entry`; with `new_kind`, its kind-specific fields start anew as that
@@ -93,12 +97,7 @@ pub(crate) fn apply(
                 if c.host.as_deref().is_none_or(|h| h.trim().is_empty()) {
                     return Err(Error::Invalid("a remote connection needs a host".into()));
                 }
-                EntryKind::Remote(Remote {
-                    protocol,
-                    host: String::new(),
-                    port: protocol.default_port(),
-                    login: None,
-                })
+                EntryKind::Remote(Remote::new(protocol, String::new()))
             }
         };
     }
@@ -153,6 +152,12 @@ fn edit_kind(
             }
             if let Some(p) = c.port {
                 r.port = p;
+            }
+            if let Some(key) = c.host_key {
+                r.host_key = host_key(&key)?;
+            }
+            if let Some(policy) = c.certificate {
+                r.certificate = policy;
             }
             // The current link given again stays as it is (a form sends every field).
             if let Some(q) = c.login.filter(|q| Some(q.trim()) != r.login.as_deref()) {
@@ -209,6 +214,17 @@ fn linked_login(
         return Err(Error::Invalid(format!("“{}” is not a login", login.title)));
     }
     Ok(Some(login.id))
+}
+
+/// A host key to pin (blank: none), checked and written in its one form `TYPE BASE64`.
+fn host_key(text: &str) -> Result<Option<String>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let key =
+        crate::entry::host_key::HostKey::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(Some(key.to_string()))
 }
 
 /// Trimmed, without blanks or repeats, in the order given.

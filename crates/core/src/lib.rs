@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod connect;
 pub mod crypto;
 pub mod device_binding;
 pub mod entry;
@@ -26,6 +27,6 @@ pub mod workspace;
 pub mod xdg;
 
 pub use crypto::{KdfParams, SecretBytes, SecretString};
-pub use entry::{Entry, EntryKind, Login, Protocol, Remote};
+pub use entry::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
 pub use entry_store::EntryStore;
 pub use workspace::{Guarded, LockedWorkspace, NewEntry, OpenWorkspace};

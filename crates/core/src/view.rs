@@ -355,6 +355,8 @@ mod tests {
             host: "h".into(),
             port: 22,
             login: Some("l".into()),
+            host_key: None,
+            certificate: Default::default(),
         })));
         assert_eq!(view.has_password, None);
         assert_eq!(view.summary.url.as_deref(), Some("ssh://h:22"));

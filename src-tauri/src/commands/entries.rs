@@ -148,6 +148,9 @@ fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
             host: Some(input.host),
             port: input.port,
             login: Some(input.login.unwrap_or_default()),
+            // Not in the form yet: a pinned host key and a certificate policy are kept.
+            host_key: None,
+            certificate: None,
         },
     ))
 }

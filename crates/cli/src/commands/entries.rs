@@ -2,8 +2,8 @@
 
 use super::open_entries;
 use crate::cli::{
-    AddArgs, EditArgs, EntryFields, EntryRef, GenerateArgs, KindArg, ListArgs, OtpArgs,
-    ProtocolArg, SearchArgs, ShowArgs,
+    AddArgs, CertificateArg, EditArgs, EntryFields, EntryRef, GenerateArgs, KindArg, ListArgs,
+    OtpArgs, ProtocolArg, SearchArgs, ShowArgs,
 };
 use crate::input::SecretInput;
 use crate::output::{print_json, table, Detail, OtpJson, Summary};
@@ -12,7 +12,7 @@ use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::EntrySummary;
-use portcullis_core::{EntryKind, Protocol, SecretString};
+use portcullis_core::{CertPolicy, EntryKind, Protocol, SecretString};
 
 pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
     let f = &args.fields;
@@ -84,6 +84,8 @@ fn changes(f: &EntryFields, given: Given) -> EntryChanges {
         host: f.host.clone(),
         port: f.port,
         login: f.login.clone(),
+        host_key: f.host_key.clone(),
+        certificate: f.certificate.map(certificate),
         ..EntryChanges::default()
     }
 }
@@ -207,6 +209,14 @@ fn read_notes(path: &std::path::Path) -> Result<String> {
         bail!("the notes file {} is larger than 1 MiB", path.display());
     }
     Ok(text)
+}
+
+fn certificate(c: CertificateArg) -> CertPolicy {
+    match c {
+        CertificateArg::Tofu => CertPolicy::Tofu,
+        CertificateArg::Verify => CertPolicy::Verify,
+        CertificateArg::Ignore => CertPolicy::Ignore,
+    }
 }
 
 fn protocol(p: ProtocolArg) -> Protocol {

@@ -111,3 +111,24 @@ pub fn backup_codes(answer: &serde_json::Value) -> Vec<String> {
         .map(|c| c.as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The processes whose arguments or environment (`/proc/PID/cmdline`, `/proc/PID/environ`, as
+/// far as this user can read them) hold `needle`, as `PID/cmdline` or `PID/environ`.
+pub fn processes_holding(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        for file in ["cmdline", "environ"] {
+            let Ok(bytes) = std::fs::read(entry.path().join(file)) else {
+                continue;
+            };
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                out.push(format!("{name}/{file}"));
+            }
+        }
+    }
+    out
+}

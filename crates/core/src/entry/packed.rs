@@ -5,14 +5,18 @@
 //! mirrors here are plain structs and an externally tagged enum (no `flatten`, no internal
 //! tag, no skipped field): a field added later needs a new encoding byte.
 
-use super::{Entry, EntryKind, Login, Protocol, Remote};
+use super::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
 use crate::crypto::{secret::sealed_string, SecretString};
 use crate::otp::{sealed as otp, OtpParams};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
-/// First byte of a bucket's plaintext: zstd-compressed postcard.
-const ENCODING_ZSTD_POSTCARD: u8 = 1;
+/// First byte of a bucket's plaintext: zstd-compressed postcard, remote connections without
+/// host key or certificate policy (read only).
+const ENCODING_ZSTD_POSTCARD_V1: u8 = 1;
+/// First byte of a bucket's plaintext: zstd-compressed postcard, remote connections with
+/// their pinned host key and certificate policy (written).
+const ENCODING_ZSTD_POSTCARD: u8 = 2;
 /// The most a bucket may decompress to: a bucket claiming more is refused before any
 /// allocation (256 buckets of this size hold far more than any workspace needs).
 pub(crate) const MAX_BUCKET_BYTES: u64 = 256 << 20;
@@ -36,54 +40,100 @@ pub(crate) enum PackError {
     Encode,
 }
 
-/// Mirror of [`Entry`].
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Entry")]
-struct EntryDef {
-    id: String,
-    title: String,
-    group: Option<String>,
-    tags: Vec<String>,
-    notes: String,
-    created: i64,
-    modified: i64,
-    #[serde(with = "KindDef")]
-    kind: EntryKind,
+/// The mirrors of [`Entry`], [`EntryKind`] and [`Login`], the same in every encoding; each
+/// encoding's module defines its own `RemoteDef`.
+macro_rules! entry_mirrors {
+    () => {
+        /// Mirror of [`Entry`].
+        #[derive(Serialize, Deserialize)]
+        #[serde(remote = "Entry")]
+        struct EntryDef {
+            id: String,
+            title: String,
+            group: Option<String>,
+            tags: Vec<String>,
+            notes: String,
+            created: i64,
+            modified: i64,
+            #[serde(with = "KindDef")]
+            kind: EntryKind,
+        }
+
+        /// Mirror of [`EntryKind`], externally tagged (postcard writes the variant's index).
+        #[derive(Serialize, Deserialize)]
+        #[serde(remote = "EntryKind")]
+        enum KindDef {
+            Login(#[serde(with = "LoginDef")] Login),
+            Otp {
+                #[serde(with = "otp::Packed")]
+                otp: OtpParams,
+            },
+            Note,
+            Remote(#[serde(with = "RemoteDef")] Remote),
+        }
+
+        /// Mirror of [`Login`].
+        #[derive(Serialize, Deserialize)]
+        #[serde(remote = "Login")]
+        struct LoginDef {
+            username: String,
+            #[serde(with = "sealed_string")]
+            password: SecretString,
+            url: String,
+            #[serde(with = "optional_otp")]
+            otp: Option<OtpParams>,
+        }
+
+        /// An entry to pack, borrowed.
+        #[derive(Serialize)]
+        #[cfg_attr(not(test), allow(dead_code))]
+        pub(super) struct Packing<'a>(#[serde(with = "EntryDef")] pub(super) &'a Entry);
+
+        /// An entry unpacked.
+        #[derive(Deserialize)]
+        pub(super) struct Unpacked(#[serde(with = "EntryDef")] pub(super) Entry);
+    };
 }
 
-/// Mirror of [`EntryKind`], externally tagged (postcard writes the variant's index).
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "EntryKind")]
-enum KindDef {
-    Login(#[serde(with = "LoginDef")] Login),
-    Otp {
-        #[serde(with = "otp::Packed")]
-        otp: OtpParams,
-    },
-    Note,
-    Remote(#[serde(with = "RemoteDef")] Remote),
+/// Encoding 1: a remote connection without its pinned host key and certificate policy (they
+/// read as not pinned and the default policy). Read; written only by tests.
+mod v1 {
+    use super::*;
+
+    entry_mirrors!();
+
+    /// Mirror of [`Remote`] as encoding 1 wrote it.
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Remote")]
+    struct RemoteDef {
+        protocol: Protocol,
+        host: String,
+        port: u16,
+        login: Option<String>,
+        #[serde(skip)]
+        host_key: Option<String>,
+        #[serde(skip)]
+        certificate: CertPolicy,
+    }
 }
 
-/// Mirror of [`Login`].
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Login")]
-struct LoginDef {
-    username: String,
-    #[serde(with = "sealed_string")]
-    password: SecretString,
-    url: String,
-    #[serde(with = "optional_otp")]
-    otp: Option<OtpParams>,
-}
+/// Encoding 2: a remote connection with its pinned host key and certificate policy.
+mod v2 {
+    use super::*;
 
-/// Mirror of [`Remote`].
-#[derive(Serialize, Deserialize)]
-#[serde(remote = "Remote")]
-struct RemoteDef {
-    protocol: Protocol,
-    host: String,
-    port: u16,
-    login: Option<String>,
+    entry_mirrors!();
+
+    /// Mirror of [`Remote`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Remote")]
+    struct RemoteDef {
+        protocol: Protocol,
+        host: String,
+        port: u16,
+        login: Option<String>,
+        host_key: Option<String>,
+        certificate: CertPolicy,
+    }
 }
 
 /// An optional generator in its packed form.
@@ -110,20 +160,29 @@ mod optional_otp {
     }
 }
 
-/// An entry to pack, borrowed.
-#[derive(Serialize)]
-struct Packing<'a>(#[serde(with = "EntryDef")] &'a Entry);
-
-/// An entry unpacked.
-#[derive(Deserialize)]
-struct Unpacked(#[serde(with = "EntryDef")] Entry);
-
 /// The plaintext of a bucket holding `entries` (sorted here by id).
 pub(crate) fn pack<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
 ) -> Result<Zeroizing<Vec<u8>>, PackError> {
-    let mut items: Vec<Packing<'_>> = entries.into_iter().map(Packing).collect();
-    items.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
+    let items: Vec<v2::Packing<'_>> = entries.into_iter().map(v2::Packing).collect();
+    pack_items(items, ENCODING_ZSTD_POSTCARD)
+}
+
+/// The plaintext of a bucket in encoding 1, as earlier versions wrote it (tests).
+#[cfg(test)]
+fn pack_v1<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<Zeroizing<Vec<u8>>, PackError> {
+    let items: Vec<v1::Packing<'_>> = entries.into_iter().map(v1::Packing).collect();
+    pack_items(items, ENCODING_ZSTD_POSTCARD_V1)
+}
+
+/// Sorts `items` by entry id and packs them after `encoding`.
+fn pack_items<T: Serialize + HasId>(
+    mut items: Vec<T>,
+    encoding: u8,
+) -> Result<Zeroizing<Vec<u8>>, PackError> {
+    items.sort_unstable_by(|a, b| a.id().cmp(b.id()));
     // Sized first, so the plaintext is written once into a buffer that is wiped on drop.
     let size = postcard::serialize_with_flavor::<_, postcard::ser_flavors::Size, usize>(
         &items,
@@ -138,9 +197,27 @@ pub(crate) fn pack<'a>(
     let compressed =
         Zeroizing::new(zstd::bulk::compress(&plain, ZSTD_LEVEL).map_err(|_| PackError::Encode)?);
     let mut out = Zeroizing::new(Vec::with_capacity(1 + compressed.len()));
-    out.push(ENCODING_ZSTD_POSTCARD);
+    out.push(encoding);
     out.extend_from_slice(&compressed);
     Ok(out)
+}
+
+/// An entry being packed, by its id.
+trait HasId {
+    fn id(&self) -> &str;
+}
+
+impl HasId for v2::Packing<'_> {
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+#[cfg(test)]
+impl HasId for v1::Packing<'_> {
+    fn id(&self) -> &str {
+        &self.0.id
+    }
 }
 
 /// Reads buckets with one zstd context (creating one costs about as much as decompressing a
@@ -173,7 +250,7 @@ fn unpack_with(
     plaintext: &[u8],
 ) -> Result<Vec<Entry>, PackError> {
     let (&encoding, compressed) = plaintext.split_first().ok_or(PackError::Decode)?;
-    if encoding != ENCODING_ZSTD_POSTCARD {
+    if encoding != ENCODING_ZSTD_POSTCARD && encoding != ENCODING_ZSTD_POSTCARD_V1 {
         return Err(PackError::UnknownEncoding);
     }
     let size = match zstd::zstd_safe::get_frame_content_size(compressed) {
@@ -189,12 +266,22 @@ fn unpack_with(
     if written != size || plain.len() != size {
         return Err(PackError::Decompress);
     }
-    let (entries, rest): (Vec<Unpacked>, _) =
-        postcard::take_from_bytes(&plain).map_err(|_| PackError::Decode)?;
+    if encoding == ENCODING_ZSTD_POSTCARD_V1 {
+        let entries: Vec<v1::Unpacked> = decode_all(&plain)?;
+        Ok(entries.into_iter().map(|v1::Unpacked(e)| e).collect())
+    } else {
+        let entries: Vec<v2::Unpacked> = decode_all(&plain)?;
+        Ok(entries.into_iter().map(|v2::Unpacked(e)| e).collect())
+    }
+}
+
+/// The list in `plain`, refused when bytes are left over.
+fn decode_all<T: serde::de::DeserializeOwned>(plain: &[u8]) -> Result<T, PackError> {
+    let (value, rest) = postcard::take_from_bytes(plain).map_err(|_| PackError::Decode)?;
     if !rest.is_empty() {
         return Err(PackError::Decode);
     }
-    Ok(entries.into_iter().map(|Unpacked(e)| e).collect())
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -231,7 +318,7 @@ mod tests {
     fn damaged_or_unknown_buckets_are_refused() {
         let plain = pack(&earlier()).unwrap();
         let mut other = plain.clone();
-        other[0] = 2;
+        other[0] = 3;
         assert_eq!(unpack(&other).unwrap_err(), PackError::UnknownEncoding);
         assert_eq!(unpack(&[]).unwrap_err(), PackError::Decode);
         assert_eq!(
@@ -239,7 +326,7 @@ mod tests {
             PackError::Decompress
         );
         // Trailing bytes after the list, inside a valid frame.
-        let mut list = postcard::to_allocvec(&Vec::<Packing<'_>>::new()).unwrap();
+        let mut list = postcard::to_allocvec(&Vec::<v2::Packing<'_>>::new()).unwrap();
         list.push(0);
         let mut trailing = vec![ENCODING_ZSTD_POSTCARD];
         trailing.extend(zstd::bulk::compress(&list, 3).unwrap());
@@ -248,6 +335,40 @@ mod tests {
         let mut junk = vec![ENCODING_ZSTD_POSTCARD];
         junk.extend(zstd::bulk::compress(&[5, 1, 2, 3], 3).unwrap());
         assert_eq!(unpack(&junk).unwrap_err(), PackError::Decode);
+    }
+
+    /// Buckets of encoding 1 (written before connections had a host key and a certificate
+    /// policy) still read, as not pinned with the default policy; a new write uses encoding 2,
+    /// which keeps both.
+    #[test]
+    fn buckets_of_encoding_1_still_read_and_new_ones_keep_the_connection_settings() {
+        let entries = earlier();
+        let old = pack_v1(&entries).unwrap();
+        assert_eq!(old[0], ENCODING_ZSTD_POSTCARD_V1);
+        let back = unpack(&old).unwrap();
+        assert_eq!(back.len(), entries.len());
+        let remote = back
+            .iter()
+            .find_map(|e| match &e.kind {
+                EntryKind::Remote(r) => Some(r.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(remote.host_key, None);
+        assert_eq!(remote.certificate, CertPolicy::Tofu);
+
+        let mut pinned = entries[6].clone();
+        let EntryKind::Remote(r) = &mut pinned.kind else {
+            panic!("not a remote");
+        };
+        r.host_key = Some("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA".into());
+        r.certificate = CertPolicy::Verify;
+        let new = pack([&pinned]).unwrap();
+        assert_eq!(new[0], ENCODING_ZSTD_POSTCARD);
+        assert_eq!(unpack(&new).unwrap(), vec![pinned.clone()]);
+        // Encoding 1 cannot hold them: what it wrote reads back without them.
+        let dropped = unpack(&pack_v1([&pinned]).unwrap()).unwrap();
+        assert_ne!(dropped, vec![pinned]);
     }
 
     /// A frame that claims more than the limit is refused before anything is allocated, and

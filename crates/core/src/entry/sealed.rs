@@ -3,7 +3,7 @@
 //! Private to the core: the public entry types implement neither `Serialize` nor
 //! `Deserialize`, so no code outside the record encoder can print a password by accident.
 
-use super::{Entry, EntryKind, Login, Protocol, Remote};
+use super::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
 use crate::crypto::{secret::sealed_string, SecretString};
 use crate::otp::{sealed as otp, OtpParams};
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,18 @@ struct RemoteDef {
     port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     login: Option<String>,
+    // Added with Connect: records written before read as "not pinned" and the default policy,
+    // and records without them seal to the same bytes as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    host_key: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default_policy")]
+    certificate: CertPolicy,
+}
+
+// Used by the serializer, which only tests call (the JSON form is only read).
+#[cfg_attr(not(test), allow(dead_code))]
+fn is_default_policy(p: &CertPolicy) -> bool {
+    *p == CertPolicy::default()
 }
 
 /// An entry to seal, borrowed. Entries are written packed into buckets now
@@ -118,6 +130,19 @@ mod tests {
         let otp = login.otp.as_ref().unwrap();
         assert!(otp.is_hotp());
         assert_eq!(otp.secret(), b"Hello!\xde\xad\xbe\xef");
+    }
+
+    /// A connection's pinned host key and certificate policy survive the record form.
+    #[test]
+    fn a_pinned_host_key_and_a_certificate_policy_round_trip() {
+        let line = br#"{"id":"e9","title":"T","created":1,"modified":1,"kind":"remote","protocol":"ssh","host":"h","port":22,"host_key":"ssh-ed25519 AAAA","certificate":"ignore"}"#;
+        let entry = from_json(line).unwrap();
+        let EntryKind::Remote(r) = &entry.kind else {
+            panic!("not a remote");
+        };
+        assert_eq!(r.host_key.as_deref(), Some("ssh-ed25519 AAAA"));
+        assert_eq!(r.certificate, CertPolicy::Ignore);
+        assert_eq!(to_json(&entry).unwrap(), line);
     }
 
     /// Unknown or malformed records are refused, never half read.

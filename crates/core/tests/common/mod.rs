@@ -63,6 +63,8 @@ pub fn sample_entries() -> Vec<NewEntry> {
             host: "jump.example.org".into(),
             port: 2222,
             login: None,
+            host_key: None,
+            certificate: Default::default(),
         }),
     );
     vec![login, otp, note, remote]

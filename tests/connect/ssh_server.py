@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""A password-only SSH server on loopback for the Connect tests (Debian's python3-asyncssh).
+
+Usage: ssh_server.py HOST_KEY_FILE USER PASSWORD_FILE (the password is read from a file, so
+that no process's arguments hold it)
+Creates the Ed25519 host key file when it does not exist. Listens on 127.0.0.1 on a free port
+and prints, one per line, flushed:
+  HOSTKEY <type> <base64>   the public host key
+  PORT <n>                  once listening
+  CONNECT <port>            a client connected from this port
+  AUTH <user> ok|bad        each password attempt
+  SESSION <command>         a session started
+Commands: "exit N" exits with N; "wait-stdin" reads until end of input, then exits 0;
+anything else prints "remote: <command>" and exits 0. The server stops when its standard
+input closes (the test holds it open).
+"""
+import asyncio
+import os
+import sys
+
+import asyncssh
+
+
+def say(line):
+    print(line, flush=True)
+
+
+class Server(asyncssh.SSHServer):
+    def __init__(self, user, password):
+        self.user = user
+        self.password = password
+
+    def connection_made(self, conn):
+        say(f"CONNECT {conn.get_extra_info('peername')[1]}")
+
+    def begin_auth(self, username):
+        return True
+
+    def password_auth_supported(self):
+        return True
+
+    def kbdint_auth_supported(self):
+        return False
+
+    def public_key_auth_supported(self):
+        return False
+
+    def validate_password(self, username, password):
+        ok = username == self.user and password == self.password
+        say(f"AUTH {username} {'ok' if ok else 'bad'}")
+        return ok
+
+
+async def handle(process):
+    command = process.command or ""
+    say(f"SESSION {command}")
+    if command.startswith("exit "):
+        process.exit(int(command.split()[1]))
+        return
+    if command == "wait-stdin":
+        try:
+            await process.stdin.read()
+        except Exception:
+            pass
+        process.exit(0)
+        return
+    process.stdout.write(f"remote: {command}\n")
+    process.exit(0)
+
+
+async def main():
+    key_file, user, password_file = sys.argv[1:4]
+    with open(password_file, encoding="utf-8") as f:
+        password = f.read().rstrip("\n")
+    if not os.path.exists(key_file):
+        asyncssh.generate_private_key("ssh-ed25519").write_private_key(key_file)
+    key = asyncssh.read_private_key(key_file)
+    public = key.export_public_key("openssh").decode().split()
+    say(f"HOSTKEY {public[0]} {public[1]}")
+    server = await asyncssh.create_server(
+        lambda: Server(user, password),
+        "127.0.0.1",
+        0,
+        server_host_keys=[key],
+        process_factory=handle,
+        encoding="utf-8",
+    )
+    port = server.sockets[0].getsockname()[1]
+    say(f"PORT {port}")
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+    server.close()
+
+
+asyncio.run(main())
