@@ -49,6 +49,18 @@ pub trait EntryStore {
         Ok(())
     }
 
+    /// Adds several entries (each checked, with a new id), all or none.
+    fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
+        let now = self.now();
+        let entries = news
+            .into_iter()
+            .map(|n| n.into_entry(crate::workspace::new_id()?, now, now))
+            .collect::<Result<Vec<_>>>()?;
+        self.put_all(&entries, &[])?;
+        tracing::debug!(count = entries.len(), "entries added");
+        Ok(entries)
+    }
+
     /// Sorts an import plan into items to write (each flagged when it resembles an entry)
     /// and duplicates; writes nothing.
     fn preview_import(&mut self, plan: Plan) -> Result<Preview> {

@@ -223,3 +223,20 @@ fn an_admin_with_a_second_factor_changes_memberships_only_with_it_fresh() {
         Error::Mfa(MfaError::Required)
     ));
 }
+
+#[test]
+fn a_listener_wakes_when_another_member_writes_and_a_sync_shows_it() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let mut listener = connect(&pg, "alice").listen().unwrap();
+    // Nothing written: the wait ends empty.
+    assert!(!listener
+        .wait(std::time::Duration::from_millis(200))
+        .unwrap());
+    let mut bob = open(&pg, "bob");
+    bob.add_entry(EntryType::Note, note("From bob")).unwrap();
+    bob.add_entry(EntryType::Note, note("And another")).unwrap();
+    assert!(listener.wait(std::time::Duration::from_secs(10)).unwrap());
+    alice.sync().unwrap();
+    assert_eq!(titles(&mut alice), ["And another", "From bob"]);
+}

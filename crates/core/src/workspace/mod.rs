@@ -869,14 +869,7 @@ impl OpenWorkspace {
 
     /// Adds several entries in one transaction: all or none.
     pub fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
-        let now = self.clock.now();
-        let entries = news
-            .into_iter()
-            .map(|n| n.into_entry(new_id()?, now, now))
-            .collect::<Result<Vec<_>>>()?;
-        self.write(|w| entries.iter().try_for_each(|e| w.put_entry(e)))?;
-        tracing::debug!(count = entries.len(), "entries added");
-        Ok(entries)
+        crate::entry_store::EntryStore::add_all(self, news)
     }
 
     /// The workspace's id.
