@@ -1120,3 +1120,120 @@ fn members_import_and_export_a_team_workspace_and_exports_are_logged() {
         ["carol 2 entries as csv", "alice 2 entries as kdbx"]
     );
 }
+
+#[test]
+fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing() {
+    let team = team_of_three();
+    let t = common::real_now();
+    team.clock.set(Some(t));
+    team.run_in(
+        "alice",
+        "alice master",
+        "router-secret\n",
+        &["add", "{url}", "--title", "Router", "--username", "admin"],
+    );
+    // Alice sets up her own factor; her copy keeps it.
+    let begun = json(&team.run(
+        "alice",
+        "alice master",
+        &[
+            "mfa", "totp", "begin", "{url}", "--label", "phone", "--json",
+        ],
+    ));
+    let secret = begun["secret"].as_str().unwrap().to_owned();
+    team.ok(
+        "alice",
+        "alice master",
+        &["mfa", "totp", "confirm", "{url}", &totp_at(&secret, t)],
+    );
+    team.clock.set(Some(t + 30));
+    team.ok(
+        "alice",
+        "alice master",
+        &["list", "{url}", "--totp", &totp_at(&secret, t + 30)],
+    );
+    assert_eq!(team.titles("carol"), ["Router"]);
+    // Dave never opened it on his computer.
+    team.pg.stop();
+
+    let offline = team.run(
+        "carol",
+        "carol master",
+        &["show", "{url}", "Router", "--reveal", "--json"],
+    );
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert_eq!(json(&offline)["password"], "router-secret");
+    assert!(
+        offline
+            .stderr
+            .contains("offline: cannot connect to the PostgreSQL server"),
+        "{}",
+        offline.stderr
+    );
+    assert!(offline.stderr.contains("last synced"), "{}", offline.stderr);
+    let write = team.run(
+        "carol",
+        "carol master",
+        &["add", "{url}", "--kind", "note", "--title", "New"],
+    );
+    assert!(
+        write.stderr.contains("changes need the server"),
+        "{}",
+        write.stderr
+    );
+    let wrong = team.run("carol", "not carol's", &["list", "{url}"]);
+    assert!(wrong.stderr.contains("wrong password"), "{}", wrong.stderr);
+    let never = team.run("dave", "dave master", &["list", "{url}"]);
+    assert!(
+        never
+            .stderr
+            .contains("cannot connect to the PostgreSQL server"),
+        "{}",
+        never.stderr
+    );
+    assert_ne!(never.code, 0);
+
+    // Alice's factor guards her copy too.
+    team.clock.set(Some(t + 60));
+    let bare = team.run("alice", "alice master", &["list", "{url}"]);
+    assert!(
+        bare.stderr.contains("needs a second factor"),
+        "{}",
+        bare.stderr
+    );
+    team.ok(
+        "alice",
+        "alice master",
+        &["list", "{url}", "--totp", &totp_at(&secret, t + 60)],
+    );
+
+    // A copy changed on disk is refused, not read.
+    let data = team
+        .dir
+        .path()
+        .join("data-carol")
+        .join("portcullis")
+        .join("team");
+    let copy = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "copy"))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let mut bytes = std::fs::read(&copy).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&copy, bytes).unwrap();
+    let damaged = team.run("carol", "carol master", &["list", "{url}"]);
+    assert!(
+        damaged
+            .stderr
+            .contains("offline copy of this workspace on this computer cannot be used"),
+        "{}",
+        damaged.stderr
+    );
+}

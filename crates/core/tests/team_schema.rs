@@ -325,7 +325,7 @@ fn connection_failures_are_clear_and_hold_no_password() {
     ))
     .unwrap();
     let down = refused(&url, "x");
-    assert!(matches!(down, Error::Connect(_)), "{down}");
+    assert!(matches!(down, Error::Unreachable(_)), "{down}");
 
     // A server without TLS: `require` refuses to go on in clear; `prefer` goes on.
     let address = |rest: &str| {

@@ -192,6 +192,17 @@ impl Postgres {
         }
     }
 
+    /// Stops the server (a test of what clients do when it is down); dropping it stops it too.
+    pub fn stop(&self) {
+        let out = server_command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "stop"])
+            .output()
+            .unwrap();
+        check("pg_ctl stop", out);
+    }
+
     /// `pg_dump` of `database` as the superuser, in plain SQL (bytea columns in hex).
     pub fn dump(&self, database: &str) -> String {
         let out = Command::new(Path::new(BIN).join("pg_dump"))

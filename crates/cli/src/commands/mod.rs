@@ -50,7 +50,7 @@ use std::sync::atomic::AtomicBool;
 /// workspace on PostgreSQL (the database password, then the member's master password).
 pub fn open_entries(workspace: &Path, input: &mut SecretInput) -> Result<Box<dyn EntryStore>> {
     if let Some(url) = team_url(workspace) {
-        return Ok(Box::new(team::open(url, input)?));
+        return team::open_entries(url, input);
     }
     Ok(Box::new(unlock(workspace, input)?))
 }

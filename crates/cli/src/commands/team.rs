@@ -9,7 +9,10 @@ use anyhow::Result;
 use portcullis_core::mfa::duo::Device;
 use portcullis_core::mfa::MfaStatus;
 use portcullis_core::new_workspace::describe;
-use portcullis_core::team::{self, Access, Member, MemberUnlock, Team, TeamUrl, TeamWorkspace};
+use portcullis_core::team::{
+    self, Access, Member, MemberUnlock, OfflineCopy, OfflineUnlock, Team, TeamUrl, TeamWorkspace,
+};
+use portcullis_core::EntryStore;
 use portcullis_core::Guarded;
 
 pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
@@ -84,6 +87,40 @@ pub fn open(url: &str, input: &mut SecretInput) -> Result<TeamWorkspace> {
     Ok(with_spinner("Opening the team workspace…", || {
         member.open_workspace()
     })?)
+}
+
+/// Opens a team workspace for its entries: from the server, or, when no server answers, from
+/// the copy this computer kept at the last sync (reads only; it says so).
+pub fn open_entries(url: &str, input: &mut SecretInput) -> Result<Box<dyn EntryStore>> {
+    let address = TeamUrl::parse(url)?;
+    let password = input.database_password(&address)?;
+    let unreachable = match Team::connect(&address, &password) {
+        Ok(team) => {
+            let member = unlock(team, input)?;
+            let ws = with_spinner("Opening the team workspace…", || member.open_workspace())?;
+            return Ok(Box::new(ws));
+        }
+        Err(e @ team::Error::Unreachable(_)) => e,
+        Err(e) => return Err(e.into()),
+    };
+    let Some(copy) = OfflineCopy::find(&address)? else {
+        return Err(unreachable.into());
+    };
+    let master = input.master_password()?;
+    let costly = input.allow_costly_kdf();
+    let member = match with_spinner("Opening the offline copy…", || {
+        copy.unlock(&master, costly)
+    })? {
+        OfflineUnlock::Open(member) => member,
+        OfflineUnlock::PendingMfa(pending) => super::pass_factor(pending, input)?,
+    };
+    let ws = member.open_workspace()?;
+    eprintln!(
+        "offline: {unreachable}; showing the copy of {} last synced {} (UTC), read-only",
+        ws.name(),
+        portcullis_core::clock::utc_minute(ws.synced_at())
+    );
+    Ok(Box::new(ws))
 }
 
 /// Connects and unlocks the member: their master password, then their second factor.

@@ -51,6 +51,11 @@ impl EpochKey {
             .map_err(|_| GrantError::Crypto)
     }
 
+    /// A key kept in this member's offline copy.
+    pub(super) fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
     /// The key's bytes, for sealing records.
     pub(crate) fn expose(&self) -> &[u8; KEY_LEN] {
         &self.0

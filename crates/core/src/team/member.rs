@@ -16,7 +16,7 @@ use crate::workspace::{self as file, Guarded, MfaStorage, PendingMfa};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-const MFA_PURPOSE: &[u8] = b"portcullis/team/v1/member-mfa";
+pub(super) const MFA_PURPOSE: &[u8] = b"portcullis/team/v1/member-mfa";
 const MFA_CONTEXT: &[u8] = b"portcullis/team/v1/mfa";
 
 /// A member whose password (and second factor, when set) checked.
@@ -25,7 +25,12 @@ pub struct Member {
     pub(super) identity: Identity,
     /// The key-derivation cost the identity is sealed at.
     kdf: KdfParams,
+    /// The identity as the server keeps it, sealed under the master password (the offline
+    /// copy keeps it too).
+    pub(super) sealed_identity: Vec<u8>,
     mfa_key: AeadKey,
+    /// Seals this member's offline copies.
+    pub(super) cache_key: AeadKey,
     factor_at: Option<i64>,
     clock: Arc<dyn Clock>,
 }
@@ -77,7 +82,7 @@ impl Team {
         }
         let (identity, master) =
             Identity::open_keeping_master(&public, &sealed, password).map_err(Error::from)?;
-        let mut member = Member::new(self, identity, kdf, &master)?;
+        let mut member = Member::new(self, identity, kdf, sealed, &master)?;
         let config = member.read_mfa()?;
         Ok(if config.enabled() {
             tracing::info!("member's password accepted; second factor needed");
@@ -97,7 +102,7 @@ impl Team {
             .seal_keeping_master(password, kdf)
             .map_err(Error::from)?;
         self.store_identity(&identity, &sealed)?;
-        Member::new(self, identity, kdf, &master)
+        Member::new(self, identity, kdf, sealed, &master)
     }
 }
 
@@ -106,13 +111,16 @@ impl Member {
         team: Team,
         identity: Identity,
         kdf: KdfParams,
+        sealed_identity: Vec<u8>,
         master: &crate::crypto::MasterKey,
     ) -> file::Result<Self> {
         Ok(Self {
             team,
             identity,
             kdf,
+            sealed_identity,
             mfa_key: master.aead_subkey(MFA_PURPOSE)?,
+            cache_key: master.aead_subkey(super::cache::CACHE_PURPOSE)?,
             factor_at: None,
             clock: Arc::new(SystemClock),
         })
@@ -185,6 +193,8 @@ impl Member {
         }
         tx.commit().map_err(Error::from)?;
         self.mfa_key = new_key;
+        self.cache_key = master.aead_subkey(super::cache::CACHE_PURPOSE)?;
+        self.sealed_identity = sealed;
         self.kdf = kdf;
         tracing::info!("member's master password changed");
         Ok(())
@@ -228,7 +238,7 @@ impl Member {
     }
 }
 
-fn aad(member: &PublicIdentity, version: i64) -> Vec<u8> {
+pub(super) fn aad(member: &PublicIdentity, version: i64) -> Vec<u8> {
     let mut out = MFA_CONTEXT.to_vec();
     out.extend_from_slice(&member.bound());
     out.extend_from_slice(&version.to_be_bytes());
@@ -236,7 +246,7 @@ fn aad(member: &PublicIdentity, version: i64) -> Vec<u8> {
 }
 
 /// The configuration sealed in the member's row at `version` (none: the default).
-fn decode(
+pub(super) fn decode(
     key: &AeadKey,
     member: &PublicIdentity,
     sealed: Option<&[u8]>,
@@ -256,22 +266,27 @@ fn decode(
     Ok(serde_json::from_slice(&plain).map_err(|_| damaged())?)
 }
 
-impl Guarded for Member {}
-
-#[allow(private_interfaces, private_bounds)]
-impl MfaStorage for Member {
-    fn read_mfa(&mut self) -> file::Result<MfaConfig> {
+impl Member {
+    /// The member's second-factor settings as the server keeps them: sealed, and their version.
+    pub(super) fn sealed_mfa(&mut self) -> Result<(Option<Vec<u8>>, i64), Error> {
         let row = self
             .team
             .client
             .query_opt(
                 "SELECT mfa, mfa_version FROM portcullis.identity_secrets WHERE role = session_user",
                 &[],
-            )
-            .map_err(Error::from)?
+            )?
             .ok_or(Error::NoIdentity)?;
-        let sealed: Option<Vec<u8>> = col(&row, 0)?;
-        let version: i64 = col(&row, 1)?;
+        Ok((col(&row, 0)?, col(&row, 1)?))
+    }
+}
+
+impl Guarded for Member {}
+
+#[allow(private_interfaces, private_bounds)]
+impl MfaStorage for Member {
+    fn read_mfa(&mut self) -> file::Result<MfaConfig> {
+        let (sealed, version) = self.sealed_mfa()?;
         decode(
             &self.mfa_key,
             self.identity.public(),

@@ -7,14 +7,17 @@
 
 pub mod admin;
 pub mod audit;
+mod cache;
 pub mod change;
 pub mod connect;
 pub mod directory;
+mod entries;
 pub mod grant;
 mod head;
 pub mod identity;
 pub mod listen;
 pub mod member;
+pub mod offline;
 pub mod schema;
 mod tls;
 pub mod url;
@@ -26,6 +29,7 @@ pub use grant::{EpochKey, Grant, GrantError};
 pub use identity::{Identity, IdentityError, PublicIdentity};
 pub use listen::Listener;
 pub use member::{Member, MemberUnlock};
+pub use offline::{OfflineCopy, OfflineMember, OfflineUnlock, OfflineWorkspace};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
 pub use url::{is_team_url, SslMode, TeamUrl, UrlError};
 pub use workspace::TeamWorkspace;
@@ -36,9 +40,12 @@ pub enum Error {
     /// The address is not usable.
     #[error(transparent)]
     Url(#[from] UrlError),
-    /// The server could not be reached or refused the login.
+    /// The server refused the connection or the login.
     #[error("cannot connect to the PostgreSQL server: {0}")]
     Connect(String),
+    /// No server answered (down, no route): the offline copy can be read.
+    #[error("cannot connect to the PostgreSQL server: {0}")]
+    Unreachable(String),
     /// TLS could not be set up or the server's certificate was refused.
     #[error("TLS: {0}")]
     Tls(String),
@@ -126,13 +133,45 @@ pub enum Error {
     /// The change chain or the records do not check.
     #[error(transparent)]
     Chain(#[from] change::ChainError),
+    /// A change asked of the offline copy.
+    #[error("the server cannot be reached: this is the copy of the workspace last synced {synced_at} (UTC); changes need the server")]
+    Offline {
+        /// When the copy was last synced.
+        synced_at: String,
+    },
+    /// The offline copy on this computer cannot be read.
+    #[error("the offline copy of this workspace on this computer cannot be used: {0}")]
+    OfflineCopy(String),
     /// PostgreSQL refused a statement (for example: not allowed to this role).
     #[error("PostgreSQL refused: {0}")]
     Database(String),
 }
 
 impl Error {
+    /// A connection that failed: [`Error::Unreachable`] when no server answered (down, no
+    /// route, refused, timed out), [`Error::Connect`] otherwise (a server that refused the
+    /// login, a certificate refused…).
     fn connect(e: postgres::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                if matches!(
+                    io.kind(),
+                    K::ConnectionRefused
+                        | K::ConnectionReset
+                        | K::ConnectionAborted
+                        | K::NotConnected
+                        | K::TimedOut
+                        | K::HostUnreachable
+                        | K::NetworkUnreachable
+                        | K::AddrNotAvailable
+                ) {
+                    return Error::Unreachable(describe(&e));
+                }
+            }
+            source = cause.source();
+        }
         Error::Connect(describe(&e))
     }
 }

@@ -8,20 +8,22 @@
 use super::admin::Verified;
 use super::change::{self, Chain, ChainError, RecordState};
 use super::directory::{public_of, Access, Team};
+use super::entries::Entries;
+use super::grant::EpochKey;
 use super::identity::PublicIdentity;
 use super::member::Member;
-use super::{audit, col, head, Error};
+use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, MasterKey};
 use crate::entry::{packed, Entry};
 use crate::entry_store::EntryStore;
-use crate::view::{self, EntryPage, EntrySummary, ListQuery};
-use crate::workspace::index::{Index, Indexed};
+use crate::view::{EntryPage, EntrySummary, ListQuery};
 use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry};
 use postgres::error::SqlState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The collection entries are kept in, one record per entry (conflicts are per entry).
 pub const ENTRIES: &str = "entries";
@@ -42,14 +44,18 @@ pub struct TeamWorkspace {
     /// Whose signatures the chain accepts: members whose membership checked, and removed ones
     /// (their past writes stay valid).
     writers: HashMap<String, PublicIdentity>,
-    /// Each epoch's record key.
+    /// Each epoch's key (kept in the offline copy), and the record key derived from it.
+    epoch_keys: BTreeMap<u64, EpochKey>,
     keys: BTreeMap<u64, AeadKey>,
     chain: Chain,
     /// Where this computer keeps the head it verified last, and that head.
     head_file: Option<PathBuf>,
     pinned: Option<(u64, [u8; 32])>,
-    entries: HashMap<String, Entry>,
-    index: Option<Index>,
+    /// Where this computer keeps the offline copy.
+    cache_file: Option<PathBuf>,
+    /// The sealed bytes of every record the chain leaves in place (for the offline copy).
+    sealed: HashMap<(String, String), Vec<u8>>,
+    entries: Entries,
     clock: Arc<dyn Clock>,
 }
 
@@ -96,20 +102,13 @@ impl TeamWorkspace {
             .map(|v| v.access)
             .ok_or_else(|| Error::NotMember(me.public().role.clone()))?;
         let (id, id_text) = team.workspace()?;
-        let keys = team
-            .epoch_keys(me, &verified)?
-            .into_iter()
-            .map(|(epoch, key)| {
-                let key = MasterKey::from_bytes(*key.expose())
-                    .aead_subkey(RECORD_KEY_PURPOSE)
-                    .map_err(|_| Error::Crypto)?;
-                Ok((epoch, key))
-            })
-            .collect::<Result<_, Error>>()?;
+        let epoch_keys = team.epoch_keys(me, &verified)?;
+        let keys = record_keys(&epoch_keys)?;
         let writers = team.writers(&verified, &id_text)?;
         let head_file = head::path(team.url(), &id);
         let pinned = head_file.as_deref().and_then(head::load);
         let name = team.workspace_name()?.to_owned();
+        let cache_file = cache::path(team.url());
         let mut ws = TeamWorkspace {
             member,
             name,
@@ -117,12 +116,14 @@ impl TeamWorkspace {
             id_text,
             access,
             writers,
+            epoch_keys,
             keys,
             chain: Chain::default(),
             head_file,
             pinned,
-            entries: HashMap::new(),
-            index: None,
+            cache_file,
+            sealed: HashMap::new(),
+            entries: Entries::default(),
             clock: Arc::new(SystemClock),
         };
         ws.sync()?;
@@ -225,8 +226,8 @@ impl TeamWorkspace {
         if changes.is_empty() && records.is_empty() {
             return Ok(());
         }
-        let mut opened: HashMap<String, Entry> = HashMap::new();
-        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut opened: Vec<Entry> = Vec::new();
+        let mut seen: HashMap<(String, String), &[u8]> = HashMap::new();
         for r in &records {
             let key: (String, String) = (col(r, 0)?, col(r, 1)?);
             let state = chain
@@ -245,32 +246,83 @@ impl TeamWorkspace {
                 return Err(ChainError::Records("a record is not the one last written").into());
             }
             if key.0 == ENTRIES {
-                let entry = self.open_entry(&key.1, state, sealed)?;
-                opened.insert(key.1.clone(), entry);
+                opened.push(open_entry(&self.keys, &self.id, &key.1, state, sealed)?);
             }
-            seen.insert(key);
+            seen.insert(key, sealed);
         }
         let missing = touched
             .iter()
-            .any(|k| chain.records.contains_key(k) && !seen.contains(k));
-        if missing || seen.iter().any(|k| !touched.contains(k)) {
+            .any(|k| chain.records.contains_key(k) && !seen.contains_key(k));
+        if missing || seen.keys().any(|k| !touched.contains(k)) {
             return Err(ChainError::Records("a record was dropped, added or rolled back").into());
         }
-        for (collection, id) in &touched {
-            if collection == ENTRIES
-                && !chain
-                    .records
-                    .contains_key(&(collection.clone(), id.clone()))
-            {
-                self.entries.remove(id);
+        for key in &touched {
+            if !chain.records.contains_key(key) {
+                self.sealed.remove(key);
+                if key.0 == ENTRIES {
+                    self.entries.remove(&key.1);
+                }
             }
         }
-        self.entries.extend(opened);
+        for (key, sealed) in seen {
+            self.sealed.insert(key, sealed.to_vec());
+        }
+        for entry in opened {
+            self.entries.insert(entry);
+        }
         self.chain = chain;
-        self.index = None;
         self.keep_head();
+        self.keep_offline_copy();
         tracing::debug!(seq = self.chain.seq, "team workspace synced");
         Ok(())
+    }
+
+    /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
+    /// only that).
+    fn keep_offline_copy(&mut self) {
+        if let Err(e) = self.write_offline_copy() {
+            tracing::warn!("the offline copy of the team workspace was not kept: {e}");
+        }
+    }
+
+    fn write_offline_copy(&mut self) -> Result<(), Error> {
+        let Some(path) = self.cache_file.clone() else {
+            return Ok(());
+        };
+        let (mfa, mfa_version) = self.member.sealed_mfa()?;
+        let records = self
+            .chain
+            .records
+            .iter()
+            .filter_map(|((collection, id), state)| {
+                let sealed = self.sealed.get(&(collection.clone(), id.clone()))?;
+                Some(cache::CachedRecord {
+                    collection: collection.clone(),
+                    id: id.clone(),
+                    version: state.version,
+                    epoch: state.epoch,
+                    seq: state.seq,
+                    sealed: sealed.clone(),
+                })
+            })
+            .collect();
+        let body = cache::Body {
+            workspace: self.id,
+            name: self.name.clone(),
+            access: self.access.as_str().to_owned(),
+            synced_at: self.clock.now(),
+            mfa,
+            mfa_version,
+            keys: self
+                .epoch_keys
+                .iter()
+                .map(|(epoch, key)| (*epoch, Zeroizing::new(*key.expose())))
+                .collect(),
+            seq: self.chain.seq,
+            head: self.chain.head,
+            records,
+        };
+        cache::store(&path, &self.member, &body)
     }
 
     /// Keeps the head just verified, so a later rollback is noticed (a failure to keep it
@@ -281,26 +333,6 @@ impl TeamWorkspace {
             if let Err(e) = head::store(path, self.chain.seq, &self.chain.head) {
                 tracing::warn!("cannot keep the verified head of the team workspace: {e}");
             }
-        }
-    }
-
-    fn open_entry(&self, id: &str, state: &RecordState, sealed: &[u8]) -> Result<Entry, Error> {
-        let damaged = || ChainError::Records("a record failed its integrity check");
-        let key = self.keys.get(&state.epoch).ok_or(Error::NoKey)?;
-        let plain = key
-            .open(
-                &aad(&self.id, ENTRIES, id, state.version, state.epoch),
-                sealed,
-            )
-            .map_err(|_| damaged())?;
-        let mut unpacker = packed::Unpacker::new().map_err(|_| damaged())?;
-        match unpacker
-            .unpack(&plain)
-            .map_err(|_| damaged())?
-            .as_mut_slice()
-        {
-            [entry] if entry.id == id => Ok(std::mem::replace(entry, placeholder())),
-            _ => Err(damaged().into()),
         }
     }
 
@@ -325,7 +357,7 @@ impl TeamWorkspace {
             .iter()
             .map(|(id, entry)| {
                 entry
-                    .or(self.entries.get(*id))
+                    .or(self.entries.get(id))
                     .map_or_else(|| (*id).to_owned(), |e| e.title.clone())
             })
             .collect();
@@ -348,6 +380,7 @@ impl TeamWorkspace {
             let mut chain = self.chain.clone();
             let mut tx = self.member.team.client.transaction()?;
             let mut failed = None;
+            let mut written: Vec<Option<Vec<u8>>> = Vec::with_capacity(changes.len());
             // A failed statement ends the transaction: it is dropped (rolled back) below.
             for (i, ((id, _), plain)) in changes.iter().zip(&plains).enumerate() {
                 let version = match (plain, bases[i]) {
@@ -373,7 +406,7 @@ impl TeamWorkspace {
                 };
                 let element = change::element(me, &step, &chain.head, &self.id);
                 let signature = element[element.len() - 64..].to_vec();
-                let written = tx.execute(
+                let result = tx.execute(
                     "SELECT portcullis.write_record($1::text::uuid, $2, $3, $4, $5, $6, $7, $8, $9)",
                     &[
                         &self.id_text,
@@ -387,10 +420,11 @@ impl TeamWorkspace {
                         &signature,
                     ],
                 );
-                match written {
+                match result {
                     Ok(_) => {
                         chain
                             .apply(&self.id, &me.public().role, &element, |_| Some(me.public()))?;
+                        written.push(sealed);
                     }
                     Err(e) => {
                         failed = Some((i, e));
@@ -408,14 +442,21 @@ impl TeamWorkspace {
             match failed {
                 None => {
                     self.chain = chain;
-                    for (id, entry) in changes {
-                        match entry {
-                            Some(e) => self.entries.insert((*id).to_owned(), (*e).clone()),
-                            None => self.entries.remove(*id),
-                        };
+                    for ((id, entry), sealed) in changes.iter().zip(written) {
+                        let key = (ENTRIES.to_owned(), (*id).to_owned());
+                        match (entry, sealed) {
+                            (Some(e), Some(sealed)) => {
+                                self.entries.insert((*e).clone());
+                                self.sealed.insert(key, sealed);
+                            }
+                            _ => {
+                                self.entries.remove(id);
+                                self.sealed.remove(&key);
+                            }
+                        }
                     }
-                    self.index = None;
                     self.keep_head();
+                    self.keep_offline_copy();
                     return Ok(());
                 }
                 Some((_, e)) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => {
@@ -431,16 +472,48 @@ impl TeamWorkspace {
             "the workspace kept changing while saving; try again".into(),
         ))
     }
+}
 
-    fn index(&mut self) -> Result<&Index, Error> {
-        if self.index.is_none() {
-            let entries = self.entries.values().map(Indexed::of).collect();
-            let index = Index::new(0, Default::default(), Vec::new(), entries)
-                .map_err(|_| ChainError::Records("an entry is stored twice"))?;
-            self.index = Some(index);
-        }
-        self.index.as_ref().ok_or(Error::SchemaDamaged)
+/// The entry record `id` holds, opened with its epoch's key and unpacked.
+pub(super) fn open_entry(
+    keys: &BTreeMap<u64, AeadKey>,
+    workspace: &[u8; 16],
+    id: &str,
+    state: &RecordState,
+    sealed: &[u8],
+) -> Result<Entry, Error> {
+    let damaged = || ChainError::Records("a record failed its integrity check");
+    let key = keys.get(&state.epoch).ok_or(Error::NoKey)?;
+    let plain = key
+        .open(
+            &aad(workspace, ENTRIES, id, state.version, state.epoch),
+            sealed,
+        )
+        .map_err(|_| damaged())?;
+    let mut unpacker = packed::Unpacker::new().map_err(|_| damaged())?;
+    match unpacker
+        .unpack(&plain)
+        .map_err(|_| damaged())?
+        .as_mut_slice()
+    {
+        [entry] if entry.id == id => Ok(std::mem::replace(entry, placeholder())),
+        _ => Err(damaged().into()),
     }
+}
+
+/// The record key of each epoch.
+pub(super) fn record_keys(
+    epoch_keys: &BTreeMap<u64, EpochKey>,
+) -> Result<BTreeMap<u64, AeadKey>, Error> {
+    epoch_keys
+        .iter()
+        .map(|(epoch, key)| {
+            let key = MasterKey::from_bytes(*key.expose())
+                .aead_subkey(RECORD_KEY_PURPOSE)
+                .map_err(|_| Error::Crypto)?;
+            Ok((*epoch, key))
+        })
+        .collect()
 }
 
 /// What an unpacked entry leaves behind when taken out.
@@ -459,33 +532,19 @@ fn placeholder() -> Entry {
 
 impl EntryStore for TeamWorkspace {
     fn find(&mut self, id_or_title: &str) -> file::Result<Entry> {
-        let id = self.index()?.resolve(id_or_title)?;
-        self.entries
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| file::Error::NoMatch(id_or_title.to_owned()))
+        self.entries.find(id_or_title)
     }
 
     fn summaries(&mut self) -> file::Result<Vec<EntrySummary>> {
-        Ok(self.index()?.entries().map(|e| e.summary.clone()).collect())
+        self.entries.summaries()
     }
 
     fn search_summaries(&mut self, query: &str) -> file::Result<Vec<EntrySummary>> {
-        let needle = query.to_lowercase();
-        Ok(self
-            .index()?
-            .matching(&needle)
-            .map(|e| e.summary.clone())
-            .collect())
+        self.entries.search(query)
     }
 
     fn list_page(&mut self, list: &ListQuery) -> file::Result<EntryPage> {
-        let needle = list.search().map(str::to_lowercase);
-        let index = self.index()?;
-        Ok(match needle {
-            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
-            None => view::page(index.entries().map(|e| &e.summary), list),
-        })
+        self.entries.page(list)
     }
 
     fn add(&mut self, new: NewEntry) -> file::Result<Entry> {
@@ -498,7 +557,7 @@ impl EntryStore for TeamWorkspace {
 
     fn update(&mut self, mut entry: Entry) -> file::Result<Entry> {
         file::validate(&entry.title, &entry.kind)?;
-        if !self.entries.contains_key(&entry.id) {
+        if !self.entries.contains(&entry.id) {
             return Err(file::Error::NoMatch(entry.id));
         }
         entry.group = file::normalize_group(entry.group);
@@ -508,7 +567,7 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn remove(&mut self, id: &str) -> file::Result<()> {
-        if !self.entries.contains_key(id) {
+        if !self.entries.contains(id) {
             return Err(file::Error::NoMatch(id.to_owned()));
         }
         self.write(&[(id, None)])?;
@@ -520,19 +579,11 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn entries(&mut self) -> file::Result<Vec<Entry>> {
-        let ids: Vec<String> = self
-            .index()?
-            .entries()
-            .map(|e| e.summary.id.clone())
-            .collect();
-        Ok(ids
-            .iter()
-            .filter_map(|id| self.entries.get(id).cloned())
-            .collect())
+        self.entries.all()
     }
 
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> file::Result<()> {
-        if let Some(id) = replacing.iter().find(|id| !self.entries.contains_key(*id)) {
+        if let Some(id) = replacing.iter().find(|id| !self.entries.contains(id)) {
             return Err(file::Error::NoMatch(id.clone()));
         }
         let changes: Vec<(&str, Option<&Entry>)> =
