@@ -4,6 +4,7 @@
 //! signature: a row the server changes, drops, reorders or adds is reported, never shown.
 
 use super::directory::{public_of, Team};
+use super::element::{hash, put, Reader};
 use super::identity::Identity;
 use super::Error;
 use postgres::GenericClient;
@@ -34,11 +35,6 @@ pub enum AuditError {
     Broken(u64),
 }
 
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
 /// The signed bytes of an event after `prev` (the previous element's hash).
 fn signed_bytes(event: &Event, prev: &[u8; 32], workspace: &[u8; 16]) -> Vec<u8> {
     let mut out = EVENT_CONTEXT.to_vec();
@@ -52,12 +48,6 @@ fn signed_bytes(event: &Event, prev: &[u8; 32], workspace: &[u8; 16]) -> Vec<u8>
     out
 }
 
-fn hash(element: &[u8]) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, element).as_ref());
-    out
-}
-
 /// Decodes an element: `signed bytes || signature (64)`.
 fn decode<'a>(
     element: &'a [u8],
@@ -65,34 +55,27 @@ fn decode<'a>(
     workspace: &[u8; 16],
 ) -> Option<(Event, [u8; 32], &'a [u8])> {
     let (body, signature) = element.split_at(element.len().checked_sub(SIGNATURE_LEN)?);
-    let rest = body
-        .strip_prefix(EVENT_CONTEXT)?
-        .strip_prefix(workspace.as_slice())?;
-    let (seq_bytes, rest) = rest.split_at_checked(8)?;
-    if u64::from_be_bytes(seq_bytes.try_into().ok()?) != seq {
+    let mut r = Reader::new(
+        body.strip_prefix(EVENT_CONTEXT)?
+            .strip_prefix(workspace.as_slice())?,
+    );
+    if r.u64()? != seq {
         return None;
     }
-    let (prev, rest) = rest.split_at_checked(32)?;
-    let (at, mut rest) = rest.split_at_checked(8)?;
-    let mut take = || -> Option<String> {
-        let (len, tail) = rest.split_at_checked(4)?;
-        let len = u32::from_be_bytes(len.try_into().ok()?) as usize;
-        let (text, tail) = tail.split_at_checked(len)?;
-        rest = tail;
-        String::from_utf8(text.to_vec()).ok()
-    };
-    let (actor, action, subject) = (take()?, take()?, take()?);
-    if !rest.is_empty() {
+    let prev = r.array32()?;
+    let at = r.i64()?;
+    let (actor, action, subject) = (r.text()?, r.text()?, r.text()?);
+    if !r.rest().is_empty() {
         return None;
     }
     let event = Event {
         seq,
-        at: i64::from_be_bytes(at.try_into().ok()?),
+        at,
         actor,
         action,
         subject,
     };
-    Some((event, prev.try_into().ok()?, signature))
+    Some((event, prev, signature))
 }
 
 /// Appends an event by `me` to the log of the workspace `id` (`text` as PostgreSQL's), in the

@@ -68,22 +68,7 @@ pub(super) struct CachedRecord {
 /// or a workspace name).
 pub(super) fn path(url: &TeamUrl) -> Option<PathBuf> {
     let workspace = url.workspace.as_deref()?;
-    let mut named = Vec::new();
-    for part in [&url.role, &url.host, &url.database, workspace] {
-        named.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        named.extend_from_slice(part.as_bytes());
-    }
-    named.extend_from_slice(&url.port.to_be_bytes());
-    let digest = ring::digest::digest(&ring::digest::SHA256, &named);
-    let name: String = digest.as_ref()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Some(
-        crate::xdg::data_dir()?
-            .join("team")
-            .join(format!("{name}.copy")),
-    )
+    super::head::local_file(url, &[workspace.as_bytes()], "copy")
 }
 
 fn aad(member: &PublicIdentity, workspace: &[u8; 16]) -> Vec<u8> {

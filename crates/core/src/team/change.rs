@@ -6,6 +6,7 @@
 //! refused, never shown.
 
 use super::directory::Team;
+use super::element::{hash, put, Reader};
 use super::identity::{Identity, PublicIdentity};
 use super::Error;
 use std::collections::HashMap;
@@ -74,17 +75,6 @@ pub struct Chain {
     pub records: HashMap<(String, String), RecordState>,
 }
 
-fn put(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-    out.extend_from_slice(bytes);
-}
-
-fn hash(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
-    out
-}
-
 /// SHA-256 of sealed bytes, as elements name them.
 pub fn sealed_hash(sealed: &[u8]) -> [u8; 32] {
     hash(sealed)
@@ -126,42 +116,33 @@ fn decode<'a>(
     workspace: &[u8; 16],
 ) -> Option<(Change, [u8; 32], &'a [u8])> {
     let (body, signature) = element.split_at(element.len().checked_sub(SIGNATURE_LEN)?);
-    let rest = body
-        .strip_prefix(CHANGE_CONTEXT)?
-        .strip_prefix(workspace.as_slice())?;
-    let (seq_bytes, rest) = rest.split_at_checked(8)?;
-    if u64::from_be_bytes(seq_bytes.try_into().ok()?) != seq {
+    let mut r = Reader::new(
+        body.strip_prefix(CHANGE_CONTEXT)?
+            .strip_prefix(workspace.as_slice())?,
+    );
+    if r.u64()? != seq {
         return None;
     }
-    let (prev, rest) = rest.split_at_checked(32)?;
-    let (at, mut rest) = rest.split_at_checked(8)?;
-    let mut text = || -> Option<String> {
-        let (len, tail) = rest.split_at_checked(4)?;
-        let len = u32::from_be_bytes(len.try_into().ok()?) as usize;
-        let (text, tail) = tail.split_at_checked(len)?;
-        rest = tail;
-        String::from_utf8(text.to_vec()).ok()
-    };
-    let (writer, collection, id) = (text()?, text()?, text()?);
-    let (version, tail) = rest.split_at_checked(8)?;
-    let (epoch, tail) = tail.split_at_checked(8)?;
-    let (&kind, tail) = tail.split_first()?;
-    let sealed = match (kind, tail.len()) {
-        (PUT, 32) => Some(tail.try_into().ok()?),
-        (DELETED, 0) => None,
+    let prev = r.array32()?;
+    let at = r.i64()?;
+    let (writer, collection, id) = (r.text()?, r.text()?, r.text()?);
+    let (version, epoch) = (r.u64()?, r.u64()?);
+    let sealed = match (r.take(1)?, r.rest().len()) {
+        ([PUT], 32) => Some(r.array32()?),
+        ([DELETED], 0) => None,
         _ => return None,
     };
     let change = Change {
         seq,
-        at: i64::from_be_bytes(at.try_into().ok()?),
+        at,
         writer,
         collection,
         id,
-        version: u64::from_be_bytes(version.try_into().ok()?),
-        epoch: u64::from_be_bytes(epoch.try_into().ok()?),
+        version,
+        epoch,
         sealed,
     };
-    Some((change, prev.try_into().ok()?, signature))
+    Some((change, prev, signature))
 }
 
 impl Chain {

@@ -9,13 +9,25 @@ use std::path::PathBuf;
 
 /// Where the head of `workspace` is kept for the member `url` names (`None` without a home).
 pub(super) fn path(url: &TeamUrl, workspace: &[u8; 16]) -> Option<PathBuf> {
+    local_file(url, &[workspace], "head")
+}
+
+/// A file of this computer's for the member, server and database `url` names and `more`,
+/// under the XDG data directory: `team/<hash>.<extension>`.
+pub(super) fn local_file(url: &TeamUrl, more: &[&[u8]], extension: &str) -> Option<PathBuf> {
     let mut named = Vec::new();
-    for part in [&url.role, &url.host, &url.database] {
+    for part in [
+        url.role.as_bytes(),
+        url.host.as_bytes(),
+        url.database.as_bytes(),
+    ]
+    .into_iter()
+    .chain(more.iter().copied())
+    {
         named.extend_from_slice(&(part.len() as u32).to_be_bytes());
-        named.extend_from_slice(part.as_bytes());
+        named.extend_from_slice(part);
     }
     named.extend_from_slice(&url.port.to_be_bytes());
-    named.extend_from_slice(workspace);
     let digest = ring::digest::digest(&ring::digest::SHA256, &named);
     let name: String = digest.as_ref()[..16]
         .iter()
@@ -24,7 +36,7 @@ pub(super) fn path(url: &TeamUrl, workspace: &[u8; 16]) -> Option<PathBuf> {
     Some(
         crate::xdg::data_dir()?
             .join("team")
-            .join(format!("{name}.head")),
+            .join(format!("{name}.{extension}")),
     )
 }
 

@@ -161,23 +161,12 @@ impl Member {
         let new_key = master.aead_subkey(MFA_PURPOSE)?;
         let public = self.identity.public();
         let mut tx = self.team.client.transaction().map_err(Error::from)?;
-        let row = tx
-            .query_opt(
-                "SELECT mfa, mfa_version FROM portcullis.identity_secrets
-                 WHERE role = session_user FOR UPDATE",
-                &[],
-            )
-            .map_err(Error::from)?
-            .ok_or(Error::NoIdentity)?;
-        let old: Option<Vec<u8>> = col(&row, 0)?;
-        let version: i64 = col(&row, 1)?;
+        let (old, version) = locked_mfa(&mut tx)?;
         let next = version + 1;
         let mfa = match old {
             Some(_) => {
                 let config = decode(&self.mfa_key, public, old.as_deref(), version)?;
-                let plain =
-                    Zeroizing::new(serde_json::to_vec(&config).map_err(|_| file::Error::Crypto)?);
-                Some(new_key.seal(&aad(public, next), &plain)?)
+                Some(seal_config(&new_key, public, next, &config)?)
             }
             None => None,
         };
@@ -238,11 +227,34 @@ impl Member {
     }
 }
 
-pub(super) fn aad(member: &PublicIdentity, version: i64) -> Vec<u8> {
+fn aad(member: &PublicIdentity, version: i64) -> Vec<u8> {
     let mut out = MFA_CONTEXT.to_vec();
     out.extend_from_slice(&member.bound());
     out.extend_from_slice(&version.to_be_bytes());
     out
+}
+
+/// The member's row, locked until the transaction ends: their sealed settings and version.
+fn locked_mfa(tx: &mut postgres::Transaction<'_>) -> Result<(Option<Vec<u8>>, i64), Error> {
+    let row = tx
+        .query_opt(
+            "SELECT mfa, mfa_version FROM portcullis.identity_secrets
+             WHERE role = session_user FOR UPDATE",
+            &[],
+        )?
+        .ok_or(Error::NoIdentity)?;
+    Ok((col(&row, 0)?, col(&row, 1)?))
+}
+
+/// `config` sealed for `member`'s row at `version`.
+pub(super) fn seal_config(
+    key: &AeadKey,
+    member: &PublicIdentity,
+    version: i64,
+    config: &MfaConfig,
+) -> file::Result<Vec<u8>> {
+    let plain = Zeroizing::new(serde_json::to_vec(config).map_err(|_| file::Error::Crypto)?);
+    Ok(key.seal(&aad(member, version), &plain)?)
 }
 
 /// The configuration sealed in the member's row at `version` (none: the default).
@@ -283,6 +295,45 @@ impl Member {
 
 impl Guarded for Member {}
 
+/// Implements the second-factor storage of `$ty` by its member's (`self.$field`), so that
+/// what opened as a member reaches their factors (an export's step-up, say).
+macro_rules! delegate_mfa_storage {
+    ($ty:ty, $field:ident) => {
+        impl $crate::workspace::Guarded for $ty {}
+
+        #[allow(private_interfaces, private_bounds)]
+        impl $crate::workspace::MfaStorage for $ty {
+            fn read_mfa(&mut self) -> $crate::workspace::Result<$crate::mfa::MfaConfig> {
+                self.$field.read_mfa()
+            }
+
+            fn update_mfa<T>(
+                &mut self,
+                f: impl FnOnce(&mut $crate::mfa::MfaConfig) -> $crate::workspace::Result<T>,
+            ) -> $crate::workspace::Result<T> {
+                self.$field.update_mfa(f)
+            }
+
+            fn mfa_clock(&self) -> &dyn $crate::clock::Clock {
+                self.$field.mfa_clock()
+            }
+
+            fn account_name(&self) -> String {
+                self.$field.account_name()
+            }
+
+            fn factor_at(&self) -> Option<i64> {
+                self.$field.factor_at()
+            }
+
+            fn set_factor_at(&mut self, at: i64) {
+                self.$field.set_factor_at(at);
+            }
+        }
+    };
+}
+pub(super) use delegate_mfa_storage;
+
 #[allow(private_interfaces, private_bounds)]
 impl MfaStorage for Member {
     fn read_mfa(&mut self) -> file::Result<MfaConfig> {
@@ -300,16 +351,7 @@ impl MfaStorage for Member {
         f: impl FnOnce(&mut MfaConfig) -> file::Result<T>,
     ) -> file::Result<T> {
         let mut tx = self.team.client.transaction().map_err(Error::from)?;
-        let row = tx
-            .query_opt(
-                "SELECT mfa, mfa_version FROM portcullis.identity_secrets
-                 WHERE role = session_user FOR UPDATE",
-                &[],
-            )
-            .map_err(Error::from)?
-            .ok_or(Error::NoIdentity)?;
-        let sealed: Option<Vec<u8>> = col(&row, 0)?;
-        let version: i64 = col(&row, 1)?;
+        let (sealed, version) = locked_mfa(&mut tx)?;
         let mut config = decode(
             &self.mfa_key,
             self.identity.public(),
@@ -318,10 +360,7 @@ impl MfaStorage for Member {
         )?;
         let out = f(&mut config)?;
         let next = version + 1;
-        let plain = Zeroizing::new(serde_json::to_vec(&config).map_err(|_| file::Error::Crypto)?);
-        let sealed = self
-            .mfa_key
-            .seal(&aad(self.identity.public(), next), &plain)?;
+        let sealed = seal_config(&self.mfa_key, self.identity.public(), next, &config)?;
         let written = tx
             .execute(
                 "UPDATE portcullis.identity_secrets SET mfa = $1, mfa_version = $2

@@ -11,6 +11,7 @@ mod cache;
 pub mod change;
 pub mod connect;
 pub mod directory;
+mod element;
 mod entries;
 pub mod grant;
 mod head;

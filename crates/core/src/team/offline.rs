@@ -22,7 +22,6 @@ use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry, PendingMfa};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use zeroize::Zeroizing;
 
 /// The copy this computer keeps of a team workspace, not yet opened.
 pub struct OfflineCopy {
@@ -252,10 +251,7 @@ impl MfaStorage for OfflineMember {
         let mut config = self.read_mfa()?;
         let out = f(&mut config)?;
         let next = self.body.mfa_version + 1;
-        let plain = Zeroizing::new(serde_json::to_vec(&config).map_err(|_| file::Error::Crypto)?);
-        let sealed = self
-            .mfa_key
-            .seal(&member::aad(self.identity.public(), next), &plain)?;
+        let sealed = member::seal_config(&self.mfa_key, self.identity.public(), next, &config)?;
         self.body.mfa = Some(sealed);
         self.body.mfa_version = next;
         cache::store_parts(
@@ -285,35 +281,5 @@ impl MfaStorage for OfflineMember {
     }
 }
 
-/// Reads from the copy reach the member's factors too (an export's step-up; refused offline).
-#[allow(private_interfaces, private_bounds)]
-impl MfaStorage for OfflineWorkspace {
-    fn read_mfa(&mut self) -> file::Result<MfaConfig> {
-        self.member.read_mfa()
-    }
-
-    fn update_mfa<T>(
-        &mut self,
-        f: impl FnOnce(&mut MfaConfig) -> file::Result<T>,
-    ) -> file::Result<T> {
-        self.member.update_mfa(f)
-    }
-
-    fn mfa_clock(&self) -> &dyn Clock {
-        self.member.mfa_clock()
-    }
-
-    fn account_name(&self) -> String {
-        self.member.account_name()
-    }
-
-    fn factor_at(&self) -> Option<i64> {
-        self.member.factor_at()
-    }
-
-    fn set_factor_at(&mut self, at: i64) {
-        self.member.set_factor_at(at);
-    }
-}
-
-impl Guarded for OfflineWorkspace {}
+// Reads from the copy reach the member's factors too (an export's step-up; refused offline).
+super::member::delegate_mfa_storage!(OfflineWorkspace, member);

@@ -18,7 +18,7 @@ use crate::crypto::{AeadKey, MasterKey};
 use crate::entry::{packed, Entry};
 use crate::entry_store::EntryStore;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
-use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry};
+use crate::workspace::{self as file, NewEntry};
 use postgres::error::SqlState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -491,12 +491,9 @@ pub(super) fn open_entry(
         )
         .map_err(|_| damaged())?;
     let mut unpacker = packed::Unpacker::new().map_err(|_| damaged())?;
-    match unpacker
-        .unpack(&plain)
-        .map_err(|_| damaged())?
-        .as_mut_slice()
-    {
-        [entry] if entry.id == id => Ok(std::mem::replace(entry, placeholder())),
+    let mut entries = unpacker.unpack(&plain).map_err(|_| damaged())?;
+    match (entries.pop(), entries.is_empty()) {
+        (Some(entry), true) if entry.id == id => Ok(entry),
         _ => Err(damaged().into()),
     }
 }
@@ -514,20 +511,6 @@ pub(super) fn record_keys(
             Ok((*epoch, key))
         })
         .collect()
-}
-
-/// What an unpacked entry leaves behind when taken out.
-fn placeholder() -> Entry {
-    Entry {
-        id: String::new(),
-        title: String::new(),
-        group: None,
-        tags: Vec::new(),
-        notes: String::new(),
-        created: 0,
-        modified: 0,
-        kind: crate::entry::EntryKind::Note,
-    }
 }
 
 impl EntryStore for TeamWorkspace {
@@ -616,38 +599,8 @@ impl EntryStore for TeamWorkspace {
     }
 }
 
-impl Guarded for TeamWorkspace {}
-
-/// The member's second factors, reached from their open workspace (an export's step-up).
-#[allow(private_interfaces, private_bounds)]
-impl MfaStorage for TeamWorkspace {
-    fn read_mfa(&mut self) -> file::Result<crate::mfa::MfaConfig> {
-        self.member.read_mfa()
-    }
-
-    fn update_mfa<T>(
-        &mut self,
-        f: impl FnOnce(&mut crate::mfa::MfaConfig) -> file::Result<T>,
-    ) -> file::Result<T> {
-        self.member.update_mfa(f)
-    }
-
-    fn mfa_clock(&self) -> &dyn Clock {
-        self.member.mfa_clock()
-    }
-
-    fn account_name(&self) -> String {
-        self.member.account_name()
-    }
-
-    fn factor_at(&self) -> Option<i64> {
-        self.member.factor_at()
-    }
-
-    fn set_factor_at(&mut self, at: i64) {
-        self.member.set_factor_at(at);
-    }
-}
+// The member's second factors, reached from their open workspace (an export's step-up).
+super::member::delegate_mfa_storage!(TeamWorkspace, member);
 
 #[cfg(test)]
 mod tests {
