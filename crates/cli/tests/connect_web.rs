@@ -9,51 +9,8 @@ mod common;
 use common::{init, ok, run};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-/// Xvfb on a free display, stopped (SIGTERM) when dropped.
-struct Xvfb {
-    child: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Self {
-        let mut child = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "320x240x24",
-                "-nolisten",
-                "tcp",
-                "-noreset",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed by scripts/test (Debian package xvfb)");
-        let mut number = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut number)
-            .unwrap();
-        assert!(number.trim().parse::<u32>().is_ok(), "Xvfb said {number:?}");
-        Self {
-            child,
-            display: format!(":{}", number.trim()),
-        }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
+use std::process::{Command, Stdio};
+use test_support::Xvfb;
 
 /// What `xclip -o` gives for the clipboard's `target` on `display` (None: nothing there).
 fn clipboard(display: &str, target: &str) -> Option<String> {
