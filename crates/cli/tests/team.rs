@@ -172,6 +172,17 @@ impl Team {
         run(self.dir.path(), &all, stdin, &env)
     }
 
+    /// Deletes `role`'s offline copies (their computer keeps the heads it verified).
+    fn forget_copies(&self, role: &str) {
+        let dir = self.dir.path().join(format!("data-{role}/portcullis/team"));
+        for entry in std::fs::read_dir(dir).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "copy") {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+    }
+
     fn ok(&self, role: &str, master: &str, args: &[&str]) -> String {
         let out = self.run(role, master, args);
         assert_eq!(out.code, 0, "{role} {args:?}: {}", out.stderr);
@@ -772,7 +783,10 @@ fn records_or_history_changed_on_the_server_are_refused_not_shown() {
         &["add", "{url}", "--kind", "note", "--title", "Two"],
     );
     let admin = |sql: &str| team.pg.admin("vault", sql);
+    // Each check opens as on a computer without an offline copy (one would answer from what it
+    // verified before and fetch only what changed since), keeping the head it verified.
     let refused_for = |role: &str, what: &str| {
+        team.forget_copies(role);
         let out = team.run(role, &format!("{role} master"), &["list", "{url}"]);
         assert_ne!(out.code, 0, "{what}: accepted");
         assert!(
@@ -1153,12 +1167,23 @@ fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing()
         &["list", "{url}", "--totp", &totp_at(&secret, t + 30)],
     );
     assert_eq!(team.titles("carol"), ["Router"]);
+    // Carol changes her password: her copy follows, the old one opens nothing.
+    let changed = team.run_with(
+        "carol",
+        "carol master",
+        "",
+        &[("PORTCULLIS_NEW_PASSWORD", "carol new")],
+        &["passwd", "{url}"],
+    );
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
     // Dave never opened it on his computer.
     team.pg.stop();
+    let old = team.run("carol", "carol master", &["list", "{url}"]);
+    assert!(old.stderr.contains("wrong password"), "{}", old.stderr);
 
     let offline = team.run(
         "carol",
-        "carol master",
+        "carol new",
         &["show", "{url}", "Router", "--reveal", "--json"],
     );
     assert_eq!(offline.code, 0, "{}", offline.stderr);
@@ -1173,7 +1198,7 @@ fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing()
     assert!(offline.stderr.contains("last synced"), "{}", offline.stderr);
     let write = team.run(
         "carol",
-        "carol master",
+        "carol new",
         &["add", "{url}", "--kind", "note", "--title", "New"],
     );
     assert!(
@@ -1228,7 +1253,7 @@ fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing()
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&copy, bytes).unwrap();
-    let damaged = team.run("carol", "carol master", &["list", "{url}"]);
+    let damaged = team.run("carol", "carol new", &["list", "{url}"]);
     assert!(
         damaged
             .stderr

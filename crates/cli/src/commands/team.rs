@@ -116,7 +116,7 @@ pub fn open_entries(url: &str, input: &mut SecretInput) -> Result<Box<dyn EntryS
     };
     let ws = member.open_workspace()?;
     eprintln!(
-        "offline: {unreachable}; showing the copy of {} last synced {} (UTC), read-only",
+        "offline: {unreachable}; showing the copy of {} last synced {}, read-only",
         ws.name(),
         portcullis_core::clock::utc_minute(ws.synced_at())
     );

@@ -133,7 +133,7 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .mode(0o600)
         .open(&temporary)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
+    // No fsync: a copy lost in a crash is only a cache, set aside and made again.
     std::fs::rename(&temporary, path)
 }
 
@@ -160,6 +160,48 @@ pub(super) fn load(path: &Path) -> Result<Option<Stored>, Error> {
         ));
     }
     Ok(Some(stored))
+}
+
+/// Replaces, in `member`'s copy at `path` (if there is one), their sealed second-factor
+/// settings: the copy's factor stays the server's.
+pub(super) fn update_mfa(
+    path: &Path,
+    member: &Member,
+    mfa: Option<Vec<u8>>,
+    version: i64,
+) -> Result<(), Error> {
+    let Some(stored) = load(path)? else {
+        return Ok(());
+    };
+    let public = member.identity.public();
+    let mut body = open_body(&member.cache_key, public, &stored.workspace, &stored.body)?;
+    body.mfa = mfa;
+    body.mfa_version = version;
+    store(path, member, &body)
+}
+
+/// Seals `member`'s copy at `path` (if there is one) again after a password change: under the
+/// new key, with the identity sealed under the new password, so the old password opens
+/// nothing. `old_key` is the key it was sealed under.
+pub(super) fn reseal(
+    path: &Path,
+    old_key: &AeadKey,
+    member: &Member,
+    mfa: Option<Vec<u8>>,
+    version: i64,
+) -> Result<(), Error> {
+    let Some(stored) = load(path)? else {
+        return Ok(());
+    };
+    let mut body = open_body(
+        old_key,
+        member.identity.public(),
+        &stored.workspace,
+        &stored.body,
+    )?;
+    body.mfa = mfa;
+    body.mfa_version = version;
+    store(path, member, &body)
 }
 
 /// Opens the body of a copy with the member's cache key.

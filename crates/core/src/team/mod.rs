@@ -135,7 +135,7 @@ pub enum Error {
     #[error(transparent)]
     Chain(#[from] change::ChainError),
     /// A change asked of the offline copy.
-    #[error("the server cannot be reached: this is the copy of the workspace last synced {synced_at} (UTC); changes need the server")]
+    #[error("the server cannot be reached: this is the copy of the workspace last synced {synced_at}; changes need the server")]
     Offline {
         /// When the copy was last synced.
         synced_at: String,

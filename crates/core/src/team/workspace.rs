@@ -32,7 +32,7 @@ const RECORD_KEY_PURPOSE: &[u8] = b"portcullis/team/v1/records";
 /// The server's code for a record that moved from the version a write started from.
 const CONFLICT: &str = "PCV01";
 /// Writes retried when other records changed meanwhile, before giving up.
-const RETRIES: usize = 5;
+const RETRIES: usize = 20;
 
 /// A team workspace open for one member.
 pub struct TeamWorkspace {
@@ -126,9 +126,74 @@ impl TeamWorkspace {
             entries: Entries::default(),
             clock: Arc::new(SystemClock),
         };
-        ws.sync()?;
+        ws.resume_from_offline_copy();
+        ws.fetch_changes()?;
+        // Kept after every open, whatever changed: its "last synced" is now.
+        ws.keep_offline_copy();
         tracing::info!(entries = ws.entries.len(), "team workspace opened");
         Ok(ws)
+    }
+
+    /// Starts from what this computer verified last (its offline copy), so that opening
+    /// fetches and checks only the changes since. A copy that does not open or does not fit
+    /// is set aside: the chain is then replayed from its start.
+    fn resume_from_offline_copy(&mut self) {
+        match self.offline_copy() {
+            Ok(Some((chain, sealed, entries))) => {
+                tracing::debug!(seq = chain.seq, "resuming from the offline copy");
+                self.chain = chain;
+                self.sealed = sealed;
+                self.entries = entries;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("the offline copy was set aside: {e}"),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn offline_copy(
+        &self,
+    ) -> Result<Option<(Chain, HashMap<(String, String), Vec<u8>>, Entries)>, Error> {
+        let Some(stored) = self
+            .cache_file
+            .as_deref()
+            .map(cache::load)
+            .transpose()?
+            .flatten()
+        else {
+            return Ok(None);
+        };
+        let me = self.member.identity.public();
+        if stored.workspace != self.id
+            || stored.role != me.role
+            || stored.x25519 != me.x25519
+            || stored.ed25519 != me.ed25519
+        {
+            return Ok(None);
+        }
+        let body = cache::open_body(&self.member.cache_key, me, &self.id, &stored.body)?;
+        let mut chain = Chain {
+            seq: body.seq,
+            head: body.head,
+            records: HashMap::new(),
+        };
+        let mut sealed = HashMap::new();
+        let mut entries = Entries::default();
+        for r in body.records {
+            let state = RecordState {
+                version: r.version,
+                epoch: r.epoch,
+                hash: change::sealed_hash(&r.sealed),
+                seq: r.seq,
+            };
+            if r.collection == ENTRIES {
+                entries.insert(open_entry(&self.keys, &self.id, &r.id, &state, &r.sealed)?);
+            }
+            let key = (r.collection, r.id);
+            chain.records.insert(key.clone(), state);
+            sealed.insert(key, r.sealed);
+        }
+        Ok(Some((chain, sealed, entries)))
     }
 }
 
@@ -182,8 +247,16 @@ impl TeamWorkspace {
 
     /// Fetches what other members changed since the last sync: the new chain elements, each
     /// checked, then the records they wrote, each checked against the chain and opened. Nothing
-    /// is kept unless all of it checks.
+    /// is kept unless all of it checks; what changed is kept in the offline copy too.
     pub fn sync(&mut self) -> Result<(), Error> {
+        if self.fetch_changes()? {
+            self.keep_offline_copy();
+        }
+        Ok(())
+    }
+
+    /// [`sync`](Self::sync) but the offline copy: whether anything changed.
+    fn fetch_changes(&mut self) -> Result<bool, Error> {
         let since = db_i64(self.chain.seq)?;
         let mut tx = self
             .member
@@ -224,7 +297,7 @@ impl TeamWorkspace {
             return Err(ChainError::RolledBack.into());
         }
         if changes.is_empty() && records.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let mut opened: Vec<Entry> = Vec::new();
         let mut seen: HashMap<(String, String), &[u8]> = HashMap::new();
@@ -272,9 +345,8 @@ impl TeamWorkspace {
         }
         self.chain = chain;
         self.keep_head();
-        self.keep_offline_copy();
         tracing::debug!(seq = self.chain.seq, "team workspace synced");
-        Ok(())
+        Ok(true)
     }
 
     /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
@@ -460,7 +532,7 @@ impl TeamWorkspace {
                     return Ok(());
                 }
                 Some((_, e)) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => {
-                    self.sync()?
+                    self.fetch_changes()?;
                 }
                 Some((i, e)) if e.code().is_some_and(|c| c.code() == CONFLICT) => {
                     return Err(conflict(i))
