@@ -23,7 +23,7 @@ const PATIENCE: Duration = Duration::from_secs(20);
 /// The SSH server, stopped when dropped.
 struct Server {
     child: Child,
-    _stdin: ChildStdin,
+    stdin: ChildStdin,
     lines: Receiver<String>,
     port: u16,
     host_key: String,
@@ -56,7 +56,7 @@ impl Server {
             }
         });
         let mut server = Self {
-            _stdin: child.stdin.take().unwrap(),
+            stdin: child.stdin.take().unwrap(),
             child,
             lines,
             port: 0,
@@ -75,6 +75,29 @@ impl Server {
         line.strip_prefix(prefix)
             .unwrap_or_else(|| panic!("expected {prefix}…, got {line}"))
             .to_owned()
+    }
+
+    /// The lines up to the first that `last` accepts, that one included.
+    fn until(&self, last: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(PATIENCE)
+                .expect("the server's line");
+            let done = last(&line);
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    /// Ends the open shell sessions (ssh_server.py's "end").
+    fn end_sessions(&mut self) {
+        use std::io::Write;
+        self.stdin.write_all(b"end\n").unwrap();
+        self.stdin.flush().unwrap();
     }
 
     /// Every line the server printed before a marker connection made now (it takes
@@ -133,6 +156,26 @@ fn terminals(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The processes whose arguments or environment hold `needle`: `PID/cmdline`, `PID/environ`.
+fn holding(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        for file in ["cmdline", "environ"] {
+            let Ok(bytes) = std::fs::read(entry.path().join(file)) else {
+                continue;
+            };
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                out.push(format!("{name}/{file}"));
+            }
+        }
+    }
+    out
+}
+
 fn auth_lines(lines: &[String]) -> Vec<&str> {
     lines
         .iter()
@@ -149,7 +192,7 @@ async fn connect_pins_the_host_key_then_logs_in_through_a_terminal() {
         .unwrap()
         .subsec_nanos();
     let ssh_password = format!("Pc-{}-{nanos}-x!", std::process::id());
-    let server = Server::start(dir.path(), "alice", &ssh_password);
+    let mut server = Server::start(dir.path(), "alice", &ssh_password);
     let bin = terminal(dir.path());
     let path = format!(
         "{}:{}",
@@ -211,13 +254,50 @@ async fn connect_pins_the_host_key_then_logs_in_through_a_terminal() {
         .unwrap();
     app.wait(r#"[data-testid="pin-dialog"]"#).await;
     app.click(r#"[data-testid="pin-host-key"]"#).await;
+    let lines = server.until(|l| l.starts_with("SESSION"));
+    assert_eq!(auth_lines(&lines), ["AUTH alice ok"], "{lines:?}");
+    assert_eq!(lines.last().unwrap(), "SESSION ", "a shell");
+    // While the shell runs, no process's arguments or environment hold the password; the
+    // scan finds it where `sshpass -p` would put it.
+    let mut control = Command::new("/bin/sh")
+        .args([
+            "-c",
+            "echo ready; read x",
+            "sh",
+            &format!("control-{ssh_password}"),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its arguments are in place once it runs its script.
+    let mut ready = String::new();
+    BufReader::new(control.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let found = holding(&ssh_password);
+    drop(control.stdin.take());
+    control.wait().unwrap();
+    let control_pid = control.id().to_string();
+    assert!(
+        found.iter().any(|p| p == &format!("{control_pid}/cmdline")),
+        "{found:?}"
+    );
+    let leaks: Vec<&String> = found
+        .iter()
+        .filter(|p| !p.starts_with(&format!("{control_pid}/")))
+        .collect();
+    assert!(leaks.is_empty(), "the password is in {leaks:?}");
+    app.wait_text(r#"[data-testid="connect-running"]"#, |t| {
+        t == "SSH session in a terminal window…"
+    })
+    .await;
+    app.shot("02-session-running").await;
+    server.end_sessions();
     app.wait_text(r#"[data-testid="connect-status"]"#, |t| {
         t == "The session ended."
     })
     .await;
-    let lines = server.lines_so_far();
-    assert_eq!(auth_lines(&lines), ["AUTH alice ok"], "{lines:?}");
-    assert!(lines.iter().any(|l| l.starts_with("SESSION")), "{lines:?}");
     let started = terminals(dir.path());
     assert_eq!(started.len(), 1, "{started:?}");
     // The terminal got the session's script, no secret.
@@ -227,7 +307,7 @@ async fn connect_pins_the_host_key_then_logs_in_through_a_terminal() {
         "{args}"
     );
     assert!(!args.contains(&ssh_password));
-    app.shot("02-session-ended").await;
+    app.shot("03-session-ended").await;
 
     // A wrong password: one attempt on the server, and the app says so (in French here).
     app.click(r#"[data-testid="entry-Login"]"#).await;
@@ -249,7 +329,7 @@ async fn connect_pins_the_host_key_then_logs_in_through_a_terminal() {
     );
     let lines = server.lines_so_far();
     assert_eq!(auth_lines(&lines), ["AUTH alice bad"], "{lines:?}");
-    app.shot("03-wrong-password-fr").await;
+    app.shot("04-wrong-password-fr").await;
     // Nothing of the sessions stays in the runtime folder.
     let left: Vec<_> = std::fs::read_dir(app.home.path().join("run"))
         .unwrap()
