@@ -67,6 +67,9 @@ const COMMANDS: &[&str] = &[
     "update_entry",
     "delete_entry",
     "generate_password",
+    // connect
+    "connect_entry",
+    "pin_host_key",
     // account
     "change_master_password",
     "set_mfa_expiry_days",

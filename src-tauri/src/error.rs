@@ -110,6 +110,22 @@ pub enum ErrorCode {
     DeviceBinding,
     /// Quick unlock failed.
     QuickUnlock,
+    /// The remote connection has no linked login.
+    NoLogin,
+    /// A program the connection needs is not installed (`missing` names it and its package).
+    MissingProgram,
+    /// The server did not accept the linked login's password (it was sent once).
+    LoginFailed,
+    /// The connection failed before any password was sent (unreachable, changed host key).
+    BeforePassword,
+    /// The RDP server's certificate was refused under the entry's policy.
+    CertificateRefused,
+    /// The SSH server presented no host key to pin.
+    NoHostKey,
+    /// The terminal emulator did not start the SSH session.
+    TerminalFailed,
+    /// The connection could not be prepared; the message says why.
+    ConnectFailed,
 }
 
 /// A command's error.
@@ -125,6 +141,16 @@ pub struct CommandError {
     /// What a costly key derivation asks for, to confirm it: `{memory_mib, passes}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kdf_cost: Option<KdfCost>,
+    /// The program a connection needs and the Debian package that has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing: Option<MissingProgram>,
+}
+
+/// A program that is not installed, and the Debian package to install.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct MissingProgram {
+    pub program: String,
+    pub package: String,
 }
 
 /// The cost of a key derivation the user is asked to confirm.
@@ -141,6 +167,7 @@ impl CommandError {
             message: message.into(),
             wait_secs: None,
             kdf_cost: None,
+            missing: None,
         }
     }
 
@@ -232,7 +259,43 @@ impl From<Error> for CommandError {
             message: e.to_string(),
             wait_secs,
             kdf_cost,
+            missing: None,
         }
+    }
+}
+
+impl From<portcullis_core::connect::Error> for CommandError {
+    fn from(e: portcullis_core::connect::Error) -> Self {
+        use portcullis_core::connect::Error as E;
+        use ErrorCode as C;
+        let code = match e {
+            E::Workspace(w) => return w.into(),
+            E::NotRemote(_) | E::NotALogin | E::Unsafe(_) | E::HostKey(_) => C::Invalid,
+            E::NoLogin => C::NoLogin,
+            // The app asks for the key before it connects.
+            E::NotPinned(_) | E::NoHostKey(_) => C::NoHostKey,
+            E::MissingProgram { program, package } => {
+                let mut out = CommandError::new(C::MissingProgram, e.to_string());
+                out.missing = Some(MissingProgram {
+                    program: program.into(),
+                    package: package.into(),
+                });
+                return out;
+            }
+            E::NoAuthOnly => C::Internal,
+            E::AskedTwice | E::LoginFailed => C::LoginFailed,
+            E::BeforePassword => C::BeforePassword,
+            E::Certificate(_) => C::CertificateRefused,
+            E::TerminalFailed => C::TerminalFailed,
+            E::Io(_) => C::ConnectFailed,
+        };
+        let message = match &e {
+            // The core's words name the CLI; the page words it by its code.
+            E::NoLogin => "this connection has no linked login".to_owned(),
+            E::BeforePassword => "the connection failed before any password was sent".to_owned(),
+            _ => e.to_string(),
+        };
+        CommandError::new(code, message)
     }
 }
 
@@ -267,5 +330,20 @@ mod tests {
         assert_eq!(json["kdf_cost"]["passes"], 16);
         let plain = serde_json::to_value(CommandError::locked()).unwrap();
         assert!(plain.get("kdf_cost").is_none());
+        assert!(plain.get("missing").is_none());
+    }
+
+    #[test]
+    fn a_missing_client_reaches_the_page_with_its_package() {
+        let e = CommandError::from(portcullis_core::connect::Error::MissingProgram {
+            program: "ssh",
+            package: "openssh-client",
+        });
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["code"], "missing_program");
+        assert_eq!(json["missing"]["program"], "ssh");
+        assert_eq!(json["missing"]["package"], "openssh-client");
+        let e = CommandError::from(portcullis_core::connect::Error::AskedTwice);
+        assert_eq!(e.code, ErrorCode::LoginFailed);
     }
 }

@@ -8,7 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, device_binding, email, entries, mfa, preferences, quick_unlock, transfer, workspace,
+    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, transfer,
+    workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -75,6 +76,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::update_entry,
             entries::delete_entry,
             entries::generate_password,
+            connect::connect_entry,
+            connect::pin_host_key,
             account::change_master_password,
             account::set_mfa_expiry_days,
         ])

@@ -2,6 +2,7 @@
 //! core; commands translate types and errors.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod askpass;
 mod clipboard;
 mod commands;
 mod dto;
@@ -56,6 +57,11 @@ fn parse_kdf(value: &str) -> Option<KdfParams> {
 }
 
 fn main() {
+    // Run by ssh as its SSH_ASKPASS in a Connect session: answer from the running app, and
+    // start nothing else.
+    if askpass::is_helper() {
+        std::process::exit(askpass::answer());
+    }
     // First, while this process has one thread: the WebKit settings that must precede WebKit.
     let tuning = match webview::chosen() {
         Ok(t) => t,

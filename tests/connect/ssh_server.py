@@ -11,14 +11,19 @@ and prints, one per line, flushed:
   AUTH <user> ok|bad        each password attempt
   SESSION <command>         a session started
 Commands: "exit N" exits with N; "wait-stdin" reads until end of input, then exits 0;
-anything else prints "remote: <command>" and exits 0. The server stops when its standard
-input closes (the test holds it open).
+anything else prints "remote: <command>" and exits 0. A session with no command (a shell, as
+the app's terminal opens) prints "remote shell" and stays until the line "end" comes on the
+server's standard input, then exits 0. The server stops when its standard input closes (the
+test holds it open).
 """
 import asyncio
 import os
 import sys
 
 import asyncssh
+
+# Set by the line "end" on standard input: the open shell sessions end.
+END = None
 
 
 def say(line):
@@ -64,6 +69,11 @@ async def handle(process):
             pass
         process.exit(0)
         return
+    if not command:
+        process.stdout.write("remote shell\n")
+        await END.wait()
+        process.exit(0)
+        return
     process.stdout.write(f"remote: {command}\n")
     process.exit(0)
 
@@ -87,8 +97,15 @@ async def main():
     )
     port = server.sockets[0].getsockname()[1]
     say(f"PORT {port}")
+    global END
+    END = asyncio.Event()
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.read)
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        if line.strip() == "end":
+            END.set()
     server.close()
 
 

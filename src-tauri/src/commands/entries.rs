@@ -86,7 +86,11 @@ pub fn copy_text(state: State<'_, AppState>, text: String) -> CommandResult<u64>
     copy_secret(&state, zeroize::Zeroizing::new(text))
 }
 
-fn copy_secret(state: &AppState, text: zeroize::Zeroizing<String>) -> CommandResult<u64> {
+/// Copies `text` to the clipboard, cleared after the preferred delay; the delay is returned.
+pub(crate) fn copy_secret(
+    state: &AppState,
+    text: zeroize::Zeroizing<String>,
+) -> CommandResult<u64> {
     let secs = state.preferences().clipboard_clear_secs;
     if state
         .clipboard

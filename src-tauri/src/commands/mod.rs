@@ -3,6 +3,7 @@
 //! input, calls the core, and maps the error.
 
 pub mod account;
+pub mod connect;
 pub mod device_binding;
 pub mod email;
 pub mod entries;

@@ -177,6 +177,18 @@ export const commands = {
 	deleteEntry: (id: string) => __TAURI_INVOKE<null>("delete_entry", { id }),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
 	/**
+	 *  Opens the session of the remote connection `id`: SSH in a new window of the user's
+	 *  terminal emulator (`x-terminal-emulator`), RDP and VNC in their viewers, a web entry in
+	 *  the browser (its password copied). Returns when the session ends; an SSH entry with no
+	 *  pinned host key gets the key the server presents, to confirm, and no connection is made.
+	 */
+	connectEntry: (id: string) => __TAURI_INVOKE<ConnectOutcome>("connect_entry", { id }),
+	/**
+	 *  Pins `key` (`TYPE BASE64`, as `connect_entry` showed it) as the host key of the SSH
+	 *  connection `id`.
+	 */
+	pinHostKey: (id: string, key: string) => __TAURI_INVOKE<null>("pin_host_key", { id, key }),
+	/**
 	 *  Changes the master password: `current_password` is checked again whatever opened the workspace (as
 	 *  `passwd` does), and with MFA on the core wants a fresh factor (`step_up_required`). The
 	 *  workspace keeps its key-derivation cost; a costly one (above 1 GiB) not confirmed at unlock
@@ -227,7 +239,30 @@ export type CommandError = {
 	wait_secs?: number | null,
 	/**  What a costly key derivation asks for, to confirm it: `{memory_mib, passes}`. */
 	kdf_cost?: KdfCost | null,
+	/**  The program a connection needs and the Debian package that has it. */
+	missing?: MissingProgram | null,
 };
+
+/**  What a Connect did. */
+export type ConnectOutcome = 
+/**
+ *  The session ended: the client's exit status (SSH in a terminal: 129 when the window
+ *  was closed).
+ */
+{ outcome: "ended"; status: number } | 
+/**
+ *  SSH: the entry has no pinned host key and nothing was sent. The server presents `key`
+ *  (`TYPE BASE64`, its `SHA256:` fingerprint): the page shows the fingerprint and, if the
+ *  person accepts it, pins it with `pin_host_key` and connects again.
+ */
+{ outcome: "pin_host_key"; key: string; kind: string; fingerprint: string; 
+/**  `HOST:PORT`. */
+target: string } | 
+/**
+ *  Web: the address opened in the browser; the linked login's password, if any, is on
+ *  the clipboard for `clipboard_secs` seconds.
+ */
+{ outcome: "opened"; clipboard_secs: number | null };
 
 /**  What `copy_field` copies. */
 export type CopyField = 
@@ -512,7 +547,23 @@ export type ErrorCode =
 /**  Binding the workspace to this device failed. */
 "device_binding" | 
 /**  Quick unlock failed. */
-"quick_unlock";
+"quick_unlock" | 
+/**  The remote connection has no linked login. */
+"no_login" | 
+/**  A program the connection needs is not installed (`missing` names it and its package). */
+"missing_program" | 
+/**  The server did not accept the linked login's password (it was sent once). */
+"login_failed" | 
+/**  The connection failed before any password was sent (unreachable, changed host key). */
+"before_password" | 
+/**  The RDP server's certificate was refused under the entry's policy. */
+"certificate_refused" | 
+/**  The SSH server presented no host key to pin. */
+"no_host_key" | 
+/**  The terminal emulator did not start the SSH session. */
+"terminal_failed" | 
+/**  The connection could not be prepared; the message says why. */
+"connect_failed";
 
 /**  The formats Portcullis writes (named as in the CLI). */
 export type ExportFormat = 
@@ -643,6 +694,12 @@ export type MfaStatus = {
 	locked_for: number | null,
 	/**  After how many days an unchanged method shows as expired. */
 	expiry_days: number,
+};
+
+/**  A program that is not installed, and the Debian package to install. */
+export type MissingProgram = {
+	program: string,
+	package: string,
 };
 
 /**  A live code. */

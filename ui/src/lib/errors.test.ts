@@ -28,7 +28,15 @@ describe("error texts", () => {
     expect(errorText(invalid, "fr")).toBe("Valeur refusée : the master password cannot be empty");
   });
 
-  it("shows the core's message for a code it has no text for", () => {
+  it("names a missing client and its Debian package in both languages", () => {
+    const e = { code: "missing_program", message: "x", missing: { program: "ssh", package: "openssh-client" } };
+    expect(errorText(e, "en")).toBe(
+      "ssh is not installed: install the Debian package openssh-client (sudo apt install openssh-client).",
+    );
+    expect(errorText(e, "fr")).toContain("installez le paquet Debian openssh-client");
+  });
+
+    it("shows the core's message for a code it has no text for", () => {
     expect(errorText({ code: "from_a_newer_core", message: "something new" }, "fr")).toBe("something new");
     expect(errorText("bridge failure", "en")).toBe("Something went wrong: bridge failure");
   });

@@ -59,6 +59,15 @@ export const errorsEn: Record<ErrorCode, string> = {
   io: "{detail}",
   device_binding: "{detail}",
   quick_unlock: "{detail}",
+  no_login: "This connection has no linked login: edit it to choose one.",
+  missing_program: "{program} is not installed: install the Debian package {package} (sudo apt install {package}).",
+  login_failed: "The server did not accept the password (it was sent once).",
+  before_password:
+    "The connection failed before any password was sent: the server is unreachable, or its host key is not the pinned one (if it really changed, check the new one with its administrator).",
+  certificate_refused: "The server's certificate was refused by the connection's certificate policy; no password was sent.",
+  no_host_key: "The server presented no host key: is it reachable?",
+  terminal_failed: "The terminal emulator (x-terminal-emulator) did not start the session; no password was sent.",
+  connect_failed: "The connection could not be prepared: {detail}",
 };
 
 export const errorsFr: Record<ErrorCode, string> = {
@@ -112,6 +121,15 @@ export const errorsFr: Record<ErrorCode, string> = {
   io: "Erreur de lecture ou d’écriture : {detail}",
   device_binding: "Liaison à l’appareil : {detail}",
   quick_unlock: "Déverrouillage rapide : {detail}",
+  no_login: "Cette connexion n’a pas de compte associé : modifiez-la pour en choisir un.",
+  missing_program: "{program} n’est pas installé : installez le paquet Debian {package} (sudo apt install {package}).",
+  login_failed: "Le serveur n’a pas accepté le mot de passe (il a été envoyé une seule fois).",
+  before_password:
+    "La connexion a échoué avant l’envoi de tout mot de passe : le serveur est injoignable, ou sa clé d’hôte n’est pas celle épinglée (si elle a vraiment changé, vérifiez la nouvelle avec son administrateur).",
+  certificate_refused: "Le certificat du serveur a été refusé par la règle de certificat de la connexion ; aucun mot de passe n’a été envoyé.",
+  no_host_key: "Le serveur n’a présenté aucune clé d’hôte : est-il joignable ?",
+  terminal_failed: "L’émulateur de terminal (x-terminal-emulator) n’a pas lancé la session ; aucun mot de passe n’a été envoyé.",
+  connect_failed: "La connexion n’a pas pu être préparée : {detail}",
 };
 
 const tables: Record<Locale, Record<string, string>> = { en: errorsEn, fr: errorsFr };
@@ -124,5 +142,7 @@ export function errorText(error: unknown, locale: Locale = i18n.locale): string 
   return format(text, {
     detail: e.message,
     secs: e.wait_secs ?? "?",
+    program: e.missing?.program ?? "?",
+    package: e.missing?.package ?? "?",
   });
 }

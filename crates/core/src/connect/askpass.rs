@@ -94,6 +94,12 @@ struct Shared {
     password: Mutex<Option<SecretString>>,
     /// The client's pid: only its children are answered; 0 until known.
     client: AtomicI32,
+    /// Where the client's pid is written, when this process did not start it (a session in
+    /// a terminal): read at the first request if [`Shared::client`] is not known yet.
+    client_file: Mutex<Option<PathBuf>>,
+    /// How far up from the peer the client is: 1, its parent (ssh started here); 2, its
+    /// grandparent (the session's shell, which runs ssh).
+    depth: AtomicU8,
     /// Whether a second ask stops the client (always, outside tests).
     stop_client: bool,
     outcome: AtomicU8,
@@ -116,6 +122,8 @@ impl Server {
             token: token.clone(),
             password: Mutex::new(Some(password)),
             client: AtomicI32::new(0),
+            client_file: Mutex::new(None),
+            depth: AtomicU8::new(1),
             stop_client,
             outcome: AtomicU8::new(0),
             stop: AtomicBool::new(false),
@@ -144,6 +152,17 @@ impl Server {
     pub fn watch(&self, client_pid: u32) {
         let pid = i32::try_from(client_pid).unwrap_or(0);
         self.shared.client.store(pid, Ordering::SeqCst);
+    }
+
+    /// A session run by a shell this process did not start (in a terminal emulator): the
+    /// shell writes its pid to `pid_file` before it runs ssh, and only the children of its
+    /// children (ssh's askpass helper) are answered. A second password request gets no answer
+    /// (the shell is not stopped: ssh is asked for one prompt only).
+    pub fn watch_shell(&self, pid_file: &Path) {
+        self.shared.depth.store(2, Ordering::SeqCst);
+        if let Ok(mut f) = self.shared.client_file.lock() {
+            *f = Some(pid_file.to_owned());
+        }
     }
 
     /// What the client asked so far.
@@ -184,7 +203,11 @@ fn serve(listener: &UnixListener, shared: &Shared) {
 fn answer(mut stream: UnixStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
-    let allowed = peer_is_child_of(&stream, shared.client.load(Ordering::SeqCst));
+    let allowed = peer_descends_from(
+        &stream,
+        shared.client(),
+        shared.depth.load(Ordering::SeqCst),
+    );
     let mut request = Zeroizing::new(Vec::new());
     (&mut stream).take(MAX_REQUEST).read_to_end(&mut request)?;
     let text = String::from_utf8_lossy(&request);
@@ -203,7 +226,7 @@ fn answer(mut stream: UnixStream, shared: &Shared) -> std::io::Result<()> {
         // Asked again: the one answer was refused. No second attempt: the client stops.
         shared.outcome.store(2, Ordering::SeqCst);
         stream.write_all(b"NO\n")?;
-        if shared.stop_client {
+        if shared.stop_client && shared.depth.load(Ordering::SeqCst) == 1 {
             stop(shared.client.load(Ordering::SeqCst));
         }
         return Ok(());
@@ -215,15 +238,43 @@ fn answer(mut stream: UnixStream, shared: &Shared) -> std::io::Result<()> {
     stream.write_all(&reply)
 }
 
-/// Whether the peer is this user's process and a child of `parent` (the client).
-fn peer_is_child_of(stream: &UnixStream, parent: i32) -> bool {
+impl Shared {
+    /// The client's pid, read from its pid file if it is not known yet; 0 when unknown.
+    fn client(&self) -> i32 {
+        let known = self.client.load(Ordering::SeqCst);
+        if known > 0 {
+            return known;
+        }
+        let file = self.client_file.lock().ok().and_then(|f| f.clone());
+        let pid = file
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .and_then(|s| s.trim().parse::<i32>().ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(0);
+        if pid > 0 {
+            self.client.store(pid, Ordering::SeqCst);
+        }
+        pid
+    }
+}
+
+/// Whether the peer is this user's process and descends from `client`, `depth` generations
+/// up (1: a child of the client).
+fn peer_descends_from(stream: &UnixStream, client: i32, depth: u8) -> bool {
     let Ok(cred) = rustix::net::sockopt::socket_peercred(stream) else {
         return false;
     };
-    if cred.uid != rustix::process::getuid() || parent <= 0 {
+    if cred.uid != rustix::process::getuid() || client <= 0 {
         return false;
     }
-    parent_of(cred.pid.as_raw_nonzero().get()) == Some(parent)
+    let mut pid = cred.pid.as_raw_nonzero().get();
+    for _ in 0..depth {
+        match parent_of(pid) {
+            Some(p) => pid = p,
+            None => return false,
+        }
+    }
+    pid == client
 }
 
 /// The parent pid of `pid`, from `/proc/PID/stat` (the field after the command's `)`).
@@ -342,6 +393,35 @@ mod tests {
             Err(HelperError::Refused)
         ));
         assert_eq!(server.outcome(), Outcome::NotAsked);
+    }
+
+    #[test]
+    fn a_session_shell_named_by_its_pid_file_has_its_grandchildren_answered() {
+        let dir = crate::connect::private_dir::PrivateDir::new_in(&std::env::temp_dir()).unwrap();
+        let pid_file = dir.path().join("pid");
+        let parent = rustix::process::getppid().unwrap().as_raw_nonzero().get();
+        let grandparent = parent_of(parent).unwrap();
+        // The pid file names the peer's parent: one generation short, nothing is given.
+        let server = Server::start_with(dir.path(), "s3cret".into(), false).unwrap();
+        server.watch_shell(&pid_file);
+        std::fs::write(&pid_file, format!("{parent}\n")).unwrap();
+        assert!(matches!(
+            ask(&server.path, &token(&server), "Password: "),
+            Err(HelperError::Refused)
+        ));
+        drop(server);
+        // The pid file names the grandparent (as the shell is ssh's parent, and ssh the
+        // helper's): answered once.
+        let server = Server::start_with(dir.path(), "s3cret".into(), false).unwrap();
+        server.watch_shell(&pid_file);
+        std::fs::write(&pid_file, format!("{grandparent}\n")).unwrap();
+        let pw = ask(&server.path, &token(&server), "Password: ").unwrap();
+        assert_eq!(pw.expose_secret(), "s3cret");
+        assert!(matches!(
+            ask(&server.path, &token(&server), "Password: "),
+            Err(HelperError::Refused)
+        ));
+        assert_eq!(server.outcome(), Outcome::AskedAgain);
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl ClientCommand {
 }
 
 /// `s` quoted for a POSIX shell when it needs to be.
-fn quote(s: &str) -> String {
+pub fn quote(s: &str) -> String {
     let plain = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@+%".contains(&b));

@@ -58,6 +58,11 @@ pub enum Error {
          the first time): no password was sent"
     )]
     Certificate(&'static str),
+    /// The terminal emulator did not start the session.
+    #[error(
+        "the terminal emulator (x-terminal-emulator) did not start the session; no password was sent"
+    )]
+    TerminalFailed,
     /// The client refused the login.
     #[error("the login failed")]
     LoginFailed,

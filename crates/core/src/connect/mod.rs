@@ -10,6 +10,7 @@
 //! - [`private_dir`]: the owner-only folder of one session;
 //! - [`program`]: finding a client, naming its Debian package when it is missing;
 //! - [`session`]: running it all;
+//! - [`terminal`]: an SSH session in the user's terminal emulator (the app);
 //! - [`error`]: why it failed.
 
 pub mod askpass;
@@ -23,6 +24,7 @@ pub mod program;
 pub mod rdp;
 pub mod session;
 pub mod ssh;
+pub mod terminal;
 pub mod vnc;
 pub mod web;
 
