@@ -718,7 +718,12 @@ fn after_a_removal_new_entries_use_the_new_key_and_a_newcomer_reads_old_and_new(
         "alice master",
         &["add", "{url}", "--kind", "note", "--title", "Before"],
     );
-    team.ok("alice", "alice master", &["team", "remove", "{url}", "bob"]);
+    let removed = team.ok("alice", "alice master", &["team", "remove", "{url}", "bob"]);
+    assert!(removed.contains("epoch 2"), "{removed}");
+    assert!(
+        removed.contains("bob could read these entries") && removed.contains("Before"),
+        "{removed}"
+    );
     team.ok(
         "alice",
         "alice master",

@@ -240,3 +240,20 @@ fn a_listener_wakes_when_another_member_writes_and_a_sync_shows_it() {
     alice.sync().unwrap();
     assert_eq!(titles(&mut alice), ["And another", "From bob"]);
 }
+
+#[test]
+fn a_copy_opened_before_a_rotation_writes_under_the_new_key() {
+    let pg = two_members();
+    let mut stale = open(&pg, "alice");
+    let mut other = open(&pg, "alice");
+    let removal = other.remove_member("bob").unwrap();
+    assert_eq!(removal.epoch, 2);
+    // The copy opened before the rotation still holds only epoch 1's key: the server refuses
+    // it, the client fetches the new key and writes again.
+    stale.add_entry(EntryType::Note, note("After")).unwrap();
+    assert_eq!(
+        pg.admin("vault", "SELECT epoch FROM portcullis.records"),
+        "2"
+    );
+    assert_eq!(titles(&mut open(&pg, "alice")), ["After"]);
+}

@@ -41,11 +41,17 @@ pub fn run(command: TeamCommand, input: &mut SecretInput) -> Result<()> {
             Ok(())
         }
         TeamCommand::Remove { url, member } => {
-            let epoch = as_member(&url, input)?.remove(&member)?;
+            let mut ws = as_member(&url, input)?.open_workspace()?;
+            let removal = ws.remove_member(&member)?;
             let member = printable(&member);
             println!(
-                "{member} removed; the workspace key was rotated (epoch {epoch}). Change the secrets {member} could read."
+                "{member} removed; the workspace key was rotated (epoch {}).",
+                removal.epoch
             );
+            if !removal.to_change.is_empty() {
+                println!("{member} could read these entries: change their secrets.");
+                println!("{}", crate::output::table(&removal.to_change));
+            }
             Ok(())
         }
     }

@@ -233,6 +233,13 @@ BEGIN
         RAISE EXCEPTION 'the workspace changed meanwhile; try again'
             USING ERRCODE = 'serialization_failure';
     END IF;
+    -- A record is sealed under the latest epoch's key: a client that missed a rotation
+    -- fetches the new key and writes again (a removed member holds the older keys).
+    IF sealed IS NOT NULL AND new_epoch IS DISTINCT FROM
+        (SELECT max(g.epoch) FROM portcullis.grants g WHERE g.workspace = ws AND g.role = session_user) THEN
+        RAISE EXCEPTION 'the workspace key changed meanwhile; try again'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
     IF sealed IS NULL THEN
         DELETE FROM portcullis.records r
             WHERE r.workspace = ws AND r.collection = coll AND r.id = rid AND r.version = expected;

@@ -34,6 +34,15 @@ const CONFLICT: &str = "PCV01";
 /// Writes retried when other records changed meanwhile, before giving up.
 const RETRIES: usize = 20;
 
+/// What a removal leaves to do.
+#[derive(Debug)]
+pub struct Removal {
+    /// The new epoch, whose key only the remaining members hold.
+    pub epoch: u64,
+    /// The entries the removed member could read: change their secrets.
+    pub to_change: Vec<EntrySummary>,
+}
+
 /// A team workspace open for one member.
 pub struct TeamWorkspace {
     member: Member,
@@ -349,6 +358,29 @@ impl TeamWorkspace {
         Ok(true)
     }
 
+    /// Fetches the epoch keys again (another admin may have rotated the workspace's key).
+    fn reload_keys(&mut self) -> Result<(), Error> {
+        let verified = self.member.team.verified_members()?;
+        self.epoch_keys = self
+            .member
+            .team
+            .epoch_keys(&self.member.identity, &verified)?;
+        self.keys = record_keys(&self.epoch_keys)?;
+        Ok(())
+    }
+
+    /// Removes a member (a fresh factor needed, as for [`Member::remove`]) and takes the new
+    /// epoch's key for this copy's writes. Returns what the removed member could read: every
+    /// entry now, whose secrets must be taken as known to them.
+    pub fn remove_member(&mut self, name: &str) -> file::Result<Removal> {
+        let epoch = self.member.remove(name)?;
+        self.reload_keys()?;
+        Ok(Removal {
+            epoch,
+            to_change: self.entries.summaries()?,
+        })
+    }
+
     /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
     /// only that).
     fn keep_offline_copy(&mut self) {
@@ -533,6 +565,7 @@ impl TeamWorkspace {
                 }
                 Some((_, e)) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => {
                     self.fetch_changes()?;
+                    self.reload_keys()?;
                 }
                 Some((i, e)) if e.code().is_some_and(|c| c.code() == CONFLICT) => {
                     return Err(conflict(i))
