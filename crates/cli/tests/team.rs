@@ -1134,9 +1134,45 @@ fn members_import_and_export_a_team_workspace_and_exports_are_logged() {
             )
         })
         .collect();
+    let mut exports = exports;
+    exports.sort();
     assert_eq!(
         exports,
-        ["carol 2 entries as csv", "alice 2 entries as kdbx"]
+        ["alice 2 entries as kdbx", "carol 2 entries as csv"]
+    );
+
+    // A viewer's junk stops neither the admins' audit log nor another member's exports: the
+    // audit log takes admins' events only, and carol's export log is hers alone.
+    let as_carol = |sql: &str| team.pg.psql("carol", "carol-db", "vault", sql);
+    let ws = "(SELECT id FROM portcullis.workspaces WHERE name = 'ops')";
+    let junk = as_carol(&format!("SELECT portcullis.append_audit({ws}, 4, '\\x00')")).unwrap_err();
+    assert!(junk.contains("only an admin"), "{junk}");
+    as_carol(&format!(
+        "INSERT INTO portcullis.exports (workspace, seq, element) SELECT {ws}, 2, '\\x00'"
+    ))
+    .unwrap();
+    let log = team.run("bob", "", &["team", "log", "{url}", "--json"]);
+    assert!(
+        log.stderr
+            .contains("the export log of carol was changed on the server at event 2"),
+        "{}",
+        log.stderr
+    );
+    assert!(json(&log)
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["actor"] == "alice" && e["action"] == "exported"));
+    team.ok(
+        "alice",
+        "alice master",
+        &["team", "role", "{url}", "bob", "viewer"],
+    );
+    let again = team.dir.path().join("alice.csv");
+    team.ok(
+        "alice",
+        "alice master",
+        &["export", "{url}", "--to", "csv", again.to_str().unwrap()],
     );
 }
 

@@ -233,7 +233,7 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
 
 /// One line of `team log`: an event of the audit log or of the change history.
 struct LogLine {
-    /// `audit` or `changes`: the chain it comes from.
+    /// `audit`, `exports` or `changes`: the chain it comes from.
     chain: &'static str,
     seq: u64,
     at: i64,
@@ -257,6 +257,21 @@ fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
             subject: e.subject,
         })
         .collect();
+    let exports = team.export_logs()?;
+    for (member, seq) in &exports.broken {
+        eprintln!(
+            "warning: the export log of {} was changed on the server at event {seq}: not shown",
+            printable(member)
+        );
+    }
+    lines.extend(exports.events.into_iter().map(|e| LogLine {
+        chain: "exports",
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        action: e.action,
+        subject: e.subject,
+    }));
     lines.extend(team.change_log()?.into_iter().map(|c| {
         let action = match (c.sealed, c.version) {
             (None, _) => "entry deleted",

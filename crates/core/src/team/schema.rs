@@ -235,7 +235,7 @@ BEGIN
     END IF;
     -- A record is sealed under the latest epoch's key: a client that missed a rotation
     -- fetches the new key and writes again (a removed member holds the older keys).
-    IF sealed IS NOT NULL AND new_epoch IS DISTINCT FROM
+    IF sealed IS NOT NULL AND new_epoch <
         (SELECT max(g.epoch) FROM portcullis.grants g WHERE g.workspace = ws AND g.role = session_user) THEN
         RAISE EXCEPTION 'the workspace key changed meanwhile; try again'
             USING ERRCODE = 'serialization_failure';
@@ -270,52 +270,22 @@ REVOKE ALL ON FUNCTION portcullis.write_record(uuid, bigint, bytea, text, text, 
 GRANT EXECUTE ON FUNCTION portcullis.write_record(uuid, bigint, bytea, text, text, bigint,
     bigint, bytea, bytea) TO portcullis_member;
 "#,
-    // 2 -> 3: every active member records their own exports in the audit log; everything else
-    // in it stays an admin's.
+    // 2 -> 3: each member records their exports in a log of their own (their own hash chain),
+    // so that no member's row can stop the admins' audit log or another member's exports.
     r#"
-CREATE OR REPLACE FUNCTION portcullis.append_audit(ws uuid, next_seq bigint, element bytea)
-    RETURNS void
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS
-$$
-DECLARE
-    actor_len bigint;
-    action_at integer;
-BEGIN
-    IF portcullis.access(ws) IS NULL THEN
-        RAISE EXCEPTION 'only a member of this workspace writes its audit log'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF portcullis.access(ws) <> 'admin' THEN
-        -- The element: context (24 bytes), workspace (16), position (8), link (32), time (8),
-        -- then the actor and the action, each a 4-byte length and UTF-8. Members other than
-        -- admins record "exported" only.
-        IF length(element) < 92 THEN
-            RAISE EXCEPTION 'only an admin of this workspace writes that in its audit log'
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        actor_len := (get_byte(element, 88)::bigint << 24) + (get_byte(element, 89) << 16)
-            + (get_byte(element, 90) << 8) + get_byte(element, 91);
-        IF length(element) < 92 + actor_len + 12 THEN
-            RAISE EXCEPTION 'only an admin of this workspace writes that in its audit log'
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-        action_at := (92 + actor_len)::integer;
-        IF substring(element FROM action_at + 1 FOR 12)
-            <> '\x000000086578706f72746564'::bytea THEN
-            RAISE EXCEPTION 'only an admin of this workspace writes that in its audit log'
-                USING ERRCODE = 'insufficient_privilege';
-        END IF;
-    END IF;
-    PERFORM pg_advisory_xact_lock(hashtext(ws::text));
-    IF next_seq IS DISTINCT FROM
-        (SELECT coalesce(max(a.seq), 0) + 1 FROM portcullis.audit a WHERE a.workspace = ws) THEN
-        RAISE EXCEPTION 'the audit log moved on meanwhile; try again'
-            USING ERRCODE = 'serialization_failure';
-    END IF;
-    INSERT INTO portcullis.audit (workspace, seq, actor, element)
-        VALUES (ws, next_seq, session_user, element);
-END
-$$;
+CREATE TABLE portcullis.exports (
+    workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
+    role       name NOT NULL DEFAULT session_user,
+    seq        bigint NOT NULL CHECK (seq >= 1),
+    element    bytea NOT NULL,
+    PRIMARY KEY (workspace, role, seq)
+);
+ALTER TABLE portcullis.exports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read ON portcullis.exports FOR SELECT
+    USING (portcullis.access(workspace) IS NOT NULL);
+CREATE POLICY append ON portcullis.exports FOR INSERT
+    WITH CHECK (portcullis.access(workspace) IS NOT NULL AND role = session_user);
+GRANT SELECT, INSERT ON portcullis.exports TO portcullis_member;
 "#,
 ];
 

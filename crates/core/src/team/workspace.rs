@@ -692,11 +692,10 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn exported(&mut self, format: &str, count: usize) -> file::Result<()> {
-        audit::append(
+        audit::append_export(
             &mut self.member.team.client,
             &self.member.identity,
             (&self.id, &self.id_text),
-            "exported",
             &format!("{count} entries as {format}"),
             self.clock.now(),
         )?;
