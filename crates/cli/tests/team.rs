@@ -718,6 +718,11 @@ fn after_a_removal_new_entries_use_the_new_key_and_a_newcomer_reads_old_and_new(
         "alice master",
         &["add", "{url}", "--kind", "note", "--title", "Before"],
     );
+    team.ok(
+        "bob",
+        "bob master",
+        &["add", "{url}", "--kind", "note", "--title", "By bob"],
+    );
     let removed = team.ok("alice", "alice master", &["team", "remove", "{url}", "bob"]);
     assert!(removed.contains("epoch 2"), "{removed}");
     assert!(
@@ -734,13 +739,13 @@ fn after_a_removal_new_entries_use_the_new_key_and_a_newcomer_reads_old_and_new(
             "vault",
             "SELECT string_agg(epoch::text, ',' ORDER BY seq) FROM portcullis.records"
         ),
-        "1,2"
+        "1,1,2"
     );
     fails(
         team.run("bob", "bob master", &["list", "{url}"]),
         "“bob” is not an active member of this workspace",
     );
-    assert_eq!(team.titles("carol"), ["After", "Before"]);
+    assert_eq!(team.titles("carol"), ["After", "Before", "By bob"]);
 
     // Dave joins after the rotation: he gets every epoch's key.
     let fp = json(&team.run("dave", "dave master", &["team", "join", "{url}", "--json"]))
@@ -762,14 +767,15 @@ fn after_a_removal_new_entries_use_the_new_key_and_a_newcomer_reads_old_and_new(
             "editor",
         ],
     );
-    assert_eq!(team.titles("dave"), ["After", "Before"]);
-    // Bob's past writes stay valid for everyone (none here; his removal did not break the chain).
+    // Bob's writes before his removal stay valid (his removal, signed by alice, names the
+    // position the chain had then), also for a newcomer who replays it all.
+    assert_eq!(team.titles("dave"), ["After", "Before", "By bob"]);
     team.ok(
         "dave",
         "dave master",
         &["edit", "{url}", "Before", "--title", "Before, edited"],
     );
-    assert_eq!(team.titles("alice"), ["After", "Before, edited"]);
+    assert_eq!(team.titles("alice"), ["After", "Before, edited", "By bob"]);
 }
 
 #[test]

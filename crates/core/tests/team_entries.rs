@@ -257,3 +257,80 @@ fn a_copy_opened_before_a_rotation_writes_under_the_new_key() {
     );
     assert_eq!(titles(&mut open(&pg, "alice")), ["After"]);
 }
+
+/// Bytes from PostgreSQL's hex text of a bytea (`\x…`).
+fn unhex(text: &str) -> Vec<u8> {
+    let digits = text.trim().trim_start_matches("\\x");
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_removed_member_the_server_made_up_signs_nothing_that_is_accepted() {
+    use portcullis_core::team::change::{element, Change};
+    use portcullis_core::team::Identity;
+
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let entry = alice.add_entry(EntryType::Note, note("Kept")).unwrap();
+    let admin = |sql: &str| pg.admin("vault", sql);
+    let ws_text = admin("SELECT id FROM portcullis.workspaces WHERE name = 'ops'");
+    let ws: [u8; 16] = unhex(&ws_text.replace('-', "")).try_into().unwrap();
+    let first = unhex(&admin(
+        "SELECT element FROM portcullis.changes WHERE seq = 1",
+    ));
+    let prev: [u8; 32] = ring::digest::digest(&ring::digest::SHA256, &first)
+        .as_ref()
+        .try_into()
+        .unwrap();
+
+    // The server invents "ghost", a removed member with keys of its own, and a deletion of
+    // alice's entry signed by it.
+    let ghost = Identity::generate("ghost").unwrap();
+    let p = ghost.public();
+    admin(&format!(
+        "CREATE ROLE ghost NOLOGIN;
+         INSERT INTO portcullis.identities (role, x25519, ed25519)
+             VALUES ('ghost', '\\x{}', '\\x{}');
+         INSERT INTO portcullis.memberships (workspace, role, state, access, approved_by, removed_at)
+             VALUES ('{ws_text}', 'ghost', 'removed', 'editor', 'alice', 99)",
+        hex(&p.x25519),
+        hex(&p.ed25519)
+    ));
+    let deletion = Change {
+        seq: 2,
+        at: 1_900_000_000,
+        writer: "ghost".into(),
+        collection: "entries".into(),
+        id: entry.id.clone(),
+        version: 1,
+        epoch: 0,
+        sealed: None,
+    };
+    let forged = element(&ghost, &deletion, &prev, &ws);
+    admin(&format!(
+        "INSERT INTO portcullis.changes (workspace, seq, element, writer)
+             VALUES ('{ws_text}', 2, '\\x{}', 'ghost');
+         DELETE FROM portcullis.records",
+        hex(&forged)
+    ));
+    let refused = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .open_workspace()
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("change history was altered on the server at change 2"),
+        "{refused}"
+    );
+}

@@ -11,6 +11,8 @@ use super::identity::{Identity, PublicIdentity};
 use super::{col, Error};
 use std::collections::BTreeMap;
 
+const REMOVAL_CONTEXT: &[u8] = b"portcullis/team/v1/removal";
+
 /// An active membership whose signature checked.
 #[derive(Clone, Debug)]
 pub struct Verified {
@@ -291,11 +293,31 @@ impl Team {
             .collect::<Result<Vec<_>, Error>>()?;
         let next_db = i64::try_from(next).map_err(|_| Error::SchemaDamaged)?;
         let mut tx = self.client.transaction()?;
+        // The position the change chain has reached, read under the lock its writers take: the
+        // removed member's writes (all before it) stay valid, none after it is accepted.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('changes ' || $1))",
+            &[&text],
+        )?;
+        let at: i64 = col(
+            &tx.query_one(
+                "SELECT coalesce(max(seq), 0) FROM portcullis.changes WHERE workspace = $1::text::uuid",
+                &[&text],
+            )?,
+            0,
+        )?;
+        let position = u64::try_from(at).map_err(|_| Error::SchemaDamaged)?;
+        let removed = verified
+            .iter()
+            .find(|v| v.member.role == member)
+            .map(|v| v.member.clone())
+            .ok_or_else(|| Error::NotMember(member.to_owned()))?;
+        let tombstone = me.sign(&removal_message(&id, &removed, position));
         let ended = tx.execute(
             "UPDATE portcullis.memberships SET state = 'removed', approved_by = session_user,
-                    signature = NULL, changed = now()
+                    signature = $3, removed_at = $4, changed = now()
              WHERE workspace = $1::text::uuid AND role = $2",
-            &[&text, &member],
+            &[&text, &member, &tombstone, &at],
         )?;
         tx.execute(
             "DELETE FROM portcullis.grants WHERE workspace = $1::text::uuid AND role = $2",
@@ -326,6 +348,28 @@ impl Team {
                 ));
             }
         }
+        // The removals the removed admin signed are signed again by `me` (so those members'
+        // past writes still check).
+        let tombstones = tx.query(
+            "SELECT m.role::text, i.x25519, i.ed25519, m.removed_at
+             FROM portcullis.memberships m JOIN portcullis.identities i USING (role)
+             WHERE m.workspace = $1::text::uuid AND m.state = 'removed' AND m.approved_by = $2
+               AND m.role <> $2",
+            &[&text, &member],
+        )?;
+        for r in &tombstones {
+            let gone = public_of(col(r, 0)?, col(r, 1)?, col(r, 2)?)?;
+            let at: Option<i64> = col(r, 3)?;
+            let Some(position) = at.and_then(|a| u64::try_from(a).ok()) else {
+                continue;
+            };
+            let signature = me.sign(&removal_message(&id, &gone, position));
+            tx.execute(
+                "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
+                 WHERE workspace = $1::text::uuid AND role = $2 AND state = 'removed'",
+                &[&text, &gone.role, &signature],
+            )?;
+        }
         for (role, grant) in &grants {
             tx.execute(
                 "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
@@ -346,6 +390,20 @@ impl Team {
         tracing::info!(epoch = next, "member removed; workspace key rotated");
         Ok(next)
     }
+}
+
+/// The message an admin signs when removing `member`: the workspace, the member's identity and
+/// the position the change chain had reached (their writes after it are refused).
+pub(super) fn removal_message(
+    workspace: &[u8; 16],
+    member: &PublicIdentity,
+    position: u64,
+) -> Vec<u8> {
+    let mut out = REMOVAL_CONTEXT.to_vec();
+    out.extend_from_slice(workspace);
+    out.extend_from_slice(&member.bound());
+    out.extend_from_slice(&position.to_be_bytes());
+    out
 }
 
 /// A fingerprint as typed: case and separators do not matter.

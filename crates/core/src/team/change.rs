@@ -64,6 +64,27 @@ pub struct RecordState {
     pub seq: u64,
 }
 
+/// Whose signatures a chain accepts: active members whose membership checked (at any
+/// position), and removed members whose removal an admin signed, up to the position the chain
+/// had reached then (their past writes stay valid; nothing after).
+#[derive(Clone, Debug, Default)]
+pub struct Writers(HashMap<String, (PublicIdentity, Option<u64>)>);
+
+impl Writers {
+    /// Accepts `member`'s signatures up to `until` (every position when `None`).
+    pub fn add(&mut self, member: PublicIdentity, until: Option<u64>) {
+        self.0.entry(member.role.clone()).or_insert((member, until));
+    }
+
+    /// The identity whose signature an element by `name` at `seq` must carry, if accepted.
+    pub fn signer(&self, name: &str, seq: u64) -> Option<&PublicIdentity> {
+        match self.0.get(name) {
+            Some((public, until)) if until.is_none_or(|u| seq <= u) => Some(public),
+            _ => None,
+        }
+    }
+}
+
 /// The verified chain, replayed.
 #[derive(Clone, Debug, Default)]
 pub struct Chain {
@@ -147,18 +168,19 @@ fn decode<'a>(
 
 impl Chain {
     /// Checks the element at the next position, written (the server says) by `writer`, and
-    /// applies it. `signer` gives the public identity of a member whose writes are accepted.
+    /// applies it. `signer` gives the public identity of a member whose writes are accepted at
+    /// a position.
     pub fn apply<'a>(
         &mut self,
         workspace: &[u8; 16],
         writer: &str,
         element: &[u8],
-        signer: impl Fn(&str) -> Option<&'a PublicIdentity>,
+        signer: impl Fn(&str, u64) -> Option<&'a PublicIdentity>,
     ) -> Result<Change, ChainError> {
         let seq = self.seq + 1;
         let broken = ChainError::Broken(seq);
         let (change, link, signature) = decode(element, seq, workspace).ok_or(broken.clone())?;
-        let Some(public) = signer(&change.writer) else {
+        let Some(public) = signer(&change.writer, seq) else {
             return Err(broken);
         };
         let signed = &element[..element.len() - SIGNATURE_LEN];
@@ -213,7 +235,7 @@ impl Team {
             let broken = || Error::Chain(ChainError::Broken(chain.seq + 1));
             let writer: String = r.try_get(0).map_err(|_| broken())?;
             let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
-            log.push(chain.apply(&id, &writer, element, |name| writers.get(name))?);
+            log.push(chain.apply(&id, &writer, element, |name, seq| writers.signer(name, seq))?);
         }
         Ok(log)
     }
@@ -241,7 +263,7 @@ mod tests {
     #[test]
     fn a_chain_replays_into_the_records_it_wrote() {
         let alice = Identity::generate("alice").unwrap();
-        let who = |name: &str| (name == "alice").then_some(alice.public());
+        let who = |name: &str, _seq: u64| (name == "alice").then_some(alice.public());
         let mut chain = Chain::default();
         let first = element(&alice, &change(1, 1, Some([1; 32])), &chain.head, &WS);
         chain.apply(&WS, "alice", &first, who).unwrap();
@@ -260,7 +282,7 @@ mod tests {
     fn forged_reordered_replayed_or_skipping_elements_are_refused() {
         let alice = Identity::generate("alice").unwrap();
         let mallory = Identity::generate("alice").unwrap();
-        let who = |name: &str| (name == "alice").then_some(alice.public());
+        let who = |name: &str, _seq: u64| (name == "alice").then_some(alice.public());
         let mut chain = Chain::default();
         let first = element(&alice, &change(1, 1, Some([1; 32])), &chain.head, &WS);
 

@@ -271,7 +271,8 @@ GRANT EXECUTE ON FUNCTION portcullis.write_record(uuid, bigint, bytea, text, tex
     bigint, bytea, bytea) TO portcullis_member;
 "#,
     // 2 -> 3: each member records their exports in a log of their own (their own hash chain),
-    // so that no member's row can stop the admins' audit log or another member's exports.
+    // so that no member's row can stop the admins' audit log or another member's exports; a
+    // removal names the chain's position.
     r#"
 CREATE TABLE portcullis.exports (
     workspace  uuid NOT NULL REFERENCES portcullis.workspaces ON DELETE CASCADE,
@@ -286,6 +287,9 @@ CREATE POLICY read ON portcullis.exports FOR SELECT
 CREATE POLICY append ON portcullis.exports FOR INSERT
     WITH CHECK (portcullis.access(workspace) IS NOT NULL AND role = session_user);
 GRANT SELECT, INSERT ON portcullis.exports TO portcullis_member;
+-- The position of the change chain when a member was removed, which the removing admin signs:
+-- their writes up to it stay valid, none after it is accepted.
+ALTER TABLE portcullis.memberships ADD COLUMN removed_at bigint CHECK (removed_at >= 0);
 "#,
 ];
 

@@ -5,12 +5,12 @@
 //! against it before anything is decrypted; writes name the version they start from, so a
 //! change another member made meanwhile is reported, never overwritten.
 
+use super::admin::removal_message;
 use super::admin::Verified;
-use super::change::{self, Chain, ChainError, RecordState};
+use super::change::{self, Chain, ChainError, RecordState, Writers};
 use super::directory::{public_of, Access, Team};
 use super::entries::Entries;
 use super::grant::EpochKey;
-use super::identity::PublicIdentity;
 use super::member::Member;
 use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
@@ -52,7 +52,7 @@ pub struct TeamWorkspace {
     access: Access,
     /// Whose signatures the chain accepts: members whose membership checked, and removed ones
     /// (their past writes stay valid).
-    writers: HashMap<String, PublicIdentity>,
+    writers: Writers,
     /// Each epoch's key (kept in the offline copy), and the record key derived from it.
     epoch_keys: BTreeMap<u64, EpochKey>,
     keys: BTreeMap<u64, AeadKey>,
@@ -207,26 +207,47 @@ impl TeamWorkspace {
 }
 
 impl Team {
-    /// Whose signatures the change chain accepts: verified members, and removed ones (their
-    /// past writes stay valid).
+    /// Whose signatures the change chain accepts: verified members, and removed ones whose
+    /// removal a verified admin signed, up to the position it names.
     pub(super) fn writers(
         &mut self,
         verified: &[Verified],
         id_text: &str,
-    ) -> Result<HashMap<String, PublicIdentity>, Error> {
-        let mut writers: HashMap<String, PublicIdentity> = verified
-            .iter()
-            .map(|v| (v.member.role.clone(), v.member.clone()))
-            .collect();
+    ) -> Result<Writers, Error> {
+        let (id, _) = self.workspace()?;
+        let mut writers = Writers::default();
+        for v in verified {
+            writers.add(v.member.clone(), None);
+        }
         let removed = self.client.query(
-            "SELECT m.role::text, i.x25519, i.ed25519 FROM portcullis.memberships m
-             JOIN portcullis.identities i USING (role)
+            "SELECT m.role::text, i.x25519, i.ed25519, m.approved_by::text, m.signature,
+                    m.removed_at
+             FROM portcullis.memberships m JOIN portcullis.identities i USING (role)
              WHERE m.workspace = $1::text::uuid AND m.state = 'removed'",
             &[&id_text],
         )?;
         for r in &removed {
             let public = public_of(col(r, 0)?, col(r, 1)?, col(r, 2)?)?;
-            writers.entry(public.role.clone()).or_insert(public);
+            let remover: Option<String> = col(r, 3)?;
+            let signature: Option<Vec<u8>> = col(r, 4)?;
+            let at: Option<i64> = col(r, 5)?;
+            let (Some(remover), Some(signature), Some(at)) = (remover, signature, at) else {
+                continue;
+            };
+            let Ok(at) = u64::try_from(at) else {
+                continue;
+            };
+            let signed = verified.iter().any(|v| {
+                v.member.role == remover
+                    && v.access == Access::Admin
+                    && v.member
+                        .verify(&removal_message(&id, &public, at), &signature)
+            });
+            if signed {
+                writers.add(public, Some(at));
+            } else {
+                tracing::warn!(member = %public.role, "a removal whose signature does not check: its writes are not accepted");
+            }
         }
         Ok(writers)
     }
@@ -293,7 +314,9 @@ impl TeamWorkspace {
             let writer: String = r.try_get(0).map_err(|_| broken())?;
             let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
             let writers = &self.writers;
-            let done = chain.apply(&self.id, &writer, element, |name| writers.get(name))?;
+            let done = chain.apply(&self.id, &writer, element, |name, seq| {
+                writers.signer(name, seq)
+            })?;
             touched.insert((done.collection, done.id));
             if self
                 .pinned
@@ -526,8 +549,9 @@ impl TeamWorkspace {
                 );
                 match result {
                     Ok(_) => {
-                        chain
-                            .apply(&self.id, &me.public().role, &element, |_| Some(me.public()))?;
+                        chain.apply(&self.id, &me.public().role, &element, |_, _| {
+                            Some(me.public())
+                        })?;
                         written.push(sealed);
                     }
                     Err(e) => {
