@@ -218,6 +218,9 @@ fn init_join_and_members_as_each_role_sees_them() {
     let joined = json(&team.run("bob", "bob master", &["team", "join", "{url}", "--json"]));
     let bob_fp = joined["fingerprint"].as_str().unwrap().to_owned();
     assert_ne!(bob_fp, alice_fp);
+    // Bob is told whom he joins: the founder's fingerprint, to compare with alice's.
+    assert_eq!(joined["founder"], "alice");
+    assert_eq!(joined["founder_fingerprint"], alice_fp.as_str());
     assert_eq!(
         team.members("bob"),
         serde_json::json!([{"name": "bob", "role": "viewer", "state": "pending", "fingerprint": bob_fp}])

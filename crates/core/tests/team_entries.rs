@@ -334,3 +334,38 @@ fn a_removed_member_the_server_made_up_signs_nothing_that_is_accepted() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_founder_swapped_on_the_server_is_refused_where_the_first_was_met() {
+    use portcullis_core::team::directory::membership_message;
+    use portcullis_core::team::Identity;
+
+    let pg = two_members();
+    open(&pg, "alice");
+    let admin = |sql: &str| pg.admin("vault", sql);
+    let ws_text = admin("SELECT id FROM portcullis.workspaces WHERE name = 'ops'");
+    let ws: [u8; 16] = unhex(&ws_text.replace('-', "")).try_into().unwrap();
+    // The server makes up "evil", founder of the same workspace, self-signed as founders are.
+    let evil = Identity::generate("evil").unwrap();
+    let p = evil.public();
+    let signature = evil.sign(&membership_message(&ws, p, Access::Admin));
+    admin(&format!(
+        "CREATE ROLE evil NOLOGIN;
+         INSERT INTO portcullis.identities (role, x25519, ed25519)
+             VALUES ('evil', '\\x{}', '\\x{}');
+         UPDATE portcullis.workspaces SET creator = 'evil';
+         INSERT INTO portcullis.memberships (workspace, role, state, access, approved_by, signature)
+             VALUES ('{ws_text}', 'evil', 'active', 'admin', 'evil', '\\x{}')",
+        hex(&p.x25519),
+        hex(&p.ed25519),
+        hex(&signature)
+    ));
+    let refused = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .open_workspace()
+        .unwrap_err();
+    assert!(refused.to_string().contains("another founder"), "{refused}");
+}

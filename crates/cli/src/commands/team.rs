@@ -190,12 +190,24 @@ pub fn init(url: &str, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
 fn join(url: &str, json: bool, kdf: &KdfArgs, input: &mut SecretInput) -> Result<()> {
     let (team, _) = connect(url, input)?;
     let mut me = member(team, kdf, input)?;
-    me.request_join()?;
+    let founder = me.request_join()?;
     let fingerprint = me.identity().public().fingerprint();
     if json {
-        println!("{}", serde_json::json!({ "fingerprint": fingerprint }));
+        println!(
+            "{}",
+            serde_json::json!({
+                "fingerprint": fingerprint,
+                "founder": founder.role,
+                "founder_fingerprint": founder.fingerprint(),
+            })
+        );
     } else {
         println!("Join requested. Give an admin this fingerprint to compare: {fingerprint}");
+        println!(
+            "The workspace's founder is {}, fingerprint {}: compare it with theirs too (this computer refuses another founder from now on).",
+            printable(&founder.role),
+            founder.fingerprint()
+        );
     }
     Ok(())
 }

@@ -91,6 +91,10 @@ impl Team {
         for (member, ..) in &pending {
             tracing::warn!(member = %member.role, "membership ignored: its signature does not check");
         }
+        // Every verified membership leads back to the founder's (none checks without it).
+        if let Some(founder) = verified.iter().find(|v| v.founder) {
+            super::head::check_founder(self.url(), &id, &founder.member)?;
+        }
         Ok(verified)
     }
 

@@ -118,12 +118,9 @@ pub(super) fn store_parts(
 }
 
 fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
+        super::head::create_private_dir(dir)?;
     }
     let temporary = path.with_extension("copy.new");
     let _ = std::fs::remove_file(&temporary);

@@ -63,7 +63,7 @@ pub struct Team {
 }
 
 /// The message an admin signs to approve a membership (and the founder signs for themselves).
-pub(super) fn membership_message(
+pub fn membership_message(
     workspace: &[u8; 16],
     member: &PublicIdentity,
     access: Access,
@@ -197,8 +197,9 @@ impl Team {
 
     /// Asks to join the workspace (a pending membership an admin approves after comparing
     /// fingerprints). Asking again while pending or active changes nothing; a removed member
-    /// is told so.
-    pub fn request_join(&mut self) -> Result<(), Error> {
+    /// is told so. Returns the workspace's founder, pinned on this computer from now on: the
+    /// member compares its fingerprint with the founder's, out of band.
+    pub fn request_join(&mut self) -> Result<PublicIdentity, Error> {
         let id = self.workspace_id()?;
         let mut tx = self.client.transaction()?;
         tx.execute(
@@ -216,9 +217,21 @@ impl Team {
         if state == "removed" {
             return Err(Error::Removed);
         }
+        let founder = tx
+            .query_opt(
+                "SELECT i.role::text, i.x25519, i.ed25519 FROM portcullis.workspaces w
+                 JOIN portcullis.identities i ON i.role = w.creator WHERE w.id = $1::text::uuid",
+                &[&id],
+            )?
+            .ok_or(Error::SchemaDamaged)?;
+        let founder = public_of(col(&founder, 0)?, col(&founder, 1)?, col(&founder, 2)?)?;
         tx.commit()?;
+        let bytes = *uuid::Uuid::parse_str(&id)
+            .map_err(|_| Error::SchemaDamaged)?
+            .as_bytes();
+        super::head::check_founder(&self.url, &bytes, &founder)?;
         tracing::info!("join requested");
-        Ok(())
+        Ok(founder)
     }
 
     /// The workspace's members as the connected role may see them (all of them for an active

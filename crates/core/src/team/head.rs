@@ -4,12 +4,60 @@
 //! (docs/TEAM.md): a member who never opened the workspace on this computer has nothing to
 //! compare with. The file holds no secret: a position and a hash.
 
-use super::TeamUrl;
+use super::identity::PublicIdentity;
+use super::{Error, TeamUrl};
 use std::path::PathBuf;
 
-/// Where the head of `workspace` is kept for the member `url` names (`None` without a home).
-pub(super) fn path(url: &TeamUrl, workspace: &[u8; 16]) -> Option<PathBuf> {
-    local_file(url, &[workspace], "head")
+/// Where the head of the workspace `url` names is kept for its member (`None` without a home
+/// or a workspace name). Named by the workspace's name, not the id the server gives.
+pub(super) fn path(url: &TeamUrl) -> Option<PathBuf> {
+    local_file(url, &[url.workspace.as_deref()?.as_bytes()], "head")
+}
+
+/// Pins, at this computer's first contact with the workspace `url` names, its id and its
+/// founder (role and keys), and refuses afterwards a server that shows another: the founder is
+/// the root every membership is checked from, so a server that swapped it could make up admins
+/// and keys of its own.
+pub(super) fn check_founder(
+    url: &TeamUrl,
+    workspace: &[u8; 16],
+    founder: &PublicIdentity,
+) -> Result<(), Error> {
+    let Some(path) = url
+        .workspace
+        .as_deref()
+        .and_then(|name| local_file(url, &[name.as_bytes()], "founder"))
+    else {
+        return Ok(());
+    };
+    let hex = |b: &[u8]| -> String { b.iter().map(|x| format!("{x:02x}")).collect() };
+    let pinned = format!(
+        "{}\n{}\n{}\n{}\n",
+        hex(workspace),
+        hex(founder.role.as_bytes()),
+        hex(&founder.x25519),
+        hex(&founder.ed25519)
+    );
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text == pinned => Ok(()),
+        Ok(_) => Err(Error::FounderChanged),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                create_private_dir(dir).map_err(|e| Error::OfflineCopy(e.to_string()))?;
+            }
+            std::fs::write(&path, pinned).map_err(|e| Error::OfflineCopy(e.to_string()))
+        }
+        Err(e) => Err(Error::OfflineCopy(e.to_string())),
+    }
+}
+
+/// This computer's folder of team files, owner-only.
+pub(super) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// A file of this computer's for the member, server and database `url` names and `more`,
@@ -55,7 +103,7 @@ pub(super) fn load(path: &std::path::Path) -> Option<(u64, [u8; 32])> {
 /// Keeps `(seq, hash)` at `path`, replacing the file whole (a crash leaves the old head).
 pub(super) fn store(path: &std::path::Path, seq: u64, hash: &[u8; 32]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
     }
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     let temporary = path.with_extension("head.new");
@@ -85,20 +133,11 @@ mod tests {
         let url = |s: &str| TeamUrl::parse(s).unwrap();
         let a = url("postgresql://alice@db:5432/vault?workspace=ops");
         let names = [
-            path(&a, &[1; 16]),
-            path(&a, &[2; 16]),
-            path(
-                &url("postgresql://bob@db:5432/vault?workspace=ops"),
-                &[1; 16],
-            ),
-            path(
-                &url("postgresql://alice@db:5433/vault?workspace=ops"),
-                &[1; 16],
-            ),
-            path(
-                &url("postgresql://alice@db:5432/other?workspace=ops"),
-                &[1; 16],
-            ),
+            path(&a),
+            path(&url("postgresql://alice@db:5432/vault?workspace=dev")),
+            path(&url("postgresql://bob@db:5432/vault?workspace=ops")),
+            path(&url("postgresql://alice@db:5433/vault?workspace=ops")),
+            path(&url("postgresql://alice@db:5432/other?workspace=ops")),
         ];
         for (i, x) in names.iter().enumerate() {
             for y in &names[i + 1..] {

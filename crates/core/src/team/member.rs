@@ -209,8 +209,8 @@ impl Member {
         self.team.create_workspace(&self.identity)
     }
 
-    /// Asks to join the workspace the address names.
-    pub fn request_join(&mut self) -> Result<(), Error> {
+    /// Asks to join the workspace the address names; returns its founder (pinned from now on).
+    pub fn request_join(&mut self) -> Result<PublicIdentity, Error> {
         self.team.request_join()
     }
 

@@ -125,6 +125,9 @@ pub enum Error {
     /// The schema's bookkeeping is not what setup wrote.
     #[error("the database's Portcullis schema is damaged")]
     SchemaDamaged,
+    /// The server shows another workspace or founder than this computer met first.
+    #[error("the server shows another founder or another workspace under this name than this computer met first: it was replaced on the server; nothing was trusted")]
+    FounderChanged,
     /// A viewer tried to change an entry.
     #[error("you are a viewer of this team workspace: only its editors and admins change entries")]
     ReadOnly,

@@ -114,7 +114,7 @@ impl TeamWorkspace {
         let epoch_keys = team.epoch_keys(me, &verified)?;
         let keys = record_keys(&epoch_keys)?;
         let writers = team.writers(&verified, &id_text)?;
-        let head_file = head::path(team.url(), &id);
+        let head_file = head::path(team.url());
         let pinned = head_file.as_deref().and_then(head::load);
         let name = team.workspace_name()?.to_owned();
         let cache_file = cache::path(team.url());
