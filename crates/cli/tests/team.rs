@@ -1217,13 +1217,18 @@ fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing()
         &["list", "{url}", "--totp", &totp_at(&secret, t + 30)],
     );
     assert_eq!(team.titles("carol"), ["Router"]);
-    // Carol changes her password: her copy follows, the old one opens nothing.
+    // Carol changes her password (through an address that names no workspace): every copy of
+    // hers follows, the old password opens nothing.
+    let no_workspace = format!(
+        "postgresql://carol@127.0.0.1:{}/vault?sslmode=disable",
+        team.pg.port
+    );
     let changed = team.run_with(
         "carol",
         "carol master",
         "",
         &[("PORTCULLIS_NEW_PASSWORD", "carol new")],
-        &["passwd", "{url}"],
+        &["passwd", &no_workspace],
     );
     assert_eq!(changed.code, 0, "{}", changed.stderr);
     // Dave never opened it on his computer.

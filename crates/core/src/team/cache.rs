@@ -159,46 +159,46 @@ pub(super) fn load(path: &Path) -> Result<Option<Stored>, Error> {
     Ok(Some(stored))
 }
 
-/// Replaces, in `member`'s copy at `path` (if there is one), their sealed second-factor
-/// settings: the copy's factor stays the server's.
-pub(super) fn update_mfa(
-    path: &Path,
-    member: &Member,
-    mfa: Option<Vec<u8>>,
-    version: i64,
-) -> Result<(), Error> {
-    let Some(stored) = load(path)? else {
-        return Ok(());
-    };
-    let public = member.identity.public();
-    let mut body = open_body(&member.cache_key, public, &stored.workspace, &stored.body)?;
-    body.mfa = mfa;
-    body.mfa_version = version;
-    store(path, member, &body)
-}
-
-/// Seals `member`'s copy at `path` (if there is one) again after a password change: under the
-/// new key, with the identity sealed under the new password, so the old password opens
-/// nothing. `old_key` is the key it was sealed under.
-pub(super) fn reseal(
-    path: &Path,
+/// After a change of the member's password or second factors: every copy of theirs on this
+/// computer (any server address, any workspace) is sealed again under `member`'s current key
+/// and identity with their current settings; `old_key` opens them. A copy that cannot follow
+/// is deleted: an old password or factor must open nothing.
+pub(super) fn follow_member(
     old_key: &AeadKey,
     member: &Member,
     mfa: Option<Vec<u8>>,
     version: i64,
-) -> Result<(), Error> {
-    let Some(stored) = load(path)? else {
-        return Ok(());
+) {
+    let Some(dir) = crate::xdg::data_dir().map(|d| d.join("team")) else {
+        return;
     };
-    let mut body = open_body(
-        old_key,
-        member.identity.public(),
-        &stored.workspace,
-        &stored.body,
-    )?;
-    body.mfa = mfa;
-    body.mfa_version = version;
-    store(path, member, &body)
+    let public = member.identity.public();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|x| x != "copy") {
+            continue;
+        }
+        let resealed = (|| -> Result<bool, Error> {
+            let Some(stored) = load(&path)? else {
+                return Ok(false);
+            };
+            if stored.role != public.role
+                || stored.x25519 != public.x25519
+                || stored.ed25519 != public.ed25519
+            {
+                return Ok(false);
+            }
+            let mut body = open_body(old_key, public, &stored.workspace, &stored.body)?;
+            body.mfa = mfa.clone();
+            body.mfa_version = version;
+            store(&path, member, &body)?;
+            Ok(true)
+        })();
+        if let Err(e) = resealed {
+            tracing::warn!("an offline copy is dropped: {e}");
+            let _ = std::fs::remove_file(&path);
+        }
+    }
 }
 
 /// Opens the body of a copy with the member's cache key.

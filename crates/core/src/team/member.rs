@@ -188,13 +188,7 @@ impl Member {
         );
         self.sealed_identity = sealed;
         self.kdf = kdf;
-        if let Some(path) = super::cache::path(self.team.url()) {
-            if let Err(e) = super::cache::reseal(&path, &old_cache_key, self, mfa, next) {
-                // The old password must open nothing: a copy that cannot follow goes.
-                tracing::warn!("the offline copy is dropped: {e}");
-                let _ = std::fs::remove_file(&path);
-            }
-        }
+        super::cache::follow_member(&old_cache_key, self, mfa, next);
         tracing::info!("member's master password changed");
         Ok(())
     }
@@ -384,14 +378,7 @@ impl MfaStorage for Member {
             );
         }
         tx.commit().map_err(Error::from)?;
-        if let Some(path) = super::cache::path(self.team.url()) {
-            if let Err(e) = super::cache::update_mfa(&path, self, Some(sealed), next) {
-                // The copy's factor must not lag behind the server's: it goes, and the next
-                // open makes it again.
-                tracing::warn!("the offline copy is dropped: {e}");
-                let _ = std::fs::remove_file(&path);
-            }
-        }
+        super::cache::follow_member(&self.cache_key, self, Some(sealed), next);
         Ok(out)
     }
 
