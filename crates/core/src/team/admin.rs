@@ -242,8 +242,14 @@ impl Team {
         if target.founder {
             return Err(Error::Founder);
         }
+        let demoted_admin = target.access == Access::Admin && access != Access::Admin;
         let (id, text) = self.workspace()?;
         let signature = me.sign(&membership_message(&id, &target.member, access));
+        let keys = if demoted_admin {
+            self.epoch_keys(me, &verified)?
+        } else {
+            BTreeMap::new()
+        };
         let mut tx = self.client.transaction()?;
         let changed = tx.execute(
             "UPDATE portcullis.memberships SET access = $3, approved_by = session_user,
@@ -253,6 +259,9 @@ impl Team {
         )?;
         if changed != 1 {
             return Err(Error::NotMember(member.to_owned()));
+        }
+        if demoted_admin {
+            adopt(&mut tx, me, (&id, &text), member, &verified, &keys)?;
         }
         let subject = format!("{member} {}", access.as_str());
         audit::append(&mut tx, me, (&id, &text), "role", &subject, now())?;
@@ -275,13 +284,8 @@ impl Team {
             Some(v) if v.founder => return Err(Error::Founder),
             Some(_) => {}
         }
-        // The memberships the removed admin signed are signed again by `me`, so that those
-        // members still check (and get the new key).
-        let orphans: Vec<&Verified> = verified
-            .iter()
-            .filter(|v| v.approved_by == member && v.member.role != member)
-            .collect();
         let (id, text) = self.workspace()?;
+        let keys = self.epoch_keys(me, &verified)?;
         let (epoch, _) = self.current_key(me, &verified)?;
         let next = epoch + 1;
         let key = EpochKey::generate()?;
@@ -339,41 +343,7 @@ impl Team {
         if ended != 1 || left != 0 {
             return Err(Error::Database("the removal did not take effect".into()));
         }
-        for orphan in &orphans {
-            let signature = me.sign(&membership_message(&id, &orphan.member, orphan.access));
-            let signed = tx.execute(
-                "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
-                 WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
-                &[&text, &orphan.member.role, &signature],
-            )?;
-            if signed != 1 {
-                return Err(Error::Database(
-                    "a membership could not be signed again".into(),
-                ));
-            }
-        }
-        // The removals the removed admin signed are signed again by `me` (so those members'
-        // past writes still check).
-        let tombstones = tx.query(
-            "SELECT m.role::text, i.x25519, i.ed25519, m.removed_at
-             FROM portcullis.memberships m JOIN portcullis.identities i USING (role)
-             WHERE m.workspace = $1::text::uuid AND m.state = 'removed' AND m.approved_by = $2
-               AND m.role <> $2",
-            &[&text, &member],
-        )?;
-        for r in &tombstones {
-            let gone = public_of(col(r, 0)?, col(r, 1)?, col(r, 2)?)?;
-            let at: Option<i64> = col(r, 3)?;
-            let Some(position) = at.and_then(|a| u64::try_from(a).ok()) else {
-                continue;
-            };
-            let signature = me.sign(&removal_message(&id, &gone, position));
-            tx.execute(
-                "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
-                 WHERE workspace = $1::text::uuid AND role = $2 AND state = 'removed'",
-                &[&text, &gone.role, &signature],
-            )?;
-        }
+        adopt(&mut tx, me, (&id, &text), member, &verified, &keys)?;
         for (role, grant) in &grants {
             tx.execute(
                 "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
@@ -394,6 +364,83 @@ impl Team {
         tracing::info!(epoch = next, "member removed; workspace key rotated");
         Ok(next)
     }
+}
+
+/// What an admin no longer vouches for when they are removed or demoted, `me` vouches for in
+/// the same transaction: the memberships and removals they signed are signed again, and the
+/// workspace keys they granted are sealed again by `me`, so every member they let in still
+/// checks and still opens every epoch.
+fn adopt(
+    tx: &mut postgres::Transaction<'_>,
+    me: &Identity,
+    (id, text): (&[u8; 16], &str),
+    departing: &str,
+    verified: &[Verified],
+    keys: &BTreeMap<u64, EpochKey>,
+) -> Result<(), Error> {
+    for orphan in verified
+        .iter()
+        .filter(|v| v.approved_by == departing && v.member.role != departing)
+    {
+        let signature = me.sign(&membership_message(id, &orphan.member, orphan.access));
+        let signed = tx.execute(
+            "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
+             WHERE workspace = $1::text::uuid AND role = $2 AND state = 'active'",
+            &[&text, &orphan.member.role, &signature],
+        )?;
+        if signed != 1 {
+            return Err(Error::Database(
+                "a membership could not be signed again".into(),
+            ));
+        }
+    }
+    let tombstones = tx.query(
+        "SELECT m.role::text, i.x25519, i.ed25519, m.removed_at
+         FROM portcullis.memberships m JOIN portcullis.identities i USING (role)
+         WHERE m.workspace = $1::text::uuid AND m.state = 'removed' AND m.approved_by = $2
+           AND m.role <> $2",
+        &[&text, &departing],
+    )?;
+    for r in &tombstones {
+        let gone = public_of(col(r, 0)?, col(r, 1)?, col(r, 2)?)?;
+        let at: Option<i64> = col(r, 3)?;
+        let Some(position) = at.and_then(|a| u64::try_from(a).ok()) else {
+            continue;
+        };
+        let signature = me.sign(&removal_message(id, &gone, position));
+        tx.execute(
+            "UPDATE portcullis.memberships SET approved_by = session_user, signature = $3
+             WHERE workspace = $1::text::uuid AND role = $2 AND state = 'removed'",
+            &[&text, &gone.role, &signature],
+        )?;
+    }
+    let granted = tx.query(
+        "SELECT epoch, role::text FROM portcullis.grants
+         WHERE workspace = $1::text::uuid AND granted_by = $2 AND role <> $2",
+        &[&text, &departing],
+    )?;
+    for r in &granted {
+        let epoch_db: i64 = col(r, 0)?;
+        let role: String = col(r, 1)?;
+        let epoch = u64::try_from(epoch_db).map_err(|_| Error::SchemaDamaged)?;
+        let (Some(member), Some(key)) = (
+            verified.iter().find(|v| v.member.role == role),
+            keys.get(&epoch),
+        ) else {
+            continue;
+        };
+        let grant = Grant::seal(me, id, epoch, &member.member, key)?;
+        tx.execute(
+            "DELETE FROM portcullis.grants WHERE workspace = $1::text::uuid AND epoch = $2 AND role = $3",
+            &[&text, &epoch_db, &role],
+        )?;
+        tx.execute(
+            "INSERT INTO portcullis.grants (workspace, epoch, role, sealed, signature)
+             VALUES ($1::text::uuid, $2, $3, $4, $5)",
+            &[&text, &epoch_db, &role, &grant.sealed, &grant.signature],
+        )?;
+    }
+    Ok(())
 }
 
 /// The message an admin signs when removing `member`: the workspace, the member's identity and
