@@ -43,7 +43,7 @@ fn two_members() -> Postgres {
     let pg = Postgres::start();
     pg.admin("postgres", "CREATE DATABASE vault");
     pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
-    for role in ["alice", "bob"] {
+    for role in ["alice", "bob", "carol"] {
         pg.admin(
             "vault",
             &format!(
@@ -368,4 +368,29 @@ fn a_founder_swapped_on_the_server_is_refused_where_the_first_was_met() {
         .open_workspace()
         .unwrap_err();
     assert!(refused.to_string().contains("another founder"), "{refused}");
+}
+
+#[test]
+fn an_open_copy_accepts_the_writes_of_a_member_approved_after_it_opened() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let kdf = KdfParams::new(1024, 1, 1).unwrap();
+    let mut carol = connect(&pg, "carol")
+        .new_member(&secret("carol master"), kdf)
+        .unwrap();
+    carol.request_join().unwrap();
+    let fp = carol.identity().public().fingerprint();
+    connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .approve("carol", &fp, Access::Editor)
+        .unwrap();
+    let mut carol = carol.open_workspace().unwrap();
+    carol
+        .add_entry(EntryType::Note, note("From carol"))
+        .unwrap();
+    alice.sync().unwrap();
+    assert_eq!(titles(&mut alice), ["From carol"]);
 }

@@ -76,6 +76,11 @@ impl Writers {
         self.0.entry(member.role.clone()).or_insert((member, until));
     }
 
+    /// Whether `name` is one of them.
+    pub fn knows(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
     /// The identity whose signature an element by `name` at `seq` must carry, if accepted.
     pub fn signer(&self, name: &str, seq: u64) -> Option<&PublicIdentity> {
         match self.0.get(name) {

@@ -307,6 +307,15 @@ impl TeamWorkspace {
             &[&self.id_text, &since],
         )?;
         tx.commit()?;
+        // A writer this copy does not know yet (a member approved since it opened): the
+        // memberships, keys and this member's access are read again first.
+        let unknown = changes.iter().any(|r| {
+            r.try_get::<_, String>(0)
+                .is_ok_and(|w| !self.writers.knows(&w))
+        });
+        if unknown {
+            self.reload_members()?;
+        }
         let mut chain = self.chain.clone();
         let mut touched: HashSet<(String, String)> = HashSet::new();
         for r in &changes {
@@ -384,6 +393,24 @@ impl TeamWorkspace {
     /// Fetches the epoch keys again (another admin may have rotated the workspace's key).
     fn reload_keys(&mut self) -> Result<(), Error> {
         let verified = self.member.team.verified_members()?;
+        self.epoch_keys = self
+            .member
+            .team
+            .epoch_keys(&self.member.identity, &verified)?;
+        self.keys = record_keys(&self.epoch_keys)?;
+        Ok(())
+    }
+
+    /// Reads the memberships again: who may write, this member's access, the keys.
+    fn reload_members(&mut self) -> Result<(), Error> {
+        let verified = self.member.team.verified_members()?;
+        let me = self.member.identity.public();
+        self.access = verified
+            .iter()
+            .find(|v| v.member == *me)
+            .map(|v| v.access)
+            .ok_or_else(|| Error::NotMember(me.role.clone()))?;
+        self.writers = self.member.team.writers(&verified, &self.id_text)?;
         self.epoch_keys = self
             .member
             .team
