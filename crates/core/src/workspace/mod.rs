@@ -35,7 +35,7 @@ pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::otp::OtpCode;
 use crate::store::{self, Row, Store, WriteTx};
-use crate::view::{self, EntryPage, EntrySummary, ListQuery};
+use crate::view::{self, EntryPage, EntrySummary, ListQuery, ListRow};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -521,6 +521,18 @@ impl OpenWorkspace {
             .ok_or(Error::Damaged("the index could not be built"))
     }
 
+    /// [`fresh_index`](Self::fresh_index), sorted in list order (once, then kept by writes):
+    /// what lists and searches that keep the index read.
+    fn listed_index(&mut self) -> Result<&index::Index> {
+        self.fresh_index()?;
+        let index = self
+            .index
+            .as_mut()
+            .ok_or(Error::Damaged("the index could not be built"))?;
+        index.sort();
+        Ok(index)
+    }
+
     /// Every record, read in one transaction and checked against the manifest, with the
     /// state's `data_version`.
     fn read_verified(&mut self) -> Result<Verified> {
@@ -746,9 +758,9 @@ impl OpenWorkspace {
     /// index: no record is decrypted unless another connection changed the file.
     pub fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
         Ok(self
-            .fresh_index()?
+            .listed_index()?
             .entries()
-            .map(|e| e.summary.clone())
+            .map(|r| r.to_summary())
             .collect())
     }
 
@@ -761,9 +773,9 @@ impl OpenWorkspace {
             return Ok(found.iter().map(EntrySummary::from).collect());
         }
         Ok(self
-            .fresh_index()?
+            .listed_index()?
             .matching(&needle)
-            .map(|e| e.summary.clone())
+            .map(|r| r.to_summary())
             .collect())
     }
 
@@ -771,10 +783,10 @@ impl OpenWorkspace {
     /// group in list order, from the verified index, copying only the window's rows.
     pub fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
         let needle = list.search().map(str::to_lowercase);
-        let index = self.fresh_index()?;
+        let index = self.listed_index()?;
         Ok(match needle {
-            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
-            None => view::page(index.entries().map(|e| &e.summary), list),
+            Some(needle) => view::page(index.matching(&needle), list),
+            None => view::page(index.entries(), list),
         })
     }
 
