@@ -345,14 +345,22 @@ impl Index {
             });
             texts.push_str(text);
         }
+        // Every place moved: the id table follows (no id is hashed again).
+        let mut moved_to = vec![0u32; self.entries.len()];
+        for (to, &from) in order.iter().enumerate() {
+            moved_to[from as usize] = place(to);
+        }
+        for j in self.by_id.iter_mut() {
+            *j = moved_to[*j as usize];
+        }
         self.entries = entries;
         self.texts = texts;
         self.garbage = 0;
-        self.order = Some((0..self.entries.len()).map(place).collect());
-        // Every place moved; the ids were checked once already.
-        if self.index_ids().is_err() {
-            self.order = None;
+        let mut order = order;
+        for (i, j) in order.iter_mut().enumerate() {
+            *j = place(i);
         }
+        self.order = Some(order);
     }
 
     fn put(&mut self, e: Indexed) {
