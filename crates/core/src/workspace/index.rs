@@ -9,6 +9,7 @@ use super::{Error, Result, Versions};
 use crate::entry::{Entry, EntryType};
 use crate::view::{EntrySummary, ListRow};
 use hashbrown::HashTable;
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 /// What list, groups and search read of one entry: never a secret (notes are searched, as
@@ -63,31 +64,39 @@ impl Indexed {
         let username = e.username();
         let url = e.url();
         let issuer = e.otp().and_then(|o| o.issuer.as_deref());
-        let searched = [e.notes.as_str()]
-            .into_iter()
-            .chain(e.group.as_deref())
-            .chain(e.tags.iter().map(String::as_str))
-            .chain(username)
-            .chain(url.as_deref())
-            .chain(issuer);
-        let mut text = String::new();
+        let searched = || {
+            [e.notes.as_str()]
+                .into_iter()
+                .chain(e.group.as_deref())
+                .chain(e.tags.iter().map(String::as_str))
+                .chain(username)
+                .chain(url.as_deref())
+                .chain(issuer)
+        };
+        let shown = [
+            e.id.as_str(),
+            &e.title,
+            username.unwrap_or_default(),
+            url.as_deref().unwrap_or_default(),
+            e.group.as_deref().unwrap_or_default(),
+        ];
+        // Lower case is most often as long (one allocation, sized here).
+        let mut text = String::with_capacity(
+            shown.iter().map(|f| f.len()).sum::<usize>()
+                + e.title.len()
+                + searched().map(|f| f.len() + 1).sum::<usize>(),
+        );
         let mut ends = [0u32; 7];
         let end = |text: &String| u32::try_from(text.len()).unwrap_or(u32::MAX);
-        text.push_str(&e.id);
-        ends[0] = end(&text);
-        text.push_str(&e.title);
-        ends[1] = end(&text);
-        text.push_str(username.unwrap_or_default());
-        ends[2] = end(&text);
-        text.push_str(url.as_deref().unwrap_or_default());
-        ends[3] = end(&text);
-        text.push_str(e.group.as_deref().unwrap_or_default());
-        ends[4] = end(&text);
-        text.push_str(&e.title.to_lowercase());
+        for (i, field) in shown.into_iter().enumerate() {
+            text.push_str(field);
+            ends[i] = end(&text);
+        }
+        push_lower(&mut text, &e.title);
         ends[5] = end(&text);
-        for field in searched {
+        for field in searched() {
             text.push('\0');
-            text.push_str(&field.to_lowercase());
+            push_lower(&mut text, field);
         }
         ends[6] = end(&text);
         let flags = [
@@ -123,6 +132,17 @@ impl Indexed {
     #[cfg(test)]
     pub fn matches(&self, needle: &Needle) -> bool {
         self.row().matches(needle)
+    }
+}
+
+/// Appends `field` in lower case ([`str::to_lowercase`]), without a copy when it is ASCII.
+fn push_lower(text: &mut String, field: &str) {
+    if field.is_ascii() {
+        let from = text.len();
+        text.push_str(field);
+        text[from..].make_ascii_lowercase();
+    } else {
+        text.push_str(&field.to_lowercase());
     }
 }
 
@@ -320,20 +340,51 @@ impl Index {
         order.binary_search_by(|&j| self.row(j as usize).order_key().cmp(&key))
     }
 
+    /// Every place, in list order. Compared first by the group's rank among the distinct
+    /// groups and by the first 16 bytes of the lower-cased title (integers, no text read),
+    /// then, where both are equal, by the whole key: the same order as the whole key alone.
+    fn list_order(&self) -> Vec<u32> {
+        fn prefix(s: &str) -> u128 {
+            let mut bytes = [0u8; 16];
+            let n = s.len().min(16);
+            bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+            u128::from_be_bytes(bytes)
+        }
+        let mut seen: HashMap<&str, u32> = HashMap::new();
+        let group_of: Vec<u32> = (0..self.entries.len())
+            .map(|i| {
+                let next = place(seen.len());
+                *seen.entry(self.row(i).order_key().0).or_insert(next)
+            })
+            .collect();
+        let mut groups: Vec<(&str, u32)> = seen.into_iter().collect();
+        groups.sort_unstable();
+        let mut rank = vec![0u32; groups.len()];
+        for (r, (_, g)) in groups.iter().enumerate() {
+            rank[*g as usize] = place(r);
+        }
+        let mut keys: Vec<(u32, u128, u32)> = (0..self.entries.len())
+            .map(|i| {
+                let title = self.row(i).order_key().1;
+                (rank[group_of[i] as usize], prefix(title), place(i))
+            })
+            .collect();
+        keys.sort_unstable_by(|a, b| {
+            (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+                let (a, b) = (self.row(a.2 as usize), self.row(b.2 as usize));
+                a.order_key().cmp(&b.order_key())
+            })
+        });
+        keys.into_iter().map(|k| k.2).collect()
+    }
+
     /// Sorts the list order if it is not kept, and lays entries and texts out in it (again
     /// if writes left much of the buffer unused): what a list calls before reading.
     pub fn sort(&mut self) {
         if self.order.is_some() && self.garbage <= self.texts.len() / 2 {
             return;
         }
-        let order = self.order.take().unwrap_or_else(|| {
-            let mut order: Vec<u32> = (0..self.entries.len()).map(place).collect();
-            order.sort_unstable_by(|&a, &b| {
-                let (a, b) = (self.row(a as usize), self.row(b as usize));
-                a.order_key().cmp(&b.order_key())
-            });
-            order
-        });
+        let order = self.order.take().unwrap_or_else(|| self.list_order());
         let mut texts = String::with_capacity(self.texts.len() - self.garbage);
         let mut entries = Vec::with_capacity(self.entries.len());
         for &j in &order {
@@ -457,14 +508,7 @@ impl Index {
     pub fn entries(&self) -> impl Iterator<Item = Row<'_>> {
         let order: std::borrow::Cow<'_, [u32]> = match &self.order {
             Some(order) => order.into(),
-            None => {
-                let mut order: Vec<u32> = (0..self.entries.len()).map(place).collect();
-                order.sort_unstable_by(|&a, &b| {
-                    let (a, b) = (self.row(a as usize), self.row(b as usize));
-                    a.order_key().cmp(&b.order_key())
-                });
-                order.into()
-            }
+            None => self.list_order().into(),
         };
         (0..order.len()).map(move |i| self.row(order[i] as usize))
     }
@@ -607,6 +651,48 @@ mod tests {
         };
         assert!(matches!(ws.update(newer), Err(Error::Damaged(_))));
         assert_eq!(ws.store.read(|tx| tx.rows(None)).unwrap(), rows);
+    }
+
+    /// The list order (compared by 16-byte prefixes first) is the order of the whole key:
+    /// group, lower-cased title, id, for names sharing long prefixes, NUL, and other scripts.
+    #[test]
+    fn the_list_order_is_that_of_the_whole_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = workspace(dir.path());
+        let titles = [
+            "Service 0000000000000001",
+            "service 000000000000000",
+            "Service 00000000000000010",
+            "a",
+            "a\0",
+            "A",
+            "Ärger",
+            "ärger b",
+            "ΣΊΣΥΦΟΣ",
+            "Zebra",
+        ];
+        let groups = [
+            None,
+            Some(""),
+            Some("Company/Department A"),
+            Some("Company/Department A/Sub"),
+            Some("Company/Department B"),
+            Some("company/department a"),
+        ];
+        let news = groups
+            .iter()
+            .flat_map(|g| {
+                titles.iter().map(move |t| {
+                    let mut e = NewEntry::new(*t, EntryKind::Note);
+                    e.group = g.map(str::to_owned);
+                    e
+                })
+            })
+            .collect();
+        ws.add_all(news).unwrap();
+        let full: Vec<crate::view::EntrySummary> =
+            ws.entries().unwrap().iter().map(Into::into).collect();
+        assert_eq!(ws.summaries().unwrap(), full);
     }
 
     /// The list order and the id table follow the workspace's own writes (one entry put,
