@@ -34,7 +34,7 @@ def run_once():
         sys.stderr.write(out.stdout[-4000:] + out.stderr[-4000:])
         sys.exit("the timing benchmark failed")
     sys.stderr.write("".join(l + "\n" for l in out.stderr.splitlines()
-                             if l.startswith(("built", "KDF", "unlock", "keystroke", "app processes"))))
+                             if l.startswith(("built", "KDF", "unlock", "keystroke", "app processes", "cpu"))))
     return {m[1]: float(m[2]) for m in re.finditer(r"^TIMING (\S+) (\S+)", out.stdout, re.M)}
 
 

@@ -274,9 +274,20 @@ async fn app_timing_at_100000_entries() {
     let pids = app_processes(&binary);
     eprintln!("app processes: {pids:?}");
     assert!(pids.len() >= 2, "the app and WebKit's processes: {pids:?}");
-    let (before, t0) = (cpu_ticks(&pids), Instant::now());
+    let each = |pids: &[u32]| pids.iter().map(|p| cpu_ticks(&[*p])).collect::<Vec<_>>();
+    let (before_each, t0) = (each(&pids), Instant::now());
     tokio::time::sleep(Duration::from_secs(30)).await;
-    let (after, secs) = (cpu_ticks(&pids), t0.elapsed().as_secs_f64());
+    let (after_each, secs) = (each(&pids), t0.elapsed().as_secs_f64());
+    let (before, after): (u64, u64) = (before_each.iter().sum(), after_each.iter().sum());
+    let names: Vec<String> = pids
+        .iter()
+        .zip(before_each.iter().zip(&after_each))
+        .map(|(pid, (b, a))| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            format!("{} {}", name.trim(), a.saturating_sub(*b))
+        })
+        .collect();
+    eprintln!("cpu ticks in {secs:.1} s: {}", names.join(", "));
     let percent = (after - before) as f64 / clock_ticks_per_second() / secs * 100.0;
     report("cpu_otp_shown_percent", percent, "% of one core");
 
