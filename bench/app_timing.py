@@ -18,6 +18,8 @@ TARGETS = {
     "cpu_otp_shown_percent": ("CPU over 30 s, OTP entry shown (% of a core)", 2.0),
     "lock_during_duo_push_ms": ("lock while a Duo push waits", 100.0),
     "lock_idle_ms": ("lock, nothing waiting (median)", None),
+    "list_ipc_median_ms": ("list_entries round trip from the page, same windows (median)", None),
+    "list_ipc_max_ms": ("list_entries round trip from the page (worst)", None),
     "unlock_to_rows_ms": ("unlock to first rows (median)", None),
     "kdf_ms": ("key derivation alone (median)", None),
 }
@@ -32,7 +34,7 @@ def run_once():
         sys.stderr.write(out.stdout[-4000:] + out.stderr[-4000:])
         sys.exit("the timing benchmark failed")
     sys.stderr.write("".join(l + "\n" for l in out.stderr.splitlines()
-                             if l.startswith(("built", "KDF", "unlock", "keystroke", "app processes"))))
+                             if l.startswith(("built", "KDF", "unlock", "keystroke", "app processes", "cpu"))))
     return {m[1]: float(m[2]) for m in re.finditer(r"^TIMING (\S+) (\S+)", out.stdout, re.M)}
 
 

@@ -76,6 +76,18 @@ async fn measure(app: &App, act: &str, cond: &str, args: Value) -> f64 {
     ms
 }
 
+/// One `list_entries` round trip from the page (the window a search's first rows ask for),
+/// in milliseconds.
+const LIST_IPC: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const list = { query: arguments[0].trim(), group: null, kind: null, offset: 0, limit: 100 };
+    const t0 = performance.now();
+    window.__TAURI_INTERNALS__.invoke("list_entries", { list }).then(
+        () => done(performance.now() - t0),
+        () => done(-1),
+    );
+"#;
+
 const FIRST_ROW: &str = r#"document.querySelector('[data-testid="entry-list"] [data-index="0"]')"#;
 const CLICK_SUBMIT: &str = r#"document.querySelector('[data-testid="submit"]').click()"#;
 const CTRL_L: &str = r#"window.dispatchEvent(new KeyboardEvent("keydown", { key: "l", ctrlKey: true, bubbles: true }))"#;
@@ -215,14 +227,34 @@ async fn app_timing_at_100000_entries() {
 
     // Search keystrokes: each prefix typed as one more character.
     let mut keys = Vec::new();
+    let mut ipcs = Vec::new();
     for (prefix, total, first) in &expected {
         let act = r#"const i = document.querySelector('[data-testid="search"]'); i.value = a[0]; i.dispatchEvent(new Event("input", { bubbles: true }))"#;
         // The list says which search its rows answer (`data-query`).
         let cond = r#"document.querySelector('[data-testid="entry-list"]').dataset.query === a[0].trim() && document.querySelector('[data-testid="entry-list"]').dataset.total === a[1] && document.querySelector('[data-testid="entry-list"] [data-index="0"]')?.dataset.testid === a[2]"#;
         let ms = measure(&app, act, cond, json!([prefix, total, first])).await;
-        eprintln!("keystroke {prefix:?}: {total} rows in {ms:.1} ms");
+        // The same window asked by the page directly: the command, its answer's serialization
+        // and the IPC, without the page's update (what the keystroke's time adds to it).
+        let ipc = app
+            .client
+            .execute_async(LIST_IPC, vec![json!(prefix)])
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        assert!(ipc >= 0.0, "list_entries failed");
+        eprintln!(
+            "keystroke {prefix:?}: {total} rows in {ms:.1} ms (list_entries alone {ipc:.1} ms)"
+        );
         keys.push(ms);
+        ipcs.push(ipc);
     }
+    report("list_ipc_median_ms", median(ipcs.clone()), "ms");
+    report(
+        "list_ipc_max_ms",
+        ipcs.iter().copied().fold(0.0, f64::max),
+        "ms",
+    );
     report("keystroke_median_ms", median(keys.clone()), "ms");
     report(
         "keystroke_max_ms",
@@ -242,9 +274,20 @@ async fn app_timing_at_100000_entries() {
     let pids = app_processes(&binary);
     eprintln!("app processes: {pids:?}");
     assert!(pids.len() >= 2, "the app and WebKit's processes: {pids:?}");
-    let (before, t0) = (cpu_ticks(&pids), Instant::now());
+    let each = |pids: &[u32]| pids.iter().map(|p| cpu_ticks(&[*p])).collect::<Vec<_>>();
+    let (before_each, t0) = (each(&pids), Instant::now());
     tokio::time::sleep(Duration::from_secs(30)).await;
-    let (after, secs) = (cpu_ticks(&pids), t0.elapsed().as_secs_f64());
+    let (after_each, secs) = (each(&pids), t0.elapsed().as_secs_f64());
+    let (before, after): (u64, u64) = (before_each.iter().sum(), after_each.iter().sum());
+    let names: Vec<String> = pids
+        .iter()
+        .zip(before_each.iter().zip(&after_each))
+        .map(|(pid, (b, a))| {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            format!("{} {}", name.trim(), a.saturating_sub(*b))
+        })
+        .collect();
+    eprintln!("cpu ticks in {secs:.1} s: {}", names.join(", "));
     let percent = (after - before) as f64 / clock_ticks_per_second() / secs * 100.0;
     report("cpu_otp_shown_percent", percent, "% of one core");
 

@@ -4,7 +4,6 @@
 use crate::entry::{Entry, EntryKind, EntryType, Protocol};
 use crate::otp::{Algorithm, OtpKind, OtpParams};
 use serde::{Deserialize, Serialize};
-use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 
 /// An entry in a list: never a secret.
@@ -236,41 +235,87 @@ pub fn in_group(group: Option<&str>, chosen: Option<&str>) -> bool {
     }
 }
 
+/// What [`page`] reads of a row: its type and group, and the summary the window shows.
+pub trait ListRow {
+    /// Its type.
+    fn kind(&self) -> EntryType;
+    /// Its group path.
+    fn group(&self) -> Option<&str>;
+    /// What the window shows of it.
+    fn to_summary(&self) -> EntrySummary;
+}
+
+impl ListRow for EntrySummary {
+    fn kind(&self) -> EntryType {
+        self.kind
+    }
+
+    fn group(&self) -> Option<&str> {
+        self.group.as_deref()
+    }
+
+    fn to_summary(&self) -> EntrySummary {
+        self.clone()
+    }
+}
+
+impl<T: ListRow + ?Sized> ListRow for &T {
+    fn kind(&self) -> EntryType {
+        (**self).kind()
+    }
+
+    fn group(&self) -> Option<&str> {
+        (**self).group()
+    }
+
+    fn to_summary(&self) -> EntrySummary {
+        (**self).to_summary()
+    }
+}
+
 /// The window `list` asks for out of `matches` (the search's results in list order, owned or
 /// borrowed): the rows of the chosen group and type from the offset, the counts and the group
 /// tree. One pass over the matches that allocates only for the window's rows and for each
 /// distinct group.
-pub fn page<S: Borrow<EntrySummary>>(
-    matches: impl IntoIterator<Item = S>,
-    list: &ListQuery,
-) -> EntryPage {
+pub fn page<S: ListRow>(matches: impl IntoIterator<Item = S>, list: &ListQuery) -> EntryPage {
     let limit = list.limit.min(MAX_WINDOW) as usize;
     let offset = list.offset as usize;
     let chosen = list.group.as_deref().filter(|g| !g.is_empty());
     let mut by_group: HashMap<String, u32> = HashMap::new();
     let (mut all, mut total) = (0usize, 0usize);
     let mut rows = Vec::with_capacity(limit.min(64));
-    for s in matches {
-        let e = s.borrow();
-        if list.kind.is_some_and(|k| k != e.kind) {
+    // Matches in list order come group by group: a run of one group is counted, and checked
+    // against the chosen group, once. "" is no group.
+    let mut run = String::new();
+    let mut run_count = 0u32;
+    let mut run_in = in_group(None, chosen);
+    let flush = |by_group: &mut HashMap<String, u32>, run: &mut String, n: u32| {
+        if n > 0 && !run.is_empty() {
+            *by_group.entry(std::mem::take(run)).or_insert(0) += n;
+        }
+    };
+    for e in matches {
+        if list.kind.is_some_and(|k| k != e.kind()) {
             continue;
         }
         all += 1;
-        if let Some(g) = e.group.as_deref().filter(|g| !g.is_empty()) {
-            match by_group.get_mut(g) {
-                Some(n) => *n += 1,
-                None => {
-                    by_group.insert(g.to_owned(), 1);
-                }
-            }
+        let group = e.group().unwrap_or_default();
+        if group != run {
+            flush(&mut by_group, &mut run, run_count);
+            run.clear();
+            run.push_str(group);
+            run_count = 0;
+            run_in = in_group(Some(group).filter(|g| !g.is_empty()), chosen);
         }
-        if in_group(e.group.as_deref(), chosen) {
+        run_count += 1;
+        if run_in {
             if total >= offset && rows.len() < limit {
-                rows.push(e.clone());
+                rows.push(e.to_summary());
             }
             total += 1;
         }
     }
+    flush(&mut by_group, &mut run, run_count);
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     EntryPage {
         matches: count(all),
@@ -392,6 +437,34 @@ mod tests {
 
     fn titles(p: &EntryPage) -> Vec<&str> {
         p.rows.iter().map(|r| r.title.as_str()).collect()
+    }
+
+    /// Counts and the chosen group's rows do not depend on the matches coming group by group
+    /// (a list order does; the counting takes runs of one group at once).
+    #[test]
+    fn a_group_met_twice_is_counted_whole() {
+        let mixed = vec![
+            summary("A", Some("Work"), EntryType::Login),
+            summary("B", Some("Home"), EntryType::Login),
+            summary("C", Some("Work"), EntryType::Login),
+            summary("D", None, EntryType::Login),
+            summary("E", Some(""), EntryType::Login),
+            summary("F", Some("Work/Dev"), EntryType::Login),
+        ];
+        let list = ListQuery {
+            group: Some("Work".into()),
+            limit: 10,
+            ..ListQuery::default()
+        };
+        let p = page(mixed, &list);
+        assert_eq!((p.matches, p.total), (6, 3));
+        assert_eq!(titles(&p), ["A", "C", "F"]);
+        let counts: Vec<(&str, u32)> = p
+            .groups
+            .iter()
+            .map(|g| (g.path.as_str(), g.count))
+            .collect();
+        assert_eq!(counts, [("Home", 1), ("Work", 3), ("Work/Dev", 1)]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::Error;
 use crate::entry::Entry;
-use crate::view::{self, EntryPage, EntrySummary, ListQuery};
+use crate::view::{self, EntryPage, EntrySummary, ListQuery, ListRow};
 use crate::workspace::index::{Index, Indexed};
 use crate::workspace::{self as file};
 use std::collections::HashMap;
@@ -39,6 +39,7 @@ impl Entries {
         self.index = None;
     }
 
+    /// The index, built if a change dropped it, in list order.
     fn index(&mut self) -> Result<&Index, Error> {
         if self.index.is_none() {
             let all = self.by_id.values().map(Indexed::of).collect();
@@ -46,7 +47,9 @@ impl Entries {
                 .map_err(|_| Error::SchemaDamaged)?;
             self.index = Some(index);
         }
-        self.index.as_ref().ok_or(Error::SchemaDamaged)
+        let index = self.index.as_mut().ok_or(Error::SchemaDamaged)?;
+        index.sort();
+        Ok(index)
     }
 
     /// [`crate::EntryStore::find`].
@@ -60,7 +63,7 @@ impl Entries {
 
     /// [`crate::EntryStore::summaries`].
     pub fn summaries(&mut self) -> file::Result<Vec<EntrySummary>> {
-        Ok(self.index()?.entries().map(|e| e.summary.clone()).collect())
+        Ok(self.index()?.entries().map(|r| r.to_summary()).collect())
     }
 
     /// [`crate::EntryStore::search_summaries`].
@@ -69,7 +72,7 @@ impl Entries {
         Ok(self
             .index()?
             .matching(&needle)
-            .map(|e| e.summary.clone())
+            .map(|r| r.to_summary())
             .collect())
     }
 
@@ -78,8 +81,8 @@ impl Entries {
         let needle = list.search().map(str::to_lowercase);
         let index = self.index()?;
         Ok(match needle {
-            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
-            None => view::page(index.entries().map(|e| &e.summary), list),
+            Some(needle) => view::page(index.matching(&needle), list),
+            None => view::page(index.entries(), list),
         })
     }
 
@@ -88,7 +91,7 @@ impl Entries {
         let ids: Vec<String> = self
             .index()?
             .entries()
-            .map(|e| e.summary.id.clone())
+            .map(|r| r.id().to_owned())
             .collect();
         Ok(ids
             .iter()

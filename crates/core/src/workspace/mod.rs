@@ -36,7 +36,7 @@ use crate::crypto::{self, KdfParams, MasterKey, SecretString};
 pub use crate::entry::NewEntry;
 use crate::entry::{Entry, EntryKind};
 use crate::store::{self, Row, Store, WriteTx};
-use crate::view::{self, EntryPage, EntrySummary, ListQuery};
+use crate::view::{self, EntryPage, EntrySummary, ListQuery, ListRow};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -576,6 +576,18 @@ impl OpenWorkspace {
             .ok_or(Error::Damaged("the index could not be built"))
     }
 
+    /// [`fresh_index`](Self::fresh_index), sorted in list order (once, then kept by writes):
+    /// what lists and searches that keep the index read.
+    fn listed_index(&mut self) -> Result<&index::Index> {
+        self.fresh_index()?;
+        let index = self
+            .index
+            .as_mut()
+            .ok_or(Error::Damaged("the index could not be built"))?;
+        index.sort();
+        Ok(index)
+    }
+
     /// Every record, read in one transaction and checked against the manifest, with the
     /// state's `data_version`.
     fn read_verified(&mut self) -> Result<Verified> {
@@ -801,9 +813,9 @@ impl OpenWorkspace {
     /// index: no record is decrypted unless another connection changed the file.
     pub fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
         Ok(self
-            .fresh_index()?
+            .listed_index()?
             .entries()
-            .map(|e| e.summary.clone())
+            .map(|r| r.to_summary())
             .collect())
     }
 
@@ -816,9 +828,9 @@ impl OpenWorkspace {
             return Ok(found.iter().map(EntrySummary::from).collect());
         }
         Ok(self
-            .fresh_index()?
+            .listed_index()?
             .matching(&needle)
-            .map(|e| e.summary.clone())
+            .map(|r| r.to_summary())
             .collect())
     }
 
@@ -826,10 +838,10 @@ impl OpenWorkspace {
     /// group in list order, from the verified index, copying only the window's rows.
     pub fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
         let needle = list.search().map(str::to_lowercase);
-        let index = self.fresh_index()?;
+        let index = self.listed_index()?;
         Ok(match needle {
-            Some(needle) => view::page(index.matching(&needle).map(|e| &e.summary), list),
-            None => view::page(index.entries().map(|e| &e.summary), list),
+            Some(needle) => view::page(index.matching(&needle), list),
+            None => view::page(index.entries(), list),
         })
     }
 
