@@ -41,7 +41,7 @@ fn main() -> ExitCode {
             None => ExitCode::FAILURE,
         },
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", output::printable_lines(&e.to_string()));
             ExitCode::FAILURE
         }
     }

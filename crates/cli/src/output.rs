@@ -228,9 +228,19 @@ pub fn rfc3339(unix: i64) -> String {
 /// `text` for a terminal: control characters (which could move the cursor or fake other lines)
 /// shown as escapes. For text that others wrote, such as a team's member names and audit log.
 pub fn printable(text: &str) -> String {
+    escape_controls(text, &[])
+}
+
+/// [`printable`], keeping line breaks and tabs (an error message may hold several lines, and
+/// text from a server or a file inside it must not drive the terminal).
+pub fn printable_lines(text: &str) -> String {
+    escape_controls(text, &['\n', '\t'])
+}
+
+fn escape_controls(text: &str, kept: &[char]) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if c.is_control() && !kept.contains(&c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()

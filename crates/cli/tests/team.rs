@@ -400,6 +400,18 @@ fn admins_approve_by_fingerprint_change_roles_and_remove_with_a_new_key() {
     );
     let oust = team.run("bob", "bob master", &["team", "remove", "{url}", "alice"]);
     assert!(oust.stderr.contains("the founder"), "{}", oust.stderr);
+    // Nor through their own SQL: PostgreSQL keeps the founder's membership as it is.
+    assert_eq!(
+        team.pg
+            .psql(
+                "bob",
+                "bob-db",
+                "vault",
+                "WITH u AS (UPDATE portcullis.memberships SET state = 'removed' WHERE role = 'alice' RETURNING 1) SELECT count(*) FROM u"
+            )
+            .unwrap(),
+        "0"
+    );
 
     // A removed member is told so when asking again.
     let back = team.run("carol", "carol master", &["team", "join", "{url}"]);

@@ -235,7 +235,7 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
                 "{:<20} {:<7} {:<8} {}",
                 printable(&m.name),
                 m.access.as_str(),
-                m.state,
+                printable(&m.state),
                 m.fingerprint
             );
         }

@@ -88,11 +88,7 @@ impl Entries {
 
     /// [`crate::EntryStore::entries`]: every entry in list order.
     pub fn all(&mut self) -> file::Result<Vec<Entry>> {
-        let ids: Vec<String> = self
-            .index()?
-            .entries()
-            .map(|r| r.id().to_owned())
-            .collect();
+        let ids: Vec<String> = self.index()?.entries().map(|r| r.id().to_owned()).collect();
         Ok(ids
             .iter()
             .filter_map(|id| self.by_id.get(id).cloned())

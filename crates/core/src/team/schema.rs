@@ -290,6 +290,12 @@ GRANT SELECT, INSERT ON portcullis.exports TO portcullis_member;
 -- The position of the change chain when a member was removed, which the removing admin signs:
 -- their writes up to it stay valid, none after it is accepted.
 ALTER TABLE portcullis.memberships ADD COLUMN removed_at bigint CHECK (removed_at >= 0);
+-- The founder's membership is the root every other one is checked from: no admin changes it.
+DROP POLICY administer ON portcullis.memberships;
+CREATE POLICY administer ON portcullis.memberships FOR UPDATE
+    USING (portcullis.access(workspace) = 'admin'
+           AND role <> (SELECT w.creator FROM portcullis.workspaces w WHERE w.id = workspace))
+    WITH CHECK (portcullis.access(workspace) = 'admin');
 "#,
 ];
 
