@@ -13,6 +13,9 @@ const COMMANDS: &[&str] = &[
     "pick_workspace_file",
     "watch_locks",
     "note_activity",
+    // team workspaces
+    "unlock_team",
+    "watch_team",
     // preferences
     "get_preferences",
     "set_preferences",

@@ -14,6 +14,7 @@ use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::idle::IdleLock;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use crate::team::{Link, TeamOpen, TeamPending};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
@@ -34,6 +35,22 @@ pub enum Session {
     Pending(PendingMfa),
     /// Open.
     Open(OpenWorkspace),
+    /// A team member's password was right; their second factor is needed.
+    TeamPending(Box<TeamPending>),
+    /// A team workspace, open from its server or from the offline copy.
+    Team(Box<TeamOpen>),
+}
+
+impl Session {
+    /// A team workspace, open.
+    pub fn team(open: TeamOpen) -> Self {
+        Session::Team(Box::new(open))
+    }
+
+    /// A team member waiting for their second factor.
+    pub fn team_pending(pending: TeamPending) -> Self {
+        Session::TeamPending(Box::new(pending))
+    }
 }
 
 /// The session and the epoch it belongs to.
@@ -44,6 +61,8 @@ pub struct Slot {
     /// Bumped by every install, so a command that let go of the session while Duo or a mail
     /// ran can tell that it is still the same one when it records the result.
     generation: u64,
+    /// The generation whose team workspace a live refresh serves.
+    watched: Option<u64>,
 }
 
 /// Which session a command read before letting go of it (to wait for Duo or a mail send):
@@ -87,6 +106,8 @@ pub struct AppState {
     lock_listener: Mutex<Option<Channel<&'static str>>>,
     /// Where the page hears of files dropped on the window.
     drop_listener: Mutex<Option<Channel<ChosenFile>>>,
+    /// Where the page hears that another member changed the open team workspace.
+    team_listener: Mutex<Option<Channel<&'static str>>>,
     /// Files chosen in a dialog or dropped, by handle (forgotten on lock).
     chosen: Mutex<Chosen>,
     /// A Duo set-up started by the wizard and not finished (dropped on lock).
@@ -107,6 +128,7 @@ impl Default for AppState {
             pending_import: Mutex::default(),
             lock_listener: Mutex::default(),
             drop_listener: Mutex::default(),
+            team_listener: Mutex::default(),
             chosen: Mutex::default(),
             duo_enrolment: Mutex::default(),
             idle: Mutex::default(),
@@ -140,7 +162,7 @@ impl SessionGuard<'_> {
         if since != self.state.epoch() {
             return Err(CommandError::locked());
         }
-        if matches!(session, Session::Open(_)) {
+        if matches!(session, Session::Open(_) | Session::Team(_)) {
             guard(&self.state.idle).start(SystemClock.now());
         }
         self.slot.session = session;
@@ -200,6 +222,44 @@ impl AppState {
             return Err(CommandError::locked());
         }
         Ok(session)
+    }
+
+    /// Whether `ticket` still names the window's session (no lock or other unlock since).
+    pub fn is_current(&self, ticket: Ticket) -> bool {
+        self.relock(ticket).is_ok()
+    }
+
+    /// The session and how to reach its server, when it is a team workspace open on its
+    /// server that no live refresh serves yet; from then on, one does.
+    pub fn team_to_watch(&self) -> Option<(Ticket, Link)> {
+        let mut session = self.lock();
+        let ticket = session.ticket();
+        if session.slot.watched == Some(ticket.generation) {
+            return None;
+        }
+        let Session::Team(open) = &*session else {
+            return None;
+        };
+        let TeamOpen::Online(_, link) = &**open else {
+            return None;
+        };
+        let link = Link {
+            url: link.url.clone(),
+            database_password: link.database_password.clone(),
+        };
+        session.slot.watched = Some(ticket.generation);
+        Some((ticket, link))
+    }
+
+    pub fn set_team_listener(&self, channel: Channel<&'static str>) {
+        *guard(&self.team_listener) = Some(channel);
+    }
+
+    /// Tells the page that the open team workspace changed (another member wrote).
+    pub fn team_changed(&self) {
+        if let Some(channel) = &*guard(&self.team_listener) {
+            let _ = channel.send(crate::refresh::CHANGED);
+        }
     }
 
     /// The lock epoch: read it before an unlock, and install the result with it.

@@ -3,14 +3,13 @@
 //! handle to each (see `files`). It gets back titles and counts, never a secret of what it
 //! imports.
 
-use super::{off_runtime, with_open};
+use super::{off_runtime, with_open, with_store};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::{self, ChosenFile, Purpose};
 use crate::state::AppState;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::workspace::{Choice, PlannedEntry, Preview};
-use portcullis_core::EntryStore;
 use portcullis_core::SecretString;
 use serde::Serialize;
 use tauri::State;
@@ -113,7 +112,7 @@ fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
 }
 
 fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDto> {
-    let preview = with_open(state, |ws| Ok(ws.preview_import(plan)?))?;
+    let preview = with_store(state, |ws| Ok(ws.preview_import(plan)?))?;
     let dto = PreviewDto {
         new: preview.planned(),
         duplicates: preview.duplicates.clone(),
@@ -129,7 +128,7 @@ fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDt
 #[specta::specta]
 pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> CommandResult<usize> {
     let preview = take_chosen(&state, choices)?;
-    with_open(&state, |ws| Ok(ws.import(preview)?.written()))
+    with_store(&state, |ws| Ok(ws.import(preview)?.written()))
 }
 
 /// The pending preview with the page's choices applied; a refused choice leaves it pending.

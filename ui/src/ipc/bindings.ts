@@ -35,6 +35,19 @@ export const commands = {
 	 *  sleep or locked its screen): the page then clears what it shows.
 	 */
 	watchLocks: (channel: Channel<string>) => __TAURI_INVOKE<void>("watch_locks", { channel }),
+	/**
+	 *  Opens the team workspace `address` names as its member: the database password (see
+	 *  `database_password`; `remember` keeps a typed one in the OS keyring), then the member's
+	 *  master `password`. The result says whether their second factor is needed. When no server
+	 *  answers, the offline copy this computer kept opens instead, read-only (`team.offline_since`
+	 *  in the result); without one the answer is `team_unreachable`.
+	 */
+	unlockTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<SessionState>("unlock_team", { address, databasePassword, remember, password, allowCostlyKdf }),
+	/**
+	 *  Hands the app a channel on which it says that the open team workspace changed (another
+	 *  member wrote; the live refresh synced): the page then lists the entries again.
+	 */
+	watchTeam: (channel: Channel<string>) => __TAURI_INVOKE<void>("watch_team", { channel }),
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences (clamped to their bounds) and returns what was saved. */
 	setPreferences: (preferences: Preferences) => __TAURI_INVOKE<Preferences>("set_preferences", { preferences }),
@@ -110,7 +123,7 @@ export const commands = {
 	 */
 	pickFile: (purpose: Purpose, suggested: string | null) => __TAURI_INVOKE<ChosenFile | null>("pick_file", { purpose, suggested }),
 	mfaStatus: () => __TAURI_INVOKE<MfaStatus>("mfa_status"),
-	/**  Checks the second factor of a pending unlock. */
+	/**  Checks the second factor of a pending unlock (a file's, or a team member's). */
 	verifyFactor: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<VerifiedDto>("verify_factor", { factor, progressChannel }),
 	/**
 	 *  Verifies a fresh factor so that security settings can change for five minutes. Duo's status
@@ -563,7 +576,30 @@ export type ErrorCode =
 /**  The terminal emulator did not start the SSH session. */
 "terminal_failed" | 
 /**  The connection could not be prepared; the message says why. */
-"connect_failed";
+"connect_failed" | 
+/**
+ *  The command is a file workspace's (security, device binding, quick unlock, the
+ *  Portcullis export); the window holds a team workspace.
+ */
+"team_workspace" | 
+/**  No PostgreSQL server answered, and this computer has no offline copy of the workspace. */
+"team_unreachable" | 
+/**
+ *  The team workspace is read from its offline copy: changes need the server (the message
+ *  says when it was last synced).
+ */
+"offline" | 
+/**  Another member changed or deleted the entry meanwhile; nothing was saved. */
+"conflict" | 
+/**  A viewer of the team workspace cannot change entries. */
+"read_only" | 
+/**  No database password was typed, kept in the keyring, or found as libpq finds it. */
+"database_password" | 
+/**
+ *  Another team-workspace failure (the server refused, the chain does not check…); the
+ *  message says which.
+ */
+"team";
 
 /**  The formats Portcullis writes (named as in the CLI). */
 export type ExportFormat = 
@@ -829,7 +865,9 @@ export type Security =
 "tls";
 
 /**  Where unlocking stands. */
-export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatus } | { state: "open"; name: string; path: string };
+export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatus } | { state: "open"; name: string; path: string; 
+/**  A team workspace's: the member's access and, read from the offline copy, since when. */
+team: TeamState | null };
 
 /**  The entry an imported item resembles. */
 export type Similar = {
@@ -847,6 +885,33 @@ export type Skipped = {
 	item: string,
 	/**  Why. */
 	reason: string,
+};
+
+/**  A team workspace's address, as the start screen's form gives it. */
+export type TeamAddress = {
+	host: string,
+	/**  5432 when absent. */
+	port: number | null,
+	database: string,
+	workspace: string,
+	/**  The member's PostgreSQL login role. */
+	user: string,
+	/**
+	 *  libpq's `sslmode`: `disable`, `prefer` (the default), `require`, `verify-ca`,
+	 *  `verify-full`.
+	 */
+	sslmode: string,
+};
+
+/**  What the page shows of an open team workspace. */
+export type TeamState = {
+	/**  `admin`, `editor` or `viewer`; `None` offline (not checked without the server). */
+	access: string | null,
+	/**
+	 *  Set when the workspace is read from this computer's offline copy (no server
+	 *  answered): when it was last synced, in Unix seconds. Changes are refused then.
+	 */
+	offline_since: number | null,
 };
 
 /**  A factor was accepted. */

@@ -1,0 +1,248 @@
+//! Opening a team workspace (docs/TEAM.md): its address from the start screen's form, the
+//! database password typed there (kept in the OS keyring only when the user asks) or found as
+//! libpq finds it, then the member's master password and their second factor, through the same
+//! unlock screens as a file. When no server answers and this computer has the workspace's
+//! offline copy, the copy opens instead (reads only; the page shows since when).
+//!
+//! The database password goes from the form to the core and the live refresh's connection;
+//! it is never sent back to the page, logged, or put in an error.
+
+use super::blocking;
+use crate::dto::{SessionState, TeamState};
+use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::state::{AppState, Session};
+use crate::team::{Link, TeamOpen, TeamPending};
+use portcullis_core::team::{self, MemberUnlock, OfflineCopy, OfflineUnlock, Parts, Team, TeamUrl};
+use portcullis_core::SecretString;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+/// A team workspace's address, as the start screen's form gives it.
+#[derive(Debug, Clone, Deserialize, Serialize, specta::Type)]
+pub struct TeamAddress {
+    pub host: String,
+    /// 5432 when absent.
+    pub port: Option<u16>,
+    pub database: String,
+    pub workspace: String,
+    /// The member's PostgreSQL login role.
+    pub user: String,
+    /// libpq's `sslmode`: `disable`, `prefer` (the default), `require`, `verify-ca`,
+    /// `verify-full`.
+    pub sslmode: String,
+}
+
+impl TeamAddress {
+    fn url(&self) -> CommandResult<TeamUrl> {
+        Ok(TeamUrl::from_parts(&Parts {
+            role: &self.user,
+            host: &self.host,
+            port: self.port,
+            database: &self.database,
+            workspace: &self.workspace,
+            sslmode: &self.sslmode,
+        })
+        .map_err(team::Error::from)?)
+    }
+}
+
+/// The database password to connect with: the one typed (kept in the keyring, or forgotten
+/// there, as the user chose), else the one kept in the keyring, else libpq's (`PGPASSWORD`,
+/// the password file).
+fn database_password(url: &TeamUrl, typed: Option<String>) -> CommandResult<SecretString> {
+    if let Some(typed) = typed.filter(|p| !p.is_empty()) {
+        return Ok(SecretString::new(typed));
+    }
+    match team::kept_password(url) {
+        Ok(Some(p)) => return Ok(p),
+        Ok(None) => {}
+        Err(e) => tracing::debug!("no database password from the keyring: {e}"),
+    }
+    team::stored_password(url).ok_or_else(|| {
+        CommandError::new(
+            ErrorCode::DatabasePassword,
+            "enter the database password of this PostgreSQL role",
+        )
+    })
+}
+
+/// Keeps the typed database password in the keyring when the user asked (the keyring is not
+/// touched otherwise); a keyring that fails then is the answer.
+fn keep(url: &TeamUrl, typed: Option<&SecretString>, remember: bool) -> CommandResult<()> {
+    match typed {
+        Some(p) if remember => team::keep_password(url, p).map_err(|e| {
+            CommandError::new(
+                ErrorCode::KeyringUnavailable,
+                format!("the database password could not be kept in the keyring: {e}"),
+            )
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Opens the team workspace `address` names as its member: the database password (see
+/// `database_password`; `remember` keeps a typed one in the OS keyring), then the member's
+/// master `password`. The result says whether their second factor is needed. When no server
+/// answers, the offline copy this computer kept opens instead, read-only (`team.offline_since`
+/// in the result); without one the answer is `team_unreachable`.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn unlock_team(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    address: TeamAddress,
+    database_password: Option<String>,
+    remember: bool,
+    password: String,
+    allow_costly_kdf: Option<bool>,
+) -> CommandResult<SessionState> {
+    let out = open_team(
+        &state,
+        &address,
+        database_password,
+        remember,
+        &SecretString::new(password),
+        allow_costly_kdf == Some(true),
+    )?;
+    crate::refresh::ensure(&app);
+    Ok(out)
+}
+
+/// [`unlock_team`], without the Tauri runtime.
+pub fn open_team(
+    state: &AppState,
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+    password: &SecretString,
+    costly: bool,
+) -> CommandResult<SessionState> {
+    let url = address.url()?;
+    let typed = typed.filter(|p| !p.is_empty()).map(SecretString::new);
+    let database_password = match &typed {
+        Some(p) => p.clone(),
+        None => database_password(&url, None)?,
+    };
+    let since = state.epoch();
+    let session = blocking(|| -> CommandResult<Session> {
+        let unreachable = match Team::connect(&url, &database_password) {
+            Ok(team) => {
+                keep(&url, typed.as_ref(), remember)?;
+                let link = Link {
+                    url: url.clone(),
+                    database_password: database_password.clone(),
+                };
+                return Ok(match team.unlock_member(password, costly)? {
+                    MemberUnlock::Open(member) => {
+                        Session::team(TeamOpen::Online(member.open_workspace()?, link))
+                    }
+                    MemberUnlock::PendingMfa(p) => {
+                        Session::team_pending(TeamPending::Online(p, link))
+                    }
+                });
+            }
+            Err(e @ team::Error::Unreachable(_)) => e,
+            Err(e) => return Err(e.into()),
+        };
+        let Some(copy) = OfflineCopy::find(&url)? else {
+            return Err(unreachable.into());
+        };
+        tracing::info!("no server answered: opening the offline copy");
+        Ok(match copy.unlock(password, costly)? {
+            OfflineUnlock::Open(member) => {
+                Session::team(TeamOpen::Offline(member.open_workspace()?))
+            }
+            OfflineUnlock::PendingMfa(p) => Session::team_pending(TeamPending::Offline(p)),
+        })
+    })?;
+    let out = describe(&session);
+    state.lock().install(session, since)?;
+    Ok(out)
+}
+
+/// What the page is told of a session: open (a file's or a team's), or waiting for a factor.
+pub fn describe(session: &Session) -> SessionState {
+    match session {
+        Session::Locked => SessionState::Locked,
+        Session::Pending(p) => SessionState::Pending {
+            name: p.name(),
+            status: p.status().clone(),
+        },
+        Session::TeamPending(t) => crate::team::each_pending!(&**t, p => SessionState::Pending {
+            name: p.name(),
+            status: p.status().clone(),
+        }),
+        Session::Open(ws) => super::workspace::open_state(ws),
+        Session::Team(t) => team_state(t),
+    }
+}
+
+/// An open team workspace, for the page.
+pub fn team_state(t: &TeamOpen) -> SessionState {
+    SessionState::Open {
+        name: t.name(),
+        path: String::new(),
+        team: Some(TeamState {
+            access: t.access().map(str::to_owned),
+            offline_since: t.offline_since(),
+        }),
+    }
+}
+
+/// Hands the app a channel on which it says that the open team workspace changed (another
+/// member wrote; the live refresh synced): the page then lists the entries again.
+#[tauri::command]
+#[specta::specta]
+pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
+    state.set_team_listener(channel);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address() -> TeamAddress {
+        TeamAddress {
+            host: "127.0.0.1".into(),
+            port: Some(1),
+            database: "vault".into(),
+            workspace: "ops".into(),
+            user: "alice".into(),
+            sslmode: "disable".into(),
+        }
+    }
+
+    #[test]
+    fn a_bad_address_is_refused_before_anything_is_asked() {
+        let state = AppState::default();
+        let mut bad = address();
+        bad.sslmode = "maybe".into();
+        let pw = SecretString::new("pw".into());
+        let e = open_team(&state, &bad, Some("db".into()), false, &pw, false)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Invalid);
+        assert!(e.message.contains("sslmode"), "{}", e.message);
+    }
+
+    #[test]
+    fn no_server_and_no_offline_copy_is_unreachable_and_names_no_password() {
+        let state = AppState::default();
+        // Port 1 on loopback: nothing listens there.
+        let pw = SecretString::new("master-pw".into());
+        let e = open_team(
+            &state,
+            &address(),
+            Some("db-secret-42".into()),
+            false,
+            &pw,
+            false,
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::TeamUnreachable, "{}", e.message);
+        let json = serde_json::to_string(&e).unwrap();
+        assert!(!json.contains("db-secret-42") && !json.contains("master-pw"));
+        assert!(matches!(*state.lock(), Session::Locked));
+    }
+}
