@@ -151,7 +151,7 @@ impl SessionGuard<'_> {
     fn drop_if_stale(&mut self) {
         let now = self.state.epoch();
         if self.slot.epoch != now {
-            self.slot.session = Session::Locked;
+            release(std::mem::take(&mut self.slot.session));
             self.slot.epoch = now;
         }
     }
@@ -160,12 +160,13 @@ impl SessionGuard<'_> {
     /// its unlock began): then it is dropped and the answer is `locked`.
     pub fn install(&mut self, session: Session, since: u64) -> CommandResult<()> {
         if since != self.state.epoch() {
+            release(session);
             return Err(CommandError::locked());
         }
         if matches!(session, Session::Open(_) | Session::Team(_)) {
             guard(&self.state.idle).start(SystemClock.now());
         }
-        self.slot.session = session;
+        release(std::mem::replace(&mut self.slot.session, session));
         self.slot.epoch = since;
         self.slot.generation += 1;
         Ok(())
@@ -196,7 +197,7 @@ impl DerefMut for SessionGuard<'_> {
 impl Drop for SessionGuard<'_> {
     fn drop(&mut self) {
         if self.slot.epoch != self.state.epoch() {
-            self.slot.session = Session::Locked;
+            release(std::mem::take(&mut self.slot.session));
             self.state.forget_after_lock();
         }
     }
@@ -412,7 +413,8 @@ impl AppState {
 /// Drops a session taken out of the slot. An open workspace of 100,000 entries takes tens of
 /// milliseconds to free (its index, its verified rows): that happens on a thread of its own,
 /// so the lock answers at once. The session is already out of reach of every command; its keys
-/// zeroize when the drop runs, moments later.
+/// zeroize when the drop runs, moments later. A team workspace's connection must be closed
+/// off the async runtime too (the blocking PostgreSQL client runs a runtime of its own).
 fn release(session: Session) {
     if matches!(session, Session::Locked) {
         return;
