@@ -245,4 +245,192 @@ mod tests {
         assert!(!json.contains("db-secret-42") && !json.contains("master-pw"));
         assert!(matches!(*state.lock(), Session::Locked));
     }
+
+    mod with_a_server {
+        use super::*;
+        use crate::commands::{entries, with_open, with_store};
+        use crate::dto::EntryInput;
+        use portcullis_core::entry_edit::{EntryChanges, EntryType};
+        use portcullis_core::team::{Access, TeamWorkspace};
+        use portcullis_core::view::ListQuery;
+        use portcullis_core::{EntryStore, KdfParams};
+        use std::sync::mpsc;
+        use std::time::{Duration, Instant};
+        use test_support::Postgres;
+
+        fn secret(s: &str) -> SecretString {
+            SecretString::new(s.into())
+        }
+
+        fn team_url(pg: &Postgres, role: &str) -> TeamUrl {
+            TeamUrl::parse(&format!(
+                "postgresql://{role}@127.0.0.1:{}/vault?workspace=ops&sslmode=disable",
+                pg.port
+            ))
+            .unwrap()
+        }
+
+        fn connect(pg: &Postgres, role: &str) -> Team {
+            Team::connect(&team_url(pg, role), &secret(&format!("{role}-db"))).unwrap()
+        }
+
+        /// `ops`: alice its admin, bob an editor (no second factors). This process's offline
+        /// copies go to a folder of its own.
+        fn two_members() -> (Postgres, tempfile::TempDir) {
+            let data = tempfile::tempdir().unwrap();
+            std::env::set_var("XDG_DATA_HOME", data.path());
+            let pg = Postgres::start();
+            pg.admin("postgres", "CREATE DATABASE vault");
+            pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
+            for role in ["alice", "bob"] {
+                pg.admin(
+                    "vault",
+                    &format!("CREATE ROLE {role} LOGIN PASSWORD '{role}-db'; GRANT portcullis_member TO {role}"),
+                );
+            }
+            let admin = TeamUrl::parse(&format!(
+                "postgresql://{}@127.0.0.1:{}/vault?sslmode=disable",
+                test_support::POSTGRES_ADMIN,
+                pg.port
+            ))
+            .unwrap();
+            team::setup(&mut team::connect(&admin, &secret(&pg.admin_password)).unwrap()).unwrap();
+            let kdf = KdfParams::new(1024, 1, 1).unwrap();
+            let mut alice = connect(&pg, "alice")
+                .new_member(&secret("alice master"), kdf)
+                .unwrap();
+            alice.create_workspace().unwrap();
+            let mut bob = connect(&pg, "bob")
+                .new_member(&secret("bob master"), kdf)
+                .unwrap();
+            bob.request_join().unwrap();
+            let fingerprint = bob.identity().public().fingerprint();
+            alice.approve("bob", &fingerprint, Access::Editor).unwrap();
+            (pg, data)
+        }
+
+        fn open_bob(pg: &Postgres) -> TeamWorkspace {
+            connect(pg, "bob")
+                .unlock_member(&secret("bob master"), false)
+                .unwrap()
+                .into_open()
+                .unwrap()
+                .open_workspace()
+                .unwrap()
+        }
+
+        fn titles(state: &AppState) -> Vec<String> {
+            let list = ListQuery {
+                limit: 100,
+                ..ListQuery::default()
+            };
+            entries::list_page(state, &list)
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.title)
+                .collect()
+        }
+
+        fn note(title: &str) -> EntryInput {
+            serde_json::from_value(serde_json::json!({"kind": "note", "title": title})).unwrap()
+        }
+
+        #[test]
+        fn a_team_session_reads_writes_refreshes_live_and_refuses_file_settings() {
+            let (pg, _data) = two_members();
+            let mut bob = open_bob(&pg);
+            bob.add_entry(
+                EntryType::Note,
+                EntryChanges {
+                    title: Some("Runbook".into()),
+                    ..EntryChanges::default()
+                },
+            )
+            .unwrap();
+
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            let wrong = open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("nope"),
+                false,
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert_eq!(wrong.code, ErrorCode::WrongPassword, "{}", wrong.message);
+            let opened = open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            let json = serde_json::to_value(&opened).unwrap();
+            assert_eq!(json["state"], "open");
+            assert_eq!(json["name"], "ops");
+            assert_eq!(json["team"]["access"], "admin");
+            assert!(json["team"]["offline_since"].is_null());
+            assert!(!json.to_string().contains("alice-db"));
+
+            // Entries as in a file; a file's setting answers `team_workspace`.
+            assert_eq!(titles(&state), ["Runbook"]);
+            entries::add(&state, note("From alice")).unwrap();
+            bob.sync().unwrap();
+            assert!(bob.find("From alice").is_ok());
+            let e = with_open(&state, |_| Ok(())).unwrap_err();
+            assert_eq!(e.code, ErrorCode::TeamWorkspace);
+            let e = with_store(&state, |ws| {
+                Ok(ws.backup_to(std::path::Path::new("/nonexistent/x.pcx"))?)
+            })
+            .unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+
+            // The live refresh: bob writes, the page is told, the list has it.
+            let (told_tx, told) = mpsc::channel();
+            state.set_team_listener(tauri::ipc::Channel::new(move |_| {
+                let _ = told_tx.send(Instant::now());
+                Ok(())
+            }));
+            let (ticket, link) = state.team_to_watch().unwrap();
+            assert!(state.team_to_watch().is_none(), "one refresh per session");
+            std::thread::scope(|s| {
+                let refresh = s.spawn(|| crate::refresh::run(&state, ticket, &link));
+                // Whether its connection listens before or after this write, the write is
+                // seen: a new listening connection first syncs what came before it.
+                let written = Instant::now();
+                bob.add_entry(
+                    EntryType::Note,
+                    EntryChanges {
+                        title: Some("From bob".into()),
+                        ..EntryChanges::default()
+                    },
+                )
+                .unwrap();
+                let at = told
+                    .recv_timeout(Duration::from_secs(2))
+                    .expect("the page was told");
+                assert!(at.duration_since(written) < Duration::from_secs(2));
+                assert_eq!(titles(&state), ["From alice", "From bob", "Runbook"]);
+                // A lock ends the refresh (its copy of the database password goes with it).
+                state.lock_session();
+                let started = Instant::now();
+                while !refresh.is_finished() {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(3),
+                        "the refresh outlived the lock"
+                    );
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            });
+        }
+    }
 }
