@@ -240,3 +240,63 @@ fn a_listener_wakes_when_another_member_writes_and_a_sync_shows_it() {
     alice.sync().unwrap();
     assert_eq!(titles(&mut alice), ["And another", "From bob"]);
 }
+
+#[test]
+fn an_open_workspace_follows_memberships_changed_after_it_opened() {
+    let pg = two_members();
+    pg.admin(
+        "vault",
+        "CREATE ROLE carol LOGIN PASSWORD 'carol-db'; GRANT portcullis_member TO carol",
+    );
+    let mut alice_ws = open(&pg, "alice");
+    // Another session of an admin approves carol, who writes: the open copy, which never
+    // heard of her, checks her writes once it has read the memberships again.
+    let kdf = KdfParams::new(1024, 1, 1).unwrap();
+    let mut carol = connect(&pg, "carol")
+        .new_member(&secret("carol master"), kdf)
+        .unwrap();
+    carol.request_join().unwrap();
+    let carol_fp = carol.identity().public().fingerprint();
+    let mut alice = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap();
+    alice.approve("carol", &carol_fp, Access::Editor).unwrap();
+    let mut carol_ws = open(&pg, "carol");
+    carol_ws
+        .add_entry(EntryType::Note, note("From carol"))
+        .unwrap();
+    alice_ws.sync().unwrap();
+    assert_eq!(titles(&mut alice_ws), ["From carol"]);
+
+    // Removing bob from the open copy: it seals under the new epoch's key from then on, and
+    // reads what carol writes under it.
+    let epoch = alice_ws.remove_member("bob").unwrap();
+    assert_eq!(epoch, 2);
+    alice_ws
+        .add_entry(EntryType::Note, note("After bob"))
+        .unwrap();
+    let last = pg.admin(
+        "vault",
+        "SELECT epoch FROM portcullis.records ORDER BY seq DESC LIMIT 1",
+    );
+    assert_eq!(last.trim(), "2", "{last}");
+    let mut carol_ws = open(&pg, "carol");
+    carol_ws
+        .add_entry(EntryType::Note, note("Carol again"))
+        .unwrap();
+    alice_ws.sync().unwrap();
+    assert_eq!(
+        titles(&mut alice_ws),
+        ["After bob", "Carol again", "From carol"]
+    );
+    let members = alice_ws.members().unwrap();
+    let bob = members.iter().find(|m| m.name == "bob").unwrap();
+    assert_eq!(bob.state, "removed");
+    assert!(alice_ws
+        .audit_log()
+        .unwrap()
+        .iter()
+        .any(|e| e.subject.contains("bob")));
+}

@@ -277,6 +277,19 @@ impl TeamWorkspace {
             &[&self.id_text, &since],
         )?;
         tx.commit()?;
+        // A writer or an epoch this copy does not know: an admin approved someone, or removed
+        // someone (a new epoch), since it opened. The memberships and keys are read and
+        // checked again before anything is verified.
+        let unknown_writer = changes.iter().any(|r| {
+            r.try_get::<_, String>(0)
+                .is_ok_and(|w| !self.writers.contains_key(&w))
+        });
+        let unknown_epoch = records
+            .iter()
+            .any(|r| db_u64(r, 3).is_ok_and(|epoch| epoch != 0 && !self.keys.contains_key(&epoch)));
+        if unknown_writer || unknown_epoch {
+            self.reload_members()?;
+        }
         let mut chain = self.chain.clone();
         let mut touched: HashSet<(String, String)> = HashSet::new();
         for r in &changes {
@@ -347,6 +360,68 @@ impl TeamWorkspace {
         self.keep_head();
         tracing::debug!(seq = self.chain.seq, "team workspace synced");
         Ok(true)
+    }
+
+    /// Reads the memberships, this member's access and keys, and whose signatures the chain
+    /// accepts, again (each checked as at opening).
+    fn reload_members(&mut self) -> Result<(), Error> {
+        let me = &self.member.identity;
+        let team = &mut self.member.team;
+        let verified = team.verified_members()?;
+        let access = verified
+            .iter()
+            .find(|v| v.member == *me.public())
+            .map(|v| v.access)
+            .ok_or_else(|| Error::NotMember(me.public().role.clone()))?;
+        let epoch_keys = team.epoch_keys(me, &verified)?;
+        let keys = record_keys(&epoch_keys)?;
+        self.writers = team.writers(&verified, &self.id_text)?;
+        self.access = access;
+        self.epoch_keys = epoch_keys;
+        self.keys = keys;
+        tracing::debug!("team memberships and keys read again");
+        Ok(())
+    }
+
+    /// The members this member may see (as `team members` lists them).
+    pub fn members(&mut self) -> Result<Vec<super::Membership>, Error> {
+        self.member.team.members()
+    }
+
+    /// The audit log, checked.
+    pub fn audit_log(&mut self) -> Result<Vec<audit::Event>, Error> {
+        self.member.team.audit_log()
+    }
+
+    /// The history of entry changes, checked.
+    pub fn change_log(&mut self) -> Result<Vec<change::Change>, Error> {
+        self.member.team.change_log()
+    }
+
+    /// Approves `member` as [`Member::approve`] does; this copy then writes and reads with
+    /// the memberships as they are now.
+    pub fn approve_member(
+        &mut self,
+        member: &str,
+        fingerprint: &str,
+        access: Access,
+    ) -> file::Result<()> {
+        self.member.approve(member, fingerprint, access)?;
+        Ok(self.reload_members()?)
+    }
+
+    /// Changes a member's access as [`Member::set_access`] does.
+    pub fn set_member_access(&mut self, member: &str, access: Access) -> file::Result<()> {
+        self.member.set_access(member, access)?;
+        Ok(self.reload_members()?)
+    }
+
+    /// Removes a member as [`Member::remove`] does: from now on this copy seals under the new
+    /// epoch's key. Returns the new epoch.
+    pub fn remove_member(&mut self, member: &str) -> file::Result<u64> {
+        let epoch = self.member.remove(member)?;
+        self.reload_members()?;
+        Ok(epoch)
     }
 
     /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
