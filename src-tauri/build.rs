@@ -16,6 +16,11 @@ const COMMANDS: &[&str] = &[
     // team workspaces
     "unlock_team",
     "watch_team",
+    "team_members",
+    "approve_member",
+    "set_member_role",
+    "remove_member",
+    "team_log",
     // preferences
     "get_preferences",
     "set_preferences",

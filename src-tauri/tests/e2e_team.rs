@@ -1,7 +1,9 @@
 //! End to end: a team workspace on a real PostgreSQL 15. The app opens it as alice (the start
 //! screen's team form, her master password, then her authenticator code on the same factor
 //! screen as a file's); bob, another member, writes through the core in this process; his
-//! entry shows in the open app within 2 s (the live refresh). A file-only screen answers that
+//! entry shows in the open app within 2 s (the live refresh). On the Members screen alice
+//! approves carol with the fingerprint carol gave her (a wrong one is refused), after her
+//! second factor again; the history shows it. A file-only screen answers that
 //! a team workspace has no such setting. With the server stopped, the app opens the offline
 //! copy it kept: the banner says since when, the entries read, and a change is refused with the
 //! core's message.
@@ -200,13 +202,65 @@ async fn a_team_workspace_in_the_app_with_another_member_and_offline() {
     eprintln!("bob's entry showed in the app after {took:?}");
     app.shot("03-live-refresh").await;
 
+    // Carol asks to join; alice approves her on the Members screen, with the fingerprint
+    // carol gave her out of band (a wrong one is refused), after her factor again: six minutes
+    // on, the one of her unlock is stale.
+    let carol_fp = blocking(|| {
+        pg.admin(
+            "vault",
+            "CREATE ROLE carol LOGIN PASSWORD 'carol-db'; GRANT portcullis_member TO carol",
+        );
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let mut carol = connect(&pg, "carol")
+            .new_member(&secret("carol master"), kdf)
+            .unwrap();
+        carol.request_join().unwrap();
+        carol.identity().public().fingerprint()
+    });
+    app.click(r#"[data-testid="members-open"]"#).await;
+    app.wait(r#"[data-testid="member-carol"][data-state="pending"]"#)
+        .await;
+    assert_eq!(
+        app.text(r#"[data-testid="fingerprint-carol"]"#).await,
+        carol_fp
+    );
+    let wrong = carol_fp.replace(&carol_fp[..4], "AAAA");
+    assert_ne!(wrong, carol_fp);
+    app.type_into(r#"[data-testid="typed-fingerprint-carol"]"#, &wrong)
+        .await;
+    app.click(r#"[data-testid="approve-carol"]"#).await;
+    app.wait_text(r#"[data-testid="members-error"]"#, |t| {
+        t.contains("does not match")
+    })
+    .await;
+    app.clock.advance(6 * 60);
+    app.type_into(r#"[data-testid="typed-fingerprint-carol"]"#, &carol_fp)
+        .await;
+    app.select(r#"[data-testid="role-carol"]"#, "viewer").await;
+    app.click(r#"[data-testid="approve-carol"]"#).await;
+    app.type_into(r#"[data-testid="step-up-code"]"#, &phone.next())
+        .await;
+    app.click(r#".step-up button[type="submit"]"#).await;
+    app.wait(r#"[data-testid="member-carol"][data-state="active"]"#)
+        .await;
+    app.wait_text(r#"[data-testid="team-log"]"#, |t| t.contains("approved"))
+        .await;
+    app.shot("04-members").await;
+    let members = blocking(|| connect(&pg, "alice").members().unwrap());
+    let carol = members.iter().find(|m| m.name == "carol").unwrap();
+    assert_eq!(
+        (carol.state.as_str(), carol.access),
+        ("active", Access::Viewer)
+    );
+    app.click(r#"[data-testid="back"]"#).await;
+
     // A file workspace's screen: the app says a team workspace has no such setting.
     app.click(r#"[data-testid="security"]"#).await;
     app.wait_text(r#"[data-testid="security-error"]"#, |t| {
         t.contains("team workspace")
     })
     .await;
-    app.shot("04-security-on-team").await;
+    app.shot("05-security-on-team").await;
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;
     app.wait(r#"[data-testid="team-form"], [data-testid="submit"]"#)
@@ -252,7 +306,7 @@ async fn a_team_workspace_in_the_app_with_another_member_and_offline() {
         refused.contains("the server cannot be reached") && refused.contains("last synced"),
         "{refused}"
     );
-    app.shot("05-offline").await;
+    app.shot("06-offline").await;
 
     // Neither password ever reached the app's log.
     let logs = app.logs();

@@ -5,7 +5,7 @@ use super::{off_runtime, read_open, with_open, with_same_open};
 use crate::dto::EnabledDto;
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
-use crate::team::each_pending;
+use crate::team::{each_pending, TeamOpen};
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::workspace::EmailSent;
 use portcullis_core::Guarded;
@@ -96,7 +96,10 @@ pub fn send_email_code(
                     each_pending!(&mut **t, p => p.issue_email_code(method.as_deref())?)
                 }
                 Session::Open(ws) => ws.issue_email_code(method.as_deref())?,
-                Session::Team(_) => return Err(CommandError::team_workspace()),
+                Session::Team(open) => match &mut **open {
+                    TeamOpen::Online(ws, _) => ws.issue_email_code(method.as_deref())?,
+                    TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+                },
                 Session::Locked => return Err(CommandError::locked()),
             };
             (outgoing, ticket)
@@ -106,7 +109,10 @@ pub fn send_email_code(
             Session::Pending(p) => Ok(p.record_email(sent)?),
             Session::TeamPending(t) => Ok(each_pending!(&mut **t, p => p.record_email(sent)?)),
             Session::Open(ws) => Ok(ws.record_email(sent)?),
-            Session::Team(_) => Err(CommandError::team_workspace()),
+            Session::Team(open) => match &mut **open {
+                TeamOpen::Online(ws, _) => Ok(ws.record_email(sent)?),
+                TeamOpen::Offline(_) => Err(CommandError::team_workspace()),
+            },
             Session::Locked => Err(CommandError::locked()),
         }
     })

@@ -247,15 +247,35 @@ fn check_step_up(
     progress_channel: &Channel<String>,
 ) -> CommandResult<()> {
     let factor = factor.into_core();
-    let (charged, ticket) = read_open(state, |ws| Ok(ws.charge_step_up(&factor)?))?;
+    let (charged, ticket) = {
+        let mut session = state.lock();
+        let ticket = session.ticket();
+        let charged = match &mut *session {
+            Session::Open(ws) => ws.charge_step_up(&factor)?,
+            Session::Team(open) => match &mut **open {
+                TeamOpen::Online(ws, _) => ws.charge_step_up(&factor)?,
+                TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+            },
+            _ => return Err(CommandError::locked()),
+        };
+        (charged, ticket)
+    };
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
     let ran = charged.run(progress(state, ticket, &mut report)?);
-    with_same_open(state, ticket, |ws| match ws.record_step_up(ran)? {
+    let outcome = match &mut *state.relock(ticket)? {
+        Session::Open(ws) => ws.record_step_up(ran)?,
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => ws.record_step_up(ran)?,
+            TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+        },
+        _ => return Err(CommandError::locked()),
+    };
+    match outcome {
         StepUpOutcome::Verified(_) => Ok(()),
         StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
-    })
+    }
 }
 
 #[tauri::command(async)]
@@ -499,7 +519,10 @@ pub fn duo_devices(
         Session::Pending(p) => p.duo_method(label.as_deref())?,
         Session::TeamPending(t) => each_pending!(&mut **t, p => p.duo_method(label.as_deref())?),
         Session::Open(ws) => ws.duo_method(label.as_deref())?,
-        Session::Team(_) => return Err(CommandError::team_workspace()),
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => ws.duo_method(label.as_deref())?,
+            TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+        },
         Session::Locked => return Err(CommandError::locked()),
     };
     off_runtime(|| {

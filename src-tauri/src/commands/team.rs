@@ -12,8 +12,10 @@ use crate::dto::{SessionState, TeamState};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session};
 use crate::team::{Link, TeamOpen, TeamPending};
-use portcullis_core::team::{self, MemberUnlock, OfflineCopy, OfflineUnlock, Parts, Team, TeamUrl};
-use portcullis_core::SecretString;
+use portcullis_core::team::{
+    self, Access, MemberUnlock, OfflineCopy, OfflineUnlock, Parts, Team, TeamUrl, TeamWorkspace,
+};
+use portcullis_core::{Guarded, SecretString};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -195,6 +197,166 @@ pub fn team_state(t: &TeamOpen) -> SessionState {
 #[specta::specta]
 pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
     state.set_team_listener(channel);
+}
+
+/// Runs `f` on the open team workspace on its server: `locked` when nothing is open, the
+/// core's offline message when it is read from the offline copy, `invalid` for a file.
+pub fn with_team<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut TeamWorkspace) -> CommandResult<T>,
+) -> CommandResult<T> {
+    blocking(|| match &mut *state.lock() {
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => f(ws),
+            TeamOpen::Offline(ws) => Err(team::Error::Offline {
+                synced_at: portcullis_core::clock::utc_minute(ws.synced_at()),
+            }
+            .into()),
+        },
+        Session::Open(_) => Err(CommandError::new(
+            ErrorCode::Invalid,
+            "this is a file workspace: it has no members",
+        )),
+        _ => Err(CommandError::locked()),
+    })
+}
+
+/// A member as the Members screen lists them.
+#[derive(Serialize, specta::Type)]
+pub struct MemberDto {
+    /// Their PostgreSQL login role.
+    pub name: String,
+    /// `admin`, `editor` or `viewer` (a pending request: `viewer` until approved).
+    pub role: String,
+    /// `pending`, `active` or `removed`.
+    pub state: String,
+    /// Their identity's fingerprint, computed here from the public keys the server lists:
+    /// compared out of band before an approval.
+    pub fingerprint: String,
+}
+
+/// The Members screen: the members this member may see, their own access, and their second
+/// factor's methods (a membership change needs it fresh).
+#[derive(Serialize, specta::Type)]
+pub struct MembersDto {
+    pub members: Vec<MemberDto>,
+    pub access: String,
+    pub mfa: portcullis_core::mfa::MfaStatus,
+}
+
+/// The members of the open team workspace.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn team_members(state: State<'_, AppState>) -> CommandResult<MembersDto> {
+    members(&state)
+}
+
+/// [`team_members`], without the Tauri runtime.
+pub fn members(state: &AppState) -> CommandResult<MembersDto> {
+    with_team(state, |ws| {
+        let members = ws
+            .members()?
+            .into_iter()
+            .map(|m| MemberDto {
+                name: m.name,
+                role: m.access.as_str().to_owned(),
+                state: m.state,
+                fingerprint: m.fingerprint,
+            })
+            .collect();
+        Ok(MembersDto {
+            members,
+            access: ws.access().as_str().to_owned(),
+            mfa: ws.mfa_status()?,
+        })
+    })
+}
+
+/// Approves `name`'s request to join with `role` (`admin`, `editor`, `viewer`), when
+/// `fingerprint` (compared with them out of band) is their identity's. Admins only; needs a
+/// fresh second factor when the admin has one (`step_up_required`).
+#[tauri::command(async)]
+#[specta::specta]
+pub fn approve_member(
+    state: State<'_, AppState>,
+    name: String,
+    fingerprint: String,
+    role: String,
+) -> CommandResult<()> {
+    let access = Access::parse(&role)?;
+    with_team(&state, |ws| {
+        Ok(ws.approve_member(&name, &fingerprint, access)?)
+    })
+}
+
+/// Gives an active member another role (as an approval, admins only, a fresh factor).
+#[tauri::command(async)]
+#[specta::specta]
+pub fn set_member_role(
+    state: State<'_, AppState>,
+    name: String,
+    role: String,
+) -> CommandResult<()> {
+    let access = Access::parse(&role)?;
+    with_team(&state, |ws| Ok(ws.set_member_access(&name, access)?))
+}
+
+/// Removes a member: their access ends at once and the workspace key is rotated (the new
+/// epoch is returned). The secrets they could read must be changed.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<u64> {
+    with_team(&state, |ws| Ok(ws.remove_member(&name)?))
+}
+
+/// One event of the team workspace's history: from the audit log (`audit`: joins,
+/// approvals, roles, removals, rotations, exports) or the change history (`changes`: entries
+/// created, changed, deleted, by id).
+#[derive(Serialize, specta::Type)]
+pub struct LogLineDto {
+    pub chain: String,
+    pub seq: u64,
+    /// Unix seconds, by the actor's clock.
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+}
+
+/// The audit log and the change history, each checked before anything is shown, merged by
+/// time (newest last).
+#[tauri::command(async)]
+#[specta::specta]
+pub fn team_log(state: State<'_, AppState>) -> CommandResult<Vec<LogLineDto>> {
+    log(&state)
+}
+
+/// [`team_log`], without the Tauri runtime.
+pub fn log(state: &AppState) -> CommandResult<Vec<LogLineDto>> {
+    with_team(state, |ws| {
+        let mut lines: Vec<LogLineDto> = ws
+            .audit_log()?
+            .into_iter()
+            .map(|e| LogLineDto {
+                chain: "audit".into(),
+                seq: e.seq,
+                at: e.at,
+                actor: e.actor,
+                action: e.action,
+                subject: e.subject,
+            })
+            .collect();
+        lines.extend(ws.change_log()?.into_iter().map(|c| LogLineDto {
+            chain: "changes".into(),
+            seq: c.seq,
+            at: c.at,
+            action: c.action().to_owned(),
+            actor: c.writer,
+            subject: c.id,
+        }));
+        lines.sort_by_key(|l| l.at);
+        Ok(lines)
+    })
 }
 
 #[cfg(test)]

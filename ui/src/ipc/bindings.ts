@@ -48,6 +48,26 @@ export const commands = {
 	 *  member wrote; the live refresh synced): the page then lists the entries again.
 	 */
 	watchTeam: (channel: Channel<string>) => __TAURI_INVOKE<void>("watch_team", { channel }),
+	/**  The members of the open team workspace. */
+	teamMembers: () => __TAURI_INVOKE<MembersDto>("team_members"),
+	/**
+	 *  Approves `name`'s request to join with `role` (`admin`, `editor`, `viewer`), when
+	 *  `fingerprint` (compared with them out of band) is their identity's. Admins only; needs a
+	 *  fresh second factor when the admin has one (`step_up_required`).
+	 */
+	approveMember: (name: string, fingerprint: string, role: string) => __TAURI_INVOKE<null>("approve_member", { name, fingerprint, role }),
+	/**  Gives an active member another role (as an approval, admins only, a fresh factor). */
+	setMemberRole: (name: string, role: string) => __TAURI_INVOKE<null>("set_member_role", { name, role }),
+	/**
+	 *  Removes a member: their access ends at once and the workspace key is rotated (the new
+	 *  epoch is returned). The secrets they could read must be changed.
+	 */
+	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
+	/**
+	 *  The audit log and the change history, each checked before anything is shown, merged by
+	 *  time (newest last).
+	 */
+	teamLog: () => __TAURI_INVOKE<LogLineDto[]>("team_log"),
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences (clamped to their bounds) and returns what was saved. */
 	setPreferences: (preferences: Preferences) => __TAURI_INVOKE<Preferences>("set_preferences", { preferences }),
@@ -686,6 +706,46 @@ export type ListQuery = {
 	offset?: number,
 	/**  How many rows are wanted. */
 	limit?: number,
+};
+
+/**
+ *  One event of the team workspace's history: from the audit log (`audit`: joins,
+ *  approvals, roles, removals, rotations, exports) or the change history (`changes`: entries
+ *  created, changed, deleted, by id).
+ */
+export type LogLineDto = {
+	chain: string,
+	seq: number,
+	/**  Unix seconds, by the actor's clock. */
+	at: number,
+	actor: string,
+	action: string,
+	subject: string,
+};
+
+/**  A member as the Members screen lists them. */
+export type MemberDto = {
+	/**  Their PostgreSQL login role. */
+	name: string,
+	/**  `admin`, `editor` or `viewer` (a pending request: `viewer` until approved). */
+	role: string,
+	/**  `pending`, `active` or `removed`. */
+	state: string,
+	/**
+	 *  Their identity's fingerprint, computed here from the public keys the server lists:
+	 *  compared out of band before an approval.
+	 */
+	fingerprint: string,
+};
+
+/**
+ *  The Members screen: the members this member may see, their own access, and their second
+ *  factor's methods (a membership change needs it fresh).
+ */
+export type MembersDto = {
+	members: MemberDto[],
+	access: string,
+	mfa: MfaStatus,
 };
 
 /**  A method's state. */

@@ -21,3 +21,10 @@ export function watchTeam(onChange: () => void): Promise<void> {
   channel.onmessage = () => onChange();
   return commands.watchTeam(channel);
 }
+
+export type { MemberDto, MembersDto, LogLineDto } from "./bindings";
+export const teamMembers = commands.teamMembers;
+export const approveMember = commands.approveMember;
+export const setMemberRole = commands.setMemberRole;
+export const removeMember = commands.removeMember;
+export const teamLog = commands.teamLog;
