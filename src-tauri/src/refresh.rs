@@ -1,14 +1,15 @@
-//! Live refresh of an open team workspace (docs/TEAM.md, "Sync"): a thread of its own holds a
-//! listening connection (the core's [`Listener`], LISTEN/NOTIFY); when anyone writes, it takes
-//! the session for the time of one [`TeamWorkspace::sync`] (only the changes since the last
-//! one, checked) and tells the page, which lists the entries again. The window never waits for
-//! it: the wait for a notification holds nothing, and commands run between syncs.
+//! Live refresh of an open team workspace (docs/TEAM.md, "The app"): a thread of its own holds
+//! a listening connection (the core's [`Listener`], LISTEN/NOTIFY); when anyone writes, it
+//! reads the changes since the open copy's position on that connection, with the session free,
+//! then takes the session only to check and keep them ([`TeamWorkspace::apply`]; a copy that
+//! moved meanwhile syncs itself) and tells the page, which lists the entries again. The window
+//! never waits for the server because of it.
 //!
 //! The thread ends when the session it serves is gone (locked, or another one installed); its
 //! copy of the database password zeroizes then. A lost connection is opened again.
 //!
 //! [`Listener`]: portcullis_core::team::Listener
-//! [`TeamWorkspace::sync`]: portcullis_core::team::TeamWorkspace::sync
+//! [`TeamWorkspace::apply`]: portcullis_core::team::TeamWorkspace::apply
 
 use crate::state::{AppState, Session, Ticket};
 use crate::team::Link;
@@ -50,12 +51,12 @@ pub fn run(state: &AppState, ticket: Ticket, link: &Link) {
     while state.is_current(ticket) {
         let Some(l) = listener.as_mut() else {
             match Team::connect(&link.url, &link.database_password).and_then(Team::listen) {
-                Ok(l) => {
-                    listener = Some(l);
+                Ok(mut l) => {
                     // Whatever came while no connection listened.
-                    if !sync(state, ticket) {
+                    if !sync(state, ticket, &mut l) {
                         break;
                     }
+                    listener = Some(l);
                 }
                 Err(e) => {
                     tracing::warn!("live refresh: cannot listen: {e}");
@@ -67,7 +68,7 @@ pub fn run(state: &AppState, ticket: Ticket, link: &Link) {
         match l.wait(WAIT) {
             Ok(false) => {}
             Ok(true) => {
-                if !sync(state, ticket) {
+                if !sync(state, ticket, l) {
                     break;
                 }
             }
@@ -81,18 +82,38 @@ pub fn run(state: &AppState, ticket: Ticket, link: &Link) {
     tracing::debug!("live refresh stopped");
 }
 
-/// Syncs the session `ticket` names and tells the page when something changed; false when the
-/// session is gone.
-fn sync(state: &AppState, ticket: Ticket) -> bool {
+/// Brings the session `ticket` names up to date and tells the page when something changed;
+/// false when the session is gone. The server is read with the session free.
+fn sync(state: &AppState, ticket: Ticket, listener: &mut Listener) -> bool {
+    let point = {
+        let Ok(session) = state.relock(ticket) else {
+            return false;
+        };
+        match &*session {
+            Session::Team(open) => match open.sync_point() {
+                Some(point) => point,
+                None => return false,
+            },
+            _ => return false,
+        }
+    };
+    let fetched = match listener.fetch(&point) {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            // The next wait on this connection fails too, and a new one syncs first.
+            tracing::warn!("live refresh: cannot read the changes: {e}");
+            return true;
+        }
+    };
     let changed = {
         let Ok(mut session) = state.relock(ticket) else {
             return false;
         };
         match &mut *session {
-            Session::Team(open) => match open.sync() {
+            Session::Team(open) => match open.apply(fetched) {
                 Ok(changed) => changed,
                 Err(e) => {
-                    tracing::warn!("live refresh: sync refused: {e}");
+                    tracing::warn!("live refresh: the changes were refused: {e}");
                     false
                 }
             },

@@ -3,7 +3,9 @@
 //! this computer kept at the last sync (reads only). The rules are the core's; this holds the
 //! pieces and says which kind of workspace the session holds.
 
-use portcullis_core::team::{Member, OfflineMember, OfflineWorkspace, TeamUrl, TeamWorkspace};
+use portcullis_core::team::{
+    Fetched, Member, OfflineMember, OfflineWorkspace, SyncPoint, TeamUrl, TeamWorkspace,
+};
 use portcullis_core::workspace::{self, PendingMfa};
 use portcullis_core::{EntryStore, SecretString};
 
@@ -85,14 +87,22 @@ impl TeamOpen {
         }
     }
 
-    /// Fetches and checks what other members changed (online); whether the position moved.
-    pub fn sync(&mut self) -> workspace::Result<bool> {
+    /// Where the copy on the server stands, to fetch the changes since without holding it;
+    /// `None` offline.
+    pub fn sync_point(&self) -> Option<SyncPoint> {
         match self {
-            TeamOpen::Online(ws, _) => {
-                let before = ws.synced_to();
-                ws.sync().map_err(|e| workspace::Error::from(Box::new(e)))?;
-                Ok(ws.synced_to() != before)
-            }
+            TeamOpen::Online(ws, _) => Some(ws.sync_point()),
+            TeamOpen::Offline(_) => None,
+        }
+    }
+
+    /// Checks and keeps what was fetched since [`sync_point`](Self::sync_point) (the core's
+    /// [`TeamWorkspace::apply`]); whether anything changed.
+    pub fn apply(&mut self, fetched: Fetched) -> workspace::Result<bool> {
+        match self {
+            TeamOpen::Online(ws, _) => ws
+                .apply(fetched)
+                .map_err(|e| workspace::Error::from(Box::new(e))),
             TeamOpen::Offline(_) => Ok(false),
         }
     }

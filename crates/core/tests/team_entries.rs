@@ -300,3 +300,28 @@ fn an_open_workspace_follows_memberships_changed_after_it_opened() {
         .iter()
         .any(|e| e.subject.contains("bob")));
 }
+
+#[test]
+fn changes_read_on_the_listening_connection_are_checked_and_kept_by_the_open_copy() {
+    let pg = two_members();
+    let mut alice_ws = open(&pg, "alice");
+    let mut bob_ws = open(&pg, "bob");
+    let mut listener = connect(&pg, "alice").listen().unwrap();
+
+    let point = alice_ws.sync_point();
+    bob_ws.add_entry(EntryType::Note, note("One")).unwrap();
+    let fetched = listener.fetch(&point).unwrap();
+    assert!(alice_ws.apply(fetched).unwrap());
+    assert_eq!(titles(&mut alice_ws), ["One"]);
+
+    // The copy moved between the read and the apply (its own write): it syncs instead, and
+    // nothing is applied twice.
+    let point = alice_ws.sync_point();
+    bob_ws.add_entry(EntryType::Note, note("Two")).unwrap();
+    let fetched = listener.fetch(&point).unwrap();
+    alice_ws.add_entry(EntryType::Note, note("Mine")).unwrap();
+    alice_ws.apply(fetched).unwrap();
+    assert_eq!(titles(&mut alice_ws), ["Mine", "One", "Two"]);
+    let nothing_new = listener.fetch(&alice_ws.sync_point()).unwrap();
+    assert!(!alice_ws.apply(nothing_new).unwrap());
+}

@@ -33,7 +33,7 @@ pub use member::{Member, MemberUnlock};
 pub use offline::{OfflineCopy, OfflineMember, OfflineUnlock, OfflineWorkspace};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
 pub use url::{is_team_url, Parts, SslMode, TeamUrl, UrlError};
-pub use workspace::TeamWorkspace;
+pub use workspace::{Fetched, SyncPoint, TeamWorkspace};
 
 /// Why a team operation failed. Messages carry no secret.
 #[derive(Debug, thiserror::Error)]

@@ -197,6 +197,77 @@ impl TeamWorkspace {
     }
 }
 
+/// A member's sealed second-factor settings and their version, as the server keeps them.
+type SealedMfa = (Option<Vec<u8>>, i64);
+
+/// Where an open copy stands: its workspace and the position of the chain it verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncPoint {
+    workspace: String,
+    seq: u64,
+}
+
+/// What changed after a [`SyncPoint`], read in one snapshot, not yet checked: given to
+/// [`TeamWorkspace::apply`].
+pub struct Fetched {
+    point: SyncPoint,
+    changes: Vec<postgres::Row>,
+    records: Vec<postgres::Row>,
+    mfa: SealedMfa,
+}
+
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("point", &self.point)
+            .field("changes", &self.changes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the change elements and records after `point` in one repeatable-read snapshot (and,
+/// when `with_mfa`, the member's sealed second-factor settings, for the offline copy).
+pub(super) fn fetch(
+    client: &mut postgres::Client,
+    point: &SyncPoint,
+    with_mfa: bool,
+) -> Result<Fetched, Error> {
+    let since = db_i64(point.seq)?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let changes = tx.query(
+        "SELECT writer::text, element FROM portcullis.changes
+         WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
+        &[&point.workspace, &since],
+    )?;
+    let records = tx.query(
+        "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
+         WHERE workspace = $1::text::uuid AND seq > $2",
+        &[&point.workspace, &since],
+    )?;
+    let mfa = if with_mfa {
+        let row = tx
+            .query_opt(
+                "SELECT mfa, mfa_version FROM portcullis.identity_secrets WHERE role = session_user",
+                &[],
+            )?
+            .ok_or(Error::NoIdentity)?;
+        (col(&row, 0)?, col(&row, 1)?)
+    } else {
+        (None, 0)
+    };
+    tx.commit()?;
+    Ok(Fetched {
+        point: point.clone(),
+        changes,
+        records,
+        mfa,
+    })
+}
+
 impl Team {
     /// Whose signatures the change chain accepts: verified members, and removed ones (their
     /// past writes stay valid).
@@ -255,28 +326,48 @@ impl TeamWorkspace {
         Ok(())
     }
 
+    /// Where this copy stands: what [`Listener::fetch`](super::Listener::fetch) needs to read
+    /// the changes since, on a connection of its own, without holding this copy.
+    pub fn sync_point(&self) -> SyncPoint {
+        SyncPoint {
+            workspace: self.id_text.clone(),
+            seq: self.chain.seq,
+        }
+    }
+
+    /// Applies what was fetched since [`sync_point`](Self::sync_point), checked as
+    /// [`sync`](Self::sync) checks it (nothing is kept unless all of it checks), and keeps the
+    /// offline copy. When this copy moved meanwhile (its own write, another sync), it syncs
+    /// instead. Whether anything changed.
+    pub fn apply(&mut self, fetched: Fetched) -> Result<bool, Error> {
+        if fetched.point != self.sync_point() {
+            let before = self.chain.seq;
+            self.sync()?;
+            return Ok(self.chain.seq != before);
+        }
+        let changed = self.apply_changes(&fetched.changes, &fetched.records)?;
+        if changed {
+            if let Err(e) = self.write_offline_copy(Some(fetched.mfa)) {
+                tracing::warn!("the offline copy of the team workspace was not kept: {e}");
+            }
+        }
+        Ok(changed)
+    }
+
     /// [`sync`](Self::sync) but the offline copy: whether anything changed.
     fn fetch_changes(&mut self) -> Result<bool, Error> {
-        let since = db_i64(self.chain.seq)?;
-        let mut tx = self
-            .member
-            .team
-            .client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let changes = tx.query(
-            "SELECT writer::text, element FROM portcullis.changes
-             WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
-            &[&self.id_text, &since],
-        )?;
-        let records = tx.query(
-            "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
-             WHERE workspace = $1::text::uuid AND seq > $2",
-            &[&self.id_text, &since],
-        )?;
-        tx.commit()?;
+        let point = self.sync_point();
+        let fetched = fetch(&mut self.member.team.client, &point, false)?;
+        self.apply_changes(&fetched.changes, &fetched.records)
+    }
+
+    /// Checks and keeps the change elements and the records fetched after this copy's
+    /// position; whether anything changed.
+    fn apply_changes(
+        &mut self,
+        changes: &[postgres::Row],
+        records: &[postgres::Row],
+    ) -> Result<bool, Error> {
         // A writer or an epoch this copy does not know: an admin approved someone, or removed
         // someone (a new epoch), since it opened. The memberships and keys are read and
         // checked again before anything is verified.
@@ -292,7 +383,7 @@ impl TeamWorkspace {
         }
         let mut chain = self.chain.clone();
         let mut touched: HashSet<(String, String)> = HashSet::new();
-        for r in &changes {
+        for r in changes {
             let broken = || Error::Chain(ChainError::Broken(chain.seq + 1));
             let writer: String = r.try_get(0).map_err(|_| broken())?;
             let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
@@ -314,7 +405,7 @@ impl TeamWorkspace {
         }
         let mut opened: Vec<Entry> = Vec::new();
         let mut seen: HashMap<(String, String), &[u8]> = HashMap::new();
-        for r in &records {
+        for r in records {
             let key: (String, String) = (col(r, 0)?, col(r, 1)?);
             let state = chain
                 .records
@@ -427,16 +518,21 @@ impl TeamWorkspace {
     /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
     /// only that).
     fn keep_offline_copy(&mut self) {
-        if let Err(e) = self.write_offline_copy() {
+        if let Err(e) = self.write_offline_copy(None) {
             tracing::warn!("the offline copy of the team workspace was not kept: {e}");
         }
     }
 
-    fn write_offline_copy(&mut self) -> Result<(), Error> {
+    /// Writes the offline copy, with the member's sealed second-factor settings as `mfa`
+    /// gives them (read with the changes), or read now.
+    fn write_offline_copy(&mut self, mfa: Option<SealedMfa>) -> Result<(), Error> {
         let Some(path) = self.cache_file.clone() else {
             return Ok(());
         };
-        let (mfa, mfa_version) = self.member.sealed_mfa()?;
+        let (mfa, mfa_version) = match mfa {
+            Some(m) => m,
+            None => self.member.sealed_mfa()?,
+        };
         let records = self
             .chain
             .records
