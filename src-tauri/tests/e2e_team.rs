@@ -92,7 +92,8 @@ fn team(data_home: &std::path::Path) -> (Postgres, String) {
     (pg, enrolment.key.expose_secret().replace(' ', ""))
 }
 
-/// Fills the start screen's team form as alice and sends it.
+/// Fills the start screen's team form as alice and sends it: first without the database
+/// password (none is kept yet: the app asks for it), then with it, kept in the keyring.
 async fn open_as_alice(app: &App, pg: &Postgres) {
     app.click(r#"[data-testid="team-mode"]"#).await;
     app.type_into(r#"[data-testid="team-host"]"#, "127.0.0.1")
@@ -106,10 +107,19 @@ async fn open_as_alice(app: &App, pg: &Postgres) {
     app.type_into(r#"[data-testid="team-user"]"#, "alice").await;
     app.select(r#"[data-testid="team-sslmode"]"#, "disable")
         .await;
-    app.type_into(r#"[data-testid="team-db-password"]"#, "alice-db")
-        .await;
     app.type_into(r#"[data-testid="team-password"]"#, "alice master")
         .await;
+    app.click(r#"[data-testid="team-submit"]"#).await;
+    app.wait_text(r#"[data-testid="error"]"#, |t| {
+        t.contains("Enter the database password")
+    })
+    .await;
+    app.type_into(r#"[data-testid="team-db-password"]"#, "alice-db")
+        .await;
+    app.click(r#"[data-testid="team-remember"]"#).await;
+    app.shot("01-team-form").await;
+    let unnamed = app.unnamed_controls().await;
+    assert!(unnamed.is_empty(), "controls without a name: {unnamed:?}");
     app.click(r#"[data-testid="team-submit"]"#).await;
 }
 
@@ -148,11 +158,14 @@ async fn a_team_workspace_in_the_app_with_another_member_and_offline() {
         bob
     })));
 
-    let app = App::start("team").await;
+    let keyring_home = tempfile::tempdir().unwrap();
+    let keyring = test_support::Keyring::start(keyring_home.path());
+    let (app, _) =
+        App::start_with("team", &[("DBUS_SESSION_BUS_ADDRESS", keyring.bus.clone())]).await;
     // The code alice used to enrol is behind the app's clock from here.
     app.clock.advance(60);
     let mut phone = Authenticator::new(&key, &app.clock);
-    app.shot("01-start").await;
+    app.shot("00-start").await;
     open_as_alice(&app, &pg).await;
     app.wait(r#"[data-testid="code"]"#).await;
     app.shot("02-factor").await;
@@ -246,6 +259,8 @@ async fn a_team_workspace_in_the_app_with_another_member_and_offline() {
     app.wait_text(r#"[data-testid="team-log"]"#, |t| t.contains("approved"))
         .await;
     app.shot("04-members").await;
+    let unnamed = app.unnamed_controls().await;
+    assert!(unnamed.is_empty(), "controls without a name: {unnamed:?}");
     let members = blocking(|| connect(&pg, "alice").members().unwrap());
     let carol = members.iter().find(|m| m.name == "carol").unwrap();
     assert_eq!(
@@ -279,8 +294,25 @@ async fn a_team_workspace_in_the_app_with_another_member_and_offline() {
     {
         app.click(r#"[data-testid="team-mode"]"#).await;
     }
-    app.type_into(r#"[data-testid="team-db-password"]"#, "alice-db")
-        .await;
+    // The address is filled in again, the database password left empty: the keyring's.
+    assert_eq!(
+        app.wait(r#"[data-testid="team-user"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("alice")
+    );
+    assert_eq!(
+        app.wait(r#"[data-testid="team-db-password"]"#)
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("")
+    );
     app.type_into(r#"[data-testid="team-password"]"#, "alice master")
         .await;
     app.click(r#"[data-testid="team-submit"]"#).await;
