@@ -22,8 +22,16 @@ const WAIT: Duration = Duration::from_millis(500);
 /// How long to wait before connecting again after the listening connection failed.
 const RETRY: Duration = Duration::from_secs(3);
 
-/// What the page is told when the open workspace changed.
-pub const CHANGED: &str = "changed";
+/// What the live refresh tells the page.
+#[derive(Debug, serde::Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TeamEvent {
+    /// Another member changed the workspace: the list is asked again.
+    Changed,
+    /// What the server sent since does not check (an altered or rolled-back history, a
+    /// changed record…): nothing of it is shown, and the page says why.
+    Refused { error: crate::error::CommandError },
+}
 
 /// Starts the live refresh of the session now open, when it is a team workspace on its
 /// server and none serves it yet. Called after every command that may open one.
@@ -114,7 +122,9 @@ fn sync(state: &AppState, ticket: Ticket, listener: &mut Listener) -> bool {
                 Ok(changed) => changed,
                 Err(e) => {
                     tracing::warn!("live refresh: the changes were refused: {e}");
-                    false
+                    drop(session);
+                    state.team_event(TeamEvent::Refused { error: e.into() });
+                    return true;
                 }
             },
             _ => return false,
@@ -122,7 +132,7 @@ fn sync(state: &AppState, ticket: Ticket, listener: &mut Listener) -> bool {
     };
     if changed {
         tracing::debug!("team workspace changed on the server");
-        state.team_changed();
+        state.team_event(TeamEvent::Changed);
     }
     true
 }

@@ -14,6 +14,7 @@ use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::idle::IdleLock;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use crate::refresh::TeamEvent;
 use crate::team::{Link, TeamOpen, TeamPending};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
@@ -107,7 +108,7 @@ pub struct AppState {
     /// Where the page hears of files dropped on the window.
     drop_listener: Mutex<Option<Channel<ChosenFile>>>,
     /// Where the page hears that another member changed the open team workspace.
-    team_listener: Mutex<Option<Channel<&'static str>>>,
+    team_listener: Mutex<Option<Channel<TeamEvent>>>,
     /// Files chosen in a dialog or dropped, by handle (forgotten on lock).
     chosen: Mutex<Chosen>,
     /// A Duo set-up started by the wizard and not finished (dropped on lock).
@@ -252,14 +253,14 @@ impl AppState {
         Some((ticket, link))
     }
 
-    pub fn set_team_listener(&self, channel: Channel<&'static str>) {
+    pub fn set_team_listener(&self, channel: Channel<TeamEvent>) {
         *guard(&self.team_listener) = Some(channel);
     }
 
-    /// Tells the page that the open team workspace changed (another member wrote).
-    pub fn team_changed(&self) {
+    /// Tells the page what the live refresh saw: a change to show, or changes refused.
+    pub fn team_event(&self, event: TeamEvent) {
         if let Some(channel) = &*guard(&self.team_listener) {
-            let _ = channel.send(crate::refresh::CHANGED);
+            let _ = channel.send(event);
         }
     }
 

@@ -10,6 +10,7 @@
 use super::blocking;
 use crate::dto::{SessionState, TeamState};
 use crate::error::{CommandError, CommandResult, ErrorCode};
+use crate::refresh::TeamEvent;
 use crate::state::{AppState, Session};
 use crate::team::{Link, TeamOpen, TeamPending};
 use portcullis_core::team::{
@@ -192,10 +193,11 @@ pub fn team_state(t: &TeamOpen) -> SessionState {
 }
 
 /// Hands the app a channel on which it says that the open team workspace changed (another
-/// member wrote; the live refresh synced): the page then lists the entries again.
+/// member wrote; the live refresh synced: the page lists the entries again), or that what
+/// the server sent since does not check (nothing of it is shown; the page says why).
 #[tauri::command]
 #[specta::specta]
-pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<&'static str>) {
+pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<TeamEvent>) {
     state.set_team_listener(channel);
 }
 
@@ -438,9 +440,15 @@ mod tests {
 
         /// `ops`: alice its admin, bob an editor (no second factors). This process's offline
         /// copies go to a folder of its own.
-        fn two_members() -> (Postgres, tempfile::TempDir) {
-            let data = tempfile::tempdir().unwrap();
-            std::env::set_var("XDG_DATA_HOME", data.path());
+        fn two_members() -> (Postgres, &'static std::path::Path) {
+            // One folder for this process's offline copies and heads, set once (each test's
+            // server has its own port, so its own files).
+            static DATA: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+            let data = DATA.get_or_init(|| {
+                let dir = tempfile::tempdir().unwrap();
+                std::env::set_var("XDG_DATA_HOME", dir.path());
+                dir
+            });
             let pg = Postgres::start();
             pg.admin("postgres", "CREATE DATABASE vault");
             pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
@@ -468,7 +476,7 @@ mod tests {
             bob.request_join().unwrap();
             let fingerprint = bob.identity().public().fingerprint();
             alice.approve("bob", &fingerprint, Access::Editor).unwrap();
-            (pg, data)
+            (pg, data.path())
         }
 
         fn open_bob(pg: &Postgres) -> TeamWorkspace {
@@ -492,6 +500,19 @@ mod tests {
                 .into_iter()
                 .map(|r| r.title)
                 .collect()
+        }
+
+        /// The `kind` of an event the refresh sent the page, and its whole text.
+        fn event(body: &tauri::ipc::InvokeResponseBody) -> (String, String) {
+            let tauri::ipc::InvokeResponseBody::Json(json) = body else {
+                panic!("not JSON");
+            };
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            (value["kind"].as_str().unwrap().to_owned(), json.clone())
+        }
+
+        fn event_kind(body: &tauri::ipc::InvokeResponseBody) -> String {
+            event(body).0
         }
 
         fn note(title: &str) -> EntryInput {
@@ -558,8 +579,10 @@ mod tests {
 
             // The live refresh: bob writes, the page is told, the list has it.
             let (told_tx, told) = mpsc::channel();
-            state.set_team_listener(tauri::ipc::Channel::new(move |_| {
-                let _ = told_tx.send(Instant::now());
+            state.set_team_listener(tauri::ipc::Channel::new(move |body| {
+                if event_kind(&body) == "changed" {
+                    let _ = told_tx.send(Instant::now());
+                }
                 Ok(())
             }));
             let (ticket, link) = state.team_to_watch().unwrap();
@@ -592,6 +615,53 @@ mod tests {
                     );
                     std::thread::sleep(Duration::from_millis(20));
                 }
+            });
+        }
+
+        #[test]
+        fn a_change_that_does_not_check_is_not_shown_and_the_page_is_told() {
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            // While no refresh listens, bob writes and the server changes a byte of it.
+            let mut bob = open_bob(&pg);
+            bob.add_entry(
+                EntryType::Note,
+                EntryChanges {
+                    title: Some("Evil".into()),
+                    ..EntryChanges::default()
+                },
+            )
+            .unwrap();
+            pg.admin(
+                "vault",
+                "UPDATE portcullis.records SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1)",
+            );
+            let (told_tx, told) = mpsc::channel();
+            state.set_team_listener(tauri::ipc::Channel::new(move |body| {
+                let _ = told_tx.send(event(&body));
+                Ok(())
+            }));
+            let (ticket, link) = state.team_to_watch().unwrap();
+            std::thread::scope(|s| {
+                s.spawn(|| crate::refresh::run(&state, ticket, &link));
+                let (kind, json) = told.recv_timeout(Duration::from_secs(5)).unwrap();
+                assert_eq!(kind, "refused", "{json}");
+                assert!(json.contains("altered"), "{json}");
+                assert!(titles(&state).is_empty(), "the altered entry was shown");
+                state.lock_session();
             });
         }
     }

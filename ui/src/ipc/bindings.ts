@@ -45,9 +45,10 @@ export const commands = {
 	unlockTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<SessionState>("unlock_team", { address, databasePassword, remember, password, allowCostlyKdf }),
 	/**
 	 *  Hands the app a channel on which it says that the open team workspace changed (another
-	 *  member wrote; the live refresh synced): the page then lists the entries again.
+	 *  member wrote; the live refresh synced: the page lists the entries again), or that what
+	 *  the server sent since does not check (nothing of it is shown; the page says why).
 	 */
-	watchTeam: (channel: Channel<string>) => __TAURI_INVOKE<void>("watch_team", { channel }),
+	watchTeam: (channel: Channel<TeamEvent>) => __TAURI_INVOKE<void>("watch_team", { channel }),
 	/**  The members of the open team workspace. */
 	teamMembers: () => __TAURI_INVOKE<MembersDto>("team_members"),
 	/**
@@ -962,6 +963,16 @@ export type TeamAddress = {
 	 */
 	sslmode: string,
 };
+
+/**  What the live refresh tells the page. */
+export type TeamEvent = 
+/**  Another member changed the workspace: the list is asked again. */
+{ kind: "changed" } | 
+/**
+ *  What the server sent since does not check (an altered or rolled-back history, a
+ *  changed record…): nothing of it is shown, and the page says why.
+ */
+{ kind: "refused"; error: CommandError };
 
 /**  What the page shows of an open team workspace. */
 export type TeamState = {

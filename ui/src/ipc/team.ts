@@ -1,6 +1,6 @@
 // Team workspaces: thin wrappers over the generated bindings (src-tauri/src/commands/team.rs).
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type TeamAddress, type TeamState } from "./bindings";
+import { commands, type CommandError, type TeamAddress, type TeamEvent, type TeamState } from "./bindings";
 
 export type { TeamAddress, TeamState };
 
@@ -15,10 +15,11 @@ export const unlockTeam = (
   allowCostlyKdf = false,
 ) => commands.unlockTeam(address, databasePassword || null, remember, password, allowCostlyKdf);
 
-/** Calls `onChange` whenever another member changed the open team workspace (it is synced). */
-export function watchTeam(onChange: () => void): Promise<void> {
-  const channel = new Channel<string>();
-  channel.onmessage = () => onChange();
+/** Calls `onChange` whenever another member changed the open team workspace (it is synced),
+ * and `onRefused` when what the server sent does not check (nothing of it is shown). */
+export function watchTeam(onChange: () => void, onRefused: (error: CommandError) => void): Promise<void> {
+  const channel = new Channel<TeamEvent>();
+  channel.onmessage = (event) => (event.kind === "changed" ? onChange() : onRefused(event.error));
   return commands.watchTeam(channel);
 }
 
