@@ -571,6 +571,29 @@ mod tests {
             assert!(bob.find("From alice").is_ok());
             let e = with_open(&state, |_| Ok(())).unwrap_err();
             assert_eq!(e.code, ErrorCode::TeamWorkspace);
+            // A CSV export, recorded in the audit log; the Portcullis format is the server's.
+            let out = tempfile::tempdir().unwrap();
+            let csv = out.path().join("ops.csv");
+            let done = crate::commands::transfer::export_open(
+                &state,
+                portcullis_core::export::Format::Csv,
+                &csv,
+                None,
+            )
+            .unwrap();
+            assert_eq!(done.exported, 2);
+            assert!(std::fs::read_to_string(&csv)
+                .unwrap()
+                .contains("From alice"));
+            assert!(log(&state).unwrap().iter().any(|l| l.action == "exported"));
+            let e = crate::commands::transfer::export_open(
+                &state,
+                portcullis_core::export::Format::Portcullis,
+                &out.path().join("ops.pcx"),
+                None,
+            )
+            .unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
             let e = with_store(&state, |ws| {
                 Ok(ws.backup_to(std::path::Path::new("/nonexistent/x.pcx"))?)
             })

@@ -135,7 +135,10 @@ export const commands = {
 	cancelImport: () => __TAURI_INVOKE<void>("cancel_import"),
 	/**
 	 *  Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
-	 *  fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
+	 *  fresh factor when MFA is on (`step_up_required`; a team member's own factor); KDBX needs
+	 *  `password` for the new file. A team workspace's export is recorded in its audit log; its
+	 *  Portcullis-format copy is the server's (the core refuses it), and its offline copy exports
+	 *  nothing (the log is on the server).
 	 */
 	exportWorkspace: (format: ExportFormat, file: string, password: string | null) => __TAURI_INVOKE<ExportedDto>("export_workspace", { format, file, password }),
 	/**
