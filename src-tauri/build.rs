@@ -13,6 +13,14 @@ const COMMANDS: &[&str] = &[
     "pick_workspace_file",
     "watch_locks",
     "note_activity",
+    // team workspaces
+    "unlock_team",
+    "watch_team",
+    "team_members",
+    "approve_member",
+    "set_member_role",
+    "remove_member",
+    "team_log",
     // preferences
     "get_preferences",
     "set_preferences",

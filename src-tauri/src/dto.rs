@@ -45,8 +45,26 @@ pub struct EntryInput {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SessionState {
     Locked,
-    Pending { name: String, status: MfaStatus },
-    Open { name: String, path: String },
+    Pending {
+        name: String,
+        status: MfaStatus,
+    },
+    Open {
+        name: String,
+        path: String,
+        /// A team workspace's: the member's access and, read from the offline copy, since when.
+        team: Option<TeamState>,
+    },
+}
+
+/// What the page shows of an open team workspace.
+#[derive(Serialize, specta::Type)]
+pub struct TeamState {
+    /// `admin`, `editor` or `viewer`; `None` offline (not checked without the server).
+    pub access: Option<String>,
+    /// Set when the workspace is read from this computer's offline copy (no server
+    /// answered): when it was last synced, in Unix seconds. Changes are refused then.
+    pub offline_since: Option<i64>,
 }
 
 /// A live code.

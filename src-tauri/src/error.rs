@@ -126,6 +126,23 @@ pub enum ErrorCode {
     TerminalFailed,
     /// The connection could not be prepared; the message says why.
     ConnectFailed,
+    /// The command is a file workspace's (security, device binding, quick unlock, the
+    /// Portcullis export); the window holds a team workspace.
+    TeamWorkspace,
+    /// No PostgreSQL server answered, and this computer has no offline copy of the workspace.
+    TeamUnreachable,
+    /// The team workspace is read from its offline copy: changes need the server (the message
+    /// says when it was last synced).
+    Offline,
+    /// Another member changed or deleted the entry meanwhile; nothing was saved.
+    Conflict,
+    /// A viewer of the team workspace cannot change entries.
+    ReadOnly,
+    /// No database password was typed, kept in the keyring, or found as libpq finds it.
+    DatabasePassword,
+    /// Another team-workspace failure (the server refused, the chain does not check…); the
+    /// message says which.
+    Team,
 }
 
 /// A command's error.
@@ -176,6 +193,14 @@ impl CommandError {
         Self::new(ErrorCode::Locked, "the workspace is locked")
     }
 
+    /// A file workspace's command while the window holds a team workspace.
+    pub fn team_workspace() -> Self {
+        Self::new(
+            ErrorCode::TeamWorkspace,
+            "this is a file workspace's setting; a team workspace does not have it",
+        )
+    }
+
     /// Duo sent SMS passcodes (an outcome in the core): the page asks for one.
     pub fn duo_sms_sent() -> Self {
         Error::from(MfaError::DuoSmsSent).into()
@@ -213,6 +238,29 @@ fn mfa_code(e: &MfaError) -> ErrorCode {
     }
 }
 
+fn team_code(e: &portcullis_core::team::Error) -> ErrorCode {
+    use portcullis_core::team::Error as T;
+    use ErrorCode as C;
+    match e {
+        T::Unreachable(_) => C::TeamUnreachable,
+        T::Offline { .. } => C::Offline,
+        T::Conflict(_) => C::Conflict,
+        T::ReadOnly => C::ReadOnly,
+        T::CostlyKdf { .. } => C::CostlyKdf,
+        T::Url(_) | T::KdfBelowFloor => C::Invalid,
+        T::Identity(portcullis_core::team::IdentityError::WrongPasswordOrDamaged) => {
+            C::WrongPassword
+        }
+        _ => C::Team,
+    }
+}
+
+impl From<portcullis_core::team::Error> for CommandError {
+    fn from(e: portcullis_core::team::Error) -> Self {
+        Error::from(Box::new(e)).into()
+    }
+}
+
 impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
         use ErrorCode as C;
@@ -236,8 +284,8 @@ impl From<Error> for CommandError {
             Error::File(portcullis_core::secret_file::Error::Exists(_)) => C::Exists,
             Error::File(_) => C::Io,
             Error::NotOnTeam => C::Invalid,
-            // The app does not open team workspaces yet.
-            Error::Crypto | Error::Storage(_) | Error::Team(_) => C::Internal,
+            Error::Team(t) => team_code(t),
+            Error::Crypto | Error::Storage(_) => C::Internal,
         };
         let wait_secs = match &e {
             Error::Mfa(
@@ -247,8 +295,18 @@ impl From<Error> for CommandError {
             ) => Some(*wait_secs),
             _ => None,
         };
-        let kdf_cost = match &e {
-            Error::CostlyKdf { memory_mib, passes } => Some(KdfCost {
+        let costly = match &e {
+            Error::Team(t) => match &**t {
+                portcullis_core::team::Error::CostlyKdf { memory_mib, passes } => {
+                    Some((memory_mib, passes))
+                }
+                _ => None,
+            },
+            Error::CostlyKdf { memory_mib, passes } => Some((memory_mib, passes)),
+            _ => None,
+        };
+        let kdf_cost = match costly {
+            Some((memory_mib, passes)) => Some(KdfCost {
                 memory_mib: *memory_mib,
                 passes: *passes,
             }),

@@ -8,8 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, transfer,
-    workspace,
+    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, team,
+    transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -28,6 +28,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             workspace::recent_workspaces,
             workspace::pick_workspace_file,
             workspace::watch_locks,
+            team::unlock_team,
+            team::watch_team,
+            team::team_members,
+            team::approve_member,
+            team::set_member_role,
+            team::remove_member,
+            team::team_log,
             preferences::get_preferences,
             preferences::set_preferences,
             quick_unlock::quick_unlock_on,

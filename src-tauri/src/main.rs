@@ -17,7 +17,9 @@ mod parity;
 mod paths;
 mod preferences;
 mod recent;
+mod refresh;
 mod state;
+mod team;
 mod webview;
 
 use portcullis_core::new_workspace::KdfChoice;

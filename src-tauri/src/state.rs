@@ -14,6 +14,8 @@ use crate::files::{Chosen, ChosenFile, Purpose};
 use crate::idle::IdleLock;
 use crate::lock_signals::LockReason;
 use crate::preferences::Preferences;
+use crate::refresh::TeamEvent;
+use crate::team::{Link, TeamOpen, TeamPending};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::workspace::duo_enrolment::DuoEnrolment;
 use portcullis_core::workspace::{Lease, PendingMfa, Preview};
@@ -34,6 +36,22 @@ pub enum Session {
     Pending(PendingMfa),
     /// Open.
     Open(OpenWorkspace),
+    /// A team member's password was right; their second factor is needed.
+    TeamPending(Box<TeamPending>),
+    /// A team workspace, open from its server or from the offline copy.
+    Team(Box<TeamOpen>),
+}
+
+impl Session {
+    /// A team workspace, open.
+    pub fn team(open: TeamOpen) -> Self {
+        Session::Team(Box::new(open))
+    }
+
+    /// A team member waiting for their second factor.
+    pub fn team_pending(pending: TeamPending) -> Self {
+        Session::TeamPending(Box::new(pending))
+    }
 }
 
 /// The session and the epoch it belongs to.
@@ -44,6 +62,8 @@ pub struct Slot {
     /// Bumped by every install, so a command that let go of the session while Duo or a mail
     /// ran can tell that it is still the same one when it records the result.
     generation: u64,
+    /// The generation whose team workspace a live refresh serves.
+    watched: Option<u64>,
 }
 
 /// Which session a command read before letting go of it (to wait for Duo or a mail send):
@@ -87,6 +107,8 @@ pub struct AppState {
     lock_listener: Mutex<Option<Channel<&'static str>>>,
     /// Where the page hears of files dropped on the window.
     drop_listener: Mutex<Option<Channel<ChosenFile>>>,
+    /// Where the page hears that another member changed the open team workspace.
+    team_listener: Mutex<Option<Channel<TeamEvent>>>,
     /// Files chosen in a dialog or dropped, by handle (forgotten on lock).
     chosen: Mutex<Chosen>,
     /// A Duo set-up started by the wizard and not finished (dropped on lock).
@@ -107,6 +129,7 @@ impl Default for AppState {
             pending_import: Mutex::default(),
             lock_listener: Mutex::default(),
             drop_listener: Mutex::default(),
+            team_listener: Mutex::default(),
             chosen: Mutex::default(),
             duo_enrolment: Mutex::default(),
             idle: Mutex::default(),
@@ -129,7 +152,7 @@ impl SessionGuard<'_> {
     fn drop_if_stale(&mut self) {
         let now = self.state.epoch();
         if self.slot.epoch != now {
-            self.slot.session = Session::Locked;
+            release(std::mem::take(&mut self.slot.session));
             self.slot.epoch = now;
         }
     }
@@ -138,12 +161,13 @@ impl SessionGuard<'_> {
     /// its unlock began): then it is dropped and the answer is `locked`.
     pub fn install(&mut self, session: Session, since: u64) -> CommandResult<()> {
         if since != self.state.epoch() {
+            release(session);
             return Err(CommandError::locked());
         }
-        if matches!(session, Session::Open(_)) {
+        if matches!(session, Session::Open(_) | Session::Team(_)) {
             guard(&self.state.idle).start(SystemClock.now());
         }
-        self.slot.session = session;
+        release(std::mem::replace(&mut self.slot.session, session));
         self.slot.epoch = since;
         self.slot.generation += 1;
         Ok(())
@@ -174,7 +198,7 @@ impl DerefMut for SessionGuard<'_> {
 impl Drop for SessionGuard<'_> {
     fn drop(&mut self) {
         if self.slot.epoch != self.state.epoch() {
-            self.slot.session = Session::Locked;
+            release(std::mem::take(&mut self.slot.session));
             self.state.forget_after_lock();
         }
     }
@@ -200,6 +224,44 @@ impl AppState {
             return Err(CommandError::locked());
         }
         Ok(session)
+    }
+
+    /// Whether `ticket` still names the window's session (no lock or other unlock since).
+    pub fn is_current(&self, ticket: Ticket) -> bool {
+        self.relock(ticket).is_ok()
+    }
+
+    /// The session and how to reach its server, when it is a team workspace open on its
+    /// server that no live refresh serves yet; from then on, one does.
+    pub fn team_to_watch(&self) -> Option<(Ticket, Link)> {
+        let mut session = self.lock();
+        let ticket = session.ticket();
+        if session.slot.watched == Some(ticket.generation) {
+            return None;
+        }
+        let Session::Team(open) = &*session else {
+            return None;
+        };
+        let TeamOpen::Online(_, link) = &**open else {
+            return None;
+        };
+        let link = Link {
+            url: link.url.clone(),
+            database_password: link.database_password.clone(),
+        };
+        session.slot.watched = Some(ticket.generation);
+        Some((ticket, link))
+    }
+
+    pub fn set_team_listener(&self, channel: Channel<TeamEvent>) {
+        *guard(&self.team_listener) = Some(channel);
+    }
+
+    /// Tells the page what the live refresh saw: a change to show, or changes refused.
+    pub fn team_event(&self, event: TeamEvent) {
+        if let Some(channel) = &*guard(&self.team_listener) {
+            let _ = channel.send(event);
+        }
     }
 
     /// The lock epoch: read it before an unlock, and install the result with it.
@@ -352,7 +414,8 @@ impl AppState {
 /// Drops a session taken out of the slot. An open workspace of 100,000 entries takes tens of
 /// milliseconds to free (its index, its verified rows): that happens on a thread of its own,
 /// so the lock answers at once. The session is already out of reach of every command; its keys
-/// zeroize when the drop runs, moments later.
+/// zeroize when the drop runs, moments later. A team workspace's connection must be closed
+/// off the async runtime too (the blocking PostgreSQL client runs a runtime of its own).
 fn release(session: Session) {
     if matches!(session, Session::Locked) {
         return;

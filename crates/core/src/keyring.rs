@@ -1,6 +1,7 @@
 //! This machine's OS keyring (Secret Service on Linux, Keychain, Credential Manager): the one
 //! place the core reads, writes and deletes keyring items. Quick unlock and device binding
-//! each keep 32-byte keys there, one item per key.
+//! each keep 32-byte keys there, one item per key; the app keeps a team workspace's database
+//! password there when the user asks (one item per role, server and database).
 //!
 //! Every item is described the same way: its service (which feature it belongs to, see
 //! [`Service`]) and its user name, the lower-case hex of a 16-byte id drawn by the feature.
@@ -30,6 +31,8 @@ pub enum Service {
     /// Device secrets, named by binding id (or, for files bound by earlier versions, by
     /// workspace id).
     DeviceBinding,
+    /// Team workspaces' database passwords, named by a hash of the role, server and database.
+    TeamDatabase,
 }
 
 impl Service {
@@ -38,6 +41,7 @@ impl Service {
         match self {
             Service::QuickUnlock => "Portcullis quick unlock",
             Service::DeviceBinding => "Portcullis device binding",
+            Service::TeamDatabase => "Portcullis team database",
         }
     }
 }
@@ -79,6 +83,22 @@ impl Item {
                 "the keyring did not keep the key".into(),
             )),
         }
+    }
+
+    /// The text the item holds (a password), or `None` when there is no such item.
+    pub(crate) fn read_text(&self) -> Result<Option<crate::SecretString>, Error> {
+        match self.0.get_password() {
+            Ok(s) => Ok(Some(crate::SecretString::new(s))),
+            Err(::keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    /// Stores `text` in the item (created or replaced).
+    pub(crate) fn write_text(&self, text: &crate::SecretString) -> Result<(), Error> {
+        self.0
+            .set_password(text.expose_secret())
+            .map_err(|e| describe(&e))
     }
 
     /// Deletes the item; nothing to do when there is none.

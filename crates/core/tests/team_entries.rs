@@ -371,26 +371,82 @@ fn a_founder_swapped_on_the_server_is_refused_where_the_first_was_met() {
 }
 
 #[test]
-fn an_open_copy_accepts_the_writes_of_a_member_approved_after_it_opened() {
+fn an_open_workspace_follows_memberships_changed_after_it_opened() {
     let pg = two_members();
-    let mut alice = open(&pg, "alice");
+    let mut alice_ws = open(&pg, "alice");
+    // Another session of an admin approves carol, who writes: the open copy, which never
+    // heard of her, checks her writes once it has read the memberships again.
     let kdf = KdfParams::new(1024, 1, 1).unwrap();
     let mut carol = connect(&pg, "carol")
         .new_member(&secret("carol master"), kdf)
         .unwrap();
     carol.request_join().unwrap();
-    let fp = carol.identity().public().fingerprint();
-    connect(&pg, "alice")
+    let carol_fp = carol.identity().public().fingerprint();
+    let mut alice = connect(&pg, "alice")
         .unlock_member(&secret("alice master"), false)
         .unwrap()
         .into_open()
-        .unwrap()
-        .approve("carol", &fp, Access::Editor)
         .unwrap();
-    let mut carol = carol.open_workspace().unwrap();
-    carol
+    alice.approve("carol", &carol_fp, Access::Editor).unwrap();
+    let mut carol_ws = open(&pg, "carol");
+    carol_ws
         .add_entry(EntryType::Note, note("From carol"))
         .unwrap();
-    alice.sync().unwrap();
-    assert_eq!(titles(&mut alice), ["From carol"]);
+    alice_ws.sync().unwrap();
+    assert_eq!(titles(&mut alice_ws), ["From carol"]);
+
+    // Removing bob from the open copy: it seals under the new epoch's key from then on, and
+    // reads what carol writes under it.
+    let epoch = alice_ws.remove_member("bob").unwrap();
+    assert_eq!(epoch.epoch, 2);
+    alice_ws
+        .add_entry(EntryType::Note, note("After bob"))
+        .unwrap();
+    let last = pg.admin(
+        "vault",
+        "SELECT epoch FROM portcullis.records ORDER BY seq DESC LIMIT 1",
+    );
+    assert_eq!(last.trim(), "2", "{last}");
+    let mut carol_ws = open(&pg, "carol");
+    carol_ws
+        .add_entry(EntryType::Note, note("Carol again"))
+        .unwrap();
+    alice_ws.sync().unwrap();
+    assert_eq!(
+        titles(&mut alice_ws),
+        ["After bob", "Carol again", "From carol"]
+    );
+    let members = alice_ws.members().unwrap();
+    let bob = members.iter().find(|m| m.name == "bob").unwrap();
+    assert_eq!(bob.state, "removed");
+    assert!(alice_ws
+        .audit_log()
+        .unwrap()
+        .iter()
+        .any(|e| e.subject.contains("bob")));
+}
+
+#[test]
+fn changes_read_on_the_listening_connection_are_checked_and_kept_by_the_open_copy() {
+    let pg = two_members();
+    let mut alice_ws = open(&pg, "alice");
+    let mut bob_ws = open(&pg, "bob");
+    let mut listener = connect(&pg, "alice").listen().unwrap();
+
+    let point = alice_ws.sync_point();
+    bob_ws.add_entry(EntryType::Note, note("One")).unwrap();
+    let fetched = listener.fetch(&point).unwrap();
+    assert!(alice_ws.apply(fetched).unwrap());
+    assert_eq!(titles(&mut alice_ws), ["One"]);
+
+    // The copy moved between the read and the apply (its own write): it syncs instead, and
+    // nothing is applied twice.
+    let point = alice_ws.sync_point();
+    bob_ws.add_entry(EntryType::Note, note("Two")).unwrap();
+    let fetched = listener.fetch(&point).unwrap();
+    alice_ws.add_entry(EntryType::Note, note("Mine")).unwrap();
+    alice_ws.apply(fetched).unwrap();
+    assert_eq!(titles(&mut alice_ws), ["Mine", "One", "Two"]);
+    let nothing_new = listener.fetch(&alice_ws.sync_point()).unwrap();
+    assert!(!alice_ws.apply(nothing_new).unwrap());
 }

@@ -5,7 +5,7 @@
 //! one password it needs until the client has taken it).
 
 use super::entries::copy_secret;
-use super::{off_runtime, with_open};
+use super::{off_runtime, with_store};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::AppState;
 use portcullis_core::connect::host_key::{self, HostKey};
@@ -53,7 +53,7 @@ pub fn connect_entry(state: State<'_, AppState>, id: String) -> CommandResult<Co
 
 /// [`connect_entry`], without the Tauri runtime.
 pub fn connect(state: &AppState, id: &str) -> CommandResult<ConnectOutcome> {
-    let plan = with_open(state, |ws| Ok(Plan::of(ws, id)?))?;
+    let plan = with_store(state, |ws| Ok(Plan::of(ws, id)?))?;
     if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {
         let keys = off_runtime(|| Ok(host_key::scan(&plan.host, plan.port, SCAN_SECS)?))?;
         let key = keys
@@ -113,7 +113,7 @@ pub fn pin_host_key(state: State<'_, AppState>, id: String, key: String) -> Comm
 /// [`pin_host_key`], without the Tauri runtime.
 pub fn pin(state: &AppState, id: &str, key: &str) -> CommandResult<()> {
     let key = HostKey::parse(key).map_err(portcullis_core::connect::Error::from)?;
-    with_open(state, |ws| {
+    with_store(state, |ws| {
         let mut plan = Plan::of(ws, id)?;
         Ok(plan.pin(ws, key)?)
     })
@@ -154,7 +154,7 @@ mod tests {
         let e = pin(&state, &id, "ssh-ed25519 AAAA").unwrap_err();
         assert_eq!(e.code, ErrorCode::Invalid);
         pin(&state, &id, KEY).unwrap();
-        let plan = with_open(&state, |ws| Ok(Plan::of(ws, &id)?)).unwrap();
+        let plan = with_store(&state, |ws| Ok(Plan::of(ws, &id)?)).unwrap();
         assert_eq!(plan.host_key.unwrap().to_string(), KEY);
         state.lock_session();
         assert_eq!(connect(&state, &id).unwrap_err().code, ErrorCode::Locked);

@@ -5,6 +5,7 @@ use super::{off_runtime, read_open, with_open, with_same_open};
 use crate::dto::EnabledDto;
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
+use crate::team::{each_pending, TeamOpen};
 use portcullis_core::mfa::email::{EmailSettings, Security};
 use portcullis_core::workspace::EmailSent;
 use portcullis_core::Guarded;
@@ -91,7 +92,14 @@ pub fn send_email_code(
             let ticket = session.ticket();
             let outgoing = match &mut *session {
                 Session::Pending(p) => p.issue_email_code(method.as_deref())?,
+                Session::TeamPending(t) => {
+                    each_pending!(&mut **t, p => p.issue_email_code(method.as_deref())?)
+                }
                 Session::Open(ws) => ws.issue_email_code(method.as_deref())?,
+                Session::Team(open) => match &mut **open {
+                    TeamOpen::Online(ws, _) => ws.issue_email_code(method.as_deref())?,
+                    TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+                },
                 Session::Locked => return Err(CommandError::locked()),
             };
             (outgoing, ticket)
@@ -99,7 +107,12 @@ pub fn send_email_code(
         let sent = outgoing.send();
         match &mut *state.relock(ticket)? {
             Session::Pending(p) => Ok(p.record_email(sent)?),
+            Session::TeamPending(t) => Ok(each_pending!(&mut **t, p => p.record_email(sent)?)),
             Session::Open(ws) => Ok(ws.record_email(sent)?),
+            Session::Team(open) => match &mut **open {
+                TeamOpen::Online(ws, _) => Ok(ws.record_email(sent)?),
+                TeamOpen::Offline(_) => Err(CommandError::team_workspace()),
+            },
             Session::Locked => Err(CommandError::locked()),
         }
     })

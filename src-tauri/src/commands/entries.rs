@@ -1,6 +1,6 @@
 //! Entries of the open workspace.
 
-use super::with_open;
+use super::with_store;
 use crate::dto::{EntryInput, OtpCodeDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::kinds::CopyField;
@@ -8,7 +8,7 @@ use crate::state::AppState;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::{EntryPage, EntrySummary, EntryView, ListQuery};
-use portcullis_core::{EntryKind, EntryStore, SecretString};
+use portcullis_core::{EntryKind, SecretString};
 use tauri::State;
 
 /// One window of the entry list (a search's matches in a group, from an offset), with the
@@ -22,20 +22,20 @@ pub fn list_entries(state: State<'_, AppState>, list: ListQuery) -> CommandResul
 
 /// [`list_entries`], without the Tauri runtime.
 pub fn list_page(state: &AppState, list: &ListQuery) -> CommandResult<EntryPage> {
-    with_open(state, |ws| Ok(ws.list_page(list)?))
+    with_store(state, |ws| Ok(ws.list_page(list)?))
 }
 
 #[tauri::command(async)]
 #[specta::specta]
 pub fn get_entry(state: State<'_, AppState>, id: String) -> CommandResult<EntryView> {
-    with_open(&state, |ws| Ok(EntryView::from(&ws.find(&id)?)))
+    with_store(&state, |ws| Ok(EntryView::from(&ws.find(&id)?)))
 }
 
 /// The password of a login, on an explicit request (reveal or copy).
 #[tauri::command(async)]
 #[specta::specta]
 pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<String> {
-    with_open(&state, |ws| match ws.find(&id)?.kind {
+    with_store(&state, |ws| match ws.find(&id)?.kind {
         EntryKind::Login(l) => Ok(l.password.expose_secret().to_owned()),
         _ => Err(CommandError::new(
             ErrorCode::Invalid,
@@ -50,7 +50,7 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
 #[tauri::command(async)]
 #[specta::specta]
 pub fn copy_field(state: State<'_, AppState>, id: String, field: CopyField) -> CommandResult<u64> {
-    let text = with_open(&state, |ws| {
+    let text = with_store(&state, |ws| {
         let entry = ws.find(&id)?;
         let text = match field {
             // An HOTP code is taken: its counter advances, so the next copy is a new code.
@@ -108,7 +108,7 @@ pub(crate) fn copy_secret(
 #[tauri::command(async)]
 #[specta::specta]
 pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCodeDto> {
-    with_open(&state, |ws| {
+    with_store(&state, |ws| {
         let entry = ws.find(&id)?;
         let otp = entry.otp().ok_or_else(|| {
             CommandError::new(
@@ -116,7 +116,7 @@ pub fn otp_code(state: State<'_, AppState>, id: String) -> CommandResult<OtpCode
                 "this entry has no one-time-password generator",
             )
         })?;
-        let now = u64::try_from(ws.clock().now()).unwrap_or(0);
+        let now = u64::try_from(ws.now()).unwrap_or(0);
         let c = otp.code_at(now);
         Ok(OtpCodeDto {
             code: c.code,
@@ -168,7 +168,7 @@ pub fn add_entry(state: State<'_, AppState>, entry: EntryInput) -> CommandResult
 /// [`add_entry`], without the Tauri runtime.
 pub fn add(state: &AppState, entry: EntryInput) -> CommandResult<EntrySummary> {
     let (kind, changes) = changes_from(entry)?;
-    with_open(state, |ws| {
+    with_store(state, |ws| {
         Ok(EntrySummary::from(&ws.add_entry(kind, changes)?))
     })
 }
@@ -186,7 +186,7 @@ pub fn update_entry(
 /// [`update_entry`], without the Tauri runtime.
 pub fn update(state: &AppState, id: &str, entry: EntryInput) -> CommandResult<EntrySummary> {
     let (kind, changes) = changes_from(entry)?;
-    with_open(state, |ws| {
+    with_store(state, |ws| {
         Ok(EntrySummary::from(&ws.edit_entry(
             id,
             Some(kind),
@@ -203,7 +203,7 @@ pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()>
 
 /// [`delete_entry`], without the Tauri runtime.
 pub fn delete(state: &AppState, id: &str) -> CommandResult<()> {
-    with_open(state, |ws| Ok(ws.remove(id)?))
+    with_store(state, |ws| Ok(ws.remove(id)?))
 }
 
 #[tauri::command]

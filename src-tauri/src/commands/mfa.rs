@@ -1,16 +1,18 @@
 //! The second factor: verifying it, and the security settings (each needs a fresh factor; the
 //! core enforces it).
 
-use super::{off_runtime, read_open, with_open, with_same_open, workspace::open_state};
+use super::{off_runtime, read_open, with_open, with_same_open};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session, Ticket};
+use crate::team::{each_pending, TeamOpen, TeamPending};
 use portcullis_core::factor_outcome::{FactorOutcome, StepUpOutcome};
 use portcullis_core::mfa::duo::{self, DuoRequest, Failmode, Progress, SigVersion};
 use portcullis_core::mfa::{Factor, MfaStatus};
 use portcullis_core::workspace::duo_enrolment::{
     DuoEnrolled, DuoEnrolment, DuoSettings, DuoStart, StartError,
 };
+use portcullis_core::workspace::PendingMfa;
 use portcullis_core::Guarded;
 use portcullis_core::SecretString;
 use serde::{Deserialize, Serialize};
@@ -94,19 +96,61 @@ pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
     match &mut *state.lock() {
         Session::Open(ws) => Ok(ws.mfa_status()?),
         Session::Pending(p) => Ok(p.status().clone()),
+        Session::TeamPending(t) => Ok(each_pending!(&**t, p => p.status().clone())),
+        Session::Team(_) => Err(CommandError::team_workspace()),
         Session::Locked => Err(CommandError::locked()),
     }
 }
 
-/// Checks the second factor of a pending unlock.
+/// Checks the second factor of a pending unlock (a file's, or a team member's).
 #[tauri::command(async)]
 #[specta::specta]
 pub fn verify_factor(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     factor: FactorInput,
     progress_channel: Channel<String>,
 ) -> CommandResult<VerifiedDto> {
-    off_runtime(|| verify(&state, factor, &progress_channel))
+    let out = off_runtime(|| verify(&state, factor, &progress_channel))?;
+    crate::refresh::ensure(&app);
+    Ok(out)
+}
+
+/// Where a factor's verdict leaves the session.
+enum Settled {
+    /// Open: the session to install, and what the page is told.
+    Open(Session, VerifiedDto),
+    /// Not open: the pending state to try again from (if any), and why.
+    Retry(Option<Session>, CommandError),
+}
+
+/// The verdict on a pending unlock of any kind: `open` makes the session of what opened,
+/// `pending` the session to retry from.
+fn settle<G: Guarded>(
+    outcome: FactorOutcome<G>,
+    open: impl FnOnce(G) -> CommandResult<Session>,
+    pending: impl FnOnce(PendingMfa<G>) -> Session,
+) -> CommandResult<Settled> {
+    let (retry, error) = match outcome {
+        FactorOutcome::Open(opened, verified) => {
+            let session = open(*opened)?;
+            let out = VerifiedDto {
+                session: super::team::describe(&session),
+                backup_codes_left: verified.backup_codes_left,
+                failed_open: verified.failed_open,
+            };
+            return Ok(Settled::Open(session, out));
+        }
+        // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on
+        // `duo_enroll`. Both stay pending.
+        FactorOutcome::SmsSent(p) => (Some(p), CommandError::duo_sms_sent()),
+        FactorOutcome::EnrolFirst { message, retry, .. } => (
+            Some(retry),
+            CommandError::new(ErrorCode::DuoEnroll, message),
+        ),
+        FactorOutcome::Refused(refusal) => (refusal.retry, refusal.error.into()),
+    };
+    Ok(Settled::Retry(retry.map(|p| pending(*p)), error))
 }
 
 /// Charges the factor with the session held, runs it (waits for Duo) without, and records
@@ -120,10 +164,12 @@ fn verify(
     let (charged, ticket) = {
         let mut session = state.lock();
         let ticket = session.ticket();
-        let Session::Pending(pending) = &mut *session else {
-            return Err(CommandError::locked());
+        let charged = match &mut *session {
+            Session::Pending(pending) => pending.charge_factor(&factor),
+            Session::TeamPending(t) => each_pending!(&mut **t, p => p.charge_factor(&factor)),
+            _ => return Err(CommandError::locked()),
         };
-        match pending.charge_factor(&factor) {
+        match charged {
             Ok(charged) => (charged, ticket),
             Err(e) => {
                 // Nothing to retry from: the password again.
@@ -138,32 +184,48 @@ fn verify(
     let ran = charged.run(progress(state, ticket, &mut report)?);
     // A lock while Duo waited (Ctrl+L, sleep) wins over the approval.
     let mut session = state.relock(ticket)?;
-    let Session::Pending(pending) = std::mem::take(&mut *session) else {
-        return Err(CommandError::locked());
-    };
-    let (pending, error) = match pending.record_factor(ran) {
-        FactorOutcome::Open(ws, verified) => {
-            let out = VerifiedDto {
-                session: open_state(&ws),
-                backup_codes_left: verified.backup_codes_left,
-                failed_open: verified.failed_open,
-            };
-            session.install(Session::Open(*ws), ticket.epoch())?;
-            return Ok(out);
-        }
-        // The page asks for a passcode on `duo_sms_sent`; the user must enrol elsewhere on
-        // `duo_enroll`. Both stay pending.
-        FactorOutcome::SmsSent(p) => (Some(p), CommandError::duo_sms_sent()),
-        FactorOutcome::EnrolFirst { message, retry, .. } => (
-            Some(retry),
-            CommandError::new(ErrorCode::DuoEnroll, message),
+    let settled = match std::mem::take(&mut *session) {
+        Session::Pending(p) => settle(
+            p.record_factor(ran),
+            |ws| Ok(Session::Open(ws)),
+            Session::Pending,
         ),
-        FactorOutcome::Refused(refusal) => (refusal.retry, refusal.error.into()),
+        // The member's workspace opens (from the server, or the offline copy) with the
+        // session held: nothing else can use it meanwhile.
+        Session::TeamPending(t) => match *t {
+            TeamPending::Online(p, link) => {
+                let retry = link.clone();
+                settle(
+                    p.record_factor(ran),
+                    |member| {
+                        Ok(Session::team(TeamOpen::Online(
+                            member.open_workspace()?,
+                            link,
+                        )))
+                    },
+                    |p| Session::team_pending(TeamPending::Online(p, retry)),
+                )
+            }
+            TeamPending::Offline(p) => settle(
+                p.record_factor(ran),
+                |member| Ok(Session::team(TeamOpen::Offline(member.open_workspace()?))),
+                |p| Session::team_pending(TeamPending::Offline(p)),
+            ),
+        },
+        _ => return Err(CommandError::locked()),
     };
-    if let Some(p) = pending {
-        *session = Session::Pending(*p);
+    match settled? {
+        Settled::Open(opened, out) => {
+            session.install(opened, ticket.epoch())?;
+            Ok(out)
+        }
+        Settled::Retry(retry, error) => {
+            if let Some(p) = retry {
+                *session = p;
+            }
+            Err(error)
+        }
     }
-    Err(error)
 }
 
 /// Verifies a fresh factor so that security settings can change for five minutes. Duo's status
@@ -185,15 +247,35 @@ fn check_step_up(
     progress_channel: &Channel<String>,
 ) -> CommandResult<()> {
     let factor = factor.into_core();
-    let (charged, ticket) = read_open(state, |ws| Ok(ws.charge_step_up(&factor)?))?;
+    let (charged, ticket) = {
+        let mut session = state.lock();
+        let ticket = session.ticket();
+        let charged = match &mut *session {
+            Session::Open(ws) => ws.charge_step_up(&factor)?,
+            Session::Team(open) => match &mut **open {
+                TeamOpen::Online(ws, _) => ws.charge_step_up(&factor)?,
+                TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+            },
+            _ => return Err(CommandError::locked()),
+        };
+        (charged, ticket)
+    };
     let mut report = |m: &str| {
         let _ = progress_channel.send(m.to_owned());
     };
     let ran = charged.run(progress(state, ticket, &mut report)?);
-    with_same_open(state, ticket, |ws| match ws.record_step_up(ran)? {
+    let outcome = match &mut *state.relock(ticket)? {
+        Session::Open(ws) => ws.record_step_up(ran)?,
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => ws.record_step_up(ran)?,
+            TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+        },
+        _ => return Err(CommandError::locked()),
+    };
+    match outcome {
         StepUpOutcome::Verified(_) => Ok(()),
         StepUpOutcome::SmsSent => Err(CommandError::duo_sms_sent()),
-    })
+    }
 }
 
 #[tauri::command(async)]
@@ -435,7 +517,12 @@ pub fn duo_devices(
     // The method is read with the session held; Duo is asked without.
     let method = match &mut *state.lock() {
         Session::Pending(p) => p.duo_method(label.as_deref())?,
+        Session::TeamPending(t) => each_pending!(&mut **t, p => p.duo_method(label.as_deref())?),
         Session::Open(ws) => ws.duo_method(label.as_deref())?,
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => ws.duo_method(label.as_deref())?,
+            TeamOpen::Offline(_) => return Err(CommandError::team_workspace()),
+        },
         Session::Locked => return Err(CommandError::locked()),
     };
     off_runtime(|| {

@@ -10,21 +10,46 @@ pub mod entries;
 pub mod mfa;
 pub mod preferences;
 pub mod quick_unlock;
+pub mod team;
 pub mod transfer;
 pub mod workspace;
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session, Ticket};
 use portcullis_core::workspace::{DerivedKeys, PasswordKeys};
-use portcullis_core::OpenWorkspace;
+use portcullis_core::{EntryStore, OpenWorkspace};
 
-/// Runs `f` on the open workspace, or fails with `locked`.
+/// Why a command that needs an open file workspace cannot run: `locked`, or `team_workspace`
+/// when the session holds a team workspace (or a member waiting for their factor).
+fn not_a_file(session: &Session) -> CommandError {
+    match session {
+        Session::Team(_) | Session::TeamPending(_) => CommandError::team_workspace(),
+        _ => CommandError::locked(),
+    }
+}
+
+/// Runs `f` on the open file workspace: `locked` when none is open, `team_workspace` when
+/// the window holds a team workspace (the command is the file's: its security, device
+/// binding, quick unlock, its Portcullis-format export…).
 pub fn with_open<T>(
     state: &AppState,
     f: impl FnOnce(&mut OpenWorkspace) -> CommandResult<T>,
 ) -> CommandResult<T> {
     blocking(|| match &mut *state.lock() {
         Session::Open(ws) => f(ws),
+        other => Err(not_a_file(other)),
+    })
+}
+
+/// Runs `f` on the entries of the open workspace, whatever keeps them: a file, a team
+/// workspace on its server, or its offline copy (whose writes the core refuses).
+pub fn with_store<T>(
+    state: &AppState,
+    f: impl FnOnce(&mut dyn EntryStore) -> CommandResult<T>,
+) -> CommandResult<T> {
+    blocking(|| match &mut *state.lock() {
+        Session::Open(ws) => f(ws),
+        Session::Team(team) => f(team.store()),
         _ => Err(CommandError::locked()),
     })
 }
@@ -51,7 +76,7 @@ pub fn read_open<T>(
     let ticket = session.ticket();
     match &mut *session {
         Session::Open(ws) => Ok((f(ws)?, ticket)),
-        _ => Err(CommandError::locked()),
+        other => Err(not_a_file(other)),
     }
 }
 
@@ -64,7 +89,7 @@ pub fn with_same_open<T>(
 ) -> CommandResult<T> {
     match &mut *state.relock(ticket)? {
         Session::Open(ws) => f(ws),
-        _ => Err(CommandError::locked()),
+        other => Err(not_a_file(other)),
     }
 }
 

@@ -3,15 +3,15 @@
 //! handle to each (see `files`). It gets back titles and counts, never a secret of what it
 //! imports.
 
-use super::{off_runtime, with_open};
+use super::{blocking, off_runtime, with_store};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::files::{self, ChosenFile, Purpose};
-use crate::state::AppState;
+use crate::state::{AppState, Session};
+use crate::team::TeamOpen;
 use portcullis_core::export;
 use portcullis_core::import::{self, Format, Skipped};
 use portcullis_core::workspace::{Choice, PlannedEntry, Preview};
-use portcullis_core::EntryStore;
-use portcullis_core::SecretString;
+use portcullis_core::{EntryStore, Guarded, SecretString};
 use serde::Serialize;
 use tauri::State;
 
@@ -113,7 +113,7 @@ fn clipboard_codes(state: &AppState) -> CommandResult<import::Plan> {
 }
 
 fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDto> {
-    let preview = with_open(state, |ws| Ok(ws.preview_import(plan)?))?;
+    let preview = with_store(state, |ws| Ok(ws.preview_import(plan)?))?;
     let dto = PreviewDto {
         new: preview.planned(),
         duplicates: preview.duplicates.clone(),
@@ -129,7 +129,7 @@ fn preview_plan(state: &AppState, plan: import::Plan) -> CommandResult<PreviewDt
 #[specta::specta]
 pub fn commit_import(state: State<'_, AppState>, choices: Vec<Choice>) -> CommandResult<usize> {
     let preview = take_chosen(&state, choices)?;
-    with_open(&state, |ws| Ok(ws.import(preview)?.written()))
+    with_store(&state, |ws| Ok(ws.import(preview)?.written()))
 }
 
 /// The pending preview with the page's choices applied; a refused choice leaves it pending.
@@ -155,14 +155,17 @@ pub fn cancel_import(state: State<'_, AppState>) {
     state.pending_import().take();
 }
 
-#[derive(Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct ExportedDto {
-    exported: usize,
-    encrypted: bool,
+    pub exported: usize,
+    pub encrypted: bool,
 }
 
 /// Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
-/// fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
+/// fresh factor when MFA is on (`step_up_required`; a team member's own factor); KDBX needs
+/// `password` for the new file. A team workspace's export is recorded in its audit log; its
+/// Portcullis-format copy is the server's (the core refuses it), and its offline copy exports
+/// nothing (the log is on the server).
 #[tauri::command(async)]
 #[specta::specta]
 pub fn export_workspace(
@@ -173,20 +176,43 @@ pub fn export_workspace(
 ) -> CommandResult<ExportedDto> {
     let path = state.chosen(&file, Purpose::Write)?;
     let password = password.filter(|p| !p.is_empty()).map(SecretString::new);
-    with_open(&state, |ws| {
-        let summary =
-            export::export(ws, format, &path, password.as_ref()).map_err(|e| match e {
-                export::Error::Workspace(w) => CommandError::from(w),
-                export::Error::Exists(_) => CommandError::new(ErrorCode::Exists, e.to_string()),
-                export::Error::PasswordNeeded => {
-                    CommandError::new(ErrorCode::PasswordNeeded, e.to_string())
-                }
-                other => CommandError::new(ErrorCode::Io, other.to_string()),
-            })?;
-        Ok(ExportedDto {
-            exported: summary.entries,
-            encrypted: !format.is_plaintext(),
-        })
+    export_open(&state, format, &path, password.as_ref())
+}
+
+/// [`export_workspace`] to `path`, without the Tauri runtime.
+pub fn export_open(
+    state: &AppState,
+    format: export::Format,
+    path: &std::path::Path,
+    password: Option<&SecretString>,
+) -> CommandResult<ExportedDto> {
+    blocking(|| match &mut *state.lock() {
+        Session::Open(ws) => export_to(ws, format, path, password),
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => export_to(ws, format, path, password),
+            TeamOpen::Offline(ws) => export_to(ws, format, path, password),
+        },
+        _ => Err(CommandError::locked()),
+    })
+}
+
+fn export_to<W: EntryStore + Guarded>(
+    ws: &mut W,
+    format: export::Format,
+    path: &std::path::Path,
+    password: Option<&SecretString>,
+) -> CommandResult<ExportedDto> {
+    let summary = export::export(ws, format, path, password).map_err(|e| match e {
+        export::Error::Workspace(w) => CommandError::from(w),
+        export::Error::Exists(_) => CommandError::new(ErrorCode::Exists, e.to_string()),
+        export::Error::PasswordNeeded => {
+            CommandError::new(ErrorCode::PasswordNeeded, e.to_string())
+        }
+        other => CommandError::new(ErrorCode::Io, other.to_string()),
+    })?;
+    Ok(ExportedDto {
+        exported: summary.entries,
+        encrypted: !format.is_plaintext(),
     })
 }
 

@@ -147,20 +147,14 @@ pub fn lock_workspace(state: State<'_, AppState>) {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn session_state(state: State<'_, AppState>) -> SessionState {
-    match &*state.lock() {
-        Session::Locked => SessionState::Locked,
-        Session::Pending(p) => SessionState::Pending {
-            name: p.name(),
-            status: p.status().clone(),
-        },
-        Session::Open(ws) => open_state(ws),
-    }
+    super::team::describe(&state.lock())
 }
 
 pub fn open_state(ws: &OpenWorkspace) -> SessionState {
     SessionState::Open {
         name: ws.name(),
         path: ws.path().display().to_string(),
+        team: None,
     }
 }
 

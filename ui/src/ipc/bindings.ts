@@ -35,6 +35,40 @@ export const commands = {
 	 *  sleep or locked its screen): the page then clears what it shows.
 	 */
 	watchLocks: (channel: Channel<string>) => __TAURI_INVOKE<void>("watch_locks", { channel }),
+	/**
+	 *  Opens the team workspace `address` names as its member: the database password (see
+	 *  `database_password`; `remember` keeps a typed one in the OS keyring), then the member's
+	 *  master `password`. The result says whether their second factor is needed. When no server
+	 *  answers, the offline copy this computer kept opens instead, read-only (`team.offline_since`
+	 *  in the result); without one the answer is `team_unreachable`.
+	 */
+	unlockTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string, allowCostlyKdf: boolean | null) => __TAURI_INVOKE<SessionState>("unlock_team", { address, databasePassword, remember, password, allowCostlyKdf }),
+	/**
+	 *  Hands the app a channel on which it says that the open team workspace changed (another
+	 *  member wrote; the live refresh synced: the page lists the entries again), or that what
+	 *  the server sent since does not check (nothing of it is shown; the page says why).
+	 */
+	watchTeam: (channel: Channel<TeamEvent>) => __TAURI_INVOKE<void>("watch_team", { channel }),
+	/**  The members of the open team workspace. */
+	teamMembers: () => __TAURI_INVOKE<MembersDto>("team_members"),
+	/**
+	 *  Approves `name`'s request to join with `role` (`admin`, `editor`, `viewer`), when
+	 *  `fingerprint` (compared with them out of band) is their identity's. Admins only; needs a
+	 *  fresh second factor when the admin has one (`step_up_required`).
+	 */
+	approveMember: (name: string, fingerprint: string, role: string) => __TAURI_INVOKE<null>("approve_member", { name, fingerprint, role }),
+	/**  Gives an active member another role (as an approval, admins only, a fresh factor). */
+	setMemberRole: (name: string, role: string) => __TAURI_INVOKE<null>("set_member_role", { name, role }),
+	/**
+	 *  Removes a member: their access ends at once and the workspace key is rotated (the new
+	 *  epoch is returned). The secrets they could read must be changed.
+	 */
+	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
+	/**
+	 *  The audit log and the change history, each checked before anything is shown, merged by
+	 *  time (newest last).
+	 */
+	teamLog: () => __TAURI_INVOKE<LogLineDto[]>("team_log"),
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
 	/**  Saves the preferences (clamped to their bounds) and returns what was saved. */
 	setPreferences: (preferences: Preferences) => __TAURI_INVOKE<Preferences>("set_preferences", { preferences }),
@@ -101,7 +135,10 @@ export const commands = {
 	cancelImport: () => __TAURI_INVOKE<void>("cancel_import"),
 	/**
 	 *  Exports the open workspace to the file chosen to save it (`file`, a new file). Needs a
-	 *  fresh factor when MFA is on (`step_up_required`); KDBX needs `password` for the new file.
+	 *  fresh factor when MFA is on (`step_up_required`; a team member's own factor); KDBX needs
+	 *  `password` for the new file. A team workspace's export is recorded in its audit log; its
+	 *  Portcullis-format copy is the server's (the core refuses it), and its offline copy exports
+	 *  nothing (the log is on the server).
 	 */
 	exportWorkspace: (format: ExportFormat, file: string, password: string | null) => __TAURI_INVOKE<ExportedDto>("export_workspace", { format, file, password }),
 	/**
@@ -110,7 +147,7 @@ export const commands = {
 	 */
 	pickFile: (purpose: Purpose, suggested: string | null) => __TAURI_INVOKE<ChosenFile | null>("pick_file", { purpose, suggested }),
 	mfaStatus: () => __TAURI_INVOKE<MfaStatus>("mfa_status"),
-	/**  Checks the second factor of a pending unlock. */
+	/**  Checks the second factor of a pending unlock (a file's, or a team member's). */
 	verifyFactor: (factor: FactorInput, progressChannel: Channel<string>) => __TAURI_INVOKE<VerifiedDto>("verify_factor", { factor, progressChannel }),
 	/**
 	 *  Verifies a fresh factor so that security settings can change for five minutes. Duo's status
@@ -563,7 +600,30 @@ export type ErrorCode =
 /**  The terminal emulator did not start the SSH session. */
 "terminal_failed" | 
 /**  The connection could not be prepared; the message says why. */
-"connect_failed";
+"connect_failed" | 
+/**
+ *  The command is a file workspace's (security, device binding, quick unlock, the
+ *  Portcullis export); the window holds a team workspace.
+ */
+"team_workspace" | 
+/**  No PostgreSQL server answered, and this computer has no offline copy of the workspace. */
+"team_unreachable" | 
+/**
+ *  The team workspace is read from its offline copy: changes need the server (the message
+ *  says when it was last synced).
+ */
+"offline" | 
+/**  Another member changed or deleted the entry meanwhile; nothing was saved. */
+"conflict" | 
+/**  A viewer of the team workspace cannot change entries. */
+"read_only" | 
+/**  No database password was typed, kept in the keyring, or found as libpq finds it. */
+"database_password" | 
+/**
+ *  Another team-workspace failure (the server refused, the chain does not check…); the
+ *  message says which.
+ */
+"team";
 
 /**  The formats Portcullis writes (named as in the CLI). */
 export type ExportFormat = 
@@ -650,6 +710,46 @@ export type ListQuery = {
 	offset?: number,
 	/**  How many rows are wanted. */
 	limit?: number,
+};
+
+/**
+ *  One event of the team workspace's history: from the audit log (`audit`: joins,
+ *  approvals, roles, removals, rotations, exports) or the change history (`changes`: entries
+ *  created, changed, deleted, by id).
+ */
+export type LogLineDto = {
+	chain: string,
+	seq: number,
+	/**  Unix seconds, by the actor's clock. */
+	at: number,
+	actor: string,
+	action: string,
+	subject: string,
+};
+
+/**  A member as the Members screen lists them. */
+export type MemberDto = {
+	/**  Their PostgreSQL login role. */
+	name: string,
+	/**  `admin`, `editor` or `viewer` (a pending request: `viewer` until approved). */
+	role: string,
+	/**  `pending`, `active` or `removed`. */
+	state: string,
+	/**
+	 *  Their identity's fingerprint, computed here from the public keys the server lists:
+	 *  compared out of band before an approval.
+	 */
+	fingerprint: string,
+};
+
+/**
+ *  The Members screen: the members this member may see, their own access, and their second
+ *  factor's methods (a membership change needs it fresh).
+ */
+export type MembersDto = {
+	members: MemberDto[],
+	access: string,
+	mfa: MfaStatus,
 };
 
 /**  A method's state. */
@@ -829,7 +929,9 @@ export type Security =
 "tls";
 
 /**  Where unlocking stands. */
-export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatus } | { state: "open"; name: string; path: string };
+export type SessionState = { state: "locked" } | { state: "pending"; name: string; status: MfaStatus } | { state: "open"; name: string; path: string; 
+/**  A team workspace's: the member's access and, read from the offline copy, since when. */
+team: TeamState | null };
 
 /**  The entry an imported item resembles. */
 export type Similar = {
@@ -847,6 +949,43 @@ export type Skipped = {
 	item: string,
 	/**  Why. */
 	reason: string,
+};
+
+/**  A team workspace's address, as the start screen's form gives it. */
+export type TeamAddress = {
+	host: string,
+	/**  5432 when absent. */
+	port: number | null,
+	database: string,
+	workspace: string,
+	/**  The member's PostgreSQL login role. */
+	user: string,
+	/**
+	 *  libpq's `sslmode`: `disable`, `prefer` (the default), `require`, `verify-ca`,
+	 *  `verify-full`.
+	 */
+	sslmode: string,
+};
+
+/**  What the live refresh tells the page. */
+export type TeamEvent = 
+/**  Another member changed the workspace: the list is asked again. */
+{ kind: "changed" } | 
+/**
+ *  What the server sent since does not check (an altered or rolled-back history, a
+ *  changed record…): nothing of it is shown, and the page says why.
+ */
+{ kind: "refused"; error: CommandError };
+
+/**  What the page shows of an open team workspace. */
+export type TeamState = {
+	/**  `admin`, `editor` or `viewer`; `None` offline (not checked without the server). */
+	access: string | null,
+	/**
+	 *  Set when the workspace is read from this computer's offline copy (no server
+	 *  answered): when it was last synced, in Unix seconds. Changes are refused then.
+	 */
+	offline_since: number | null,
 };
 
 /**  A factor was accepted. */

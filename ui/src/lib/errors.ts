@@ -68,6 +68,13 @@ export const errorsEn: Record<ErrorCode, string> = {
   no_host_key: "The server presented no host key: is it reachable?",
   terminal_failed: "The terminal emulator (x-terminal-emulator) did not start the session; no password was sent.",
   connect_failed: "The connection could not be prepared: {detail}",
+  team_workspace: "A team workspace does not have this setting: it belongs to file workspaces.",
+  team_unreachable: "No PostgreSQL server answered, and this computer has no offline copy of this workspace: {detail}",
+  offline: "{detail}",
+  conflict: "{detail}",
+  read_only: "You are a viewer of this team workspace: only its editors and admins change entries.",
+  database_password: "Enter the database password of this PostgreSQL role.",
+  team: "Team workspace: {detail}",
 };
 
 export const errorsFr: Record<ErrorCode, string> = {
@@ -130,6 +137,13 @@ export const errorsFr: Record<ErrorCode, string> = {
   no_host_key: "Le serveur n’a présenté aucune clé d’hôte : est-il joignable ?",
   terminal_failed: "L’émulateur de terminal (x-terminal-emulator) n’a pas lancé la session ; aucun mot de passe n’a été envoyé.",
   connect_failed: "La connexion n’a pas pu être préparée : {detail}",
+  team_workspace: "Un espace d’équipe n’a pas ce réglage : il est propre aux espaces fichiers.",
+  team_unreachable: "Aucun serveur PostgreSQL n’a répondu, et cet ordinateur n’a pas de copie hors ligne de cet espace ({detail}).",
+  offline: "Hors ligne : seule la copie de cet ordinateur est lisible ; les modifications demandent le serveur ({detail}).",
+  conflict: "Un autre membre a modifié ou supprimé cette entrée entre-temps ; rien n’a été enregistré : relisez-la puis refaites votre modification ({detail}).",
+  read_only: "Vous êtes lecteur de cet espace d’équipe : seuls ses éditeurs et administrateurs modifient les entrées.",
+  database_password: "Saisissez le mot de passe de base de données de ce rôle PostgreSQL.",
+  team: "Espace d’équipe : {detail}",
 };
 
 const tables: Record<Locale, Record<string, string>> = { en: errorsEn, fr: errorsFr };

@@ -284,20 +284,13 @@ fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
         action: e.action,
         subject: e.subject,
     }));
-    lines.extend(team.change_log()?.into_iter().map(|c| {
-        let action = match (c.sealed, c.version) {
-            (None, _) => "entry deleted",
-            (Some(_), 1) => "entry created",
-            (Some(_), _) => "entry changed",
-        };
-        LogLine {
-            chain: "changes",
-            seq: c.seq,
-            at: c.at,
-            actor: c.writer,
-            action: action.to_owned(),
-            subject: c.id,
-        }
+    lines.extend(team.change_log()?.into_iter().map(|c| LogLine {
+        chain: "changes",
+        seq: c.seq,
+        at: c.at,
+        action: c.action().to_owned(),
+        actor: c.writer,
+        subject: c.id,
     }));
     // Each chain is in its own order; the two are merged by the actors' clocks.
     lines.sort_by_key(|l| l.at);

@@ -37,6 +37,18 @@ pub struct Change {
     pub sealed: Option<[u8; 32]>,
 }
 
+impl Change {
+    /// What the change did to its entry, as the logs name it: `entry created` (its first
+    /// version), `entry changed` or `entry deleted`.
+    pub fn action(&self) -> &'static str {
+        match (self.sealed, self.version) {
+            (None, _) => "entry deleted",
+            (Some(_), 1) => "entry created",
+            (Some(_), _) => "entry changed",
+        }
+    }
+}
+
 /// Why the chain was refused.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ChainError {

@@ -20,6 +20,37 @@ pub fn stored_password(url: &TeamUrl) -> Option<SecretString> {
     pgpass_lookup(&file, url)
 }
 
+/// The keyring item of the database password of `url`'s role on its server and database.
+fn keyring_item(url: &TeamUrl) -> Result<crate::keyring::Item, crate::keyring::Error> {
+    let named = format!(
+        "portcullis/team/v1/database-password\0{}\0{}\0{}\0{}",
+        url.role, url.host, url.port, url.database
+    );
+    let digest = ring::digest::digest(&ring::digest::SHA256, named.as_bytes());
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&digest.as_ref()[..16]);
+    crate::keyring::Item::new(
+        crate::keyring::Service::TeamDatabase,
+        &crate::keyring::item_name(&id),
+    )
+}
+
+/// The database password kept in the OS keyring for `url`'s role, server and database.
+pub fn kept_password(url: &TeamUrl) -> Result<Option<SecretString>, crate::keyring::Error> {
+    keyring_item(url)?.read_text()
+}
+
+/// Keeps the database password for `url`'s role, server and database in the OS keyring
+/// (when the user asks; it then opens without typing it).
+pub fn keep_password(url: &TeamUrl, password: &SecretString) -> Result<(), crate::keyring::Error> {
+    keyring_item(url)?.write_text(password)
+}
+
+/// Forgets the database password kept for `url` (nothing to do when none is).
+pub fn forget_password(url: &TeamUrl) -> Result<(), crate::keyring::Error> {
+    keyring_item(url)?.delete()
+}
+
 fn password_file() -> Option<PathBuf> {
     match std::env::var_os("PGPASSFILE") {
         Some(p) => Some(PathBuf::from(p)),

@@ -7,6 +7,7 @@
 //! [`TeamWorkspace::sync`]: super::TeamWorkspace::sync
 
 use super::directory::Team;
+use super::workspace::{Fetched, SyncPoint};
 use super::Error;
 use postgres::fallible_iterator::FallibleIterator;
 use std::time::Duration;
@@ -47,6 +48,15 @@ impl Team {
 }
 
 impl Listener {
+    /// Reads what changed after `point` on this connection (the member's own, so the same rows
+    /// are visible), in one snapshot: the open copy checks and keeps it with
+    /// [`TeamWorkspace::apply`], so it is held only for that, never while the server answers.
+    ///
+    /// [`TeamWorkspace::apply`]: super::TeamWorkspace::apply
+    pub fn fetch(&mut self, point: &SyncPoint) -> Result<Fetched, Error> {
+        super::workspace::fetch(&mut self.client, point, true)
+    }
+
     /// Waits at most `timeout` for a write by anyone (this member's own included); `true`
     /// when one came. Notifications that arrived together count once.
     pub fn wait(&mut self, timeout: Duration) -> Result<bool, Error> {

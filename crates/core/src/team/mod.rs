@@ -24,7 +24,7 @@ mod tls;
 pub mod url;
 pub mod workspace;
 
-pub use connect::{connect, stored_password};
+pub use connect::{connect, forget_password, keep_password, kept_password, stored_password};
 pub use directory::{Access, Membership, Team};
 pub use grant::{EpochKey, Grant, GrantError};
 pub use identity::{Identity, IdentityError, PublicIdentity};
@@ -32,8 +32,8 @@ pub use listen::Listener;
 pub use member::{Member, MemberUnlock};
 pub use offline::{OfflineCopy, OfflineMember, OfflineUnlock, OfflineWorkspace};
 pub use schema::{setup, Setup, MEMBER_ROLE, SCHEMA_VERSION};
-pub use url::{is_team_url, SslMode, TeamUrl, UrlError};
-pub use workspace::{Removal, TeamWorkspace};
+pub use url::{is_team_url, Parts, SslMode, TeamUrl, UrlError};
+pub use workspace::{Fetched, Removal, SyncPoint, TeamWorkspace};
 
 /// Why a team operation failed. Messages carry no secret.
 #[derive(Debug, thiserror::Error)]

@@ -77,6 +77,23 @@ pub struct TeamUrl {
     pub sslrootcert: Option<std::path::PathBuf>,
 }
 
+/// A team address as a form gives it, field by field ([`TeamUrl::from_parts`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts<'a> {
+    /// The PostgreSQL login role.
+    pub role: &'a str,
+    /// Host name or address.
+    pub host: &'a str,
+    /// Port; PostgreSQL's 5432 when `None`.
+    pub port: Option<u16>,
+    /// Database name.
+    pub database: &'a str,
+    /// The team workspace's name.
+    pub workspace: &'a str,
+    /// libpq's `sslmode` (empty: `prefer`).
+    pub sslmode: &'a str,
+}
+
 /// Whether `s` names a team workspace rather than a file.
 pub fn is_team_url(s: &str) -> bool {
     s.starts_with("postgresql://") || s.starts_with("postgres://")
@@ -133,6 +150,41 @@ impl TeamUrl {
         })
     }
 
+    /// The address a form names field by field (the app's start screen): each name is
+    /// percent-encoded into an address, which is then checked as a typed one is. An empty
+    /// port is PostgreSQL's 5432; an empty `sslmode`, libpq's default.
+    pub fn from_parts(parts: &Parts<'_>) -> Result<Self, UrlError> {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let enc = |s: &str| utf8_percent_encode(s.trim(), NON_ALPHANUMERIC).to_string();
+        let host = parts.host.trim();
+        if host.is_empty() || host.contains(['/', '@', '?', '#', ' ']) {
+            return Err(UrlError::Invalid("the host is missing"));
+        }
+        // An IPv6 address goes in brackets.
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_owned()
+        };
+        let mut url = format!(
+            "postgresql://{}@{host}:{}/{}?workspace={}",
+            enc(parts.role),
+            parts.port.unwrap_or(5432),
+            enc(parts.database),
+            enc(parts.workspace),
+        );
+        let sslmode = parts.sslmode.trim();
+        if !sslmode.is_empty() {
+            url.push_str("&sslmode=");
+            url.push_str(&enc(sslmode));
+        }
+        let parsed = Self::parse(&url)?;
+        if parsed.workspace.is_none() {
+            return Err(UrlError::Invalid("the workspace name is empty"));
+        }
+        Ok(parsed)
+    }
+
     /// The address without the workspace, for messages (it holds no secret).
     pub fn server(&self) -> String {
         format!(
@@ -183,6 +235,74 @@ mod tests {
         assert_eq!(
             (u.port, u.workspace, u.sslmode),
             (5432, None, SslMode::Prefer)
+        );
+    }
+
+    #[test]
+    fn a_form_gives_the_address_a_typed_one_would() {
+        let parts = Parts {
+            role: "jürgen",
+            host: " 127.0.0.1 ",
+            port: Some(6543),
+            database: "team db",
+            workspace: "ops & co",
+            sslmode: "disable",
+        };
+        let u = TeamUrl::from_parts(&parts).unwrap();
+        assert_eq!(
+            (
+                u.role.as_str(),
+                u.host.as_str(),
+                u.port,
+                u.database.as_str()
+            ),
+            ("jürgen", "127.0.0.1", 6543, "team db")
+        );
+        assert_eq!(u.workspace.as_deref(), Some("ops & co"));
+        assert_eq!(u.sslmode, SslMode::Disable);
+        let v6 = TeamUrl::from_parts(&Parts {
+            host: "::1",
+            port: None,
+            sslmode: "",
+            ..parts
+        });
+        assert_eq!(v6.unwrap().port, 5432);
+        let e = |p: Parts| TeamUrl::from_parts(&p).unwrap_err();
+        assert!(matches!(
+            e(Parts { role: " ", ..parts }),
+            UrlError::Invalid(_)
+        ));
+        assert!(matches!(
+            e(Parts { host: "", ..parts }),
+            UrlError::Invalid(_)
+        ));
+        assert!(matches!(
+            e(Parts {
+                host: "h/x",
+                ..parts
+            }),
+            UrlError::Invalid(_)
+        ));
+        assert!(matches!(
+            e(Parts {
+                database: "",
+                ..parts
+            }),
+            UrlError::Invalid(_)
+        ));
+        assert!(matches!(
+            e(Parts {
+                workspace: " ",
+                ..parts
+            }),
+            UrlError::Invalid(_)
+        ));
+        assert_eq!(
+            e(Parts {
+                sslmode: "maybe",
+                ..parts
+            }),
+            UrlError::SslMode
         );
     }
 

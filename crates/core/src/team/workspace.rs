@@ -206,6 +206,77 @@ impl TeamWorkspace {
     }
 }
 
+/// A member's sealed second-factor settings and their version, as the server keeps them.
+type SealedMfa = (Option<Vec<u8>>, i64);
+
+/// Where an open copy stands: its workspace and the position of the chain it verified.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncPoint {
+    workspace: String,
+    seq: u64,
+}
+
+/// What changed after a [`SyncPoint`], read in one snapshot, not yet checked: given to
+/// [`TeamWorkspace::apply`].
+pub struct Fetched {
+    point: SyncPoint,
+    changes: Vec<postgres::Row>,
+    records: Vec<postgres::Row>,
+    mfa: SealedMfa,
+}
+
+impl std::fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetched")
+            .field("point", &self.point)
+            .field("changes", &self.changes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads the change elements and records after `point` in one repeatable-read snapshot (and,
+/// when `with_mfa`, the member's sealed second-factor settings, for the offline copy).
+pub(super) fn fetch(
+    client: &mut postgres::Client,
+    point: &SyncPoint,
+    with_mfa: bool,
+) -> Result<Fetched, Error> {
+    let since = db_i64(point.seq)?;
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let changes = tx.query(
+        "SELECT writer::text, element FROM portcullis.changes
+         WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
+        &[&point.workspace, &since],
+    )?;
+    let records = tx.query(
+        "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
+         WHERE workspace = $1::text::uuid AND seq > $2",
+        &[&point.workspace, &since],
+    )?;
+    let mfa = if with_mfa {
+        let row = tx
+            .query_opt(
+                "SELECT mfa, mfa_version FROM portcullis.identity_secrets WHERE role = session_user",
+                &[],
+            )?
+            .ok_or(Error::NoIdentity)?;
+        (col(&row, 0)?, col(&row, 1)?)
+    } else {
+        (None, 0)
+    };
+    tx.commit()?;
+    Ok(Fetched {
+        point: point.clone(),
+        changes,
+        records,
+        mfa,
+    })
+}
+
 impl Team {
     /// Whose signatures the change chain accepts: verified members, and removed ones whose
     /// removal a verified admin signed, up to the position it names.
@@ -285,40 +356,64 @@ impl TeamWorkspace {
         Ok(())
     }
 
+    /// Where this copy stands: what [`Listener::fetch`](super::Listener::fetch) needs to read
+    /// the changes since, on a connection of its own, without holding this copy.
+    pub fn sync_point(&self) -> SyncPoint {
+        SyncPoint {
+            workspace: self.id_text.clone(),
+            seq: self.chain.seq,
+        }
+    }
+
+    /// Applies what was fetched since [`sync_point`](Self::sync_point), checked as
+    /// [`sync`](Self::sync) checks it (nothing is kept unless all of it checks), and keeps the
+    /// offline copy. When this copy moved meanwhile (its own write, another sync), it syncs
+    /// instead. Whether anything changed.
+    pub fn apply(&mut self, fetched: Fetched) -> Result<bool, Error> {
+        if fetched.point != self.sync_point() {
+            let before = self.chain.seq;
+            self.sync()?;
+            return Ok(self.chain.seq != before);
+        }
+        let changed = self.apply_changes(&fetched.changes, &fetched.records)?;
+        if changed {
+            if let Err(e) = self.write_offline_copy(Some(fetched.mfa)) {
+                tracing::warn!("the offline copy of the team workspace was not kept: {e}");
+            }
+        }
+        Ok(changed)
+    }
+
     /// [`sync`](Self::sync) but the offline copy: whether anything changed.
     fn fetch_changes(&mut self) -> Result<bool, Error> {
-        let since = db_i64(self.chain.seq)?;
-        let mut tx = self
-            .member
-            .team
-            .client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
-        let changes = tx.query(
-            "SELECT writer::text, element FROM portcullis.changes
-             WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
-            &[&self.id_text, &since],
-        )?;
-        let records = tx.query(
-            "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
-             WHERE workspace = $1::text::uuid AND seq > $2",
-            &[&self.id_text, &since],
-        )?;
-        tx.commit()?;
-        // A writer this copy does not know yet (a member approved since it opened): the
-        // memberships, keys and this member's access are read again first.
-        let unknown = changes.iter().any(|r| {
+        let point = self.sync_point();
+        let fetched = fetch(&mut self.member.team.client, &point, false)?;
+        self.apply_changes(&fetched.changes, &fetched.records)
+    }
+
+    /// Checks and keeps the change elements and the records fetched after this copy's
+    /// position; whether anything changed.
+    fn apply_changes(
+        &mut self,
+        changes: &[postgres::Row],
+        records: &[postgres::Row],
+    ) -> Result<bool, Error> {
+        // A writer or an epoch this copy does not know: an admin approved someone, or removed
+        // someone (a new epoch), since it opened. The memberships and keys are read and
+        // checked again before anything is verified.
+        let unknown_writer = changes.iter().any(|r| {
             r.try_get::<_, String>(0)
                 .is_ok_and(|w| !self.writers.knows(&w))
         });
-        if unknown {
+        let unknown_epoch = records
+            .iter()
+            .any(|r| db_u64(r, 3).is_ok_and(|epoch| epoch != 0 && !self.keys.contains_key(&epoch)));
+        if unknown_writer || unknown_epoch {
             self.reload_members()?;
         }
         let mut chain = self.chain.clone();
         let mut touched: HashSet<(String, String)> = HashSet::new();
-        for r in &changes {
+        for r in changes {
             let broken = || Error::Chain(ChainError::Broken(chain.seq + 1));
             let writer: String = r.try_get(0).map_err(|_| broken())?;
             let element: &[u8] = r.try_get(1).map_err(|_| broken())?;
@@ -342,7 +437,7 @@ impl TeamWorkspace {
         }
         let mut opened: Vec<Entry> = Vec::new();
         let mut seen: HashMap<(String, String), &[u8]> = HashMap::new();
-        for r in &records {
+        for r in records {
             let key: (String, String) = (col(r, 0)?, col(r, 1)?);
             let state = chain
                 .records
@@ -390,41 +485,66 @@ impl TeamWorkspace {
         Ok(true)
     }
 
-    /// Fetches the epoch keys again (another admin may have rotated the workspace's key).
-    fn reload_keys(&mut self) -> Result<(), Error> {
-        let verified = self.member.team.verified_members()?;
-        self.epoch_keys = self
-            .member
-            .team
-            .epoch_keys(&self.member.identity, &verified)?;
-        self.keys = record_keys(&self.epoch_keys)?;
-        Ok(())
-    }
-
-    /// Reads the memberships again: who may write, this member's access, the keys.
+    /// Reads the memberships, this member's access and keys, and whose signatures the chain
+    /// accepts, again (each checked as at opening).
     fn reload_members(&mut self) -> Result<(), Error> {
-        let verified = self.member.team.verified_members()?;
-        let me = self.member.identity.public();
-        self.access = verified
+        let me = &self.member.identity;
+        let team = &mut self.member.team;
+        let verified = team.verified_members()?;
+        let access = verified
             .iter()
-            .find(|v| v.member == *me)
+            .find(|v| v.member == *me.public())
             .map(|v| v.access)
-            .ok_or_else(|| Error::NotMember(me.role.clone()))?;
-        self.writers = self.member.team.writers(&verified, &self.id_text)?;
-        self.epoch_keys = self
-            .member
-            .team
-            .epoch_keys(&self.member.identity, &verified)?;
-        self.keys = record_keys(&self.epoch_keys)?;
+            .ok_or_else(|| Error::NotMember(me.public().role.clone()))?;
+        let epoch_keys = team.epoch_keys(me, &verified)?;
+        let keys = record_keys(&epoch_keys)?;
+        self.writers = team.writers(&verified, &self.id_text)?;
+        self.access = access;
+        self.epoch_keys = epoch_keys;
+        self.keys = keys;
+        tracing::debug!("team memberships and keys read again");
         Ok(())
     }
 
-    /// Removes a member (a fresh factor needed, as for [`Member::remove`]) and takes the new
-    /// epoch's key for this copy's writes. Returns what the removed member could read: every
-    /// entry now, whose secrets must be taken as known to them.
-    pub fn remove_member(&mut self, name: &str) -> file::Result<Removal> {
-        let epoch = self.member.remove(name)?;
-        self.reload_keys()?;
+    /// The members this member may see (as `team members` lists them).
+    pub fn members(&mut self) -> Result<Vec<super::Membership>, Error> {
+        self.member.team.members()
+    }
+
+    /// The audit log, checked.
+    pub fn audit_log(&mut self) -> Result<Vec<audit::Event>, Error> {
+        self.member.team.audit_log()
+    }
+
+    /// The history of entry changes, checked.
+    pub fn change_log(&mut self) -> Result<Vec<change::Change>, Error> {
+        self.member.team.change_log()
+    }
+
+    /// Approves `member` as [`Member::approve`] does; this copy then writes and reads with
+    /// the memberships as they are now.
+    pub fn approve_member(
+        &mut self,
+        member: &str,
+        fingerprint: &str,
+        access: Access,
+    ) -> file::Result<()> {
+        self.member.approve(member, fingerprint, access)?;
+        Ok(self.reload_members()?)
+    }
+
+    /// Changes a member's access as [`Member::set_access`] does.
+    pub fn set_member_access(&mut self, member: &str, access: Access) -> file::Result<()> {
+        self.member.set_access(member, access)?;
+        Ok(self.reload_members()?)
+    }
+
+    /// Removes a member as [`Member::remove`] does: from now on this copy seals under the new
+    /// epoch's key. Returns the new epoch and what the removed member could read: every entry
+    /// now, whose secrets must be taken as known to them.
+    pub fn remove_member(&mut self, member: &str) -> file::Result<Removal> {
+        let epoch = self.member.remove(member)?;
+        self.reload_members()?;
         Ok(Removal {
             epoch,
             to_change: self.entries.summaries()?,
@@ -434,16 +554,21 @@ impl TeamWorkspace {
     /// Keeps this copy for when the server cannot be reached (a failure to keep it costs
     /// only that).
     fn keep_offline_copy(&mut self) {
-        if let Err(e) = self.write_offline_copy() {
+        if let Err(e) = self.write_offline_copy(None) {
             tracing::warn!("the offline copy of the team workspace was not kept: {e}");
         }
     }
 
-    fn write_offline_copy(&mut self) -> Result<(), Error> {
+    /// Writes the offline copy, with the member's sealed second-factor settings as `mfa`
+    /// gives them (read with the changes), or read now.
+    fn write_offline_copy(&mut self, mfa: Option<SealedMfa>) -> Result<(), Error> {
         let Some(path) = self.cache_file.clone() else {
             return Ok(());
         };
-        let (mfa, mfa_version) = self.member.sealed_mfa()?;
+        let (mfa, mfa_version) = match mfa {
+            Some(m) => m,
+            None => self.member.sealed_mfa()?,
+        };
         let records = self
             .chain
             .records
@@ -616,7 +741,7 @@ impl TeamWorkspace {
                 }
                 Some((_, e)) if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE) => {
                     self.fetch_changes()?;
-                    self.reload_keys()?;
+                    self.reload_members()?;
                 }
                 Some((i, e)) if e.code().is_some_and(|c| c.code() == CONFLICT) => {
                     return Err(conflict(i))
