@@ -257,7 +257,7 @@ fn team_code(e: &portcullis_core::team::Error) -> ErrorCode {
 
 impl From<portcullis_core::team::Error> for CommandError {
     fn from(e: portcullis_core::team::Error) -> Self {
-        Error::from(Box::new(e)).into()
+        Error::from(e).into()
     }
 }
 
@@ -284,7 +284,7 @@ impl From<Error> for CommandError {
             Error::File(portcullis_core::secret_file::Error::Exists(_)) => C::Exists,
             Error::File(_) => C::Io,
             Error::NotOnTeam => C::Invalid,
-            Error::Team(t) => team_code(t),
+            Error::Team(_) => portcullis_core::team::Error::of(&e).map_or(C::Internal, team_code),
             Error::Crypto | Error::Storage(_) => C::Internal,
         };
         let wait_secs = match &e {
@@ -296,8 +296,8 @@ impl From<Error> for CommandError {
             _ => None,
         };
         let costly = match &e {
-            Error::Team(t) => match &**t {
-                portcullis_core::team::Error::CostlyKdf { memory_mib, passes } => {
+            Error::Team(_) => match portcullis_core::team::Error::of(&e) {
+                Some(portcullis_core::team::Error::CostlyKdf { memory_mib, passes }) => {
                     Some((memory_mib, passes))
                 }
                 _ => None,

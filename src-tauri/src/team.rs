@@ -102,7 +102,7 @@ impl TeamOpen {
         match self {
             TeamOpen::Online(ws, _) => ws
                 .apply(fetched)
-                .map_err(|e| workspace::Error::from(Box::new(e))),
+                .map_err(workspace::Error::from),
             TeamOpen::Offline(_) => Ok(false),
         }
     }

@@ -1,7 +1,8 @@
 //! Adding and editing entries: one path for both, whichever front end asks.
 //!
 //! A front end turns its input (flags, a form) into [`EntryChanges`] and calls
-//! [`EntryStore::add_entry`] or [`EntryStore::edit_entry`]
+//! [`EntryStore::add_entry`](crate::EntryStore::add_entry) or
+//! [`EntryStore::edit_entry`](crate::EntryStore::edit_entry)
 //! (on a file or a team workspace). The rules live here:
 //! - a field left `None` is kept (on add: empty), so an edit changes only what it names;
 //! - tags are trimmed, blank ones dropped, duplicates removed (first one kept);
@@ -15,8 +16,6 @@
 use crate::crypto::SecretString;
 pub use crate::entry::EntryType;
 use crate::entry::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
-#[cfg(doc)]
-use crate::entry_store::EntryStore;
 use crate::otp::OtpParams;
 use crate::workspace::{Error, Result};
 

@@ -12,6 +12,7 @@ use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
 use crate::workspace::importing;
+use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
 use std::path::Path;
 
@@ -51,11 +52,7 @@ pub trait EntryStore {
 
     /// Adds several entries (each checked, with a new id), all or none.
     fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
-        let now = self.now();
-        let entries = news
-            .into_iter()
-            .map(|n| n.into_entry(crate::workspace::new_id()?, now, now))
-            .collect::<Result<Vec<_>>>()?;
+        let entries = crate::workspace::new_entries(news, self.now())?;
         self.put_all(&entries, &[])?;
         tracing::debug!(count = entries.len(), "entries added");
         Ok(entries)
@@ -64,12 +61,23 @@ pub trait EntryStore {
     /// Sorts an import plan into items to write (each flagged when it resembles an entry)
     /// and duplicates; writes nothing.
     fn preview_import(&mut self, plan: Plan) -> Result<Preview> {
-        importing::preview(self, plan)
+        let existing = self.entries()?;
+        importing::preview(&existing, plan)
     }
 
     /// Writes the preview's items as chosen, all or none.
     fn import(&mut self, preview: Preview) -> Result<Imported> {
-        importing::import(self, preview)
+        let (duplicates, skipped) = (preview.duplicates.len(), preview.skipped.len());
+        let (entries, replacing, imported) = importing::writes(preview, self.now())?;
+        self.put_all(&entries, &replacing)?;
+        tracing::info!(
+            created = imported.created,
+            replaced = imported.replaced,
+            duplicates,
+            skipped,
+            "import written"
+        );
+        Ok(imported)
     }
 
     /// Adds an entry of type `kind` with `changes` as its fields, checked by the rules of
@@ -152,5 +160,44 @@ pub trait EntryStore {
             seconds_left: 0,
             period: 0,
         }))
+    }
+}
+
+impl EntryStore for OpenWorkspace {
+    fn find(&mut self, id_or_title: &str) -> Result<Entry> {
+        OpenWorkspace::find(self, id_or_title)
+    }
+    fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
+        OpenWorkspace::summaries(self)
+    }
+    fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
+        OpenWorkspace::search_summaries(self, query)
+    }
+    fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
+        OpenWorkspace::list_page(self, list)
+    }
+    fn add(&mut self, new: NewEntry) -> Result<Entry> {
+        OpenWorkspace::add(self, new)
+    }
+    fn update(&mut self, entry: Entry) -> Result<Entry> {
+        OpenWorkspace::update(self, entry)
+    }
+    fn remove(&mut self, id: &str) -> Result<()> {
+        OpenWorkspace::remove(self, id)
+    }
+    fn now(&self) -> i64 {
+        self.clock().now()
+    }
+    fn entries(&mut self) -> Result<Vec<Entry>> {
+        OpenWorkspace::entries(self)
+    }
+    fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
+        self.put_all_entries(entries, replacing)
+    }
+    fn kdf(&self) -> KdfParams {
+        OpenWorkspace::kdf(self)
+    }
+    fn backup_to(&mut self, path: &Path) -> Result<()> {
+        OpenWorkspace::backup_to(self, path)
     }
 }

@@ -63,24 +63,7 @@ fn outcome<G: Guarded>(
     }
 }
 
-/// The outcome of a factor checked to allow security changes (a step-up).
-#[derive(Debug)]
-pub enum StepUpOutcome {
-    /// Verified: security settings can change for the next minutes.
-    Verified(Verified),
-    /// Duo sent SMS passcodes: check again with [`sms_passcode`] and one of them.
-    SmsSent,
-}
-
-pub(crate) fn step_up_outcome(
-    verified: crate::workspace::Result<Verified>,
-) -> crate::workspace::Result<StepUpOutcome> {
-    match verified {
-        Ok(verified) => Ok(StepUpOutcome::Verified(verified)),
-        Err(Error::Mfa(mfa::Error::DuoSmsSent)) => Ok(StepUpOutcome::SmsSent),
-        Err(e) => Err(e),
-    }
-}
+pub use crate::workspace::StepUpOutcome;
 
 /// The factor that answers [`FactorOutcome::SmsSent`]: the same Duo method (`method`), with
 /// the passcode factor and one of the passcodes.

@@ -2,6 +2,7 @@
 //! The CLI and the desktop app are thin layers over this crate.
 #![warn(missing_docs)]
 
+pub mod address;
 pub mod clock;
 pub mod connect;
 pub mod crypto;

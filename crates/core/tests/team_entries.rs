@@ -117,7 +117,7 @@ fn a_change_made_meanwhile_is_reported_and_other_entries_are_written_anyway() {
     };
     let refused = bob.edit_entry(&shared.id, None, stale.clone()).unwrap_err();
     assert!(
-        matches!(&refused, Error::Team(e) if matches!(**e, TeamError::Conflict(ref t) if t == "Shared")),
+        matches!(TeamError::of(&refused), Some(TeamError::Conflict(t)) if t == "Shared"),
         "{refused}"
     );
     assert!(refused

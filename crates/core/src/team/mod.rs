@@ -151,7 +151,21 @@ pub enum Error {
     Database(String),
 }
 
+impl From<Error> for crate::workspace::Error {
+    fn from(e: Error) -> Self {
+        crate::workspace::Error::Team(Box::new(e))
+    }
+}
+
 impl Error {
+    /// The team error a workspace error carries, if it carries one.
+    pub fn of(e: &crate::workspace::Error) -> Option<&Error> {
+        match e {
+            crate::workspace::Error::Team(inner) => inner.downcast_ref::<Error>(),
+            _ => None,
+        }
+    }
+
     /// A connection that failed: [`Error::Unreachable`] when no server answered (down, no
     /// route, refused, timed out), [`Error::Connect`] otherwise (a server that refused the
     /// login, a certificate refused…).

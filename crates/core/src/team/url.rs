@@ -94,10 +94,7 @@ pub struct Parts<'a> {
     pub sslmode: &'a str,
 }
 
-/// Whether `s` names a team workspace rather than a file.
-pub fn is_team_url(s: &str) -> bool {
-    s.starts_with("postgresql://") || s.starts_with("postgres://")
-}
+pub use crate::address::is_team_url;
 
 impl TeamUrl {
     /// Parses an address; the role, host and database are required.

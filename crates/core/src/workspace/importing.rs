@@ -11,7 +11,6 @@
 use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
 use crate::crypto::KeyedHash;
 use crate::entry::{Entry, EntryKind, EntryType};
-use crate::entry_store::EntryStore;
 use crate::import::{Plan, Skipped};
 use crate::otp::OtpParams;
 use std::collections::HashMap;
@@ -386,11 +385,10 @@ impl<'a> Index<'a> {
     }
 }
 
-/// [`EntryStore::preview_import`]: sorts a plan into items to write (each flagged when it
-/// resembles an entry) and duplicates; writes nothing.
-pub(crate) fn preview<S: EntryStore + ?Sized>(ws: &mut S, plan: Plan) -> Result<Preview> {
-    let existing = ws.entries()?;
-    let mut index = Index::new(&existing)?;
+/// The preview of an import: `plan` sorted into items to write (each flagged when it resembles
+/// one of `existing`) and duplicates.
+pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
+    let mut index = Index::new(existing)?;
     let mut preview = Preview {
         skipped: plan.skipped,
         ..Preview::default()
@@ -420,9 +418,10 @@ pub(crate) fn preview<S: EntryStore + ?Sized>(ws: &mut S, plan: Plan) -> Result<
     Ok(preview)
 }
 
-/// [`EntryStore::import`]: writes the preview's items as chosen, all or none.
-pub(crate) fn import<S: EntryStore + ?Sized>(ws: &mut S, preview: Preview) -> Result<Imported> {
-    let now = ws.now();
+/// What an import writes, as the preview's items are chosen: the entries (made at `now`), the
+/// ids of those that replace an entry (which must still exist), and the counts.
+#[allow(clippy::type_complexity)]
+pub(crate) fn writes(preview: Preview, now: i64) -> Result<(Vec<Entry>, Vec<String>, Imported)> {
     let mut entries = Vec::new();
     let mut replacing = Vec::new();
     for item in preview.items {
@@ -448,19 +447,11 @@ pub(crate) fn import<S: EntryStore + ?Sized>(ws: &mut S, preview: Preview) -> Re
         };
         entries.push(item.entry.into_entry(id, created, now)?);
     }
-    ws.put_all(&entries, &replacing)?;
     let imported = Imported {
         created: entries.len() - replacing.len(),
         replaced: replacing.len(),
     };
-    tracing::info!(
-        created = imported.created,
-        replaced = imported.replaced,
-        duplicates = preview.duplicates.len(),
-        skipped = preview.skipped.len(),
-        "import written"
-    );
-    Ok(imported)
+    Ok((entries, replacing, imported))
 }
 
 impl OpenWorkspace {

@@ -28,7 +28,7 @@ pub(crate) use record::{RecordKeys, RecordRef, MFA};
 pub(crate) use security::storage::MfaStorage;
 pub use security::{
     ChargedFactor, EmailSent, Guarded, MfaRefusal, OutgoingEmail, PendingMfa, RanFactor, SentEmail,
-    Unlock,
+    StepUpOutcome, Unlock,
 };
 
 use crate::clock::{Clock, SystemClock};
@@ -119,15 +119,10 @@ pub enum Error {
     /// A file-only operation was asked of a team workspace's address.
     #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)")]
     NotOnTeam,
-    /// A team workspace's server, keys or records refused the operation.
+    /// A team workspace's server, keys or records refused the operation (a `team::Error`,
+    /// reached with `team::Error::of`: this module sits below the team module).
     #[error(transparent)]
-    Team(#[from] Box<crate::team::Error>),
-}
-
-impl From<crate::team::Error> for Error {
-    fn from(e: crate::team::Error) -> Self {
-        Error::Team(Box::new(e))
-    }
+    Team(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<store::Error> for Error {
@@ -201,7 +196,7 @@ impl LockedWorkspace {
     /// Opens the file and reads its header.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        if path.to_str().is_some_and(crate::team::is_team_url) {
+        if path.to_str().is_some_and(crate::address::is_team_url) {
             return Err(Error::NotOnTeam);
         }
         let mut store = Store::open(&path).map_err(|e| match e {
@@ -325,45 +320,6 @@ impl LockedWorkspace {
         } else {
             Unlock::Open(open)
         })
-    }
-}
-
-impl crate::entry_store::EntryStore for OpenWorkspace {
-    fn find(&mut self, id_or_title: &str) -> Result<Entry> {
-        OpenWorkspace::find(self, id_or_title)
-    }
-    fn summaries(&mut self) -> Result<Vec<EntrySummary>> {
-        OpenWorkspace::summaries(self)
-    }
-    fn search_summaries(&mut self, query: &str) -> Result<Vec<EntrySummary>> {
-        OpenWorkspace::search_summaries(self, query)
-    }
-    fn list_page(&mut self, list: &ListQuery) -> Result<EntryPage> {
-        OpenWorkspace::list_page(self, list)
-    }
-    fn add(&mut self, new: NewEntry) -> Result<Entry> {
-        OpenWorkspace::add(self, new)
-    }
-    fn update(&mut self, entry: Entry) -> Result<Entry> {
-        OpenWorkspace::update(self, entry)
-    }
-    fn remove(&mut self, id: &str) -> Result<()> {
-        OpenWorkspace::remove(self, id)
-    }
-    fn now(&self) -> i64 {
-        self.clock.now()
-    }
-    fn entries(&mut self) -> Result<Vec<Entry>> {
-        OpenWorkspace::entries(self)
-    }
-    fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
-        self.put_all_entries(entries, replacing)
-    }
-    fn kdf(&self) -> KdfParams {
-        OpenWorkspace::kdf(self)
-    }
-    fn backup_to(&mut self, path: &Path) -> Result<()> {
-        OpenWorkspace::backup_to(self, path)
     }
 }
 
@@ -881,7 +837,10 @@ impl OpenWorkspace {
 
     /// Adds several entries in one transaction: all or none.
     pub fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
-        crate::entry_store::EntryStore::add_all(self, news)
+        let entries = new_entries(news, self.clock.now())?;
+        self.put_all_entries(&entries, &[])?;
+        tracing::debug!(count = entries.len(), "entries added");
+        Ok(entries)
     }
 
     /// The workspace's id.
@@ -1338,6 +1297,13 @@ pub(crate) fn normalize_group(group: Option<String>) -> Option<String> {
                 .join("/")
         })
         .filter(|g| !g.is_empty())
+}
+
+/// New entries (each checked, with a new id) made at `now`.
+pub(crate) fn new_entries(news: Vec<NewEntry>, now: i64) -> Result<Vec<Entry>> {
+    news.into_iter()
+        .map(|n| n.into_entry(new_id()?, now, now))
+        .collect()
 }
 
 pub(crate) fn new_id() -> Result<String> {

@@ -7,7 +7,6 @@
 use super::duo_enrolment::DuoEnrolled;
 use super::{Error, OpenWorkspace, RecordKeys, Result, Writer, MFA};
 use crate::clock::Clock;
-use crate::factor_outcome::{step_up_outcome, StepUpOutcome};
 use crate::mfa::duo::{self, DuoMethod, DuoRequest, Progress};
 use crate::mfa::email::EmailSettings;
 use crate::mfa::{
@@ -688,5 +687,22 @@ impl Writer<'_, '_> {
             Some(row) => decode(self.records, &row),
             None => Ok(MfaConfig::default()),
         }
+    }
+}
+
+/// The outcome of a factor checked to allow security changes (a step-up).
+#[derive(Debug)]
+pub enum StepUpOutcome {
+    /// Verified: security settings can change for the next minutes.
+    Verified(Verified),
+    /// Duo sent SMS passcodes: check again with [`crate::factor_outcome::sms_passcode`] and one of them.
+    SmsSent,
+}
+
+fn step_up_outcome(verified: Result<Verified>) -> Result<StepUpOutcome> {
+    match verified {
+        Ok(verified) => Ok(StepUpOutcome::Verified(verified)),
+        Err(Error::Mfa(mfa::Error::DuoSmsSent)) => Ok(StepUpOutcome::SmsSent),
+        Err(e) => Err(e),
     }
 }
