@@ -100,9 +100,7 @@ impl TeamOpen {
     /// [`TeamWorkspace::apply`]); whether anything changed.
     pub fn apply(&mut self, fetched: Fetched) -> workspace::Result<bool> {
         match self {
-            TeamOpen::Online(ws, _) => ws
-                .apply(fetched)
-                .map_err(workspace::Error::from),
+            TeamOpen::Online(ws, _) => ws.apply(fetched).map_err(workspace::Error::from),
             TeamOpen::Offline(_) => Ok(false),
         }
     }
