@@ -95,8 +95,6 @@ pub(crate) mod sealed_optional_string {
     use super::SecretString;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    // Unused outside tests by the JSON form, which is only read.
-    #[allow(dead_code)]
     pub fn serialize<S: Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
         match value {
             Some(v) => s.serialize_some(v.expose_secret()),
