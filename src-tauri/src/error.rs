@@ -328,7 +328,9 @@ impl From<portcullis_core::connect::Error> for CommandError {
         use ErrorCode as C;
         let code = match e {
             E::Workspace(w) => return w.into(),
-            E::NotRemote(_) | E::NotALogin | E::Unsafe(_) | E::HostKey(_) => C::Invalid,
+            E::NotRemote(_) | E::NotALogin | E::Unsafe(_) | E::HostKey(_) | E::SshKey(_) => {
+                C::Invalid
+            }
             E::NoLogin => C::NoLogin,
             // The app asks for the key before it connects.
             E::NotPinned(_) | E::NoHostKey(_) => C::NoHostKey,
@@ -345,7 +347,8 @@ impl From<portcullis_core::connect::Error> for CommandError {
             E::BeforePassword => C::BeforePassword,
             E::Certificate(_) => C::CertificateRefused,
             E::TerminalFailed => C::TerminalFailed,
-            E::Io(_) => C::ConnectFailed,
+            // A login's SSH key with no agent, or refused by ssh-add: the message says which.
+            E::Io(_) | E::NoAgent | E::Agent(_) => C::ConnectFailed,
         };
         let message = match &e {
             // The core's words name the CLI; the page words it by its code.

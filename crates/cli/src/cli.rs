@@ -230,6 +230,11 @@ pub struct EntryFields {
     /// Leave symbols out of a generated password.
     #[arg(long)]
     pub no_symbols: bool,
+    /// Login: an SSH private key that SSH connections linked to this login use instead of the
+    /// password, read from this file (OpenSSH format as ssh-keygen writes it, without a
+    /// passphrase, at most 64 KiB; on edit, "" removes it).
+    #[arg(long, value_name = "FILE")]
+    pub ssh_key_file: Option<std::ffi::OsString>,
     /// Remote connection: protocol.
     #[arg(long, value_enum)]
     pub protocol: Option<ProtocolArg>,
@@ -278,6 +283,11 @@ pub struct ConnectArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub clear_after: u64,
+    /// SSH with a login's key: seconds the ssh-agent keeps the key (it is removed when the
+    /// session ends; this bounds it if portcullis is killed first).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300,
+          value_parser = clap::value_parser!(u32).range(1..=86400))]
+    pub key_lifetime: u32,
     /// SSH: the command to run on the remote host (after --); its output and exit status
     /// come back.
     #[arg(last = true, value_name = "COMMAND")]

@@ -1,6 +1,7 @@
 //! What the CLI prints: JSON documents for scripts and short text for people.
 
 use portcullis_core::connect::host_key::HostKey;
+use portcullis_core::entry::ssh_key::SshKey;
 use portcullis_core::entry_edit::EntryType;
 use portcullis_core::otp::{Algorithm, OtpCode, OtpParams};
 use portcullis_core::view::{EntrySummary, EntryView, RemoteView};
@@ -55,6 +56,12 @@ pub struct Detail<'a> {
     pub password: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub otp: Option<OtpDetail>,
+    /// A login's SSH key: its public half, `TYPE BASE64` (not a secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_public_key: Option<String>,
+    /// A login's SSH private key, when revealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_key: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote: Option<RemoteView>,
     /// SSH: the pinned host key, `TYPE BASE64`.
@@ -86,6 +93,16 @@ impl<'a> Detail<'a> {
             EntryKind::Login(l) if reveal => Some(l.password.expose_secret()),
             _ => None,
         };
+        let stored_key = match &e.kind {
+            EntryKind::Login(l) => l.ssh_key.as_ref(),
+            _ => None,
+        };
+        // Checked when it was kept; a key that no longer parses is shown as such.
+        let ssh_public_key = stored_key.map(|k| match SshKey::parse(k.expose_secret()) {
+            Ok(key) => key.public(),
+            Err(_) => "(not a valid key)".to_owned(),
+        });
+        let ssh_key = stored_key.filter(|_| reveal).map(|k| k.expose_secret());
         let otp = view.otp.map(|o| OtpDetail {
             algorithm: o.algorithm,
             digits: o.digits,
@@ -110,6 +127,8 @@ impl<'a> Detail<'a> {
             has_password: view.has_password,
             password,
             otp,
+            ssh_public_key,
+            ssh_key,
             remote: view.remote,
             host_key,
             certificate,
@@ -146,6 +165,13 @@ impl<'a> Detail<'a> {
                 None => format!("{}, {} digits, {} s", o.algorithm, o.digits, o.period),
             };
             push("otp", Some(o.uri.as_deref().unwrap_or(&summary)));
+        }
+        if let Some(public) = &self.ssh_public_key {
+            let shown = match SshKey::parse(self.ssh_key.unwrap_or_default()) {
+                Ok(_) => format!("{public}\n{}", self.ssh_key.unwrap_or_default().trim_end()),
+                Err(_) => format!("{public} (private key: use --reveal)"),
+            };
+            push("ssh key", Some(&shown));
         }
         if let Some(r) = &self.remote {
             push("protocol", Some(&r.protocol.to_string()));

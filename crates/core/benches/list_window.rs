@@ -26,6 +26,7 @@ fn entry(i: usize) -> NewEntry {
             password: SecretString::from(format!("pw-{i}-secret")),
             url: format!("https://service{i}.example.org/login"),
             otp: None,
+            ssh_key: None,
         })
     };
     let title = if i.is_multiple_of(10) {

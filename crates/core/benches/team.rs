@@ -94,6 +94,7 @@ fn build() -> Postgres {
                     password: SecretString::from(format!("pw-{i}-xxxxxxxxxxxx")),
                     url: format!("https://service{i:06}.example.com"),
                     otp,
+                    ssh_key: None,
                 }),
             )
         })
@@ -174,6 +175,7 @@ fn benches(c: &mut Criterion) {
                         password: SecretString::from("p"),
                         url: String::new(),
                         otp: None,
+                        ssh_key: None,
                     }),
                 ))
                 .unwrap()

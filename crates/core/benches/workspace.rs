@@ -36,6 +36,7 @@ fn build(path: &Path) {
                     password: SecretString::from(format!("pw-{i}-xxxxxxxxxxxx")),
                     url: format!("https://service{i:06}.example.com"),
                     otp,
+                    ssh_key: None,
                 }),
             )
         })

@@ -8,6 +8,7 @@ use std::fmt;
 pub mod host_key;
 pub(crate) mod packed;
 pub(crate) mod sealed;
+pub mod ssh_key;
 
 /// An entry as stored (sealed) in a workspace. Holds secrets: it implements no serde trait
 /// (its record form is private to the core, see `entry::sealed`); front ends show views of it.
@@ -175,6 +176,10 @@ pub struct Login {
     pub url: String,
     /// Optional TOTP generator of the account.
     pub otp: Option<OtpParams>,
+    /// An OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----` text, checked by
+    /// [`ssh_key::SshKey::parse`]) that SSH connections linked to this login use instead of
+    /// the password. A secret, as the password is.
+    pub ssh_key: Option<SecretString>,
 }
 
 /// Remote-connection protocols.
@@ -364,6 +369,7 @@ mod tests {
                 password: "pw".into(),
                 url: "https://github.com".into(),
                 otp: None,
+                ssh_key: None,
             }),
         }
     }

@@ -8,6 +8,8 @@
 //! - tags are trimmed, blank ones dropped, duplicates removed (first one kept);
 //! - the account of an OTP generator is the otpauth URI's when it names one, else the entry's
 //!   user name; changing an OTP entry's user name changes its account;
+//! - a login's SSH key must be an OpenSSH private key without a passphrase (at most 64 KiB);
+//!   blank removes it;
 //! - a remote connection's linked login is found by id or title and must be a login of this
 //!   workspace;
 //! - an OTP entry needs a generator, a remote connection a protocol and a host (its port is
@@ -39,6 +41,8 @@ pub struct EntryChanges {
     pub url: Option<String>,
     /// The OTP generator: an otpauth URI or a Base32 key; blank removes a login's generator.
     pub otp: Option<SecretString>,
+    /// A login's SSH private key, the text of an OpenSSH key file; blank removes it.
+    pub ssh_key: Option<SecretString>,
     /// A remote connection's protocol.
     pub protocol: Option<Protocol>,
     /// A remote connection's host.
@@ -122,6 +126,9 @@ fn edit_kind(
             }
             if let Some(p) = c.password {
                 l.password = p;
+            }
+            if let Some(key) = c.ssh_key {
+                l.ssh_key = ssh_key(&key)?;
             }
             match otp {
                 OtpChange::Keep => {}
@@ -224,6 +231,17 @@ fn host_key(text: &str) -> Result<Option<String>> {
     let key =
         crate::entry::host_key::HostKey::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
     Ok(Some(key.to_string()))
+}
+
+/// An SSH private key to keep (blank: none), checked and kept in its one form.
+fn ssh_key(text: &SecretString) -> Result<Option<SecretString>> {
+    let text = text.expose_secret();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let key =
+        crate::entry::ssh_key::SshKey::parse(text).map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(Some(key.private().clone()))
 }
 
 /// Trimmed, without blanks or repeats, in the order given.
@@ -399,6 +417,46 @@ mod tests {
             panic!("not a login");
         };
         assert_eq!(l.password.expose_secret(), "pw");
+    }
+
+    #[test]
+    fn a_logins_ssh_key_is_checked_kept_and_removed_by_a_blank() {
+        let (_d, mut ws) = workspace();
+        let key = crate::entry::ssh_key::tests::ED25519;
+        let with_key = |text: &str| EntryChanges {
+            ssh_key: secret(text),
+            ..EntryChanges::default()
+        };
+        let bad = ws.add_entry(
+            EntryType::Login,
+            EntryChanges {
+                title: Some("B".into()),
+                ..with_key("-----BEGIN RSA PRIVATE KEY-----")
+            },
+        );
+        assert!(
+            matches!(&bad, Err(Error::Invalid(m)) if m.starts_with("not an OpenSSH private key")),
+            "{bad:?}"
+        );
+        let e = ws
+            .add_entry(
+                EntryType::Login,
+                EntryChanges {
+                    title: Some("K".into()),
+                    ..with_key(&format!("  {key}\n\n"))
+                },
+            )
+            .unwrap();
+        let ssh_key_of = |e: &Entry| match &e.kind {
+            EntryKind::Login(l) => l.ssh_key.as_ref().map(|k| k.expose_secret().to_owned()),
+            _ => panic!("not a login"),
+        };
+        assert_eq!(ssh_key_of(&e).as_deref(), Some(key));
+        // An edit that does not name it keeps it; a blank removes it.
+        let e = ws.edit_entry(&e.id, None, titled("K2")).unwrap();
+        assert_eq!(ssh_key_of(&e).as_deref(), Some(key));
+        let e = ws.edit_entry(&e.id, None, with_key(" ")).unwrap();
+        assert_eq!(ssh_key_of(&e), None);
     }
 
     #[test]

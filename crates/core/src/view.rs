@@ -380,6 +380,7 @@ mod tests {
             password: "hunter2".into(),
             url: String::new(),
             otp: Some(otp),
+            ssh_key: None,
         }));
         let view = EntryView::from(&e);
         assert_eq!(view.has_password, Some(true));

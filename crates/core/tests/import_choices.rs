@@ -22,6 +22,7 @@ fn login(title: &str, user: &str, password: &str, otp: Option<&str>) -> NewEntry
             password: password.into(),
             url: "https://mail.example.com".into(),
             otp: otp.map(|u| OtpParams::parse(u).unwrap()),
+            ssh_key: None,
         }),
     )
 }

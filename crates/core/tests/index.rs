@@ -19,6 +19,7 @@ fn login(title: &str, user: &str, group: Option<&str>, notes: &str) -> NewEntry 
             password: "pw".into(),
             url: format!("https://{}.example", title.to_lowercase()),
             otp: None,
+            ssh_key: None,
         }),
     );
     e.group = group.map(str::to_owned);

@@ -152,9 +152,11 @@ fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
             host: Some(input.host),
             port: input.port,
             login: Some(input.login.unwrap_or_default()),
-            // Not in the form yet: a pinned host key and a certificate policy are kept.
+            // Not in the form yet: a pinned host key, a certificate policy and a login's SSH
+            // key are kept.
             host_key: None,
             certificate: None,
+            ssh_key: None,
         },
     ))
 }

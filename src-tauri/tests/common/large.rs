@@ -37,6 +37,7 @@ pub fn entry(i: usize) -> NewEntry {
             password: SecretString::new(format!("pw-{i}-secret")),
             url: format!("https://service{i}.example.org/login"),
             otp: None,
+            ssh_key: None,
         })
     };
     let mut e = NewEntry::new(title_of(i), kind);

@@ -20,6 +20,7 @@ pub struct ExitStatus(pub u8);
 pub fn connect(args: ConnectArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = open_entries(&args.workspace, input)?;
     let mut plan = Plan::of(ws.as_mut(), &args.entry)?;
+    plan.key_lifetime = args.key_lifetime;
     if !args.command.is_empty() && plan.protocol != Protocol::Ssh {
         bail!("a remote command (after --) is for SSH connections only");
     }
@@ -34,6 +35,12 @@ pub fn connect(args: ConnectArgs, input: &mut SecretInput) -> Result<()> {
         println!("{}", command.display());
         if plan.protocol == Protocol::Ssh && plan.host_key.is_none() {
             eprintln!("note: the host key is not pinned: on a terminal, connect shows the server's and asks to pin it");
+        }
+        if plan.protocol == Protocol::Ssh && plan.ssh_key().is_some() {
+            eprintln!(
+                "note: the login's SSH key goes to the running ssh-agent for the session (ssh-add -t {} -, the key on its standard input), and is removed from it afterwards",
+                plan.key_lifetime
+            );
         }
         if plan.protocol == Protocol::Rdp {
             eprintln!("note: the password goes to FreeRDP on its standard input");

@@ -9,6 +9,7 @@ use crate::input::SecretInput;
 use crate::output::{print_json, table, Detail, OtpJson, Summary};
 use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
+use portcullis_core::entry::ssh_key::MAX_SSH_KEY_BYTES;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::EntrySummary;
@@ -75,6 +76,7 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
 /// The changes the shared flags ask for (the title, tags and password are the caller's).
 fn changes(f: &EntryFields, given: Given) -> EntryChanges {
     EntryChanges {
+        ssh_key: given.ssh_key,
         group: f.group.clone(),
         notes: given.notes,
         username: f.username.clone(),
@@ -177,6 +179,7 @@ fn entry_password(f: &EntryFields, input: &mut SecretInput) -> Result<SecretStri
 struct Given {
     notes: Option<String>,
     otp: Option<SecretString>,
+    ssh_key: Option<SecretString>,
 }
 
 /// The largest notes file read.
@@ -192,7 +195,16 @@ impl Given {
             Some("-") => Some(input.otp_secret()?),
             other => other.map(SecretString::from),
         };
-        Ok(Self { notes, otp })
+        let ssh_key = match f.ssh_key_file.as_deref() {
+            Some(p) if p.is_empty() => Some(SecretString::default()),
+            Some(p) => Some(read_ssh_key(std::path::Path::new(p))?),
+            None => None,
+        };
+        Ok(Self {
+            notes,
+            otp,
+            ssh_key,
+        })
     }
 }
 
@@ -209,6 +221,27 @@ fn read_notes(path: &std::path::Path) -> Result<String> {
         bail!("the notes file {} is larger than 1 MiB", path.display());
     }
     Ok(text)
+}
+
+/// The text of an SSH key file, at most 64 KiB, read into a zeroizing buffer (the core
+/// checks that it is a key).
+fn read_ssh_key(path: &std::path::Path) -> Result<SecretString> {
+    use std::io::Read;
+    use zeroize::Zeroizing;
+    let cannot = || format!("cannot read the SSH key file {}", path.display());
+    let limit = MAX_SSH_KEY_BYTES as u64;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
+    std::fs::File::open(path)
+        .with_context(cannot)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(cannot)?;
+    if bytes.len() as u64 > limit {
+        bail!("the SSH key file {} is larger than 64 KiB", path.display());
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("the SSH key file {} is not text", path.display()))?;
+    Ok(SecretString::from(text))
 }
 
 fn certificate(c: CertificateArg) -> CertPolicy {

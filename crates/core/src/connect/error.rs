@@ -28,6 +28,9 @@ pub enum Error {
          no password was sent"
     )]
     NotPinned(String),
+    /// A login's SSH key is not one (it was checked when kept: the record is damaged).
+    #[error(transparent)]
+    SshKey(#[from] crate::entry::ssh_key::InvalidSshKey),
     /// The server presented no host key to pin.
     #[error("ssh-keyscan got no host key from {0}")]
     NoHostKey(String),
@@ -63,6 +66,15 @@ pub enum Error {
         "the terminal emulator (x-terminal-emulator) did not start the session; no password was sent"
     )]
     TerminalFailed,
+    /// The login has an SSH key and no ssh-agent is running to lend it to.
+    #[error(
+        "the login's SSH key goes to the running ssh-agent, and there is none (SSH_AUTH_SOCK is not set): \
+         start one (eval \"$(ssh-agent)\") and try again; nothing was sent"
+    )]
+    NoAgent,
+    /// `ssh-add` refused the key (its message, which holds no secret).
+    #[error("ssh-add could not add the login's SSH key to the agent: {0}")]
+    Agent(String),
     /// The client refused the login.
     #[error("the login failed")]
     LoginFailed,

@@ -5,6 +5,7 @@
 //! - [`command`], [`ssh`], [`vnc`], [`rdp`], [`web`]: the clients' command lines, without any
 //!   secret;
 //! - [`askpass`]: the channel that gives ssh the password, once;
+//! - [`agent`]: a login's SSH key lent to the running ssh-agent for one session;
 //! - [`password_pipe`]: a named pipe that gives a client its password file, once;
 //! - [`host_key`]: pinned SSH host keys, the private known-hosts file, `ssh-keyscan`;
 //! - [`private_dir`]: the owner-only folder of one session;
@@ -13,6 +14,7 @@
 //! - [`terminal`]: an SSH session in the user's terminal emulator (the app);
 //! - [`error`]: why it failed.
 
+pub mod agent;
 pub mod askpass;
 pub mod command;
 pub mod error;

@@ -2,9 +2,11 @@
 //! certificate policy) and with which credentials, from a remote-connection entry and the
 //! login it is linked to. Holds the password until the session has taken it.
 
+use super::agent::DEFAULT_LIFETIME;
 use super::host_key::HostKey;
 use super::Error;
 use crate::crypto::SecretString;
+use crate::entry::ssh_key::SshKey;
 use crate::entry::{CertPolicy, Entry, EntryKind, Protocol};
 use crate::entry_store::EntryStore;
 
@@ -15,6 +17,8 @@ pub struct Credentials {
     pub user: String,
     /// Password.
     pub password: SecretString,
+    /// SSH: the login's private key, used instead of the password.
+    pub ssh_key: Option<SshKey>,
 }
 
 /// What a session opens, and how.
@@ -36,6 +40,9 @@ pub struct Plan {
     pub host_key: Option<HostKey>,
     /// RDP: the certificate policy.
     pub certificate: CertPolicy,
+    /// SSH with a key: how long the agent keeps it, in seconds (it is taken back when the
+    /// session ends; this bounds it if Portcullis is killed first).
+    pub key_lifetime: u32,
 }
 
 impl Plan {
@@ -62,6 +69,10 @@ impl Plan {
             Some(EntryKind::Login(l)) => Some(Credentials {
                 user: l.username.clone(),
                 password: l.password.clone(),
+                ssh_key: match &l.ssh_key {
+                    Some(k) => Some(SshKey::parse(k.expose_secret())?),
+                    None => None,
+                },
             }),
             Some(_) => return Err(Error::NotALogin),
         };
@@ -75,6 +86,7 @@ impl Plan {
             credentials,
             host_key,
             certificate: remote.certificate,
+            key_lifetime: DEFAULT_LIFETIME,
         })
     }
 
@@ -87,6 +99,11 @@ impl Plan {
         ws.edit_entry(&self.entry_id, None, changes)?;
         self.host_key = Some(key);
         Ok(())
+    }
+
+    /// SSH: the linked login's private key, if it has one.
+    pub fn ssh_key(&self) -> Option<&SshKey> {
+        self.credentials.as_ref().and_then(|c| c.ssh_key.as_ref())
     }
 
     /// The credentials, or [`Error::NoLogin`].

@@ -22,6 +22,11 @@ pub const SSH_KEYSCAN: Program = Program {
     name: "ssh-keyscan",
     package: "openssh-client",
 };
+/// OpenSSH's agent client.
+pub const SSH_ADD: Program = Program {
+    name: "ssh-add",
+    package: "openssh-client",
+};
 
 /// TigerVNC's viewer.
 pub const VNCVIEWER: Program = Program {

@@ -131,9 +131,11 @@ mod tests {
             credentials: Some(Credentials {
                 user: user.into(),
                 password: "hunter2".into(),
+                ssh_key: None,
             }),
             host_key: None,
             certificate,
+            key_lifetime: 300,
         }
     }
 

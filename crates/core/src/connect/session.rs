@@ -2,6 +2,7 @@
 //! password pipe are made, the client runs, and all of it is removed when the session ends.
 //! The password leaves this process only through those channels.
 
+use super::agent::AgentKey;
 use super::askpass::{self, Outcome};
 use super::command::ClientCommand;
 use super::host_key::{self, HostKey};
@@ -9,7 +10,7 @@ use super::password_pipe::PasswordPipe;
 use super::plan::Plan;
 use super::private_dir::{self, PrivateDir};
 use super::program::{Program, SSH, VNCVIEWER, XDG_OPEN, XFREERDP, XFREERDP3};
-use super::ssh::{self, Mode};
+use super::ssh::{self, Auth, Mode};
 use super::{rdp, vnc, web, Error};
 use crate::entry::Protocol;
 use std::io::BufRead;
@@ -31,14 +32,21 @@ pub fn dry_run(plan: &Plan, askpass: &Path, mode: Mode<'_>) -> Result<ClientComm
     let folder = private_dir::base().join("portcullis-connect-RANDOM");
     match plan.protocol {
         Protocol::Ssh => {
-            let askpass = has_password(plan).then_some(askpass);
+            let public = folder.join("id.pub");
+            let auth = if plan.ssh_key().is_some() {
+                Auth::AgentKey(&public)
+            } else if has_password(plan) {
+                Auth::Password(askpass)
+            } else {
+                Auth::Own
+            };
             let known = folder.join("known_hosts");
             ssh::command(
                 plan,
                 SSH.find()?,
                 plan.host_key.as_ref(),
                 &known,
-                askpass,
+                auth,
                 mode,
             )
         }
@@ -115,12 +123,24 @@ fn run_ssh(plan: &Plan, askpass_program: &Path, mode: Mode<'_>) -> Result<Ended,
     let program = SSH.find()?;
     let dir = PrivateDir::new()?;
     let known_hosts = host_key::write_known_hosts(dir.path(), key)?;
-    let server = match plan.credentials.as_ref().filter(|_| has_password(plan)) {
-        Some(c) => Some(askpass::Server::start(dir.path(), c.password.clone())?),
+    // A key goes to the agent (and is taken back when this returns, before the folder
+    // goes); with none, the password goes through the askpass helper.
+    let agent_key = match plan.ssh_key() {
+        Some(k) => Some(AgentKey::add(dir.path(), k, plan.key_lifetime)?),
         None => None,
     };
-    let askpass = server.as_ref().map(|_| askpass_program);
-    let mut command = ssh::command(plan, program, Some(key), &known_hosts, askpass, mode)?;
+    let server = match plan.credentials.as_ref() {
+        Some(c) if agent_key.is_none() && has_password(plan) => {
+            Some(askpass::Server::start(dir.path(), c.password.clone())?)
+        }
+        _ => None,
+    };
+    let auth = match (&agent_key, &server) {
+        (Some(k), _) => Auth::AgentKey(k.public_file()),
+        (None, Some(_)) => Auth::Password(askpass_program),
+        (None, None) => Auth::Own,
+    };
+    let mut command = ssh::command(plan, program, Some(key), &known_hosts, auth, mode)?;
     if let Some(s) = &server {
         command.env.extend(s.env());
     }

@@ -1,7 +1,8 @@
 //! OpenSSH's command line for a plan, without any secret: the user from the linked login, the
 //! pinned host key through a private known-hosts file with `StrictHostKeyChecking=yes`, the
 //! password through the askpass helper (`SSH_ASKPASS` at the Portcullis binary,
-//! `SSH_ASKPASS_REQUIRE=force`), one password prompt only.
+//! `SSH_ASKPASS_REQUIRE=force`), one password prompt only; or, for a login with an SSH key,
+//! that key only, from the agent (`IdentitiesOnly`, the public half as `IdentityFile`).
 
 use super::command::ClientCommand;
 use super::host_key::{HostKey, ALIAS};
@@ -18,18 +19,28 @@ pub enum Mode<'a> {
     AuthOnly,
 }
 
+/// How ssh logs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth<'a> {
+    /// ssh's own ways (its prompts, the user's keys).
+    Own,
+    /// The password, through the askpass helper: this program.
+    Password(&'a Path),
+    /// The key whose public half is this file, held by the agent; no password.
+    AgentKey(&'a Path),
+}
+
 /// The line `ssh -v` prints once the login worked.
 pub const AUTHENTICATED: &str = "Authenticated to ";
 
 /// The `ssh` command for `plan`: `program` is ssh, `known_hosts` the private file holding
-/// `key` (the pinned key; none only to show the command), `askpass` the program `SSH_ASKPASS`
-/// names (none: ssh asks itself).
+/// `key` (the pinned key; none only to show the command), `auth` how it logs in.
 pub fn command(
     plan: &Plan,
     program: PathBuf,
     key: Option<&HostKey>,
     known_hosts: &Path,
-    askpass: Option<&Path>,
+    auth: Auth<'_>,
     mode: Mode<'_>,
 ) -> Result<ClientCommand, Error> {
     check_host(&plan.host)?;
@@ -59,15 +70,31 @@ pub fn command(
     if let Some(key) = key {
         c.arg(&["-o", &format!("HostKeyAlgorithms={}", key.algorithms())]);
     }
-    if askpass.is_some() {
-        c.arg(&[
-            "-o",
-            "PreferredAuthentications=password,keyboard-interactive",
-            "-o",
-            "NumberOfPasswordPrompts=1",
-            "-o",
-            "BatchMode=no",
-        ]);
+    match auth {
+        Auth::Own => {}
+        Auth::Password(_) => {
+            c.arg(&[
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+                "-o",
+                "BatchMode=no",
+            ]);
+        }
+        Auth::AgentKey(public) => {
+            // BatchMode: ssh asks nothing (no password, no passphrase) if the key is refused.
+            c.arg(&[
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                &format!("IdentityFile={}", public.display()),
+                "-o",
+                "PreferredAuthentications=publickey",
+                "-o",
+                "BatchMode=yes",
+            ]);
+        }
     }
     let command: &[String] = match mode {
         Mode::AuthOnly => {
@@ -78,7 +105,7 @@ pub fn command(
     };
     c.arg(&["--", &plan.host]);
     c.args.extend(command.iter().cloned());
-    if let Some(askpass) = askpass {
+    if let Auth::Password(askpass) = auth {
         c.env.push(("SSH_ASKPASS".into(), askpass.into()));
         c.env.push(("SSH_ASKPASS_REQUIRE".into(), "force".into()));
     }
@@ -128,9 +155,11 @@ mod tests {
             credentials: Some(Credentials {
                 user: user.into(),
                 password: "hunter2".into(),
+                ssh_key: None,
             }),
             host_key: Some(HostKey::parse(KEY).unwrap()),
             certificate: CertPolicy::Tofu,
+            key_lifetime: 300,
         }
     }
 
@@ -143,7 +172,7 @@ mod tests {
             "/usr/bin/ssh".into(),
             Some(&key),
             Path::new("/run/p/known_hosts"),
-            Some(Path::new("/usr/bin/portcullis")),
+            Auth::Password(Path::new("/usr/bin/portcullis")),
             Mode::Session(&remote),
         )
         .unwrap();
@@ -163,12 +192,36 @@ mod tests {
             "ssh".into(),
             Some(&key),
             Path::new("k"),
-            None,
+            Auth::Own,
             Mode::AuthOnly,
         )
         .unwrap();
         assert!(auth.display().ends_with("-N -v -- h"), "{}", auth.display());
         assert!(auth.env.is_empty());
+    }
+
+    #[test]
+    fn with_an_agent_key_ssh_offers_that_key_only_and_no_password() {
+        let key = HostKey::parse(KEY).unwrap();
+        let c = command(
+            &plan("h", "alice"),
+            "ssh".into(),
+            Some(&key),
+            Path::new("k"),
+            Auth::AgentKey(Path::new("/run/p/id.pub")),
+            Mode::Session(&[]),
+        )
+        .unwrap();
+        let shown = c.display();
+        assert!(
+            shown.contains(
+                "-o IdentitiesOnly=yes -o IdentityFile=/run/p/id.pub \
+                 -o PreferredAuthentications=publickey -o BatchMode=yes -- h"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("password"), "{shown}");
+        assert!(c.env.is_empty(), "no askpass");
     }
 
     #[test]
@@ -186,7 +239,7 @@ mod tests {
                 "ssh".into(),
                 Some(&key),
                 Path::new("k"),
-                None,
+                Auth::Own,
                 Mode::AuthOnly,
             );
             assert!(matches!(r, Err(Error::Unsafe(_))), "{host} {user}");

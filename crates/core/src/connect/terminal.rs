@@ -14,6 +14,7 @@
 //! may hand the command to a server process and return at once, as gnome-terminal does), and
 //! removes the folder when the session ends.
 
+use super::agent::AgentKey;
 use super::askpass::{self, Outcome};
 use super::command::{quote, ClientCommand};
 use super::host_key;
@@ -21,7 +22,7 @@ use super::plan::Plan;
 use super::private_dir::PrivateDir;
 use super::program::{Program, SSH};
 use super::session::Ended;
-use super::ssh::{self, Mode};
+use super::ssh::{self, Auth, Mode};
 use super::Error;
 use std::path::Path;
 use std::process::Stdio;
@@ -54,11 +55,17 @@ pub fn run(plan: &Plan, askpass_program: &Path) -> Result<Ended, Error> {
     let terminal = TERMINAL.find()?;
     let dir = PrivateDir::new()?;
     let known_hosts = host_key::write_known_hosts(dir.path(), key)?;
+    // A login's key goes to the agent for the session (taken back when this returns); with
+    // none, the password goes through the askpass helper.
+    let agent_key = match plan.ssh_key() {
+        Some(k) => Some(AgentKey::add(dir.path(), k, plan.key_lifetime)?),
+        None => None,
+    };
     let password = plan
         .credentials
         .as_ref()
         .map(|c| &c.password)
-        .filter(|p| !p.is_empty());
+        .filter(|p| !p.is_empty() && agent_key.is_none());
     let server = match password {
         Some(p) => Some(askpass::Server::start(dir.path(), p.clone())?),
         None => None,
@@ -67,13 +74,17 @@ pub fn run(plan: &Plan, askpass_program: &Path) -> Result<Ended, Error> {
     if let Some(s) = &server {
         s.watch_shell(&pid_file);
     }
-    let askpass = server.as_ref().map(|_| askpass_program);
+    let auth = match (&agent_key, &server) {
+        (Some(k), _) => Auth::AgentKey(k.public_file()),
+        (None, Some(_)) => Auth::Password(askpass_program),
+        (None, None) => Auth::Own,
+    };
     let mut command = ssh::command(
         plan,
         ssh_program,
         Some(key),
         &known_hosts,
-        askpass,
+        auth,
         Mode::Session(&[]),
     )?;
     if let Some(s) = &server {

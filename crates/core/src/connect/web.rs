@@ -51,6 +51,7 @@ mod tests {
             credentials: None,
             host_key: None,
             certificate: CertPolicy::Tofu,
+            key_lifetime: 300,
         }
     }
 

@@ -90,6 +90,23 @@ pub(crate) mod sealed_string {
     }
 }
 
+/// [`sealed_string`] for an optional secret.
+pub(crate) mod sealed_optional_string {
+    use super::SecretString;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.serialize_some(v.expose_secret()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+        Option::<String>::deserialize(d).map(|o| o.map(SecretString::new))
+    }
+}
+
 /// Serde helper for sealed secret bytes, written as Base32 inside the encrypted record.
 pub(crate) mod sealed_bytes {
     use super::SecretBytes;

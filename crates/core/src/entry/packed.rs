@@ -1,12 +1,13 @@
 //! The packed form of entries, as a bucket record of a version-2 workspace holds them:
-//! `0x01` (the encoding) || zstd(postcard(the bucket's entries, sorted by id)). Private to the
+//! `0x03` (the encoding) || zstd(postcard(the bucket's entries, sorted by id)). Private to the
 //! core, like the JSON mirror in [`super::sealed`]: the public entry types implement neither
 //! `Serialize` nor `Deserialize`. Postcard writes fields in order with no names, so the
 //! mirrors here are plain structs and an externally tagged enum (no `flatten`, no internal
 //! tag, no skipped field): a field added later needs a new encoding byte.
 
 use super::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
-use crate::crypto::{secret::sealed_string, SecretString};
+use crate::crypto::secret::{sealed_optional_string, sealed_string};
+use crate::crypto::SecretString;
 use crate::otp::{sealed as otp, OtpParams};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
@@ -15,8 +16,11 @@ use zeroize::Zeroizing;
 /// host key or certificate policy (read only).
 const ENCODING_ZSTD_POSTCARD_V1: u8 = 1;
 /// First byte of a bucket's plaintext: zstd-compressed postcard, remote connections with
-/// their pinned host key and certificate policy (written).
-const ENCODING_ZSTD_POSTCARD: u8 = 2;
+/// their pinned host key and certificate policy, logins without an SSH key (read only).
+const ENCODING_ZSTD_POSTCARD_V2: u8 = 2;
+/// First byte of a bucket's plaintext: zstd-compressed postcard, logins with their SSH key
+/// (written).
+const ENCODING_ZSTD_POSTCARD: u8 = 3;
 /// The most a bucket may decompress to: a bucket claiming more is refused before any
 /// allocation (256 buckets of this size hold far more than any workspace needs).
 pub(crate) const MAX_BUCKET_BYTES: u64 = 256 << 20;
@@ -40,8 +44,8 @@ pub(crate) enum PackError {
     Encode,
 }
 
-/// The mirrors of [`Entry`], [`EntryKind`] and [`Login`], the same in every encoding; each
-/// encoding's module defines its own `RemoteDef`.
+/// The mirrors of [`Entry`] and [`EntryKind`], the same in every encoding; each encoding's
+/// module defines its own `LoginDef` and `RemoteDef`.
 macro_rules! entry_mirrors {
     () => {
         /// Mirror of [`Entry`].
@@ -72,18 +76,6 @@ macro_rules! entry_mirrors {
             Remote(#[serde(with = "RemoteDef")] Remote),
         }
 
-        /// Mirror of [`Login`].
-        #[derive(Serialize, Deserialize)]
-        #[serde(remote = "Login")]
-        struct LoginDef {
-            username: String,
-            #[serde(with = "sealed_string")]
-            password: SecretString,
-            url: String,
-            #[serde(with = "optional_otp")]
-            otp: Option<OtpParams>,
-        }
-
         /// An entry to pack, borrowed.
         #[derive(Serialize)]
         #[cfg_attr(not(test), allow(dead_code))]
@@ -102,6 +94,20 @@ mod v1 {
 
     entry_mirrors!();
 
+    /// Mirror of [`Login`] as encodings 1 and 2 wrote it.
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Login")]
+    struct LoginDef {
+        username: String,
+        #[serde(with = "sealed_string")]
+        password: SecretString,
+        url: String,
+        #[serde(with = "optional_otp")]
+        otp: Option<OtpParams>,
+        #[serde(skip)]
+        ssh_key: Option<SecretString>,
+    }
+
     /// Mirror of [`Remote`] as encoding 1 wrote it.
     #[derive(Serialize, Deserialize)]
     #[serde(remote = "Remote")]
@@ -117,11 +123,59 @@ mod v1 {
     }
 }
 
-/// Encoding 2: a remote connection with its pinned host key and certificate policy.
+/// Encoding 2: a remote connection with its pinned host key and certificate policy, a login
+/// without its SSH key (it reads as none). Read; written only by tests.
 mod v2 {
     use super::*;
 
     entry_mirrors!();
+
+    /// Mirror of [`Login`] as encodings 1 and 2 wrote it.
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Login")]
+    struct LoginDef {
+        username: String,
+        #[serde(with = "sealed_string")]
+        password: SecretString,
+        url: String,
+        #[serde(with = "optional_otp")]
+        otp: Option<OtpParams>,
+        #[serde(skip)]
+        ssh_key: Option<SecretString>,
+    }
+
+    /// Mirror of [`Remote`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Remote")]
+    struct RemoteDef {
+        protocol: Protocol,
+        host: String,
+        port: u16,
+        login: Option<String>,
+        host_key: Option<String>,
+        certificate: CertPolicy,
+    }
+}
+
+/// Encoding 3: encoding 2, and a login with its SSH private key.
+mod v3 {
+    use super::*;
+
+    entry_mirrors!();
+
+    /// Mirror of [`Login`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Login")]
+    struct LoginDef {
+        username: String,
+        #[serde(with = "sealed_string")]
+        password: SecretString,
+        url: String,
+        #[serde(with = "optional_otp")]
+        otp: Option<OtpParams>,
+        #[serde(with = "sealed_optional_string")]
+        ssh_key: Option<SecretString>,
+    }
 
     /// Mirror of [`Remote`].
     #[derive(Serialize, Deserialize)]
@@ -164,8 +218,17 @@ mod optional_otp {
 pub(crate) fn pack<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
 ) -> Result<Zeroizing<Vec<u8>>, PackError> {
-    let items: Vec<v2::Packing<'_>> = entries.into_iter().map(v2::Packing).collect();
+    let items: Vec<v3::Packing<'_>> = entries.into_iter().map(v3::Packing).collect();
     pack_items(items, ENCODING_ZSTD_POSTCARD)
+}
+
+/// The plaintext of a bucket in encoding 2, as earlier versions wrote it (tests).
+#[cfg(test)]
+fn pack_v2<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<Zeroizing<Vec<u8>>, PackError> {
+    let items: Vec<v2::Packing<'_>> = entries.into_iter().map(v2::Packing).collect();
+    pack_items(items, ENCODING_ZSTD_POSTCARD_V2)
 }
 
 /// The plaintext of a bucket in encoding 1, as earlier versions wrote it (tests).
@@ -207,6 +270,13 @@ trait HasId {
     fn id(&self) -> &str;
 }
 
+impl HasId for v3::Packing<'_> {
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+#[cfg(test)]
 impl HasId for v2::Packing<'_> {
     fn id(&self) -> &str {
         &self.0.id
@@ -250,7 +320,13 @@ fn unpack_with(
     plaintext: &[u8],
 ) -> Result<Vec<Entry>, PackError> {
     let (&encoding, compressed) = plaintext.split_first().ok_or(PackError::Decode)?;
-    if encoding != ENCODING_ZSTD_POSTCARD && encoding != ENCODING_ZSTD_POSTCARD_V1 {
+    if ![
+        ENCODING_ZSTD_POSTCARD_V1,
+        ENCODING_ZSTD_POSTCARD_V2,
+        ENCODING_ZSTD_POSTCARD,
+    ]
+    .contains(&encoding)
+    {
         return Err(PackError::UnknownEncoding);
     }
     let size = match zstd::zstd_safe::get_frame_content_size(compressed) {
@@ -266,12 +342,19 @@ fn unpack_with(
     if written != size || plain.len() != size {
         return Err(PackError::Decompress);
     }
-    if encoding == ENCODING_ZSTD_POSTCARD_V1 {
-        let entries: Vec<v1::Unpacked> = decode_all(&plain)?;
-        Ok(entries.into_iter().map(|v1::Unpacked(e)| e).collect())
-    } else {
-        let entries: Vec<v2::Unpacked> = decode_all(&plain)?;
-        Ok(entries.into_iter().map(|v2::Unpacked(e)| e).collect())
+    match encoding {
+        ENCODING_ZSTD_POSTCARD_V1 => {
+            let entries: Vec<v1::Unpacked> = decode_all(&plain)?;
+            Ok(entries.into_iter().map(|v1::Unpacked(e)| e).collect())
+        }
+        ENCODING_ZSTD_POSTCARD_V2 => {
+            let entries: Vec<v2::Unpacked> = decode_all(&plain)?;
+            Ok(entries.into_iter().map(|v2::Unpacked(e)| e).collect())
+        }
+        _ => {
+            let entries: Vec<v3::Unpacked> = decode_all(&plain)?;
+            Ok(entries.into_iter().map(|v3::Unpacked(e)| e).collect())
+        }
     }
 }
 
@@ -318,7 +401,7 @@ mod tests {
     fn damaged_or_unknown_buckets_are_refused() {
         let plain = pack(&earlier()).unwrap();
         let mut other = plain.clone();
-        other[0] = 3;
+        other[0] = 4;
         assert_eq!(unpack(&other).unwrap_err(), PackError::UnknownEncoding);
         assert_eq!(unpack(&[]).unwrap_err(), PackError::Decode);
         assert_eq!(
@@ -326,7 +409,7 @@ mod tests {
             PackError::Decompress
         );
         // Trailing bytes after the list, inside a valid frame.
-        let mut list = postcard::to_allocvec(&Vec::<v2::Packing<'_>>::new()).unwrap();
+        let mut list = postcard::to_allocvec(&Vec::<v3::Packing<'_>>::new()).unwrap();
         list.push(0);
         let mut trailing = vec![ENCODING_ZSTD_POSTCARD];
         trailing.extend(zstd::bulk::compress(&list, 3).unwrap());
@@ -338,7 +421,7 @@ mod tests {
     }
 
     /// Buckets of encoding 1 (written before connections had a host key and a certificate
-    /// policy) still read, as not pinned with the default policy; a new write uses encoding 2,
+    /// policy) still read, as not pinned with the default policy; a new write uses encoding 3,
     /// which keeps both.
     #[test]
     fn buckets_of_encoding_1_still_read_and_new_ones_keep_the_connection_settings() {
@@ -369,6 +452,33 @@ mod tests {
         // Encoding 1 cannot hold them: what it wrote reads back without them.
         let dropped = unpack(&pack_v1([&pinned]).unwrap()).unwrap();
         assert_ne!(dropped, vec![pinned]);
+    }
+
+    /// Buckets of encoding 2 (written before logins had an SSH key) still read, as logins
+    /// without one; a new write uses encoding 3, which keeps it.
+    #[test]
+    fn buckets_of_encoding_2_still_read_and_new_ones_keep_the_ssh_key() {
+        let entries = earlier();
+        let old = pack_v2(&entries).unwrap();
+        assert_eq!(old[0], ENCODING_ZSTD_POSTCARD_V2);
+        let mut sorted = entries.clone();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(unpack(&old).unwrap(), sorted, "nothing else changed");
+
+        let mut keyed = entries[0].clone();
+        let EntryKind::Login(l) = &mut keyed.kind else {
+            panic!("not a login");
+        };
+        l.ssh_key = Some(crate::entry::ssh_key::tests::ED25519.into());
+        let new = pack([&keyed]).unwrap();
+        assert_eq!(new[0], ENCODING_ZSTD_POSTCARD);
+        assert_eq!(unpack(&new).unwrap(), vec![keyed.clone()]);
+        // Encoding 2 cannot hold it: what it wrote reads back without it.
+        let dropped = unpack(&pack_v2([&keyed]).unwrap()).unwrap();
+        let EntryKind::Login(l) = &dropped[0].kind else {
+            panic!("not a login");
+        };
+        assert_eq!(l.ssh_key, None);
     }
 
     /// A frame that claims more than the limit is refused before anything is allocated, and

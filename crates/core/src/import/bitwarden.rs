@@ -156,6 +156,7 @@ fn login_of(item: &LoginItem) -> Result<Login, String> {
             .find_map(|u| u.uri.clone())
             .unwrap_or_default(),
         otp,
+        ssh_key: None,
     })
 }
 

@@ -107,6 +107,7 @@ pub fn parse(reader: impl Read) -> Result<Vec<NewEntry>, Error> {
                 password: SecretString::new(field(2)),
                 url: field(3),
                 otp,
+                ssh_key: None,
             }),
         });
     }

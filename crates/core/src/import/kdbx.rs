@@ -113,6 +113,7 @@ fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
             password: SecretString::new(password),
             url,
             otp,
+            ssh_key: None,
         })
     };
     let mut entry = NewEntry::new(title, kind);

@@ -41,6 +41,7 @@ pub fn sample_entries() -> Vec<NewEntry> {
             otp: Some(
                 OtpParams::parse("otpauth://totp/GitHub:octocat?secret=JBSWY3DPEHPK3PXP").unwrap(),
             ),
+            ssh_key: None,
         }),
     );
     login.group = Some("Work/Dev".into());
