@@ -312,8 +312,8 @@ pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<
 }
 
 /// One event of the team workspace's history: from the audit log (`audit`: joins,
-/// approvals, roles, removals, rotations, exports) or the change history (`changes`: entries
-/// created, changed, deleted, by id).
+/// approvals, roles, removals, rotations), a member's export log (`exports`) or the change
+/// history (`changes`: entries created, changed, deleted, by id).
 #[derive(Serialize, specta::Type)]
 pub struct LogLineDto {
     pub chain: String,
@@ -325,8 +325,8 @@ pub struct LogLineDto {
     pub subject: String,
 }
 
-/// The audit log and the change history, each checked before anything is shown, merged by
-/// time (newest last).
+/// The audit log, the export logs and the change history, each checked before anything is
+/// shown, merged by time (newest last).
 #[tauri::command(async)]
 #[specta::specta]
 pub fn team_log(state: State<'_, AppState>) -> CommandResult<Vec<LogLineDto>> {
@@ -336,28 +336,19 @@ pub fn team_log(state: State<'_, AppState>) -> CommandResult<Vec<LogLineDto>> {
 /// [`team_log`], without the Tauri runtime.
 pub fn log(state: &AppState) -> CommandResult<Vec<LogLineDto>> {
     with_team(state, |ws| {
-        let mut lines: Vec<LogLineDto> = ws
-            .audit_log()?
+        Ok(ws
+            .history()?
+            .lines
             .into_iter()
-            .map(|e| LogLineDto {
-                chain: "audit".into(),
-                seq: e.seq,
-                at: e.at,
-                actor: e.actor,
-                action: e.action,
-                subject: e.subject,
+            .map(|l| LogLineDto {
+                chain: l.chain.into(),
+                seq: l.seq,
+                at: l.at,
+                actor: l.actor,
+                action: l.action,
+                subject: l.subject,
             })
-            .collect();
-        lines.extend(ws.change_log()?.into_iter().map(|c| LogLineDto {
-            chain: "changes".into(),
-            seq: c.seq,
-            at: c.at,
-            action: c.action().to_owned(),
-            actor: c.writer,
-            subject: c.id,
-        }));
-        lines.sort_by_key(|l| l.at);
-        Ok(lines)
+            .collect())
     })
 }
 

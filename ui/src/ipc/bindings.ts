@@ -65,8 +65,8 @@ export const commands = {
 	 */
 	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
 	/**
-	 *  The audit log and the change history, each checked before anything is shown, merged by
-	 *  time (newest last).
+	 *  The audit log, the export logs and the change history, each checked before anything is
+	 *  shown, merged by time (newest last).
 	 */
 	teamLog: () => __TAURI_INVOKE<LogLineDto[]>("team_log"),
 	getPreferences: () => __TAURI_INVOKE<Preferences>("get_preferences"),
@@ -714,8 +714,8 @@ export type ListQuery = {
 
 /**
  *  One event of the team workspace's history: from the audit log (`audit`: joins,
- *  approvals, roles, removals, rotations, exports) or the change history (`changes`: entries
- *  created, changed, deleted, by id).
+ *  approvals, roles, removals, rotations), a member's export log (`exports`) or the change
+ *  history (`changes`: entries created, changed, deleted, by id).
  */
 export type LogLineDto = {
 	chain: string,

@@ -243,57 +243,17 @@ fn members(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
     Ok(())
 }
 
-/// One line of `team log`: an event of the audit log or of the change history.
-struct LogLine {
-    /// `audit`, `exports` or `changes`: the chain it comes from.
-    chain: &'static str,
-    seq: u64,
-    at: i64,
-    actor: String,
-    action: String,
-    subject: String,
-}
-
-/// Prints the checked audit log and change history, merged by time.
+/// Prints the checked history (audit log, export logs, change history), merged by time.
 fn log(url: &str, json: bool, input: &mut SecretInput) -> Result<()> {
     let (mut team, _) = connect(url, input)?;
-    let mut lines: Vec<LogLine> = team
-        .audit_log()?
-        .into_iter()
-        .map(|e| LogLine {
-            chain: "audit",
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            subject: e.subject,
-        })
-        .collect();
-    let exports = team.export_logs()?;
-    for (member, seq) in &exports.broken {
+    let history = team.history()?;
+    for (member, seq) in &history.broken_exports {
         eprintln!(
             "warning: the export log of {} was changed on the server at event {seq}: not shown",
             printable(member)
         );
     }
-    lines.extend(exports.events.into_iter().map(|e| LogLine {
-        chain: "exports",
-        seq: e.seq,
-        at: e.at,
-        actor: e.actor,
-        action: e.action,
-        subject: e.subject,
-    }));
-    lines.extend(team.change_log()?.into_iter().map(|c| LogLine {
-        chain: "changes",
-        seq: c.seq,
-        at: c.at,
-        action: c.action().to_owned(),
-        actor: c.writer,
-        subject: c.id,
-    }));
-    // Each chain is in its own order; the two are merged by the actors' clocks.
-    lines.sort_by_key(|l| l.at);
+    let lines = history.lines;
     if json {
         let list: Vec<_> = lines
             .iter()

@@ -206,7 +206,66 @@ pub struct Exports {
     pub broken: Vec<(String, u64)>,
 }
 
+/// One line of a team workspace's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryLine {
+    /// `audit`, `exports` or `changes`: the chain it comes from.
+    pub chain: &'static str,
+    /// Its position in that chain.
+    pub seq: u64,
+    /// When, in Unix seconds (the actor's clock).
+    pub at: i64,
+    /// Who (their PostgreSQL role).
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// To what (an entry by id, never by title).
+    pub subject: String,
+}
+
+/// The history: every chain checked, merged by the actors' clocks.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    /// The lines, oldest first.
+    pub lines: Vec<HistoryLine>,
+    /// Export logs that do not check (not shown): `(member, position)`.
+    pub broken_exports: Vec<(String, u64)>,
+}
+
 impl Team {
+    /// The audit log, every member's export log and the change history, each checked before
+    /// anything is shown, merged by time (each chain keeps its own order).
+    pub fn history(&mut self) -> Result<History, Error> {
+        let line = |chain: &'static str, e: Event| HistoryLine {
+            chain,
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+        };
+        let mut lines: Vec<HistoryLine> = self
+            .audit_log()?
+            .into_iter()
+            .map(|e| line("audit", e))
+            .collect();
+        let exports = self.export_logs()?;
+        lines.extend(exports.events.into_iter().map(|e| line("exports", e)));
+        lines.extend(self.change_log()?.into_iter().map(|c| HistoryLine {
+            chain: "changes",
+            seq: c.seq,
+            at: c.at,
+            action: c.action().to_owned(),
+            actor: c.writer,
+            subject: c.id,
+        }));
+        lines.sort_by_key(|l| l.at);
+        Ok(History {
+            lines,
+            broken_exports: exports.broken,
+        })
+    }
+
     /// The workspace's audit log, every link and signature checked (as a member sees it).
     pub fn audit_log(&mut self) -> Result<Vec<Event>, Error> {
         let text = self.workspace_id()?;

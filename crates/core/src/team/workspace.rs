@@ -521,6 +521,11 @@ impl TeamWorkspace {
         self.member.team.change_log()
     }
 
+    /// The whole history, checked ([`Team::history`]).
+    pub fn history(&mut self) -> Result<audit::History, Error> {
+        self.member.team.history()
+    }
+
     /// Approves `member` as [`Member::approve`] does; this copy then writes and reads with
     /// the memberships as they are now.
     pub fn approve_member(
