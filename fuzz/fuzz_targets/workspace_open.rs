@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use portcullis_core::mfa::Factor;
 use portcullis_core::workspace::Unlock;
-use portcullis_core::{LockedWorkspace, SecretString};
+use portcullis_core::{Guarded, LockedWorkspace, SecretString};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
