@@ -13,115 +13,11 @@ mod common;
 use common::App;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 const PASSWORD: &str = "correct horse battery staple";
-const PATIENCE: Duration = Duration::from_secs(20);
 
-/// The SSH server, stopped when dropped.
-struct Server {
-    child: Child,
-    stdin: ChildStdin,
-    lines: Receiver<String>,
-    port: u16,
-    host_key: String,
-}
-
-impl Server {
-    fn start(dir: &Path, user: &str, password: &str) -> Self {
-        let password_file = dir.join("server.password");
-        std::fs::write(&password_file, password).unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/connect/ssh_server.py");
-        let mut child = Command::new("/usr/bin/python3")
-            .args(["-W", "ignore"])
-            .arg(script)
-            .arg(dir.join("hostkey"))
-            .arg(user)
-            .arg(&password_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3-asyncssh is installed by scripts/test");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut server = Self {
-            stdin: child.stdin.take().unwrap(),
-            child,
-            lines,
-            port: 0,
-            host_key: String::new(),
-        };
-        server.host_key = server.next("HOSTKEY ");
-        server.port = server.next("PORT ").parse().unwrap();
-        server
-    }
-
-    fn next(&self, prefix: &str) -> String {
-        let line = self
-            .lines
-            .recv_timeout(PATIENCE)
-            .expect("the server answers");
-        line.strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix}…, got {line}"))
-            .to_owned()
-    }
-
-    /// The lines up to the first that `last` accepts, that one included.
-    fn until(&self, last: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut seen = Vec::new();
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(PATIENCE)
-                .expect("the server's line");
-            let done = last(&line);
-            seen.push(line);
-            if done {
-                return seen;
-            }
-        }
-    }
-
-    /// Ends the open shell sessions (ssh_server.py's "end").
-    fn end_sessions(&mut self) {
-        use std::io::Write;
-        self.stdin.write_all(b"end\n").unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    /// Every line the server printed before a marker connection made now (it takes
-    /// connections in order, so an earlier client's lines are all there).
-    fn lines_so_far(&self) -> Vec<String> {
-        let marker = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mark = format!("CONNECT {}", marker.local_addr().unwrap().port());
-        let mut seen = Vec::new();
-        loop {
-            let line = self.lines.recv_timeout(PATIENCE).expect("the marker");
-            if line == mark {
-                return seen;
-            }
-            seen.push(line);
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = test_support::SshServer;
 
 /// A folder for the app's PATH whose `x-terminal-emulator` is xterm, kept open after the
 /// session (`-hold`, for the screenshot); each start records its arguments and pid in `dir`.
@@ -192,7 +88,7 @@ async fn connect_pins_the_host_key_then_logs_in_through_a_terminal() {
         .unwrap()
         .subsec_nanos();
     let ssh_password = format!("Pc-{}-{nanos}-x!", std::process::id());
-    let mut server = Server::start(dir.path(), "alice", &ssh_password);
+    let mut server = Server::start(dir.path(), "hostkey", "alice", &ssh_password, None);
     let bin = terminal(dir.path());
     let path = format!(
         "{}:{}",

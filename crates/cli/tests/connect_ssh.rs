@@ -9,98 +9,9 @@ mod common;
 use common::{init, ok, run};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
-/// How long a test waits for the server to say something it must say.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The SSH server, stopped when dropped.
-struct Server {
-    child: Child,
-    _stdin: ChildStdin,
-    lines: Receiver<String>,
-    port: u16,
-    host_key: String,
-}
-
-impl Server {
-    /// A server in `dir` with the host key file `key` (made when missing) for `user`/`password`.
-    fn start(dir: &Path, key: &str, user: &str, password: &str) -> Self {
-        let password_file = dir.join(format!("{key}.password"));
-        std::fs::write(&password_file, password).unwrap();
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/connect/ssh_server.py");
-        let mut child = Command::new("/usr/bin/python3")
-            .args(["-W", "ignore"])
-            .arg(script)
-            .arg(dir.join(key))
-            .arg(user)
-            .arg(&password_file)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3-asyncssh is installed by scripts/test");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut server = Self {
-            _stdin: child.stdin.take().unwrap(),
-            child,
-            lines,
-            port: 0,
-            host_key: String::new(),
-        };
-        server.host_key = server.next("HOSTKEY ").to_owned();
-        server.port = server.next("PORT ").parse().unwrap();
-        server
-    }
-
-    /// The next line, which must start with `prefix`; what follows it.
-    fn next(&self, prefix: &str) -> String {
-        let line = self
-            .lines
-            .recv_timeout(PATIENCE)
-            .expect("the server answers");
-        line.strip_prefix(prefix)
-            .unwrap_or_else(|| panic!("expected {prefix}…, got {line}"))
-            .to_owned()
-    }
-
-    /// Every line the server printed before a marker connection made now: the server takes
-    /// connections in the order they come, so an earlier client's are all there.
-    fn lines_so_far(&self) -> Vec<String> {
-        let marker = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mark = format!("CONNECT {}", marker.local_addr().unwrap().port());
-        let mut seen = Vec::new();
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(PATIENCE)
-                .expect("the marker's CONNECT");
-            if line == mark {
-                return seen;
-            }
-            seen.push(line);
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = test_support::SshServer;
 
 /// A password no other process on this machine holds.
 fn unique_password() -> String {
@@ -171,7 +82,7 @@ fn auth_lines(lines: &[String]) -> Vec<&String> {
 fn a_remote_commands_output_and_exit_status_come_back() {
     let dir = tempfile::tempdir().unwrap();
     let password = unique_password();
-    let server = Server::start(dir.path(), "hk", "alice", &password);
+    let server = Server::start(dir.path(), "hk", "alice", &password, None);
     workspace(dir.path(), &server, &password, Some(&server.host_key));
 
     let out = connect(dir.path(), &["--", "hello", "world"]);
@@ -214,7 +125,7 @@ fn a_remote_commands_output_and_exit_status_come_back() {
 #[test]
 fn a_wrong_password_is_tried_once_and_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), "hk", "alice", "the-right-one");
+    let server = Server::start(dir.path(), "hk", "alice", "the-right-one", None);
     workspace(dir.path(), &server, "a-wrong-one", Some(&server.host_key));
 
     let out = connect(dir.path(), &["--", "hello"]);
@@ -237,7 +148,7 @@ fn a_wrong_password_is_tried_once_and_fails_cleanly() {
 fn an_unpinned_host_key_without_a_terminal_gets_no_password() {
     let dir = tempfile::tempdir().unwrap();
     let password = unique_password();
-    let server = Server::start(dir.path(), "hk", "alice", &password);
+    let server = Server::start(dir.path(), "hk", "alice", &password, None);
     workspace(dir.path(), &server, &password, None);
 
     let out = connect(dir.path(), &["--", "hello"]);
@@ -313,10 +224,10 @@ fn an_unpinned_host_key_without_a_terminal_gets_no_password() {
 fn a_changed_host_key_is_refused_before_any_password() {
     let dir = tempfile::tempdir().unwrap();
     let password = unique_password();
-    let old = Server::start(dir.path(), "old-key", "alice", &password);
+    let old = Server::start(dir.path(), "old-key", "alice", &password, None);
     let pinned = old.host_key.clone();
     drop(old);
-    let server = Server::start(dir.path(), "new-key", "alice", &password);
+    let server = Server::start(dir.path(), "new-key", "alice", &password, None);
     assert_ne!(pinned, server.host_key);
     workspace(dir.path(), &server, &password, Some(&pinned));
 
@@ -346,7 +257,7 @@ fn a_changed_host_key_is_refused_before_any_password() {
 fn while_the_session_runs_no_process_shows_the_password() {
     let dir = tempfile::tempdir().unwrap();
     let password = unique_password();
-    let server = Server::start(dir.path(), "hk", "alice", &password);
+    let server = Server::start(dir.path(), "hk", "alice", &password, None);
     workspace(dir.path(), &server, &password, Some(&server.host_key));
     let run_dir = runtime(dir.path());
 
@@ -364,10 +275,7 @@ fn while_the_session_runs_no_process_shows_the_password() {
     // The session is open once the server runs the command.
     let mut seen = Vec::new();
     loop {
-        let line = server
-            .lines
-            .recv_timeout(PATIENCE)
-            .expect("the session starts");
+        let line = server.next();
         let started = line == "SESSION wait-stdin";
         seen.push(line);
         if started {

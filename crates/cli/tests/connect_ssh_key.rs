@@ -10,7 +10,7 @@ mod common;
 use common::{init, ok, run};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
@@ -31,80 +31,7 @@ fn lines_of(output: impl std::io::Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
-/// The SSH server accepting the password `password` and the public key in `authorized`;
-/// stopped when dropped.
-struct Server {
-    child: Child,
-    _stdin: ChildStdin,
-    lines: Receiver<String>,
-    port: u16,
-    host_key: String,
-}
-
-impl Server {
-    fn start(dir: &Path, password: &str, authorized: &Path) -> Self {
-        let password_file = dir.join("server.password");
-        std::fs::write(&password_file, password).unwrap();
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/connect/ssh_server.py");
-        let mut child = Command::new("/usr/bin/python3")
-            .args(["-W", "ignore"])
-            .arg(script)
-            .arg(dir.join("hk"))
-            .arg("alice")
-            .arg(&password_file)
-            .arg(authorized)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3-asyncssh is installed by scripts/test");
-        let lines = lines_of(child.stdout.take().unwrap());
-        let mut server = Self {
-            _stdin: child.stdin.take().unwrap(),
-            child,
-            lines,
-            port: 0,
-            host_key: String::new(),
-        };
-        server.host_key = server.next().strip_prefix("HOSTKEY ").unwrap().to_owned();
-        server.port = server
-            .next()
-            .strip_prefix("PORT ")
-            .unwrap()
-            .parse()
-            .unwrap();
-        server
-    }
-
-    fn next(&self) -> String {
-        self.lines
-            .recv_timeout(PATIENCE)
-            .expect("the server answers")
-    }
-
-    /// Every line printed before a marker connection made now (connections are taken in
-    /// order, so an earlier client's lines are all there).
-    fn lines_so_far(&self) -> Vec<String> {
-        let marker = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let mark = format!("CONNECT {}", marker.local_addr().unwrap().port());
-        let mut seen = Vec::new();
-        loop {
-            let line = self.next();
-            if line == mark {
-                return seen;
-            }
-            seen.push(line);
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+type Server = test_support::SshServer;
 
 /// A private `ssh-agent -d` (foreground, its log on standard error) on a socket in `dir`;
 /// stopped when dropped.
@@ -276,7 +203,13 @@ fn the_key_is_lent_to_the_agent_for_the_session_and_no_password_is_sent() {
     // A line of the private part (the third of the file): what a leak would show.
     let secret_line = key_text.lines().nth(3).unwrap().to_owned();
     let password = unique_password();
-    let server = Server::start(dir.path(), &password, &key_file.with_extension("pub"));
+    let server = Server::start(
+        dir.path(),
+        "hk",
+        "alice",
+        &password,
+        Some(&key_file.with_extension("pub")),
+    );
     let agent = Agent::start(dir.path());
     workspace(dir.path(), &server, &password, &key_file);
     assert!(!agent.keys().contains(&fingerprint), "not lent before");
@@ -425,7 +358,13 @@ fn without_an_agent_nothing_is_sent() {
     let dir = tempfile::tempdir().unwrap();
     let (key_file, _) = make_key(dir.path());
     let password = unique_password();
-    let server = Server::start(dir.path(), &password, &key_file.with_extension("pub"));
+    let server = Server::start(
+        dir.path(),
+        "hk",
+        "alice",
+        &password,
+        Some(&key_file.with_extension("pub")),
+    );
     workspace(dir.path(), &server, &password, &key_file);
     let out = connect(dir.path(), "", &["--", "hello"]);
     assert_ne!(out.code, 0);

@@ -1,5 +1,5 @@
 //! Real components that tests start for themselves: a Secret Service (`Keyring`), an SMTP
-//! server (`SmtpServer`), a PostgreSQL cluster (`Postgres`), an X server (`Xvfb`), TLS certificates for them, and Python venvs for tools from PyPI; and
+//! server (`SmtpServer`), a PostgreSQL cluster (`Postgres`), an X server (`Xvfb`), an SSH server (`SshServer`), TLS certificates for them, and Python venvs for tools from PyPI; and
 //! `recovery_key_in`, which reads a device-binding recovery kit as its user would; and the
 //! SQLite triggers of issue 13's attack (`SILENCE_MFA`); and `wrong_code`, a one-time code that
 //! is wrong by construction.
@@ -8,6 +8,7 @@
 mod keyring;
 mod postgres;
 mod smtp;
+mod ssh;
 mod tls;
 mod venv;
 mod xvfb;
@@ -15,6 +16,7 @@ mod xvfb;
 pub use keyring::Keyring;
 pub use postgres::{Postgres, ADMIN as POSTGRES_ADMIN};
 pub use smtp::{SmtpSecurity, SmtpServer};
+pub use ssh::SshServer;
 pub use tls::{certificates, Certificates};
 pub use venv::venv;
 pub use xvfb::{terminate, Xvfb};
