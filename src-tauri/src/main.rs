@@ -2,7 +2,6 @@
 //! core; commands translate types and errors.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-mod askpass;
 mod clipboard;
 mod commands;
 mod dto;
@@ -61,8 +60,8 @@ fn parse_kdf(value: &str) -> Option<KdfParams> {
 fn main() {
     // Run by ssh as its SSH_ASKPASS in a Connect session: answer from the running app, and
     // start nothing else.
-    if askpass::is_helper() {
-        std::process::exit(askpass::answer());
+    if portcullis_core::connect::askpass::is_helper() {
+        std::process::exit(i32::from(!portcullis_core::connect::askpass::run_helper()));
     }
     // First, while this process has one thread: the WebKit settings that must precede WebKit.
     let tuning = match webview::chosen() {

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Run by ssh as its SSH_ASKPASS: answer the prompt from the running `portcullis connect`.
-    if std::env::var_os(portcullis_core::connect::askpass::SOCKET_ENV).is_some() {
+    if portcullis_core::connect::askpass::is_helper() {
         return connect::askpass_helper();
     }
     portcullis_core::logging::quiet_panics();

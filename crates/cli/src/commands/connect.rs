@@ -8,7 +8,6 @@ use portcullis_core::connect::session::{self, Ended};
 use portcullis_core::connect::ssh::Mode;
 use portcullis_core::connect::{askpass, host_key, Error, Plan};
 use portcullis_core::Protocol;
-use std::io::Write;
 use std::process::ExitCode;
 
 /// The client ended with this non-zero status: the CLI exits with it, printing nothing more
@@ -108,29 +107,11 @@ fn pin_on_terminal(
     Ok(())
 }
 
-/// `portcullis` run by ssh as `$SSH_ASKPASS PROMPT`: prints the password the running
-/// `portcullis connect` gives for this prompt, once.
+/// `portcullis` run by ssh as `$SSH_ASKPASS PROMPT` ([`askpass::run_helper`]).
 pub fn askpass_helper() -> ExitCode {
-    let prompt = std::env::args_os()
-        .nth(1)
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    match askpass::helper_answer(&prompt) {
-        Ok(password) => {
-            let mut out = std::io::stdout().lock();
-            let written = out
-                .write_all(password.expose_secret().as_bytes())
-                .and_then(|()| out.write_all(b"\n"))
-                .and_then(|()| out.flush());
-            if written.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
+    if askpass::run_helper() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -291,6 +291,36 @@ fn stop(pid: i32) {
     }
 }
 
+/// Whether this process was started by ssh as the askpass helper (its channel is in the
+/// environment).
+pub fn is_helper() -> bool {
+    std::env::var_os(SOCKET_ENV).is_some()
+}
+
+/// The helper's whole run, in either binary: answers ssh's prompt (the first argument) on
+/// standard output with what the running Portcullis gives, once. Whether it answered (a
+/// refusal is said on standard error, without the secret).
+pub fn run_helper() -> bool {
+    use std::io::Write;
+    let prompt = std::env::args_os()
+        .nth(1)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match helper_answer(&prompt) {
+        Ok(password) => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(password.expose_secret().as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush())
+                .is_ok()
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            false
+        }
+    }
+}
+
 /// The helper: asks the running Portcullis named by the environment for the answer to
 /// `prompt`.
 pub fn helper_answer(prompt: &str) -> Result<SecretString, HelperError> {
