@@ -450,3 +450,71 @@ fn changes_read_on_the_listening_connection_are_checked_and_kept_by_the_open_cop
     let nothing_new = listener.fetch(&alice_ws.sync_point()).unwrap();
     assert!(!alice_ws.apply(nothing_new).unwrap());
 }
+
+#[test]
+fn second_factor_settings_the_server_puts_back_or_deletes_are_refused_where_newer_were_seen() {
+    use portcullis_core::clock::{Clock, FixedClock};
+    use portcullis_core::Guarded;
+    use std::sync::Arc;
+
+    let pg = two_members();
+    let clock = Arc::new(FixedClock::new(1_900_000_000));
+    let mut alice = connect(&pg, "alice")
+        .unlock_member(&secret("alice master"), false)
+        .unwrap()
+        .into_open()
+        .unwrap()
+        .with_clock(clock.clone());
+    let enrolment = alice.begin_totp("phone").unwrap();
+    let app = portcullis_core::otp::OtpParams::parse(enrolment.uri.expose_secret()).unwrap();
+    alice
+        .confirm_totp(&app.code_at(clock.now() as u64).code)
+        .unwrap();
+    let admin = |sql: &str| pg.admin("vault", sql);
+    let row = "SELECT encode(mfa, 'hex') || ' ' || mfa_version
+               FROM portcullis.identity_secrets WHERE role = 'alice'";
+    let before = admin(row);
+    let (sealed, version) = before.trim().split_once(' ').unwrap();
+
+    // A code used later moves the settings on (its time step is now spent).
+    clock.advance(60);
+    let code = app.code_at(clock.now() as u64).code;
+    alice
+        .step_up(&portcullis_core::mfa::Factor::Totp {
+            code: code.clone().into(),
+            method: None,
+        })
+        .unwrap();
+    assert_ne!(admin(row), before);
+
+    let unlock = || {
+        connect(&pg, "alice")
+            .unlock_member(&secret("alice master"), false)
+            .map(|_| ())
+    };
+    // The server puts the earlier sealed settings back (the spent step would count again).
+    admin(&format!(
+        "UPDATE portcullis.identity_secrets SET mfa = '\\x{sealed}', mfa_version = {version}
+         WHERE role = 'alice'"
+    ));
+    let refused = unlock().unwrap_err();
+    assert!(
+        matches!(
+            team::Error::of(&refused),
+            Some(TeamError::FactorSettingsRolledBack)
+        ),
+        "{refused}"
+    );
+    // Or deletes them, at the current version or from the start: no factor would be asked.
+    for version in ["mfa_version + 10", "0"] {
+        admin(&format!(
+            "UPDATE portcullis.identity_secrets SET mfa = NULL, mfa_version = {version}
+             WHERE role = 'alice'"
+        ));
+        let refused = unlock().unwrap_err();
+        assert!(
+            refused.to_string().contains("older than this computer"),
+            "{refused}"
+        );
+    }
+}

@@ -51,6 +51,48 @@ pub(super) fn check_founder(
     }
 }
 
+/// Where this computer keeps the highest version of the member's second-factor settings it saw
+/// on the server `url` names (per member, server and database: the settings are the member's,
+/// not a workspace's).
+fn factor_pin_path(url: &TeamUrl) -> Option<PathBuf> {
+    local_file(url, &[b"second-factor settings"], "factor")
+}
+
+/// Refuses the member's second-factor settings as the server shows them (`sealed` or none, at
+/// `version`) when they are older than this computer saw them: an earlier sealed version put
+/// back (undoing a lockout count or a used backup code), or the settings deleted (every write
+/// seals them, so only a member who never wrote them has none, at version 0). Honest limit, as
+/// for the head: a computer that never saw them has nothing to compare with.
+pub(super) fn check_factor_version(url: &TeamUrl, sealed: bool, version: i64) -> Result<(), Error> {
+    let pinned = factor_pin_path(url)
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| text.trim().parse::<i64>().ok())
+        .unwrap_or(0);
+    if version < pinned || (!sealed && version > 0) {
+        return Err(Error::FactorSettingsRolledBack);
+    }
+    Ok(())
+}
+
+/// Keeps `version` as the highest version of the member's settings this computer saw (checked
+/// and opened, or written). A failure to keep it only weakens the next check: it is logged.
+pub(super) fn pin_factor_version(url: &TeamUrl, version: i64) {
+    let Some(path) = factor_pin_path(url) else {
+        return;
+    };
+    let kept = (|| {
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir)?;
+        }
+        let temporary = path.with_extension("factor.new");
+        std::fs::write(&temporary, format!("{version}\n"))?;
+        std::fs::rename(&temporary, &path)
+    })();
+    if let Err(e) = kept {
+        tracing::warn!("the version of the second-factor settings was not kept: {e}");
+    }
+}
+
 /// This computer's folder of team files, owner-only.
 pub(super) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;

@@ -8,7 +8,7 @@
 
 use super::directory::{Access, Team};
 use super::identity::{Identity, PublicIdentity};
-use super::{col, workspace::TeamWorkspace, Error};
+use super::{col, workspace::TeamWorkspace, Error, TeamUrl};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, KdfParams, SecretString};
 use crate::mfa::MfaConfig;
@@ -160,16 +160,14 @@ impl Member {
             .map_err(Error::from)?;
         let new_key = master.aead_subkey(MFA_PURPOSE)?;
         let public = self.identity.public();
+        let url = self.team.url().clone();
         let mut tx = self.team.client.transaction().map_err(Error::from)?;
         let (old, version) = locked_mfa(&mut tx)?;
         let next = version + 1;
-        let mfa = match old {
-            Some(_) => {
-                let config = decode(&self.mfa_key, public, old.as_deref(), version)?;
-                Some(seal_config(&new_key, public, next, &config)?)
-            }
-            None => None,
-        };
+        let config = server_config(&url, &self.mfa_key, public, old.as_deref(), version)?;
+        // Sealed even when the member set no factor: settings the server shows as none at a
+        // later version are then a deletion (`head::check_factor_version`).
+        let mfa = Some(seal_config(&new_key, public, next, &config)?);
         let written = tx
             .execute(
                 "UPDATE portcullis.identity_secrets SET sealed = $1, mfa = $2, mfa_version = $3
@@ -181,6 +179,7 @@ impl Member {
             return Err(Error::Database("the new password was not saved".into()).into());
         }
         tx.commit().map_err(Error::from)?;
+        super::head::pin_factor_version(&url, next);
         self.mfa_key = new_key;
         let old_cache_key = std::mem::replace(
             &mut self.cache_key,
@@ -297,6 +296,21 @@ impl Member {
     }
 }
 
+/// The second-factor settings the server `url` names shows (`sealed` at `version`), refused
+/// when older than this computer saw them, then opened, and their version kept as seen.
+fn server_config(
+    url: &TeamUrl,
+    key: &AeadKey,
+    member: &PublicIdentity,
+    sealed: Option<&[u8]>,
+    version: i64,
+) -> file::Result<MfaConfig> {
+    super::head::check_factor_version(url, sealed.is_some(), version)?;
+    let config = decode(key, member, sealed, version)?;
+    super::head::pin_factor_version(url, version);
+    Ok(config)
+}
+
 impl Guarded for Member {}
 
 /// Implements the second-factor storage of `$ty` by its member's (`self.$field`), so that
@@ -342,7 +356,9 @@ pub(super) use delegate_mfa_storage;
 impl MfaStorage for Member {
     fn read_mfa(&mut self) -> file::Result<MfaConfig> {
         let (sealed, version) = self.sealed_mfa()?;
-        decode(
+        let url = self.team.url();
+        server_config(
+            url,
             &self.mfa_key,
             self.identity.public(),
             sealed.as_deref(),
@@ -354,14 +370,11 @@ impl MfaStorage for Member {
         &mut self,
         f: impl FnOnce(&mut MfaConfig) -> file::Result<T>,
     ) -> file::Result<T> {
+        let url = self.team.url().clone();
         let mut tx = self.team.client.transaction().map_err(Error::from)?;
         let (sealed, version) = locked_mfa(&mut tx)?;
-        let mut config = decode(
-            &self.mfa_key,
-            self.identity.public(),
-            sealed.as_deref(),
-            version,
-        )?;
+        let public = self.identity.public();
+        let mut config = server_config(&url, &self.mfa_key, public, sealed.as_deref(), version)?;
         let out = f(&mut config)?;
         let next = version + 1;
         let sealed = seal_config(&self.mfa_key, self.identity.public(), next, &config)?;
@@ -378,6 +391,7 @@ impl MfaStorage for Member {
             );
         }
         tx.commit().map_err(Error::from)?;
+        super::head::pin_factor_version(&url, next);
         super::cache::follow_member(&self.cache_key, self, Some(sealed), next);
         Ok(out)
     }

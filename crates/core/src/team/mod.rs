@@ -128,6 +128,10 @@ pub enum Error {
     /// The server shows another workspace or founder than this computer met first.
     #[error("the server shows another founder or another workspace under this name than this computer met first: it was replaced on the server; nothing was trusted")]
     FounderChanged,
+    /// The server shows the member's second-factor settings older than this computer saw them
+    /// (an earlier sealed version put back, or the settings deleted).
+    #[error("the server shows your second-factor settings older than this computer last saw them (an earlier version was put back, or they were deleted): nothing was trusted; tell your database administrator")]
+    FactorSettingsRolledBack,
     /// A viewer tried to change an entry.
     #[error("you are a viewer of this team workspace: only its editors and admins change entries")]
     ReadOnly,

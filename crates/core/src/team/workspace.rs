@@ -574,6 +574,7 @@ impl TeamWorkspace {
             Some(m) => m,
             None => self.member.sealed_mfa()?,
         };
+        super::head::check_factor_version(self.member.team.url(), mfa.is_some(), mfa_version)?;
         let records = self
             .chain
             .records
