@@ -2,7 +2,8 @@
 //! with its search field focused), quit. A desktop without a tray host (no StatusNotifier
 //! watcher on the session bus: Xvfb, GNOME without its extension) or without the AppIndicator
 //! library shows no icon: that is logged and the app goes on, and closing the window then
-//! quits as usual even with "close to the tray" chosen (nothing could bring it back).
+//! quits as usual even with "close to the tray" chosen (nothing could bring it back). The
+//! menu speaks the preferred language (or the system's), and changes with the preference.
 
 use crate::state::AppState;
 use serde::Serialize;
@@ -11,7 +12,7 @@ use std::sync::Mutex;
 use tauri::ipc::Channel;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime, Wry};
 
 /// What the tray asks of the page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
@@ -71,6 +72,8 @@ pub struct TrayState {
     present: AtomicBool,
     /// Where the page listens for [`TrayAction`]s.
     listener: Mutex<Option<Channel<TrayAction>>>,
+    /// The menu's items, to show them in another language.
+    items: Mutex<Vec<(Item, MenuItem<Wry>)>>,
 }
 
 impl TrayState {
@@ -80,6 +83,16 @@ impl TrayState {
 
     pub fn set_listener(&self, channel: Channel<TrayAction>) {
         *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(channel);
+    }
+
+    /// Shows the menu in `locale` (the language preference changed).
+    pub fn relabel(&self, locale: &str) {
+        for (item, menu_item) in &*self.items.lock().unwrap_or_else(|p| p.into_inner()) {
+            if let Err(e) = menu_item.set_text(item.label(locale)) {
+                tracing::warn!(error = %e, "tray menu text not changed");
+            }
+        }
+        tracing::debug!(locale, "tray menu relabelled");
     }
 
     fn tell_page(&self, action: TrayAction) {
@@ -113,7 +126,7 @@ pub fn hides_on_close(close_to_tray: bool, tray_present: bool) -> bool {
 }
 
 /// Makes the tray icon; on a desktop without one, logs why and goes on.
-pub fn start<R: Runtime>(app: &AppHandle<R>) {
+pub fn start(app: &AppHandle<Wry>) {
     let locale = locale(app.state::<AppState>().preferences().locale.as_deref());
     // The AppIndicator library is loaded at run time, and its loader panics when the system
     // has none: that must not stop the app.
@@ -138,11 +151,15 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn build<R: Runtime>(app: &AppHandle<R>, locale: &str) -> tauri::Result<()> {
+fn build(app: &AppHandle<Wry>, locale: &str) -> tauri::Result<()> {
     let items = ITEMS
         .iter()
         .map(|i| MenuItem::with_id(app, i.id(), i.label(locale), true, None::<&str>))
         .collect::<tauri::Result<Vec<_>>>()?;
+    *app.state::<TrayState>()
+        .items
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = ITEMS.into_iter().zip(items.clone()).collect();
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(
         app,

@@ -1,7 +1,7 @@
 //! End to end, the tray icon (issue 18): Xvfb has no tray of its own, so the test starts
 //! `trayer` (an XEmbed system tray, Debian package trayer), where AppIndicator's fallback icon
 //! shows; the icon is clicked with xdotool, its menu is screenshot, and its Quick search and
-//! Lock items are chosen with the keyboard, as GTK menus allow.
+//! Lock items are chosen with the keyboard, as GTK menus allow; the menu follows the language.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -127,8 +127,21 @@ async fn the_tray_menu_searches_and_locks() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // Lock: the workspace is dropped in Rust and the page goes back to the start screen.
-    choose(&app, 3, None).await;
+    // In French, the menu follows (without a restart).
+    app.select("#locale", "fr").await;
+    let started = Instant::now();
+    while !app.logs().contains(r#"tray menu relabelled locale="fr""#) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "menu not relabelled: {}",
+            app.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Lock (Verrouiller): the workspace is dropped in Rust and the page goes back to the
+    // start screen.
+    choose(&app, 3, Some("02-tray-menu-fr")).await;
     app.wait(r#"[data-testid="password"]"#).await;
     app.wait(r#"[data-testid="submit"]"#).await;
     let started = Instant::now();
@@ -139,6 +152,6 @@ async fn the_tray_menu_searches_and_locks() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    app.shot("02-locked").await;
+    app.shot("03-locked").await;
     app.stop().await;
 }
