@@ -2,6 +2,7 @@
 //! core; commands translate types and errors.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod appearance;
 mod clipboard;
 mod commands;
 mod dto;
@@ -122,6 +123,8 @@ fn main() {
                 webview::apply(&window, tuning);
             }
             tray::start(app.handle());
+            appearance::apply(app.handle());
+            appearance::watch(app.handle().clone());
             let handle = app.handle().clone();
             // Off the main thread: connecting to the buses (and asking logind for this session)
             // must not hold back the window's first frame.

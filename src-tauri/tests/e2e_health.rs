@@ -80,6 +80,36 @@ async fn eval(app: &App, script: &str) -> serde_json::Value {
     app.client.execute(script, vec![]).await.unwrap()
 }
 
+/// What the desktop portal announces when the user switches the desktop to dark (1) or
+/// light (2); this session bus has no portal, so the test speaks for it.
+fn set_desktop_scheme(value: u32) {
+    let bus = zbus::blocking::Connection::session().expect("the test's session bus");
+    bus.emit_signal(
+        None::<&str>,
+        "/org/freedesktop/portal/desktop",
+        "org.freedesktop.portal.Settings",
+        "SettingChanged",
+        &(
+            "org.freedesktop.appearance",
+            "color-scheme",
+            zbus::zvariant::Value::U32(value),
+        ),
+    )
+    .unwrap();
+}
+
+/// Waits until `script` returns `want`.
+async fn wait_eval(app: &App, script: &str, want: bool) {
+    let started = std::time::Instant::now();
+    while eval(app, script).await != want {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "{script} never gave {want}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn health_screen_shortcuts_dark_theme_and_tray() {
     let app = App::start("health").await;
@@ -92,6 +122,32 @@ async fn health_screen_shortcuts_dark_theme_and_tray() {
     app.type_into(r#"[data-testid="password"]"#, PASSWORD).await;
     app.click(r#"[data-testid="submit"]"#).await;
     app.wait(r#"[data-testid="entry-Weak"]"#).await;
+
+    // The theme follows the desktop: the portal's colour scheme, announced on the session bus.
+    set_desktop_scheme(1);
+    wait_eval(
+        &app,
+        "return matchMedia('(prefers-color-scheme: dark)').matches;",
+        true,
+    )
+    .await;
+    assert_eq!(
+        eval(
+            &app,
+            "return getComputedStyle(document.body).backgroundColor;"
+        )
+        .await,
+        "rgb(20, 24, 30)",
+        "dark with the desktop"
+    );
+    app.shot("00-desktop-dark").await;
+    set_desktop_scheme(2);
+    wait_eval(
+        &app,
+        "return matchMedia('(prefers-color-scheme: dark)').matches;",
+        false,
+    )
+    .await;
 
     // The Health screen: one of each finding; "Fine" is in none.
     app.click(r#"[data-testid="health-open"]"#).await;

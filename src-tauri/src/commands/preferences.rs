@@ -17,6 +17,7 @@ pub fn get_preferences(state: State<'_, AppState>) -> Preferences {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn set_preferences(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     tray: State<'_, TrayState>,
     preferences: Preferences,
@@ -28,5 +29,7 @@ pub fn set_preferences(
     *state.preferences() = preferences.clone();
     // The tray menu follows the language.
     tray.relabel(tray::locale(preferences.locale.as_deref()));
+    // The window's light or dark look follows the theme.
+    crate::appearance::apply(&app);
     Ok(preferences)
 }
