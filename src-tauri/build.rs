@@ -75,6 +75,11 @@ const COMMANDS: &[&str] = &[
     "update_entry",
     "delete_entry",
     "generate_password",
+    // password health
+    "password_health",
+    // desktop: the tray
+    "watch_tray",
+    "tray_present",
     // connect
     "connect_entry",
     "pin_host_key",

@@ -8,8 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, team,
-    transfer, workspace,
+    account, connect, desktop, device_binding, email, entries, health, mfa, preferences,
+    quick_unlock, team, transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -83,6 +83,9 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::update_entry,
             entries::delete_entry,
             entries::generate_password,
+            health::password_health,
+            desktop::watch_tray,
+            desktop::tray_present,
             connect::connect_entry,
             connect::pin_host_key,
             account::change_master_password,

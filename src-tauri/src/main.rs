@@ -2,6 +2,7 @@
 //! core; commands translate types and errors.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod appearance;
 mod clipboard;
 mod commands;
 mod dto;
@@ -19,6 +20,7 @@ mod recent;
 mod refresh;
 mod state;
 mod team;
+mod tray;
 mod webview;
 
 use portcullis_core::new_workspace::KdfChoice;
@@ -83,21 +85,36 @@ fn main() {
     let result = tauri::Builder::default()
         // A second launch focuses the running window instead of opening the file twice.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            use tauri::Manager;
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.set_focus();
-            }
+            // (It may be hidden in the tray.)
+            tray::show_window(app);
         }))
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
-        // A file dropped on the window goes to the page, which decides what it is for.
+        .manage(tray::TrayState::default())
         .on_window_event(|window, event| {
             use tauri::Manager;
-            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
-                if let Some(path) = paths.first() {
-                    window.state::<state::AppState>().dropped(path);
+            match event {
+                // A file dropped on the window goes to the page, which decides what it is for.
+                tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) => {
+                    if let Some(path) = paths.first() {
+                        window.state::<state::AppState>().dropped(path);
+                    }
                 }
+                // Closing hides the window in the tray when that is preferred and there is one.
+                tauri::WindowEvent::CloseRequested { api, .. } => {
+                    let close_to_tray = window
+                        .state::<state::AppState>()
+                        .preferences()
+                        .close_to_tray;
+                    if tray::hides_on_close(
+                        close_to_tray,
+                        window.state::<tray::TrayState>().present(),
+                    ) {
+                        api.prevent_close();
+                        let _ = window.hide();
+                    }
+                }
+                _ => {}
             }
         })
         .setup(move |app| {
@@ -105,6 +122,9 @@ fn main() {
             if let Some(window) = app.get_webview_window("main") {
                 webview::apply(&window, tuning);
             }
+            tray::start(app.handle());
+            appearance::apply(app.handle());
+            appearance::watch(app.handle().clone());
             let handle = app.handle().clone();
             // Off the main thread: connecting to the buses (and asking logind for this session)
             // must not hold back the window's first frame.

@@ -21,6 +21,23 @@ pub struct Preferences {
     pub auto_lock_minutes: u32,
     /// `en` or `fr`; `None` follows the system.
     pub locale: Option<String>,
+    /// Light or dark, or the desktop's choice (`prefers-color-scheme`).
+    pub theme: Theme,
+    /// Closing the window hides it in the tray (where the desktop shows one) instead of
+    /// quitting. Off by default.
+    pub close_to_tray: bool,
+}
+
+/// The page's colours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    Light,
+    Dark,
+    /// The desktop's light or dark setting (and any name a newer version may write).
+    #[default]
+    #[serde(other)]
+    System,
 }
 
 impl Default for Preferences {
@@ -29,6 +46,8 @@ impl Default for Preferences {
             clipboard_clear_secs: 30,
             auto_lock_minutes: 10,
             locale: None,
+            theme: Theme::System,
+            close_to_tray: false,
         }
     }
 }
@@ -70,6 +89,7 @@ mod tests {
             clipboard_clear_secs: 1,
             auto_lock_minutes: 100_000,
             locale: Some("de".into()),
+            ..Preferences::default()
         }
         .clamped();
         assert_eq!(p.clipboard_clear_secs, 5);
@@ -82,5 +102,25 @@ mod tests {
         let p: Preferences = serde_json::from_str(r#"{"auto_lock_minutes": 3}"#).unwrap();
         assert_eq!(p.auto_lock_minutes, 3);
         assert_eq!(p.clipboard_clear_secs, 30);
+        assert_eq!(p.theme, Theme::System);
+        assert!(!p.close_to_tray, "closing quits unless asked");
+    }
+
+    #[test]
+    fn the_theme_and_the_tray_choice_are_saved_by_name() {
+        let p = Preferences {
+            theme: Theme::Dark,
+            close_to_tray: true,
+            ..Preferences::default()
+        };
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""theme":"dark""#), "{json}");
+        let back: Preferences = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        // A theme this version does not know (a newer one's) follows the system; the other
+        // preferences stay.
+        let p: Preferences =
+            serde_json::from_str(r#"{"theme":"sepia","close_to_tray":true}"#).unwrap();
+        assert_eq!((p.theme, p.close_to_tray), (Theme::System, true));
     }
 }

@@ -145,6 +145,10 @@ pub enum Command {
     Connect(ConnectArgs),
     /// Generate a password and print it.
     Generate(GenerateArgs),
+    /// Password health, computed here and offline: weak passwords, reused ones (compared by a
+    /// keyed hash, never in the clear), ones unchanged for over a year, and logins to sites
+    /// that offer a second factor but have no OTP generator here.
+    Health(HealthArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -337,6 +341,15 @@ pub struct ListArgs {
     /// Workspace file.
     pub workspace: PathBuf,
     /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Print JSON: {"weak": [ids], "reused": [[ids], …], "old": [ids], "missing_2fa": [ids]}.
     #[arg(long)]
     pub json: bool,
 }

@@ -14,7 +14,7 @@ mod progress;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use commands::{
-    connect, device_binding, entries, export, import, mfa, quick_unlock, team, workspace,
+    connect, device_binding, entries, export, health, import, mfa, quick_unlock, team, workspace,
 };
 use input::SecretInput;
 use std::process::ExitCode;
@@ -67,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Team(c) => team::run(c, &mut input),
         Command::Connect(a) => connect::connect(a, &mut input),
         Command::Generate(a) => entries::generate(a),
+        Command::Health(a) => health::health(a, &mut input),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

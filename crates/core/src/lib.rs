@@ -13,6 +13,7 @@ pub mod entry_store;
 pub mod export;
 pub mod factor_outcome;
 pub mod generator;
+pub mod health;
 pub mod import;
 pub mod keyring;
 pub mod logging;

@@ -259,6 +259,34 @@ fn a_copy_opened_before_a_rotation_writes_under_the_new_key() {
 }
 
 /// Bytes from PostgreSQL's hex text of a bytea (`\x…`).
+#[test]
+fn the_health_report_runs_over_a_team_workspace() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    for title in ["Mail", "Forum"] {
+        alice
+            .add_entry(
+                EntryType::Login,
+                EntryChanges {
+                    title: Some(title.into()),
+                    password: Some(secret("shared-Velvet-orbit-62")),
+                    ..EntryChanges::default()
+                },
+            )
+            .unwrap();
+    }
+    // Another member sees the same findings: it is a rule over any EntryStore.
+    let mut bob = open(&pg, "bob");
+    let report = portcullis_core::health::report(&mut bob).unwrap();
+    let reused: Vec<Vec<&str>> = report
+        .reused
+        .iter()
+        .map(|g| g.iter().map(|f| f.title.as_str()).collect())
+        .collect();
+    assert_eq!(reused, [["Forum", "Mail"]]);
+    assert_eq!(report.checked, 2);
+}
+
 fn unhex(text: &str) -> Vec<u8> {
     let digits = text.trim().trim_start_matches("\\x");
     (0..digits.len())

@@ -4,9 +4,11 @@
 
 pub mod account;
 pub mod connect;
+pub mod desktop;
 pub mod device_binding;
 pub mod email;
 pub mod entries;
+pub mod health;
 pub mod mfa;
 pub mod preferences;
 pub mod quick_unlock;

@@ -1,8 +1,10 @@
-//! The app's preferences: clipboard delay, idle time before locking, language.
+//! The app's preferences: clipboard delay, idle time before locking, language, theme, closing
+//! to the tray.
 
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::preferences::Preferences;
 use crate::state::AppState;
+use crate::tray::{self, TrayState};
 use tauri::State;
 
 #[tauri::command]
@@ -15,7 +17,9 @@ pub fn get_preferences(state: State<'_, AppState>) -> Preferences {
 #[tauri::command(async)]
 #[specta::specta]
 pub fn set_preferences(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
+    tray: State<'_, TrayState>,
     preferences: Preferences,
 ) -> CommandResult<Preferences> {
     let preferences = preferences.clamped();
@@ -23,5 +27,9 @@ pub fn set_preferences(
         .save()
         .map_err(|_| CommandError::new(ErrorCode::Io, "the preferences could not be saved"))?;
     *state.preferences() = preferences.clone();
+    // The tray menu follows the language.
+    tray.relabel(tray::locale(preferences.locale.as_deref()));
+    // The window's light or dark look follows the theme.
+    crate::appearance::apply(&app);
     Ok(preferences)
 }

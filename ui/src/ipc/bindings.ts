@@ -214,6 +214,18 @@ export const commands = {
 	deleteEntry: (id: string) => __TAURI_INVOKE<null>("delete_entry", { id }),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
 	/**
+	 *  Weak, reused and old passwords and logins without the second factor their site offers,
+	 *  each with its entry's id and title. Computed here, offline; it holds no secret.
+	 */
+	passwordHealth: () => __TAURI_INVOKE<HealthReport>("password_health"),
+	/**
+	 *  Hands the app a channel on which the tray asks the page for something: focus the search
+	 *  field, or clear itself after locking.
+	 */
+	watchTray: (channel: Channel<TrayAction>) => __TAURI_INVOKE<void>("watch_tray", { channel }),
+	/**  Whether a tray icon is shown (the page then offers to close to the tray). */
+	trayPresent: () => __TAURI_INVOKE<boolean>("tray_present"),
+	/**
 	 *  Opens the session of the remote connection `id`: SSH in a new window of the user's
 	 *  terminal emulator (`x-terminal-emulator`), RDP and VNC in their viewers, a web entry in
 	 *  the browser (its password copied). Returns when the session ends; an SSH entry with no
@@ -657,6 +669,14 @@ export type Factor =
 /**  A factor from the unlock screen. */
 export type FactorInput = { kind: "totp"; code: string; method: string | null } | { kind: "backup_code"; code: string } | { kind: "email"; code: string; method: string | null } | { kind: "duo"; method: string | null; factor: Factor | null; device: string | null; passcode: string | null };
 
+/**  One flagged entry: its id (the link to it) and its title (what a person reads). */
+export type Flagged = {
+	/**  The entry's id. */
+	id: string,
+	/**  Its title. */
+	title: string,
+};
+
 /**  A group of the sidebar with the number of matching entries in it and its subgroups. */
 export type GroupCount = {
 	/**  Full path (`Work/Servers`). */
@@ -667,6 +687,23 @@ export type GroupCount = {
 	depth: number,
 	/**  Matching entries in it or in its subgroups. */
 	count: number,
+};
+
+/**  The report: each list in list order (by group, then title). It holds no secret. */
+export type HealthReport = {
+	/**  Logins whose password zxcvbn scores below [`STRONG_SCORE`]. */
+	weak: Flagged[],
+	/**  Groups of two or more logins sharing one password. */
+	reused: Flagged[][],
+	/**  Logins whose password has not changed for over [`OLD_AFTER_SECONDS`]. */
+	old: Flagged[],
+	/**
+	 *  Logins to a site of [`SITES_WITH_TOTP`] with no OTP generator, neither their own nor an
+	 *  authenticator entry of that site.
+	 */
+	missing_2fa: Flagged[],
+	/**  How many logins with a password were checked. */
+	checked: number,
 };
 
 /**  The formats Portcullis reads (named as in the CLI: `csv`, `google-migration`, `2fas`…). */
@@ -859,6 +896,13 @@ export type Preferences = {
 	auto_lock_minutes?: number,
 	/**  `en` or `fr`; `None` follows the system. */
 	locale?: string | null,
+	/**  Light or dark, or the desktop's choice (`prefers-color-scheme`). */
+	theme?: Theme,
+	/**
+	 *  Closing the window hides it in the tray (where the desktop shows one) instead of
+	 *  quitting. Off by default.
+	 */
+	close_to_tray?: boolean,
 };
 
 /**
@@ -987,6 +1031,18 @@ export type TeamState = {
 	 */
 	offline_since: number | null,
 };
+
+/**  The page's colours. */
+export type Theme = "light" | "dark" | 
+/**  The desktop's light or dark setting (and any name a newer version may write). */
+string;
+
+/**  What the tray asks of the page. */
+export type TrayAction = 
+/**  Focus the search field (the window is shown already). */
+"search" | 
+/**  The workspace was locked: clear the page. */
+"lock";
 
 /**  A factor was accepted. */
 export type VerifiedDto = {
