@@ -303,12 +303,33 @@ pub fn set_member_role(
     with_team(&state, |ws| Ok(ws.set_member_access(&name, access)?))
 }
 
+/// What a removal leaves to do (the core's `Removal`): the new epoch, and the entries the
+/// removed member could read, whose secrets must be changed (no secret in it).
+#[derive(Serialize, specta::Type)]
+pub struct RemovalDto {
+    /// The new epoch, whose key only the remaining members hold.
+    pub epoch: u64,
+    /// The entries the removed member could read, by title (the page links each to it).
+    pub to_change: Vec<portcullis_core::view::EntrySummary>,
+}
+
 /// Removes a member: their access ends at once and the workspace key is rotated (the new
-/// epoch is returned). The secrets they could read must be changed.
+/// epoch is returned), with the entries they could read: their secrets must be changed.
 #[tauri::command(async)]
 #[specta::specta]
-pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<u64> {
-    with_team(&state, |ws| Ok(ws.remove_member(&name)?.epoch))
+pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<RemovalDto> {
+    remove(&state, &name)
+}
+
+/// [`remove_member`], without the Tauri runtime.
+pub fn remove(state: &AppState, name: &str) -> CommandResult<RemovalDto> {
+    with_team(state, |ws| {
+        let removal = ws.remove_member(name)?;
+        Ok(RemovalDto {
+            epoch: removal.epoch,
+            to_change: removal.to_change,
+        })
+    })
 }
 
 /// One event of the team workspace's history: from the audit log (`audit`: joins,
@@ -630,6 +651,47 @@ mod tests {
                     std::thread::sleep(Duration::from_millis(20));
                 }
             });
+        }
+
+        #[test]
+        fn a_removal_lists_the_entries_the_member_could_read_and_ends_their_access() {
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            let runbook = entries::add(&state, note("Runbook")).unwrap();
+            entries::add(&state, note("Router")).unwrap();
+            let e = remove(&state, "nobody").map(|_| ()).unwrap_err();
+            assert_ne!(e.code, ErrorCode::Locked, "{}", e.message);
+
+            let removal = remove(&state, "bob").unwrap();
+            assert_eq!(removal.epoch, 2, "the first epoch is 1");
+            let mut titles: Vec<_> = removal.to_change.iter().map(|e| e.title.as_str()).collect();
+            titles.sort_unstable();
+            assert_eq!(titles, ["Router", "Runbook"]);
+            assert!(removal.to_change.iter().any(|e| e.id == runbook.id));
+            let listed = members(&state).unwrap();
+            let bob = listed.members.iter().find(|m| m.name == "bob").unwrap();
+            assert_eq!(bob.state, "removed");
+            // Bob's own connection reads nothing of the workspace any more.
+            assert!(connect(&pg, "bob")
+                .unlock_member(&secret("bob master"), false)
+                .unwrap()
+                .into_open()
+                .unwrap()
+                .open_workspace()
+                .is_err());
         }
 
         #[test]

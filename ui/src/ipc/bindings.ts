@@ -61,9 +61,9 @@ export const commands = {
 	setMemberRole: (name: string, role: string) => __TAURI_INVOKE<null>("set_member_role", { name, role }),
 	/**
 	 *  Removes a member: their access ends at once and the workspace key is rotated (the new
-	 *  epoch is returned). The secrets they could read must be changed.
+	 *  epoch is returned), with the entries they could read: their secrets must be changed.
 	 */
-	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
+	removeMember: (name: string) => __TAURI_INVOKE<RemovalDto>("remove_member", { name }),
 	/**
 	 *  The audit log, the export logs and the change history, each checked before anything is
 	 *  shown, merged by time (newest last).
@@ -907,6 +907,17 @@ export type RemoteView = {
 	port: number,
 	/**  The id of the login it uses. */
 	login: string | null,
+};
+
+/**
+ *  What a removal leaves to do (the core's `Removal`): the new epoch, and the entries the
+ *  removed member could read, whose secrets must be changed (no secret in it).
+ */
+export type RemovalDto = {
+	/**  The new epoch, whose key only the remaining members hold. */
+	epoch: number,
+	/**  The entries the removed member could read, by title (the page links each to it). */
+	to_change: EntrySummary[],
 };
 
 /**  What a similar item shares with the entry it resembles. */

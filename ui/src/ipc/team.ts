@@ -23,7 +23,7 @@ export function watchTeam(onChange: () => void, onRefused: (error: CommandError)
   return commands.watchTeam(channel);
 }
 
-export type { MemberDto, MembersDto, LogLineDto } from "./bindings";
+export type { MemberDto, MembersDto, LogLineDto, RemovalDto } from "./bindings";
 export const teamMembers = commands.teamMembers;
 export const approveMember = commands.approveMember;
 export const setMemberRole = commands.setMemberRole;
