@@ -4,8 +4,9 @@
 //! binary, built for this test, with his passwords on standard input: he asks to join and
 //! prints his fingerprint; alice compares it on the Members screen (a wrong one is refused) and
 //! approves him, after her second factor again; bob adds an entry and edits the one alice has
-//! open, and the open app shows both within 2 s (the list and the detail pane). A file-only
-//! screen answers that a team workspace has no such setting. With the server stopped, the app
+//! open, and the open app shows both within 2 s (the list and the detail pane). The Security
+//! screen shows alice's own second factor. Alice removes bob: the entries he could read are
+//! listed, each linked to the entry. With the server stopped, the app
 //! opens the offline copy it kept: the banner says since when, the entries read, and a change
 //! is refused with the core's message.
 #![allow(clippy::unwrap_used)]
@@ -372,12 +373,32 @@ async fn a_team_workspace_in_the_app_with_the_cli_as_another_member_and_offline(
     assert_eq!(app.text(r#"[data-testid="detail-title"]"#).await, "Runbook");
     app.shot("03-live-refresh").await;
 
-    // A file workspace's screen: the app says a team workspace has no such setting.
+    // Alice removes bob: the Members screen lists the entries he could read, each a link to
+    // the entry (its secrets to change).
+    app.click(r#"[data-testid="members-open"]"#).await;
+    app.click(r#"[data-testid="remove-bob"]"#).await;
+    app.click(r#"[data-testid="remove-confirmed"]"#).await;
+    app.wait(r#"[data-testid="member-bob"][data-state="removed"]"#)
+        .await;
+    let to_change = app.text(r#"[data-testid="to-change"]"#).await;
+    for title in ["Runbook", "From alice", "From bob"] {
+        assert!(to_change.contains(title), "{to_change}");
+    }
+    app.shot("04b-removed").await;
+    app.click(r#"[data-testid="to-change-Runbook"]"#).await;
+    app.wait_text(r#"[data-testid="detail-title"]"#, |t| t == "Runbook")
+        .await;
+
+    // The Security screen manages alice's own second factor as a member; a file's settings
+    // (quick unlock, device binding) do not show.
     app.click(r#"[data-testid="security"]"#).await;
-    app.wait_text(r#"[data-testid="security-error"]"#, |t| {
-        t.contains("team workspace")
-    })
-    .await;
+    app.wait(r#"[data-testid="security-team"]"#).await;
+    app.wait(r#"[data-testid="method-row-phone"]"#).await;
+    assert!(app
+        .client
+        .find(fantoccini::Locator::Css(r#"[data-testid="binding-state"]"#))
+        .await
+        .is_err());
     app.shot("05-security-on-team").await;
     app.click(r#"[data-testid="back"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;

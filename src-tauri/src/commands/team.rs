@@ -201,6 +201,14 @@ pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<TeamE
     state.set_team_listener(channel);
 }
 
+/// The core's answer to a change asked of a team workspace read from its offline copy.
+pub fn offline(ws: &portcullis_core::team::OfflineWorkspace) -> CommandError {
+    team::Error::Offline {
+        synced_at: portcullis_core::clock::utc_minute(ws.synced_at()),
+    }
+    .into()
+}
+
 /// Runs `f` on the open team workspace on its server: `locked` when nothing is open, the
 /// core's offline message when it is read from the offline copy, `invalid` for a file.
 pub fn with_team<T>(
@@ -210,10 +218,7 @@ pub fn with_team<T>(
     blocking(|| match &mut *state.lock() {
         Session::Team(open) => match &mut **open {
             TeamOpen::Online(ws, _) => f(ws),
-            TeamOpen::Offline(ws) => Err(team::Error::Offline {
-                synced_at: portcullis_core::clock::utc_minute(ws.synced_at()),
-            }
-            .into()),
+            TeamOpen::Offline(ws) => Err(offline(ws)),
         },
         Session::Open(_) => Err(CommandError::new(
             ErrorCode::Invalid,
@@ -692,6 +697,86 @@ mod tests {
                 .unwrap()
                 .open_workspace()
                 .is_err());
+        }
+
+        #[test]
+        fn a_member_sets_their_own_second_factor_and_password_from_the_security_screen() {
+            use crate::commands::{account, mfa};
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let bob = TeamAddress {
+                port: Some(pg.port),
+                user: "bob".into(),
+                ..address()
+            };
+            let open = |password: &str| {
+                let state = AppState::default();
+                open_team(
+                    &state,
+                    &bob,
+                    Some("bob-db".into()),
+                    false,
+                    &secret(password),
+                    false,
+                )
+                .map(|s| serde_json::to_value(s).unwrap())
+            };
+            open_team(
+                &state,
+                &bob,
+                Some("bob-db".into()),
+                false,
+                &secret("bob master"),
+                false,
+            )
+            .unwrap();
+            assert!(!mfa::status(&state).unwrap().enabled);
+
+            // An authenticator, as the Security screen's wizard adds it: bob's own.
+            let enrolment = mfa::totp_begin(&state, "phone").unwrap();
+            let otp = portcullis_core::otp::OtpParams::parse(&format!(
+                "otpauth://totp/bob?secret={}",
+                enrolment.key.replace(' ', "")
+            ))
+            .unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let enabled = mfa::totp_confirm(&state, &otp.code_at(now).code).unwrap();
+            let json = serde_json::to_value(&enabled).unwrap();
+            assert_eq!(json["label"], "phone");
+            let status = mfa::status(&state).unwrap();
+            assert!(status.enabled);
+            assert_eq!(status.methods[0].label, "phone");
+            // Alice's own settings are untouched.
+            assert!(
+                !connect(&pg, "alice")
+                    .unlock_member(&secret("alice master"), false)
+                    .unwrap()
+                    .into_open()
+                    .unwrap()
+                    .mfa_status()
+                    .unwrap()
+                    .enabled
+            );
+
+            // His password: the current one is checked again; then only the new one opens,
+            // and his factor follows it.
+            let e = account::change_password(&state, &secret("nope"), &secret("bob new"), false)
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            let e = account::change_password(&state, &secret("bob master"), &secret(""), false)
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+            account::change_password(&state, &secret("bob master"), &secret("bob new"), false)
+                .unwrap();
+            let e = open("bob master").unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            assert_eq!(open("bob new").unwrap()["state"], "pending");
+            // The file-only settings still answer `team_workspace`.
+            let e = crate::commands::with_open(&state, |_| Ok(())).unwrap_err();
+            assert_eq!(e.code, ErrorCode::TeamWorkspace);
         }
 
         #[test]

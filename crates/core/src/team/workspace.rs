@@ -14,7 +14,7 @@ use super::grant::EpochKey;
 use super::member::Member;
 use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
-use crate::crypto::{AeadKey, MasterKey};
+use crate::crypto::{AeadKey, MasterKey, SecretString};
 use crate::entry::{packed, Entry};
 use crate::entry_store::EntryStore;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
@@ -536,6 +536,20 @@ impl TeamWorkspace {
     ) -> file::Result<()> {
         self.member.approve(member, fingerprint, access)?;
         Ok(self.reload_members()?)
+    }
+
+    /// Changes this member's own master password as `passwd` does for a member: `current`
+    /// checked again, then [`Member::change_password`] at the cost their identity is sealed at
+    /// (a fresh second factor when they set one). The workspace's keys do not change.
+    pub fn change_password(
+        &mut self,
+        current: &SecretString,
+        new: &SecretString,
+    ) -> file::Result<()> {
+        file::check_master_password(new)?;
+        self.member.check_password(current)?;
+        let kdf = self.member.kdf();
+        self.member.change_password(new, kdf)
     }
 
     /// Changes a member's access as [`Member::set_access`] does.
