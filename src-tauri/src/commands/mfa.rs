@@ -100,16 +100,20 @@ pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
 /// the open team workspace's member's own (their settings; the offline copy's answer is the
 /// core's offline message).
 pub fn status(state: &AppState) -> CommandResult<MfaStatus> {
-    match &mut *state.lock() {
+    // A member's settings are read from the server.
+    super::blocking(|| match &mut *state.lock() {
         Session::Open(ws) => Ok(ws.mfa_status()?),
         Session::Pending(p) => Ok(p.status().clone()),
         Session::TeamPending(t) => Ok(each_pending!(&**t, p => p.status().clone())),
         Session::Team(open) => match &mut **open {
-            TeamOpen::Online(ws, _) => Ok(ws.mfa_status()?),
+            TeamOpen::Online(ws, _) => match ws.offline_since() {
+                Some(since) => Err(super::team::offline_at(since)),
+                None => Ok(ws.mfa_status()?),
+            },
             TeamOpen::Offline(ws) => Err(super::team::offline(ws)),
         },
         Session::Locked => Err(CommandError::locked()),
-    }
+    })
 }
 
 /// Checks the second factor of a pending unlock (a file's, or a team member's).

@@ -51,6 +51,9 @@ macro_rules! with_guarded {
         $crate::commands::blocking(|| match &mut *$state.lock() {
             $crate::state::Session::Open($g) => $body,
             $crate::state::Session::Team(open) => match &mut **open {
+                $crate::team::TeamOpen::Online(ws, _) if ws.offline_since().is_some() => Err(
+                    $crate::commands::team::offline_at(ws.offline_since().unwrap_or_default()),
+                ),
                 $crate::team::TeamOpen::Online($g, _) => $body,
                 $crate::team::TeamOpen::Offline(ws) => Err($crate::commands::team::offline(ws)),
             },

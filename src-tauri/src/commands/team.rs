@@ -203,8 +203,14 @@ pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<TeamE
 
 /// The core's answer to a change asked of a team workspace read from its offline copy.
 pub fn offline(ws: &portcullis_core::team::OfflineWorkspace) -> CommandError {
+    offline_at(ws.synced_at())
+}
+
+/// The core's answer to what needs the server while none answers; the copy shown was last
+/// synced at `synced_at` (Unix seconds).
+pub fn offline_at(synced_at: i64) -> CommandError {
     team::Error::Offline {
-        synced_at: portcullis_core::clock::utc_minute(ws.synced_at()),
+        synced_at: portcullis_core::clock::utc_minute(synced_at),
     }
     .into()
 }
@@ -217,7 +223,10 @@ pub fn with_team<T>(
 ) -> CommandResult<T> {
     blocking(|| match &mut *state.lock() {
         Session::Team(open) => match &mut **open {
-            TeamOpen::Online(ws, _) => f(ws),
+            TeamOpen::Online(ws, _) => match ws.offline_since() {
+                Some(since) => Err(offline_at(since)),
+                None => f(ws),
+            },
             TeamOpen::Offline(ws) => Err(offline(ws)),
         },
         Session::Open(_) => Err(CommandError::new(
@@ -777,6 +786,90 @@ mod tests {
             // The file-only settings still answer `team_workspace`.
             let e = crate::commands::with_open(&state, |_| Ok(())).unwrap_err();
             assert_eq!(e.code, ErrorCode::TeamWorkspace);
+        }
+
+        #[test]
+        fn when_the_server_is_lost_the_copy_reads_changes_are_refused_until_it_is_back() {
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            entries::add(&state, note("Before")).unwrap();
+            let (told_tx, told) = mpsc::channel();
+            state.set_team_listener(tauri::ipc::Channel::new(move |body| {
+                let _ = told_tx.send(event(&body));
+                Ok(())
+            }));
+            let next = |kind: &str, within: Duration| loop {
+                let (k, json) = told.recv_timeout(within).expect(kind);
+                if k == kind {
+                    return json;
+                }
+            };
+            /// Locks the session when dropped (also when a step fails): the refresh ends.
+            struct LockOnDrop<'a>(&'a AppState);
+            impl Drop for LockOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.lock_session();
+                }
+            }
+            let (ticket, link) = state.team_to_watch().unwrap();
+            std::thread::scope(|s| {
+                let _lock = LockOnDrop(&state);
+                s.spawn(|| crate::refresh::run(&state, ticket, &link));
+                // Bob's write shows: the refresh listens.
+                let mut bob = open_bob(&pg);
+                bob.add_entry(
+                    EntryType::Note,
+                    EntryChanges {
+                        title: Some("From bob".into()),
+                        ..EntryChanges::default()
+                    },
+                )
+                .unwrap();
+                next("changed", Duration::from_secs(5));
+                drop(bob);
+
+                // The server stops: the page is told, the copy reads, changes are refused.
+                pg.stop();
+                let json = next("offline", Duration::from_secs(5));
+                assert!(json.contains("synced_at"), "{json}");
+                let shown = serde_json::to_value(describe(&state.lock())).unwrap();
+                assert!(shown["team"]["offline_since"].is_i64(), "{shown}");
+                assert_eq!(titles(&state), ["Before", "From bob"]);
+                let e = entries::add(&state, note("While lost")).unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+                assert!(e.message.contains("last synced"), "{}", e.message);
+                let e = members(&state).map(|_| ()).unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+                let e = crate::commands::mfa::status(&state)
+                    .map(|_| ())
+                    .unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+
+                // It comes back: the refresh connects again, changes are accepted again.
+                pg.start_again();
+                next("online", Duration::from_secs(10));
+                let shown = serde_json::to_value(describe(&state.lock())).unwrap();
+                assert!(shown["team"]["offline_since"].is_null(), "{shown}");
+                entries::add(&state, note("After")).unwrap();
+                assert_eq!(titles(&state), ["After", "Before", "From bob"]);
+                assert!(members(&state).is_ok());
+            });
+            let mut bob = open_bob(&pg);
+            assert!(bob.find("After").is_ok());
+            assert!(bob.find("While lost").is_err());
         }
 
         #[test]

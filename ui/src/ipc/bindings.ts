@@ -986,7 +986,14 @@ export type TeamEvent =
  *  What the server sent since does not check (an altered or rolled-back history, a
  *  changed record…): nothing of it is shown, and the page says why.
  */
-{ kind: "refused"; error: CommandError };
+{ kind: "refused"; error: CommandError } | 
+/**
+ *  The server was lost: the workspace reads what the copy holds, last synced at
+ *  `synced_at` (Unix seconds), and refuses changes (the page shows the offline banner).
+ */
+{ kind: "offline"; synced_at: number } | 
+/**  The server answers again: changes are accepted (the list is asked again too). */
+{ kind: "online" };
 
 /**  What the page shows of an open team workspace. */
 export type TeamState = {
