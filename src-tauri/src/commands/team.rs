@@ -163,6 +163,151 @@ pub fn open_team(
     Ok(out)
 }
 
+/// Founds the team workspace `address` names (the CLI's `init URL`): the connecting role is
+/// its first admin. `password` is the member's own master password: a new identity is made
+/// with it (at the cost new workspaces get), or the role's identity on this server opens with
+/// it. The workspace opens at once. An identity with a second factor founds it with the CLI
+/// (`invalid`, saying so): the unlock screen has no place for a factor before the founding.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn create_team_workspace(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    address: TeamAddress,
+    database_password: Option<String>,
+    remember: bool,
+    password: String,
+) -> CommandResult<SessionState> {
+    let out = found(
+        &state,
+        &address,
+        database_password,
+        remember,
+        &SecretString::new(password),
+        crate::kdf_for_new(),
+    )?;
+    crate::refresh::ensure(&app);
+    Ok(out)
+}
+
+/// The connection and database password of a form's address (kept in the keyring when the
+/// user asked, once the server accepted it).
+fn connect_form(
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+) -> CommandResult<(Team, Link)> {
+    let url = address.url()?;
+    let typed = typed.filter(|p| !p.is_empty()).map(SecretString::new);
+    let database_password = match &typed {
+        Some(p) => p.clone(),
+        None => database_password(&url, None)?,
+    };
+    let team = blocking(|| Team::connect(&url, &database_password))?;
+    keep(&url, typed.as_ref(), remember)?;
+    Ok((
+        team,
+        Link {
+            url,
+            database_password,
+        },
+    ))
+}
+
+/// [`create_team_workspace`], without the Tauri runtime.
+pub fn found(
+    state: &AppState,
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+    password: &SecretString,
+    kdf: portcullis_core::new_workspace::KdfChoice,
+) -> CommandResult<SessionState> {
+    let since = state.epoch();
+    let (mut team, link) = connect_form(address, typed, remember)?;
+    let session = blocking(|| -> CommandResult<Session> {
+        let mut member = match team.sealed_identity()? {
+            None => {
+                portcullis_core::new_workspace::check_master_password(password)?;
+                team.new_member(password, kdf.resolve()?)?
+            }
+            Some(_) => match team.unlock_member(password, false)? {
+                MemberUnlock::Open(member) => member,
+                MemberUnlock::PendingMfa(_) => {
+                    return Err(CommandError::new(
+                        ErrorCode::Invalid,
+                        "your identity has a second factor: found the workspace with `portcullis init URL`, then open it here",
+                    ))
+                }
+            },
+        };
+        member.create_workspace()?;
+        Ok(Session::team(TeamOpen::Online(
+            member.open_workspace()?,
+            link,
+        )))
+    })?;
+    let out = describe(&session);
+    state.lock().install(session, since)?;
+    Ok(out)
+}
+
+/// A request to join, as the page shows it: the fingerprint to give an admin, and the
+/// founder's, to compare with theirs (this computer refuses another founder from now on).
+#[derive(Debug, Serialize, specta::Type)]
+pub struct JoinDto {
+    pub fingerprint: String,
+    pub founder: String,
+    pub founder_fingerprint: String,
+}
+
+/// Asks to join the team workspace `address` names (the CLI's `team join URL`): a new
+/// identity is made with `password` when the role has none on this server (the one there is
+/// used otherwise; the password is not needed then). Nothing opens until an admin approves.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn join_team(
+    address: TeamAddress,
+    database_password: Option<String>,
+    remember: bool,
+    password: String,
+) -> CommandResult<JoinDto> {
+    join(
+        &address,
+        database_password,
+        remember,
+        &SecretString::new(password),
+        crate::kdf_for_new(),
+    )
+}
+
+/// [`join_team`], without the Tauri runtime.
+pub fn join(
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+    password: &SecretString,
+    kdf: portcullis_core::new_workspace::KdfChoice,
+) -> CommandResult<JoinDto> {
+    let (mut team, _) = connect_form(address, typed, remember)?;
+    blocking(|| {
+        let (fingerprint, founder) = match team.sealed_identity()? {
+            Some((public, _)) => (public.fingerprint(), team.request_join()?),
+            None => {
+                portcullis_core::new_workspace::check_master_password(password)?;
+                let mut member = team.new_member(password, kdf.resolve()?)?;
+                let founder = member.request_join()?;
+                (member.identity().public().fingerprint(), founder)
+            }
+        };
+        Ok(JoinDto {
+            fingerprint,
+            founder_fingerprint: founder.fingerprint(),
+            founder: founder.role,
+        })
+    })
+}
+
 /// What the page is told of a session: open (a file's or a team's), or waiting for a factor.
 pub fn describe(session: &Session) -> SessionState {
     match session {
@@ -870,6 +1015,114 @@ mod tests {
             let mut bob = open_bob(&pg);
             assert!(bob.find("After").is_ok());
             assert!(bob.find("While lost").is_err());
+        }
+
+        #[test]
+        fn a_role_founds_a_workspace_and_another_asks_to_join_from_the_start_screen() {
+            let (pg, _data) = two_members();
+            let kdf = || {
+                portcullis_core::new_workspace::KdfChoice::Fixed(
+                    KdfParams::new(1024, 1, 1).unwrap(),
+                )
+            };
+            pg.admin(
+                "vault",
+                "CREATE ROLE carol LOGIN PASSWORD 'carol-db'; GRANT portcullis_member TO carol",
+            );
+            // Alice (an identity already) founds `dev`; it opens, she is its admin.
+            let state = AppState::default();
+            let dev = |user: &str| TeamAddress {
+                port: Some(pg.port),
+                workspace: "dev".into(),
+                user: user.into(),
+                ..address()
+            };
+            let e = found(
+                &state,
+                &dev("alice"),
+                Some("alice-db".into()),
+                false,
+                &secret("nope"),
+                kdf(),
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            let opened = found(
+                &state,
+                &dev("alice"),
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                kdf(),
+            )
+            .unwrap();
+            let json = serde_json::to_value(&opened).unwrap();
+            assert_eq!(
+                (&json["name"], &json["team"]["access"]),
+                (&"dev".into(), &"admin".into())
+            );
+            entries::add(&state, note("Dev runbook")).unwrap();
+
+            // Carol (no identity yet) asks to join: her new identity's fingerprint is the one
+            // the Members screen shows alice; the founder is alice.
+            let asked = join(
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("carol master"),
+                kdf(),
+            )
+            .unwrap();
+            assert_eq!(asked.founder, "alice");
+            let listed = members(&state).unwrap();
+            let carol = listed.members.iter().find(|m| m.name == "carol").unwrap();
+            assert_eq!(
+                (carol.state.as_str(), &carol.fingerprint),
+                ("pending", &asked.fingerprint)
+            );
+            let alice_fp = listed
+                .members
+                .iter()
+                .find(|m| m.name == "alice")
+                .unwrap()
+                .fingerprint
+                .clone();
+            assert_eq!(asked.founder_fingerprint, alice_fp);
+            // Asking again changes nothing; nobody reads anything before the approval.
+            let again = join(
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("x"),
+                kdf(),
+            )
+            .unwrap();
+            assert_eq!(again.fingerprint, asked.fingerprint);
+            let e = open_team(
+                &AppState::default(),
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("carol master"),
+                false,
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert_ne!(e.code, ErrorCode::Internal, "{}", e.message);
+            // Founding a workspace that exists is refused.
+            let e = found(
+                &AppState::default(),
+                &dev("bob"),
+                Some("bob-db".into()),
+                false,
+                &secret("bob master"),
+                kdf(),
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert!(!e.message.is_empty());
+            state.lock_session();
         }
 
         #[test]

@@ -65,6 +65,20 @@ export const commands = {
 	 */
 	removeMember: (name: string) => __TAURI_INVOKE<RemovalDto>("remove_member", { name }),
 	/**
+	 *  Founds the team workspace `address` names (the CLI's `init URL`): the connecting role is
+	 *  its first admin. `password` is the member's own master password: a new identity is made
+	 *  with it (at the cost new workspaces get), or the role's identity on this server opens with
+	 *  it. The workspace opens at once. An identity with a second factor founds it with the CLI
+	 *  (`invalid`, saying so): the unlock screen has no place for a factor before the founding.
+	 */
+	createTeamWorkspace: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<SessionState>("create_team_workspace", { address, databasePassword, remember, password }),
+	/**
+	 *  Asks to join the team workspace `address` names (the CLI's `team join URL`): a new
+	 *  identity is made with `password` when the role has none on this server (the one there is
+	 *  used otherwise; the password is not needed then). Nothing opens until an admin approves.
+	 */
+	joinTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<JoinDto>("join_team", { address, databasePassword, remember, password }),
+	/**
 	 *  The audit log, the export logs and the change history, each checked before anything is
 	 *  shown, merged by time (newest last).
 	 */
@@ -687,6 +701,16 @@ export type ImportFormat =
 "kdbx" | 
 /**  A PNG or JPEG image holding QR codes (otpauth or migration URIs). */
 "qr-image";
+
+/**
+ *  A request to join, as the page shows it: the fingerprint to give an admin, and the
+ *  founder's, to compare with theirs (this computer refuses another founder from now on).
+ */
+export type JoinDto = {
+	fingerprint: string,
+	founder: string,
+	founder_fingerprint: string,
+};
 
 /**  The cost of a key derivation the user is asked to confirm. */
 export type KdfCost = {

@@ -38,7 +38,16 @@ export function watchTeam(w: TeamWatcher): Promise<void> {
   return commands.watchTeam(channel);
 }
 
-export type { MemberDto, MembersDto, LogLineDto, RemovalDto } from "./bindings";
+export type { MemberDto, MembersDto, LogLineDto, RemovalDto, JoinDto } from "./bindings";
+
+/** Founds the workspace the address names (`portcullis init URL`) and opens it; `password` is
+ * the member's own (a new identity is made with it when the role has none). */
+export const createTeamWorkspace = (address: TeamAddress, databasePassword: string, remember: boolean, password: string) =>
+  commands.createTeamWorkspace(address, databasePassword || null, remember, password);
+
+/** Asks to join (`portcullis team join URL`): the fingerprints to compare. */
+export const joinTeam = (address: TeamAddress, databasePassword: string, remember: boolean, password: string) =>
+  commands.joinTeam(address, databasePassword || null, remember, password);
 export const teamMembers = commands.teamMembers;
 export const approveMember = commands.approveMember;
 export const setMemberRole = commands.setMemberRole;
