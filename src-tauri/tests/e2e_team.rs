@@ -6,7 +6,9 @@
 //! approves him, after her second factor again; bob adds an entry and edits the one alice has
 //! open, and the open app shows both within 2 s (the list and the detail pane). The Security
 //! screen shows alice's own second factor. Alice removes bob: the entries he could read are
-//! listed, each linked to the entry. With the server stopped, the app
+//! listed, each linked to the entry. Carol asks to join from the start screen. The server
+//! stops while the app is open: the offline banner comes and a change is refused, until it
+//! starts again. With the server stopped, the app
 //! opens the offline copy it kept: the banner says since when, the entries read, and a change
 //! is refused with the core's message.
 #![allow(clippy::unwrap_used)]
@@ -53,7 +55,7 @@ fn team(data_home: &Path) -> (Postgres, String) {
     let pg = Postgres::start();
     pg.admin("postgres", "CREATE DATABASE vault");
     pg.admin("vault", "CREATE ROLE portcullis_member NOLOGIN");
-    for role in ["alice", "bob"] {
+    for role in ["alice", "bob", "carol"] {
         pg.admin(
             "vault",
             &format!(
@@ -197,7 +199,14 @@ async fn within_2s(app: &App, css: &str, since: Instant) -> Duration {
 /// Fills the start screen's team form as alice and sends it: first without the database
 /// password (none is kept yet: the app asks for it), then with it, kept in the keyring.
 async fn open_as_alice(app: &App, pg: &Postgres) {
-    app.click(r#"[data-testid="team-mode"]"#).await;
+    if app
+        .client
+        .find(fantoccini::Locator::Css(r#"[data-testid="team-form"]"#))
+        .await
+        .is_err()
+    {
+        app.click(r#"[data-testid="team-mode"]"#).await;
+    }
     app.type_into(r#"[data-testid="team-host"]"#, "127.0.0.1")
         .await;
     app.type_into(r#"[data-testid="team-port"]"#, &pg.port.to_string())
@@ -246,6 +255,54 @@ async fn a_team_workspace_in_the_app_with_the_cli_as_another_member_and_offline(
     app.clock.advance(60);
     let mut phone = Authenticator::new(&key, &app.clock);
     app.shot("00-start").await;
+
+    // Carol asks to join from the start screen (a new identity): the app shows her
+    // fingerprint, the one the server lists for her, and the founder's, alice's.
+    app.click(r#"[data-testid="team-mode"]"#).await;
+    for (field, value) in [
+        ("team-host", "127.0.0.1".to_owned()),
+        ("team-port", pg.port.to_string()),
+        ("team-database", "vault".to_owned()),
+        ("team-workspace", "ops".to_owned()),
+        ("team-user", "carol".to_owned()),
+        ("team-db-password", "carol-db".to_owned()),
+        ("team-password", "carol master".to_owned()),
+    ] {
+        app.type_into(&format!(r#"[data-testid="{field}"]"#), &value)
+            .await;
+    }
+    app.select(r#"[data-testid="team-sslmode"]"#, "disable")
+        .await;
+    app.click(r#"[data-testid="team-join"]"#).await;
+    let carol_fp = app
+        .wait_text(
+            r#"[data-testid="join-fingerprint"], [data-testid="error"]"#,
+            |t| !t.is_empty(),
+        )
+        .await;
+    app.shot("01a-join-requested").await;
+    if let Ok(error) = app
+        .client
+        .find(fantoccini::Locator::Css(r#"[data-testid="error"]"#))
+        .await
+    {
+        panic!("the join was refused: {}", error.text().await.unwrap());
+    }
+    let founder_fp = app
+        .text(r#"[data-testid="join-founder-fingerprint"]"#)
+        .await;
+    app.shot("01a-join-requested").await;
+    let members = blocking(|| connect(&pg, "alice").members().unwrap());
+    let listed = |name: &str| members.iter().find(|m| m.name == name).unwrap();
+    assert_eq!(
+        (
+            listed("carol").state.as_str(),
+            listed("carol").fingerprint.as_str()
+        ),
+        ("pending", carol_fp.as_str())
+    );
+    assert_eq!(listed("alice").fingerprint, founder_fp);
+
     open_as_alice(&app, &pg).await;
     app.wait(r#"[data-testid="code"]"#).await;
     app.shot("02-factor").await;
@@ -401,6 +458,48 @@ async fn a_team_workspace_in_the_app_with_the_cli_as_another_member_and_offline(
         .is_err());
     app.shot("05-security-on-team").await;
     app.click(r#"[data-testid="back"]"#).await;
+
+    // The server stops while the app is open: the offline banner comes and a change is
+    // refused; it starts again: the banner goes and the same change is saved.
+    blocking(|| pg.stop());
+    let banner = app
+        .wait_text(r#"[data-testid="offline-banner"]"#, |t| !t.is_empty())
+        .await;
+    assert!(
+        banner.starts_with("Offline: the server cannot be reached"),
+        "{banner}"
+    );
+    app.click(r#"[data-testid="add"]"#).await;
+    app.type_into(r#"[data-testid="title"]"#, "While lost")
+        .await;
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait_text(r#"[data-testid="form-error"]"#, |t| {
+        t.contains("last synced")
+    })
+    .await;
+    app.shot("05b-server-lost").await;
+    blocking(|| pg.start_again());
+    let back = Instant::now();
+    while app
+        .client
+        .find(fantoccini::Locator::Css(
+            r#"[data-testid="offline-banner"]"#,
+        ))
+        .await
+        .is_ok()
+    {
+        assert!(
+            back.elapsed() < Duration::from_secs(15),
+            "the banner stayed after the server came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "back online in the app {:?} after the server started",
+        back.elapsed()
+    );
+    app.click(r#"[data-testid="save"]"#).await;
+    app.wait(r#"[data-testid="entry-While lost"]"#).await;
     app.click(r#"[data-testid="lock"]"#).await;
     app.wait(r#"[data-testid="team-form"], [data-testid="submit"]"#)
         .await;
@@ -445,7 +544,7 @@ async fn a_team_workspace_in_the_app_with_the_cli_as_another_member_and_offline(
         banner.starts_with("Offline: the server cannot be reached"),
         "{banner}"
     );
-    for title in ["Runbook", "From alice", "From bob"] {
+    for title in ["Runbook", "From alice", "From bob", "While lost"] {
         app.wait(&format!(r#"[data-testid="entry-{title}"]"#)).await;
     }
     app.click(r#"[data-testid="add"]"#).await;
