@@ -21,6 +21,8 @@ const COMMANDS: &[&str] = &[
     "set_member_role",
     "remove_member",
     "team_log",
+    "create_team_workspace",
+    "join_team",
     // preferences
     "get_preferences",
     "set_preferences",

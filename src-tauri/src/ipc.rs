@@ -34,6 +34,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             team::approve_member,
             team::set_member_role,
             team::remove_member,
+            team::create_team_workspace,
+            team::join_team,
             team::team_log,
             preferences::get_preferences,
             preferences::set_preferences,

@@ -31,6 +31,11 @@ pub enum TeamEvent {
     /// What the server sent since does not check (an altered or rolled-back history, a
     /// changed record…): nothing of it is shown, and the page says why.
     Refused { error: crate::error::CommandError },
+    /// The server was lost: the workspace reads what the copy holds, last synced at
+    /// `synced_at` (Unix seconds), and refuses changes (the page shows the offline banner).
+    Offline { synced_at: i64 },
+    /// The server answers again: changes are accepted (the list is asked again too).
+    Online,
 }
 
 /// Starts the live refresh of the session now open, when it is a team workspace on its
@@ -53,21 +58,28 @@ pub fn ensure(app: &tauri::AppHandle) {
     }
 }
 
-/// The refresh loop for the session `ticket` names, until it is gone.
+/// The refresh loop for the session `ticket` names, until it is gone. When the listening
+/// connection fails, the session's workspace is marked as without its server (reads only, from
+/// what the copy holds; the page is told and shows the offline banner), and a new connection
+/// is tried at once, then every few seconds; once one is made, the workspace takes a new
+/// connection of its own too, accepts changes again (the page is told), and syncs what came
+/// meanwhile.
 pub fn run(state: &AppState, ticket: Ticket, link: &Link) {
     let mut listener: Option<Listener> = None;
     while state.is_current(ticket) {
         let Some(l) = listener.as_mut() else {
-            match Team::connect(&link.url, &link.database_password).and_then(Team::listen) {
-                Ok(mut l) => {
+            match connect(state, ticket, link) {
+                Ok(Some(mut l)) => {
                     // Whatever came while no connection listened.
                     if !sync(state, ticket, &mut l) {
                         break;
                     }
                     listener = Some(l);
                 }
+                Ok(None) => break,
                 Err(e) => {
                     tracing::warn!("live refresh: cannot listen: {e}");
+                    mark_offline(state, ticket);
                     pause(state, ticket, RETRY);
                 }
             }
@@ -81,13 +93,64 @@ pub fn run(state: &AppState, ticket: Ticket, link: &Link) {
                 }
             }
             Err(e) => {
+                // The session's own connection is taken as lost with it.
                 tracing::warn!("live refresh: the listening connection failed: {e}");
                 listener = None;
-                pause(state, ticket, RETRY);
+                mark_offline(state, ticket);
             }
         }
     }
     tracing::debug!("live refresh stopped");
+}
+
+/// A listening connection; when the session's workspace had lost its server, it takes a new
+/// connection of its own too and accepts changes again (the page is told). `None` when the
+/// session is gone.
+fn connect(
+    state: &AppState,
+    ticket: Ticket,
+    link: &Link,
+) -> Result<Option<Listener>, portcullis_core::team::Error> {
+    let listener = Team::connect(&link.url, &link.database_password).and_then(Team::listen)?;
+    let lost = {
+        let Ok(session) = state.relock(ticket) else {
+            return Ok(None);
+        };
+        match &*session {
+            Session::Team(open) => open.offline_since().is_some(),
+            _ => return Ok(None),
+        }
+    };
+    if lost {
+        let team = Team::connect(&link.url, &link.database_password)?;
+        let Ok(mut session) = state.relock(ticket) else {
+            return Ok(None);
+        };
+        let Session::Team(open) = &mut *session else {
+            return Ok(None);
+        };
+        if open.reconnect(team)? {
+            drop(session);
+            state.team_event(TeamEvent::Online);
+        }
+    }
+    Ok(Some(listener))
+}
+
+/// Marks the session's workspace as without its server and tells the page, once.
+fn mark_offline(state: &AppState, ticket: Ticket) {
+    let synced_at = {
+        let Ok(mut session) = state.relock(ticket) else {
+            return;
+        };
+        match &mut *session {
+            Session::Team(open) => open.disconnected(),
+            _ => None,
+        }
+    };
+    if let Some(synced_at) = synced_at {
+        state.team_event(TeamEvent::Offline { synced_at });
+    }
 }
 
 /// Brings the session `ticket` names up to date and tells the page when something changed;

@@ -4,7 +4,7 @@
 //! pieces and says which kind of workspace the session holds.
 
 use portcullis_core::team::{
-    Fetched, Member, OfflineMember, OfflineWorkspace, SyncPoint, TeamUrl, TeamWorkspace,
+    self, Fetched, Member, OfflineMember, OfflineWorkspace, SyncPoint, Team, TeamUrl, TeamWorkspace,
 };
 use portcullis_core::workspace::{self, PendingMfa};
 use portcullis_core::{EntryStore, SecretString};
@@ -71,11 +71,37 @@ impl TeamOpen {
         }
     }
 
-    /// When the offline copy shown was last synced (Unix seconds); `None` when online.
+    /// When the copy shown was last synced (Unix seconds) while no server answers (opened
+    /// from the offline copy, or the server lost since); `None` when online.
     pub fn offline_since(&self) -> Option<i64> {
         match self {
-            TeamOpen::Online(..) => None,
+            TeamOpen::Online(ws, _) => ws.offline_since(),
             TeamOpen::Offline(ws) => Some(ws.synced_at()),
+        }
+    }
+
+    /// The server was lost: reads only, from what the copy holds (the core's
+    /// [`TeamWorkspace::disconnected`]). Since when the copy is synced, when this changed
+    /// anything.
+    pub fn disconnected(&mut self) -> Option<i64> {
+        match self {
+            TeamOpen::Online(ws, _) if ws.offline_since().is_none() => {
+                ws.disconnected();
+                ws.offline_since()
+            }
+            _ => None,
+        }
+    }
+
+    /// Back on the server with a new connection (the core's [`TeamWorkspace::reconnect`]);
+    /// whether this changed anything (false when it was not lost, or opened from the copy).
+    pub fn reconnect(&mut self, team: Team) -> Result<bool, team::Error> {
+        match self {
+            TeamOpen::Online(ws, _) if ws.offline_since().is_some() => {
+                ws.reconnect(team)?;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
     }
 

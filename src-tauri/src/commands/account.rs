@@ -1,10 +1,11 @@
 //! Workspace-wide settings of the open workspace that the CLI also changes: the master
 //! password (`portcullis passwd`) and after how many days a second-factor method shows as
-//! expired (`portcullis mfa expiry-days`).
+//! expired (`portcullis mfa expiry-days`). On a team workspace both are the member's own.
 
-use super::{with_derived_keys, with_open};
+use super::{with_derived_keys, with_guarded};
 use crate::error::CommandResult;
-use crate::state::AppState;
+use crate::state::{AppState, Session};
+use crate::team::TeamOpen;
 use portcullis_core::Guarded;
 use portcullis_core::{quick_unlock, SecretString};
 use tauri::State;
@@ -25,14 +26,42 @@ pub fn change_master_password(
 ) -> CommandResult<()> {
     let current = SecretString::new(current_password);
     let new = SecretString::new(new_password);
+    change_password(&state, &current, &new, allow_costly_kdf == Some(true))
+}
+
+/// [`change_master_password`], without the Tauri runtime. A team member's own password (the
+/// core's `TeamWorkspace::change_password`, as `portcullis passwd URL`): their identity and
+/// second-factor settings sealed again at the cost it has, the offline copy following; the
+/// two derivations hold the session (a member's identity is small, and they chose its cost).
+pub fn change_password(
+    state: &AppState,
+    current: &SecretString,
+    new: &SecretString,
+    allow_costly_kdf: bool,
+) -> CommandResult<()> {
+    let team = super::blocking(|| -> Option<CommandResult<()>> {
+        match &mut *state.lock() {
+            Session::Team(open) => Some(match &mut **open {
+                TeamOpen::Online(ws, _) => ws.change_password(current, new).map_err(Into::into),
+                TeamOpen::Offline(ws) => Err(super::team::offline(ws)),
+            }),
+            _ => None,
+        }
+    });
+    if let Some(done) = team {
+        if done.is_ok() {
+            tracing::info!("member's master password changed");
+        }
+        return done;
+    }
     with_derived_keys(
-        &state,
+        state,
         |ws| {
-            if allow_costly_kdf == Some(true) {
+            if allow_costly_kdf {
                 ws.confirm_kdf_cost();
             }
             let kdf = ws.kdf();
-            Ok(ws.password_keys(&current)?.with_new_password(&new, kdf)?)
+            Ok(ws.password_keys(current)?.with_new_password(new, kdf)?)
         },
         |ws, keys| {
             quick_unlock::change_password_with(ws, keys)?;
@@ -47,5 +76,5 @@ pub fn change_master_password(
 #[tauri::command(async)]
 #[specta::specta]
 pub fn set_mfa_expiry_days(state: State<'_, AppState>, days: u32) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.set_mfa_expiry_days(days)?))
+    with_guarded!(state, |ws| Ok(ws.set_mfa_expiry_days(days)?))
 }

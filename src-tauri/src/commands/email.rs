@@ -1,7 +1,7 @@
 //! Codes by email: adding the method (a confirmation code proves the SMTP settings), and
 //! sending a code to open or to step up.
 
-use super::{off_runtime, read_open, with_open, with_same_open};
+use super::{off_runtime, read_guarded, with_guarded, with_same_guarded};
 use crate::dto::EnabledDto;
 use crate::error::{CommandError, CommandResult};
 use crate::state::{AppState, Session};
@@ -60,11 +60,11 @@ pub fn begin_email(
     let settings = settings.into_core()?;
     // The session is not held while the mail goes.
     off_runtime(|| {
-        let (outgoing, ticket) = read_open(&state, |ws| {
+        let (outgoing, ticket) = read_guarded!(state, |ws| {
             Ok(ws.issue_email_confirmation(&label, settings)?)
         })?;
         let sent = outgoing.send();
-        with_same_open(&state, ticket, |ws| Ok(ws.record_email(sent)?))
+        with_same_guarded!(state, ticket, |ws| Ok(ws.record_email(sent)?))
     })
 }
 
@@ -72,7 +72,7 @@ pub fn begin_email(
 #[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_email(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
-    with_open(&state, |ws| {
+    with_guarded!(state, |ws| {
         let (label, codes) = ws.confirm_email(&code)?;
         Ok(EnabledDto::new(label, codes))
     })

@@ -1,7 +1,7 @@
 //! The second factor: verifying it, and the security settings (each needs a fresh factor; the
 //! core enforces it).
 
-use super::{off_runtime, read_open, with_open, with_same_open};
+use super::{off_runtime, read_guarded, with_guarded, with_same_guarded};
 use crate::dto::{EnabledDto, EnrolmentDto, VerifiedDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::state::{AppState, Session, Ticket};
@@ -93,13 +93,27 @@ fn progress<'a>(
 #[tauri::command(async)]
 #[specta::specta]
 pub fn mfa_status(state: State<'_, AppState>) -> CommandResult<MfaStatus> {
-    match &mut *state.lock() {
+    status(&state)
+}
+
+/// [`mfa_status`], without the Tauri runtime: a file's, a member waiting for their factor, or
+/// the open team workspace's member's own (their settings; the offline copy's answer is the
+/// core's offline message).
+pub fn status(state: &AppState) -> CommandResult<MfaStatus> {
+    // A member's settings are read from the server.
+    super::blocking(|| match &mut *state.lock() {
         Session::Open(ws) => Ok(ws.mfa_status()?),
         Session::Pending(p) => Ok(p.status().clone()),
         Session::TeamPending(t) => Ok(each_pending!(&**t, p => p.status().clone())),
-        Session::Team(_) => Err(CommandError::team_workspace()),
+        Session::Team(open) => match &mut **open {
+            TeamOpen::Online(ws, _) => match ws.offline_since() {
+                Some(since) => Err(super::team::offline_at(since)),
+                None => Ok(ws.mfa_status()?),
+            },
+            TeamOpen::Offline(ws) => Err(super::team::offline(ws)),
+        },
         Session::Locked => Err(CommandError::locked()),
-    }
+    })
 }
 
 /// Checks the second factor of a pending unlock (a file's, or a team member's).
@@ -281,8 +295,13 @@ fn check_step_up(
 #[tauri::command(async)]
 #[specta::specta]
 pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<EnrolmentDto> {
-    with_open(&state, |ws| {
-        let e = ws.begin_totp(&label)?;
+    totp_begin(&state, &label)
+}
+
+/// [`begin_totp`], without the Tauri runtime (a file's, or a team member's own).
+pub fn totp_begin(state: &AppState, label: &str) -> CommandResult<EnrolmentDto> {
+    with_guarded!(state, |ws| {
+        let e = ws.begin_totp(label)?;
         let qr = e.qr().map_err(portcullis_core::workspace::Error::from)?;
         Ok(EnrolmentDto {
             label: e.label.clone(),
@@ -296,8 +315,13 @@ pub fn begin_totp(state: State<'_, AppState>, label: String) -> CommandResult<En
 #[tauri::command(async)]
 #[specta::specta]
 pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<EnabledDto> {
-    with_open(&state, |ws| {
-        let (label, codes) = ws.confirm_totp(&code)?;
+    totp_confirm(&state, &code)
+}
+
+/// [`confirm_totp`], without the Tauri runtime.
+pub fn totp_confirm(state: &AppState, code: &str) -> CommandResult<EnabledDto> {
+    with_guarded!(state, |ws| {
+        let (label, codes) = ws.confirm_totp(code)?;
         Ok(EnabledDto::new(label, codes))
     })
 }
@@ -305,7 +329,7 @@ pub fn confirm_totp(state: State<'_, AppState>, code: String) -> CommandResult<E
 #[tauri::command(async)]
 #[specta::specta]
 pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<String>> {
-    with_open(&state, |ws| {
+    with_guarded!(state, |ws| {
         Ok(ws
             .regenerate_backup_codes()?
             .iter()
@@ -317,19 +341,19 @@ pub fn regenerate_backup_codes(state: State<'_, AppState>) -> CommandResult<Vec<
 #[tauri::command(async)]
 #[specta::specta]
 pub fn delete_backup_codes(state: State<'_, AppState>) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.delete_backup_codes()?))
+    with_guarded!(state, |ws| Ok(ws.delete_backup_codes()?))
 }
 
 #[tauri::command(async)]
 #[specta::specta]
 pub fn remove_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.remove_method(&label)?))
+    with_guarded!(state, |ws| Ok(ws.remove_method(&label)?))
 }
 
 #[tauri::command(async)]
 #[specta::specta]
 pub fn set_default_method(state: State<'_, AppState>, label: String) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.set_default_method(&label)?))
+    with_guarded!(state, |ws| Ok(ws.set_default_method(&label)?))
 }
 
 #[tauri::command(async)]
@@ -339,7 +363,29 @@ pub fn rename_method(
     label: String,
     new_label: String,
 ) -> CommandResult<()> {
-    with_open(&state, |ws| Ok(ws.rename_method(&label, &new_label)?))
+    with_guarded!(state, |ws| Ok(ws.rename_method(&label, &new_label)?))
+}
+
+/// The time the second-factor rules read: a file's own clock; the app's for a member.
+trait GuardedNow {
+    fn guarded_now(&self) -> i64;
+}
+
+impl GuardedNow for portcullis_core::OpenWorkspace {
+    fn guarded_now(&self) -> i64 {
+        self.clock().now()
+    }
+}
+
+impl GuardedNow for portcullis_core::team::TeamWorkspace {
+    fn guarded_now(&self) -> i64 {
+        use portcullis_core::clock::Clock;
+        portcullis_core::clock::SystemClock.now()
+    }
+}
+
+fn guarded_now(ws: &impl GuardedNow) -> i64 {
+    ws.guarded_now()
 }
 
 /// The Duo wizard's first page.
@@ -418,7 +464,8 @@ pub fn duo_preauth(
     settings: DuoSettingsInput,
 ) -> CommandResult<DuoPreauthDto> {
     let since = state.epoch();
-    let now = with_open(&state, |ws| Ok(ws.clock().now()))?;
+    // A file's clock, or (a team member's settings) the app's.
+    let now = with_guarded!(state, |ws| Ok(guarded_now(ws)))?;
     let settings = settings.into_core()?;
     let started = off_runtime(|| {
         DuoEnrolment::start(settings, now).map_err(|e| match e {
@@ -477,14 +524,14 @@ pub fn add_duo(
     // The keys are checked with the session held, the test runs without it, and the method
     // is saved with it held again if it is still the same session.
     let finished = off_runtime(|| {
-        let (test, ticket) = read_open(&state, |ws| {
+        let (test, ticket) = read_guarded!(state, |ws| {
             Ok(enrolment.prepare(ws, &label, &device, factor)?)
         })?;
         let tested = test.run(
             &DuoRequest::default(),
             progress(&state, ticket, &mut report)?,
         );
-        with_same_open(&state, ticket, |ws| Ok(tested.save(ws)?))
+        with_same_guarded!(state, ticket, |ws| Ok(tested.save(ws)?))
     });
     match finished {
         Ok(DuoEnrolled::Enabled { backup_codes, .. }) => Ok(EnabledDto::new(label, backup_codes)),
@@ -758,7 +805,7 @@ mod tests {
             let waiting = s.spawn(|| check_step_up(&state, push(), &progress));
             pushed_rx.recv().unwrap();
             // Reading the workspace works while the step-up waits for Duo.
-            let status = with_open(&state, |ws| Ok(ws.mfa_status()?)).unwrap();
+            let status = crate::commands::with_open(&state, |ws| Ok(ws.mfa_status()?)).unwrap();
             assert!(status.enabled);
             assert!(state.lock_session());
             emu.set_reachable(false);

@@ -43,6 +43,66 @@ pub fn with_open<T>(
     })
 }
 
+/// Runs `$body` with `$g` bound to what keeps the open workspace's second factors (both
+/// implement the core's `Guarded`, whose rules are written once): a file workspace, or the
+/// member of a team workspace on its server. A team workspace read from its offline copy
+/// answers with the core's offline message (a member's settings change on the server only);
+/// nothing open: `locked`. (`Guarded` is not object-safe: the body is expanded for each.)
+macro_rules! with_guarded {
+    ($state:expr, |$g:ident| $body:expr) => {
+        $crate::commands::blocking(|| match &mut *$state.lock() {
+            $crate::state::Session::Open($g) => $body,
+            $crate::state::Session::Team(open) => match &mut **open {
+                $crate::team::TeamOpen::Online(ws, _) if ws.offline_since().is_some() => Err(
+                    $crate::commands::team::offline_at(ws.offline_since().unwrap_or_default()),
+                ),
+                $crate::team::TeamOpen::Online($g, _) => $body,
+                $crate::team::TeamOpen::Offline(ws) => Err($crate::commands::team::offline(ws)),
+            },
+            _ => Err($crate::error::CommandError::locked()),
+        })
+    };
+}
+pub(crate) use with_guarded;
+
+/// [`with_guarded`] that also names the session it ran on, for a command that lets go of the
+/// session while Duo or a mail send runs and records the result with [`with_same_guarded`].
+macro_rules! read_guarded {
+    ($state:expr, |$g:ident| $body:expr) => {{
+        let mut session = $state.lock();
+        let ticket = session.ticket();
+        let out: $crate::error::CommandResult<_> = match &mut *session {
+            $crate::state::Session::Open($g) => $body,
+            $crate::state::Session::Team(open) => match &mut **open {
+                $crate::team::TeamOpen::Online($g, _) => $body,
+                $crate::team::TeamOpen::Offline(ws) => Err($crate::commands::team::offline(ws)),
+            },
+            _ => Err($crate::error::CommandError::locked()),
+        };
+        out.map(|v| (v, ticket))
+    }};
+}
+pub(crate) use read_guarded;
+
+/// [`with_guarded`] on the session `ticket` names only; `locked` when a lock (or another
+/// unlock) came since.
+macro_rules! with_same_guarded {
+    ($state:expr, $ticket:expr, |$g:ident| $body:expr) => {
+        match $state.relock($ticket) {
+            Err(e) => Err(e),
+            Ok(mut session) => match &mut *session {
+                $crate::state::Session::Open($g) => $body,
+                $crate::state::Session::Team(open) => match &mut **open {
+                    $crate::team::TeamOpen::Online($g, _) => $body,
+                    $crate::team::TeamOpen::Offline(ws) => Err($crate::commands::team::offline(ws)),
+                },
+                _ => Err($crate::error::CommandError::locked()),
+            },
+        }
+    };
+}
+pub(crate) use with_same_guarded;
+
 /// Runs `f` on the entries of the open workspace, whatever keeps them: a file, a team
 /// workspace on its server, or its offline copy (whose writes the core refuses).
 pub fn with_store<T>(

@@ -163,6 +163,151 @@ pub fn open_team(
     Ok(out)
 }
 
+/// Founds the team workspace `address` names (the CLI's `init URL`): the connecting role is
+/// its first admin. `password` is the member's own master password: a new identity is made
+/// with it (at the cost new workspaces get), or the role's identity on this server opens with
+/// it. The workspace opens at once. An identity with a second factor founds it with the CLI
+/// (`invalid`, saying so): the unlock screen has no place for a factor before the founding.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn create_team_workspace(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    address: TeamAddress,
+    database_password: Option<String>,
+    remember: bool,
+    password: String,
+) -> CommandResult<SessionState> {
+    let out = found(
+        &state,
+        &address,
+        database_password,
+        remember,
+        &SecretString::new(password),
+        crate::kdf_for_new(),
+    )?;
+    crate::refresh::ensure(&app);
+    Ok(out)
+}
+
+/// The connection and database password of a form's address (kept in the keyring when the
+/// user asked, once the server accepted it).
+fn connect_form(
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+) -> CommandResult<(Team, Link)> {
+    let url = address.url()?;
+    let typed = typed.filter(|p| !p.is_empty()).map(SecretString::new);
+    let database_password = match &typed {
+        Some(p) => p.clone(),
+        None => database_password(&url, None)?,
+    };
+    let team = blocking(|| Team::connect(&url, &database_password))?;
+    keep(&url, typed.as_ref(), remember)?;
+    Ok((
+        team,
+        Link {
+            url,
+            database_password,
+        },
+    ))
+}
+
+/// [`create_team_workspace`], without the Tauri runtime.
+pub fn found(
+    state: &AppState,
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+    password: &SecretString,
+    kdf: portcullis_core::new_workspace::KdfChoice,
+) -> CommandResult<SessionState> {
+    let since = state.epoch();
+    let (mut team, link) = connect_form(address, typed, remember)?;
+    let session = blocking(|| -> CommandResult<Session> {
+        let mut member = match team.sealed_identity()? {
+            None => {
+                portcullis_core::new_workspace::check_master_password(password)?;
+                team.new_member(password, kdf.resolve()?)?
+            }
+            Some(_) => match team.unlock_member(password, false)? {
+                MemberUnlock::Open(member) => member,
+                MemberUnlock::PendingMfa(_) => {
+                    return Err(CommandError::new(
+                        ErrorCode::Invalid,
+                        "your identity has a second factor: found the workspace with `portcullis init URL`, then open it here",
+                    ))
+                }
+            },
+        };
+        member.create_workspace()?;
+        Ok(Session::team(TeamOpen::Online(
+            member.open_workspace()?,
+            link,
+        )))
+    })?;
+    let out = describe(&session);
+    state.lock().install(session, since)?;
+    Ok(out)
+}
+
+/// A request to join, as the page shows it: the fingerprint to give an admin, and the
+/// founder's, to compare with theirs (this computer refuses another founder from now on).
+#[derive(Debug, Serialize, specta::Type)]
+pub struct JoinDto {
+    pub fingerprint: String,
+    pub founder: String,
+    pub founder_fingerprint: String,
+}
+
+/// Asks to join the team workspace `address` names (the CLI's `team join URL`): a new
+/// identity is made with `password` when the role has none on this server (the one there is
+/// used otherwise; the password is not needed then). Nothing opens until an admin approves.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn join_team(
+    address: TeamAddress,
+    database_password: Option<String>,
+    remember: bool,
+    password: String,
+) -> CommandResult<JoinDto> {
+    join(
+        &address,
+        database_password,
+        remember,
+        &SecretString::new(password),
+        crate::kdf_for_new(),
+    )
+}
+
+/// [`join_team`], without the Tauri runtime.
+pub fn join(
+    address: &TeamAddress,
+    typed: Option<String>,
+    remember: bool,
+    password: &SecretString,
+    kdf: portcullis_core::new_workspace::KdfChoice,
+) -> CommandResult<JoinDto> {
+    let (mut team, _) = connect_form(address, typed, remember)?;
+    blocking(|| {
+        let (fingerprint, founder) = match team.sealed_identity()? {
+            Some((public, _)) => (public.fingerprint(), team.request_join()?),
+            None => {
+                portcullis_core::new_workspace::check_master_password(password)?;
+                let mut member = team.new_member(password, kdf.resolve()?)?;
+                let founder = member.request_join()?;
+                (member.identity().public().fingerprint(), founder)
+            }
+        };
+        Ok(JoinDto {
+            fingerprint,
+            founder_fingerprint: founder.fingerprint(),
+            founder: founder.role,
+        })
+    })
+}
+
 /// What the page is told of a session: open (a file's or a team's), or waiting for a factor.
 pub fn describe(session: &Session) -> SessionState {
     match session {
@@ -201,6 +346,20 @@ pub fn watch_team(state: State<'_, AppState>, channel: tauri::ipc::Channel<TeamE
     state.set_team_listener(channel);
 }
 
+/// The core's answer to a change asked of a team workspace read from its offline copy.
+pub fn offline(ws: &portcullis_core::team::OfflineWorkspace) -> CommandError {
+    offline_at(ws.synced_at())
+}
+
+/// The core's answer to what needs the server while none answers; the copy shown was last
+/// synced at `synced_at` (Unix seconds).
+pub fn offline_at(synced_at: i64) -> CommandError {
+    team::Error::Offline {
+        synced_at: portcullis_core::clock::utc_minute(synced_at),
+    }
+    .into()
+}
+
 /// Runs `f` on the open team workspace on its server: `locked` when nothing is open, the
 /// core's offline message when it is read from the offline copy, `invalid` for a file.
 pub fn with_team<T>(
@@ -209,11 +368,11 @@ pub fn with_team<T>(
 ) -> CommandResult<T> {
     blocking(|| match &mut *state.lock() {
         Session::Team(open) => match &mut **open {
-            TeamOpen::Online(ws, _) => f(ws),
-            TeamOpen::Offline(ws) => Err(team::Error::Offline {
-                synced_at: portcullis_core::clock::utc_minute(ws.synced_at()),
-            }
-            .into()),
+            TeamOpen::Online(ws, _) => match ws.offline_since() {
+                Some(since) => Err(offline_at(since)),
+                None => f(ws),
+            },
+            TeamOpen::Offline(ws) => Err(offline(ws)),
         },
         Session::Open(_) => Err(CommandError::new(
             ErrorCode::Invalid,
@@ -303,12 +462,33 @@ pub fn set_member_role(
     with_team(&state, |ws| Ok(ws.set_member_access(&name, access)?))
 }
 
+/// What a removal leaves to do (the core's `Removal`): the new epoch, and the entries the
+/// removed member could read, whose secrets must be changed (no secret in it).
+#[derive(Serialize, specta::Type)]
+pub struct RemovalDto {
+    /// The new epoch, whose key only the remaining members hold.
+    pub epoch: u64,
+    /// The entries the removed member could read, by title (the page links each to it).
+    pub to_change: Vec<portcullis_core::view::EntrySummary>,
+}
+
 /// Removes a member: their access ends at once and the workspace key is rotated (the new
-/// epoch is returned). The secrets they could read must be changed.
+/// epoch is returned), with the entries they could read: their secrets must be changed.
 #[tauri::command(async)]
 #[specta::specta]
-pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<u64> {
-    with_team(&state, |ws| Ok(ws.remove_member(&name)?.epoch))
+pub fn remove_member(state: State<'_, AppState>, name: String) -> CommandResult<RemovalDto> {
+    remove(&state, &name)
+}
+
+/// [`remove_member`], without the Tauri runtime.
+pub fn remove(state: &AppState, name: &str) -> CommandResult<RemovalDto> {
+    with_team(state, |ws| {
+        let removal = ws.remove_member(name)?;
+        Ok(RemovalDto {
+            epoch: removal.epoch,
+            to_change: removal.to_change,
+        })
+    })
 }
 
 /// One event of the team workspace's history: from the audit log (`audit`: joins,
@@ -630,6 +810,319 @@ mod tests {
                     std::thread::sleep(Duration::from_millis(20));
                 }
             });
+        }
+
+        #[test]
+        fn a_removal_lists_the_entries_the_member_could_read_and_ends_their_access() {
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            let runbook = entries::add(&state, note("Runbook")).unwrap();
+            entries::add(&state, note("Router")).unwrap();
+            let e = remove(&state, "nobody").map(|_| ()).unwrap_err();
+            assert_ne!(e.code, ErrorCode::Locked, "{}", e.message);
+
+            let removal = remove(&state, "bob").unwrap();
+            assert_eq!(removal.epoch, 2, "the first epoch is 1");
+            let mut titles: Vec<_> = removal.to_change.iter().map(|e| e.title.as_str()).collect();
+            titles.sort_unstable();
+            assert_eq!(titles, ["Router", "Runbook"]);
+            assert!(removal.to_change.iter().any(|e| e.id == runbook.id));
+            let listed = members(&state).unwrap();
+            let bob = listed.members.iter().find(|m| m.name == "bob").unwrap();
+            assert_eq!(bob.state, "removed");
+            // Bob's own connection reads nothing of the workspace any more.
+            assert!(connect(&pg, "bob")
+                .unlock_member(&secret("bob master"), false)
+                .unwrap()
+                .into_open()
+                .unwrap()
+                .open_workspace()
+                .is_err());
+        }
+
+        #[test]
+        fn a_member_sets_their_own_second_factor_and_password_from_the_security_screen() {
+            use crate::commands::{account, mfa};
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let bob = TeamAddress {
+                port: Some(pg.port),
+                user: "bob".into(),
+                ..address()
+            };
+            let open = |password: &str| {
+                let state = AppState::default();
+                open_team(
+                    &state,
+                    &bob,
+                    Some("bob-db".into()),
+                    false,
+                    &secret(password),
+                    false,
+                )
+                .map(|s| serde_json::to_value(s).unwrap())
+            };
+            open_team(
+                &state,
+                &bob,
+                Some("bob-db".into()),
+                false,
+                &secret("bob master"),
+                false,
+            )
+            .unwrap();
+            assert!(!mfa::status(&state).unwrap().enabled);
+
+            // An authenticator, as the Security screen's wizard adds it: bob's own.
+            let enrolment = mfa::totp_begin(&state, "phone").unwrap();
+            let otp = portcullis_core::otp::OtpParams::parse(&format!(
+                "otpauth://totp/bob?secret={}",
+                enrolment.key.replace(' ', "")
+            ))
+            .unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            let enabled = mfa::totp_confirm(&state, &otp.code_at(now).code).unwrap();
+            let json = serde_json::to_value(&enabled).unwrap();
+            assert_eq!(json["label"], "phone");
+            let status = mfa::status(&state).unwrap();
+            assert!(status.enabled);
+            assert_eq!(status.methods[0].label, "phone");
+            // Alice's own settings are untouched.
+            assert!(
+                !connect(&pg, "alice")
+                    .unlock_member(&secret("alice master"), false)
+                    .unwrap()
+                    .into_open()
+                    .unwrap()
+                    .mfa_status()
+                    .unwrap()
+                    .enabled
+            );
+
+            // His password: the current one is checked again; then only the new one opens,
+            // and his factor follows it.
+            let e = account::change_password(&state, &secret("nope"), &secret("bob new"), false)
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            let e = account::change_password(&state, &secret("bob master"), &secret(""), false)
+                .unwrap_err();
+            assert_eq!(e.code, ErrorCode::Invalid, "{}", e.message);
+            account::change_password(&state, &secret("bob master"), &secret("bob new"), false)
+                .unwrap();
+            let e = open("bob master").unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            assert_eq!(open("bob new").unwrap()["state"], "pending");
+            // The file-only settings still answer `team_workspace`.
+            let e = crate::commands::with_open(&state, |_| Ok(())).unwrap_err();
+            assert_eq!(e.code, ErrorCode::TeamWorkspace);
+        }
+
+        #[test]
+        fn when_the_server_is_lost_the_copy_reads_changes_are_refused_until_it_is_back() {
+            let (pg, _data) = two_members();
+            let state = AppState::default();
+            let alice = TeamAddress {
+                port: Some(pg.port),
+                ..address()
+            };
+            open_team(
+                &state,
+                &alice,
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                false,
+            )
+            .unwrap();
+            entries::add(&state, note("Before")).unwrap();
+            let (told_tx, told) = mpsc::channel();
+            state.set_team_listener(tauri::ipc::Channel::new(move |body| {
+                let _ = told_tx.send(event(&body));
+                Ok(())
+            }));
+            let next = |kind: &str, within: Duration| loop {
+                let (k, json) = told.recv_timeout(within).expect(kind);
+                if k == kind {
+                    return json;
+                }
+            };
+            /// Locks the session when dropped (also when a step fails): the refresh ends.
+            struct LockOnDrop<'a>(&'a AppState);
+            impl Drop for LockOnDrop<'_> {
+                fn drop(&mut self) {
+                    self.0.lock_session();
+                }
+            }
+            let (ticket, link) = state.team_to_watch().unwrap();
+            std::thread::scope(|s| {
+                let _lock = LockOnDrop(&state);
+                s.spawn(|| crate::refresh::run(&state, ticket, &link));
+                // Bob's write shows: the refresh listens.
+                let mut bob = open_bob(&pg);
+                bob.add_entry(
+                    EntryType::Note,
+                    EntryChanges {
+                        title: Some("From bob".into()),
+                        ..EntryChanges::default()
+                    },
+                )
+                .unwrap();
+                next("changed", Duration::from_secs(5));
+                drop(bob);
+
+                // The server stops: the page is told, the copy reads, changes are refused.
+                pg.stop();
+                let json = next("offline", Duration::from_secs(5));
+                assert!(json.contains("synced_at"), "{json}");
+                let shown = serde_json::to_value(describe(&state.lock())).unwrap();
+                assert!(shown["team"]["offline_since"].is_i64(), "{shown}");
+                assert_eq!(titles(&state), ["Before", "From bob"]);
+                let e = entries::add(&state, note("While lost")).unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+                assert!(e.message.contains("last synced"), "{}", e.message);
+                let e = members(&state).map(|_| ()).unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+                let e = crate::commands::mfa::status(&state)
+                    .map(|_| ())
+                    .unwrap_err();
+                assert_eq!(e.code, ErrorCode::Offline, "{}", e.message);
+
+                // It comes back: the refresh connects again, changes are accepted again.
+                pg.start_again();
+                next("online", Duration::from_secs(10));
+                let shown = serde_json::to_value(describe(&state.lock())).unwrap();
+                assert!(shown["team"]["offline_since"].is_null(), "{shown}");
+                entries::add(&state, note("After")).unwrap();
+                assert_eq!(titles(&state), ["After", "Before", "From bob"]);
+                assert!(members(&state).is_ok());
+            });
+            let mut bob = open_bob(&pg);
+            assert!(bob.find("After").is_ok());
+            assert!(bob.find("While lost").is_err());
+        }
+
+        #[test]
+        fn a_role_founds_a_workspace_and_another_asks_to_join_from_the_start_screen() {
+            let (pg, _data) = two_members();
+            let kdf = || {
+                portcullis_core::new_workspace::KdfChoice::Fixed(
+                    KdfParams::new(1024, 1, 1).unwrap(),
+                )
+            };
+            pg.admin(
+                "vault",
+                "CREATE ROLE carol LOGIN PASSWORD 'carol-db'; GRANT portcullis_member TO carol",
+            );
+            // Alice (an identity already) founds `dev`; it opens, she is its admin.
+            let state = AppState::default();
+            let dev = |user: &str| TeamAddress {
+                port: Some(pg.port),
+                workspace: "dev".into(),
+                user: user.into(),
+                ..address()
+            };
+            let e = found(
+                &state,
+                &dev("alice"),
+                Some("alice-db".into()),
+                false,
+                &secret("nope"),
+                kdf(),
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert_eq!(e.code, ErrorCode::WrongPassword, "{}", e.message);
+            let opened = found(
+                &state,
+                &dev("alice"),
+                Some("alice-db".into()),
+                false,
+                &secret("alice master"),
+                kdf(),
+            )
+            .unwrap();
+            let json = serde_json::to_value(&opened).unwrap();
+            assert_eq!(
+                (&json["name"], &json["team"]["access"]),
+                (&"dev".into(), &"admin".into())
+            );
+            entries::add(&state, note("Dev runbook")).unwrap();
+
+            // Carol (no identity yet) asks to join: her new identity's fingerprint is the one
+            // the Members screen shows alice; the founder is alice.
+            let asked = join(
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("carol master"),
+                kdf(),
+            )
+            .unwrap();
+            assert_eq!(asked.founder, "alice");
+            let listed = members(&state).unwrap();
+            let carol = listed.members.iter().find(|m| m.name == "carol").unwrap();
+            assert_eq!(
+                (carol.state.as_str(), &carol.fingerprint),
+                ("pending", &asked.fingerprint)
+            );
+            let alice_fp = listed
+                .members
+                .iter()
+                .find(|m| m.name == "alice")
+                .unwrap()
+                .fingerprint
+                .clone();
+            assert_eq!(asked.founder_fingerprint, alice_fp);
+            // Asking again changes nothing; nobody reads anything before the approval.
+            let again = join(
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("x"),
+                kdf(),
+            )
+            .unwrap();
+            assert_eq!(again.fingerprint, asked.fingerprint);
+            let e = open_team(
+                &AppState::default(),
+                &dev("carol"),
+                Some("carol-db".into()),
+                false,
+                &secret("carol master"),
+                false,
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert_ne!(e.code, ErrorCode::Internal, "{}", e.message);
+            // Founding a workspace that exists is refused.
+            let e = found(
+                &AppState::default(),
+                &dev("bob"),
+                Some("bob-db".into()),
+                false,
+                &secret("bob master"),
+                kdf(),
+            )
+            .map(|_| ())
+            .unwrap_err();
+            assert!(!e.message.is_empty());
+            state.lock_session();
         }
 
         #[test]

@@ -19,6 +19,8 @@ pub struct Postgres {
     /// and 127.0.0.1).
     pub ca_file: Option<PathBuf>,
     dir: tempfile::TempDir,
+    /// The server's options (port, socket folder, addresses, TLS), to start it again.
+    options: String,
 }
 
 fn is_root() -> bool {
@@ -122,29 +124,38 @@ impl Postgres {
                 .unwrap(),
         );
         let port = crate::free_port();
-        check(
-            "pg_ctl start",
-            server_command("pg_ctl")
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(dir.path().join("log"))
-                .arg("-w")
-                .arg("-o")
-                .arg(format!(
-                    "-p {port} -k {} -c listen_addresses='127.0.0.1,127.0.0.2' -c fsync=off{options}",
-                    dir.path().display()
-                ))
-                .arg("start")
-                .output()
-                .unwrap(),
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses='127.0.0.1,127.0.0.2' -c fsync=off{options}",
+            dir.path().display()
         );
-        Postgres {
+        let pg = Postgres {
             port,
             admin_password,
             ca_file,
             dir,
-        }
+            options,
+        };
+        pg.start_again();
+        pg
+    }
+
+    /// Starts the server again after [`stop`](Self::stop), on the same port with the same
+    /// data (a test of what clients do when it comes back).
+    pub fn start_again(&self) {
+        check(
+            "pg_ctl start",
+            server_command("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .arg("-l")
+                .arg(self.dir.path().join("log"))
+                .arg("-w")
+                .arg("-o")
+                .arg(&self.options)
+                .arg("start")
+                .output()
+                .unwrap(),
+        );
     }
 
     fn data(&self) -> PathBuf {

@@ -61,9 +61,23 @@ export const commands = {
 	setMemberRole: (name: string, role: string) => __TAURI_INVOKE<null>("set_member_role", { name, role }),
 	/**
 	 *  Removes a member: their access ends at once and the workspace key is rotated (the new
-	 *  epoch is returned). The secrets they could read must be changed.
+	 *  epoch is returned), with the entries they could read: their secrets must be changed.
 	 */
-	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
+	removeMember: (name: string) => __TAURI_INVOKE<RemovalDto>("remove_member", { name }),
+	/**
+	 *  Founds the team workspace `address` names (the CLI's `init URL`): the connecting role is
+	 *  its first admin. `password` is the member's own master password: a new identity is made
+	 *  with it (at the cost new workspaces get), or the role's identity on this server opens with
+	 *  it. The workspace opens at once. An identity with a second factor founds it with the CLI
+	 *  (`invalid`, saying so): the unlock screen has no place for a factor before the founding.
+	 */
+	createTeamWorkspace: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<SessionState>("create_team_workspace", { address, databasePassword, remember, password }),
+	/**
+	 *  Asks to join the team workspace `address` names (the CLI's `team join URL`): a new
+	 *  identity is made with `password` when the role has none on this server (the one there is
+	 *  used otherwise; the password is not needed then). Nothing opens until an admin approves.
+	 */
+	joinTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<JoinDto>("join_team", { address, databasePassword, remember, password }),
 	/**
 	 *  The audit log, the export logs and the change history, each checked before anything is
 	 *  shown, merged by time (newest last).
@@ -725,6 +739,16 @@ export type ImportFormat =
 /**  A PNG or JPEG image holding QR codes (otpauth or migration URIs). */
 "qr-image";
 
+/**
+ *  A request to join, as the page shows it: the fingerprint to give an admin, and the
+ *  founder's, to compare with theirs (this computer refuses another founder from now on).
+ */
+export type JoinDto = {
+	fingerprint: string,
+	founder: string,
+	founder_fingerprint: string,
+};
+
 /**  The cost of a key derivation the user is asked to confirm. */
 export type KdfCost = {
 	memory_mib: number,
@@ -953,6 +977,17 @@ export type RemoteView = {
 	login: string | null,
 };
 
+/**
+ *  What a removal leaves to do (the core's `Removal`): the new epoch, and the entries the
+ *  removed member could read, whose secrets must be changed (no secret in it).
+ */
+export type RemovalDto = {
+	/**  The new epoch, whose key only the remaining members hold. */
+	epoch: number,
+	/**  The entries the removed member could read, by title (the page links each to it). */
+	to_change: EntrySummary[],
+};
+
 /**  What a similar item shares with the entry it resembles. */
 export type Resemblance = 
 /**  The same authenticator secret. */
@@ -1019,7 +1054,14 @@ export type TeamEvent =
  *  What the server sent since does not check (an altered or rolled-back history, a
  *  changed record…): nothing of it is shown, and the page says why.
  */
-{ kind: "refused"; error: CommandError };
+{ kind: "refused"; error: CommandError } | 
+/**
+ *  The server was lost: the workspace reads what the copy holds, last synced at
+ *  `synced_at` (Unix seconds), and refuses changes (the page shows the offline banner).
+ */
+{ kind: "offline"; synced_at: number } | 
+/**  The server answers again: changes are accepted (the list is asked again too). */
+{ kind: "online" };
 
 /**  What the page shows of an open team workspace. */
 export type TeamState = {

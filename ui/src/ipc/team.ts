@@ -15,15 +15,39 @@ export const unlockTeam = (
   allowCostlyKdf = false,
 ) => commands.unlockTeam(address, databasePassword || null, remember, password, allowCostlyKdf);
 
-/** Calls `onChange` whenever another member changed the open team workspace (it is synced),
- * and `onRefused` when what the server sent does not check (nothing of it is shown). */
-export function watchTeam(onChange: () => void, onRefused: (error: CommandError) => void): Promise<void> {
+/** What the live refresh of the open team workspace tells the page. */
+export interface TeamWatcher {
+  /** Another member changed it (it is synced). */
+  onChange: () => void;
+  /** What the server sent does not check (nothing of it is shown). */
+  onRefused: (error: CommandError) => void;
+  /** The server was lost: reads only, from the copy last synced at `syncedAt` (Unix seconds). */
+  onOffline: (syncedAt: number) => void;
+  /** The server answers again: changes are accepted. */
+  onOnline: () => void;
+}
+
+export function watchTeam(w: TeamWatcher): Promise<void> {
   const channel = new Channel<TeamEvent>();
-  channel.onmessage = (event) => (event.kind === "changed" ? onChange() : onRefused(event.error));
+  channel.onmessage = (event) => {
+    if (event.kind === "changed") w.onChange();
+    else if (event.kind === "refused") w.onRefused(event.error);
+    else if (event.kind === "offline") w.onOffline(event.synced_at);
+    else w.onOnline();
+  };
   return commands.watchTeam(channel);
 }
 
-export type { MemberDto, MembersDto, LogLineDto } from "./bindings";
+export type { MemberDto, MembersDto, LogLineDto, RemovalDto, JoinDto } from "./bindings";
+
+/** Founds the workspace the address names (`portcullis init URL`) and opens it; `password` is
+ * the member's own (a new identity is made with it when the role has none). */
+export const createTeamWorkspace = (address: TeamAddress, databasePassword: string, remember: boolean, password: string) =>
+  commands.createTeamWorkspace(address, databasePassword || null, remember, password);
+
+/** Asks to join (`portcullis team join URL`): the fingerprints to compare. */
+export const joinTeam = (address: TeamAddress, databasePassword: string, remember: boolean, password: string) =>
+  commands.joinTeam(address, databasePassword || null, remember, password);
 export const teamMembers = commands.teamMembers;
 export const approveMember = commands.approveMember;
 export const setMemberRole = commands.setMemberRole;

@@ -147,6 +147,15 @@ impl Member {
         self.kdf
     }
 
+    /// Checks `password` against the member's sealed identity again (a wrong one is
+    /// [`WrongPassword`](crate::workspace::Error::WrongPassword)), as a file's `passwd` checks
+    /// the current password whatever opened the workspace.
+    pub fn check_password(&self, password: &SecretString) -> file::Result<()> {
+        Identity::open(self.identity.public(), &self.sealed_identity, password)
+            .map_err(Error::from)?;
+        Ok(())
+    }
+
     /// Changes the member's master password: their keys sealed again under a new master key
     /// at the cost `kdf`, and their second-factor settings with it, in one transaction. Needs
     /// a second factor verified in the last minutes when they set one.

@@ -14,7 +14,7 @@ use super::grant::EpochKey;
 use super::member::Member;
 use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
-use crate::crypto::{AeadKey, MasterKey};
+use crate::crypto::{AeadKey, MasterKey, SecretString};
 use crate::entry::{packed, Entry};
 use crate::entry_store::EntryStore;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
@@ -66,6 +66,11 @@ pub struct TeamWorkspace {
     sealed: HashMap<(String, String), Vec<u8>>,
     entries: Entries,
     clock: Arc<dyn Clock>,
+    /// When (Unix seconds) this copy was last brought up to date with the server.
+    synced_at: i64,
+    /// The server was lost ([`disconnected`](TeamWorkspace::disconnected)): reads go on from
+    /// what this copy holds (what the offline copy holds), every change is refused.
+    offline: bool,
 }
 
 impl std::fmt::Debug for TeamWorkspace {
@@ -134,6 +139,8 @@ impl TeamWorkspace {
             sealed: HashMap::new(),
             entries: Entries::default(),
             clock: Arc::new(SystemClock),
+            synced_at: 0,
+            offline: false,
         };
         ws.resume_from_offline_copy();
         ws.fetch_changes()?;
@@ -534,12 +541,72 @@ impl TeamWorkspace {
         fingerprint: &str,
         access: Access,
     ) -> file::Result<()> {
+        self.check_online()?;
         self.member.approve(member, fingerprint, access)?;
         Ok(self.reload_members()?)
     }
 
+    /// The server was lost (a connection failed and none could be made again): from now on
+    /// this copy reads what it holds, the same as the offline copy this computer kept at the
+    /// last sync, and refuses every change with [`Error::Offline`] (no queue, as offline)
+    /// until [`reconnect`](Self::reconnect).
+    pub fn disconnected(&mut self) {
+        if !self.offline {
+            tracing::info!("team workspace: the server was lost; reads only");
+        }
+        self.offline = true;
+    }
+
+    /// When the copy shown was last synced (Unix seconds), while the server is lost; `None`
+    /// when connected.
+    pub fn offline_since(&self) -> Option<i64> {
+        self.offline.then_some(self.synced_at)
+    }
+
+    /// Takes a new connection to the same address (the same role, server, database and
+    /// workspace) after the server was lost, and accepts changes again. What changed
+    /// meanwhile is fetched by the next [`sync`](Self::sync) or [`apply`](Self::apply) (a
+    /// write fetches it first too, as ever).
+    pub fn reconnect(&mut self, team: Team) -> Result<(), Error> {
+        if team.url() != self.member.team.url() {
+            return Err(Error::Database(
+                "a connection to another address cannot take this workspace's place".into(),
+            ));
+        }
+        self.member.team = team;
+        self.offline = false;
+        tracing::info!("team workspace: connected again");
+        Ok(())
+    }
+
+    /// [`Error::Offline`] while the server is lost.
+    fn check_online(&self) -> Result<(), Error> {
+        if self.offline {
+            return Err(Error::Offline {
+                synced_at: crate::clock::utc_minute(self.synced_at),
+            });
+        }
+        Ok(())
+    }
+
+    /// Changes this member's own master password as `passwd` does for a member: `current`
+    /// checked again, then [`Member::change_password`] at the cost their identity is sealed at
+    /// (a fresh second factor when they set one). The workspace's keys do not change.
+    pub fn change_password(
+        &mut self,
+        current: &SecretString,
+        new: &SecretString,
+    ) -> file::Result<()> {
+        self.check_online()?;
+        file::check_master_password(new)?;
+        self.member.check_password(current)?;
+        let kdf = self.member.kdf();
+        self.member.change_password(new, kdf)
+    }
+
     /// Changes a member's access as [`Member::set_access`] does.
     pub fn set_member_access(&mut self, member: &str, access: Access) -> file::Result<()> {
+        self.check_online()?;
         self.member.set_access(member, access)?;
         Ok(self.reload_members()?)
     }
@@ -548,6 +615,7 @@ impl TeamWorkspace {
     /// epoch's key. Returns the new epoch and what the removed member could read: every entry
     /// now, whose secrets must be taken as known to them.
     pub fn remove_member(&mut self, member: &str) -> file::Result<Removal> {
+        self.check_online()?;
         let epoch = self.member.remove(member)?;
         self.reload_members()?;
         Ok(Removal {
@@ -567,6 +635,7 @@ impl TeamWorkspace {
     /// Writes the offline copy, with the member's sealed second-factor settings as `mfa`
     /// gives them (read with the changes), or read now.
     fn write_offline_copy(&mut self, mfa: Option<SealedMfa>) -> Result<(), Error> {
+        self.synced_at = self.clock.now();
         let Some(path) = self.cache_file.clone() else {
             return Ok(());
         };
@@ -595,7 +664,7 @@ impl TeamWorkspace {
             workspace: self.id,
             name: self.name.clone(),
             access: self.access.as_str().to_owned(),
-            synced_at: self.clock.now(),
+            synced_at: self.synced_at,
             mfa,
             mfa_version,
             keys: self
@@ -625,6 +694,7 @@ impl TeamWorkspace {
     /// holds, in one transaction: all or none. Other records changed meanwhile: synced, and
     /// written again. One of these changed meanwhile: [`Error::Conflict`], nothing written.
     fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> Result<(), Error> {
+        self.check_online()?;
         if !matches!(self.access, Access::Admin | Access::Editor) {
             return Err(Error::ReadOnly);
         }
@@ -874,6 +944,7 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn exported(&mut self, format: &str, count: usize) -> file::Result<()> {
+        self.check_online()?;
         audit::append_export(
             &mut self.member.team.client,
             &self.member.identity,
