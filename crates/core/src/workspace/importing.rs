@@ -467,7 +467,18 @@ impl OpenWorkspace {
                     return Err(Error::NoMatch(id.clone()));
                 }
             }
-            entries.iter().try_for_each(|e| w.put_entry(e))
+            let replaced: std::collections::HashSet<&str> =
+                replacing.iter().map(String::as_str).collect();
+            for e in entries {
+                // A replaced entry keeps its former self in its history.
+                if replaced.contains(e.id.as_str()) {
+                    if let Some(old) = w.stored_entry(&e.id)? {
+                        w.keep_version(&old, e)?;
+                    }
+                }
+                w.put_entry(e)?;
+            }
+            Ok(())
         })
     }
 }
