@@ -26,6 +26,7 @@ pub mod duo;
 pub mod email;
 pub mod entries;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod mfa;
 pub mod quick_unlock;
