@@ -76,6 +76,12 @@ pub trait EntryStore {
         Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
     }
 
+    /// The earlier versions (oldest first) of every entry that has any, by entry id (an
+    /// export); none without a history (a team workspace).
+    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
+        Ok(std::collections::HashMap::new())
+    }
+
     /// Makes an earlier version current again, as a new version.
     fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
         let _ = (id_or_title, number);
@@ -281,6 +287,9 @@ impl EntryStore for OpenWorkspace {
     }
     fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
         OpenWorkspace::restore_version(self, id_or_title, number)
+    }
+    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
+        OpenWorkspace::earlier_versions(self)
     }
     fn password_changed(&mut self, id: &str) -> Result<i64> {
         OpenWorkspace::password_changed(self, id)

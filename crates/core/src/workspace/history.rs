@@ -442,6 +442,25 @@ impl OpenWorkspace {
         Ok(out)
     }
 
+    /// The earlier versions (oldest first) of every entry that has any, by entry id: every
+    /// history record read once (an export).
+    pub fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
+        let mut out = std::collections::HashMap::new();
+        for (id, plain) in self.read_records(HISTORY, None)? {
+            let entry_id = decode::<Stored>(&plain)?.entry_id.clone();
+            let stored = open_history(&plain, &entry_id, &id)?;
+            let versions = stored
+                .versions
+                .iter()
+                .map(|v| unpack_one(&v.packed, &entry_id))
+                .collect::<Result<Vec<_>>>()?;
+            if !versions.is_empty() {
+                out.insert(entry_id, versions);
+            }
+        }
+        Ok(out)
+    }
+
     /// Makes version `number` of an entry current again, as a new version.
     pub fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
         let versions = self.history(id_or_title)?;
