@@ -75,6 +75,14 @@ const COMMANDS: &[&str] = &[
     "update_entry",
     "delete_entry",
     "generate_password",
+    // history and recycle bin
+    "entry_history",
+    "reveal_version_password",
+    "restore_version",
+    "trash_list",
+    "untrash_entry",
+    "purge_entry",
+    "empty_trash",
     // connect
     "connect_entry",
     "pin_host_key",

@@ -8,8 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, team,
-    transfer, workspace,
+    account, connect, device_binding, email, entries, history, mfa, preferences, quick_unlock,
+    team, transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -82,6 +82,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::add_entry,
             entries::update_entry,
             entries::delete_entry,
+            history::entry_history,
+            history::reveal_version_password,
+            history::restore_version,
+            history::trash_list,
+            history::untrash_entry,
+            history::purge_entry,
+            history::empty_trash,
             entries::generate_password,
             connect::connect_entry,
             connect::pin_host_key,

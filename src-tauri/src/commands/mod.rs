@@ -7,6 +7,7 @@ pub mod connect;
 pub mod device_binding;
 pub mod email;
 pub mod entries;
+pub mod history;
 pub mod mfa;
 pub mod preferences;
 pub mod quick_unlock;

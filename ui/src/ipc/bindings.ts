@@ -212,6 +212,20 @@ export const commands = {
 	addEntry: (entry: EntryInput) => __TAURI_INVOKE<EntrySummary>("add_entry", { entry }),
 	updateEntry: (id: string, entry: EntryInput) => __TAURI_INVOKE<EntrySummary>("update_entry", { id, entry }),
 	deleteEntry: (id: string) => __TAURI_INVOKE<null>("delete_entry", { id }),
+	/**  The versions of an entry, newest (current) first. */
+	entryHistory: (id: string) => __TAURI_INVOKE<VersionDto[]>("entry_history", { id }),
+	/**  The password an earlier version of a login held, on an explicit request. */
+	revealVersionPassword: (id: string, number: number) => __TAURI_INVOKE<string>("reveal_version_password", { id, number }),
+	/**  Makes an earlier version current again (as a new version). */
+	restoreVersion: (id: string, number: number) => __TAURI_INVOKE<EntrySummary>("restore_version", { id, number }),
+	/**  The entries in the recycle bin, most recently deleted first. */
+	trashList: () => __TAURI_INVOKE<TrashedDto[]>("trash_list"),
+	/**  Puts an entry of the bin back. */
+	untrashEntry: (id: string) => __TAURI_INVOKE<EntrySummary>("untrash_entry", { id }),
+	/**  Deletes an entry of the bin (or a current one) for good, with its history. */
+	purgeEntry: (id: string) => __TAURI_INVOKE<null>("purge_entry", { id }),
+	/**  Deletes every entry of the bin for good; how many went. */
+	emptyTrash: () => __TAURI_INVOKE<number>("empty_trash"),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
 	/**
 	 *  Opens the session of the remote connection `id`: SSH in a new window of the user's
@@ -988,6 +1002,15 @@ export type TeamState = {
 	offline_since: number | null,
 };
 
+/**  An entry in the recycle bin, without its secrets. */
+export type TrashedDto = {
+	id: string,
+	title: string,
+	kind: EntryType,
+	/**  When it was deleted, Unix seconds. */
+	deleted: number,
+};
+
 /**  A factor was accepted. */
 export type VerifiedDto = {
 	session: SessionState,
@@ -995,5 +1018,19 @@ export type VerifiedDto = {
 	backup_codes_left: number | null,
 	/**  Duo could not be reached and its failmode is `safe`: opened without it (the UI warns). */
 	failed_open: boolean,
+};
+
+/**  One version of an entry, without its secrets. */
+export type VersionDto = {
+	/**  1 for the entry as created; the current version has the highest. */
+	number: number,
+	/**  When it was made, Unix seconds. */
+	modified: number,
+	/**  The fields it changed (core names: `title`, `password`, `url` …). */
+	changed: string[],
+	current: boolean,
+	title: string,
+	/**  Whether it holds a password ([`reveal_version_password`] shows it). */
+	has_password: boolean,
 };
 
