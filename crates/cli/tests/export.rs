@@ -348,4 +348,42 @@ fn the_kdbx_export_carries_history_and_the_recycle_bin() {
         .unwrap();
     assert_eq!(name, "Recycle Bin");
     assert!(group.contains("<Value>Old router</Value>"));
+
+    // Our KeePass import reads both back: the history as earlier versions, the bin as the bin.
+    init_at(d, "w2.pcx");
+    let imported = run(
+        d,
+        &["import", "w2.pcx", "--from", "kdbx", "out.kdbx"],
+        "",
+        &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let history: Value =
+        serde_json::from_str(&ok(d, &["history", "w2.pcx", "Mail", "--json", "--reveal"]).stdout)
+            .unwrap();
+    let versions: Vec<(u64, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["password"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [(3, "mail-pw-3"), (2, "mail-pw-2"), (1, "mail-pw")]
+    );
+    assert_eq!(history[0]["changed"], serde_json::json!(["password"]));
+    let bin: Value = serde_json::from_str(&ok(d, &["trash", "w2.pcx", "--json"]).stdout).unwrap();
+    let in_bin: Vec<&str> = bin
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_bin, ["Old router"]);
+    assert_eq!(titles(d, "w2.pcx"), ["GitHub", "Mail", "Token"]);
 }

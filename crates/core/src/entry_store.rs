@@ -52,6 +52,18 @@ pub trait EntryStore {
     fn entries(&mut self) -> Result<Vec<Entry>>;
     /// Writes `entries` (new ones, and the `replacing` ones, which must exist) all or none.
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()>;
+    /// [`put_all`](Self::put_all), with the earlier versions of new entries and the entries
+    /// for the recycle bin (a KeePass import's); a workspace without history (a team one)
+    /// writes the entries only.
+    fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        history: &importing::ImportedHistory,
+    ) -> Result<()> {
+        let _ = history;
+        self.put_all(entries, replacing)
+    }
     /// The key-derivation cost protecting this workspace (a KeePass export uses it).
     fn kdf(&self) -> KdfParams;
     /// Writes an encrypted copy of the workspace to `path` (the Portcullis export).
@@ -146,8 +158,8 @@ pub trait EntryStore {
     /// Writes the preview's items as chosen, all or none.
     fn import(&mut self, preview: Preview) -> Result<Imported> {
         let (duplicates, skipped) = (preview.duplicates.len(), preview.skipped.len());
-        let (entries, replacing, imported) = importing::writes(preview, self.now())?;
-        self.put_all(&entries, &replacing)?;
+        let (entries, replacing, imported, history) = importing::writes(preview, self.now())?;
+        self.put_imported(&entries, &replacing, &history)?;
         tracing::info!(
             created = imported.created,
             replaced = imported.replaced,
@@ -271,6 +283,14 @@ impl EntryStore for OpenWorkspace {
     }
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
         self.put_all_entries(entries, replacing)
+    }
+    fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        history: &importing::ImportedHistory,
+    ) -> Result<()> {
+        OpenWorkspace::put_imported(self, entries, replacing, history)
     }
     fn kdf(&self) -> KdfParams {
         OpenWorkspace::kdf(self)

@@ -212,15 +212,19 @@ pub fn changed_fields(old: &Entry, new: &Entry) -> Vec<String> {
         _ => None,
     };
     let (lo, ln): (Option<Login>, Option<Login>) = (login(old), login(new));
-    let field = |l: &Option<Login>, f: fn(&Login) -> String| l.as_ref().map(f);
+    // An empty field and no field (another type) are the same.
+    let field =
+        |l: &Option<Login>, f: fn(&Login) -> String| l.as_ref().map(f).filter(|v| !v.is_empty());
     cmp(
         "username",
         field(&lo, |l| l.username.clone()) == field(&ln, |l| l.username.clone()),
     );
-    cmp(
-        "password",
-        lo.as_ref().map(|l| &l.password) == ln.as_ref().map(|l| &l.password),
-    );
+    fn password(l: &Option<Login>) -> Option<&crate::crypto::SecretString> {
+        l.as_ref()
+            .map(|l| &l.password)
+            .filter(|p| !p.expose_secret().is_empty())
+    }
+    cmp("password", password(&lo) == password(&ln));
     cmp(
         "url",
         field(&lo, |l| l.url.clone()) == field(&ln, |l| l.url.clone()),
@@ -369,6 +373,58 @@ impl Writer<'_, '_> {
         stored.current_changed = changed;
         stored.trim(limit);
         self.save_history(&stored)
+    }
+
+    /// Writes the history of an imported entry: its earlier versions (oldest first) numbered
+    /// from 1, `current` the newest, the oldest beyond the limit dropped.
+    pub(super) fn import_history(&mut self, current: &Entry, earlier: &[Entry]) -> Result<()> {
+        if earlier.is_empty() {
+            return Ok(());
+        }
+        let limit = self.history_limit()?;
+        let mut stored = Stored::new(&current.id);
+        let mut before: Option<&Entry> = None;
+        for (e, number) in earlier.iter().zip(1..) {
+            let changed = before.map(|b| changed_fields(b, e)).unwrap_or_default();
+            if changed.iter().any(|c| c == "password") {
+                stored.password_changed = Some(e.modified);
+            }
+            stored.versions.push(StoredVersion {
+                number,
+                changed,
+                packed: pack_one(e)?,
+            });
+            before = Some(e);
+            stored.current = number + 1;
+        }
+        if let Some(b) = before {
+            stored.current_changed = changed_fields(b, current);
+            if stored.current_changed.iter().any(|c| c == "password") {
+                stored.password_changed = Some(current.modified);
+            }
+        }
+        stored.trim(limit);
+        self.save_history(&stored)
+    }
+
+    /// Writes an imported entry straight into the bin, with its earlier versions.
+    pub(super) fn import_trashed(
+        &mut self,
+        entry: &Entry,
+        earlier: &[Entry],
+        now: i64,
+    ) -> Result<()> {
+        if self.entry_exists(&entry.id)? {
+            return Err(Error::Invalid(
+                "an entry with this id exists already".into(),
+            ));
+        }
+        let plain = encode(&StoredTrash {
+            deleted: now,
+            packed: pack_one(entry)?,
+        })?;
+        self.put_sealed(TRASH, &record_id(&entry.id), &plain)?;
+        self.import_history(entry, earlier)
     }
 
     /// The entry with this id, as the write sees it.
