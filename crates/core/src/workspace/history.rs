@@ -694,3 +694,85 @@ impl OpenWorkspace {
         Ok(count)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::crypto::SecretString;
+
+    fn login(password: &str, otp: Option<OtpParams>) -> Entry {
+        Entry {
+            id: "e1".into(),
+            title: "Mail".into(),
+            group: None,
+            tags: Vec::new(),
+            notes: String::new(),
+            created: 1,
+            modified: 1,
+            kind: EntryKind::Login(Login {
+                username: "me".into(),
+                password: SecretString::from(password),
+                url: String::new(),
+                otp,
+                ssh_key: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn changed_fields_name_what_differs_and_ignore_an_hotp_counter() {
+        let hotp = |counter| {
+            let mut o =
+                OtpParams::parse("otpauth://hotp/x?secret=JBSWY3DPEHPK3PXP&counter=1").unwrap();
+            o.kind = OtpKind::Hotp { counter };
+            Some(o)
+        };
+        let a = login("one", hotp(1));
+        assert!(changed_fields(&a, &login("one", hotp(7))).is_empty());
+        assert_eq!(changed_fields(&a, &login("two", hotp(1))), ["password"]);
+        assert_eq!(changed_fields(&a, &login("one", None)), ["otp"]);
+        let mut note = a.clone();
+        note.kind = EntryKind::Note;
+        note.notes = "text".into();
+        assert_eq!(
+            changed_fields(&a, &note),
+            ["type", "notes", "username", "password", "otp"]
+        );
+    }
+
+    #[test]
+    fn record_ids_are_opaque_and_stable() {
+        let id = record_id("0b7c4f2e-8d1a-4c3b-9e5f-6a7b8c9d0e1f");
+        assert_eq!(id.len(), 32);
+        assert!(!id.contains("0b7c4f2e"));
+        assert_eq!(id, record_id("0b7c4f2e-8d1a-4c3b-9e5f-6a7b8c9d0e1f"));
+        assert_ne!(id, record_id("0b7c4f2e-8d1a-4c3b-9e5f-6a7b8c9d0e1e"));
+    }
+
+    #[test]
+    fn damaged_records_are_refused() {
+        assert!(matches!(decode::<StoredTrash>(&[]), Err(Error::Damaged(_))));
+        assert!(matches!(
+            decode::<StoredTrash>(&[9, 0]),
+            Err(Error::Damaged(_))
+        ));
+        let mut plain = encode(&StoredTrash {
+            deleted: 5,
+            packed: pack_one(&login("x", None)).unwrap(),
+        })
+        .unwrap()
+        .to_vec();
+        // The entry is e1's: under another record id it is refused.
+        assert!(open_trash(&plain, &record_id("e1")).is_ok());
+        assert!(matches!(
+            open_trash(&plain, &record_id("e2")),
+            Err(Error::Damaged(_))
+        ));
+        plain.push(0);
+        assert!(matches!(
+            open_trash(&plain, &record_id("e1")),
+            Err(Error::Damaged(_))
+        ));
+    }
+}
