@@ -82,6 +82,14 @@ const COMMANDS: &[&str] = &[
     // desktop: the tray
     "watch_tray",
     "tray_present",
+    // history and recycle bin
+    "entry_history",
+    "reveal_version_password",
+    "restore_version",
+    "trash_list",
+    "untrash_entry",
+    "purge_entry",
+    "empty_trash",
     // connect
     "connect_entry",
     "pin_host_key",

@@ -8,7 +8,7 @@
 //! ```
 
 use crate::commands::{
-    account, connect, desktop, device_binding, email, entries, health, mfa, preferences,
+    account, connect, desktop, device_binding, email, entries, health, history, mfa, preferences,
     quick_unlock, team, transfer, workspace,
 };
 use crate::error::ErrorCode;
@@ -84,6 +84,13 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::add_entry,
             entries::update_entry,
             entries::delete_entry,
+            history::entry_history,
+            history::reveal_version_password,
+            history::restore_version,
+            history::trash_list,
+            history::untrash_entry,
+            history::purge_entry,
+            history::empty_trash,
             entries::generate_password,
             health::password_health,
             desktop::watch_tray,

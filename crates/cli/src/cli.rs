@@ -109,8 +109,17 @@ pub enum Command {
     Add(AddArgs),
     /// Change an entry.
     Edit(EditArgs),
-    /// Delete an entry.
-    Rm(EntryRef),
+    /// Move an entry to the recycle bin (with its history); --purge deletes it for good.
+    Rm(RmArgs),
+    /// List an entry's versions, newest first, with the fields each changed; without an
+    /// entry, show or set (--limit) how many earlier versions are kept per entry.
+    History(HistoryArgs),
+    /// Make an earlier version of an entry current again (as a new version).
+    Restore(RestoreArgs),
+    /// List the recycle bin; --empty deletes everything in it for good.
+    Trash(TrashArgs),
+    /// Put an entry of the recycle bin back.
+    Untrash(EntryRef),
     /// List entries.
     List(ListArgs),
     /// Search titles, user names, URLs, notes, groups and tags (not secrets).
@@ -334,6 +343,56 @@ pub struct EntryRef {
     pub workspace: PathBuf,
     /// The entry: its id, an id prefix, or its title.
     pub entry: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title (with --purge, also one in the bin).
+    pub entry: String,
+    /// Delete for good, with its history, instead of moving it to the recycle bin.
+    #[arg(long)]
+    pub purge: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: Option<String>,
+    /// Print [{"version", "modified", "changed"}] (with --reveal, also "password").
+    #[arg(long)]
+    pub json: bool,
+    /// Include each version's password.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Keep this many earlier versions per entry (0 to 1000; 20 by default).
+    #[arg(long, value_name = "N", conflicts_with_all = ["entry", "json", "reveal"])]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// The version to make current (as `history` numbers it).
+    pub version: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TrashArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// Print [{"id", "title", "kind", "deleted"}].
+    #[arg(long)]
+    pub json: bool,
+    /// Delete every entry of the bin for good.
+    #[arg(long, conflicts_with = "json")]
+    pub empty: bool,
 }
 
 #[derive(Debug, Args)]

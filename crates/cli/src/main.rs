@@ -14,7 +14,8 @@ mod progress;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use commands::{
-    connect, device_binding, entries, export, health, import, mfa, quick_unlock, team, workspace,
+    connect, device_binding, entries, export, health, history, import, mfa, quick_unlock, team,
+    workspace,
 };
 use input::SecretInput;
 use std::process::ExitCode;
@@ -55,6 +56,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Add(a) => entries::add(a, &mut input),
         Command::Edit(a) => entries::edit(a, &mut input),
         Command::Rm(a) => entries::rm(a, &mut input),
+        Command::History(a) => history::history(a, &mut input),
+        Command::Restore(a) => history::restore(a, &mut input),
+        Command::Trash(a) => history::trash(a, &mut input),
+        Command::Untrash(a) => history::untrash(a, &mut input),
         Command::List(a) => entries::list(a, &mut input),
         Command::Search(a) => entries::search(a, &mut input),
         Command::Show(a) => entries::show(a, &mut input),

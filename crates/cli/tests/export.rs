@@ -272,3 +272,118 @@ fn csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_unchange
         );
     }
 }
+
+/// The KDBX export writes each entry's earlier versions as its KeePass `<History>` (oldest
+/// first) and the recycle bin as KeePass's Recycle Bin group, which keepassxc-cli shows.
+#[test]
+fn the_kdbx_export_carries_history_and_the_recycle_bin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    for pw in ["mail-pw-2\n", "mail-pw-3\n"] {
+        let out = run(d, &["edit", "w.pcx", "Mail", "--change-password"], pw, &[]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    ok(
+        d,
+        &["add", "w.pcx", "--title", "Old router", "--kind", "note"],
+    );
+    ok(d, &["rm", "w.pcx", "Old router"]);
+    let kx = run(
+        d,
+        &["export", "w.pcx", "--to", "kdbx", "out.kdbx"],
+        "",
+        &[("PORTCULLIS_EXPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(kx.code, 0, "{}", kx.stderr);
+    let mut child = Command::new("keepassxc-cli")
+        .args(["export", "-q", "--format", "xml"])
+        .arg(d.join("out.kdbx"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"kx-pass\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let xml = String::from_utf8(out.stdout).unwrap();
+    // Mail's history: its first two passwords, oldest first, inside <History>.
+    let history = &xml[xml.find("<History>").expect("a <History>")..];
+    let history = &history[..history.find("</History>").unwrap()];
+    let (first, second) = (
+        history.find(">mail-pw<").expect("the first password"),
+        history.find(">mail-pw-2<").expect("the second password"),
+    );
+    assert!(first < second, "oldest first");
+    assert!(
+        !history.contains("mail-pw-3"),
+        "the current one is not history"
+    );
+    assert_eq!(xml.matches("<History>").count(), 1, "only Mail changed");
+    // The bin: enabled, its UUID names the group that holds the deleted entry.
+    assert!(
+        xml.contains("<RecycleBinEnabled>True</RecycleBinEnabled>"),
+        "{xml}"
+    );
+    let uuid = xml
+        .split("<RecycleBinUUID>")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap();
+    let group = &xml[xml
+        .find(&format!("<UUID>{uuid}</UUID>"))
+        .expect("the bin group")..];
+    let name = group
+        .split("<Name>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    assert_eq!(name, "Recycle Bin");
+    assert!(group.contains("<Value>Old router</Value>"));
+
+    // Our KeePass import reads both back: the history as earlier versions, the bin as the bin.
+    init_at(d, "w2.pcx");
+    let imported = run(
+        d,
+        &["import", "w2.pcx", "--from", "kdbx", "out.kdbx"],
+        "",
+        &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(imported.code, 0, "{}", imported.stderr);
+    let history: Value =
+        serde_json::from_str(&ok(d, &["history", "w2.pcx", "Mail", "--json", "--reveal"]).stdout)
+            .unwrap();
+    let versions: Vec<(u64, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["version"].as_u64().unwrap(),
+                v["password"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        [(3, "mail-pw-3"), (2, "mail-pw-2"), (1, "mail-pw")]
+    );
+    assert_eq!(history[0]["changed"], serde_json::json!(["password"]));
+    let bin: Value = serde_json::from_str(&ok(d, &["trash", "w2.pcx", "--json"]).stdout).unwrap();
+    let in_bin: Vec<&str> = bin
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(in_bin, ["Old router"]);
+    assert_eq!(titles(d, "w2.pcx"), ["GitHub", "Mail", "Token"]);
+}

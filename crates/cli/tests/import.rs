@@ -242,7 +242,8 @@ fn other_formats_import() {
 
 /// A KDBX 4 file made by KeePassXC itself (keepassxc-cli from the Debian package keepassxc):
 /// groups, a login with an `otp` attribute, legacy `TOTP Seed`/`TOTP Settings` fields (one
-/// Steam), a note, an extra field, and an entry in the recycle bin.
+/// Steam), a note, an extra field, an entry with an earlier version in its history, and an entry
+/// in the recycle bin.
 #[test]
 fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
     let dir = tempfile::tempdir().unwrap();
@@ -262,7 +263,7 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
 <Group><UUID>{root}</UUID><Name>Root</Name>
 <Group><UUID>{work}</UUID><Name>Work</Name>
 <Group><UUID>{dev}</UUID><Name>Dev</Name>{github}</Group>{legacy}</Group>
-{steam}{note}
+{steam}{note_with_history}
 <Group><UUID>{bin}</UUID><Name>Recycle Bin</Name>{deleted}</Group>
 </Group></Root></KeePassFile>"#,
         root = uuid_b64(1),
@@ -289,7 +290,12 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
             ("TOTP Seed", "63BEDWCQZKTQWPESARIERL5DTTQFCJTK"),
             ("TOTP Settings", "30;S"),
         ]),
-        note = entry(13, &[("Title", "Safe"), ("Notes", "behind the painting")]),
+        // Safe's history: once it was a login.
+        note_with_history = entry(13, &[("Title", "Safe"), ("Notes", "behind the painting")])
+            .replace("</Entry>", &format!(
+                "<History>{}</History></Entry>",
+                entry(13, &[("Title", "Safe"), ("UserName", "me"), ("Password", "old-safe-pass")]),
+            )),
         deleted = entry(14, &[("Title", "Deleted"), ("UserName", "gone")]),
     );
     keepassxc_kdbx(d, &xml);
@@ -306,7 +312,20 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
     assert_eq!(
         titles,
         ["GitHub", "Legacy", "Safe", "Steam"],
-        "the recycle bin is left out"
+        "the recycle bin's entry goes to the bin"
+    );
+    let bin: Value = serde_json::from_str(&ok(d, &["trash", "w.pcx", "--json"]).stdout).unwrap();
+    assert_eq!(bin[0]["title"], "Deleted");
+    assert_eq!(bin.as_array().unwrap().len(), 1);
+    // KeePassXC's history item: Safe's version 1, a login with its old password.
+    let history: Value =
+        serde_json::from_str(&ok(d, &["history", "w.pcx", "Safe", "--json", "--reveal"]).stdout)
+            .unwrap();
+    assert_eq!(history[1]["version"], 1);
+    assert_eq!(history[1]["password"], "old-safe-pass");
+    assert_eq!(
+        history[0]["changed"],
+        serde_json::json!(["type", "notes", "username", "password"])
     );
     let github: Value =
         serde_json::from_str(&ok(d, &["show", "w.pcx", "GitHub", "--json", "--reveal"]).stdout)

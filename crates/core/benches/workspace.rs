@@ -1,7 +1,8 @@
 //! Criterion benches: unlock (cheap KDF, so the rest shows), search, list, getting one entry,
 //! add and OTP codes on a 10,000-entry workspace (1,000 with TOTP). `open + …` benches unlock
 //! and read once, as a CLI command does; `… (open workspace)` ones read from a workspace that
-//! is already open and has read once, as the app does.
+//! is already open and has read once, as the app does. `history_benches`: the same with entry
+//! history (issue 18).
 #![allow(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -122,9 +123,55 @@ fn benches(c: &mut Criterion) {
     });
 }
 
+/// The same workspace where every hundredth entry has 20 earlier versions (issue 18): opening,
+/// reading one entry and listing must cost what they cost without history (history is read
+/// on demand); an update reads and seals the entry's history record besides its bucket.
+fn history_benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.pcx");
+    build(&path);
+    let mut ws = open(&path);
+    let ids: Vec<String> = ws.summaries().unwrap().into_iter().map(|s| s.id).collect();
+    // Each update is its own transaction (a synced write): 2,000 of them.
+    for id in ids.iter().step_by(100) {
+        for v in 0..20 {
+            let mut e = ws.find(id).unwrap();
+            e.notes = format!("change {v}");
+            ws.update(e).unwrap();
+        }
+    }
+    drop(ws);
+    let one = ids[4200].clone();
+    c.bench_function("open + get one 10k (100 with 20 versions)", |b| {
+        b.iter(|| black_box(open(&path).find(&one).unwrap()))
+    });
+    let mut ws = open(&path);
+    ws.summaries().unwrap();
+    c.bench_function(
+        "summaries 10k (100 with 20 versions, open workspace)",
+        |b| b.iter(|| black_box(ws.summaries().unwrap())),
+    );
+    c.bench_function("history of one entry (20 versions, open workspace)", |b| {
+        b.iter(|| black_box(ws.history(&one).unwrap()))
+    });
+    let mut n = 0u64;
+    c.bench_function("update one with 20 versions kept (open workspace)", |b| {
+        b.iter(|| {
+            n += 1;
+            let mut e = ws.find(&one).unwrap();
+            e.notes = format!("bench {n}");
+            ws.update(e).unwrap()
+        })
+    });
+    let plain = ids[4201].clone();
+    c.bench_function("get one by id 10k, no history (same workspace)", |b| {
+        b.iter(|| black_box(ws.find(&plain).unwrap()))
+    });
+}
+
 criterion_group! {
     name = workspace;
     config = Criterion::default().sample_size(20);
-    targets = benches
+    targets = benches, history_benches
 }
 criterion_main!(workspace);

@@ -11,10 +11,23 @@ use crate::entry_edit::{self, EntryChanges, EntryType};
 use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::history::{Trashed, Version};
 use crate::workspace::importing;
 use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
 use std::path::Path;
+
+/// What `rm` did with an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discarded {
+    /// Moved to the recycle bin.
+    Trashed,
+    /// Deleted for good (a workspace without a bin).
+    Deleted,
+}
+
+const HISTORY_FEATURE: &str = "entry history";
+const TRASH_FEATURE: &str = "the recycle bin";
 
 /// The entry operations a workspace offers once open.
 pub trait EntryStore {
@@ -39,6 +52,18 @@ pub trait EntryStore {
     fn entries(&mut self) -> Result<Vec<Entry>>;
     /// Writes `entries` (new ones, and the `replacing` ones, which must exist) all or none.
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()>;
+    /// [`put_all`](Self::put_all), with the earlier versions of new entries and the entries
+    /// for the recycle bin (a KeePass import's); a workspace without history (a team one)
+    /// writes the entries only.
+    fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        history: &importing::ImportedHistory,
+    ) -> Result<()> {
+        let _ = history;
+        self.put_all(entries, replacing)
+    }
     /// The key-derivation cost protecting this workspace (a KeePass export uses it).
     fn kdf(&self) -> KdfParams;
     /// Writes an encrypted copy of the workspace to `path` (the Portcullis export).
@@ -48,6 +73,71 @@ pub trait EntryStore {
     fn exported(&mut self, format: &str, count: usize) -> Result<()> {
         let _ = (format, count);
         Ok(())
+    }
+
+    /// Deletes an entry the way `rm` does: to the recycle bin where the workspace has one
+    /// (a file), for good otherwise (a team workspace). Says which.
+    fn discard(&mut self, id: &str) -> Result<Discarded> {
+        self.remove(id)?;
+        Ok(Discarded::Deleted)
+    }
+
+    /// The versions of an entry, newest (current) first ([`OpenWorkspace::history`]).
+    fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
+        let _ = id_or_title;
+        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
+    }
+
+    /// The earlier versions (oldest first) of every entry that has any, by entry id (an
+    /// export); none without a history (a team workspace).
+    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
+        Ok(std::collections::HashMap::new())
+    }
+
+    /// Makes an earlier version current again, as a new version.
+    fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
+        let _ = (id_or_title, number);
+        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
+    }
+
+    /// When the entry's password last changed (its created time if it never did). Without
+    /// a history (a team workspace), its last change: the password changed no later.
+    fn password_changed(&mut self, id: &str) -> Result<i64> {
+        Ok(self.find(id)?.modified)
+    }
+
+    /// How many earlier versions are kept per entry.
+    fn history_limit(&mut self) -> Result<u32> {
+        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
+    }
+
+    /// Sets how many earlier versions are kept per entry.
+    fn set_history_limit(&mut self, limit: u32) -> Result<()> {
+        let _ = limit;
+        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
+    }
+
+    /// The entries in the recycle bin, most recently deleted first.
+    fn trashed(&mut self) -> Result<Vec<Trashed>> {
+        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
+    }
+
+    /// Puts an entry of the bin back.
+    fn untrash(&mut self, id_or_title: &str) -> Result<Entry> {
+        let _ = id_or_title;
+        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
+    }
+
+    /// Deletes for good an entry (current or in the bin), with its history.
+    fn purge(&mut self, id_or_title: &str) -> Result<Entry> {
+        let entry = self.find(id_or_title)?;
+        self.remove(&entry.id)?;
+        Ok(entry)
+    }
+
+    /// Deletes every entry of the bin for good; how many went.
+    fn empty_trash(&mut self) -> Result<usize> {
+        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
     }
 
     /// Adds several entries (each checked, with a new id), all or none.
@@ -68,8 +158,8 @@ pub trait EntryStore {
     /// Writes the preview's items as chosen, all or none.
     fn import(&mut self, preview: Preview) -> Result<Imported> {
         let (duplicates, skipped) = (preview.duplicates.len(), preview.skipped.len());
-        let (entries, replacing, imported) = importing::writes(preview, self.now())?;
-        self.put_all(&entries, &replacing)?;
+        let (entries, replacing, imported, history) = importing::writes(preview, self.now())?;
+        self.put_imported(&entries, &replacing, &history)?;
         tracing::info!(
             created = imported.created,
             replaced = imported.replaced,
@@ -194,10 +284,52 @@ impl EntryStore for OpenWorkspace {
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
         self.put_all_entries(entries, replacing)
     }
+    fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        history: &importing::ImportedHistory,
+    ) -> Result<()> {
+        OpenWorkspace::put_imported(self, entries, replacing, history)
+    }
     fn kdf(&self) -> KdfParams {
         OpenWorkspace::kdf(self)
     }
     fn backup_to(&mut self, path: &Path) -> Result<()> {
         OpenWorkspace::backup_to(self, path)
+    }
+    fn discard(&mut self, id: &str) -> Result<Discarded> {
+        OpenWorkspace::trash(self, id)?;
+        Ok(Discarded::Trashed)
+    }
+    fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
+        OpenWorkspace::history(self, id_or_title)
+    }
+    fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
+        OpenWorkspace::restore_version(self, id_or_title, number)
+    }
+    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
+        OpenWorkspace::earlier_versions(self)
+    }
+    fn password_changed(&mut self, id: &str) -> Result<i64> {
+        OpenWorkspace::password_changed(self, id)
+    }
+    fn history_limit(&mut self) -> Result<u32> {
+        OpenWorkspace::history_limit(self)
+    }
+    fn set_history_limit(&mut self, limit: u32) -> Result<()> {
+        OpenWorkspace::set_history_limit(self, limit)
+    }
+    fn trashed(&mut self) -> Result<Vec<Trashed>> {
+        OpenWorkspace::trashed(self)
+    }
+    fn untrash(&mut self, id_or_title: &str) -> Result<Entry> {
+        OpenWorkspace::untrash(self, id_or_title)
+    }
+    fn purge(&mut self, id_or_title: &str) -> Result<Entry> {
+        OpenWorkspace::purge(self, id_or_title)
+    }
+    fn empty_trash(&mut self) -> Result<usize> {
+        OpenWorkspace::empty_trash(self)
     }
 }

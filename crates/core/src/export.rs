@@ -6,8 +6,10 @@
 use crate::entry::{Entry, EntryKind};
 use crate::entry_store::EntryStore;
 use crate::import::csv::neutralise;
+use crate::workspace::history::Trashed;
 use crate::workspace::{self, Guarded};
 use crate::SecretString;
+use std::collections::HashMap;
 use std::path::Path;
 use zeroize::Zeroizing;
 
@@ -125,7 +127,13 @@ pub fn export<W: EntryStore + Guarded>(
         Format::Kdbx => {
             let password = password.ok_or(Error::PasswordNeeded)?;
             let entries = ws.entries()?;
-            let bytes = Zeroizing::new(kdbx_of(&entries, ws.kdf(), password)?);
+            let history = ws.earlier_versions()?;
+            let bin = match ws.trashed() {
+                Ok(bin) => bin,
+                Err(workspace::Error::NotAvailableOnTeam(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            let bytes = Zeroizing::new(kdbx_of(&entries, &history, &bin, ws.kdf(), password)?);
             ws.exported(format.name(), entries.len())?;
             write_new(path, &bytes)?;
             Summary {
@@ -192,14 +200,17 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
 }
 
 /// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
-/// attribute, and the workspace's own Argon2 cost.
+/// attribute, each entry's earlier versions as its KeePass `<History>`, the recycle bin as
+/// KeePass's Recycle Bin group (`RecycleBinEnabled`, `RecycleBinUUID`), and the workspace's own
+/// Argon2 cost.
 fn kdbx_of(
     entries: &[Entry],
+    history: &HashMap<String, Vec<Entry>>,
+    bin: &[Trashed],
     kdf: crate::KdfParams,
     password: &SecretString,
 ) -> Result<Vec<u8>, Error> {
     use keepass::config::KdfConfig;
-    use keepass::db::Value;
     let mut db = keepass::Database::new();
     if let KdfConfig::Argon2 {
         iterations,
@@ -232,31 +243,19 @@ fn kdbx_of(
                 }
             };
         }
-        let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
-        let mut entry = parent.add_entry();
-        entry.set_unprotected("Title", e.title.clone());
-        entry.set_unprotected("Notes", e.notes.clone());
-        match &e.kind {
-            EntryKind::Login(l) => {
-                entry.set_unprotected("UserName", l.username.clone());
-                entry.set(
-                    "Password",
-                    Value::protected(l.password.expose_secret().to_owned()),
-                );
-                entry.set_unprotected("URL", l.url.clone());
-            }
-            EntryKind::Otp { otp } => {
-                entry.set_unprotected("UserName", otp.account.clone().unwrap_or_default());
-            }
-            EntryKind::Remote(r) => {
-                entry.set_unprotected("URL", format!("{}://{}:{}", r.protocol, r.host, r.port));
-            }
-            EntryKind::Note => {}
+        add_kdbx_entry(&mut db, group, e, history.get(&e.id))?;
+    }
+    if !bin.is_empty() {
+        let root = db.root().id();
+        let mut parent = db.group_mut(root).ok_or(Error::Kdbx)?;
+        let mut recycle = parent.add_group();
+        recycle.name = "Recycle Bin".to_owned();
+        let recycle = recycle.id();
+        db.meta.recyclebin_enabled = Some(true);
+        db.meta.recyclebin_uuid = Some(recycle.uuid());
+        for t in bin {
+            add_kdbx_entry(&mut db, recycle, &t.entry, history.get(&t.entry.id))?;
         }
-        if let Some(otp) = e.otp() {
-            entry.set("otp", Value::protected(otp.to_uri()));
-        }
-        entry.tags = e.tags.clone();
     }
     let mut out = Vec::new();
     db.save(
@@ -265,4 +264,69 @@ fn kdbx_of(
     )
     .map_err(|_| Error::Kdbx)?;
     Ok(out)
+}
+
+/// Adds `e` to `group`, with its earlier versions (oldest first) as its history, oldest
+/// first as KeePass writes it. Each version is made as an entry of the same id in a scratch
+/// database, then moved into the history (KeePass gives history items their entry's UUID).
+fn add_kdbx_entry(
+    db: &mut keepass::Database,
+    group: keepass::db::GroupId,
+    e: &Entry,
+    earlier: Option<&Vec<Entry>>,
+) -> Result<(), Error> {
+    let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
+    let mut entry = parent.add_entry();
+    fill_kdbx_entry(&mut entry, e);
+    let id = entry.id();
+    let mut history = keepass::db::History::default();
+    // The history puts each item it is given first: the newest goes in first.
+    for version in earlier.into_iter().flatten().rev() {
+        let mut scratch = keepass::Database::new();
+        let mut root = scratch.root_mut();
+        let mut old = root.add_entry_with_id(id).map_err(|_| Error::Kdbx)?;
+        fill_kdbx_entry(&mut old, version);
+        let mut old: keepass::db::Entry = (*old).clone();
+        old.history = None;
+        history.add_entry(old);
+    }
+    entry.history = Some(history);
+    Ok(())
+}
+
+fn kdbx_time(unix: i64) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::from_timestamp(unix, 0).map(|t| t.naive_utc())
+}
+
+fn fill_kdbx_entry(entry: &mut keepass::db::Entry, e: &Entry) {
+    use keepass::db::Value;
+    entry.set_unprotected("Title", e.title.clone());
+    entry.set_unprotected("Notes", e.notes.clone());
+    match &e.kind {
+        EntryKind::Login(l) => {
+            entry.set_unprotected("UserName", l.username.clone());
+            entry.set(
+                "Password",
+                Value::protected(l.password.expose_secret().to_owned()),
+            );
+            entry.set_unprotected("URL", l.url.clone());
+        }
+        EntryKind::Otp { otp } => {
+            entry.set_unprotected("UserName", otp.account.clone().unwrap_or_default());
+        }
+        EntryKind::Remote(r) => {
+            entry.set_unprotected("URL", format!("{}://{}:{}", r.protocol, r.host, r.port));
+        }
+        EntryKind::Note => {}
+    }
+    if let Some(otp) = e.otp() {
+        entry.set("otp", Value::protected(otp.to_uri()));
+    }
+    entry.tags = e.tags.clone();
+    if let Some(t) = kdbx_time(e.created) {
+        entry.times.creation = Some(t);
+    }
+    if let Some(t) = kdbx_time(e.modified) {
+        entry.times.last_modification = Some(t);
+    }
 }

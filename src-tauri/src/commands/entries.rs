@@ -203,9 +203,13 @@ pub fn delete_entry(state: State<'_, AppState>, id: String) -> CommandResult<()>
     delete(&state, &id)
 }
 
-/// [`delete_entry`], without the Tauri runtime.
+/// [`delete_entry`], without the Tauri runtime: to the recycle bin of a file workspace, for
+/// good in a team workspace (which has no bin yet).
 pub fn delete(state: &AppState, id: &str) -> CommandResult<()> {
-    with_store(state, |ws| Ok(ws.remove(id)?))
+    with_store(state, |ws| {
+        ws.discard(id)?;
+        Ok(())
+    })
 }
 
 #[tauri::command]

@@ -9,6 +9,7 @@ pub mod device_binding;
 pub mod email;
 pub mod entries;
 pub mod health;
+pub mod history;
 pub mod mfa;
 pub mod preferences;
 pub mod quick_unlock;

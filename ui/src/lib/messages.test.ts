@@ -11,3 +11,16 @@ describe("messages", () => {
     expect(format("{a} {b}", { a: 1 })).toBe("1 {b}");
   });
 });
+
+describe("history field names", () => {
+  it("every field the core names as changed has a text in both languages", () => {
+    const core = [
+      "type", "title", "group", "tags", "notes", "username", "password", "url", "otp", "ssh_key",
+      "protocol", "host", "port", "login", "host_key", "certificate",
+    ];
+    for (const name of core) {
+      expect(Object.keys(en)).toContain(`change.${name}`);
+      expect(Object.keys(fr)).toContain(`change.${name}`);
+    }
+  });
+});

@@ -2,8 +2,8 @@
 
 use super::open_entries;
 use crate::cli::{
-    AddArgs, CertificateArg, EditArgs, EntryFields, EntryRef, GenerateArgs, KindArg, ListArgs,
-    OtpArgs, ProtocolArg, SearchArgs, ShowArgs,
+    AddArgs, CertificateArg, EditArgs, EntryFields, GenerateArgs, KindArg, ListArgs, OtpArgs,
+    ProtocolArg, RmArgs, SearchArgs, ShowArgs,
 };
 use crate::input::SecretInput;
 use crate::output::{print_json, table, Detail, OtpJson, Summary};
@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry::ssh_key::MAX_SSH_KEY_BYTES;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
+use portcullis_core::entry_store::Discarded;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::EntrySummary;
 use portcullis_core::{CertPolicy, EntryKind, Protocol, SecretString};
@@ -92,11 +93,18 @@ fn changes(f: &EntryFields, given: Given) -> EntryChanges {
     }
 }
 
-pub fn rm(args: EntryRef, input: &mut SecretInput) -> Result<()> {
+pub fn rm(args: RmArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = open_entries(&args.workspace, input)?;
+    if args.purge {
+        let entry = ws.purge(&args.entry)?;
+        println!("deleted “{}” ({}) for good", entry.title, entry.id);
+        return Ok(());
+    }
     let entry = ws.find(&args.entry)?;
-    ws.remove(&entry.id)?;
-    println!("removed “{}” ({})", entry.title, entry.id);
+    match ws.discard(&entry.id)? {
+        Discarded::Trashed => println!("moved “{}” ({}) to the recycle bin", entry.title, entry.id),
+        Discarded::Deleted => println!("removed “{}” ({})", entry.title, entry.id),
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub mod email;
 pub mod entries;
 pub mod export;
 pub mod health;
+pub mod history;
 pub mod import;
 pub mod mfa;
 pub mod quick_unlock;

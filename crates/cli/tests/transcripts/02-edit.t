@@ -35,7 +35,7 @@ $ portcullis show v.pcx "mail (work)"
 ! error: 2 entries match “mail (work)”; use the id
 ? 1
 $ portcullis rm v.pcx [[NOTE]]
-> removed “Mail (work)” ([[NOTE]])
+> moved “Mail (work)” ([[NOTE]]) to the recycle bin
 $ portcullis rm v.pcx [[NOTE]]
 ! error: no entry matches “[[NOTE]]”
 ? 1

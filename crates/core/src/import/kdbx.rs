@@ -1,10 +1,11 @@
 //! KeePass KDBX 3.1 and 4 files, and KeePass 1 KDB files (the keepass crate): groups become
 //! group paths, entries logins (or notes when they hold only text), TOTP from KeePassXC's
 //! `otp` attribute or the legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S`
-//! for Steam). Other fields are appended to the notes. The recycle bin and entry history are
-//! left out.
+//! for Steam). Other fields are appended to the notes. Each entry's KeePass history becomes its
+//! earlier versions, and the entries of the recycle bin (`RecycleBinUUID`) go to the
+//! workspace's recycle bin, with theirs.
 
-use super::{kdbx_header, Error, Plan};
+use super::{kdbx_header, Earlier, Error, Plan};
 use crate::entry::NewEntry;
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
@@ -72,6 +73,10 @@ fn walk(
             Ok(mut entry) => {
                 entry.group = (!path.is_empty()).then(|| path.join("/"));
                 entry.tags = e.tags.clone();
+                let earlier = history_of(&e, &title, entry.group.as_deref());
+                if !earlier.is_empty() {
+                    plan.history.insert(plan.entries.len(), earlier);
+                }
                 plan.entries.push(entry);
             }
             Err(reason) => plan.skip(title, reason),
@@ -79,11 +84,60 @@ fn walk(
     }
     for g in group.groups() {
         if Some(g.id()) == recycle_bin {
+            trash(g, plan);
             continue;
         }
         path.push(g.name.replace('/', "-"));
         walk(g, path, recycle_bin, plan);
         path.pop();
+    }
+}
+
+/// The earlier versions of an entry (KeePass history, oldest first) that read as entries; one
+/// that does not is left out (the current entry is what counts).
+fn history_of(e: &keepass::db::Entry, title: &str, group: Option<&str>) -> Vec<Earlier> {
+    let Some(history) = e.history.as_ref() else {
+        return Vec::new();
+    };
+    history
+        .get_entries()
+        .iter()
+        .filter_map(|old| {
+            let old_title = old
+                .get_title()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .unwrap_or(title);
+            let mut entry = entry_of(old, old_title).ok()?;
+            entry.group = group.map(str::to_owned);
+            entry.tags = old.tags.clone();
+            Some(Earlier {
+                entry,
+                modified: old.times.last_modification.map(|t| t.and_utc().timestamp()),
+            })
+        })
+        .collect()
+}
+
+/// Every entry of the recycle bin group (and its subgroups), with its history.
+fn trash(group: GroupRef<'_>, plan: &mut Plan) {
+    for e in group.entries() {
+        let title = e
+            .get_title()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map_or_else(|| "(untitled)".to_owned(), str::to_owned);
+        match entry_of(&e, &title) {
+            Ok(mut entry) => {
+                entry.tags = e.tags.clone();
+                let earlier = history_of(&e, &title, None);
+                plan.trash.push((entry, earlier));
+            }
+            Err(reason) => plan.skip(title, reason),
+        }
+    }
+    for g in group.groups() {
+        trash(g, plan);
     }
 }
 

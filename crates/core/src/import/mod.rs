@@ -85,6 +85,15 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// An earlier version of an item (a KeePass history item).
+#[derive(Debug)]
+pub struct Earlier {
+    /// The item as it was.
+    pub entry: NewEntry,
+    /// When it was made, Unix seconds, if the source says.
+    pub modified: Option<i64>,
+}
+
 /// What an import would create.
 #[derive(Debug, Default)]
 pub struct Plan {
@@ -92,6 +101,12 @@ pub struct Plan {
     pub entries: Vec<NewEntry>,
     /// Items left out, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The earlier versions of `entries[i]`, oldest first, by `i` (KeePass history): kept as
+    /// the new entry's history.
+    pub history: std::collections::HashMap<usize, Vec<Earlier>>,
+    /// Items of the source's recycle bin, each with its earlier versions: imported into the
+    /// workspace's recycle bin.
+    pub trash: Vec<(NewEntry, Vec<Earlier>)>,
 }
 
 impl Plan {
@@ -172,7 +187,7 @@ pub fn read(format: Format, bytes: &[u8], password: Option<&SecretString>) -> Re
     match format {
         Format::Csv => Ok(Plan {
             entries: csv::parse(bytes)?,
-            skipped: Vec::new(),
+            ..Plan::default()
         }),
         Format::Otpauth => otpauth::parse(text(bytes, "otpauth")?),
         Format::GoogleMigration => google::parse_text(text(bytes, "Google Authenticator export")?),

@@ -11,7 +11,7 @@
 use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
 use crate::crypto::KeyedHash;
 use crate::entry::{Entry, EntryKind, EntryType};
-use crate::import::{Plan, Skipped};
+use crate::import::{Earlier, Plan, Skipped};
 use crate::otp::OtpParams;
 use std::collections::HashMap;
 use std::fmt;
@@ -71,6 +71,8 @@ struct Item {
     entry: NewEntry,
     similar: Option<Similar>,
     choice: Choice,
+    /// Its earlier versions, oldest first (kept when it is imported as a new entry).
+    history: Vec<Earlier>,
 }
 
 /// What an import will do, for the user to see (and decide on) before anything is written.
@@ -82,6 +84,18 @@ pub struct Preview {
     pub duplicates: Vec<Skipped>,
     /// Items the importer could not read, left out.
     pub skipped: Vec<Skipped>,
+    /// Items of the source's recycle bin, with their earlier versions: written to the bin.
+    trash: Vec<(NewEntry, Vec<Earlier>)>,
+}
+
+/// What an import writes besides the entries: the earlier versions of new entries, and the
+/// entries of the source's recycle bin (with theirs).
+#[derive(Debug, Default)]
+pub struct ImportedHistory {
+    /// Entry id and its earlier versions, oldest first.
+    pub versions: Vec<(String, Vec<Entry>)>,
+    /// Entries for the recycle bin, each with its earlier versions.
+    pub trash: Vec<(Entry, Vec<Entry>)>,
 }
 
 /// An item as a preview shows it: no secret.
@@ -389,11 +403,14 @@ impl<'a> Index<'a> {
 /// one of `existing`) and duplicates.
 pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
     let mut index = Index::new(existing)?;
+    let mut history = plan.history;
     let mut preview = Preview {
         skipped: plan.skipped,
+        trash: plan.trash,
         ..Preview::default()
     };
-    for mut entry in plan.entries {
+    for (i, mut entry) in plan.entries.into_iter().enumerate() {
+        let earlier = history.remove(&i).unwrap_or_default();
         entry.group = normalize_group(entry.group.take());
         let fields = Fields::from(&entry);
         if let Some(holder) = index.holder(&fields, &preview.items) {
@@ -413,6 +430,7 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
             entry,
             similar,
             choice: Choice::Import,
+            history: earlier,
         });
     }
     Ok(preview)
@@ -421,10 +439,37 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
 /// What an import writes, as the preview's items are chosen: the entries (made at `now`), the
 /// ids of those that replace an entry (which must still exist), and the counts.
 #[allow(clippy::type_complexity)]
-pub(crate) fn writes(preview: Preview, now: i64) -> Result<(Vec<Entry>, Vec<String>, Imported)> {
+pub(crate) fn writes(
+    preview: Preview,
+    now: i64,
+) -> Result<(Vec<Entry>, Vec<String>, Imported, ImportedHistory)> {
     let mut entries = Vec::new();
     let mut replacing = Vec::new();
+    let mut history = ImportedHistory::default();
+    // Earlier versions as entries of `id`, each at its own time (at most `now`).
+    let versions = |earlier: Vec<Earlier>, id: &str, created: i64| -> Result<Vec<Entry>> {
+        earlier
+            .into_iter()
+            .map(|e| {
+                let modified = e
+                    .modified
+                    .unwrap_or(created)
+                    .clamp(created, now.max(created));
+                let mut entry = e.entry;
+                entry.group = normalize_group(entry.group.take());
+                entry.into_entry(id.to_owned(), created, modified)
+            })
+            .collect()
+    };
+    for (entry, earlier) in preview.trash {
+        let id = new_id()?;
+        let old = versions(earlier, &id, now)?;
+        let mut entry = entry;
+        entry.group = normalize_group(entry.group.take());
+        history.trash.push((entry.into_entry(id, now, now)?, old));
+    }
     for item in preview.items {
+        let is_new = item.choice == Choice::Import;
         let (id, created) = match (item.choice, item.similar) {
             (Choice::Skip, _) => continue,
             (
@@ -445,13 +490,18 @@ pub(crate) fn writes(preview: Preview, now: i64) -> Result<(Vec<Entry>, Vec<Stri
             }
             (Choice::Import, _) => (new_id()?, now),
         };
+        if is_new && !item.history.is_empty() {
+            history
+                .versions
+                .push((id.clone(), versions(item.history, &id, created)?));
+        }
         entries.push(item.entry.into_entry(id, created, now)?);
     }
     let imported = Imported {
         created: entries.len() - replacing.len(),
         replaced: replacing.len(),
     };
-    Ok((entries, replacing, imported))
+    Ok((entries, replacing, imported, history))
 }
 
 impl OpenWorkspace {
@@ -461,13 +511,49 @@ impl OpenWorkspace {
         entries: &[Entry],
         replacing: &[String],
     ) -> Result<()> {
+        self.put_imported(entries, replacing, &ImportedHistory::default())
+    }
+
+    /// [`put_all_entries`](Self::put_all_entries), with the earlier versions of new entries
+    /// and the entries for the recycle bin, in the same transaction.
+    pub(crate) fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        history: &ImportedHistory,
+    ) -> Result<()> {
+        let now = self.clock.now();
         self.write(|w| {
             for id in replacing {
                 if !w.entry_exists(id)? {
                     return Err(Error::NoMatch(id.clone()));
                 }
             }
-            entries.iter().try_for_each(|e| w.put_entry(e))
+            let replaced: std::collections::HashSet<&str> =
+                replacing.iter().map(String::as_str).collect();
+            for e in entries {
+                // A replaced entry keeps its former self in its history.
+                if replaced.contains(e.id.as_str()) {
+                    if let Some(old) = w.stored_entry(&e.id)? {
+                        w.keep_version(&old, e)?;
+                    }
+                }
+                w.put_entry(e)?;
+            }
+            if !history.versions.is_empty() || !history.trash.is_empty() {
+                let by_id: HashMap<&str, &Entry> =
+                    entries.iter().map(|e| (e.id.as_str(), e)).collect();
+                for (id, versions) in &history.versions {
+                    let current = by_id
+                        .get(id.as_str())
+                        .ok_or_else(|| Error::NoMatch(id.clone()))?;
+                    w.import_history(current, versions)?;
+                }
+                for (entry, versions) in &history.trash {
+                    w.import_trashed(entry, versions, now)?;
+                }
+            }
+            Ok(())
         })
     }
 }

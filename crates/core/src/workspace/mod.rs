@@ -7,6 +7,7 @@ mod binding;
 mod bucket;
 pub mod duo_enrolment;
 mod header;
+pub mod history;
 pub(crate) mod importing;
 pub(crate) mod index;
 mod lease;
@@ -119,6 +120,9 @@ pub enum Error {
     /// A file-only operation was asked of a team workspace's address.
     #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)")]
     NotOnTeam,
+    /// Entry history or the recycle bin was asked of a team workspace.
+    #[error("{0} is not available in team workspaces yet")]
+    NotAvailableOnTeam(&'static str),
     /// A team workspace's server, keys or records refused the operation (a `team::Error`,
     /// reached with `team::Error::of`: this module sits below the team module).
     #[error(transparent)]
@@ -869,23 +873,82 @@ impl OpenWorkspace {
         entry.group = normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
         self.write(|w| {
-            if !w.entry_exists(&entry.id)? {
-                return Err(Error::NoMatch(entry.id.clone()));
-            }
+            let old = w
+                .stored_entry(&entry.id)?
+                .ok_or_else(|| Error::NoMatch(entry.id.clone()))?;
+            w.keep_version(&old, &entry)?;
             w.put_entry(&entry)
         })?;
         Ok(entry)
     }
 
-    /// Deletes an entry by id.
+    /// Deletes an entry by id for good, with its history ([`trash`](Self::trash) moves it to
+    /// the recycle bin instead).
     pub fn remove(&mut self, id: &str) -> Result<()> {
         self.write(|w| {
             if w.delete_entry(id)? {
-                Ok(())
+                w.purge_records(&history::record_id(id))
             } else {
                 Err(Error::NoMatch(id.to_owned()))
             }
         })
+    }
+
+    /// The plaintexts of the records of `collection` (only the record `only` when given), by
+    /// record id, each checked against the verified manifest's version and hash: read on
+    /// demand, in one transaction, at the state the index (or the rows unlocking verified)
+    /// reflects. Nothing else is decrypted.
+    fn read_records(
+        &mut self,
+        collection: &str,
+        only: Option<&str>,
+    ) -> Result<Vec<(String, zeroize::Zeroizing<Vec<u8>>)>> {
+        for _ in 0..3 {
+            let now = self.store.read(|tx| tx.data_version())?;
+            let versions = match (&self.index, &self.verified) {
+                (Some(index), _) if index.data_version == now => &index.records,
+                (None, Some(v)) if v.data_version == now => &v.versions,
+                (Some(_), _) => {
+                    self.rebuild_index()?;
+                    continue;
+                }
+                (None, _) => {
+                    self.verified = Some(self.read_verified()?);
+                    continue;
+                }
+            };
+            let wanted: Vec<(String, (u64, record::SealedHash))> = versions
+                .range((collection.to_owned(), String::new())..)
+                .take_while(|((c, _), _)| c == collection)
+                .filter(|((_, id), _)| only.is_none_or(|o| o == id))
+                .map(|((_, id), v)| (id.clone(), *v))
+                .collect();
+            let (rows, at) = self.store.read(|tx| -> Result<_> {
+                let rows = wanted
+                    .iter()
+                    .map(|(id, _)| tx.row(collection, id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((rows, tx.data_version()?))
+            })?;
+            if at != now {
+                continue;
+            }
+            let mut out = Vec::with_capacity(rows.len());
+            for (row, (id, (version, hash))) in rows.into_iter().zip(wanted) {
+                let row = row.ok_or(Error::Damaged(
+                    "records were removed, added, changed or rolled back",
+                ))?;
+                if row.version != version || record::sealed_hash(&row.sealed) != hash {
+                    tracing::warn!("read refused: a record does not match the manifest");
+                    return Err(Error::Damaged(
+                        "records were removed, added, changed or rolled back",
+                    ));
+                }
+                out.push((id, self.records.open(&row)?));
+            }
+            return Ok(out);
+        }
+        Err(Error::Busy)
     }
 
     /// Changes the master password. It needs the current password, whichever way the

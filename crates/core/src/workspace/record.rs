@@ -4,6 +4,7 @@
 //! whose version was reused with another ciphertext, is detected.
 
 use super::bucket::{BUCKETS, LEGACY_ENTRIES};
+use super::history::{HISTORY, SETTINGS, TRASH};
 use super::{Error, Result};
 use crate::crypto::{AeadKey, Subkeys};
 use crate::store::Row;
@@ -55,7 +56,7 @@ impl RecordKeys {
 
     fn key(&self, collection: &str) -> Result<&AeadKey> {
         match collection {
-            BUCKETS | LEGACY_ENTRIES => Ok(&self.keys.entries),
+            BUCKETS | LEGACY_ENTRIES | HISTORY | TRASH | SETTINGS => Ok(&self.keys.entries),
             MFA => Ok(&self.keys.mfa),
             _ => Err(Error::Damaged("a record of an unknown collection")),
         }
