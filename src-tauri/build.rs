@@ -68,6 +68,8 @@ const COMMANDS: &[&str] = &[
     "list_entries",
     "get_entry",
     "reveal_password",
+    "reveal_field",
+    "copy_custom_field",
     "otp_code",
     "copy_field",
     "copy_text",

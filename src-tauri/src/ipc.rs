@@ -76,6 +76,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::list_entries,
             entries::get_entry,
             entries::reveal_password,
+            entries::reveal_field,
+            entries::copy_custom_field,
             entries::otp_code,
             entries::copy_field,
             entries::copy_text,

@@ -254,6 +254,15 @@ pub struct EntryFields {
     /// RDP connection: what to do with the server's certificate [default: tofu].
     #[arg(long, value_enum, value_name = "POLICY")]
     pub certificate: Option<CertificateArg>,
+    /// A plain custom field, searched like the notes (repeat for several; on edit, sets the
+    /// field of that name or adds one).
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    /// A secret custom field (hidden, never searched): its value is asked on the terminal
+    /// (hidden) or read from the next line of standard input, after the master password and
+    /// the entry password (repeat for several, one line each, in order).
+    #[arg(long = "secret-field", value_name = "NAME")]
+    pub secret_fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -320,6 +329,9 @@ pub struct EditArgs {
     /// Read a new entry password (prompt, or the next line of standard input).
     #[arg(long)]
     pub change_password: bool,
+    /// Remove the custom field of this name (repeat for several).
+    #[arg(long = "remove-field", value_name = "NAME")]
+    pub remove_fields: Vec<String>,
     #[command(flatten)]
     pub fields: EntryFields,
 }
@@ -361,7 +373,7 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Include secrets (password, OTP URI).
+    /// Include secrets (password, OTP URI, secret custom fields).
     #[arg(long)]
     pub reveal: bool,
 }

@@ -92,6 +92,7 @@ pub trait EntryStore {
             created: 0,
             modified: 0,
             kind: EntryKind::Note,
+            fields: Vec::new(),
         };
         let mut find = |q: &str| self.find(q);
         entry_edit::apply(&mut entry, Some(kind), changes, &mut find)?;
@@ -101,6 +102,7 @@ pub trait EntryStore {
             tags: entry.tags,
             notes: entry.notes,
             kind: entry.kind,
+            fields: entry.fields,
         })
     }
 

@@ -256,6 +256,18 @@ fn kdbx_of(
         if let Some(otp) = e.otp() {
             entry.set("otp", Value::protected(otp.to_uri()));
         }
+        // Custom fields as KeePass string fields, protected when secret (their names cannot
+        // be a standard field's, see `entry::fields`).
+        for f in &e.fields {
+            if f.is_secret() {
+                entry.set(
+                    f.name.clone(),
+                    Value::protected(f.expose_value().to_owned()),
+                );
+            } else {
+                entry.set_unprotected(f.name.clone(), f.expose_value().to_owned());
+            }
+        }
         entry.tags = e.tags.clone();
     }
     let mut out = Vec::new();

@@ -450,3 +450,43 @@ fn changes_read_on_the_listening_connection_are_checked_and_kept_by_the_open_cop
     let nothing_new = listener.fetch(&alice_ws.sync_point()).unwrap();
     assert!(!alice_ws.apply(nothing_new).unwrap());
 }
+
+/// Custom fields travel in a team record (the packed entry encoding): what alice writes, bob
+/// reads, secret values included; an edit by bob comes back to alice.
+#[test]
+fn custom_fields_round_trip_between_members() {
+    use portcullis_core::entry::CustomField;
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let added = alice
+        .add_entry(
+            EntryType::Note,
+            EntryChanges {
+                set_fields: vec![
+                    CustomField::text("Account", "12-34"),
+                    CustomField::secret("PIN", secret("4321")),
+                ],
+                ..note("Bank")
+            },
+        )
+        .unwrap();
+    let mut bob = open(&pg, "bob");
+    let read = bob.find(&added.id).unwrap();
+    assert_eq!(read.fields, added.fields);
+    assert!(read.fields[1].is_secret());
+    assert_eq!(read.fields[1].expose_value(), "4321");
+    bob.edit_entry(
+        &added.id,
+        None,
+        EntryChanges {
+            remove_fields: vec!["Account".into()],
+            ..EntryChanges::default()
+        },
+    )
+    .unwrap();
+    let mut alice = open(&pg, "alice");
+    assert_eq!(
+        alice.find(&added.id).unwrap().fields,
+        [CustomField::secret("PIN", secret("4321"))]
+    );
+}

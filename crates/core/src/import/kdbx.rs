@@ -1,11 +1,12 @@
 //! KeePass KDBX 3.1 and 4 files, and KeePass 1 KDB files (the keepass crate): groups become
 //! group paths, entries logins (or notes when they hold only text), TOTP from KeePassXC's
 //! `otp` attribute or the legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S`
-//! for Steam). Other fields are appended to the notes. The recycle bin and entry history are
-//! left out.
+//! for Steam). Other string fields become custom fields (protected ones secret); what cannot
+//! be one (over 64 KiB) is appended to the notes. The recycle bin and entry history are left
+//! out.
 
 use super::{kdbx_header, Error, Plan};
-use crate::entry::NewEntry;
+use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
 use crate::{SecretBytes, SecretString};
@@ -14,16 +15,7 @@ use keepass::{Database, DatabaseKey};
 use std::panic::AssertUnwindSafe;
 
 /// Fields that have a place of their own.
-const STANDARD: [&str; 8] = [
-    "Title",
-    "UserName",
-    "Password",
-    "URL",
-    "Notes",
-    "otp",
-    "TOTP Seed",
-    "TOTP Settings",
-];
+const STANDARD: [&str; 8] = crate::entry::fields::RESERVED_NAMES;
 
 /// Reads a KeePass 2 (KDBX 3.1/4) or KeePass 1 file opened with `password`.
 pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
@@ -92,18 +84,29 @@ fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
     let otp = otp_of(e)?;
     let (username, password, url) = (field("UserName"), field("Password"), field("URL"));
     let mut notes = field("Notes");
-    let mut extra: Vec<(&String, &str)> = e
+    let mut extra: Vec<(&String, &keepass::db::Value<String>)> = e
         .fields
-        .keys()
-        .filter(|k| !STANDARD.contains(&k.as_str()))
-        .filter_map(|k| e.get(k).map(|v| (k, v)))
+        .iter()
+        .filter(|(k, _)| !STANDARD.contains(&k.as_str()))
         .collect();
-    extra.sort();
-    for (name, value) in extra {
+    extra.sort_by(|a, b| a.0.cmp(b.0));
+    let (fields, rest) = crate::entry::fields::importable(
+        extra
+            .into_iter()
+            .map(|(name, value)| {
+                if value.is_protected() {
+                    CustomField::secret(name.clone(), SecretString::from(value.get().as_str()))
+                } else {
+                    CustomField::text(name.clone(), value.get().clone())
+                }
+            })
+            .collect(),
+    );
+    for line in rest {
         if !notes.is_empty() {
             notes.push('\n');
         }
-        notes.push_str(&format!("{name}: {value}"));
+        notes.push_str(&line);
     }
     let kind = if username.is_empty() && password.is_empty() && url.is_empty() && otp.is_none() {
         EntryKind::Note
@@ -118,6 +121,7 @@ fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
     };
     let mut entry = NewEntry::new(title, kind);
     entry.notes = notes;
+    entry.fields = fields;
     Ok(entry)
 }
 

@@ -160,7 +160,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl NewEntry {
     /// The entry as stored under `id`, once its fields are checked.
     pub(crate) fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
-        validate(&self.title, &self.kind)?;
+        validate(&self.title, &self.kind, &self.fields)?;
         Ok(Entry {
             id,
             title: self.title,
@@ -170,6 +170,7 @@ impl NewEntry {
             created,
             modified: modified.max(created),
             kind: self.kind,
+            fields: self.fields,
         })
     }
 }
@@ -865,7 +866,7 @@ impl OpenWorkspace {
 
     /// Saves changes to an existing entry; sets its modified time.
     pub fn update(&mut self, mut entry: Entry) -> Result<Entry> {
-        validate(&entry.title, &entry.kind)?;
+        validate(&entry.title, &entry.kind, &entry.fields)?;
         entry.group = normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
         self.write(|w| {
@@ -1270,10 +1271,15 @@ fn map_entries<T: Send>(
     })
 }
 
-pub(crate) fn validate(title: &str, kind: &EntryKind) -> Result<()> {
+pub(crate) fn validate(
+    title: &str,
+    kind: &EntryKind,
+    fields: &[crate::entry::CustomField],
+) -> Result<()> {
     if title.trim().is_empty() {
         return Err(Error::Invalid("the title cannot be empty".into()));
     }
+    crate::entry::fields::check(fields).map_err(|e| Error::Invalid(e.to_string()))?;
     if let EntryKind::Remote(r) = kind {
         if r.host.trim().is_empty() {
             return Err(Error::Invalid("a remote connection needs a host".into()));
