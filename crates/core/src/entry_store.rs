@@ -11,6 +11,7 @@ use crate::entry_edit::{self, EntryChanges, EntryType};
 use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::attachments::AttachmentInfo;
 use crate::workspace::importing;
 use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
@@ -48,6 +49,38 @@ pub trait EntryStore {
     fn exported(&mut self, format: &str, count: usize) -> Result<()> {
         let _ = (format, count);
         Ok(())
+    }
+
+    /// The attachments of an entry (id or title), by name ([`crate::workspace::attachments`]).
+    /// A team workspace does not keep attachments yet: it refuses.
+    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>> {
+        let _ = id_or_title;
+        Err(Error::NotOnTeam)
+    }
+
+    /// Attaches the file at `path` to an entry, as `name` (default: the file's name), if it
+    /// is at most `max_bytes` long.
+    fn attach_file(
+        &mut self,
+        id_or_title: &str,
+        path: &Path,
+        name: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<AttachmentInfo> {
+        let _ = (id_or_title, path, name, max_bytes);
+        Err(Error::NotOnTeam)
+    }
+
+    /// Saves an entry's attachment to a new owner-only file at `out`; its size.
+    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64> {
+        let _ = (id_or_title, name, out);
+        Err(Error::NotOnTeam)
+    }
+
+    /// Deletes an entry's attachment.
+    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
+        let _ = (id_or_title, name);
+        Err(Error::NotOnTeam)
     }
 
     /// Adds several entries (each checked, with a new id), all or none.
@@ -201,5 +234,27 @@ impl EntryStore for OpenWorkspace {
     }
     fn backup_to(&mut self, path: &Path) -> Result<()> {
         OpenWorkspace::backup_to(self, path)
+    }
+    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::attachments(self, &id)
+    }
+    fn attach_file(
+        &mut self,
+        id_or_title: &str,
+        path: &Path,
+        name: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<AttachmentInfo> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::attach_file(self, &id, path, name, max_bytes)
+    }
+    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::save_attachment(self, &id, name, out)
+    }
+    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::detach(self, &id, name)
     }
 }
