@@ -266,3 +266,92 @@ fn attachments_are_listed_saved_private_never_over_a_file_and_detached() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[test]
+fn attachments_survive_a_kdbx_round_trip_that_keepassxc_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    add_server(d);
+    let data = noise(1_500_000);
+    std::fs::write(d.join("disk.img"), &data).unwrap();
+    std::fs::write(
+        d.join("id_ed25519"),
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    ok(d, &["attach", "w.pcx", "Server", "disk.img"]);
+    ok(
+        d,
+        &[
+            "attach",
+            "w.pcx",
+            "Server",
+            "id_ed25519",
+            "--name",
+            "ssh key",
+        ],
+    );
+    let out = run(
+        d,
+        &["export", "w.pcx", "--to", "kdbx", "out.kdbx"],
+        "",
+        &[("PORTCULLIS_EXPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kdbx = d.join("out.kdbx");
+    let kdbx = kdbx.to_str().unwrap();
+    for (name, file, want) in [
+        ("disk.img", "kx-disk", data.as_slice()),
+        (
+            "ssh key",
+            "kx-key",
+            b"-----BEGIN OPENSSH PRIVATE KEY-----\n".as_slice(),
+        ),
+    ] {
+        let target = d.join(file);
+        keepassxc_cli(
+            &[
+                "attachment-export",
+                "-q",
+                kdbx,
+                "Server",
+                name,
+                target.to_str().unwrap(),
+            ],
+            "kx-pass",
+        );
+        assert!(
+            std::fs::read(&target).unwrap() == want,
+            "{name} as KeePassXC reads it"
+        );
+    }
+
+    init_at(d, "back.pcx");
+    let round = run(
+        d,
+        &["import", "back.pcx", "--from", "kdbx", kdbx, "--json"],
+        "",
+        &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(round.code, 0, "{}", round.stderr);
+    let list: Value =
+        serde_json::from_str(&ok(d, &["attachments", "back.pcx", "Server", "--json"]).stdout)
+            .unwrap();
+    assert_eq!(
+        list,
+        json!([{"name": "disk.img", "size": 1_500_000}, {"name": "ssh key", "size": 36}])
+    );
+    ok(
+        d,
+        &[
+            "attachment",
+            "back.pcx",
+            "Server",
+            "disk.img",
+            "--out",
+            "back.img",
+        ],
+    );
+    assert!(std::fs::read(d.join("back.img")).unwrap() == data);
+}

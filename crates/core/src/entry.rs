@@ -6,6 +6,14 @@ use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The limits of files attached to entries (kept by `workspace::attachments`; importers read
+/// them too, which sit below the workspace).
+pub mod attachment {
+    /// The largest file attached unless the caller allows more.
+    pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
+    /// The longest attachment name, in characters.
+    pub const MAX_NAME_CHARS: usize = 255;
+}
 pub mod fields;
 pub mod host_key;
 pub(crate) mod packed;

@@ -16,6 +16,7 @@ use crate::workspace::importing;
 use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
 use std::path::Path;
+use zeroize::Zeroizing;
 
 /// The entry operations a workspace offers once open.
 pub trait EntryStore {
@@ -83,6 +84,30 @@ pub trait EntryStore {
         Err(Error::NotOnTeam)
     }
 
+    /// An entry's attachment whole in memory (a KeePass export holds it so).
+    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let _ = (id_or_title, name);
+        Err(Error::NotOnTeam)
+    }
+
+    /// [`put_all`](Self::put_all) and the files an import attaches to those entries; how many
+    /// were attached. A team workspace keeps no attachments yet: it writes the entries only.
+    fn put_all_with_files(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        files: Vec<importing::NewFile>,
+    ) -> Result<usize> {
+        if !files.is_empty() {
+            tracing::info!(
+                files = files.len(),
+                "attachments left out: not kept by this workspace"
+            );
+        }
+        self.put_all(entries, replacing)?;
+        Ok(0)
+    }
+
     /// Adds several entries (each checked, with a new id), all or none.
     fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
         let entries = crate::workspace::new_entries(news, self.now())?;
@@ -101,8 +126,8 @@ pub trait EntryStore {
     /// Writes the preview's items as chosen, all or none.
     fn import(&mut self, preview: Preview) -> Result<Imported> {
         let (duplicates, skipped) = (preview.duplicates.len(), preview.skipped.len());
-        let (entries, replacing, imported) = importing::writes(preview, self.now())?;
-        self.put_all(&entries, &replacing)?;
+        let (entries, replacing, mut imported, files) = importing::writes(preview, self.now())?;
+        imported.attachments = self.put_all_with_files(&entries, &replacing, files)?;
         tracing::info!(
             created = imported.created,
             replaced = imported.replaced,
@@ -229,6 +254,14 @@ impl EntryStore for OpenWorkspace {
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()> {
         self.put_all_entries(entries, replacing)
     }
+    fn put_all_with_files(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        files: Vec<importing::NewFile>,
+    ) -> Result<usize> {
+        self.put_all_entries_with_files(entries, replacing, files)
+    }
     fn kdf(&self) -> KdfParams {
         OpenWorkspace::kdf(self)
     }
@@ -256,5 +289,9 @@ impl EntryStore for OpenWorkspace {
     fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
         let id = OpenWorkspace::find(self, id_or_title)?.id;
         OpenWorkspace::detach(self, &id, name)
+    }
+    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::read_attachment(self, &id, name)
     }
 }

@@ -125,7 +125,8 @@ pub fn export<W: EntryStore + Guarded>(
         Format::Kdbx => {
             let password = password.ok_or(Error::PasswordNeeded)?;
             let entries = ws.entries()?;
-            let bytes = Zeroizing::new(kdbx_of(&entries, ws.kdf(), password)?);
+            let files = files_of(ws, &entries)?;
+            let bytes = Zeroizing::new(kdbx_of(&entries, &files, ws.kdf(), password)?);
             ws.exported(format.name(), entries.len())?;
             write_new(path, &bytes)?;
             Summary {
@@ -191,10 +192,39 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
 }
 
-/// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
+/// Attachments by entry id: name and bytes.
+type Files = std::collections::HashMap<String, Vec<(String, Zeroizing<Vec<u8>>)>>;
+
+/// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
+/// keeps none (a team's, for now) gives none.
+fn files_of<W: EntryStore>(
+    ws: &mut W,
+    entries: &[Entry],
+) -> Result<Files, Error> {
+    let mut out = std::collections::HashMap::new();
+    for e in entries {
+        let list = match ws.attachments(&e.id) {
+            Ok(list) => list,
+            Err(workspace::Error::NotOnTeam) => return Ok(out),
+            Err(err) => return Err(err.into()),
+        };
+        let mut files = Vec::new();
+        for a in list {
+            let data = ws.read_attachment(&e.id, &a.name)?;
+            files.push((a.name, data));
+        }
+        if !files.is_empty() {
+            out.insert(e.id.clone(), files);
+        }
+    }
+    Ok(out)
+}
+
+/// A KDBX 4 file with one entry per entry, its attachments as KeePass binaries, in groups by path, OTP as KeePassXC's `otp`
 /// attribute, and the workspace's own Argon2 cost.
 fn kdbx_of(
     entries: &[Entry],
+    files: &Files,
     kdf: crate::KdfParams,
     password: &SecretString,
 ) -> Result<Vec<u8>, Error> {
@@ -269,6 +299,9 @@ fn kdbx_of(
             }
         }
         entry.tags = e.tags.clone();
+        for (name, data) in files.get(&e.id).into_iter().flatten() {
+            entry.add_attachment(name.clone(), Value::protected(data.to_vec()));
+        }
     }
     let mut out = Vec::new();
     db.save(

@@ -30,7 +30,7 @@ fn login(title: &str, user: &str, password: &str, otp: Option<&str>) -> NewEntry
 fn plan(entries: Vec<NewEntry>) -> Plan {
     Plan {
         entries,
-        skipped: Vec::new(),
+        ..Plan::default()
     }
 }
 

@@ -2,10 +2,12 @@
 //! group paths, entries logins (or notes when they hold only text), TOTP from KeePassXC's
 //! `otp` attribute or the legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S`
 //! for Steam). Other string fields become custom fields (protected ones secret); what cannot
-//! be one (over 64 KiB) is appended to the notes. The recycle bin and entry history are left
-//! out.
+//! be one (over 64 KiB) is appended to the notes. Binaries (KDBX 4 inner-header attachments,
+//! KDBX 3 `<Binary>` references) become attachments, up to 64 MiB each. The recycle bin and
+//! entry history are left out.
 
-use super::{kdbx_header, Error, Plan};
+use super::{kdbx_header, Error, Plan, PlannedFile};
+use crate::entry::attachment::{DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
 use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
@@ -65,6 +67,25 @@ fn walk(
                 entry.group = (!path.is_empty()).then(|| path.join("/"));
                 entry.tags = e.tags.clone();
                 plan.entries.push(entry);
+                let index = plan.entries.len() - 1;
+                let mut files: Vec<(&str, keepass::db::AttachmentRef<'_>)> =
+                    e.attachments_named().collect();
+                files.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, file) in files {
+                    let data = file.data.get();
+                    if data.len() as u64 > DEFAULT_MAX_ATTACHMENT_BYTES {
+                        plan.skip(
+                            format!("{title}: {name}"),
+                            "an attachment larger than 64 MiB",
+                        );
+                        continue;
+                    }
+                    plan.files.push(PlannedFile {
+                        entry: index,
+                        name: attachment_name(name),
+                        data: zeroize::Zeroizing::new(data.clone()),
+                    });
+                }
             }
             Err(reason) => plan.skip(title, reason),
         }
@@ -76,6 +97,26 @@ fn walk(
         path.push(g.name.replace('/', "-"));
         walk(g, path, recycle_bin, plan);
         path.pop();
+    }
+}
+
+/// A KeePass attachment name as an attachment's: slashes and control characters become `-`,
+/// blank becomes `attachment`.
+fn attachment_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '/' || c == '\\' {
+                '-'
+            } else {
+                c
+            }
+        })
+        .take(MAX_NAME_CHARS)
+        .collect();
+    match cleaned.trim() {
+        "" => "attachment".to_owned(),
+        t => t.to_owned(),
     }
 }
 

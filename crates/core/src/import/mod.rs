@@ -92,6 +92,28 @@ pub struct Plan {
     pub entries: Vec<NewEntry>,
     /// Items left out, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Files attached to the entries (KeePass binaries), by index in `entries`.
+    pub files: Vec<PlannedFile>,
+}
+
+/// A file an imported entry carries.
+pub struct PlannedFile {
+    /// The index of its entry in [`Plan::entries`].
+    pub entry: usize,
+    /// Its name.
+    pub name: String,
+    /// Its bytes (the source format holds them whole already).
+    pub data: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PlannedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedFile")
+            .field("entry", &self.entry)
+            .field("name", &self.name)
+            .field("size", &self.data.len())
+            .finish()
+    }
 }
 
 impl Plan {
@@ -172,7 +194,7 @@ pub fn read(format: Format, bytes: &[u8], password: Option<&SecretString>) -> Re
     match format {
         Format::Csv => Ok(Plan {
             entries: csv::parse(bytes)?,
-            skipped: Vec::new(),
+            ..Plan::default()
         }),
         Format::Otpauth => otpauth::parse(text(bytes, "otpauth")?),
         Format::GoogleMigration => google::parse_text(text(bytes, "Google Authenticator export")?),

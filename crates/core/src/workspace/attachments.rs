@@ -34,10 +34,7 @@ pub const ATTACHMENTS: &str = "attachments";
 pub const CHUNKS: &str = "attachment-chunks";
 /// The size of a chunk (the last one of a file may be shorter).
 pub const CHUNK_SIZE: usize = 1 << 20;
-/// The largest file attached unless the caller allows more.
-pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
-/// The longest attachment name, in characters.
-pub const MAX_NAME_CHARS: usize = 255;
+pub use crate::entry::attachment::{DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
 
 /// An attachment as lists show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -239,9 +236,6 @@ impl OpenWorkspace {
                 max_bytes >> 20
             )));
         }
-        let count = u32::try_from(size.div_ceil(CHUNK_SIZE as u64))
-            .map_err(|_| Error::Invalid("the file is too large".into()))?;
-        let id = super::new_id()?;
         let created = self.clock().now();
         let entry_id = entry_id.to_owned();
         let info = AttachmentInfo {
@@ -252,47 +246,14 @@ impl OpenWorkspace {
             if !w.entry_exists(&entry_id)? {
                 return Err(Error::NoMatch(entry_id.clone()));
             }
-            let rows = w.tx.rows(Some(ATTACHMENTS))?;
-            let listed = read_listed(w.records, w.versions, &rows)?;
-            if listed
-                .iter()
-                .any(|a| a.meta.entry == entry_id && a.meta.name == name)
-            {
-                return Err(Error::Invalid(format!(
-                    "this entry has an attachment named “{name}” already"
-                )));
-            }
-            let header_len = u8::try_from(entry_id.len())
-                .map_err(|_| Error::Invalid("an entry id is too long".into()))?;
-            let mut plain = Zeroizing::new(Vec::with_capacity(1 + entry_id.len() + CHUNK_SIZE));
-            let mut left = size;
-            for i in 0..count {
-                let n = usize::try_from(left.min(CHUNK_SIZE as u64)).unwrap_or(CHUNK_SIZE);
-                plain.clear();
-                plain.push(header_len);
-                plain.extend_from_slice(entry_id.as_bytes());
-                let start = plain.len();
-                plain.resize(start + n, 0);
-                file.read_exact(&mut plain[start..])
-                    .map_err(|_| changed(path))?;
-                w.put_sealed(CHUNKS, &chunk_id(&id, i, count), &plain)?;
-                left -= n as u64;
-            }
-            let mut probe = [0u8; 1];
-            if file.read(&mut probe).map_err(cannot)? != 0 {
-                return Err(changed(path));
-            }
-            let meta = Meta {
-                entry: entry_id.clone(),
-                name: name.clone(),
-                size,
-                chunks: count,
-                created,
-            };
-            w.put(ATTACHMENTS, &id, &meta)?;
-            Ok(())
+            write_attachment(w, &entry_id, &name, &mut file, size, created, false).map_err(|e| {
+                match e {
+                    Error::Invalid(m) if m == CHANGED => changed(path),
+                    other => other,
+                }
+            })
         })?;
-        tracing::debug!(chunks = count, "attachment added");
+        tracing::debug!("attachment added");
         Ok(info)
     }
 
@@ -300,15 +261,43 @@ impl OpenWorkspace {
     /// (0600), never over an existing file; chunk by chunk, each checked. A failed save leaves
     /// no file behind. Returns its size.
     pub fn save_attachment(&mut self, entry_id: &str, name: &str, out: &Path) -> Result<u64> {
+        // Found first, so that a wrong name creates no file.
         let name = name.trim();
+        self.find_attachment(entry_id, name)?;
+        let mut file = crate::secret_file::create(out)?;
+        let written = self
+            .copy_attachment(entry_id, name, &mut file)
+            .and_then(|size| {
+                file.sync_all().map_err(|e| write_error(out, e))?;
+                Ok(size)
+            });
+        if written.is_err() {
+            drop(file);
+            let _ = std::fs::remove_file(out);
+        }
+        written
+    }
+
+    /// The attachment `name` of the entry `entry_id` whole in memory (for a KeePass export,
+    /// whose format holds it so).
+    pub fn read_attachment(&mut self, entry_id: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let mut out = Zeroizing::new(Vec::new());
+        self.copy_attachment(entry_id, name, &mut *out)?;
+        Ok(out)
+    }
+
+    fn find_attachment(&mut self, entry_id: &str, name: &str) -> Result<Listed> {
+        self.listed_attachments()?
+            .into_iter()
+            .find(|a| a.meta.entry == entry_id && a.meta.name == name)
+            .ok_or_else(|| Error::Invalid(format!("this entry has no attachment named “{name}”")))
+    }
+
+    /// Streams the attachment into `sink`, chunk by chunk, each checked against the verified
+    /// manifest and its place; its size.
+    fn copy_attachment(&mut self, entry_id: &str, name: &str, sink: &mut dyn Write) -> Result<u64> {
         for _ in 0..3 {
-            let listed = self.listed_attachments()?;
-            let a = listed
-                .into_iter()
-                .find(|a| a.meta.entry == entry_id && a.meta.name == name)
-                .ok_or_else(|| {
-                    Error::Invalid(format!("this entry has no attachment named “{name}”"))
-                })?;
+            let a = self.find_attachment(entry_id, name)?;
             let index = self.fresh_index()?;
             let at = index.data_version;
             let versions: Versions = (0..a.meta.chunks)
@@ -322,8 +311,7 @@ impl OpenWorkspace {
                 })
                 .collect::<Result<_>>()?;
             let records = &self.records;
-            let mut file = crate::secret_file::create(out)?;
-            let written = self.store.read(|tx| -> Result<bool> {
+            let copied = self.store.read(|tx| -> Result<bool> {
                 if tx.data_version()? != at {
                     return Ok(false);
                 }
@@ -343,25 +331,16 @@ impl OpenWorkspace {
                         return Err(Error::Damaged("an attachment chunk is not in its place"));
                     }
                     total += data.len() as u64;
-                    file.write_all(data).map_err(|e| write_error(out, e))?;
+                    sink.write_all(data)
+                        .map_err(|e| write_error(Path::new(&a.meta.name), e))?;
                 }
                 if total != a.meta.size {
                     return Err(Error::Damaged("an attachment is not its stated size"));
                 }
-                file.sync_all().map_err(|e| write_error(out, e))?;
                 Ok(true)
-            });
-            match written {
-                Ok(true) => return Ok(a.meta.size),
-                Ok(false) => {
-                    drop(file);
-                    let _ = std::fs::remove_file(out);
-                }
-                Err(e) => {
-                    drop(file);
-                    let _ = std::fs::remove_file(out);
-                    return Err(e);
-                }
+            })?;
+            if copied {
+                return Ok(a.meta.size);
             }
         }
         Err(Error::Busy)
@@ -383,6 +362,79 @@ impl OpenWorkspace {
         })
     }
 }
+
+/// Writes an attachment of `size` bytes read from `data` to the entry `entry_id` in this
+/// write, in chunks. A name the entry has already is refused, or with `rename` made unique
+/// with ` (2)`, ` (3)`…; `data` must hold exactly `size` bytes.
+pub(super) fn write_attachment(
+    w: &mut Writer<'_, '_>,
+    entry_id: &str,
+    name: &str,
+    data: &mut dyn Read,
+    size: u64,
+    created: i64,
+    rename: bool,
+) -> Result<()> {
+    let base = check_name(name)?;
+    let count = u32::try_from(size.div_ceil(CHUNK_SIZE as u64))
+        .map_err(|_| Error::Invalid("the file is too large".into()))?;
+    let rows = w.tx.rows(Some(ATTACHMENTS))?;
+    let listed = read_listed(w.records, w.versions, &rows)?;
+    let taken = |n: &str| {
+        listed
+            .iter()
+            .any(|a| a.meta.entry == entry_id && a.meta.name == n)
+    };
+    let mut name = base.clone();
+    if taken(&name) {
+        if !rename {
+            return Err(Error::Invalid(format!(
+                "this entry has an attachment named “{name}” already"
+            )));
+        }
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+    }
+    let header_len = u8::try_from(entry_id.len())
+        .map_err(|_| Error::Invalid("an entry id is too long".into()))?;
+    let id = super::new_id()?;
+    let mut plain = Zeroizing::new(Vec::with_capacity(1 + entry_id.len() + CHUNK_SIZE));
+    let mut left = size;
+    for i in 0..count {
+        let n = usize::try_from(left.min(CHUNK_SIZE as u64)).unwrap_or(CHUNK_SIZE);
+        plain.clear();
+        plain.push(header_len);
+        plain.extend_from_slice(entry_id.as_bytes());
+        let start = plain.len();
+        plain.resize(start + n, 0);
+        data.read_exact(&mut plain[start..])
+            .map_err(|_| Error::Invalid(CHANGED.into()))?;
+        w.put_sealed(CHUNKS, &chunk_id(&id, i, count), &plain)?;
+        left -= n as u64;
+    }
+    let mut probe = [0u8; 1];
+    if data
+        .read(&mut probe)
+        .map_err(|_| Error::Invalid(CHANGED.into()))?
+        != 0
+    {
+        return Err(Error::Invalid(CHANGED.into()));
+    }
+    let meta = Meta {
+        entry: entry_id.to_owned(),
+        name,
+        size,
+        chunks: count,
+        created,
+    };
+    w.put(ATTACHMENTS, &id, &meta)
+}
+
+/// What [`write_attachment`] says when its input does not hold the size it was given.
+const CHANGED: &str = "the file changed while it was read";
 
 fn changed(path: &Path) -> Error {
     Error::Invalid(format!(

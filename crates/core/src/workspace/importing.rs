@@ -65,12 +65,17 @@ pub struct Similar {
     created: i64,
 }
 
+/// A file's name and bytes.
+type NamedBytes = (String, zeroize::Zeroizing<Vec<u8>>);
+
 /// One item that an import writes unless the user skips it.
 #[derive(Debug)]
 struct Item {
     entry: NewEntry,
     similar: Option<Similar>,
     choice: Choice,
+    /// Its attached files.
+    files: Vec<NamedBytes>,
 }
 
 /// What an import will do, for the user to see (and decide on) before anything is written.
@@ -109,6 +114,8 @@ pub struct Imported {
     pub created: usize,
     /// Workspace entries replaced by a similar item.
     pub replaced: usize,
+    /// Files attached to the written entries (a team workspace keeps none yet).
+    pub attachments: usize,
 }
 
 impl Imported {
@@ -393,7 +400,11 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
         skipped: plan.skipped,
         ..Preview::default()
     };
-    for mut entry in plan.entries {
+    let mut files: HashMap<usize, Vec<NamedBytes>> = HashMap::new();
+    for f in plan.files {
+        files.entry(f.entry).or_default().push((f.name, f.data));
+    }
+    for (i, mut entry) in plan.entries.into_iter().enumerate() {
         entry.group = normalize_group(entry.group.take());
         let fields = Fields::from(&entry);
         if let Some(holder) = index.holder(&fields, &preview.items) {
@@ -413,6 +424,7 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
             entry,
             similar,
             choice: Choice::Import,
+            files: files.remove(&i).unwrap_or_default(),
         });
     }
     Ok(preview)
@@ -421,9 +433,13 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
 /// What an import writes, as the preview's items are chosen: the entries (made at `now`), the
 /// ids of those that replace an entry (which must still exist), and the counts.
 #[allow(clippy::type_complexity)]
-pub(crate) fn writes(preview: Preview, now: i64) -> Result<(Vec<Entry>, Vec<String>, Imported)> {
+pub(crate) fn writes(
+    preview: Preview,
+    now: i64,
+) -> Result<(Vec<Entry>, Vec<String>, Imported, Vec<NewFile>)> {
     let mut entries = Vec::new();
     let mut replacing = Vec::new();
+    let mut files = Vec::new();
     for item in preview.items {
         let (id, created) = match (item.choice, item.similar) {
             (Choice::Skip, _) => continue,
@@ -445,13 +461,31 @@ pub(crate) fn writes(preview: Preview, now: i64) -> Result<(Vec<Entry>, Vec<Stri
             }
             (Choice::Import, _) => (new_id()?, now),
         };
+        for (name, data) in item.files {
+            files.push(NewFile {
+                entry: id.clone(),
+                name,
+                data,
+            });
+        }
         entries.push(item.entry.into_entry(id, created, now)?);
     }
     let imported = Imported {
         created: entries.len() - replacing.len(),
         replaced: replacing.len(),
+        attachments: 0,
     };
-    Ok((entries, replacing, imported))
+    Ok((entries, replacing, imported, files))
+}
+
+/// A file to attach to an entry an import writes.
+pub struct NewFile {
+    /// The entry's id.
+    pub entry: String,
+    /// The file's name.
+    pub name: String,
+    /// Its bytes.
+    pub data: zeroize::Zeroizing<Vec<u8>>,
 }
 
 impl OpenWorkspace {
@@ -461,13 +495,39 @@ impl OpenWorkspace {
         entries: &[Entry],
         replacing: &[String],
     ) -> Result<()> {
+        self.put_all_entries_with_files(entries, replacing, Vec::new())
+            .map(drop)
+    }
+
+    /// [`put_all_entries`](Self::put_all_entries) and the files attached to them, in the same
+    /// transaction (a name an entry has already gets ` (2)`…); how many files were attached.
+    pub(crate) fn put_all_entries_with_files(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        files: Vec<NewFile>,
+    ) -> Result<usize> {
+        let now = self.clock().now();
         self.write(|w| {
             for id in replacing {
                 if !w.entry_exists(id)? {
                     return Err(Error::NoMatch(id.clone()));
                 }
             }
-            entries.iter().try_for_each(|e| w.put_entry(e))
+            entries.iter().try_for_each(|e| w.put_entry(e))?;
+            let n = files.len();
+            for f in files {
+                super::attachments::write_attachment(
+                    w,
+                    &f.entry,
+                    &f.name,
+                    &mut f.data.as_slice(),
+                    f.data.len() as u64,
+                    now,
+                    true,
+                )?;
+            }
+            Ok(n)
         })
     }
 }
