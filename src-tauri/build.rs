@@ -77,6 +77,11 @@ const COMMANDS: &[&str] = &[
     "update_entry",
     "delete_entry",
     "generate_password",
+    // attachments
+    "list_attachments",
+    "attach_file",
+    "save_attachment",
+    "detach_file",
     // connect
     "connect_entry",
     "pin_host_key",

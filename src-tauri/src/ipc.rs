@@ -8,8 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, connect, device_binding, email, entries, mfa, preferences, quick_unlock, team,
-    transfer, workspace,
+    account, attachments, connect, device_binding, email, entries, mfa, preferences, quick_unlock,
+    team, transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -85,6 +85,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::update_entry,
             entries::delete_entry,
             entries::generate_password,
+            attachments::list_attachments,
+            attachments::attach_file,
+            attachments::save_attachment,
+            attachments::detach_file,
             connect::connect_entry,
             connect::pin_host_key,
             account::change_master_password,

@@ -197,10 +197,7 @@ type Files = std::collections::HashMap<String, Vec<(String, Zeroizing<Vec<u8>>)>
 
 /// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
 /// keeps none (a team's, for now) gives none.
-fn files_of<W: EntryStore>(
-    ws: &mut W,
-    entries: &[Entry],
-) -> Result<Files, Error> {
+fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error> {
     let mut out = std::collections::HashMap::new();
     for e in entries {
         let list = match ws.attachments(&e.id) {

@@ -220,6 +220,20 @@ export const commands = {
 	updateEntry: (id: string, entry: EntryInput) => __TAURI_INVOKE<EntrySummary>("update_entry", { id, entry }),
 	deleteEntry: (id: string) => __TAURI_INVOKE<null>("delete_entry", { id }),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
+	/**  The attachments of the entry `id`, by name. */
+	listAttachments: (id: string) => __TAURI_INVOKE<AttachmentInfo[]>("list_attachments", { id }),
+	/**
+	 *  Attaches the file chosen to read (`file`, a handle from `pick_file` or a drop) to the
+	 *  entry `id`, under its own name; at most 64 MiB.
+	 */
+	attachFile: (id: string, file: string) => __TAURI_INVOKE<AttachmentInfo>("attach_file", { id, file }),
+	/**
+	 *  Saves the attachment `name` of the entry `id` to the file chosen to save (`file`): a new
+	 *  file, readable by its owner only. Returns its size.
+	 */
+	saveAttachment: (id: string, name: string, file: string) => __TAURI_INVOKE<number>("save_attachment", { id, name, file }),
+	/**  Removes the attachment `name` of the entry `id`. */
+	detachFile: (id: string, name: string) => __TAURI_INVOKE<null>("detach_file", { id, name }),
 	/**
 	 *  Opens the session of the remote connection `id`: SSH in a new window of the user's
 	 *  terminal emulator (`x-terminal-emulator`), RDP and VNC in their viewers, a web entry in
@@ -257,6 +271,14 @@ export type Algorithm =
 "SHA256" | 
 /**  HMAC-SHA512. */
 "SHA512";
+
+/**  An attachment as lists show it. */
+export type AttachmentInfo = {
+	/**  Its name, unique in the entry. */
+	name: string,
+	/**  Its size in bytes. */
+	size: number,
+};
 
 /**  What the user does with one item of an import. */
 export type Choice = 
