@@ -240,6 +240,35 @@ mod tests {
     }
 
     #[test]
+    fn custom_fields_of_every_type_become_fields() {
+        let json = br#"{"items":[{"type":1,"name":"Bank","login":{"username":"u","password":"p"},
+            "fields":[{"name":"Text","value":"t","type":0},{"name":"Hidden","value":"h","type":1},
+            {"name":"Flag","value":"true","type":2},{"name":"Who","value":null,"type":3,"linkedId":100},
+            {"name":"Text","value":"again","type":0},{"name":null,"value":"x","type":0}]}]}"#;
+        let plan = parse(json).unwrap();
+        let fields = &plan.entries[0].fields;
+        let shown: Vec<(&str, bool, &str)> = fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.is_secret(), f.expose_value()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Text", false, "t"),
+                ("Hidden", true, "h"),
+                ("Flag", false, "true"),
+                ("Who", false, "(linked: user name)"),
+                ("Text (2)", false, "again"),
+                ("Field", false, "x"),
+            ]
+        );
+        assert!(
+            plan.entries[0].notes.is_empty(),
+            "nothing folded into the notes"
+        );
+    }
+
+    #[test]
     fn steam_and_otpauth_totp_fields() {
         let plan = parse(&fixture("aegis/bitwarden.json")).unwrap();
         let otps: Vec<_> = plan
