@@ -335,6 +335,11 @@ fn attachments_survive_a_kdbx_round_trip_that_keepassxc_reads() {
         &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
     );
     assert_eq!(round.code, 0, "{}", round.stderr);
+    let report: Value = serde_json::from_str(&round.stdout).unwrap();
+    assert_eq!(
+        (report["imported"].as_u64(), report["attachments"].as_u64()),
+        (Some(1), Some(2))
+    );
     let list: Value =
         serde_json::from_str(&ok(d, &["attachments", "back.pcx", "Server", "--json"]).stdout)
             .unwrap();

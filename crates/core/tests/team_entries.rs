@@ -489,4 +489,11 @@ fn custom_fields_round_trip_between_members() {
         alice.find(&added.id).unwrap().fields,
         [CustomField::secret("PIN", secret("4321"))]
     );
+    // Attachments are not kept in team workspaces yet: a clear refusal (docs/TEAM.md).
+    let refused = alice.attachments(&added.id).unwrap_err();
+    assert!(matches!(refused, Error::NotOnTeam), "{refused}");
+    assert!(matches!(
+        alice.detach(&added.id, "x"),
+        Err(Error::NotOnTeam)
+    ));
 }
