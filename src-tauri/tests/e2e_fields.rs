@@ -1,5 +1,6 @@
 //! End to end in the real app: custom fields in the entry form (a plain one and a secret one),
-//! shown in the details with the secret hidden until revealed; a file attached from the file
+//! shown in the details with the secret hidden until revealed and copied with clearing, kept
+//! through a rename in the form; a file attached from the file
 //! chooser, saved to a new owner-only file, and removed.
 #![allow(clippy::unwrap_used)]
 
@@ -43,6 +44,12 @@ async fn custom_fields_and_an_attachment_saved() {
     app.click(r#"[data-testid="detail-field-reveal-1"]"#).await;
     app.wait_text(r#"[data-testid="detail-field-value-1"]"#, |t| t == "4321")
         .await;
+    // Copied from Rust as the password is, to be cleared after the preferred 30 s.
+    app.click(r#"[data-testid="detail-field-copy-1"]"#).await;
+    app.wait_text(r#"[role="status"]"#, |t| t.contains("30 s"))
+        .await;
+    let mut clipboard = arboard::Clipboard::new().expect("the X clipboard of the test display");
+    assert_eq!(clipboard.get_text().unwrap(), "4321");
 
     // Renamed in the form without the secret ever being in it: its value is kept.
     app.click(r#"[data-testid="edit"]"#).await;
