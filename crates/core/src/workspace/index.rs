@@ -594,7 +594,10 @@ mod tests {
             created: 0,
             modified: 0,
             kind: EntryKind::Note,
-            fields: Vec::new(),
+            fields: vec![
+                crate::entry::CustomField::text("IBAN", "DE44 5001"),
+                crate::entry::CustomField::secret("PIN", "9876".into()),
+            ],
         };
         let indexed = Indexed::of(&e);
         for query in [
@@ -606,6 +609,10 @@ mod tests {
             "",
             "bankkonto",
             "x",
+            "iban",
+            "de44 5001",
+            "pin",
+            "9876",
         ] {
             let lower = query.to_lowercase();
             assert_eq!(
@@ -618,6 +625,11 @@ mod tests {
             !indexed.matches(&Needle::new("bankkonto")),
             "across two fields"
         );
+        assert!(
+            indexed.matches(&Needle::new("de44")),
+            "a plain custom field"
+        );
+        assert!(!indexed.matches(&Needle::new("9876")), "never a secret one");
     }
 
     /// A row rolled back through the workspace's own connection (so SQLite's data_version
