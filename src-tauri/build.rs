@@ -70,6 +70,8 @@ const COMMANDS: &[&str] = &[
     "list_entries",
     "get_entry",
     "reveal_password",
+    "reveal_field",
+    "copy_custom_field",
     "otp_code",
     "copy_field",
     "copy_text",
@@ -90,6 +92,11 @@ const COMMANDS: &[&str] = &[
     "untrash_entry",
     "purge_entry",
     "empty_trash",
+    // attachments
+    "list_attachments",
+    "attach_file",
+    "save_attachment",
+    "detach_file",
     // connect
     "connect_entry",
     "pin_host_key",

@@ -1,7 +1,7 @@
 //! The app's own shapes that cross IPC; entries cross as the core's views
 //! (`view::{EntrySummary, EntryView}`). No key, no TOTP secret after enrolment, no Duo secret
 //! key, no backup-code hash ever appears here; an entry's password only through
-//! `reveal_password`.
+//! `reveal_password`, a secret custom field's value only through `reveal_field`.
 
 use portcullis_core::entry_edit::EntryType;
 use portcullis_core::mfa::MfaStatus;
@@ -38,6 +38,22 @@ pub struct EntryInput {
     pub port: Option<u16>,
     #[serde(default)]
     pub login: Option<String>,
+    /// Custom fields, the whole list as the form shows it; `None` keeps them.
+    #[serde(default)]
+    pub fields: Option<Vec<FieldInput>>,
+}
+
+/// A custom field in the form: a secret one's value is `None` unless typed anew (the form
+/// never holds it), `was` its name before a rename.
+#[derive(Deserialize, specta::Type)]
+pub struct FieldInput {
+    pub name: String,
+    #[serde(default)]
+    pub secret: bool,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub was: Option<String>,
 }
 
 /// Where unlocking stands.

@@ -8,8 +8,8 @@
 //! ```
 
 use crate::commands::{
-    account, connect, desktop, device_binding, email, entries, health, history, mfa, preferences,
-    quick_unlock, team, transfer, workspace,
+    account, attachments, connect, desktop, device_binding, email, entries, health, history, mfa,
+    preferences, quick_unlock, team, transfer, workspace,
 };
 use crate::error::ErrorCode;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
@@ -78,6 +78,8 @@ pub fn builder() -> Builder<tauri::Wry> {
             entries::list_entries,
             entries::get_entry,
             entries::reveal_password,
+            entries::reveal_field,
+            entries::copy_custom_field,
             entries::otp_code,
             entries::copy_field,
             entries::copy_text,
@@ -95,6 +97,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             health::password_health,
             desktop::watch_tray,
             desktop::tray_present,
+            attachments::list_attachments,
+            attachments::attach_file,
+            attachments::save_attachment,
+            attachments::detach_file,
             connect::connect_entry,
             connect::pin_host_key,
             account::change_master_password,

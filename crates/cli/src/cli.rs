@@ -128,6 +128,15 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the current code of an entry's one-time-password generator.
     Otp(OtpArgs),
+    /// Attach a file to an entry (sealed in the workspace in 1 MiB chunks; at most 64 MiB
+    /// unless --max-mib says more).
+    Attach(AttachArgs),
+    /// List an entry's attachments.
+    Attachments(AttachmentsArgs),
+    /// Save an entry's attachment to a new file (owner-only, never over an existing file).
+    Attachment(AttachmentArgs),
+    /// Delete an entry's attachment.
+    Detach(DetachArgs),
     /// Import entries from another format in one transaction.
     Import(ImportArgs),
     /// Export the workspace (needs a fresh second factor when MFA is on).
@@ -267,6 +276,15 @@ pub struct EntryFields {
     /// RDP connection: what to do with the server's certificate [default: tofu].
     #[arg(long, value_enum, value_name = "POLICY")]
     pub certificate: Option<CertificateArg>,
+    /// A plain custom field, searched like the notes (repeat for several; on edit, sets the
+    /// field of that name or adds one).
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    /// A secret custom field (hidden, never searched): its value is asked on the terminal
+    /// (hidden) or read from the next line of standard input, after the master password and
+    /// the entry password (repeat for several, one line each, in order).
+    #[arg(long = "secret-field", value_name = "NAME")]
+    pub secret_fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -333,6 +351,9 @@ pub struct EditArgs {
     /// Read a new entry password (prompt, or the next line of standard input).
     #[arg(long)]
     pub change_password: bool,
+    /// Remove the custom field of this name (repeat for several).
+    #[arg(long = "remove-field", value_name = "NAME")]
+    pub remove_fields: Vec<String>,
     #[command(flatten)]
     pub fields: EntryFields,
 }
@@ -433,9 +454,59 @@ pub struct ShowArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Include secrets (password, OTP URI).
+    /// Include secrets (password, OTP URI, secret custom fields).
     #[arg(long)]
     pub reveal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// The file to attach.
+    pub file: PathBuf,
+    /// The attachment's name [default: the file's name].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The largest file accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub max_mib: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachmentsArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// Print JSON: [{"name", "size"}].
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachmentArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// The attachment's name.
+    pub name: String,
+    /// The new file to write (it must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DetachArgs {
+    /// Workspace file.
+    pub workspace: PathBuf,
+    /// The entry: its id, an id prefix, or its title.
+    pub entry: String,
+    /// The attachment's name.
+    pub name: String,
 }
 
 #[derive(Debug, Args)]

@@ -363,6 +363,15 @@ impl SecretInput {
             .context("--otp -: no OTP URI or key on standard input")
     }
 
+    /// A secret custom field's value: asked on a terminal, else the next line.
+    pub fn field_secret(&mut self, name: &str) -> Result<SecretString> {
+        if self.terminal {
+            return prompt(&format!("Value of the secret field “{name}”: "));
+        }
+        self.next_line()?
+            .with_context(|| format!("--secret-field {name}: no value on standard input"))
+    }
+
     /// An entry's password: prompted on a terminal, else the next line (empty at the end).
     pub fn entry_password(&mut self) -> Result<SecretString> {
         if self.terminal {

@@ -14,7 +14,8 @@ mod progress;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use commands::{
-    connect, device_binding, entries, export, health, history, import, mfa, quick_unlock, team,
+    attachments, connect, device_binding, entries, export, health, history, import, mfa,
+    quick_unlock, team,
     workspace,
 };
 use input::SecretInput;
@@ -64,6 +65,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(a) => entries::search(a, &mut input),
         Command::Show(a) => entries::show(a, &mut input),
         Command::Otp(a) => entries::otp(a, &mut input),
+        Command::Attach(a) => attachments::attach(a, &mut input),
+        Command::Attachments(a) => attachments::list(a, &mut input),
+        Command::Attachment(a) => attachments::save(a, &mut input),
+        Command::Detach(a) => attachments::detach(a, &mut input),
         Command::Import(a) => import::import(a, &mut input),
         Command::Export(a) => export::export(a, &mut input),
         Command::QuickUnlock(c) => quick_unlock::run(c, &mut input),

@@ -70,6 +70,18 @@ pub struct Detail<'a> {
     /// RDP: the certificate policy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<&'static str>,
+    /// Custom fields, in order; a secret one's value only when revealed.
+    pub fields: Vec<FieldDetail<'a>>,
+}
+
+/// A custom field in `show`.
+#[derive(Serialize)]
+pub struct FieldDetail<'a> {
+    pub name: &'a str,
+    pub secret: bool,
+    /// Absent for a secret field unless revealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -119,7 +131,17 @@ impl<'a> Detail<'a> {
             ),
             _ => (None, None),
         };
+        let fields = e
+            .fields
+            .iter()
+            .map(|f| FieldDetail {
+                name: &f.name,
+                secret: f.is_secret(),
+                value: (reveal || !f.is_secret()).then(|| f.expose_value()),
+            })
+            .collect();
         Self {
+            fields,
             summary: Summary::from_view(view.summary),
             created: rfc3339(view.created),
             notes: view.notes,
@@ -187,6 +209,13 @@ impl<'a> Detail<'a> {
             push("host key", Some(&shown));
         }
         push("certificate", self.certificate);
+        for f in &self.fields {
+            let shown = match f.value {
+                Some(v) => printable_lines(v),
+                None => "******** (use --reveal)".to_owned(),
+            };
+            push("field", Some(&format!("{} = {shown}", printable(f.name))));
+        }
         let tags = self.tags.join(", ");
         push("tags", Some(&tags));
         push("notes", Some(&self.notes));

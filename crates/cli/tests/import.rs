@@ -332,10 +332,15 @@ fn kdbx_made_by_keepassxc_imports_with_groups_and_totp() {
             .unwrap();
     assert_eq!(github["group"], "Work/Dev");
     assert_eq!(github["password"], "gh-pass");
-    assert!(github["notes"]
+    // Other string fields become custom fields (this one unprotected: plain).
+    assert_eq!(
+        github["fields"],
+        serde_json::json!([{"name": "Recovery", "secret": false, "value": "extra-field-value"}])
+    );
+    assert!(!github["notes"]
         .as_str()
         .unwrap()
-        .contains("Recovery: extra-field-value"));
+        .contains("extra-field-value"));
     let at = 1_700_000_000u64;
     let t = format!("@{at}");
     assert_eq!(

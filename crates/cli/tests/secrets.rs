@@ -1,6 +1,7 @@
 //! No secret reaches a log, an error or the output: every flow of the CLI runs with trace
 //! logging on (`PORTCULLIS_LOG=trace`), and the master passwords, an entry's password and OTP
-//! secret, the authenticator's secret, the backup codes, the Duo secret key and a Duo passcode
+//! secret, a secret custom field (also the content of an attachment), the authenticator's
+//! secret, the backup codes, the Duo secret key and a Duo passcode
 //! are looked for in everything printed. They may appear only where the user asked for them
 //! (`show --reveal`, the enrolment's key, the backup codes when they are made).
 #![allow(clippy::unwrap_used)]
@@ -17,6 +18,7 @@ const NEW_MASTER: &str = "New-Master-Pw-Q3vLm";
 const ENTRY_PASSWORD: &str = "Entry-Pw-Yx7jWc";
 const ENTRY_OTP_SECRET: &str = "ENTRYOTPSECRETAAQZ";
 const DUO_PASSCODE: &str = "739251";
+const SECRET_FIELD: &str = "Field-Secret-Pq4nVb";
 const WRONG_BACKUP: &str = "ZZZZ-YYYY-XXXX";
 const PHONE: &str = "DPFZRS9FB0D46QFTM891";
 
@@ -123,6 +125,38 @@ fn no_secret_is_printed_or_logged() {
     }
     let revealed = t.run_revealing(d, &["show", "w.pcx", "Site", "--reveal"], &[]);
     assert!(revealed.contains(ENTRY_PASSWORD), "--reveal shows it");
+    // A secret custom field, and an attachment going in and out.
+    t.run(
+        d,
+        &[
+            "edit",
+            "w.pcx",
+            "Site",
+            "--secret-field",
+            "PIN",
+            "--field",
+            "Account=1",
+        ],
+        &format!("{SECRET_FIELD}\n"),
+        &[],
+    );
+    for args in [
+        &["show", "w.pcx", "Site"][..],
+        &["show", "w.pcx", "Site", "--json"],
+        &["search", "w.pcx", "Field-Secret", "--json"],
+    ] {
+        t.run(d, args, "", &[]);
+    }
+    let revealed = t.run_revealing(d, &["show", "w.pcx", "Site", "--reveal", "--json"], &[]);
+    assert!(revealed.contains(SECRET_FIELD), "--reveal shows it");
+    std::fs::write(d.join("key.txt"), SECRET_FIELD).unwrap();
+    for args in [
+        &["attach", "w.pcx", "Site", "key.txt"][..],
+        &["attachments", "w.pcx", "Site", "--json"],
+        &["attachment", "w.pcx", "Site", "key.txt", "--out", "key.out"],
+    ] {
+        t.run(d, args, "", &[]);
+    }
 
     // An authenticator: its key is shown once at enrolment, the backup codes once at confirm.
     let begun: Value = serde_json::from_str(&t.run_revealing(
@@ -273,4 +307,5 @@ fn no_secret_is_printed_or_logged() {
     t.assert_nowhere("the Duo secret key", &skey);
     t.assert_nowhere("a wrong Duo secret key", "Wrong-Skey-0000");
     t.assert_nowhere("a Duo passcode", DUO_PASSCODE);
+    t.assert_nowhere("a secret custom field", SECRET_FIELD);
 }

@@ -1,10 +1,20 @@
 //! What a workspace holds: entries of four kinds, each with an id, times and a group path.
 
 use crate::crypto::SecretString;
+pub use crate::entry::fields::{CustomField, FieldValue};
 use crate::otp::OtpParams;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The limits of files attached to entries (kept by `workspace::attachments`; importers read
+/// them too, which sit below the workspace).
+pub mod attachment {
+    /// The largest file attached unless the caller allows more.
+    pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
+    /// The longest attachment name, in characters.
+    pub const MAX_NAME_CHARS: usize = 255;
+}
+pub mod fields;
 pub mod host_key;
 pub(crate) mod packed;
 pub(crate) mod sealed;
@@ -30,6 +40,8 @@ pub struct Entry {
     pub modified: i64,
     /// What kind of entry this is, with its own fields.
     pub kind: EntryKind,
+    /// Custom fields, in the order shown ([`fields`]).
+    pub fields: Vec<CustomField>,
 }
 
 /// The fields of an entry to create; the id and times are assigned on add
@@ -46,6 +58,8 @@ pub struct NewEntry {
     pub notes: String,
     /// Kind and its fields.
     pub kind: EntryKind,
+    /// Custom fields.
+    pub fields: Vec<CustomField>,
 }
 
 impl NewEntry {
@@ -57,6 +71,7 @@ impl NewEntry {
             tags: Vec::new(),
             notes: String::new(),
             kind,
+            fields: Vec::new(),
         }
     }
 }
@@ -338,6 +353,16 @@ impl Entry {
                 .otp()
                 .and_then(|o| o.issuer.as_deref())
                 .is_some_and(hit)
+            || self.plain_fields().any(hit)
+    }
+
+    /// The names and values of the plain custom fields (what search reads of them; secret
+    /// fields are never searched).
+    pub fn plain_fields(&self) -> impl Iterator<Item = &str> {
+        self.fields
+            .iter()
+            .filter_map(|f| f.plain_value().map(|v| [f.name.as_str(), v]))
+            .flatten()
     }
 }
 
@@ -371,16 +396,21 @@ mod tests {
                 otp: None,
                 ssh_key: None,
             }),
+            fields: vec![
+                CustomField::text("Account", "12-34"),
+                CustomField::secret("PIN", "9876".into()),
+            ],
         }
     }
 
     #[test]
     fn search_covers_visible_fields_case_insensitively() {
         let e = login();
-        for q in ["github", "OCTO", "work/dev", "code", "github.com"] {
+        for q in ["github", "OCTO", "work/dev", "code", "github.com", "12-34"] {
             assert!(e.matches(&q.to_lowercase()), "{q}");
         }
         assert!(!e.matches("pw"), "passwords are not searched");
+        assert!(!e.matches("9876"), "secret fields are not searched");
         assert!(!e.matches("gitlab"));
     }
 

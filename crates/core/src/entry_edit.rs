@@ -12,10 +12,14 @@
 //!   blank removes it;
 //! - a remote connection's linked login is found by id or title and must be a login of this
 //!   workspace;
+//! - custom fields ([`crate::entry::fields`]): a form's list replaces them (a value left out
+//!   kept from the field it names), or single ones are set by name and removed by name; names
+//!   are trimmed, non-empty, unique in the entry and not a standard field's, values bounded;
 //! - an OTP entry needs a generator, a remote connection a protocol and a host (its port is
 //!   the protocol's usual one unless given).
 
 use crate::crypto::SecretString;
+use crate::entry::fields::{self, CustomField, FieldEdit};
 pub use crate::entry::EntryType;
 use crate::entry::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
 use crate::otp::OtpParams;
@@ -55,6 +59,12 @@ pub struct EntryChanges {
     pub host_key: Option<String>,
     /// An RDP connection's certificate policy.
     pub certificate: Option<CertPolicy>,
+    /// Custom fields: the whole list, as a form shows it (applied first).
+    pub fields: Option<Vec<FieldEdit>>,
+    /// Custom fields to set by name (replacing one of the same name, else added).
+    pub set_fields: Vec<CustomField>,
+    /// Custom fields to remove, by name (each must exist).
+    pub remove_fields: Vec<String>,
 }
 
 /// Applies `changes` to `entry`; with `new_kind`, its kind-specific fields start anew as that
@@ -78,6 +88,7 @@ pub(crate) fn apply(
     if let Some(notes) = c.notes.take() {
         entry.notes = notes;
     }
+    edit_fields(entry, &mut c)?;
     let otp = parse_otp(c.otp.take().as_ref())?;
     if let Some(kind) = new_kind {
         entry.kind = match kind {
@@ -106,6 +117,21 @@ pub(crate) fn apply(
     }
     let id = entry.id.clone();
     edit_kind(&mut entry.kind, &id, c, otp, find)
+}
+
+/// Applies the custom-field changes of `c` to `entry` (the kind does not matter: every kind
+/// has them).
+fn edit_fields(entry: &mut Entry, c: &mut EntryChanges) -> Result<()> {
+    let invalid = |e: fields::FieldError| Error::Invalid(e.to_string());
+    if let Some(list) = c.fields.take() {
+        entry.fields = fields::apply_edits(&entry.fields, list).map_err(invalid)?;
+    }
+    let set = std::mem::take(&mut c.set_fields);
+    let remove = std::mem::take(&mut c.remove_fields);
+    if !set.is_empty() || !remove.is_empty() {
+        fields::set_and_remove(&mut entry.fields, set, &remove).map_err(invalid)?;
+    }
+    Ok(())
 }
 
 /// Applies the kind-specific changes to `kind`, of the entry `id`.
@@ -457,6 +483,75 @@ mod tests {
         assert_eq!(ssh_key_of(&e).as_deref(), Some(key));
         let e = ws.edit_entry(&e.id, None, with_key(" ")).unwrap();
         assert_eq!(ssh_key_of(&e), None);
+    }
+
+    #[test]
+    fn custom_fields_are_set_removed_and_checked_on_add_and_edit() {
+        let (_d, mut ws) = workspace();
+        let e = ws
+            .add_entry(
+                EntryType::Note,
+                EntryChanges {
+                    set_fields: vec![
+                        CustomField::text("Account", "12-34"),
+                        CustomField::secret("PIN", "1234".into()),
+                    ],
+                    ..titled("Bank")
+                },
+            )
+            .unwrap();
+        assert_eq!(e.fields.len(), 2);
+        assert_eq!(ws.search_summaries("12-34").unwrap().len(), 1);
+        assert!(ws.search_summaries("1234").unwrap().is_empty());
+        let e = ws
+            .edit_entry(
+                &e.id,
+                None,
+                EntryChanges {
+                    remove_fields: vec!["Account".into()],
+                    ..EntryChanges::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(e.fields, [CustomField::secret("PIN", "1234".into())]);
+        // A retype keeps them; a duplicate or a standard name is refused, changing nothing.
+        let e = ws
+            .edit_entry(&e.id, Some(EntryType::Login), EntryChanges::default())
+            .unwrap();
+        assert_eq!(e.fields.len(), 1);
+        let dup = ws.edit_entry(
+            &e.id,
+            None,
+            EntryChanges {
+                fields: Some(vec![
+                    FieldEdit {
+                        name: "A".into(),
+                        value: Some("1".into()),
+                        ..FieldEdit::default()
+                    },
+                    FieldEdit {
+                        name: "A ".into(),
+                        value: Some("2".into()),
+                        ..FieldEdit::default()
+                    },
+                ]),
+                ..EntryChanges::default()
+            },
+        );
+        assert_eq!(
+            dup.unwrap_err().to_string(),
+            "two custom fields are named “A”"
+        );
+        let reserved = ws.edit_entry(
+            &e.id,
+            None,
+            EntryChanges {
+                set_fields: vec![CustomField::text("Password", "x")],
+                ..EntryChanges::default()
+            },
+        );
+        assert!(matches!(reserved, Err(Error::Invalid(_))));
+        assert_eq!(ws.find(&e.id).unwrap().fields.len(), 1);
     }
 
     #[test]

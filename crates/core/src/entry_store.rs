@@ -12,10 +12,12 @@ use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
 use crate::workspace::history::{Trashed, Version};
+use crate::workspace::attachments::AttachmentInfo;
 use crate::workspace::importing;
 use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
 use std::path::Path;
+use zeroize::Zeroizing;
 
 /// What `rm` did with an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,7 @@ pub enum Discarded {
 
 const HISTORY_FEATURE: &str = "entry history";
 const TRASH_FEATURE: &str = "the recycle bin";
+const ATTACHMENTS_FEATURE: &str = "attachments";
 
 /// The entry operations a workspace offers once open.
 pub trait EntryStore {
@@ -52,17 +55,26 @@ pub trait EntryStore {
     fn entries(&mut self) -> Result<Vec<Entry>>;
     /// Writes `entries` (new ones, and the `replacing` ones, which must exist) all or none.
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()>;
-    /// [`put_all`](Self::put_all), with the earlier versions of new entries and the entries
-    /// for the recycle bin (a KeePass import's); a workspace without history (a team one)
-    /// writes the entries only.
+    /// [`put_all`](Self::put_all), with the earlier versions of new entries, the entries for
+    /// the recycle bin and the attached files (a KeePass import's); how many files were
+    /// attached. A workspace without history or attachments (a team one) writes the entries
+    /// only.
     fn put_imported(
         &mut self,
         entries: &[Entry],
         replacing: &[String],
-        history: &importing::ImportedHistory,
-    ) -> Result<()> {
-        let _ = history;
-        self.put_all(entries, replacing)
+        extras: importing::ImportExtras,
+    ) -> Result<usize> {
+        if !extras.files.is_empty() || !extras.versions.is_empty() || !extras.trash.is_empty() {
+            tracing::info!(
+                files = extras.files.len(),
+                histories = extras.versions.len(),
+                trashed = extras.trash.len(),
+                "attachments, history and recycle bin left out: not kept by this workspace"
+            );
+        }
+        self.put_all(entries, replacing)?;
+        Ok(0)
     }
     /// The key-derivation cost protecting this workspace (a KeePass export uses it).
     fn kdf(&self) -> KdfParams;
@@ -140,6 +152,44 @@ pub trait EntryStore {
         Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
     }
 
+    /// The attachments of an entry (id or title), by name ([`crate::workspace::attachments`]).
+    /// A team workspace does not keep attachments yet: it refuses.
+    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>> {
+        let _ = id_or_title;
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
+    /// Attaches the file at `path` to an entry, as `name` (default: the file's name), if it
+    /// is at most `max_bytes` long.
+    fn attach_file(
+        &mut self,
+        id_or_title: &str,
+        path: &Path,
+        name: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<AttachmentInfo> {
+        let _ = (id_or_title, path, name, max_bytes);
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
+    /// Saves an entry's attachment to a new owner-only file at `out`; its size.
+    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64> {
+        let _ = (id_or_title, name, out);
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
+    /// Deletes an entry's attachment.
+    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
+        let _ = (id_or_title, name);
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
+    /// An entry's attachment whole in memory (a KeePass export holds it so).
+    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let _ = (id_or_title, name);
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
     /// Adds several entries (each checked, with a new id), all or none.
     fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
         let entries = crate::workspace::new_entries(news, self.now())?;
@@ -158,8 +208,8 @@ pub trait EntryStore {
     /// Writes the preview's items as chosen, all or none.
     fn import(&mut self, preview: Preview) -> Result<Imported> {
         let (duplicates, skipped) = (preview.duplicates.len(), preview.skipped.len());
-        let (entries, replacing, imported, history) = importing::writes(preview, self.now())?;
-        self.put_imported(&entries, &replacing, &history)?;
+        let (entries, replacing, mut imported, extras) = importing::writes(preview, self.now())?;
+        imported.attachments = self.put_imported(&entries, &replacing, extras)?;
         tracing::info!(
             created = imported.created,
             replaced = imported.replaced,
@@ -182,6 +232,7 @@ pub trait EntryStore {
             created: 0,
             modified: 0,
             kind: EntryKind::Note,
+            fields: Vec::new(),
         };
         let mut find = |q: &str| self.find(q);
         entry_edit::apply(&mut entry, Some(kind), changes, &mut find)?;
@@ -191,6 +242,7 @@ pub trait EntryStore {
             tags: entry.tags,
             notes: entry.notes,
             kind: entry.kind,
+            fields: entry.fields,
         })
     }
 
@@ -288,9 +340,9 @@ impl EntryStore for OpenWorkspace {
         &mut self,
         entries: &[Entry],
         replacing: &[String],
-        history: &importing::ImportedHistory,
-    ) -> Result<()> {
-        OpenWorkspace::put_imported(self, entries, replacing, history)
+        extras: importing::ImportExtras,
+    ) -> Result<usize> {
+        OpenWorkspace::put_imported(self, entries, replacing, extras)
     }
     fn kdf(&self) -> KdfParams {
         OpenWorkspace::kdf(self)
@@ -331,5 +383,31 @@ impl EntryStore for OpenWorkspace {
     }
     fn empty_trash(&mut self) -> Result<usize> {
         OpenWorkspace::empty_trash(self)
+    }
+    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::attachments(self, &id)
+    }
+    fn attach_file(
+        &mut self,
+        id_or_title: &str,
+        path: &Path,
+        name: Option<&str>,
+        max_bytes: u64,
+    ) -> Result<AttachmentInfo> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::attach_file(self, &id, path, name, max_bytes)
+    }
+    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::save_attachment(self, &id, name, out)
+    }
+    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::detach(self, &id, name)
+    }
+    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let id = OpenWorkspace::find(self, id_or_title)?.id;
+        OpenWorkspace::read_attachment(self, &id, name)
     }
 }

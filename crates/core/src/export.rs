@@ -133,7 +133,15 @@ pub fn export<W: EntryStore + Guarded>(
                 Err(workspace::Error::NotAvailableOnTeam(_)) => Vec::new(),
                 Err(e) => return Err(e.into()),
             };
-            let bytes = Zeroizing::new(kdbx_of(&entries, &history, &bin, ws.kdf(), password)?);
+            let files = files_of(ws, &entries)?;
+            let bytes = Zeroizing::new(kdbx_of(
+                &entries,
+                &history,
+                &bin,
+                &files,
+                ws.kdf(),
+                password,
+            )?);
             ws.exported(format.name(), entries.len())?;
             write_new(path, &bytes)?;
             Summary {
@@ -199,14 +207,40 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
 }
 
+/// Attachments by entry id: name and bytes.
+type Files = HashMap<String, Vec<(String, Zeroizing<Vec<u8>>)>>;
+
+/// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
+/// keeps none (a team's, for now) gives none.
+fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error> {
+    let mut out = HashMap::new();
+    for e in entries {
+        let list = match ws.attachments(&e.id) {
+            Ok(list) => list,
+            Err(workspace::Error::NotAvailableOnTeam(_)) => return Ok(out),
+            Err(err) => return Err(err.into()),
+        };
+        let mut files = Vec::new();
+        for a in list {
+            let data = ws.read_attachment(&e.id, &a.name)?;
+            files.push((a.name, data));
+        }
+        if !files.is_empty() {
+            out.insert(e.id.clone(), files);
+        }
+    }
+    Ok(out)
+}
+
 /// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
-/// attribute, each entry's earlier versions as its KeePass `<History>`, the recycle bin as
-/// KeePass's Recycle Bin group (`RecycleBinEnabled`, `RecycleBinUUID`), and the workspace's own
-/// Argon2 cost.
+/// attribute, custom fields as KeePass string fields, attachments as KeePass binaries, each
+/// entry's earlier versions as its KeePass `<History>`, the recycle bin as KeePass's Recycle
+/// Bin group (`RecycleBinEnabled`, `RecycleBinUUID`), and the workspace's own Argon2 cost.
 fn kdbx_of(
     entries: &[Entry],
     history: &HashMap<String, Vec<Entry>>,
     bin: &[Trashed],
+    files: &Files,
     kdf: crate::KdfParams,
     password: &SecretString,
 ) -> Result<Vec<u8>, Error> {
@@ -243,7 +277,7 @@ fn kdbx_of(
                 }
             };
         }
-        add_kdbx_entry(&mut db, group, e, history.get(&e.id))?;
+        add_kdbx_entry(&mut db, group, e, history.get(&e.id), files.get(&e.id))?;
     }
     if !bin.is_empty() {
         let root = db.root().id();
@@ -254,7 +288,7 @@ fn kdbx_of(
         db.meta.recyclebin_enabled = Some(true);
         db.meta.recyclebin_uuid = Some(recycle.uuid());
         for t in bin {
-            add_kdbx_entry(&mut db, recycle, &t.entry, history.get(&t.entry.id))?;
+            add_kdbx_entry(&mut db, recycle, &t.entry, history.get(&t.entry.id), None)?;
         }
     }
     let mut out = Vec::new();
@@ -266,18 +300,22 @@ fn kdbx_of(
     Ok(out)
 }
 
-/// Adds `e` to `group`, with its earlier versions (oldest first) as its history, oldest
-/// first as KeePass writes it. Each version is made as an entry of the same id in a scratch
+/// Adds `e` to `group` with its attached `files`, and its earlier versions (oldest first) as
+/// its history, oldest first as KeePass writes it. Each version is made as an entry of the same id in a scratch
 /// database, then moved into the history (KeePass gives history items their entry's UUID).
 fn add_kdbx_entry(
     db: &mut keepass::Database,
     group: keepass::db::GroupId,
     e: &Entry,
     earlier: Option<&Vec<Entry>>,
+    files: Option<&Vec<(String, Zeroizing<Vec<u8>>)>>,
 ) -> Result<(), Error> {
     let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
     let mut entry = parent.add_entry();
     fill_kdbx_entry(&mut entry, e);
+    for (name, data) in files.into_iter().flatten() {
+        entry.add_attachment(name.clone(), keepass::db::Value::protected(data.to_vec()));
+    }
     let id = entry.id();
     let mut history = keepass::db::History::default();
     // The history puts each item it is given first: the newest goes in first.
@@ -321,6 +359,18 @@ fn fill_kdbx_entry(entry: &mut keepass::db::Entry, e: &Entry) {
     }
     if let Some(otp) = e.otp() {
         entry.set("otp", Value::protected(otp.to_uri()));
+    }
+    // Custom fields as KeePass string fields, protected when secret (their names cannot be a
+    // standard field's, see `entry::fields`).
+    for f in &e.fields {
+        if f.is_secret() {
+            entry.set(
+                f.name.clone(),
+                Value::protected(f.expose_value().to_owned()),
+            );
+        } else {
+            entry.set_unprotected(f.name.clone(), f.expose_value().to_owned());
+        }
     }
     entry.tags = e.tags.clone();
     if let Some(t) = kdbx_time(e.created) {

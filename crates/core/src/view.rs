@@ -62,6 +62,30 @@ pub struct EntryView {
     pub otp: Option<OtpView>,
     /// A remote connection's fields.
     pub remote: Option<RemoteView>,
+    /// Custom fields, in order: a secret one without its value.
+    pub fields: Vec<FieldView>,
+}
+
+/// A custom field as shown: a secret one's value is only handed out on request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FieldView {
+    /// Its name.
+    pub name: String,
+    /// Whether it is secret.
+    pub secret: bool,
+    /// A plain field's value; `None` for a secret one.
+    pub value: Option<String>,
+}
+
+impl From<&crate::entry::CustomField> for FieldView {
+    fn from(f: &crate::entry::CustomField) -> Self {
+        Self {
+            name: f.name.clone(),
+            secret: f.is_secret(),
+            value: f.plain_value().map(str::to_owned),
+        }
+    }
 }
 
 /// An OTP generator's settings (not its key).
@@ -154,6 +178,7 @@ impl From<&Entry> for EntryView {
             has_password,
             otp: e.otp().map(OtpView::from),
             remote,
+            fields: e.fields.iter().map(FieldView::from).collect(),
         }
     }
 }
@@ -368,6 +393,7 @@ mod tests {
             created: 1,
             modified: 2,
             kind,
+            fields: Vec::new(),
         }
     }
 

@@ -546,3 +546,50 @@ fn second_factor_settings_the_server_puts_back_or_deletes_are_refused_where_newe
         );
     }
 }
+
+/// Custom fields travel in a team record (the packed entry encoding): what alice writes, bob
+/// reads, secret values included; an edit by bob comes back to alice.
+#[test]
+fn custom_fields_round_trip_between_members() {
+    use portcullis_core::entry::CustomField;
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let added = alice
+        .add_entry(
+            EntryType::Note,
+            EntryChanges {
+                set_fields: vec![
+                    CustomField::text("Account", "12-34"),
+                    CustomField::secret("PIN", secret("4321")),
+                ],
+                ..note("Bank")
+            },
+        )
+        .unwrap();
+    let mut bob = open(&pg, "bob");
+    let read = bob.find(&added.id).unwrap();
+    assert_eq!(read.fields, added.fields);
+    assert!(read.fields[1].is_secret());
+    assert_eq!(read.fields[1].expose_value(), "4321");
+    bob.edit_entry(
+        &added.id,
+        None,
+        EntryChanges {
+            remove_fields: vec!["Account".into()],
+            ..EntryChanges::default()
+        },
+    )
+    .unwrap();
+    let mut alice = open(&pg, "alice");
+    assert_eq!(
+        alice.find(&added.id).unwrap().fields,
+        [CustomField::secret("PIN", secret("4321"))]
+    );
+    // Attachments are not kept in team workspaces yet: a clear refusal (docs/TEAM.md).
+    let refused = alice.attachments(&added.id).unwrap_err();
+    assert!(matches!(refused, Error::NotAvailableOnTeam(_)), "{refused}");
+    assert!(matches!(
+        alice.detach(&added.id, "x"),
+        Err(Error::NotAvailableOnTeam(_))
+    ));
+}

@@ -5,6 +5,7 @@ use crate::dto::{EntryInput, OtpCodeDto};
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use crate::kinds::CopyField;
 use crate::state::AppState;
+use portcullis_core::entry::fields::FieldEdit;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::{EntryPage, EntrySummary, EntryView, ListQuery};
@@ -42,6 +43,38 @@ pub fn reveal_password(state: State<'_, AppState>, id: String) -> CommandResult<
             "this entry has no password",
         )),
     })
+}
+
+/// The value of an entry's custom field (a secret one on an explicit request: reveal).
+#[tauri::command(async)]
+#[specta::specta]
+pub fn reveal_field(state: State<'_, AppState>, id: String, name: String) -> CommandResult<String> {
+    with_store(&state, |ws| field_value(&ws.find(&id)?, &name))
+}
+
+/// Copies the value of an entry's custom field, cleared as a password is; the delay is
+/// returned.
+#[tauri::command(async)]
+#[specta::specta]
+pub fn copy_custom_field(
+    state: State<'_, AppState>,
+    id: String,
+    name: String,
+) -> CommandResult<u64> {
+    let text = with_store(&state, |ws| {
+        Ok(zeroize::Zeroizing::new(field_value(&ws.find(&id)?, &name)?))
+    })?;
+    copy_secret(&state, text)
+}
+
+/// The value of the field `name` of `entry`.
+fn field_value(entry: &portcullis_core::Entry, name: &str) -> CommandResult<String> {
+    entry
+        .fields
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.expose_value().to_owned())
+        .ok_or_else(|| CommandError::new(ErrorCode::Invalid, "this entry has no such field"))
 }
 
 /// Copies a field of an entry to the clipboard: `password` (of a login, or of the login a
@@ -157,6 +190,18 @@ fn changes_from(input: EntryInput) -> CommandResult<(EntryType, EntryChanges)> {
             host_key: None,
             certificate: None,
             ssh_key: None,
+            fields: input.fields.map(|list| {
+                list.into_iter()
+                    .map(|f| FieldEdit {
+                        name: f.name,
+                        secret: f.secret,
+                        value: f.value.map(SecretString::new),
+                        was: f.was,
+                    })
+                    .collect()
+            }),
+            set_fields: Vec::new(),
+            remove_fields: Vec::new(),
         },
     ))
 }
@@ -237,6 +282,54 @@ mod tests {
             "kind": "note", "title": title, "group": group,
         }))
         .unwrap()
+    }
+
+    /// The form's field list: added with values, then a secret renamed and a plain one made
+    /// secret without the form ever holding the secret value.
+    #[test]
+    fn the_forms_custom_fields_keep_a_secret_it_never_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::default();
+        let kdf = KdfParams::new(1024, 1, 1).unwrap();
+        let ws = OpenWorkspace::create(dir.path().join("w.pcx"), &SecretString::from("pw"), kdf)
+            .unwrap();
+        state
+            .lock()
+            .install(Session::Open(ws), state.epoch())
+            .unwrap();
+        let input = |fields: serde_json::Value| -> EntryInput {
+            serde_json::from_value(serde_json::json!({
+                "kind": "note", "title": "Bank", "fields": fields,
+            }))
+            .unwrap()
+        };
+        let added = add(
+            &state,
+            input(serde_json::json!([
+                {"name": "PIN", "secret": true, "value": "4321"},
+                {"name": "Account", "secret": false, "value": "12"},
+            ])),
+        )
+        .unwrap();
+        update(
+            &state,
+            &added.id,
+            input(serde_json::json!([
+                {"name": "Card PIN", "secret": true, "value": null, "was": "PIN"},
+                {"name": "Account", "secret": true, "value": null, "was": "Account"},
+            ])),
+        )
+        .unwrap();
+        let entry = with_store(&state, |ws| Ok(ws.find(&added.id)?)).unwrap();
+        assert_eq!(field_value(&entry, "Card PIN").unwrap(), "4321");
+        assert_eq!(field_value(&entry, "Account").unwrap(), "12");
+        assert!(entry.fields.iter().all(|f| f.is_secret()));
+        let view = EntryView::from(&entry);
+        assert!(
+            view.fields.iter().all(|f| f.value.is_none()),
+            "no secret in the view"
+        );
+        assert!(field_value(&entry, "PIN").is_err());
     }
 
     #[test]

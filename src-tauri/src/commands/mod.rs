@@ -3,6 +3,7 @@
 //! input, calls the core, and maps the error.
 
 pub mod account;
+pub mod attachments;
 pub mod connect;
 pub mod desktop;
 pub mod device_binding;

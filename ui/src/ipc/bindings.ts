@@ -197,6 +197,13 @@ export const commands = {
 	getEntry: (id: string) => __TAURI_INVOKE<EntryView>("get_entry", { id }),
 	/**  The password of a login, on an explicit request (reveal or copy). */
 	revealPassword: (id: string) => __TAURI_INVOKE<string>("reveal_password", { id }),
+	/**  The value of an entry's custom field (a secret one on an explicit request: reveal). */
+	revealField: (id: string, name: string) => __TAURI_INVOKE<string>("reveal_field", { id, name }),
+	/**
+	 *  Copies the value of an entry's custom field, cleared as a password is; the delay is
+	 *  returned.
+	 */
+	copyCustomField: (id: string, name: string) => __TAURI_INVOKE<number>("copy_custom_field", { id, name }),
 	otpCode: (id: string) => __TAURI_INVOKE<OtpCodeDto>("otp_code", { id }),
 	/**
 	 *  Copies a field of an entry to the clipboard: `password` (of a login, or of the login a
@@ -227,6 +234,20 @@ export const commands = {
 	/**  Deletes every entry of the bin for good; how many went. */
 	emptyTrash: () => __TAURI_INVOKE<number>("empty_trash"),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
+	/**  The attachments of the entry `id`, by name. */
+	listAttachments: (id: string) => __TAURI_INVOKE<AttachmentInfo[]>("list_attachments", { id }),
+	/**
+	 *  Attaches the file chosen to read (`file`, a handle from `pick_file` or a drop) to the
+	 *  entry `id`, under its own name; at most 64 MiB.
+	 */
+	attachFile: (id: string, file: string) => __TAURI_INVOKE<AttachmentInfo>("attach_file", { id, file }),
+	/**
+	 *  Saves the attachment `name` of the entry `id` to the file chosen to save (`file`): a new
+	 *  file, readable by its owner only. Returns its size.
+	 */
+	saveAttachment: (id: string, name: string, file: string) => __TAURI_INVOKE<number>("save_attachment", { id, name, file }),
+	/**  Removes the attachment `name` of the entry `id`. */
+	detachFile: (id: string, name: string) => __TAURI_INVOKE<null>("detach_file", { id, name }),
 	/**
 	 *  Opens the session of the remote connection `id`: SSH in a new window of the user's
 	 *  terminal emulator (`x-terminal-emulator`), RDP and VNC in their viewers, a web entry in
@@ -264,6 +285,14 @@ export type Algorithm =
 "SHA256" | 
 /**  HMAC-SHA512. */
 "SHA512";
+
+/**  An attachment as lists show it. */
+export type AttachmentInfo = {
+	/**  Its name, unique in the entry. */
+	name: string,
+	/**  Its size in bytes. */
+	size: number,
+};
 
 /**  What the user does with one item of an import. */
 export type Choice = 
@@ -426,6 +455,8 @@ export type EntryInput = {
 	host?: string,
 	port?: number | null,
 	login?: string | null,
+	/**  Custom fields, the whole list as the form shows it; `None` keeps them. */
+	fields?: FieldInput[] | null,
 };
 
 /**
@@ -493,6 +524,8 @@ export type EntryView = {
 	otp: OtpView | null,
 	/**  A remote connection's fields. */
 	remote: RemoteView | null,
+	/**  Custom fields, in order: a secret one without its value. */
+	fields: FieldView[],
 } & EntrySummary;
 
 /**
@@ -670,6 +703,27 @@ export type Factor =
 
 /**  A factor from the unlock screen. */
 export type FactorInput = { kind: "totp"; code: string; method: string | null } | { kind: "backup_code"; code: string } | { kind: "email"; code: string; method: string | null } | { kind: "duo"; method: string | null; factor: Factor | null; device: string | null; passcode: string | null };
+
+/**
+ *  A custom field in the form: a secret one's value is `None` unless typed anew (the form
+ *  never holds it), `was` its name before a rename.
+ */
+export type FieldInput = {
+	name: string,
+	secret?: boolean,
+	value?: string | null,
+	was?: string | null,
+};
+
+/**  A custom field as shown: a secret one's value is only handed out on request. */
+export type FieldView = {
+	/**  Its name. */
+	name: string,
+	/**  Whether it is secret. */
+	secret: boolean,
+	/**  A plain field's value; `None` for a secret one. */
+	value: string | null,
+};
 
 /**  A group of the sidebar with the number of matching entries in it and its subgroups. */
 export type GroupCount = {

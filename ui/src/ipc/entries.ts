@@ -22,6 +22,10 @@ export type OtpCode = OtpCodeDto;
 export const listEntries = commands.listEntries;
 export const getEntry = commands.getEntry;
 export const revealPassword = commands.revealPassword;
+/** A custom field's value (a secret one only on this explicit request). */
+export const revealField = commands.revealField;
+/** Copies a custom field's value from Rust, cleared as a password is. */
+export const copyCustomField = commands.copyCustomField;
 export const otpCode = commands.otpCode;
 export const addEntry = commands.addEntry;
 export const updateEntry = commands.updateEntry;

@@ -10,6 +10,7 @@ use crate::output::{print_json, table, Detail, OtpJson, Summary};
 use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry::ssh_key::MAX_SSH_KEY_BYTES;
+use portcullis_core::entry::CustomField;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
 use portcullis_core::entry_store::Discarded;
 use portcullis_core::generator::PasswordPolicy;
@@ -40,10 +41,12 @@ pub fn add(args: AddArgs, input: &mut SecretInput) -> Result<()> {
         EntryType::Login => Some(entry_password(f, input)?),
         _ => None,
     };
+    let set_fields = custom_fields(f, input)?;
     let changes = EntryChanges {
         title: Some(args.title),
         password,
         tags: Some(f.tags.clone()),
+        set_fields,
         ..changes(f, given)
     };
     let entry = ws.add_entry(kind, changes)?;
@@ -62,11 +65,14 @@ pub fn edit(args: EditArgs, input: &mut SecretInput) -> Result<()> {
     } else {
         None
     };
+    let set_fields = custom_fields(f, input)?;
     let changes = EntryChanges {
         title: args.title,
         password,
         // Tags given replace the current ones; none given keeps them.
         tags: Some(f.tags.clone()).filter(|t| !t.is_empty()),
+        set_fields,
+        remove_fields: args.remove_fields,
         ..changes(f, given)
     };
     let entry = ws.edit_entry(&entry.id, None, changes)?;
@@ -167,6 +173,25 @@ pub fn generate(args: GenerateArgs) -> Result<()> {
     };
     println!("{}", policy.generate()?.expose_secret());
     Ok(())
+}
+
+/// The custom fields given: `--field NAME=VALUE` (plain), then `--secret-field NAME`, each
+/// value read in turn (the core checks the names).
+fn custom_fields(f: &EntryFields, input: &mut SecretInput) -> Result<Vec<CustomField>> {
+    let mut out = Vec::with_capacity(f.fields.len() + f.secret_fields.len());
+    for pair in &f.fields {
+        let Some((name, value)) = pair.split_once('=') else {
+            bail!("--field {pair}: write NAME=VALUE");
+        };
+        out.push(CustomField::text(name, value));
+    }
+    for name in &f.secret_fields {
+        out.push(CustomField::secret(
+            name.as_str(),
+            input.field_secret(name)?,
+        ));
+    }
+    Ok(out)
 }
 
 fn entry_password(f: &EntryFields, input: &mut SecretInput) -> Result<SecretString> {

@@ -27,6 +27,8 @@ struct ImportJson {
     dry_run: bool,
     /// Entries written (0 with --dry-run).
     imported: usize,
+    /// Files attached to the written entries (KeePass binaries).
+    attachments: usize,
     /// Entries that are (or would be) created.
     entries: Vec<PlannedEntry>,
     /// Items that resemble an entry but differ from it: imported, or skipped with
@@ -80,14 +82,16 @@ pub fn import(args: ImportArgs, input: &mut SecretInput) -> Result<()> {
         })
         .collect();
     let (duplicates, skipped) = (preview.duplicates.clone(), preview.skipped.clone());
-    let imported = if args.dry_run {
-        0
+    let (imported, attachments) = if args.dry_run {
+        (0, 0)
     } else {
-        with_spinner("Importing…", || ws.import(preview))?.written()
+        let done = with_spinner("Importing…", || ws.import(preview))?;
+        (done.written(), done.attachments)
     };
     let report = ImportJson {
         dry_run: args.dry_run,
         imported,
+        attachments,
         entries: planned
             .into_iter()
             .filter(|p| p.choice != Choice::Skip)
@@ -109,6 +113,11 @@ fn print_report(r: &ImportJson) {
         for e in &r.entries {
             println!("  + {} ({})", e.title, e.kind);
         }
+    } else if r.attachments > 0 {
+        println!(
+            "imported {} entries and {} attached files",
+            r.imported, r.attachments
+        );
     } else {
         println!("imported {} entries", r.imported);
     }

@@ -20,6 +20,7 @@ macro_rules! with_guarded {
     };
 }
 
+pub mod attachments;
 pub mod connect;
 pub mod device_binding;
 pub mod duo;

@@ -132,3 +132,28 @@ pub fn processes_holding(needle: &str) -> Vec<String> {
     }
     out
 }
+
+/// What `keepassxc-cli ARGS` (Debian package keepassxc) prints, the database password `pw`
+/// given on standard input; expects success.
+pub fn keepassxc_cli(args: &[&str], pw: &str) -> String {
+    let mut child = Command::new("keepassxc-cli")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("keepassxc-cli is installed by scripts/test (Debian package keepassxc)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{pw}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "keepassxc-cli {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

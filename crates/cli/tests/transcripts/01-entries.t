@@ -86,7 +86,8 @@ $ portcullis show vault.pcx "jump host" --json
 >     "host": "jump.example.org",
 >     "port": 2222,
 >     "login": "[..]"
->   }
+>   },
+>   "fields": []
 > }
 
 $ portcullis otp vault.pcx GitHub

@@ -25,7 +25,8 @@ $ portcullis show v.pcx [[MAIL]] --reveal --json
 >     "mail"
 >   ],
 >   "has_password": true,
->   "password": "new-entry-pw"
+>   "password": "new-entry-pw",
+>   "fields": []
 > }
 
 # Two entries with one title: the title is ambiguous, the id is not.
@@ -85,5 +86,6 @@ $ portcullis show v.pcx [[TOKEN]] --json
 >     "issuer": "Acme",
 >     "account": "you",
 >     "counter": 5
->   }
+>   },
+>   "fields": []
 > }

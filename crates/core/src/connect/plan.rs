@@ -127,6 +127,7 @@ mod tests {
             created: 0,
             modified: 0,
             kind,
+            fields: Vec::new(),
         }
     }
 

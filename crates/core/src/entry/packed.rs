@@ -1,11 +1,11 @@
 //! The packed form of entries, as a bucket record of a version-2 workspace holds them:
-//! `0x03` (the encoding) || zstd(postcard(the bucket's entries, sorted by id)). Private to the
+//! `0x04` (the encoding) || zstd(postcard(the bucket's entries, sorted by id)). Private to the
 //! core, like the JSON mirror in [`super::sealed`]: the public entry types implement neither
 //! `Serialize` nor `Deserialize`. Postcard writes fields in order with no names, so the
 //! mirrors here are plain structs and an externally tagged enum (no `flatten`, no internal
 //! tag, no skipped field): a field added later needs a new encoding byte.
 
-use super::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
+use super::{CertPolicy, CustomField, Entry, EntryKind, Login, Protocol, Remote};
 use crate::crypto::secret::{sealed_optional_string, sealed_string};
 use crate::crypto::SecretString;
 use crate::otp::{sealed as otp, OtpParams};
@@ -18,9 +18,12 @@ const ENCODING_ZSTD_POSTCARD_V1: u8 = 1;
 /// First byte of a bucket's plaintext: zstd-compressed postcard, remote connections with
 /// their pinned host key and certificate policy, logins without an SSH key (read only).
 const ENCODING_ZSTD_POSTCARD_V2: u8 = 2;
-/// First byte of a bucket's plaintext: zstd-compressed postcard, logins with their SSH key
-/// (written).
-const ENCODING_ZSTD_POSTCARD: u8 = 3;
+/// First byte of a bucket's plaintext: zstd-compressed postcard, logins with their SSH key,
+/// entries without custom fields (read only).
+const ENCODING_ZSTD_POSTCARD_V3: u8 = 3;
+/// First byte of a bucket's plaintext: zstd-compressed postcard, entries with their custom
+/// fields (written).
+const ENCODING_ZSTD_POSTCARD: u8 = 4;
 /// The most a bucket may decompress to: a bucket claiming more is refused before any
 /// allocation (256 buckets of this size hold far more than any workspace needs).
 pub(crate) const MAX_BUCKET_BYTES: u64 = 256 << 20;
@@ -47,7 +50,7 @@ pub(crate) enum PackError {
 /// The mirrors of [`Entry`] and [`EntryKind`], the same in every encoding; each encoding's
 /// module defines its own `LoginDef` and `RemoteDef`.
 macro_rules! entry_mirrors {
-    () => {
+    ($($fields:tt)*) => {
         /// Mirror of [`Entry`].
         #[derive(Serialize, Deserialize)]
         #[serde(remote = "Entry")]
@@ -61,6 +64,8 @@ macro_rules! entry_mirrors {
             modified: i64,
             #[serde(with = "KindDef")]
             kind: EntryKind,
+            #[serde($($fields)*)]
+            fields: Vec<CustomField>,
         }
 
         /// Mirror of [`EntryKind`], externally tagged (postcard writes the variant's index).
@@ -92,7 +97,7 @@ macro_rules! entry_mirrors {
 mod v1 {
     use super::*;
 
-    entry_mirrors!();
+    entry_mirrors!(skip);
 
     /// Mirror of [`Login`] as encodings 1 and 2 wrote it.
     #[derive(Serialize, Deserialize)]
@@ -128,7 +133,7 @@ mod v1 {
 mod v2 {
     use super::*;
 
-    entry_mirrors!();
+    entry_mirrors!(skip);
 
     /// Mirror of [`Login`] as encodings 1 and 2 wrote it.
     #[derive(Serialize, Deserialize)]
@@ -157,11 +162,45 @@ mod v2 {
     }
 }
 
-/// Encoding 3: encoding 2, and a login with its SSH private key.
+/// Encoding 3: encoding 2, and a login with its SSH private key; no custom fields (they read
+/// as none). Read; written only by tests.
 mod v3 {
     use super::*;
 
-    entry_mirrors!();
+    entry_mirrors!(skip);
+
+    /// Mirror of [`Login`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Login")]
+    struct LoginDef {
+        username: String,
+        #[serde(with = "sealed_string")]
+        password: SecretString,
+        url: String,
+        #[serde(with = "optional_otp")]
+        otp: Option<OtpParams>,
+        #[serde(with = "sealed_optional_string")]
+        ssh_key: Option<SecretString>,
+    }
+
+    /// Mirror of [`Remote`].
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "Remote")]
+    struct RemoteDef {
+        protocol: Protocol,
+        host: String,
+        port: u16,
+        login: Option<String>,
+        host_key: Option<String>,
+        certificate: CertPolicy,
+    }
+}
+
+/// Encoding 4: encoding 3, and the entry's custom fields.
+mod v4 {
+    use super::*;
+
+    entry_mirrors!(with = "crate::entry::fields::sealed_list");
 
     /// Mirror of [`Login`].
     #[derive(Serialize, Deserialize)]
@@ -218,8 +257,17 @@ mod optional_otp {
 pub(crate) fn pack<'a>(
     entries: impl IntoIterator<Item = &'a Entry>,
 ) -> Result<Zeroizing<Vec<u8>>, PackError> {
-    let items: Vec<v3::Packing<'_>> = entries.into_iter().map(v3::Packing).collect();
+    let items: Vec<v4::Packing<'_>> = entries.into_iter().map(v4::Packing).collect();
     pack_items(items, ENCODING_ZSTD_POSTCARD)
+}
+
+/// The plaintext of a bucket in encoding 3, as earlier versions wrote it (tests).
+#[cfg(test)]
+fn pack_v3<'a>(
+    entries: impl IntoIterator<Item = &'a Entry>,
+) -> Result<Zeroizing<Vec<u8>>, PackError> {
+    let items: Vec<v3::Packing<'_>> = entries.into_iter().map(v3::Packing).collect();
+    pack_items(items, ENCODING_ZSTD_POSTCARD_V3)
 }
 
 /// The plaintext of a bucket in encoding 2, as earlier versions wrote it (tests).
@@ -270,6 +318,13 @@ trait HasId {
     fn id(&self) -> &str;
 }
 
+impl HasId for v4::Packing<'_> {
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+}
+
+#[cfg(test)]
 impl HasId for v3::Packing<'_> {
     fn id(&self) -> &str {
         &self.0.id
@@ -323,6 +378,7 @@ fn unpack_with(
     if ![
         ENCODING_ZSTD_POSTCARD_V1,
         ENCODING_ZSTD_POSTCARD_V2,
+        ENCODING_ZSTD_POSTCARD_V3,
         ENCODING_ZSTD_POSTCARD,
     ]
     .contains(&encoding)
@@ -351,9 +407,13 @@ fn unpack_with(
             let entries: Vec<v2::Unpacked> = decode_all(&plain)?;
             Ok(entries.into_iter().map(|v2::Unpacked(e)| e).collect())
         }
-        _ => {
+        ENCODING_ZSTD_POSTCARD_V3 => {
             let entries: Vec<v3::Unpacked> = decode_all(&plain)?;
             Ok(entries.into_iter().map(|v3::Unpacked(e)| e).collect())
+        }
+        _ => {
+            let entries: Vec<v4::Unpacked> = decode_all(&plain)?;
+            Ok(entries.into_iter().map(|v4::Unpacked(e)| e).collect())
         }
     }
 }
@@ -401,7 +461,7 @@ mod tests {
     fn damaged_or_unknown_buckets_are_refused() {
         let plain = pack(&earlier()).unwrap();
         let mut other = plain.clone();
-        other[0] = 4;
+        other[0] = 5;
         assert_eq!(unpack(&other).unwrap_err(), PackError::UnknownEncoding);
         assert_eq!(unpack(&[]).unwrap_err(), PackError::Decode);
         assert_eq!(
@@ -409,7 +469,7 @@ mod tests {
             PackError::Decompress
         );
         // Trailing bytes after the list, inside a valid frame.
-        let mut list = postcard::to_allocvec(&Vec::<v3::Packing<'_>>::new()).unwrap();
+        let mut list = postcard::to_allocvec(&Vec::<v4::Packing<'_>>::new()).unwrap();
         list.push(0);
         let mut trailing = vec![ENCODING_ZSTD_POSTCARD];
         trailing.extend(zstd::bulk::compress(&list, 3).unwrap());
@@ -479,6 +539,30 @@ mod tests {
             panic!("not a login");
         };
         assert_eq!(l.ssh_key, None);
+    }
+
+    /// Buckets of encoding 3 (written before custom fields) still read, as entries without
+    /// any; a new write uses encoding 4, which keeps them, plain and secret.
+    #[test]
+    fn buckets_of_encoding_3_still_read_and_new_ones_keep_custom_fields() {
+        use crate::entry::CustomField;
+        let entries = earlier();
+        let old = pack_v3(&entries).unwrap();
+        assert_eq!(old[0], ENCODING_ZSTD_POSTCARD_V3);
+        let mut sorted = entries.clone();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(unpack(&old).unwrap(), sorted, "nothing else changed");
+
+        let mut with_fields = entries[0].clone();
+        with_fields.fields = vec![
+            CustomField::text("Account", "12-34"),
+            CustomField::secret("PIN", "1234".into()),
+        ];
+        let new = pack([&with_fields]).unwrap();
+        assert_eq!(new[0], ENCODING_ZSTD_POSTCARD);
+        assert_eq!(unpack(&new).unwrap(), vec![with_fields.clone()]);
+        let dropped = unpack(&pack_v3([&with_fields]).unwrap()).unwrap();
+        assert!(dropped[0].fields.is_empty());
     }
 
     /// A frame that claims more than the limit is refused before anything is allocated, and

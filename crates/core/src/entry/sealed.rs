@@ -3,7 +3,7 @@
 //! Private to the core: the public entry types implement neither `Serialize` nor
 //! `Deserialize`, so no code outside the record encoder can print a password by accident.
 
-use super::{CertPolicy, Entry, EntryKind, Login, Protocol, Remote};
+use super::{CertPolicy, CustomField, Entry, EntryKind, Login, Protocol, Remote};
 use crate::crypto::secret::{sealed_optional_string, sealed_string};
 use crate::crypto::SecretString;
 use crate::otp::{sealed as otp, OtpParams};
@@ -25,6 +25,14 @@ struct EntryDef {
     modified: i64,
     #[serde(flatten, with = "KindDef")]
     kind: EntryKind,
+    // Added with custom fields: records written before read as "none", and records without
+    // them seal to the same bytes as before.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::entry::fields::sealed_list"
+    )]
+    fields: Vec<CustomField>,
 }
 
 /// Mirror of [`EntryKind`].
@@ -168,6 +176,21 @@ mod tests {
             .unwrap()
             .expose_secret()
             .ends_with("AAAA\n-----END OPENSSH PRIVATE KEY-----\n"));
+        assert_eq!(to_json(&entry).unwrap(), line);
+    }
+
+    /// Custom fields, plain and secret, survive the record form in their order.
+    #[test]
+    fn custom_fields_round_trip() {
+        let line = br#"{"id":"e1","title":"T","created":1,"modified":1,"kind":"note","fields":[{"name":"PIN","secret":true,"value":"1234"},{"name":"Account","secret":false,"value":"12-34"}]}"#;
+        let entry = from_json(line).unwrap();
+        assert_eq!(
+            entry.fields,
+            [
+                CustomField::secret("PIN", "1234".into()),
+                CustomField::text("Account", "12-34")
+            ]
+        );
         assert_eq!(to_json(&entry).unwrap(), line);
     }
 

@@ -1,9 +1,11 @@
 //! Bitwarden's unencrypted JSON export: logins (with `login.totp`: an otpauth URI, a Base32
-//! key or `steam://KEY`), secure notes, folders as groups, custom fields appended to the notes.
+//! key or `steam://KEY`), secure notes, folders as groups, custom fields as custom fields (text
+//! plain, hidden secret, boolean as `true`/`false`, linked ones as a plain field naming the
+//! login field they show, since the value is the entry's own user name or password).
 //! Cards and identities are skipped with the reason; encrypted exports are refused.
 
 use super::{Error, Plan};
-use crate::entry::NewEntry;
+use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
 use crate::SecretString;
@@ -44,11 +46,18 @@ struct Item {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Field {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     value: Option<Zeroizing<String>>,
+    /// 0 text, 1 hidden, 2 boolean, 3 linked.
+    #[serde(default, rename = "type")]
+    kind: u8,
+    /// For a linked field: 100 the user name, 101 the password.
+    #[serde(default)]
+    linked_id: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +128,7 @@ pub fn parse(bytes: &[u8]) -> Result<Plan, Error> {
             .as_deref()
             .and_then(|id| folders.get(id))
             .map(|name| name.to_string());
-        entry.notes = notes_of(item);
+        (entry.notes, entry.fields) = notes_and_fields_of(item);
         plan.entries.push(entry);
     }
     Ok(plan)
@@ -160,18 +169,34 @@ fn login_of(item: &LoginItem) -> Result<Login, String> {
     })
 }
 
-/// The item's notes, then its custom fields as `name: value` lines.
-fn notes_of(item: &Item) -> String {
+/// The item's notes and its custom fields (what cannot be a field appended to the notes).
+fn notes_and_fields_of(item: &Item) -> (String, Vec<CustomField>) {
     let mut notes = item.notes.clone().unwrap_or_default();
-    for f in item.fields.as_deref().unwrap_or_default() {
+    let read = item
+        .fields
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let name = f.name.clone().unwrap_or_default();
+            let value = f.value.as_deref().map(String::as_str).unwrap_or_default();
+            match (f.kind, f.linked_id) {
+                (1, _) => CustomField::secret(name, SecretString::from(value)),
+                (3, Some(100)) => CustomField::text(name, "(linked: user name)"),
+                (3, Some(101)) => CustomField::text(name, "(linked: password)"),
+                (3, _) => CustomField::text(name, "(linked)"),
+                _ => CustomField::text(name, value),
+            }
+        })
+        .collect();
+    let (fields, rest) = crate::entry::fields::importable(read);
+    for line in rest {
         if !notes.is_empty() {
             notes.push('\n');
         }
-        notes.push_str(f.name.as_deref().unwrap_or("field"));
-        notes.push_str(": ");
-        notes.push_str(f.value.as_deref().map(String::as_str).unwrap_or_default());
+        notes.push_str(&line);
     }
-    notes
+    (notes, fields)
 }
 
 #[cfg(test)]
@@ -194,7 +219,14 @@ mod tests {
             .unwrap();
         assert_eq!(note.group.as_deref(), Some("My Folder"));
         assert!(note.notes.starts_with("1st line of secure note"));
-        assert!(note.notes.contains("Hidden Field: hidden-field-value"));
+        assert!(!note.notes.contains("hidden-field-value"));
+        let hidden = note
+            .fields
+            .iter()
+            .find(|f| f.name == "Hidden Field")
+            .expect("the hidden field");
+        assert!(hidden.is_secret());
+        assert_eq!(hidden.expose_value(), "hidden-field-value");
         let login = plan
             .entries
             .iter()
@@ -205,6 +237,35 @@ mod tests {
         };
         assert!(!l.password.is_empty());
         assert!(l.otp.is_some(), "login.totp is imported");
+    }
+
+    #[test]
+    fn custom_fields_of_every_type_become_fields() {
+        let json = br#"{"items":[{"type":1,"name":"Bank","login":{"username":"u","password":"p"},
+            "fields":[{"name":"Text","value":"t","type":0},{"name":"Hidden","value":"h","type":1},
+            {"name":"Flag","value":"true","type":2},{"name":"Who","value":null,"type":3,"linkedId":100},
+            {"name":"Text","value":"again","type":0},{"name":null,"value":"x","type":0}]}]}"#;
+        let plan = parse(json).unwrap();
+        let fields = &plan.entries[0].fields;
+        let shown: Vec<(&str, bool, &str)> = fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.is_secret(), f.expose_value()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Text", false, "t"),
+                ("Hidden", true, "h"),
+                ("Flag", false, "true"),
+                ("Who", false, "(linked: user name)"),
+                ("Text (2)", false, "again"),
+                ("Field", false, "x"),
+            ]
+        );
+        assert!(
+            plan.entries[0].notes.is_empty(),
+            "nothing folded into the notes"
+        );
     }
 
     #[test]

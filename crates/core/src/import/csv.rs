@@ -109,6 +109,7 @@ pub fn parse(reader: impl Read) -> Result<Vec<NewEntry>, Error> {
                 otp,
                 ssh_key: None,
             }),
+            fields: Vec::new(),
         });
     }
     Ok(out)

@@ -1,12 +1,15 @@
 //! KeePass KDBX 3.1 and 4 files, and KeePass 1 KDB files (the keepass crate): groups become
 //! group paths, entries logins (or notes when they hold only text), TOTP from KeePassXC's
 //! `otp` attribute or the legacy `TOTP Seed` / `TOTP Settings` fields (`30;6`, `30;8`, `30;S`
-//! for Steam). Other fields are appended to the notes. Each entry's KeePass history becomes its
-//! earlier versions, and the entries of the recycle bin (`RecycleBinUUID`) go to the
-//! workspace's recycle bin, with theirs.
+//! for Steam). Other string fields become custom fields (protected ones secret); what cannot
+//! be one (over 64 KiB) is appended to the notes. Binaries (KDBX 4 inner-header attachments,
+//! KDBX 3 `<Binary>` references) become attachments, up to 64 MiB each. Each entry's KeePass
+//! history becomes its earlier versions, and the entries of the recycle bin (`RecycleBinUUID`)
+//! go to the workspace's recycle bin, with theirs (without their attachments).
 
-use super::{kdbx_header, Earlier, Error, Plan};
-use crate::entry::NewEntry;
+use super::{kdbx_header, Earlier, Error, Plan, PlannedFile};
+use crate::entry::attachment::{DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
+use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
 use crate::{SecretBytes, SecretString};
@@ -15,16 +18,7 @@ use keepass::{Database, DatabaseKey};
 use std::panic::AssertUnwindSafe;
 
 /// Fields that have a place of their own.
-const STANDARD: [&str; 8] = [
-    "Title",
-    "UserName",
-    "Password",
-    "URL",
-    "Notes",
-    "otp",
-    "TOTP Seed",
-    "TOTP Settings",
-];
+const STANDARD: [&str; 8] = crate::entry::fields::RESERVED_NAMES;
 
 /// Reads a KeePass 2 (KDBX 3.1/4) or KeePass 1 file opened with `password`.
 pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Error> {
@@ -78,6 +72,25 @@ fn walk(
                     plan.history.insert(plan.entries.len(), earlier);
                 }
                 plan.entries.push(entry);
+                let index = plan.entries.len() - 1;
+                let mut files: Vec<(&str, keepass::db::AttachmentRef<'_>)> =
+                    e.attachments_named().collect();
+                files.sort_by(|a, b| a.0.cmp(b.0));
+                for (name, file) in files {
+                    let data = file.data.get();
+                    if data.len() as u64 > DEFAULT_MAX_ATTACHMENT_BYTES {
+                        plan.skip(
+                            format!("{title}: {name}"),
+                            "an attachment larger than 64 MiB",
+                        );
+                        continue;
+                    }
+                    plan.files.push(PlannedFile {
+                        entry: index,
+                        name: attachment_name(name),
+                        data: zeroize::Zeroizing::new(data.clone()),
+                    });
+                }
             }
             Err(reason) => plan.skip(title, reason),
         }
@@ -141,23 +154,54 @@ fn trash(group: GroupRef<'_>, plan: &mut Plan) {
     }
 }
 
+/// A KeePass attachment name as an attachment's: slashes and control characters become `-`,
+/// blank becomes `attachment`.
+fn attachment_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '/' || c == '\\' {
+                '-'
+            } else {
+                c
+            }
+        })
+        .take(MAX_NAME_CHARS)
+        .collect();
+    match cleaned.trim() {
+        "" => "attachment".to_owned(),
+        t => t.to_owned(),
+    }
+}
+
 fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
     let field = |name: &str| e.get(name).unwrap_or_default().to_owned();
     let otp = otp_of(e)?;
     let (username, password, url) = (field("UserName"), field("Password"), field("URL"));
     let mut notes = field("Notes");
-    let mut extra: Vec<(&String, &str)> = e
+    let mut extra: Vec<(&String, &keepass::db::Value<String>)> = e
         .fields
-        .keys()
-        .filter(|k| !STANDARD.contains(&k.as_str()))
-        .filter_map(|k| e.get(k).map(|v| (k, v)))
+        .iter()
+        .filter(|(k, _)| !STANDARD.contains(&k.as_str()))
         .collect();
-    extra.sort();
-    for (name, value) in extra {
+    extra.sort_by(|a, b| a.0.cmp(b.0));
+    let (fields, rest) = crate::entry::fields::importable(
+        extra
+            .into_iter()
+            .map(|(name, value)| {
+                if value.is_protected() {
+                    CustomField::secret(name.clone(), SecretString::from(value.get().as_str()))
+                } else {
+                    CustomField::text(name.clone(), value.get().clone())
+                }
+            })
+            .collect(),
+    );
+    for line in rest {
         if !notes.is_empty() {
             notes.push('\n');
         }
-        notes.push_str(&format!("{name}: {value}"));
+        notes.push_str(&line);
     }
     let kind = if username.is_empty() && password.is_empty() && url.is_empty() && otp.is_none() {
         EntryKind::Note
@@ -172,6 +216,7 @@ fn entry_of(e: &keepass::db::Entry, title: &str) -> Result<NewEntry, String> {
     };
     let mut entry = NewEntry::new(title, kind);
     entry.notes = notes;
+    entry.fields = fields;
     Ok(entry)
 }
 

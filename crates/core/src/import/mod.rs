@@ -107,6 +107,28 @@ pub struct Plan {
     /// Items of the source's recycle bin, each with its earlier versions: imported into the
     /// workspace's recycle bin.
     pub trash: Vec<(NewEntry, Vec<Earlier>)>,
+    /// Files attached to the entries (KeePass binaries), by index in `entries`.
+    pub files: Vec<PlannedFile>,
+}
+
+/// A file an imported entry carries.
+pub struct PlannedFile {
+    /// The index of its entry in [`Plan::entries`].
+    pub entry: usize,
+    /// Its name.
+    pub name: String,
+    /// Its bytes (the source format holds them whole already).
+    pub data: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PlannedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlannedFile")
+            .field("entry", &self.entry)
+            .field("name", &self.name)
+            .field("size", &self.data.len())
+            .finish()
+    }
 }
 
 impl Plan {

@@ -170,6 +170,13 @@ impl ReadTx<'_> {
         read_rows(&self.tx, collection)
     }
 
+    /// Every record outside the collection `bulky`, whole, and each record of `bulky` as
+    /// `(row without its sealed bytes, hash(sealed))`, read one at a time: bulky records (an
+    /// attachment's chunks) are never all in memory at once.
+    pub fn rows_and_hashes(&self, bulky: &str, hash: fn(&[u8]) -> [u8; 32]) -> RowsAndHashes {
+        rows_and_hashes(&self.tx, bulky, hash)
+    }
+
     /// One record, if present.
     pub fn row(&self, collection: &str, id: &str) -> Result<Option<Row>, Error> {
         read_row(&self.tx, collection, id)
@@ -219,6 +226,13 @@ impl WriteTx<'_> {
     /// Every record of a collection (or of all, with `None`), in collection and id order.
     pub fn rows(&self, collection: Option<&str>) -> Result<Vec<Row>, Error> {
         read_rows(&self.tx, collection)
+    }
+
+    /// Every record outside the collection `bulky`, whole, and each record of `bulky` as
+    /// `(row without its sealed bytes, hash(sealed))`, read one at a time: bulky records (an
+    /// attachment's chunks) are never all in memory at once.
+    pub fn rows_and_hashes(&self, bulky: &str, hash: fn(&[u8]) -> [u8; 32]) -> RowsAndHashes {
+        rows_and_hashes(&self.tx, bulky, hash)
     }
 
     /// One record, if present.
@@ -332,6 +346,32 @@ fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         version: version.max(0) as u64,
         sealed: r.get(3)?,
     })
+}
+
+/// What [`ReadTx::rows_and_hashes`] reads: the whole rows, and the bulky ones' hashes.
+pub type RowsAndHashes = Result<(Vec<Row>, Vec<(Row, [u8; 32])>), Error>;
+
+fn rows_and_hashes(conn: &Connection, bulky: &str, hash: fn(&[u8]) -> [u8; 32]) -> RowsAndHashes {
+    let mut stmt = conn.prepare_cached(
+        "SELECT collection, id, version, sealed FROM records
+         WHERE collection <> ?1 ORDER BY collection, id",
+    )?;
+    let rows = stmt
+        .query_map([bulky], row_from_sql)?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT collection, id, version, sealed FROM records
+         WHERE collection = ?1 ORDER BY id",
+    )?;
+    let mut hashed = Vec::new();
+    let mut query = stmt.query([bulky])?;
+    while let Some(r) = query.next()? {
+        let mut row = row_from_sql(r)?;
+        let h = hash(&row.sealed);
+        row.sealed = Vec::new();
+        hashed.push((row, h));
+    }
+    Ok((rows, hashed))
 }
 
 fn read_rows(conn: &Connection, collection: Option<&str>) -> Result<Vec<Row>, Error> {

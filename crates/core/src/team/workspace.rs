@@ -896,7 +896,7 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn update(&mut self, mut entry: Entry) -> file::Result<Entry> {
-        file::validate(&entry.title, &entry.kind)?;
+        file::validate(&entry.title, &entry.kind, &entry.fields)?;
         if !self.entries.contains(&entry.id) {
             return Err(file::Error::NoMatch(entry.id));
         }

@@ -447,7 +447,12 @@ impl Writer<'_, '_> {
     }
 
     /// Deletes for good the records of the entry whose record id is `record`.
-    pub(super) fn purge_records(&mut self, record: &str) -> Result<()> {
+    /// Deletes what an entry deleted for good leaves: its bin and history records and its
+    /// attachments.
+    pub(super) fn purge_records(&mut self, entry_id: &str) -> Result<()> {
+        super::attachments::delete_attachments_of(self, entry_id)?;
+        let record = record_id(entry_id);
+        let record = record.as_str();
         for collection in [TRASH, HISTORY] {
             if self
                 .versions
@@ -675,7 +680,7 @@ impl OpenWorkspace {
         };
         self.write(|w| {
             w.delete_entry(&entry.id)?;
-            w.purge_records(&record_id(&entry.id))
+            w.purge_records(&entry.id)
         })?;
         tracing::debug!("entry deleted for good");
         Ok(entry)
@@ -683,8 +688,8 @@ impl OpenWorkspace {
 
     /// Deletes every entry of the bin for good, with their histories; how many went.
     pub fn empty_trash(&mut self) -> Result<usize> {
+        let ids: Vec<String> = self.trashed()?.into_iter().map(|t| t.entry.id).collect();
         let count = self.write(|w| {
-            let ids = w.listed(TRASH);
             for id in &ids {
                 w.purge_records(id)?;
             }

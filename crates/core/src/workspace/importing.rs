@@ -65,6 +65,9 @@ pub struct Similar {
     created: i64,
 }
 
+/// A file's name and bytes.
+type NamedBytes = (String, zeroize::Zeroizing<Vec<u8>>);
+
 /// One item that an import writes unless the user skips it.
 #[derive(Debug)]
 struct Item {
@@ -73,6 +76,8 @@ struct Item {
     choice: Choice,
     /// Its earlier versions, oldest first (kept when it is imported as a new entry).
     history: Vec<Earlier>,
+    /// Its attached files.
+    files: Vec<NamedBytes>,
 }
 
 /// What an import will do, for the user to see (and decide on) before anything is written.
@@ -88,14 +93,16 @@ pub struct Preview {
     trash: Vec<(NewEntry, Vec<Earlier>)>,
 }
 
-/// What an import writes besides the entries: the earlier versions of new entries, and the
-/// entries of the source's recycle bin (with theirs).
+/// What an import writes besides the entries: the earlier versions of new entries, the
+/// entries of the source's recycle bin (with theirs), and the files attached to entries.
 #[derive(Debug, Default)]
-pub struct ImportedHistory {
+pub struct ImportExtras {
     /// Entry id and its earlier versions, oldest first.
     pub versions: Vec<(String, Vec<Entry>)>,
     /// Entries for the recycle bin, each with its earlier versions.
     pub trash: Vec<(Entry, Vec<Entry>)>,
+    /// Files to attach to the entries written.
+    pub files: Vec<NewFile>,
 }
 
 /// An item as a preview shows it: no secret.
@@ -123,6 +130,8 @@ pub struct Imported {
     pub created: usize,
     /// Workspace entries replaced by a similar item.
     pub replaced: usize,
+    /// Files attached to the written entries (a team workspace keeps none yet).
+    pub attachments: usize,
 }
 
 impl Imported {
@@ -409,6 +418,10 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
         trash: plan.trash,
         ..Preview::default()
     };
+    let mut files: HashMap<usize, Vec<NamedBytes>> = HashMap::new();
+    for f in plan.files {
+        files.entry(f.entry).or_default().push((f.name, f.data));
+    }
     for (i, mut entry) in plan.entries.into_iter().enumerate() {
         let earlier = history.remove(&i).unwrap_or_default();
         entry.group = normalize_group(entry.group.take());
@@ -431,6 +444,7 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
             similar,
             choice: Choice::Import,
             history: earlier,
+            files: files.remove(&i).unwrap_or_default(),
         });
     }
     Ok(preview)
@@ -442,10 +456,10 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
 pub(crate) fn writes(
     preview: Preview,
     now: i64,
-) -> Result<(Vec<Entry>, Vec<String>, Imported, ImportedHistory)> {
+) -> Result<(Vec<Entry>, Vec<String>, Imported, ImportExtras)> {
     let mut entries = Vec::new();
     let mut replacing = Vec::new();
-    let mut history = ImportedHistory::default();
+    let mut extras = ImportExtras::default();
     // Earlier versions as entries of `id`, each at its own time (at most `now`).
     let versions = |earlier: Vec<Earlier>, id: &str, created: i64| -> Result<Vec<Entry>> {
         earlier
@@ -466,7 +480,7 @@ pub(crate) fn writes(
         let old = versions(earlier, &id, now)?;
         let mut entry = entry;
         entry.group = normalize_group(entry.group.take());
-        history.trash.push((entry.into_entry(id, now, now)?, old));
+        extras.trash.push((entry.into_entry(id, now, now)?, old));
     }
     for item in preview.items {
         let is_new = item.choice == Choice::Import;
@@ -491,17 +505,45 @@ pub(crate) fn writes(
             (Choice::Import, _) => (new_id()?, now),
         };
         if is_new && !item.history.is_empty() {
-            history
+            extras
                 .versions
                 .push((id.clone(), versions(item.history, &id, created)?));
+        }
+        for (name, data) in item.files {
+            extras.files.push(NewFile {
+                entry: id.clone(),
+                name,
+                data,
+            });
         }
         entries.push(item.entry.into_entry(id, created, now)?);
     }
     let imported = Imported {
         created: entries.len() - replacing.len(),
         replaced: replacing.len(),
+        attachments: 0,
     };
-    Ok((entries, replacing, imported, history))
+    Ok((entries, replacing, imported, extras))
+}
+
+/// A file to attach to an entry an import writes.
+pub struct NewFile {
+    /// The entry's id.
+    pub entry: String,
+    /// The file's name.
+    pub name: String,
+    /// Its bytes.
+    pub data: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl fmt::Debug for NewFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewFile")
+            .field("entry", &self.entry)
+            .field("name", &self.name)
+            .field("size", &self.data.len())
+            .finish()
+    }
 }
 
 impl OpenWorkspace {
@@ -511,18 +553,20 @@ impl OpenWorkspace {
         entries: &[Entry],
         replacing: &[String],
     ) -> Result<()> {
-        self.put_imported(entries, replacing, &ImportedHistory::default())
+        self.put_imported(entries, replacing, ImportExtras::default())
+            .map(drop)
     }
 
-    /// [`put_all_entries`](Self::put_all_entries), with the earlier versions of new entries
-    /// and the entries for the recycle bin, in the same transaction.
+    /// [`put_all_entries`](Self::put_all_entries), with the earlier versions of new entries,
+    /// the entries for the recycle bin and the files attached to the entries, in the same
+    /// transaction (a name an entry has already gets ` (2)`…); how many files were attached.
     pub(crate) fn put_imported(
         &mut self,
         entries: &[Entry],
         replacing: &[String],
-        history: &ImportedHistory,
-    ) -> Result<()> {
-        let now = self.clock.now();
+        extras: ImportExtras,
+    ) -> Result<usize> {
+        let now = self.clock().now();
         self.write(|w| {
             for id in replacing {
                 if !w.entry_exists(id)? {
@@ -540,20 +584,32 @@ impl OpenWorkspace {
                 }
                 w.put_entry(e)?;
             }
-            if !history.versions.is_empty() || !history.trash.is_empty() {
+            if !extras.versions.is_empty() || !extras.trash.is_empty() {
                 let by_id: HashMap<&str, &Entry> =
                     entries.iter().map(|e| (e.id.as_str(), e)).collect();
-                for (id, versions) in &history.versions {
+                for (id, versions) in &extras.versions {
                     let current = by_id
                         .get(id.as_str())
                         .ok_or_else(|| Error::NoMatch(id.clone()))?;
                     w.import_history(current, versions)?;
                 }
-                for (entry, versions) in &history.trash {
+                for (entry, versions) in &extras.trash {
                     w.import_trashed(entry, versions, now)?;
                 }
             }
-            Ok(())
+            let n = extras.files.len();
+            for f in extras.files {
+                super::attachments::write_attachment(
+                    w,
+                    &f.entry,
+                    &f.name,
+                    &mut f.data.as_slice(),
+                    f.data.len() as u64,
+                    now,
+                    true,
+                )?;
+            }
+            Ok(n)
         })
     }
 }

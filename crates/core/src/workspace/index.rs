@@ -18,7 +18,7 @@ use std::hash::{BuildHasher, RandomState};
 #[derive(Clone, Debug)]
 pub(crate) struct Indexed {
     /// Id, title, user name, URL and group, then the searched fields (title, notes, group,
-    /// tags, user name, URL, OTP issuer) in lower case, joined by NUL (which no typed search
+    /// tags, user name, URL, OTP issuer, plain custom fields' names and values) in lower case, joined by NUL (which no typed search
     /// holds): a keystroke is one substring search over that part, with no allocation and no
     /// case folding per entry. Its first field, the lower-cased title, is the list order's key.
     text: Box<str>,
@@ -72,6 +72,7 @@ impl Indexed {
                 .chain(username)
                 .chain(url.as_deref())
                 .chain(issuer)
+                .chain(e.plain_fields())
         };
         let shown = [
             e.id.as_str(),
@@ -593,6 +594,10 @@ mod tests {
             created: 0,
             modified: 0,
             kind: EntryKind::Note,
+            fields: vec![
+                crate::entry::CustomField::text("IBAN", "DE44 5001"),
+                crate::entry::CustomField::secret("PIN", "9876".into()),
+            ],
         };
         let indexed = Indexed::of(&e);
         for query in [
@@ -604,6 +609,10 @@ mod tests {
             "",
             "bankkonto",
             "x",
+            "iban",
+            "de44 5001",
+            "pin",
+            "9876",
         ] {
             let lower = query.to_lowercase();
             assert_eq!(
@@ -616,6 +625,11 @@ mod tests {
             !indexed.matches(&Needle::new("bankkonto")),
             "across two fields"
         );
+        assert!(
+            indexed.matches(&Needle::new("de44")),
+            "a plain custom field"
+        );
+        assert!(!indexed.matches(&Needle::new("9876")), "never a secret one");
     }
 
     /// A row rolled back through the workspace's own connection (so SQLite's data_version
@@ -769,6 +783,7 @@ mod tests {
             created: 1,
             modified: 1,
             kind: EntryKind::Note,
+            fields: Vec::new(),
         }
     }
 

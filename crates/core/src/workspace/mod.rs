@@ -3,6 +3,7 @@
 //! Opening is a typestate: a [`LockedWorkspace`] knows only the plaintext header; unlocking it
 //! with the password gives an [`OpenWorkspace`], the only type that reads entries.
 
+pub mod attachments;
 mod binding;
 mod bucket;
 pub mod duo_enrolment;
@@ -164,7 +165,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl NewEntry {
     /// The entry as stored under `id`, once its fields are checked.
     pub(crate) fn into_entry(self, id: String, created: i64, modified: i64) -> Result<Entry> {
-        validate(&self.title, &self.kind)?;
+        validate(&self.title, &self.kind, &self.fields)?;
         Ok(Entry {
             id,
             title: self.title,
@@ -174,6 +175,7 @@ impl NewEntry {
             created,
             modified: modified.max(created),
             kind: self.kind,
+            fields: self.fields,
         })
     }
 }
@@ -371,11 +373,11 @@ impl KeyMaterial {
         })
     }
 
-    /// Writes the header, the wrapped key and the manifest of `rows`.
-    fn store(&self, tx: &WriteTx<'_>, rows: &[Row]) -> Result<()> {
+    /// Writes the header, the wrapped key and the manifest of `records`.
+    fn store(&self, tx: &WriteTx<'_>, records: &Versions) -> Result<()> {
         tx.set_meta(META_HEADER, &self.header_bytes)?;
         tx.set_meta(META_WRAPPED_KEY, &self.wrapped_key)?;
-        let manifest = self.records.sign_manifest(rows.iter().map(row_ref));
+        let manifest = self.records.sign_manifest(refs(records));
         tx.set_meta(META_MANIFEST, &manifest)?;
         Ok(())
     }
@@ -464,7 +466,7 @@ impl OpenWorkspace {
             store::Error::AlreadyExists => Error::AlreadyExists(path.clone()),
             other => other.into(),
         })?;
-        store.write(|tx| material.store(tx, &[]))?;
+        store.write(|tx| material.store(tx, &Versions::new()))?;
         tracing::info!(path = %path.display(), "workspace created");
         Ok(Self {
             path,
@@ -511,12 +513,14 @@ impl OpenWorkspace {
         self.header.kdf
     }
 
-    /// Every record, read in one transaction and checked against the manifest.
+    /// Every record but attachment chunks (only hashed), read in one transaction and
+    /// checked against the manifest.
     fn verified_rows(&mut self) -> Result<Vec<Row>> {
         let records = &self.records;
         self.store.read(|tx| -> Result<Vec<Row>> {
-            let rows = tx.rows(None)?;
-            records.verify_manifest(rows.iter().map(row_ref), tx.meta(META_MANIFEST)?)?;
+            let (rows, versions) =
+                rows_and_versions(tx.rows_and_hashes(attachments::CHUNKS, record::sealed_hash))?;
+            records.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
             Ok(rows)
         })
     }
@@ -553,17 +557,8 @@ impl OpenWorkspace {
     fn read_verified(&mut self) -> Result<Verified> {
         let records = &self.records;
         self.store.read(|tx| -> Result<_> {
-            let rows = tx.rows(None)?;
-            let versions: Versions = rows
-                .iter()
-                .map(|r| {
-                    let hash = record::sealed_hash(&r.sealed);
-                    ((r.collection.clone(), r.id.clone()), (r.version, hash))
-                })
-                .collect();
-            if versions.len() != rows.len() {
-                return Err(Error::Damaged("a record is stored twice"));
-            }
+            let (rows, versions) =
+                rows_and_versions(tx.rows_and_hashes(attachments::CHUNKS, record::sealed_hash))?;
             let manifest = tx.meta(META_MANIFEST)?;
             records.verify_manifest(refs(&versions), manifest.clone())?;
             Ok(Verified {
@@ -869,7 +864,7 @@ impl OpenWorkspace {
 
     /// Saves changes to an existing entry; sets its modified time.
     pub fn update(&mut self, mut entry: Entry) -> Result<Entry> {
-        validate(&entry.title, &entry.kind)?;
+        validate(&entry.title, &entry.kind, &entry.fields)?;
         entry.group = normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
         self.write(|w| {
@@ -887,7 +882,7 @@ impl OpenWorkspace {
     pub fn remove(&mut self, id: &str) -> Result<()> {
         self.write(|w| {
             if w.delete_entry(id)? {
-                w.purge_records(&history::record_id(id))
+                w.purge_records(id)
             } else {
                 Err(Error::NoMatch(id.to_owned()))
             }
@@ -991,16 +986,36 @@ impl OpenWorkspace {
         let material = KeyMaterial::from_key(new.header.clone(), new.key.clone(), bound)?;
         let old = &self.records;
         self.store.write(|tx| -> Result<()> {
-            let rows = tx.rows(None)?;
-            old.verify_manifest(rows.iter().map(row_ref), tx.meta(META_MANIFEST)?)?;
-            let mut resealed = Vec::with_capacity(rows.len());
-            for row in &rows {
+            let (rows, chunks) = tx.rows_and_hashes(attachments::CHUNKS, record::sealed_hash)?;
+            let (rows, versions) = rows_and_versions(Ok((rows, chunks.clone())))?;
+            old.verify_manifest(refs(&versions), tx.meta(META_MANIFEST)?)?;
+            let mut resealed = Versions::new();
+            let mut reseal = |row: &Row| -> Result<()> {
                 let plain = old.open(row)?;
                 let row = material
                     .records
                     .seal(&row.collection, &row.id, row.version, &plain)?;
                 tx.put(&row)?;
-                resealed.push(row);
+                resealed.insert(
+                    (row.collection.clone(), row.id.clone()),
+                    (row.version, record::sealed_hash(&row.sealed)),
+                );
+                Ok(())
+            };
+            for row in &rows {
+                reseal(row)?;
+            }
+            // Attachment chunks one at a time (checked against what the manifest verified),
+            // so a large file is never whole in memory.
+            for (listed, hash) in &chunks {
+                let row = tx
+                    .row(&listed.collection, &listed.id)?
+                    .filter(|r| r.version == listed.version)
+                    .filter(|r| record::sealed_hash(&r.sealed) == *hash)
+                    .ok_or(Error::Damaged(
+                        "records were removed, added, changed or rolled back",
+                    ))?;
+                reseal(&row)?;
             }
             quick::forget_all(tx)?;
             material.store(tx, &resealed)
@@ -1044,14 +1059,9 @@ impl OpenWorkspace {
                     versions
                 }
                 _ => {
-                    let versions: Versions = tx
-                        .rows(None)?
-                        .into_iter()
-                        .map(|r| {
-                            let hash = record::sealed_hash(&r.sealed);
-                            ((r.collection, r.id), (r.version, hash))
-                        })
-                        .collect();
+                    let (_, versions) = rows_and_versions(
+                        tx.rows_and_hashes(attachments::CHUNKS, record::sealed_hash),
+                    )?;
                     records.verify_manifest(refs(&versions), stored).inspect_err(
                         |e| tracing::warn!(error = %e, "write refused: the manifest does not match"),
                     )?;
@@ -1092,6 +1102,29 @@ impl OpenWorkspace {
         }
     }
 }
+/// The whole rows (all but attachment chunks) and the versions and hashes of every record,
+/// from [`store::ReadTx::rows_and_hashes`]; a record listed twice is refused.
+fn rows_and_versions(read: store::RowsAndHashes) -> Result<(Vec<Row>, Versions)> {
+    let (rows, chunks) = read?;
+    let mut versions: Versions = rows
+        .iter()
+        .map(|r| {
+            let hash = record::sealed_hash(&r.sealed);
+            ((r.collection.clone(), r.id.clone()), (r.version, hash))
+        })
+        .collect();
+    let count = rows.len() + chunks.len();
+    versions.extend(
+        chunks
+            .into_iter()
+            .map(|(r, hash)| ((r.collection, r.id), (r.version, hash))),
+    );
+    if versions.len() != count {
+        return Err(Error::Damaged("a record is stored twice"));
+    }
+    Ok((rows, versions))
+}
+
 /// Version and hash of the sealed bytes of every record, by (collection, id).
 pub(crate) type Versions = BTreeMap<(String, String), (u64, record::SealedHash)>;
 
@@ -1271,6 +1304,7 @@ impl Writer<'_, '_> {
     }
 }
 
+#[cfg(test)]
 fn row_ref(row: &Row) -> RecordRef<'_> {
     (
         row.collection.as_str(),
@@ -1333,10 +1367,15 @@ fn map_entries<T: Send>(
     })
 }
 
-pub(crate) fn validate(title: &str, kind: &EntryKind) -> Result<()> {
+pub(crate) fn validate(
+    title: &str,
+    kind: &EntryKind,
+    fields: &[crate::entry::CustomField],
+) -> Result<()> {
     if title.trim().is_empty() {
         return Err(Error::Invalid("the title cannot be empty".into()));
     }
+    crate::entry::fields::check(fields).map_err(|e| Error::Invalid(e.to_string()))?;
     if let EntryKind::Remote(r) = kind {
         if r.host.trim().is_empty() {
             return Err(Error::Invalid("a remote connection needs a host".into()));

@@ -57,6 +57,7 @@ impl RecordKeys {
     fn key(&self, collection: &str) -> Result<&AeadKey> {
         match collection {
             BUCKETS | LEGACY_ENTRIES | HISTORY | TRASH | SETTINGS => Ok(&self.keys.entries),
+            c if super::attachments::is_attachment_collection(c) => Ok(&self.keys.entries),
             MFA => Ok(&self.keys.mfa),
             _ => Err(Error::Damaged("a record of an unknown collection")),
         }
