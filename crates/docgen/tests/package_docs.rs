@@ -192,3 +192,50 @@ fn write_tree_puts_each_file_at_its_debian_place() {
         assert!(written.contains(&path), "{place} not listed");
     }
 }
+
+/// The deb bundler's file list (src-tauri/tauri.conf.json) takes each generated file from where
+/// scripts/package-files stages it, at the place docgen names.
+#[test]
+fn the_bundler_installs_each_generated_file_at_its_place() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let conf: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("src-tauri/tauri.conf.json")).expect("read config"),
+    )
+    .expect("JSON");
+    let deb = &conf["bundle"]["linux"]["deb"];
+    let files = deb["files"].as_object().expect("bundle.linux.deb.files");
+    for place in [
+        "usr/bin/portcullis",
+        docgen::MAN_DIR,
+        docgen::BASH_COMPLETION,
+        docgen::ZSH_COMPLETION,
+        docgen::FISH_COMPLETION,
+    ] {
+        assert_eq!(
+            files.get(&format!("/{place}")).and_then(|v| v.as_str()),
+            Some(format!("../target/package-files/{place}").as_str()),
+            "{place}"
+        );
+    }
+    assert_eq!(
+        conf["build"]["beforeBundleCommand"].as_str(),
+        Some("../scripts/package-files")
+    );
+    // The desktop file: Security among its categories, the words people search for.
+    let template = deb["desktopTemplate"].as_str().expect("desktopTemplate");
+    let desktop =
+        std::fs::read_to_string(root.join("src-tauri").join(template)).expect("read template");
+    assert_eq!(conf["bundle"]["category"].as_str(), Some("Utility"));
+    assert!(
+        desktop.contains("\nCategories={{categories}}Security;\n"),
+        "{desktop}"
+    );
+    let keywords = desktop
+        .lines()
+        .find_map(|l| l.strip_prefix("Keywords="))
+        .expect("Keywords");
+    for word in ["password", "OTP", "2FA", "authenticator", "KeePass"] {
+        assert!(keywords.split(';').any(|k| k == word), "{word}: {keywords}");
+    }
+    assert!(desktop.contains("\nKeywords[fr]="), "French keywords");
+}
