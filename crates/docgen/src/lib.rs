@@ -81,13 +81,17 @@ pub fn cli_command() -> Command {
     cli::Cli::command().about(cli_description())
 }
 
-/// The `description` of the CLI's Cargo.toml (`portcullis: the command-line interface …`).
+/// The `description` of the CLI's Cargo.toml (`portcullis: the command-line interface …`),
+/// without the program's name in front: NAME reads `portcullis - the command-line …`.
 fn cli_description() -> &'static str {
-    include_str!("../../cli/Cargo.toml")
+    let description = include_str!("../../cli/Cargo.toml")
         .lines()
         .find_map(|l| l.strip_prefix("description = \""))
         .and_then(|rest| rest.strip_suffix('"'))
-        .unwrap_or("the command-line interface to Portcullis workspaces")
+        .unwrap_or("the command-line interface to Portcullis workspaces");
+    description
+        .strip_prefix("portcullis: ")
+        .unwrap_or(description)
 }
 
 /// The app's command line, for its man page only: the app reads no argument and no option.

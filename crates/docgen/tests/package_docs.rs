@@ -78,7 +78,7 @@ fn the_cli_page_names_every_top_level_command_and_its_environment() {
     assert!(page.contains(".SH ENVIRONMENT"));
     // NAME says what the CLI is (the CLI crate's description, not this generator's).
     assert!(
-        page.contains("portcullis \\- portcullis: the command\\-line interface"),
+        page.contains("portcullis \\- the command\\-line interface to Portcullis"),
         "{page}"
     );
     assert!(page.contains("portcullis\\-app"), "SEE ALSO names the app");
