@@ -15,8 +15,7 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use commands::{
     attachments, connect, device_binding, entries, export, health, history, import, mfa,
-    quick_unlock, team,
-    workspace,
+    quick_unlock, team, workspace,
 };
 use input::SecretInput;
 use std::process::ExitCode;

@@ -11,8 +11,8 @@ use crate::entry_edit::{self, EntryChanges, EntryType};
 use crate::import::Plan;
 use crate::otp::OtpCode;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
-use crate::workspace::history::{Trashed, Version};
 use crate::workspace::attachments::AttachmentInfo;
+use crate::workspace::history::{Trashed, Version};
 use crate::workspace::importing;
 use crate::workspace::OpenWorkspace;
 use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
@@ -116,6 +116,15 @@ pub trait EntryStore {
     /// a history (a team workspace), its last change: the password changed no later.
     fn password_changed(&mut self, id: &str) -> Result<i64> {
         Ok(self.find(id)?.modified)
+    }
+
+    /// When the password of each of `entries` last changed, by entry id (a health report's
+    /// "old"). Without a history (a team workspace), each entry's last change.
+    fn password_change_times(
+        &mut self,
+        entries: &[Entry],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        Ok(entries.iter().map(|e| (e.id.clone(), e.modified)).collect())
     }
 
     /// How many earlier versions are kept per entry.
@@ -365,6 +374,12 @@ impl EntryStore for OpenWorkspace {
     }
     fn password_changed(&mut self, id: &str) -> Result<i64> {
         OpenWorkspace::password_changed(self, id)
+    }
+    fn password_change_times(
+        &mut self,
+        entries: &[Entry],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        OpenWorkspace::password_change_times(self, entries)
     }
     fn history_limit(&mut self) -> Result<u32> {
         OpenWorkspace::history_limit(self)

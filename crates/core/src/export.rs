@@ -207,8 +207,10 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::Io(std::io::Error::other(e.to_string())))
 }
 
-/// Attachments by entry id: name and bytes.
-type Files = HashMap<String, Vec<(String, Zeroizing<Vec<u8>>)>>;
+/// An entry's attachments: name and bytes.
+type NamedFiles = Vec<(String, Zeroizing<Vec<u8>>)>;
+/// Attachments by entry id.
+type Files = HashMap<String, NamedFiles>;
 
 /// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
 /// keeps none (a team's, for now) gives none.
@@ -308,7 +310,7 @@ fn add_kdbx_entry(
     group: keepass::db::GroupId,
     e: &Entry,
     earlier: Option<&Vec<Entry>>,
-    files: Option<&Vec<(String, Zeroizing<Vec<u8>>)>>,
+    files: Option<&NamedFiles>,
 ) -> Result<(), Error> {
     let mut parent = db.group_mut(group).ok_or(Error::Kdbx)?;
     let mut entry = parent.add_entry();

@@ -110,7 +110,10 @@ pub const SITES_WITH_TOTP: &[(&str, &str)] = &[
 /// as its entry's last modification.
 pub fn report<S: EntryStore + ?Sized>(store: &mut S) -> Result<HealthReport> {
     let entries = store.entries()?;
-    check(&entries, store.now(), |e| Ok(e.modified))
+    let changed = store.password_change_times(&entries)?;
+    check(&entries, store.now(), |e| {
+        Ok(changed.get(&e.id).copied().unwrap_or(e.modified))
+    })
 }
 
 /// The report over `entries` at `now` (Unix seconds); `password_changed` gives the time a
@@ -295,6 +298,7 @@ mod tests {
             group: None,
             tags: Vec::new(),
             notes: String::new(),
+            fields: Vec::new(),
             created: NOW - DAY,
             modified: NOW - DAY,
             kind: EntryKind::Login(Login {

@@ -87,8 +87,18 @@ fn a_crafted_workspace_shows_each_finding_and_nothing_else() {
     let old = ws.find("Old").unwrap();
     assert_eq!(report.old[0].id, old.id, "each finding links to its entry");
 
-    // Changing the old password makes it young again (its entry's modification time, until
-    // history knows the password's own).
+    // Changing another field leaves the password old (the entry's history knows when the
+    // password itself last changed); changing the password makes it young again.
+    ws.edit_entry(
+        "Old",
+        None,
+        portcullis_core::entry_edit::EntryChanges {
+            notes: Some("moved to the new mail server".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(titles(&health::report(&mut ws).unwrap().old), ["Old"]);
     ws.edit_entry(
         "Old",
         None,

@@ -61,9 +61,23 @@ export const commands = {
 	setMemberRole: (name: string, role: string) => __TAURI_INVOKE<null>("set_member_role", { name, role }),
 	/**
 	 *  Removes a member: their access ends at once and the workspace key is rotated (the new
-	 *  epoch is returned). The secrets they could read must be changed.
+	 *  epoch is returned), with the entries they could read: their secrets must be changed.
 	 */
-	removeMember: (name: string) => __TAURI_INVOKE<number>("remove_member", { name }),
+	removeMember: (name: string) => __TAURI_INVOKE<RemovalDto>("remove_member", { name }),
+	/**
+	 *  Founds the team workspace `address` names (the CLI's `init URL`): the connecting role is
+	 *  its first admin. `password` is the member's own master password: a new identity is made
+	 *  with it (at the cost new workspaces get), or the role's identity on this server opens with
+	 *  it. The workspace opens at once. An identity with a second factor founds it with the CLI
+	 *  (`invalid`, saying so): the unlock screen has no place for a factor before the founding.
+	 */
+	createTeamWorkspace: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<SessionState>("create_team_workspace", { address, databasePassword, remember, password }),
+	/**
+	 *  Asks to join the team workspace `address` names (the CLI's `team join URL`): a new
+	 *  identity is made with `password` when the role has none on this server (the one there is
+	 *  used otherwise; the password is not needed then). Nothing opens until an admin approves.
+	 */
+	joinTeam: (address: TeamAddress, databasePassword: string | null, remember: boolean, password: string) => __TAURI_INVOKE<JoinDto>("join_team", { address, databasePassword, remember, password }),
 	/**
 	 *  The audit log, the export logs and the change history, each checked before anything is
 	 *  shown, merged by time (newest last).
@@ -234,6 +248,18 @@ export const commands = {
 	/**  Deletes every entry of the bin for good; how many went. */
 	emptyTrash: () => __TAURI_INVOKE<number>("empty_trash"),
 	generatePassword: (length: number | null, symbols: boolean | null) => __TAURI_INVOKE<string>("generate_password", { length, symbols }),
+	/**
+	 *  Weak, reused and old passwords and logins without the second factor their site offers,
+	 *  each with its entry's id and title. Computed here, offline; it holds no secret.
+	 */
+	passwordHealth: () => __TAURI_INVOKE<HealthReport>("password_health"),
+	/**
+	 *  Hands the app a channel on which the tray asks the page for something: focus the search
+	 *  field, or clear itself after locking.
+	 */
+	watchTray: (channel: Channel<TrayAction>) => __TAURI_INVOKE<void>("watch_tray", { channel }),
+	/**  Whether a tray icon is shown (the page then offers to close to the tray). */
+	trayPresent: () => __TAURI_INVOKE<boolean>("tray_present"),
 	/**  The attachments of the entry `id`, by name. */
 	listAttachments: (id: string) => __TAURI_INVOKE<AttachmentInfo[]>("list_attachments", { id }),
 	/**
@@ -725,6 +751,14 @@ export type FieldView = {
 	value: string | null,
 };
 
+/**  One flagged entry: its id (the link to it) and its title (what a person reads). */
+export type Flagged = {
+	/**  The entry's id. */
+	id: string,
+	/**  Its title. */
+	title: string,
+};
+
 /**  A group of the sidebar with the number of matching entries in it and its subgroups. */
 export type GroupCount = {
 	/**  Full path (`Work/Servers`). */
@@ -735,6 +769,23 @@ export type GroupCount = {
 	depth: number,
 	/**  Matching entries in it or in its subgroups. */
 	count: number,
+};
+
+/**  The report: each list in list order (by group, then title). It holds no secret. */
+export type HealthReport = {
+	/**  Logins whose password zxcvbn scores below [`STRONG_SCORE`]. */
+	weak: Flagged[],
+	/**  Groups of two or more logins sharing one password. */
+	reused: Flagged[][],
+	/**  Logins whose password has not changed for over [`OLD_AFTER_SECONDS`]. */
+	old: Flagged[],
+	/**
+	 *  Logins to a site of [`SITES_WITH_TOTP`] with no OTP generator, neither their own nor an
+	 *  authenticator entry of that site.
+	 */
+	missing_2fa: Flagged[],
+	/**  How many logins with a password were checked. */
+	checked: number,
 };
 
 /**  The formats Portcullis reads (named as in the CLI: `csv`, `google-migration`, `2fas`…). */
@@ -755,6 +806,16 @@ export type ImportFormat =
 "kdbx" | 
 /**  A PNG or JPEG image holding QR codes (otpauth or migration URIs). */
 "qr-image";
+
+/**
+ *  A request to join, as the page shows it: the fingerprint to give an admin, and the
+ *  founder's, to compare with theirs (this computer refuses another founder from now on).
+ */
+export type JoinDto = {
+	fingerprint: string,
+	founder: string,
+	founder_fingerprint: string,
+};
 
 /**  The cost of a key derivation the user is asked to confirm. */
 export type KdfCost = {
@@ -927,6 +988,13 @@ export type Preferences = {
 	auto_lock_minutes?: number,
 	/**  `en` or `fr`; `None` follows the system. */
 	locale?: string | null,
+	/**  Light or dark, or the desktop's choice (`prefers-color-scheme`). */
+	theme?: Theme,
+	/**
+	 *  Closing the window hides it in the tray (where the desktop shows one) instead of
+	 *  quitting. Off by default.
+	 */
+	close_to_tray?: boolean,
 };
 
 /**
@@ -975,6 +1043,17 @@ export type RemoteView = {
 	port: number,
 	/**  The id of the login it uses. */
 	login: string | null,
+};
+
+/**
+ *  What a removal leaves to do (the core's `Removal`): the new epoch, and the entries the
+ *  removed member could read, whose secrets must be changed (no secret in it).
+ */
+export type RemovalDto = {
+	/**  The new epoch, whose key only the remaining members hold. */
+	epoch: number,
+	/**  The entries the removed member could read, by title (the page links each to it). */
+	to_change: EntrySummary[],
 };
 
 /**  What a similar item shares with the entry it resembles. */
@@ -1043,7 +1122,14 @@ export type TeamEvent =
  *  What the server sent since does not check (an altered or rolled-back history, a
  *  changed record…): nothing of it is shown, and the page says why.
  */
-{ kind: "refused"; error: CommandError };
+{ kind: "refused"; error: CommandError } | 
+/**
+ *  The server was lost: the workspace reads what the copy holds, last synced at
+ *  `synced_at` (Unix seconds), and refuses changes (the page shows the offline banner).
+ */
+{ kind: "offline"; synced_at: number } | 
+/**  The server answers again: changes are accepted (the list is asked again too). */
+{ kind: "online" };
 
 /**  What the page shows of an open team workspace. */
 export type TeamState = {
@@ -1056,6 +1142,11 @@ export type TeamState = {
 	offline_since: number | null,
 };
 
+/**  The page's colours. */
+export type Theme = "light" | "dark" | 
+/**  The desktop's light or dark setting (and any name a newer version may write). */
+string;
+
 /**  An entry in the recycle bin, without its secrets. */
 export type TrashedDto = {
 	id: string,
@@ -1064,6 +1155,13 @@ export type TrashedDto = {
 	/**  When it was deleted, Unix seconds. */
 	deleted: number,
 };
+
+/**  What the tray asks of the page. */
+export type TrayAction = 
+/**  Focus the search field (the window is shown already). */
+"search" | 
+/**  The workspace was locked: clear the page. */
+"lock";
 
 /**  A factor was accepted. */
 export type VerifiedDto = {

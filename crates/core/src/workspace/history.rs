@@ -207,6 +207,7 @@ pub fn changed_fields(old: &Entry, new: &Entry) -> Vec<String> {
     cmp("group", old.group == new.group);
     cmp("tags", old.tags == new.tags);
     cmp("notes", old.notes == new.notes);
+    cmp("fields", old.fields == new.fields);
     let login = |e: &Entry| match &e.kind {
         EntryKind::Login(l) => Some(l.clone()),
         _ => None,
@@ -557,6 +558,35 @@ impl OpenWorkspace {
         })
     }
 
+    /// When the password of each of `entries` last changed, by entry id, reading every
+    /// history record once (a health report asks for all): from its history, or its created
+    /// time if it never changed since its history began; an entry without history (never
+    /// changed here, or changed before history existed) counts from its last change.
+    pub fn password_change_times(
+        &mut self,
+        entries: &[Entry],
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        let mut known = std::collections::HashMap::new();
+        for (rid, plain) in self.read_records(HISTORY, None)? {
+            let stored: Stored = decode(&plain)?;
+            if record_id(&stored.entry_id) != rid {
+                tracing::warn!("read refused: a history record belongs to another entry");
+                return Err(Error::Damaged("a history record belongs to another entry"));
+            }
+            known.insert(stored.entry_id.clone(), stored.password_changed);
+        }
+        Ok(entries
+            .iter()
+            .map(|e| {
+                let at = match known.get(&e.id) {
+                    Some(changed) => changed.unwrap_or(e.created),
+                    None => e.modified,
+                };
+                (e.id.clone(), at)
+            })
+            .collect())
+    }
+
     /// How many earlier versions are kept per entry.
     pub fn history_limit(&mut self) -> Result<u32> {
         match self.read_records(SETTINGS, Some(HISTORY_SETTINGS))?.pop() {
@@ -713,6 +743,7 @@ mod tests {
             group: None,
             tags: Vec::new(),
             notes: String::new(),
+            fields: Vec::new(),
             created: 1,
             modified: 1,
             kind: EntryKind::Login(Login {
@@ -737,6 +768,12 @@ mod tests {
         assert!(changed_fields(&a, &login("one", hotp(7))).is_empty());
         assert_eq!(changed_fields(&a, &login("two", hotp(1))), ["password"]);
         assert_eq!(changed_fields(&a, &login("one", None)), ["otp"]);
+        let mut with_pin = a.clone();
+        with_pin.fields = vec![crate::entry::CustomField::secret(
+            "PIN",
+            SecretString::from("1234"),
+        )];
+        assert_eq!(changed_fields(&a, &with_pin), ["fields"]);
         let mut note = a.clone();
         note.kind = EntryKind::Note;
         note.notes = "text".into();
