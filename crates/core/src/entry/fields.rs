@@ -4,8 +4,8 @@
 //!
 //! The rules (names non-empty, unique in the entry, bounded; the KeePass standard field
 //! names refused so a KDBX export cannot collide) live in [`check`], called by
-//! [`crate::entry_edit`] on every add and edit and by importers through
-//! [`crate::workspace::new_entries`].
+//! [`crate::entry_edit`] on every add and edit and by importers through the workspace's
+//! `new_entries`.
 
 use crate::crypto::secret::sealed_string;
 use crate::crypto::SecretString;

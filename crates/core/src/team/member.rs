@@ -147,9 +147,8 @@ impl Member {
         self.kdf
     }
 
-    /// Checks `password` against the member's sealed identity again (a wrong one is
-    /// [`WrongPassword`](crate::workspace::Error::WrongPassword)), as a file's `passwd` checks
-    /// the current password whatever opened the workspace.
+    /// Checks `password` against the member's sealed identity again (a wrong one is refused),
+    /// as a file's `passwd` checks the current password whatever opened the workspace.
     pub fn check_password(&self, password: &SecretString) -> file::Result<()> {
         Identity::open(self.identity.public(), &self.sealed_identity, password)
             .map_err(Error::from)?;

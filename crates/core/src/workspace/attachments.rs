@@ -17,9 +17,8 @@
 //! time, straight to the output file.
 //!
 //! Attachments are keyed by their entry's id and live as long as a record of that id does:
-//! [`OpenWorkspace::remove`] deletes them with the entry, in the same transaction. A recycle
-//! bin that keeps the entry (by id) keeps its attachments; deleting an entry for good calls
-//! [`delete_attachments_of`] in its write.
+//! deleting an entry for good ([`OpenWorkspace::remove`], [`OpenWorkspace::purge`], emptying
+//! the recycle bin) deletes them in the same transaction; an entry in the bin keeps them.
 
 use super::{record, Error, OpenWorkspace, Result, Versions, Writer};
 use crate::store::Row;
