@@ -13,6 +13,24 @@ pub mod attachment {
     pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 64 << 20;
     /// The longest attachment name, in characters.
     pub const MAX_NAME_CHARS: usize = 255;
+
+    /// Unicode's invisible formatting characters (bidirectional overrides and isolates, zero-width
+    /// ones, the soft hyphen, the byte-order mark): a name holding them can show another name than
+    /// the one a file is saved under ("invoice\u{202e}fdp.exe" shows as "invoiceexe.pdf").
+    pub fn is_format(c: char) -> bool {
+        matches!(
+            c,
+            '\u{00ad}'
+                | '\u{061c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+    }
 }
 pub mod fields;
 pub mod host_key;

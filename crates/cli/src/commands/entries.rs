@@ -6,7 +6,7 @@ use crate::cli::{
     ProtocolArg, RmArgs, SearchArgs, ShowArgs,
 };
 use crate::input::SecretInput;
-use crate::output::{print_json, table, Detail, OtpJson, Summary};
+use crate::output::{print_json, printable, table, Detail, OtpJson, Summary};
 use anyhow::{bail, Context, Result};
 use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry::ssh_key::MAX_SSH_KEY_BYTES;
@@ -103,13 +103,21 @@ pub fn rm(args: RmArgs, input: &mut SecretInput) -> Result<()> {
     let mut ws = open_entries(&args.workspace, input)?;
     if args.purge {
         let entry = ws.purge(&args.entry)?;
-        println!("deleted “{}” ({}) for good", entry.title, entry.id);
+        println!(
+            "deleted “{}” ({}) for good",
+            printable(&entry.title),
+            entry.id
+        );
         return Ok(());
     }
     let entry = ws.find(&args.entry)?;
     match ws.discard(&entry.id)? {
-        Discarded::Trashed => println!("moved “{}” ({}) to the recycle bin", entry.title, entry.id),
-        Discarded::Deleted => println!("removed “{}” ({})", entry.title, entry.id),
+        Discarded::Trashed => println!(
+            "moved “{}” ({}) to the recycle bin",
+            printable(&entry.title),
+            entry.id
+        ),
+        Discarded::Deleted => println!("removed “{}” ({})", printable(&entry.title), entry.id),
     }
     Ok(())
 }

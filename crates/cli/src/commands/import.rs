@@ -3,6 +3,7 @@
 use super::open_entries;
 use crate::cli::{ImportArgs, ImportFormat};
 use crate::input::SecretInput;
+use crate::output::printable;
 use crate::progress::with_spinner;
 use anyhow::{anyhow, Result};
 use portcullis_core::import::{self, Format, Skipped};
@@ -125,13 +126,15 @@ fn print_report(r: &ImportJson) {
         let action = if s.imported { "imported" } else { "skipped" };
         println!(
             "  ~ {}: similar to {} ({}), {action}",
-            s.item, s.similar_to, s.reason
+            printable(&s.item),
+            printable(&s.similar_to),
+            s.reason
         );
     }
     for d in &r.duplicates {
-        println!("  = {}: {}", d.item, d.reason);
+        println!("  = {}: {}", printable(&d.item), d.reason);
     }
     for s in &r.skipped {
-        println!("  - {}: {}", s.item, s.reason);
+        println!("  - {}: {}", printable(&s.item), printable(&s.reason));
     }
 }

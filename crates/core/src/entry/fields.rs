@@ -114,6 +114,9 @@ pub enum FieldError {
     /// No field of this name.
     #[error("no custom field is named “{0}”")]
     NoSuchField(String),
+    /// A plain value given for a secret field (it would turn the secret plain).
+    #[error("“{0}” is a secret field: set it with --secret-field (or remove it first)")]
+    SecretMadePlain(String),
 }
 
 /// A name as kept: trimmed.
@@ -180,7 +183,17 @@ pub(crate) fn importable(fields: Vec<CustomField>) -> (Vec<CustomField>, Vec<Str
             n += 1;
         }
         if f.expose_value().len() > MAX_FIELD_VALUE_BYTES || out.len() >= MAX_FIELDS {
-            notes.push(format!("{}: {}", f.name, f.expose_value()));
+            // A secret never lands in the notes, which are shown, searched and exported in
+            // the clear: its name says it was left out.
+            if f.is_secret() {
+                tracing::warn!("a secret field of an import was left out: too large or too many");
+                notes.push(format!(
+                    "{}: (a secret value, not imported: over 64 KiB or beyond {MAX_FIELDS} fields)",
+                    f.name
+                ));
+            } else {
+                notes.push(format!("{}: {}", f.name, f.expose_value()));
+            }
             continue;
         }
         f.name = name;
@@ -252,6 +265,9 @@ pub fn set_and_remove(
     for mut field in set {
         field.name = normalize_name(&field.name);
         match fields.iter_mut().find(|f| f.name == field.name) {
+            Some(slot) if slot.is_secret() && !field.is_secret() => {
+                return Err(FieldError::SecretMadePlain(field.name));
+            }
             Some(slot) => *slot = field,
             None => fields.push(field),
         }
@@ -427,6 +443,42 @@ mod tests {
         assert_eq!(check(&fields), Ok(()));
         assert_eq!(notes.len(), 1);
         assert!(notes[0].starts_with("Big: xxx"));
+    }
+
+    #[test]
+    fn an_imported_secret_that_cannot_be_a_field_never_lands_in_the_notes() {
+        let big = "s".repeat(MAX_FIELD_VALUE_BYTES + 1);
+        let mut many: Vec<_> = (0..MAX_FIELDS)
+            .map(|i| CustomField::text(format!("F{i}"), "v"))
+            .collect();
+        many.push(CustomField::secret("Key", big.clone().into()));
+        many.push(CustomField::secret("Last", "hunter2".into()));
+        let (fields, notes) = importable(many);
+        assert_eq!(fields.len(), MAX_FIELDS);
+        let notes = notes.join("\n");
+        assert!(
+            !notes.contains("sss") && !notes.contains("hunter2"),
+            "{notes}"
+        );
+        assert!(notes.contains("Key: (a secret value, not imported"));
+        assert!(notes.contains("Last: (a secret value, not imported"));
+    }
+
+    #[test]
+    fn a_plain_value_does_not_replace_a_secret_field() {
+        let mut fields = vec![CustomField::secret("PIN", "1234".into())];
+        assert_eq!(
+            set_and_remove(&mut fields, vec![CustomField::text("PIN", "0000")], &[]),
+            Err(FieldError::SecretMadePlain("PIN".into()))
+        );
+        assert_eq!(fields, [CustomField::secret("PIN", "1234".into())]);
+        set_and_remove(
+            &mut fields,
+            vec![CustomField::secret("PIN", "0000".into())],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(fields[0].expose_value(), "0000");
     }
 
     #[test]

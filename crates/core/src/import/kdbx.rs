@@ -8,7 +8,7 @@
 //! go to the workspace's recycle bin, with theirs (without their attachments).
 
 use super::{kdbx_header, Earlier, Error, Plan, PlannedFile};
-use crate::entry::attachment::{DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
+use crate::entry::attachment::{is_format, DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
 use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
 use crate::otp::OtpParams;
@@ -51,6 +51,14 @@ pub fn parse(bytes: &[u8], password: Option<&SecretString>) -> Result<Plan, Erro
     Ok(plan)
 }
 
+/// The most attachments one import takes, each reference counted (attaching each reads the
+/// entry's list: more would cost quadratic time).
+const MAX_IMPORTED_FILES: usize = 1000;
+/// The most attachment bytes one import holds in memory, each reference counted.
+const MAX_IMPORTED_FILE_BYTES: u64 = 256 << 20;
+/// The most earlier versions of an entry an import reads: the most a workspace keeps.
+const MAX_IMPORTED_VERSIONS: usize = 1000;
+
 fn walk(
     group: GroupRef<'_>,
     path: &mut Vec<String>,
@@ -85,6 +93,18 @@ fn walk(
                         );
                         continue;
                     }
+                    // KDBX 4 stores a file once however many entries refer to it: each
+                    // reference is a copy here, so the import's total is bounded.
+                    let total: u64 = plan.files.iter().map(|f| f.data.len() as u64).sum();
+                    if plan.files.len() >= MAX_IMPORTED_FILES
+                        || total + data.len() as u64 > MAX_IMPORTED_FILE_BYTES
+                    {
+                        plan.skip(
+                            format!("{title}: {name}"),
+                            "the file's attachments exceed what one import takes (1,000 files, 256 MiB in all): attach it with portcullis attach",
+                        );
+                        continue;
+                    }
                     plan.files.push(PlannedFile {
                         entry: index,
                         name: attachment_name(name),
@@ -112,9 +132,9 @@ fn history_of(e: &keepass::db::Entry, title: &str, group: Option<&str>) -> Vec<E
     let Some(history) = e.history.as_ref() else {
         return Vec::new();
     };
-    history
-        .get_entries()
-        .iter()
+    let all = history.get_entries();
+    all.iter()
+        .skip(all.len().saturating_sub(MAX_IMPORTED_VERSIONS))
         .filter_map(|old| {
             let old_title = old
                 .get_title()
@@ -154,13 +174,13 @@ fn trash(group: GroupRef<'_>, plan: &mut Plan) {
     }
 }
 
-/// A KeePass attachment name as an attachment's: slashes and control characters become `-`,
-/// blank becomes `attachment`.
+/// A KeePass attachment name as an attachment's: slashes, control and formatting characters
+/// become `-`, blank becomes `attachment`.
 fn attachment_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| {
-            if c.is_control() || c == '/' || c == '\\' {
+            if c.is_control() || is_format(c) || c == '/' || c == '\\' {
                 '-'
             } else {
                 c
@@ -263,6 +283,80 @@ mod tests {
 
     fn fixture(name: &str) -> Vec<u8> {
         crate::import::test_fixture(&format!("keepassxc/{name}"))
+    }
+
+    /// `db` saved as a KDBX 4 file under the password "pw", at a cheap key derivation.
+    fn saved(mut db: keepass::Database) -> Vec<u8> {
+        if let keepass::config::KdfConfig::Argon2 {
+            iterations, memory, ..
+        } = &mut db.config.kdf_config
+        {
+            *iterations = 1;
+            *memory = 1 << 20;
+        }
+        let mut out = Vec::new();
+        db.save(&mut out, keepass::DatabaseKey::new().with_password("pw"))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn an_import_takes_a_bounded_number_of_attachments_each_reference_counted() {
+        let mut db = keepass::Database::new();
+        for i in 0..=MAX_IMPORTED_FILES {
+            let mut root = db.root_mut();
+            let mut entry = root.add_entry();
+            entry.set_unprotected("Title", format!("E{i}"));
+            entry.add_attachment(
+                String::from("key.pem"),
+                keepass::db::Value::protected(vec![7; 16]),
+            );
+        }
+        let plan = parse(&saved(db), Some(&SecretString::from("pw"))).unwrap();
+        assert_eq!(
+            plan.entries.len(),
+            MAX_IMPORTED_FILES + 1,
+            "every entry is kept"
+        );
+        assert_eq!(plan.files.len(), MAX_IMPORTED_FILES);
+        assert_eq!(plan.skipped.len(), 1);
+        assert!(plan.skipped[0]
+            .reason
+            .contains("exceed what one import takes"));
+    }
+
+    #[test]
+    fn a_huge_history_is_read_only_as_far_as_a_workspace_keeps_one() {
+        let mut db = keepass::Database::new();
+        let mut root = db.root_mut();
+        let mut entry = root.add_entry();
+        entry.set_unprotected("Title", "Mail");
+        let id = entry.id();
+        let mut history = keepass::db::History::default();
+        for i in (0..MAX_IMPORTED_VERSIONS + 200).rev() {
+            let mut scratch = keepass::Database::new();
+            let mut scratch_root = scratch.root_mut();
+            let mut old = scratch_root.add_entry_with_id(id).unwrap();
+            old.set_unprotected("Title", "Mail");
+            old.set_unprotected("Notes", format!("v{i}"));
+            let old: keepass::db::Entry = (*old).clone();
+            history.add_entry(old);
+        }
+        entry.history = Some(history);
+        let plan = parse(&saved(db), Some(&SecretString::from("pw"))).unwrap();
+        let earlier = &plan.history[&0];
+        assert_eq!(earlier.len(), MAX_IMPORTED_VERSIONS);
+        assert_eq!(
+            earlier.last().unwrap().entry.notes,
+            format!("v{}", MAX_IMPORTED_VERSIONS + 199)
+        );
+        assert_eq!(earlier[0].entry.notes, "v200");
+    }
+
+    #[test]
+    fn attachment_names_lose_formatting_characters() {
+        assert_eq!(attachment_name("invoice\u{202e}fdp.exe"), "invoice-fdp.exe");
+        assert_eq!(attachment_name(" a/b\u{200b} "), "a-b-");
     }
 
     #[test]

@@ -85,10 +85,10 @@ pub fn check_name(name: &str) -> Result<String> {
     }
     if name
         .chars()
-        .any(|c| c.is_control() || c == '/' || c == '\\')
+        .any(|c| c.is_control() || crate::entry::attachment::is_format(c) || c == '/' || c == '\\')
     {
         return Err(Error::Invalid(
-            "an attachment's name cannot hold a control character or a slash".into(),
+            "an attachment's name cannot hold a control or formatting character or a slash".into(),
         ));
     }
     Ok(name.to_owned())
@@ -396,6 +396,7 @@ pub(super) fn write_attachment(
             name = format!("{base} ({n})");
             n += 1;
         }
+        name = check_name(&name)?;
     }
     let header_len = u8::try_from(entry_id.len())
         .map_err(|_| Error::Invalid("an entry id is too long".into()))?;
@@ -484,6 +485,15 @@ mod tests {
             .unwrap()
             .into_open()
             .unwrap()
+    }
+
+    #[test]
+    fn a_name_that_shows_another_name_is_refused() {
+        assert_eq!(check_name(" key.pem ").unwrap(), "key.pem");
+        for name in ["invoice\u{202e}fdp.exe", "a\u{200b}b", "a/b", "a\nb", ""] {
+            assert!(check_name(name).is_err(), "{name:?}");
+        }
+        assert!(check_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
     }
 
     #[test]

@@ -385,16 +385,20 @@ impl Writer<'_, '_> {
         let limit = self.history_limit()?;
         let mut stored = Stored::new(&current.id);
         let mut before: Option<&Entry> = None;
-        for (e, number) in earlier.iter().zip(1..) {
+        // Only the versions the limit keeps are packed (a file may carry a huge history).
+        let dropped = earlier.len().saturating_sub(limit as usize);
+        for (i, (e, number)) in earlier.iter().zip(1..).enumerate() {
             let changed = before.map(|b| changed_fields(b, e)).unwrap_or_default();
             if changed.iter().any(|c| c == "password") {
                 stored.password_changed = Some(e.modified);
             }
-            stored.versions.push(StoredVersion {
-                number,
-                changed,
-                packed: pack_one(e)?,
-            });
+            if i >= dropped {
+                stored.versions.push(StoredVersion {
+                    number,
+                    changed,
+                    packed: pack_one(e)?,
+                });
+            }
             before = Some(e);
             stored.current = number + 1;
         }
@@ -693,7 +697,10 @@ impl OpenWorkspace {
                     "an entry with this id exists already".into(),
                 ));
             }
-            w.delete(TRASH, &record_id(&entry.id))?;
+            // Gone meanwhile (another process deleted it for good): nothing comes back.
+            if !w.delete(TRASH, &record_id(&entry.id))? {
+                return Err(Error::NoMatch(id_or_title.to_owned()));
+            }
             w.put_entry(&entry)
         })?;
         tracing::debug!("entry restored from the recycle bin");
@@ -720,10 +727,16 @@ impl OpenWorkspace {
     pub fn empty_trash(&mut self) -> Result<usize> {
         let ids: Vec<String> = self.trashed()?.into_iter().map(|t| t.entry.id).collect();
         let count = self.write(|w| {
+            let mut count = 0;
             for id in &ids {
-                w.purge_records(id)?;
+                // Only what is still in the bin: an entry another process put back meanwhile
+                // keeps its history and attachments.
+                if w.listed(TRASH).contains(&record_id(id)) && !w.entry_exists(id)? {
+                    w.purge_records(id)?;
+                    count += 1;
+                }
             }
-            Ok(ids.len())
+            Ok(count)
         })?;
         tracing::info!(count, "recycle bin emptied");
         Ok(count)
