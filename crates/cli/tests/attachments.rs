@@ -254,17 +254,25 @@ fn attachments_are_listed_saved_private_never_over_a_file_and_detached() {
         text.contains("id_ed25519") && !text.contains("server cert"),
         "{text}"
     );
-    // Deleting the entry deletes its attachments.
+    // An entry in the recycle bin keeps its attachments; deleting it for good deletes them.
+    let attachment_records = || -> i64 {
+        rusqlite::Connection::open(d.join("w.pcx"))
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM records WHERE collection LIKE 'attachment%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
     ok(d, &["rm", "w.pcx", "Server"]);
-    let db = rusqlite::Connection::open(d.join("w.pcx")).unwrap();
-    let left: i64 = db
-        .query_row(
-            "SELECT count(*) FROM records WHERE collection LIKE 'attachment%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(left, 0);
+    assert!(attachment_records() > 0);
+    ok(d, &["untrash", "w.pcx", "Server"]);
+    let text = ok(d, &["attachments", "w.pcx", "Server"]).stdout;
+    assert!(text.contains("id_ed25519"), "{text}");
+    ok(d, &["rm", "w.pcx", "Server"]);
+    ok(d, &["trash", "w.pcx", "--empty"]);
+    assert_eq!(attachment_records(), 0);
 }
 
 #[test]
