@@ -112,12 +112,6 @@ pub trait EntryStore {
         Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
     }
 
-    /// When the entry's password last changed (its created time if it never did). Without
-    /// a history (a team workspace), its last change: the password changed no later.
-    fn password_changed(&mut self, id: &str) -> Result<i64> {
-        Ok(self.find(id)?.modified)
-    }
-
     /// When the password of each of `entries` last changed, by entry id (a health report's
     /// "old"). Without a history (a team workspace), each entry's last change.
     fn password_change_times(
@@ -371,9 +365,6 @@ impl EntryStore for OpenWorkspace {
     }
     fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
         OpenWorkspace::earlier_versions(self)
-    }
-    fn password_changed(&mut self, id: &str) -> Result<i64> {
-        OpenWorkspace::password_changed(self, id)
     }
     fn password_change_times(
         &mut self,

@@ -470,6 +470,17 @@ impl Writer<'_, '_> {
     }
 }
 
+/// When `entry`'s password last changed, given what its history record says (`None`: it has
+/// none): the change the history saw last, or its created time if the history saw none; an
+/// entry without history (never changed here, or changed before history existed) counts from
+/// its last change.
+fn password_change_time(entry: &Entry, history: Option<Option<i64>>) -> i64 {
+    match history {
+        Some(changed) => changed.unwrap_or(entry.created),
+        None => entry.modified,
+    }
+}
+
 fn parse_settings(plain: &[u8]) -> Result<u32> {
     let settings: HistorySettings = serde_json::from_slice(plain)
         .map_err(|_| Error::Damaged("the history settings are unreadable"))?;
@@ -549,23 +560,19 @@ impl OpenWorkspace {
         self.update(entry)
     }
 
-    /// When the entry's password last changed: from its history, or its created time if it
-    /// never changed since history began.
+    /// When the entry's password last changed ([`password_change_time`]).
     pub fn password_changed(&mut self, id: &str) -> Result<i64> {
         let entry = self.find(id)?;
         let rid = record_id(&entry.id);
-        Ok(match self.read_records(HISTORY, Some(&rid))?.pop() {
-            Some((_, plain)) => open_history(&plain, &entry.id, &rid)?
-                .password_changed
-                .unwrap_or(entry.created),
-            None => entry.created,
-        })
+        let known = match self.read_records(HISTORY, Some(&rid))?.pop() {
+            Some((_, plain)) => Some(open_history(&plain, &entry.id, &rid)?.password_changed),
+            None => None,
+        };
+        Ok(password_change_time(&entry, known))
     }
 
-    /// When the password of each of `entries` last changed, by entry id, reading every
-    /// history record once (a health report asks for all): from its history, or its created
-    /// time if it never changed since its history began; an entry without history (never
-    /// changed here, or changed before history existed) counts from its last change.
+    /// When the password of each of `entries` last changed ([`password_change_time`]), by
+    /// entry id, reading every history record once (a health report asks for all).
     pub fn password_change_times(
         &mut self,
         entries: &[Entry],
@@ -582,11 +589,10 @@ impl OpenWorkspace {
         Ok(entries
             .iter()
             .map(|e| {
-                let at = match known.get(&e.id) {
-                    Some(changed) => changed.unwrap_or(e.created),
-                    None => e.modified,
-                };
-                (e.id.clone(), at)
+                (
+                    e.id.clone(),
+                    password_change_time(e, known.get(&e.id).copied()),
+                )
             })
             .collect())
     }
@@ -727,11 +733,12 @@ impl OpenWorkspace {
     pub fn empty_trash(&mut self) -> Result<usize> {
         let ids: Vec<String> = self.trashed()?.into_iter().map(|t| t.entry.id).collect();
         let count = self.write(|w| {
+            // Only what is still in the bin: an entry another process put back meanwhile keeps
+            // its history and attachments.
+            let in_bin: std::collections::HashSet<String> = w.listed(TRASH).into_iter().collect();
             let mut count = 0;
             for id in &ids {
-                // Only what is still in the bin: an entry another process put back meanwhile
-                // keeps its history and attachments.
-                if w.listed(TRASH).contains(&record_id(id)) && !w.entry_exists(id)? {
+                if in_bin.contains(&record_id(id)) && !w.entry_exists(id)? {
                     w.purge_records(id)?;
                     count += 1;
                 }
