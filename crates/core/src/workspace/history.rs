@@ -560,7 +560,8 @@ impl OpenWorkspace {
         self.update(entry)
     }
 
-    /// When the entry's password last changed ([`password_change_time`]).
+    /// When the entry's password last changed: the change its history saw last, or its created
+    /// time if the history saw none; without history, its last change.
     pub fn password_changed(&mut self, id: &str) -> Result<i64> {
         let entry = self.find(id)?;
         let rid = record_id(&entry.id);
@@ -571,8 +572,9 @@ impl OpenWorkspace {
         Ok(password_change_time(&entry, known))
     }
 
-    /// When the password of each of `entries` last changed ([`password_change_time`]), by
-    /// entry id, reading every history record once (a health report asks for all).
+    /// When the password of each of `entries` last changed (as
+    /// [`password_changed`](Self::password_changed) says), by entry id, reading every history
+    /// record once (a health report asks for all).
     pub fn password_change_times(
         &mut self,
         entries: &[Entry],
