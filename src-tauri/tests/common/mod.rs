@@ -123,54 +123,75 @@ impl App {
             .unwrap();
         }
         let clock = TestClock::start(home.path().join("clock"));
-        let (port, native) = (test_support::free_port(), test_support::free_port());
-        // The app's own output (trace logging on) lands in the driver's: kept for `logs()`.
-        let log = std::fs::File::create(home.path().join("app.log")).unwrap();
-        let driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native.to_string(),
-            ])
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .env("XDG_RUNTIME_DIR", home.path().join("run"))
-            .env("PORTCULLIS_TEST_KDF", "1024,1,1")
-            .env(TEST_CLOCK_VAR, &clock.file)
-            // The native file dialog answers from here (see `will_pick`): WebDriver cannot
-            // drive it, and the page cannot name a file.
-            .env("PORTCULLIS_TEST_PICK_DIR", home.path().join("picks"))
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .env("PORTCULLIS_LOG", "trace")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("tauri-driver is installed by scripts/test under tools/bin");
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "tauri-driver did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({ "application": app_binary() }),
-        );
         // Two TLS back ends are linked in the test build; say which one to use.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let launched = Instant::now();
-        let client = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("a WebDriver session with the app");
+        let mut attempt = 0;
+        let (driver, client, launched) = loop {
+            attempt += 1;
+            let (port, native) = (test_support::free_port(), test_support::free_port());
+            // The app's own output (trace logging on) lands in the driver's: kept for `logs()`.
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(home.path().join("app.log"))
+                .unwrap();
+            let mut driver = Command::new(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native.to_string(),
+                ])
+                .env("XDG_DATA_HOME", home.path().join("data"))
+                .env("XDG_CONFIG_HOME", home.path().join("config"))
+                .env("XDG_CACHE_HOME", home.path().join("cache"))
+                .env("XDG_RUNTIME_DIR", home.path().join("run"))
+                .env("PORTCULLIS_TEST_KDF", "1024,1,1")
+                .env(TEST_CLOCK_VAR, &clock.file)
+                // The native file dialog answers from here (see `will_pick`): WebDriver cannot
+                // drive it, and the page cannot name a file.
+                .env("PORTCULLIS_TEST_PICK_DIR", home.path().join("picks"))
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+                .env("PORTCULLIS_LOG", "trace")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("tauri-driver is installed by scripts/test under tools/bin");
+            let started = Instant::now();
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    started.elapsed() < Duration::from_secs(20),
+                    "tauri-driver did not start"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "tauri:options".into(),
+                serde_json::json!({ "application": app_binary() }),
+            );
+            let launched = Instant::now();
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => break (driver, client, launched),
+                // Once in a CI run the first session of a test binary was dropped (the driver
+                // answered `IncompleteMessage`): the app's log says why, and a second launch runs.
+                Err(e) if attempt == 1 => {
+                    stop_driver(&mut driver);
+                    let log = std::fs::read(home.path().join("app.log")).unwrap_or_default();
+                    eprintln!(
+                        "no WebDriver session with the app ({e:?}), launching again; its log:\n{}",
+                        String::from_utf8_lossy(&log)
+                    );
+                }
+                Err(e) => panic!("a WebDriver session with the app: {e:?}"),
+            }
+        };
         let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
         std::fs::create_dir_all(&shots).unwrap();
         let app = App {
@@ -390,19 +411,24 @@ impl Drop for App {
         // tauri-driver's WebKitWebDriver, and the app it started, would outlive a killed
         // tauri-driver (and a live app makes the next test's app hand over to it, as a second
         // launch does): stop the app, then WebKitWebDriver, then tauri-driver.
-        let driver = self.driver.id().to_string();
-        let webdrivers = Command::new("pgrep")
-            .args(["-P", &driver])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        for pid in webdrivers.split_whitespace() {
-            let _ = Command::new("pkill").args(["-P", pid]).status();
-        }
-        let _ = Command::new("pkill").args(["-P", &driver]).status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_driver(&mut self.driver);
     }
+}
+
+/// Stops the app tauri-driver started, then its WebKitWebDriver, then tauri-driver itself.
+fn stop_driver(driver: &mut Child) {
+    let id = driver.id().to_string();
+    let webdrivers = Command::new("pgrep")
+        .args(["-P", &id])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    for pid in webdrivers.split_whitespace() {
+        let _ = Command::new("pkill").args(["-P", pid]).status();
+    }
+    let _ = Command::new("pkill").args(["-P", &id]).status();
+    let _ = driver.kill();
+    let _ = driver.wait();
 }
 
 /// TOTP codes of one secret as an authenticator app shows them, each for a later step than the
