@@ -691,15 +691,33 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
         assert!(!team.dump_holds(secret), "{secret} in clear on the server");
     }
 
-    // A deletion reaches everyone; the change chain keeps every write in order.
+    // Every member lists the versions an edit kept (the CLI contract of `history`).
+    let versions = json(&team.run(
+        "carol",
+        "carol master",
+        &["history", "{url}", "Router", "--json"],
+    ));
+    let changed: Vec<String> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| format!("{} {}", v["version"], v["changed"]))
+        .collect();
+    assert_eq!(changed, ["3 [\"notes\"]", "2 [\"username\"]", "1 []"]);
+
+    // A deletion reaches everyone: the entry goes to the bin every member sees; the change
+    // chain keeps every write in order (an edit writes the entry and its history; `rm` the
+    // entry and its bin record).
     team.ok("bob", "bob master", &["rm", "{url}", "Router"]);
     assert_eq!(team.titles("carol"), ["Cloud root"]);
+    let bin = json(&team.run("carol", "carol master", &["trash", "{url}", "--json"]));
+    assert_eq!(bin[0]["title"], "Router", "{bin}");
     assert_eq!(
         team.pg.admin(
             "vault",
             "SELECT string_agg(writer::text, ',' ORDER BY seq) FROM portcullis.changes"
         ),
-        "alice,alice,bob,alice,bob"
+        "alice,alice,bob,bob,alice,alice,bob,bob"
     );
 
     // The log names each entry change by id, never by title, after checking the history.
@@ -725,8 +743,11 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "alice entry created true",
             "alice entry created false",
             "bob entry changed true",
+            "bob version kept true",
             "alice entry changed true",
+            "alice version kept true",
             "bob entry deleted true",
+            "bob entry moved to the bin true",
         ]
     );
 
@@ -737,7 +758,7 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "alice master",
             &["device-binding", "disable", "{url}"],
         ),
-        "this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)",
+        "this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, connect, history, restore, trash, untrash, health, import, export, passwd, mfa)",
     );
 }
 

@@ -593,3 +593,177 @@ fn custom_fields_round_trip_between_members() {
         Err(Error::NotAvailableOnTeam(_))
     ));
 }
+
+fn login(title: &str, password: &str) -> EntryChanges {
+    EntryChanges {
+        title: Some(title.into()),
+        password: Some(secret(password)),
+        ..EntryChanges::default()
+    }
+}
+
+fn password_of(entry: &portcullis_core::entry::Entry) -> String {
+    match &entry.kind {
+        portcullis_core::entry::EntryKind::Login(l) => l.password.expose_secret().to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// How many records of `collection` the server holds for the workspace.
+fn server_records(pg: &Postgres, collection: &str) -> usize {
+    pg.admin(
+        "vault",
+        &format!("SELECT count(*) FROM portcullis.records WHERE collection = '{collection}'"),
+    )
+    .trim()
+    .parse()
+    .unwrap()
+}
+
+/// An entry's history is a team record: what alice changes, bob lists and restores (the
+/// restore a new version); deleting moves the entry to the bin every member sees, from which
+/// it comes back with its history; emptying the bin deletes both for good.
+#[test]
+fn history_and_the_recycle_bin_are_shared_between_members() {
+    use portcullis_core::entry_store::Discarded;
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let mail = alice
+        .add_entry(EntryType::Login, login("Mail", "first-Velvet-62"))
+        .unwrap();
+    alice
+        .edit_entry(
+            &mail.id,
+            None,
+            EntryChanges {
+                password: Some(secret("second-Orbit-17")),
+                ..EntryChanges::default()
+            },
+        )
+        .unwrap();
+
+    let mut bob = open(&pg, "bob");
+    let versions = bob.history("Mail").unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.number).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(versions[0].changed, ["password"]);
+    assert_eq!(password_of(&versions[1].entry), "first-Velvet-62");
+    let restored = bob.restore_version("Mail", 1).unwrap();
+    assert_eq!(password_of(&restored), "first-Velvet-62");
+
+    alice.sync().unwrap();
+    let versions = alice.history(&mail.id).unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.number).collect::<Vec<_>>(),
+        [3, 2, 1]
+    );
+    assert_eq!(password_of(&versions[0].entry), "first-Velvet-62");
+    assert_eq!(password_of(&versions[1].entry), "second-Orbit-17");
+
+    // rm moves it to the bin, for every member.
+    assert_eq!(alice.discard(&mail.id).unwrap(), Discarded::Trashed);
+    bob.sync().unwrap();
+    assert!(titles(&mut bob).is_empty());
+    let bin = bob.trashed().unwrap();
+    assert_eq!(bin.len(), 1);
+    assert_eq!(bin[0].entry.title, "Mail");
+    bob.untrash("Mail").unwrap();
+    alice.sync().unwrap();
+    assert_eq!(titles(&mut alice), ["Mail"]);
+    assert!(alice.trashed().unwrap().is_empty());
+    assert_eq!(alice.history("Mail").unwrap().len(), 3);
+
+    // Emptying the bin deletes the entry and its history on the server.
+    alice.discard(&mail.id).unwrap();
+    assert_eq!(server_records(&pg, "history"), 1);
+    assert_eq!(bob.empty_trash().unwrap(), 1);
+    assert_eq!(server_records(&pg, "history"), 0);
+    assert_eq!(server_records(&pg, "trash"), 0);
+    alice.sync().unwrap();
+    assert!(alice.trashed().unwrap().is_empty());
+    assert!(alice.earlier_versions().unwrap().is_empty());
+}
+
+/// The number of versions kept is the workspace's, set by an admin: an editor is refused;
+/// the admin's limit trims every history at once, and later changes keep to it.
+#[test]
+fn the_history_limit_is_set_by_an_admin_and_trims_every_history() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let mail = alice
+        .add_entry(EntryType::Login, login("Mail", "one-Velvet-62"))
+        .unwrap();
+    for p in ["two-Velvet-62", "three-Velvet-62", "four-Velvet-62"] {
+        alice.edit_entry(&mail.id, None, login("Mail", p)).unwrap();
+    }
+    assert_eq!(alice.history("Mail").unwrap().len(), 4);
+    assert_eq!(alice.history_limit().unwrap(), 20);
+
+    let mut bob = open(&pg, "bob");
+    let refused = bob.set_history_limit(1).unwrap_err();
+    assert!(
+        matches!(TeamError::of(&refused), Some(TeamError::NotAdmin)),
+        "{refused}"
+    );
+    alice.set_history_limit(1).unwrap();
+    bob.sync().unwrap();
+    assert_eq!(bob.history_limit().unwrap(), 1);
+    let kept = bob.history("Mail").unwrap();
+    assert_eq!(kept.iter().map(|v| v.number).collect::<Vec<_>>(), [4, 3]);
+    bob.edit_entry(&mail.id, None, login("Mail", "five-Velvet-62"))
+        .unwrap();
+    let kept = bob.history("Mail").unwrap();
+    assert_eq!(kept.iter().map(|v| v.number).collect::<Vec<_>>(), [5, 4]);
+    // The health report's "old" reads the history: the password changed just now.
+    let now = bob.find("Mail").unwrap();
+    let times = bob
+        .password_change_times(std::slice::from_ref(&now))
+        .unwrap();
+    assert_eq!(times[&mail.id], now.modified);
+}
+
+/// A KeePass import's history and recycle bin land in a team workspace as in a file one,
+/// written with the entries in one transaction.
+#[test]
+fn an_import_brings_history_and_the_bin_into_a_team_workspace() {
+    use portcullis_core::entry::{EntryKind, Login};
+    use portcullis_core::import::{Earlier, Plan};
+    use portcullis_core::workspace::NewEntry;
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let entry = |title: &str, password: &str| {
+        NewEntry::new(
+            title,
+            EntryKind::Login(Login {
+                username: "me".into(),
+                password: password.into(),
+                url: String::new(),
+                otp: None,
+                ssh_key: None,
+            }),
+        )
+    };
+    let earlier = |password: &str, at: i64| Earlier {
+        entry: entry("Mail", password),
+        modified: Some(at),
+    };
+    let plan = Plan {
+        entries: vec![entry("Mail", "now-Velvet-62")],
+        history: [(0, vec![earlier("old-Velvet-62", 1_600_000_000)])].into(),
+        trash: vec![(entry("Old forum", "gone-Velvet-62"), Vec::new())],
+        ..Plan::default()
+    };
+    let preview = alice.preview_import(plan).unwrap();
+    let imported = alice.import(preview).unwrap();
+    assert_eq!(imported.created, 1);
+
+    let mut bob = open(&pg, "bob");
+    let versions = bob.history("Mail").unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(password_of(&versions[1].entry), "old-Velvet-62");
+    let bin = bob.trashed().unwrap();
+    assert_eq!(bin.len(), 1);
+    assert_eq!(bin[0].entry.title, "Old forum");
+}

@@ -517,7 +517,7 @@ pub fn team_log(state: State<'_, AppState>) -> CommandResult<Vec<LogLineDto>> {
 pub fn log(state: &AppState) -> CommandResult<Vec<LogLineDto>> {
     with_team(state, |ws| {
         Ok(ws
-            .history()?
+            .team_log()?
             .lines
             .into_iter()
             .map(|l| LogLineDto {

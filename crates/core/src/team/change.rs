@@ -38,13 +38,21 @@ pub struct Change {
 }
 
 impl Change {
-    /// What the change did to its entry, as the logs name it: `entry created` (its first
-    /// version), `entry changed` or `entry deleted`.
+    /// What the change did, as the logs name it: to an entry, `entry created` (its first
+    /// version), `entry changed` or `entry deleted`; `entry moved to the bin` and `entry left
+    /// the bin`; `version kept` (the entry's history grew or was trimmed) and `history
+    /// deleted`; `settings changed`.
     pub fn action(&self) -> &'static str {
-        match (self.sealed, self.version) {
-            (None, _) => "entry deleted",
-            (Some(_), 1) => "entry created",
-            (Some(_), _) => "entry changed",
+        use crate::workspace::history::{HISTORY, SETTINGS, TRASH};
+        match (self.collection.as_str(), self.sealed, self.version) {
+            (TRASH, Some(_), _) => "entry moved to the bin",
+            (TRASH, None, _) => "entry left the bin",
+            (HISTORY, Some(_), _) => "version kept",
+            (HISTORY, None, _) => "history deleted",
+            (SETTINGS, _, _) => "settings changed",
+            (_, None, _) => "entry deleted",
+            (_, Some(_), 1) => "entry created",
+            (_, Some(_), _) => "entry changed",
         }
     }
 }

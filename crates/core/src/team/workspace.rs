@@ -16,14 +16,18 @@ use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, MasterKey, SecretString};
 use crate::entry::{packed, Entry};
-use crate::entry_store::EntryStore;
+use crate::entry_store::{Discarded, EntryStore};
 use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::history::{self as file_history, Trashed, Version};
+use crate::workspace::importing;
 use crate::workspace::{self as file, NewEntry};
 use postgres::error::SqlState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use zeroize::Zeroizing;
+
+mod history;
 
 /// The collection entries are kept in, one record per entry (conflicts are per entry).
 pub const ENTRIES: &str = "entries";
@@ -528,8 +532,9 @@ impl TeamWorkspace {
         self.member.team.change_log()
     }
 
-    /// The whole history, checked ([`Team::history`]).
-    pub fn history(&mut self) -> Result<audit::History, Error> {
+    /// The whole history of the workspace (audit log, export logs, change history), checked
+    /// ([`Team::history`]); an entry's versions are [`EntryStore::history`].
+    pub fn team_log(&mut self) -> Result<audit::History, Error> {
         self.member.team.history()
     }
 
@@ -690,43 +695,45 @@ impl TeamWorkspace {
         }
     }
 
-    /// Writes each entry (or deletes the entry `id` when `None`) from the version this copy
-    /// holds, in one transaction: all or none. Other records changed meanwhile: synced, and
-    /// written again. One of these changed meanwhile: [`Error::Conflict`], nothing written.
+    /// Writes each entry (or deletes the entry `id` when `None`) ([`write_records`]).
+    ///
+    /// [`write_records`]: Self::write_records
     fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> Result<(), Error> {
+        let records = changes
+            .iter()
+            .map(|(id, entry)| match entry {
+                Some(e) => RecordWrite::entry(e),
+                None => Ok(self.delete_entry_record(id)),
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.write_records(records)
+    }
+
+    /// Deletes the entry record `id`.
+    fn delete_entry_record(&self, id: &str) -> RecordWrite {
+        let title = self.entries.get(id).map(|e| e.title.clone());
+        RecordWrite::delete(ENTRIES, id, title.as_deref().unwrap_or(id))
+    }
+
+    /// Writes each record (or deletes it) from the version this copy holds, in one
+    /// transaction: all or none. Other records changed meanwhile: synced, and written again.
+    /// One of these changed meanwhile: [`Error::Conflict`], nothing written.
+    fn write_records(&mut self, changes: Vec<RecordWrite>) -> Result<(), Error> {
         self.check_online()?;
         if !matches!(self.access, Access::Admin | Access::Editor) {
             return Err(Error::ReadOnly);
         }
-        let version_of = |chain: &Chain, id: &str| {
+        let version_of = |chain: &Chain, c: &RecordWrite| {
             chain
                 .records
-                .get(&(ENTRIES.to_owned(), id.to_owned()))
+                .get(&(c.collection.to_owned(), c.id.clone()))
                 .map(|s| s.version)
         };
-        let bases: Vec<Option<u64>> = changes
-            .iter()
-            .map(|(id, _)| version_of(&self.chain, id))
-            .collect();
-        let titles: Vec<String> = changes
-            .iter()
-            .map(|(id, entry)| {
-                entry
-                    .or(self.entries.get(id))
-                    .map_or_else(|| (*id).to_owned(), |e| e.title.clone())
-            })
-            .collect();
-        let conflict = |i: usize| Error::Conflict(titles[i].clone());
-        let plains = changes
-            .iter()
-            .map(|(_, e)| {
-                e.map(|e| packed::pack([e]).map_err(|_| Error::Crypto))
-                    .transpose()
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
+        let bases: Vec<Option<u64>> = changes.iter().map(|c| version_of(&self.chain, c)).collect();
+        let conflict = |i: usize| Error::Conflict(changes[i].title.clone());
         for _ in 0..RETRIES {
             if let Some(i) =
-                (0..changes.len()).find(|&i| version_of(&self.chain, changes[i].0) != bases[i])
+                (0..changes.len()).find(|&i| version_of(&self.chain, &changes[i]) != bases[i])
             {
                 return Err(conflict(i));
             }
@@ -737,24 +744,27 @@ impl TeamWorkspace {
             let mut failed = None;
             let mut written: Vec<Option<Vec<u8>>> = Vec::with_capacity(changes.len());
             // A failed statement ends the transaction: it is dropped (rolled back) below.
-            for (i, ((id, _), plain)) in changes.iter().zip(&plains).enumerate() {
-                let version = match (plain, bases[i]) {
+            for (i, c) in changes.iter().enumerate() {
+                let version = match (&c.plain, bases[i]) {
                     (Some(_), base) => base.unwrap_or(0) + 1,
                     (None, Some(base)) => base,
                     (None, None) => return Err(conflict(i)),
                 };
-                let epoch = if plain.is_some() { current_epoch } else { 0 };
-                let sealed = plain
+                let epoch = if c.plain.is_some() { current_epoch } else { 0 };
+                let sealed = c
+                    .plain
                     .as_ref()
-                    .map(|p| record_key.seal(&aad(&self.id, ENTRIES, id, version, epoch), p))
+                    .map(|p| {
+                        record_key.seal(&aad(&self.id, c.collection, &c.id, version, epoch), p)
+                    })
                     .transpose()
                     .map_err(|_| Error::Crypto)?;
                 let step = change::Change {
                     seq: chain.seq + 1,
                     at: self.clock.now(),
                     writer: me.public().role.clone(),
-                    collection: ENTRIES.to_owned(),
-                    id: (*id).to_owned(),
+                    collection: c.collection.to_owned(),
+                    id: c.id.clone(),
                     version,
                     epoch,
                     sealed: sealed.as_deref().map(change::sealed_hash),
@@ -767,8 +777,8 @@ impl TeamWorkspace {
                         &self.id_text,
                         &db_i64(step.seq)?,
                         &element,
-                        &ENTRIES,
-                        id,
+                        &c.collection,
+                        &c.id,
                         &db_i64(bases[i].unwrap_or(0))?,
                         &db_i64(epoch)?,
                         &sealed,
@@ -798,18 +808,18 @@ impl TeamWorkspace {
             match failed {
                 None => {
                     self.chain = chain;
-                    for ((id, entry), sealed) in changes.iter().zip(written) {
-                        let key = (ENTRIES.to_owned(), (*id).to_owned());
-                        match (entry, sealed) {
-                            (Some(e), Some(sealed)) => {
-                                self.entries.insert((*e).clone());
-                                self.sealed.insert(key, sealed);
-                            }
-                            _ => {
-                                self.entries.remove(id);
-                                self.sealed.remove(&key);
+                    for (c, sealed) in changes.into_iter().zip(written) {
+                        let key = (c.collection.to_owned(), c.id);
+                        if key.0 == ENTRIES {
+                            match c.entry {
+                                Some(e) => self.entries.insert(e),
+                                None => self.entries.remove(&key.1),
                             }
                         }
+                        match sealed {
+                            Some(sealed) => self.sealed.insert(key, sealed),
+                            None => self.sealed.remove(&key),
+                        };
                     }
                     self.keep_head();
                     self.keep_offline_copy();
@@ -829,6 +839,96 @@ impl TeamWorkspace {
             "the workspace kept changing while saving; try again".into(),
         ))
     }
+
+    /// The plaintext of the record `(collection, id)` this copy holds, opened with its
+    /// epoch's key under its place, version and epoch (`None` when it holds none).
+    fn open_record(&self, collection: &str, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+        let key = (collection.to_owned(), id.to_owned());
+        let (Some(state), Some(sealed)) = (self.chain.records.get(&key), self.sealed.get(&key))
+        else {
+            return Ok(None);
+        };
+        open_sealed(&self.keys, &self.id, collection, id, state, sealed).map(Some)
+    }
+
+    /// The ids of the records of `collection` this copy holds.
+    fn record_ids(&self, collection: &str) -> Vec<String> {
+        self.sealed
+            .keys()
+            .filter(|(c, _)| c == collection)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+}
+
+/// One record a write puts (sealing `plain`) or deletes (`plain` is `None`).
+pub(super) struct RecordWrite {
+    collection: &'static str,
+    id: String,
+    plain: Option<Zeroizing<Vec<u8>>>,
+    /// The entry an entry record holds, kept in this copy once written.
+    entry: Option<Entry>,
+    /// What a conflict names: the entry's title.
+    title: String,
+}
+
+impl RecordWrite {
+    /// Puts `entry` in its entry record.
+    fn entry(entry: &Entry) -> Result<Self, Error> {
+        let plain = packed::pack([entry]).map_err(|_| Error::Crypto)?;
+        Ok(Self {
+            collection: ENTRIES,
+            id: entry.id.clone(),
+            plain: Some(Zeroizing::new(plain.to_vec())),
+            entry: Some(entry.clone()),
+            title: entry.title.clone(),
+        })
+    }
+
+    /// Puts `plain` in the record `(collection, id)` (not an entry record); a conflict names
+    /// `title`.
+    pub(super) fn put(
+        collection: &'static str,
+        id: &str,
+        plain: Zeroizing<Vec<u8>>,
+        title: &str,
+    ) -> Self {
+        Self {
+            collection,
+            id: id.to_owned(),
+            plain: Some(plain),
+            entry: None,
+            title: title.to_owned(),
+        }
+    }
+
+    /// Deletes the record `(collection, id)`; a conflict names `title`.
+    pub(super) fn delete(collection: &'static str, id: &str, title: &str) -> Self {
+        Self {
+            collection,
+            id: id.to_owned(),
+            plain: None,
+            entry: None,
+            title: title.to_owned(),
+        }
+    }
+}
+
+/// The plaintext of a record, opened with its epoch's key under its place, version and epoch.
+pub(super) fn open_sealed(
+    keys: &BTreeMap<u64, AeadKey>,
+    workspace: &[u8; 16],
+    collection: &str,
+    id: &str,
+    state: &RecordState,
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let key = keys.get(&state.epoch).ok_or(Error::NoKey)?;
+    key.open(
+        &aad(workspace, collection, id, state.version, state.epoch),
+        sealed,
+    )
+    .map_err(|_| ChainError::Records("a record failed its integrity check").into())
 }
 
 /// The entry record `id` holds, opened with its epoch's key and unpacked.
@@ -840,13 +940,7 @@ pub(super) fn open_entry(
     sealed: &[u8],
 ) -> Result<Entry, Error> {
     let damaged = || ChainError::Records("a record failed its integrity check");
-    let key = keys.get(&state.epoch).ok_or(Error::NoKey)?;
-    let plain = key
-        .open(
-            &aad(workspace, ENTRIES, id, state.version, state.epoch),
-            sealed,
-        )
-        .map_err(|_| damaged())?;
+    let plain = open_sealed(keys, workspace, ENTRIES, id, state, sealed)?;
     let mut unpacker = packed::Unpacker::new().map_err(|_| damaged())?;
     let mut entries = unpacker.unpack(&plain).map_err(|_| damaged())?;
     match (entries.pop(), entries.is_empty()) {
@@ -902,16 +996,20 @@ impl EntryStore for TeamWorkspace {
         }
         entry.group = file::normalize_group(entry.group);
         entry.modified = self.clock.now().max(entry.created);
-        self.write(&[(&entry.id, Some(&entry))])?;
+        let mut writes = vec![RecordWrite::entry(&entry)?];
+        if let Some(old) = self.entries.get(&entry.id) {
+            writes.extend(self.keep_version(old, &entry)?);
+        }
+        self.write_records(writes)?;
         Ok(entry)
     }
 
+    /// Deletes the entry for good, with its history ([`EntryStore::purge`]).
     fn remove(&mut self, id: &str) -> file::Result<()> {
         if !self.entries.contains(id) {
             return Err(file::Error::NoMatch(id.to_owned()));
         }
-        self.write(&[(id, None)])?;
-        Ok(())
+        self.purge_entry(id).map(drop)
     }
 
     fn now(&self) -> i64 {
@@ -923,13 +1021,41 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> file::Result<()> {
+        self.put_imported(entries, replacing, Default::default())
+            .map(drop)
+    }
+
+    /// Writes the entries with the earlier versions of new ones and the entries for the bin,
+    /// in one transaction; a replaced entry keeps its former self in its history.
+    fn put_imported(
+        &mut self,
+        entries: &[Entry],
+        replacing: &[String],
+        extras: importing::ImportExtras,
+    ) -> file::Result<usize> {
         if let Some(id) = replacing.iter().find(|id| !self.entries.contains(id)) {
             return Err(file::Error::NoMatch(id.clone()));
         }
-        let changes: Vec<(&str, Option<&Entry>)> =
-            entries.iter().map(|e| (e.id.as_str(), Some(e))).collect();
-        self.write(&changes)?;
-        Ok(())
+        let mut writes = Vec::with_capacity(entries.len());
+        for e in entries {
+            writes.push(RecordWrite::entry(e)?);
+            if let Some(old) = self
+                .entries
+                .get(&e.id)
+                .filter(|_| replacing.contains(&e.id))
+            {
+                writes.extend(self.keep_version(old, e)?);
+            }
+        }
+        writes.extend(self.imported_extras(entries, &extras.versions, &extras.trash)?);
+        if !extras.files.is_empty() {
+            tracing::info!(
+                files = extras.files.len(),
+                "attachments left out: a team workspace does not keep them yet"
+            );
+        }
+        self.write_records(writes)?;
+        Ok(0)
     }
 
     fn kdf(&self) -> crate::KdfParams {
@@ -941,6 +1067,52 @@ impl EntryStore for TeamWorkspace {
             "a team workspace is exported as csv, otpauth or kdbx; its encrypted copy is the server's"
                 .into(),
         ))
+    }
+
+    fn discard(&mut self, id: &str) -> file::Result<Discarded> {
+        self.move_to_bin(id)?;
+        Ok(Discarded::Trashed)
+    }
+
+    fn history(&mut self, id_or_title: &str) -> file::Result<Vec<Version>> {
+        self.versions_of(id_or_title)
+    }
+
+    fn earlier_versions(&mut self) -> file::Result<HashMap<String, Vec<Entry>>> {
+        self.all_earlier_versions()
+    }
+
+    fn restore_version(&mut self, id_or_title: &str, number: u64) -> file::Result<Entry> {
+        let entry = file_history::version_to_restore(self.versions_of(id_or_title)?, number)?;
+        self.update(entry)
+    }
+
+    fn password_change_times(&mut self, entries: &[Entry]) -> file::Result<HashMap<String, i64>> {
+        self.password_changes(entries)
+    }
+
+    fn history_limit(&mut self) -> file::Result<u32> {
+        self.kept_versions()
+    }
+
+    fn set_history_limit(&mut self, limit: u32) -> file::Result<()> {
+        self.keep_versions(limit)
+    }
+
+    fn trashed(&mut self) -> file::Result<Vec<Trashed>> {
+        self.bin()
+    }
+
+    fn untrash(&mut self, id_or_title: &str) -> file::Result<Entry> {
+        self.restore_from_bin(id_or_title)
+    }
+
+    fn purge(&mut self, id_or_title: &str) -> file::Result<Entry> {
+        self.purge_entry(id_or_title)
+    }
+
+    fn empty_trash(&mut self) -> file::Result<usize> {
+        self.empty_bin()
     }
 
     fn exported(&mut self, format: &str, count: usize) -> file::Result<()> {

@@ -22,7 +22,7 @@ pub const TRASH: &str = "trash";
 /// Collection of workspace settings (JSON records).
 pub const SETTINGS: &str = "settings";
 /// The settings record holding the history limit.
-const HISTORY_SETTINGS: &str = "history";
+pub(crate) const HISTORY_SETTINGS: &str = "history";
 /// Versions kept per entry unless the workspace says otherwise.
 pub const DEFAULT_HISTORY_LIMIT: u32 = 20;
 /// The most versions per entry a workspace may keep.
@@ -72,9 +72,11 @@ pub struct Trashed {
     pub entry: Entry,
 }
 
-/// The plaintext of a history record (after [`RECORD_FORM`]).
+/// An entry's history record, opened: its earlier versions and what each changed. The
+/// plaintext of a history record (after [`RECORD_FORM`]); a team workspace keeps the same
+/// records (`team::workspace`).
 #[derive(Serialize, Deserialize)]
-struct Stored {
+pub(crate) struct EntryHistory {
     entry_id: String,
     /// The number of the entry's current version.
     current: u64,
@@ -161,23 +163,33 @@ fn unpack_one(bytes: &[u8], entry_id: &str) -> Result<Entry> {
     }
 }
 
-fn open_history(plain: &[u8], entry_id: &str, record: &str) -> Result<Stored> {
-    let stored: Stored = decode(plain)?;
-    if stored.entry_id != entry_id || record_id(&stored.entry_id) != record {
+/// A file's history record `record` in `plain`: the history of `entry_id`, stored under its
+/// [`record_id`].
+fn open_history(plain: &[u8], entry_id: &str, record: &str) -> Result<EntryHistory> {
+    if record_id(entry_id) != record {
         tracing::warn!("read refused: a history record belongs to another entry");
         return Err(Error::Damaged("a history record belongs to another entry"));
     }
-    Ok(stored)
+    EntryHistory::open(plain, entry_id)
 }
 
-fn open_trash(plain: &[u8], record: &str) -> Result<Trashed> {
+/// The plaintext of a bin record: `entry`, deleted at `deleted`.
+pub(crate) fn trash_record(entry: &Entry, deleted: i64) -> Result<Zeroizing<Vec<u8>>> {
+    encode(&StoredTrash {
+        deleted,
+        packed: pack_one(entry)?,
+    })
+}
+
+/// The entry in the bin record `plain`, which must be the entry `is_its_id` accepts.
+pub(crate) fn open_trash_record(plain: &[u8], is_its_id: impl Fn(&str) -> bool) -> Result<Trashed> {
     let stored: StoredTrash = decode(plain)?;
     let mut entries = packed::Unpacker::new()
         .map_err(|_| Error::Crypto)?
         .unpack(&stored.packed)
         .map_err(|_| Error::Damaged("a recycle-bin record is unreadable"))?;
     match (entries.pop(), entries.is_empty()) {
-        (Some(entry), true) if record_id(&entry.id) == record => Ok(Trashed {
+        (Some(entry), true) if is_its_id(&entry.id) => Ok(Trashed {
             deleted: stored.deleted,
             entry,
         }),
@@ -188,6 +200,11 @@ fn open_trash(plain: &[u8], record: &str) -> Result<Trashed> {
             ))
         }
     }
+}
+
+/// A file's bin record `record`: an entry whose [`record_id`] it is.
+fn open_trash(plain: &[u8], record: &str) -> Result<Trashed> {
+    open_trash_record(plain, |id| record_id(id) == record)
 }
 
 /// The fields that differ between two versions of an entry, by name. An HOTP counter that
@@ -280,8 +297,8 @@ fn same_otp(a: Option<&OtpParams>, b: Option<&OtpParams>) -> bool {
     a.map(without_counter) == b.map(without_counter)
 }
 
-impl Stored {
-    fn new(entry_id: &str) -> Self {
+impl EntryHistory {
+    pub(crate) fn new(entry_id: &str) -> Self {
         Self {
             entry_id: entry_id.to_owned(),
             current: 1,
@@ -291,8 +308,112 @@ impl Stored {
         }
     }
 
+    /// The history record of `entry_id` in `plain` (refused when it is another entry's).
+    pub(crate) fn open(plain: &[u8], entry_id: &str) -> Result<Self> {
+        let stored: Self = decode(plain)?;
+        if stored.entry_id != entry_id {
+            tracing::warn!("read refused: a history record belongs to another entry");
+            return Err(Error::Damaged("a history record belongs to another entry"));
+        }
+        Ok(stored)
+    }
+
+    /// The plaintext to seal.
+    pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
+        encode(self)
+    }
+
+    /// When the password last changed, if it changed since the history began.
+    pub(crate) fn password_changed(&self) -> Option<i64> {
+        self.password_changed
+    }
+
+    /// Keeps `old` as a version before `new` replaces it, dropping the oldest versions
+    /// beyond `limit`; whether anything changed (nothing does when no field changed).
+    pub(crate) fn keep(&mut self, old: &Entry, new: &Entry, limit: u32) -> Result<bool> {
+        let changed = changed_fields(old, new);
+        if changed.is_empty() {
+            return Ok(false);
+        }
+        self.versions.push(StoredVersion {
+            number: self.current,
+            changed: std::mem::take(&mut self.current_changed),
+            packed: pack_one(old)?,
+        });
+        self.current += 1;
+        if changed.iter().any(|c| c == "password") {
+            self.password_changed = Some(new.modified);
+        }
+        self.current_changed = changed;
+        self.trim(limit);
+        Ok(true)
+    }
+
+    /// The history of an imported entry: its earlier versions (oldest first) numbered from 1,
+    /// `current` the newest, the oldest beyond `limit` dropped (and never packed: a file may
+    /// carry a huge history).
+    pub(crate) fn imported(current: &Entry, earlier: &[Entry], limit: u32) -> Result<Self> {
+        let mut stored = Self::new(&current.id);
+        let mut before: Option<&Entry> = None;
+        let dropped = earlier.len().saturating_sub(limit as usize);
+        for (i, (e, number)) in earlier.iter().zip(1..).enumerate() {
+            let changed = before.map(|b| changed_fields(b, e)).unwrap_or_default();
+            if changed.iter().any(|c| c == "password") {
+                stored.password_changed = Some(e.modified);
+            }
+            if i >= dropped {
+                stored.versions.push(StoredVersion {
+                    number,
+                    changed,
+                    packed: pack_one(e)?,
+                });
+            }
+            before = Some(e);
+            stored.current = number + 1;
+        }
+        if let Some(b) = before {
+            stored.current_changed = changed_fields(b, current);
+            if stored.current_changed.iter().any(|c| c == "password") {
+                stored.password_changed = Some(current.modified);
+            }
+        }
+        stored.trim(limit);
+        Ok(stored)
+    }
+
+    /// The versions of `entry` (the current one), newest first.
+    pub(crate) fn versions(&self, entry: &Entry) -> Result<Vec<Version>> {
+        let mut out = Vec::with_capacity(self.versions.len() + 1);
+        out.push(Version {
+            number: self.current,
+            modified: entry.modified,
+            changed: self.current_changed.clone(),
+            current: true,
+            entry: entry.clone(),
+        });
+        for v in self.versions.iter().rev() {
+            let old = unpack_one(&v.packed, &self.entry_id)?;
+            out.push(Version {
+                number: v.number,
+                modified: old.modified,
+                changed: v.changed.clone(),
+                current: false,
+                entry: old,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The earlier versions, oldest first.
+    pub(crate) fn earlier(&self) -> Result<Vec<Entry>> {
+        self.versions
+            .iter()
+            .map(|v| unpack_one(&v.packed, &self.entry_id))
+            .collect()
+    }
+
     /// Drops the oldest versions beyond `limit`; whether any went.
-    fn trim(&mut self, limit: u32) -> bool {
+    pub(crate) fn trim(&mut self, limit: u32) -> bool {
         let keep = limit as usize;
         if self.versions.len() > keep {
             let extra = self.versions.len() - keep;
@@ -339,14 +460,14 @@ impl Writer<'_, '_> {
         }
     }
 
-    fn load_history(&mut self, entry_id: &str) -> Result<Option<Stored>> {
+    fn load_history(&mut self, entry_id: &str) -> Result<Option<EntryHistory>> {
         let id = record_id(entry_id);
         self.read_checked(HISTORY, &id)?
             .map(|plain| open_history(&plain, entry_id, &id))
             .transpose()
     }
 
-    fn save_history(&mut self, stored: &Stored) -> Result<()> {
+    fn save_history(&mut self, stored: &EntryHistory) -> Result<()> {
         let plain = encode(stored)?;
         self.put_sealed(HISTORY, &record_id(&stored.entry_id), &plain)
     }
@@ -354,62 +475,23 @@ impl Writer<'_, '_> {
     /// Keeps `old` as a version of its entry before `new` replaces it (nothing when no field
     /// changed), dropping the oldest versions beyond the limit.
     pub(super) fn keep_version(&mut self, old: &Entry, new: &Entry) -> Result<()> {
-        let changed = changed_fields(old, new);
-        if changed.is_empty() {
-            return Ok(());
-        }
         let limit = self.history_limit()?;
         let mut stored = self
             .load_history(&old.id)?
-            .unwrap_or_else(|| Stored::new(&old.id));
-        stored.versions.push(StoredVersion {
-            number: stored.current,
-            changed: std::mem::take(&mut stored.current_changed),
-            packed: pack_one(old)?,
-        });
-        stored.current += 1;
-        if changed.iter().any(|c| c == "password") {
-            stored.password_changed = Some(new.modified);
+            .unwrap_or_else(|| EntryHistory::new(&old.id));
+        if stored.keep(old, new, limit)? {
+            self.save_history(&stored)?;
         }
-        stored.current_changed = changed;
-        stored.trim(limit);
-        self.save_history(&stored)
+        Ok(())
     }
 
-    /// Writes the history of an imported entry: its earlier versions (oldest first) numbered
-    /// from 1, `current` the newest, the oldest beyond the limit dropped.
+    /// Writes the history of an imported entry ([`EntryHistory::imported`]).
     pub(super) fn import_history(&mut self, current: &Entry, earlier: &[Entry]) -> Result<()> {
         if earlier.is_empty() {
             return Ok(());
         }
         let limit = self.history_limit()?;
-        let mut stored = Stored::new(&current.id);
-        let mut before: Option<&Entry> = None;
-        // Only the versions the limit keeps are packed (a file may carry a huge history).
-        let dropped = earlier.len().saturating_sub(limit as usize);
-        for (i, (e, number)) in earlier.iter().zip(1..).enumerate() {
-            let changed = before.map(|b| changed_fields(b, e)).unwrap_or_default();
-            if changed.iter().any(|c| c == "password") {
-                stored.password_changed = Some(e.modified);
-            }
-            if i >= dropped {
-                stored.versions.push(StoredVersion {
-                    number,
-                    changed,
-                    packed: pack_one(e)?,
-                });
-            }
-            before = Some(e);
-            stored.current = number + 1;
-        }
-        if let Some(b) = before {
-            stored.current_changed = changed_fields(b, current);
-            if stored.current_changed.iter().any(|c| c == "password") {
-                stored.password_changed = Some(current.modified);
-            }
-        }
-        stored.trim(limit);
-        self.save_history(&stored)
+        self.save_history(&EntryHistory::imported(current, earlier, limit)?)
     }
 
     /// Writes an imported entry straight into the bin, with its earlier versions.
@@ -424,11 +506,7 @@ impl Writer<'_, '_> {
                 "an entry with this id exists already".into(),
             ));
         }
-        let plain = encode(&StoredTrash {
-            deleted: now,
-            packed: pack_one(entry)?,
-        })?;
-        self.put_sealed(TRASH, &record_id(&entry.id), &plain)?;
+        self.put_sealed(TRASH, &record_id(&entry.id), &trash_record(entry, now)?)?;
         self.import_history(entry, earlier)
     }
 
@@ -443,11 +521,7 @@ impl Writer<'_, '_> {
             return Ok(false);
         };
         self.delete_entry(id)?;
-        let plain = encode(&StoredTrash {
-            deleted: now,
-            packed: pack_one(&entry)?,
-        })?;
-        self.put_sealed(TRASH, &record_id(id), &plain)?;
+        self.put_sealed(TRASH, &record_id(id), &trash_record(&entry, now)?)?;
         Ok(true)
     }
 
@@ -474,17 +548,92 @@ impl Writer<'_, '_> {
 /// none): the change the history saw last, or its created time if the history saw none; an
 /// entry without history (never changed here, or changed before history existed) counts from
 /// its last change.
-fn password_change_time(entry: &Entry, history: Option<Option<i64>>) -> i64 {
+pub(crate) fn password_change_time(entry: &Entry, history: Option<Option<i64>>) -> i64 {
     match history {
         Some(changed) => changed.unwrap_or(entry.created),
         None => entry.modified,
     }
 }
 
-fn parse_settings(plain: &[u8]) -> Result<u32> {
+/// The settings record holding the history limit `limit` (0 to [`MAX_HISTORY_LIMIT`]).
+pub(crate) fn settings_record(limit: u32) -> Result<Zeroizing<Vec<u8>>> {
+    if limit > MAX_HISTORY_LIMIT {
+        return Err(Error::Invalid(format!(
+            "the history limit must be between 0 and {MAX_HISTORY_LIMIT}"
+        )));
+    }
+    let json = serde_json::to_vec(&HistorySettings { limit }).map_err(|_| Error::Crypto)?;
+    Ok(Zeroizing::new(json))
+}
+
+/// The history limit a settings record holds.
+pub(crate) fn parse_settings(plain: &[u8]) -> Result<u32> {
     let settings: HistorySettings = serde_json::from_slice(plain)
         .map_err(|_| Error::Damaged("the history settings are unreadable"))?;
     Ok(settings.limit.min(MAX_HISTORY_LIMIT))
+}
+
+/// The entry as version `number` of `versions` (an entry's, newest first) holds it, to be
+/// made current again (its created time stays the current one's).
+pub(crate) fn version_to_restore(versions: Vec<Version>, number: u64) -> Result<Entry> {
+    let current = versions
+        .iter()
+        .find(|v| v.current)
+        .ok_or(Error::Damaged("an entry has no current version"))?;
+    if current.number == number {
+        return Err(Error::Invalid(format!(
+            "version {number} is already the current one"
+        )));
+    }
+    let created = current.entry.created;
+    let mut entry = versions
+        .into_iter()
+        .find(|v| v.number == number)
+        .ok_or_else(|| Error::Invalid(format!("this entry has no version {number}")))?
+        .entry;
+    entry.created = created;
+    Ok(entry)
+}
+
+/// The bin in list order: most recently deleted first, then by title.
+pub(crate) fn sort_bin(bin: &mut [Trashed]) {
+    bin.sort_by(|a, b| {
+        b.deleted
+            .cmp(&a.deleted)
+            .then_with(|| a.entry.title.cmp(&b.entry.title))
+    });
+}
+
+/// The entry of `all` (a bin) with this id, id prefix (at least 4 characters) or title.
+pub(crate) fn find_in_bin(mut all: Vec<Trashed>, id_or_title: &str) -> Result<Trashed> {
+    let q = id_or_title.trim();
+    let lower = q.to_lowercase();
+    let pick = |all: &mut Vec<Trashed>, hits: Vec<usize>| match hits.as_slice() {
+        [one] => Ok(Some(all.swap_remove(*one))),
+        [] => Ok(None),
+        many => Err(Error::Ambiguous(many.len(), id_or_title.to_owned())),
+    };
+    let by = |f: &dyn Fn(&Trashed) -> bool, all: &Vec<Trashed>| {
+        all.iter()
+            .enumerate()
+            .filter(|(_, t)| f(t))
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>()
+    };
+    let exact = by(&|t| t.entry.id == lower, &all);
+    if let Some(t) = pick(&mut all, exact)? {
+        return Ok(t);
+    }
+    if q.len() >= 4 {
+        let prefix = by(&|t| t.entry.id.starts_with(&lower), &all);
+        if prefix.len() == 1 {
+            if let Some(t) = pick(&mut all, prefix)? {
+                return Ok(t);
+            }
+        }
+    }
+    let titled = by(&|t| t.entry.title.to_lowercase() == lower, &all);
+    pick(&mut all, titled)?.ok_or_else(|| Error::NoMatch(id_or_title.to_owned()))
 }
 
 impl OpenWorkspace {
@@ -493,30 +642,10 @@ impl OpenWorkspace {
     pub fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
         let entry = self.find(id_or_title)?;
         let id = record_id(&entry.id);
-        let stored = match self.read_records(HISTORY, Some(&id))?.pop() {
-            Some((_, plain)) => open_history(&plain, &entry.id, &id)?,
-            None => Stored::new(&entry.id),
-        };
-        let mut out = Vec::with_capacity(stored.versions.len() + 1);
-        let current = Version {
-            number: stored.current,
-            modified: entry.modified,
-            changed: stored.current_changed.clone(),
-            current: true,
-            entry: entry.clone(),
-        };
-        out.push(current);
-        for v in stored.versions.iter().rev() {
-            let old = unpack_one(&v.packed, &entry.id)?;
-            out.push(Version {
-                number: v.number,
-                modified: old.modified,
-                changed: v.changed.clone(),
-                current: false,
-                entry: old,
-            });
+        match self.read_records(HISTORY, Some(&id))?.pop() {
+            Some((_, plain)) => open_history(&plain, &entry.id, &id)?.versions(&entry),
+            None => EntryHistory::new(&entry.id).versions(&entry),
         }
-        Ok(out)
     }
 
     /// The earlier versions (oldest first) of every entry that has any, by entry id: every
@@ -524,13 +653,8 @@ impl OpenWorkspace {
     pub fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
         let mut out = std::collections::HashMap::new();
         for (id, plain) in self.read_records(HISTORY, None)? {
-            let entry_id = decode::<Stored>(&plain)?.entry_id.clone();
-            let stored = open_history(&plain, &entry_id, &id)?;
-            let versions = stored
-                .versions
-                .iter()
-                .map(|v| unpack_one(&v.packed, &entry_id))
-                .collect::<Result<Vec<_>>>()?;
+            let entry_id = decode::<EntryHistory>(&plain)?.entry_id.clone();
+            let versions = open_history(&plain, &entry_id, &id)?.earlier()?;
             if !versions.is_empty() {
                 out.insert(entry_id, versions);
             }
@@ -540,23 +664,7 @@ impl OpenWorkspace {
 
     /// Makes version `number` of an entry current again, as a new version.
     pub fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
-        let versions = self.history(id_or_title)?;
-        let current = versions
-            .iter()
-            .find(|v| v.current)
-            .ok_or(Error::Damaged("an entry has no current version"))?;
-        if current.number == number {
-            return Err(Error::Invalid(format!(
-                "version {number} is already the current one"
-            )));
-        }
-        let created = current.entry.created;
-        let old = versions
-            .iter()
-            .find(|v| v.number == number)
-            .ok_or_else(|| Error::Invalid(format!("this entry has no version {number}")))?;
-        let mut entry = old.entry.clone();
-        entry.created = created;
+        let entry = version_to_restore(self.history(id_or_title)?, number)?;
         self.update(entry)
     }
 
@@ -581,7 +689,7 @@ impl OpenWorkspace {
     ) -> Result<std::collections::HashMap<String, i64>> {
         let mut known = std::collections::HashMap::new();
         for (rid, plain) in self.read_records(HISTORY, None)? {
-            let stored: Stored = decode(&plain)?;
+            let stored: EntryHistory = decode(&plain)?;
             if record_id(&stored.entry_id) != rid {
                 tracing::warn!("read refused: a history record belongs to another entry");
                 return Err(Error::Damaged("a history record belongs to another entry"));
@@ -610,18 +718,14 @@ impl OpenWorkspace {
     /// Sets how many earlier versions are kept per entry (0 to [`MAX_HISTORY_LIMIT`]); the
     /// histories holding more lose their oldest versions now.
     pub fn set_history_limit(&mut self, limit: u32) -> Result<()> {
-        if limit > MAX_HISTORY_LIMIT {
-            return Err(Error::Invalid(format!(
-                "the history limit must be between 0 and {MAX_HISTORY_LIMIT}"
-            )));
-        }
+        let settings = settings_record(limit)?;
         self.write(|w| {
-            w.put(SETTINGS, HISTORY_SETTINGS, &HistorySettings { limit })?;
+            w.put_sealed(SETTINGS, HISTORY_SETTINGS, &settings)?;
             for id in w.listed(HISTORY) {
                 let Some(plain) = w.read_checked(HISTORY, &id)? else {
                     continue;
                 };
-                let entry_id = decode::<Stored>(&plain)?.entry_id.clone();
+                let entry_id = decode::<EntryHistory>(&plain)?.entry_id.clone();
                 let mut stored = open_history(&plain, &entry_id, &id)?;
                 if stored.trim(limit) {
                     w.save_history(&stored)?;
@@ -654,45 +758,13 @@ impl OpenWorkspace {
             .into_iter()
             .map(|(id, plain)| open_trash(&plain, &id))
             .collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| {
-            b.deleted
-                .cmp(&a.deleted)
-                .then_with(|| a.entry.title.cmp(&b.entry.title))
-        });
+        sort_bin(&mut out);
         Ok(out)
     }
 
     /// The entry in the bin with this id, id prefix (at least 4 characters) or title.
     pub fn find_trashed(&mut self, id_or_title: &str) -> Result<Trashed> {
-        let q = id_or_title.trim();
-        let lower = q.to_lowercase();
-        let mut all = self.trashed()?;
-        let pick = |all: &mut Vec<Trashed>, hits: Vec<usize>| match hits.as_slice() {
-            [one] => Ok(Some(all.swap_remove(*one))),
-            [] => Ok(None),
-            many => Err(Error::Ambiguous(many.len(), id_or_title.to_owned())),
-        };
-        let by = |f: &dyn Fn(&Trashed) -> bool, all: &Vec<Trashed>| {
-            all.iter()
-                .enumerate()
-                .filter(|(_, t)| f(t))
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>()
-        };
-        let exact = by(&|t| t.entry.id == lower, &all);
-        if let Some(t) = pick(&mut all, exact)? {
-            return Ok(t);
-        }
-        if q.len() >= 4 {
-            let prefix = by(&|t| t.entry.id.starts_with(&lower), &all);
-            if prefix.len() == 1 {
-                if let Some(t) = pick(&mut all, prefix)? {
-                    return Ok(t);
-                }
-            }
-        }
-        let titled = by(&|t| t.entry.title.to_lowercase() == lower, &all);
-        pick(&mut all, titled)?.ok_or_else(|| Error::NoMatch(id_or_title.to_owned()))
+        find_in_bin(self.trashed()?, id_or_title)
     }
 
     /// Puts an entry of the bin back among the entries (with its history).

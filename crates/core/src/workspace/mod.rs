@@ -119,9 +119,9 @@ pub enum Error {
     #[error(transparent)]
     File(#[from] crate::secret_file::Error),
     /// A file-only operation was asked of a team workspace's address.
-    #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, import, export, passwd, mfa)")]
+    #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, connect, history, restore, trash, untrash, health, import, export, passwd, mfa)")]
     NotOnTeam,
-    /// Entry history or the recycle bin was asked of a team workspace.
+    /// A file-workspace feature a team workspace does not keep yet (attachments).
     #[error("{0} is not available in team workspaces yet")]
     NotAvailableOnTeam(&'static str),
     /// A team workspace's server, keys or records refused the operation (a `team::Error`,
