@@ -767,3 +767,37 @@ fn an_import_brings_history_and_the_bin_into_a_team_workspace() {
     assert_eq!(bin.len(), 1);
     assert_eq!(bin[0].entry.title, "Old forum");
 }
+
+/// A record deleted and written again starts at version 1 again: a copy that read the first
+/// one must meet a conflict, not delete or overwrite the second (a stale `purge` would delete
+/// another member's newer bin record and leave its history behind, unlisted).
+#[test]
+fn a_stale_copy_meets_a_conflict_on_a_record_deleted_and_written_again() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let x = alice
+        .add_entry(EntryType::Login, login("X", "first-Velvet-62"))
+        .unwrap();
+    alice.discard(&x.id).unwrap();
+    let mut bob = open(&pg, "bob");
+    assert_eq!(bob.trashed().unwrap().len(), 1);
+
+    alice.untrash("X").unwrap();
+    alice
+        .edit_entry(&x.id, None, login("X", "second-Orbit-17"))
+        .unwrap();
+    alice.discard(&x.id).unwrap();
+
+    let refused = bob.purge(&x.id).unwrap_err();
+    assert!(
+        matches!(TeamError::of(&refused), Some(TeamError::Conflict(_))),
+        "{refused}"
+    );
+    assert_eq!(server_records(&pg, "trash"), 1);
+    assert_eq!(server_records(&pg, "history"), 1);
+    // Once synced, the purge deletes the bin record and the history with it.
+    bob.sync().unwrap();
+    bob.purge(&x.id).unwrap();
+    assert_eq!(server_records(&pg, "trash"), 0);
+    assert_eq!(server_records(&pg, "history"), 0);
+}

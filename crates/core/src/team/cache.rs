@@ -18,7 +18,8 @@ use zeroize::Zeroizing;
 /// HKDF purpose of the key that seals the copy.
 pub(super) const CACHE_PURPOSE: &[u8] = b"portcullis/team/v1/cache";
 const CACHE_CONTEXT: &[u8] = b"portcullis/team/v1/offline-copy";
-const FORMAT: u8 = 1;
+/// 2: each record with its hash, an attachment's chunks without their bytes.
+const FORMAT: u8 = 2;
 /// The largest copy read.
 const MAX_COPY: u64 = 1 << 30;
 
@@ -61,7 +62,10 @@ pub(super) struct CachedRecord {
     pub version: u64,
     pub epoch: u64,
     pub seq: u64,
-    pub sealed: Vec<u8>,
+    /// SHA-256 of its sealed bytes, as the chain names it.
+    pub hash: [u8; 32],
+    /// Its sealed bytes; `None` for an attachment's chunk, read from the server when saved.
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// Where the copy of the workspace `url` names is kept for its member (`None` without a home

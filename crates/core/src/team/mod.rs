@@ -15,6 +15,7 @@ mod element;
 mod entries;
 pub mod grant;
 mod head;
+mod held;
 pub mod identity;
 pub mod listen;
 pub mod member;

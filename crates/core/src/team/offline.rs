@@ -4,13 +4,14 @@
 //! what a check counts is kept in the copy only). Reads work; every change is refused with a
 //! clear message (no queue: a queued write could meet another member's change unseen).
 
-use super::cache::{self, Body, Stored};
+use super::cache::{self, Body, CachedRecord, Stored};
 use super::change::{sealed_hash, RecordState};
 use super::entries::Entries;
 use super::grant::EpochKey;
+use super::held::HeldRecords;
 use super::identity::{Identity, PublicIdentity};
 use super::member::{self, MFA_PURPOSE};
-use super::workspace::{open_entry, record_keys, ENTRIES};
+use super::workspace::{open_entry, open_sealed, record_keys, ENTRIES};
 use super::{Error, TeamUrl};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, SecretString};
@@ -18,10 +19,13 @@ use crate::entry::Entry;
 use crate::entry_store::EntryStore;
 use crate::mfa::MfaConfig;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::attachments::AttachmentInfo;
+use crate::workspace::history::{Trashed, Version};
 use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry, PendingMfa};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 /// The copy this computer keeps of a team workspace, not yet opened.
 pub struct OfflineCopy {
@@ -63,6 +67,10 @@ impl std::fmt::Debug for OfflineMember {
 pub struct OfflineWorkspace {
     member: OfflineMember,
     entries: Entries,
+    /// Each epoch's record key.
+    keys: BTreeMap<u64, AeadKey>,
+    /// Where each record is in the copy's records, by collection and id.
+    places: HashMap<(String, String), usize>,
 }
 
 impl OfflineCopy {
@@ -130,20 +138,24 @@ impl OfflineMember {
             .collect::<BTreeMap<_, _>>();
         let keys = record_keys(&epoch_keys)?;
         let mut entries = Entries::default();
-        for r in self.body.records.iter().filter(|r| r.collection == ENTRIES) {
-            let state = RecordState {
-                version: r.version,
-                epoch: r.epoch,
-                hash: sealed_hash(&r.sealed),
-                seq: r.seq,
+        let mut places = HashMap::new();
+        for (i, r) in self.body.records.iter().enumerate() {
+            places.insert((r.collection.clone(), r.id.clone()), i);
+            let Some(sealed) = r.sealed.as_deref() else {
+                continue;
             };
-            entries.insert(open_entry(
-                &keys,
-                &self.body.workspace,
-                &r.id,
-                &state,
-                &r.sealed,
-            )?);
+            if sealed_hash(sealed) != r.hash {
+                return Err(Error::OfflineCopy("it is damaged".into()));
+            }
+            if r.collection == ENTRIES {
+                entries.insert(open_entry(
+                    &keys,
+                    &self.body.workspace,
+                    &r.id,
+                    &state_of(r),
+                    sealed,
+                )?);
+            }
         }
         tracing::info!(
             entries = entries.len(),
@@ -152,6 +164,8 @@ impl OfflineMember {
         Ok(OfflineWorkspace {
             member: self,
             entries,
+            keys,
+            places,
         })
     }
 }
@@ -175,6 +189,39 @@ impl OfflineWorkspace {
     }
 }
 
+fn state_of(r: &CachedRecord) -> RecordState {
+    RecordState {
+        version: r.version,
+        epoch: r.epoch,
+        hash: r.hash,
+        seq: r.seq,
+    }
+}
+
+impl HeldRecords for OfflineWorkspace {
+    fn open_record(&self, collection: &str, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
+        let record = self
+            .places
+            .get(&(collection.to_owned(), id.to_owned()))
+            .and_then(|&i| self.member.body.records.get(i));
+        let Some((r, sealed)) = record.and_then(|r| Some((r, r.sealed.as_deref()?))) else {
+            return Ok(None);
+        };
+        let workspace = &self.member.body.workspace;
+        open_sealed(&self.keys, workspace, collection, id, &state_of(r), sealed).map(Some)
+    }
+
+    fn record_ids(&self, collection: &str) -> Vec<String> {
+        self.places
+            .keys()
+            .filter(|(c, _)| c == collection)
+            .map(|(_, id)| id.clone())
+            .collect()
+    }
+}
+
+/// Reads what the copy holds; every change, and saving an attachment (its chunks are read
+/// from the server), is refused.
 impl EntryStore for OfflineWorkspace {
     fn find(&mut self, id_or_title: &str) -> file::Result<Entry> {
         self.entries.find(id_or_title)
@@ -226,6 +273,83 @@ impl EntryStore for OfflineWorkspace {
 
     /// An export is recorded in the workspace's audit log, on the server.
     fn exported(&mut self, _format: &str, _count: usize) -> file::Result<()> {
+        Err(self.offline())
+    }
+
+    fn history(&mut self, id_or_title: &str) -> file::Result<Vec<Version>> {
+        let entry = self.entries.find(id_or_title)?;
+        self.versions_of(&entry)
+    }
+
+    fn earlier_versions(&mut self) -> file::Result<HashMap<String, Vec<Entry>>> {
+        self.all_earlier_versions()
+    }
+
+    fn password_change_times(&mut self, entries: &[Entry]) -> file::Result<HashMap<String, i64>> {
+        self.password_changes(entries)
+    }
+
+    fn history_limit(&mut self) -> file::Result<u32> {
+        self.kept_versions()
+    }
+
+    fn trashed(&mut self) -> file::Result<Vec<Trashed>> {
+        self.bin()
+    }
+
+    fn attachments(&mut self, id_or_title: &str) -> file::Result<Vec<AttachmentInfo>> {
+        let entry = self.entries.find(id_or_title)?;
+        self.attachment_list(&entry.id)
+    }
+
+    fn restore_version(&mut self, _id_or_title: &str, _number: u64) -> file::Result<Entry> {
+        Err(self.offline())
+    }
+
+    fn set_history_limit(&mut self, _limit: u32) -> file::Result<()> {
+        Err(self.offline())
+    }
+
+    fn untrash(&mut self, _id_or_title: &str) -> file::Result<Entry> {
+        Err(self.offline())
+    }
+
+    fn purge(&mut self, _id_or_title: &str) -> file::Result<Entry> {
+        Err(self.offline())
+    }
+
+    fn empty_trash(&mut self) -> file::Result<usize> {
+        Err(self.offline())
+    }
+
+    fn attach_file(
+        &mut self,
+        _id_or_title: &str,
+        _path: &std::path::Path,
+        _name: Option<&str>,
+        _max_bytes: u64,
+    ) -> file::Result<AttachmentInfo> {
+        Err(self.offline())
+    }
+
+    fn save_attachment(
+        &mut self,
+        _id_or_title: &str,
+        _name: &str,
+        _out: &std::path::Path,
+    ) -> file::Result<u64> {
+        Err(self.offline())
+    }
+
+    fn read_attachment(
+        &mut self,
+        _id_or_title: &str,
+        _name: &str,
+    ) -> file::Result<Zeroizing<Vec<u8>>> {
+        Err(self.offline())
+    }
+
+    fn detach(&mut self, _id_or_title: &str, _name: &str) -> file::Result<()> {
         Err(self.offline())
     }
 }

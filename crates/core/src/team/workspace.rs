@@ -11,6 +11,7 @@ use super::change::{self, Chain, ChainError, RecordState, Writers};
 use super::directory::{public_of, Access, Team};
 use super::entries::Entries;
 use super::grant::EpochKey;
+use super::held::HeldRecords;
 use super::member::Member;
 use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
@@ -18,6 +19,7 @@ use crate::crypto::{AeadKey, MasterKey, SecretString};
 use crate::entry::{packed, Entry};
 use crate::entry_store::{Discarded, EntryStore};
 use crate::view::{EntryPage, EntrySummary, ListQuery};
+use crate::workspace::attachments::CHUNKS;
 use crate::workspace::history::{self as file_history, Trashed, Version};
 use crate::workspace::importing;
 use crate::workspace::{self as file, NewEntry};
@@ -203,15 +205,22 @@ impl TeamWorkspace {
             let state = RecordState {
                 version: r.version,
                 epoch: r.epoch,
-                hash: change::sealed_hash(&r.sealed),
+                hash: r.hash,
                 seq: r.seq,
             };
-            if r.collection == ENTRIES {
-                entries.insert(open_entry(&self.keys, &self.id, &r.id, &state, &r.sealed)?);
-            }
             let key = (r.collection, r.id);
-            chain.records.insert(key.clone(), state);
-            sealed.insert(key, r.sealed);
+            if let Some(bytes) = r.sealed {
+                if change::sealed_hash(&bytes) != r.hash {
+                    return Err(Error::OfflineCopy("it is damaged".into()));
+                }
+                if key.0 == ENTRIES {
+                    entries.insert(open_entry(&self.keys, &self.id, &key.1, &state, &bytes)?);
+                }
+                sealed.insert(key.clone(), bytes);
+            } else if key.0 != CHUNKS {
+                return Err(Error::OfflineCopy("a record lacks its bytes".into()));
+            }
+            chain.records.insert(key, state);
         }
         Ok(Some((chain, sealed, entries)))
     }
@@ -263,10 +272,12 @@ pub(super) fn fetch(
          WHERE workspace = $1::text::uuid AND seq > $2 ORDER BY seq",
         &[&point.workspace, &since],
     )?;
+    // An attachment's chunks come without their bytes: read one by one when saved.
     let records = tx.query(
-        "SELECT collection, id, version, epoch, sealed, seq FROM portcullis.records
-         WHERE workspace = $1::text::uuid AND seq > $2",
-        &[&point.workspace, &since],
+        "SELECT collection, id, version, epoch,
+                CASE WHEN collection = $3 THEN NULL ELSE sealed END, seq
+         FROM portcullis.records WHERE workspace = $1::text::uuid AND seq > $2",
+        &[&point.workspace, &since, &CHUNKS],
     )?;
     let mfa = if with_mfa {
         let row = tx
@@ -447,7 +458,7 @@ impl TeamWorkspace {
             return Ok(false);
         }
         let mut opened: Vec<Entry> = Vec::new();
-        let mut seen: HashMap<(String, String), &[u8]> = HashMap::new();
+        let mut seen: HashMap<(String, String), Option<&[u8]>> = HashMap::new();
         for r in records {
             let key: (String, String) = (col(r, 0)?, col(r, 1)?);
             let state = chain
@@ -455,18 +466,24 @@ impl TeamWorkspace {
                 .get(&key)
                 .ok_or(ChainError::Records("a record the history does not hold"))?;
             let (version, epoch, seq) = (db_u64(r, 2)?, db_u64(r, 3)?, db_u64(r, 5)?);
-            let sealed: &[u8] = col(r, 4)?;
+            let sealed: Option<&[u8]> = col(r, 4)?;
+            // A chunk's bytes are checked against the chain when it is read.
+            let hash = match (sealed, key.0 == CHUNKS) {
+                (Some(bytes), false) => change::sealed_hash(bytes),
+                (None, true) => state.hash,
+                _ => return Err(ChainError::Records("a record is not the one last written").into()),
+            };
             let stated = RecordState {
                 version,
                 epoch,
-                hash: change::sealed_hash(sealed),
+                hash,
                 seq,
             };
             if stated != *state {
                 return Err(ChainError::Records("a record is not the one last written").into());
             }
-            if key.0 == ENTRIES {
-                opened.push(open_entry(&self.keys, &self.id, &key.1, state, sealed)?);
+            if let (ENTRIES, Some(bytes)) = (key.0.as_str(), sealed) {
+                opened.push(open_entry(&self.keys, &self.id, &key.1, state, bytes)?);
             }
             seen.insert(key, sealed);
         }
@@ -485,7 +502,9 @@ impl TeamWorkspace {
             }
         }
         for (key, sealed) in seen {
-            self.sealed.insert(key, sealed.to_vec());
+            if let Some(bytes) = sealed {
+                self.sealed.insert(key, bytes.to_vec());
+            }
         }
         for entry in opened {
             self.entries.insert(entry);
@@ -653,16 +672,14 @@ impl TeamWorkspace {
             .chain
             .records
             .iter()
-            .filter_map(|((collection, id), state)| {
-                let sealed = self.sealed.get(&(collection.clone(), id.clone()))?;
-                Some(cache::CachedRecord {
-                    collection: collection.clone(),
-                    id: id.clone(),
-                    version: state.version,
-                    epoch: state.epoch,
-                    seq: state.seq,
-                    sealed: sealed.clone(),
-                })
+            .map(|((collection, id), state)| cache::CachedRecord {
+                collection: collection.clone(),
+                id: id.clone(),
+                version: state.version,
+                epoch: state.epoch,
+                seq: state.seq,
+                hash: state.hash,
+                sealed: self.sealed.get(&(collection.clone(), id.clone())).cloned(),
             })
             .collect();
         let body = cache::Body {
@@ -698,14 +715,14 @@ impl TeamWorkspace {
     /// Writes each entry (or deletes the entry `id` when `None`) ([`write_records`]).
     ///
     /// [`write_records`]: Self::write_records
-    fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> Result<(), Error> {
+    fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> file::Result<()> {
         let records = changes
             .iter()
             .map(|(id, entry)| match entry {
                 Some(e) => RecordWrite::entry(e),
                 None => Ok(self.delete_entry_record(id)),
             })
-            .collect::<Result<Vec<_>, Error>>()?;
+            .collect::<file::Result<Vec<_>>>()?;
         self.write_records(records)
     }
 
@@ -718,42 +735,53 @@ impl TeamWorkspace {
     /// Writes each record (or deletes it) from the version this copy holds, in one
     /// transaction: all or none. Other records changed meanwhile: synced, and written again.
     /// One of these changed meanwhile: [`Error::Conflict`], nothing written.
-    fn write_records(&mut self, changes: Vec<RecordWrite>) -> Result<(), Error> {
+    fn write_records(&mut self, changes: Vec<RecordWrite>) -> file::Result<()> {
         self.check_online()?;
         if !matches!(self.access, Access::Admin | Access::Editor) {
-            return Err(Error::ReadOnly);
+            return Err(Error::ReadOnly.into());
         }
-        let version_of = |chain: &Chain, c: &RecordWrite| {
+        // The whole state each write starts from, not only its version: a record deleted and
+        // written again starts at version 1 again, and must still be seen as changed.
+        let state_of = |chain: &Chain, c: &RecordWrite| {
             chain
                 .records
                 .get(&(c.collection.to_owned(), c.id.clone()))
-                .map(|s| s.version)
+                .copied()
         };
-        let bases: Vec<Option<u64>> = changes.iter().map(|c| version_of(&self.chain, c)).collect();
-        let conflict = |i: usize| Error::Conflict(changes[i].title.clone());
+        let starts: Vec<Option<RecordState>> =
+            changes.iter().map(|c| state_of(&self.chain, c)).collect();
+        let bases: Vec<Option<u64>> = starts.iter().map(|s| s.map(|s| s.version)).collect();
+        let conflict = |i: usize| file::Error::from(Error::Conflict(changes[i].title.clone()));
         for _ in 0..RETRIES {
             if let Some(i) =
-                (0..changes.len()).find(|&i| version_of(&self.chain, &changes[i]) != bases[i])
+                (0..changes.len()).find(|&i| state_of(&self.chain, &changes[i]) != starts[i])
             {
                 return Err(conflict(i));
             }
             let (&current_epoch, record_key) = self.keys.last_key_value().ok_or(Error::NoKey)?;
             let me = &self.member.identity;
             let mut chain = self.chain.clone();
-            let mut tx = self.member.team.client.transaction()?;
+            let mut tx = self.member.team.client.transaction().map_err(Error::from)?;
             let mut failed = None;
             let mut written: Vec<Option<Vec<u8>>> = Vec::with_capacity(changes.len());
             // A failed statement ends the transaction: it is dropped (rolled back) below.
             for (i, c) in changes.iter().enumerate() {
-                let version = match (&c.plain, bases[i]) {
+                let read;
+                let plain: Option<&[u8]> = match &c.content {
+                    Content::Put(p) => Some(p),
+                    Content::Read(source) => {
+                        read = source()?;
+                        Some(&read)
+                    }
+                    Content::Delete => None,
+                };
+                let version = match (plain, bases[i]) {
                     (Some(_), base) => base.unwrap_or(0) + 1,
                     (None, Some(base)) => base,
                     (None, None) => return Err(conflict(i)),
                 };
-                let epoch = if c.plain.is_some() { current_epoch } else { 0 };
-                let sealed = c
-                    .plain
-                    .as_ref()
+                let epoch = if plain.is_some() { current_epoch } else { 0 };
+                let sealed = plain
                     .map(|p| {
                         record_key.seal(&aad(&self.id, c.collection, &c.id, version, epoch), p)
                     })
@@ -787,10 +815,13 @@ impl TeamWorkspace {
                 );
                 match result {
                     Ok(_) => {
-                        chain.apply(&self.id, &me.public().role, &element, |_, _| {
-                            Some(me.public())
-                        })?;
-                        written.push(sealed);
+                        chain
+                            .apply(&self.id, &me.public().role, &element, |_, _| {
+                                Some(me.public())
+                            })
+                            .map_err(Error::from)?;
+                        // A chunk is not held: read from the server when saved.
+                        written.push(sealed.filter(|_| c.collection != CHUNKS));
                     }
                     Err(e) => {
                         failed = Some((i, e));
@@ -832,16 +863,14 @@ impl TeamWorkspace {
                 Some((i, e)) if e.code().is_some_and(|c| c.code() == CONFLICT) => {
                     return Err(conflict(i))
                 }
-                Some((_, e)) => return Err(e.into()),
+                Some((_, e)) => return Err(Error::from(e).into()),
             }
         }
-        Err(Error::Database(
-            "the workspace kept changing while saving; try again".into(),
-        ))
+        Err(Error::Database("the workspace kept changing while saving; try again".into()).into())
     }
+}
 
-    /// The plaintext of the record `(collection, id)` this copy holds, opened with its
-    /// epoch's key under its place, version and epoch (`None` when it holds none).
+impl HeldRecords for TeamWorkspace {
     fn open_record(&self, collection: &str, id: &str) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
         let key = (collection.to_owned(), id.to_owned());
         let (Some(state), Some(sealed)) = (self.chain.records.get(&key), self.sealed.get(&key))
@@ -851,7 +880,6 @@ impl TeamWorkspace {
         open_sealed(&self.keys, &self.id, collection, id, state, sealed).map(Some)
     }
 
-    /// The ids of the records of `collection` this copy holds.
     fn record_ids(&self, collection: &str) -> Vec<String> {
         self.sealed
             .keys()
@@ -861,11 +889,22 @@ impl TeamWorkspace {
     }
 }
 
-/// One record a write puts (sealing `plain`) or deletes (`plain` is `None`).
+/// What a write puts in a record.
+pub(super) enum Content {
+    /// This plaintext.
+    Put(Zeroizing<Vec<u8>>),
+    /// The plaintext this reads when the record is written (an attachment's chunk: read from
+    /// its file then, so a file is never whole in memory; again if the write is retried).
+    Read(Box<dyn Fn() -> file::Result<Zeroizing<Vec<u8>>>>),
+    /// Nothing: the record is deleted.
+    Delete,
+}
+
+/// One record a write puts or deletes.
 pub(super) struct RecordWrite {
     collection: &'static str,
     id: String,
-    plain: Option<Zeroizing<Vec<u8>>>,
+    content: Content,
     /// The entry an entry record holds, kept in this copy once written.
     entry: Option<Entry>,
     /// What a conflict names: the entry's title.
@@ -874,12 +913,12 @@ pub(super) struct RecordWrite {
 
 impl RecordWrite {
     /// Puts `entry` in its entry record.
-    fn entry(entry: &Entry) -> Result<Self, Error> {
+    fn entry(entry: &Entry) -> file::Result<Self> {
         let plain = packed::pack([entry]).map_err(|_| Error::Crypto)?;
         Ok(Self {
             collection: ENTRIES,
             id: entry.id.clone(),
-            plain: Some(Zeroizing::new(plain.to_vec())),
+            content: Content::Put(Zeroizing::new(plain.to_vec())),
             entry: Some(entry.clone()),
             title: entry.title.clone(),
         })
@@ -893,10 +932,16 @@ impl RecordWrite {
         plain: Zeroizing<Vec<u8>>,
         title: &str,
     ) -> Self {
+        Self::with(collection, id, Content::Put(plain), title)
+    }
+
+    /// Writes `content` in the record `(collection, id)` (not an entry record); a conflict
+    /// names `title`.
+    pub(super) fn with(collection: &'static str, id: &str, content: Content, title: &str) -> Self {
         Self {
             collection,
             id: id.to_owned(),
-            plain: Some(plain),
+            content,
             entry: None,
             title: title.to_owned(),
         }
@@ -904,13 +949,7 @@ impl RecordWrite {
 
     /// Deletes the record `(collection, id)`; a conflict names `title`.
     pub(super) fn delete(collection: &'static str, id: &str, title: &str) -> Self {
-        Self {
-            collection,
-            id: id.to_owned(),
-            plain: None,
-            entry: None,
-            title: title.to_owned(),
-        }
+        Self::with(collection, id, Content::Delete, title)
     }
 }
 
@@ -1075,7 +1114,8 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn history(&mut self, id_or_title: &str) -> file::Result<Vec<Version>> {
-        self.versions_of(id_or_title)
+        let entry = self.entries.find(id_or_title)?;
+        self.versions_of(&entry)
     }
 
     fn earlier_versions(&mut self) -> file::Result<HashMap<String, Vec<Entry>>> {
@@ -1083,7 +1123,8 @@ impl EntryStore for TeamWorkspace {
     }
 
     fn restore_version(&mut self, id_or_title: &str, number: u64) -> file::Result<Entry> {
-        let entry = file_history::version_to_restore(self.versions_of(id_or_title)?, number)?;
+        let versions = EntryStore::history(self, id_or_title)?;
+        let entry = file_history::version_to_restore(versions, number)?;
         self.update(entry)
     }
 

@@ -45,14 +45,101 @@ pub struct AttachmentInfo {
     pub size: u64,
 }
 
-/// The sealed description of an attachment.
+/// The sealed description of an attachment (a team workspace keeps the same).
 #[derive(Clone, Debug, Serialize, Deserialize)]
-struct Meta {
-    entry: String,
-    name: String,
-    size: u64,
-    chunks: u32,
-    created: i64,
+pub(crate) struct Meta {
+    pub(crate) entry: String,
+    pub(crate) name: String,
+    pub(crate) size: u64,
+    pub(crate) chunks: u32,
+    pub(crate) created: i64,
+}
+
+impl Meta {
+    /// The description of a file of `size` bytes attached to `entry` as `name`.
+    pub(crate) fn new(entry: &str, name: String, size: u64, created: i64) -> Result<Self> {
+        let chunks = u32::try_from(size.div_ceil(CHUNK_SIZE as u64))
+            .map_err(|_| Error::Invalid("the file is too large".into()))?;
+        u8::try_from(entry.len()).map_err(|_| Error::Invalid("an entry id is too long".into()))?;
+        Ok(Self {
+            entry: entry.to_owned(),
+            name,
+            size,
+            chunks,
+            created,
+        })
+    }
+
+    /// The record id of chunk `index`.
+    pub(crate) fn chunk_id(&self, attachment: &str, index: u32) -> String {
+        chunk_id(attachment, index, self.chunks)
+    }
+
+    /// How many bytes chunk `index` holds.
+    pub(crate) fn chunk_len(&self, index: u32) -> usize {
+        let start = u64::from(index) * CHUNK_SIZE as u64;
+        usize::try_from(self.size.saturating_sub(start).min(CHUNK_SIZE as u64)).unwrap_or(0)
+    }
+
+    /// The plaintext of a chunk holding `data`: `u8 len || entry id || data`.
+    pub(crate) fn chunk_plain(&self, data: &[u8]) -> Zeroizing<Vec<u8>> {
+        let mut plain = Zeroizing::new(Vec::with_capacity(1 + self.entry.len() + data.len()));
+        plain.push(self.entry.len() as u8);
+        plain.extend_from_slice(self.entry.as_bytes());
+        plain.extend_from_slice(data);
+        plain
+    }
+
+    /// The bytes of chunk `index` in its plaintext, refused when the chunk is not this
+    /// attachment's entry's or not of its length.
+    pub(crate) fn chunk_data<'a>(&self, plain: &'a [u8], index: u32) -> Result<&'a [u8]> {
+        let (&len, rest) = plain.split_first().ok_or_else(damaged)?;
+        let (owner, data) = rest
+            .split_at_checked(usize::from(len))
+            .ok_or_else(damaged)?;
+        if owner != self.entry.as_bytes() || data.len() != self.chunk_len(index) {
+            return Err(Error::Damaged("an attachment chunk is not in its place"));
+        }
+        Ok(data)
+    }
+
+    /// The plaintext of the description.
+    pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
+        Ok(Zeroizing::new(
+            serde_json::to_vec(self).map_err(|_| Error::Crypto)?,
+        ))
+    }
+
+    /// The description in `plain`.
+    pub(crate) fn decode(plain: &[u8]) -> Result<Self> {
+        serde_json::from_slice(plain).map_err(|_| damaged())
+    }
+}
+
+/// `base`, or when `taken` says an attachment of the entry has that name: refused, or with
+/// `rename` made unique with ` (2)`, ` (3)`…
+pub(crate) fn free_name(base: &str, taken: impl Fn(&str) -> bool, rename: bool) -> Result<String> {
+    let base = check_name(base)?;
+    if !taken(&base) {
+        return Ok(base);
+    }
+    if !rename {
+        return Err(Error::Invalid(format!(
+            "this entry has an attachment named “{base}” already"
+        )));
+    }
+    let mut n = 2;
+    let mut name = format!("{base} ({n})");
+    while taken(&name) {
+        n += 1;
+        name = format!("{base} ({n})");
+    }
+    check_name(&name)
+}
+
+/// What saving says of an attachment that is not there.
+pub(crate) fn no_attachment(name: &str) -> Error {
+    Error::Invalid(format!("this entry has no attachment named “{name}”"))
 }
 
 /// A description with its record id.
@@ -289,7 +376,7 @@ impl OpenWorkspace {
         self.listed_attachments()?
             .into_iter()
             .find(|a| a.meta.entry == entry_id && a.meta.name == name)
-            .ok_or_else(|| Error::Invalid(format!("this entry has no attachment named “{name}”")))
+            .ok_or_else(|| no_attachment(name))
     }
 
     /// Streams the attachment into `sink`, chunk by chunk, each checked against the verified
@@ -320,15 +407,7 @@ impl OpenWorkspace {
                         .row(CHUNKS, &chunk_id(&a.id, i, a.meta.chunks))?
                         .ok_or_else(damaged)?;
                     let plain = open_checked(records, &versions, &row)?;
-                    let (&len, rest) = plain.split_first().ok_or_else(damaged)?;
-                    let (owner, data) = rest
-                        .split_at_checked(usize::from(len))
-                        .ok_or_else(damaged)?;
-                    if owner != a.meta.entry.as_bytes()
-                        || (i + 1 < a.meta.chunks && data.len() != CHUNK_SIZE)
-                    {
-                        return Err(Error::Damaged("an attachment chunk is not in its place"));
-                    }
+                    let data = a.meta.chunk_data(&plain, i)?;
                     total += data.len() as u64;
                     sink.write_all(data)
                         .map_err(|e| write_error(Path::new(&a.meta.name), e))?;
@@ -354,9 +433,7 @@ impl OpenWorkspace {
             let a = listed
                 .into_iter()
                 .find(|a| a.meta.entry == entry_id && a.meta.name == name)
-                .ok_or_else(|| {
-                    Error::Invalid(format!("this entry has no attachment named “{name}”"))
-                })?;
+                .ok_or_else(|| no_attachment(&name))?;
             delete_one(w, &a)
         })
     }
@@ -374,9 +451,6 @@ pub(super) fn write_attachment(
     created: i64,
     rename: bool,
 ) -> Result<()> {
-    let base = check_name(name)?;
-    let count = u32::try_from(size.div_ceil(CHUNK_SIZE as u64))
-        .map_err(|_| Error::Invalid("the file is too large".into()))?;
     let rows = w.tx.rows(Some(ATTACHMENTS))?;
     let listed = read_listed(w.records, w.versions, &rows)?;
     let taken = |n: &str| {
@@ -384,36 +458,14 @@ pub(super) fn write_attachment(
             .iter()
             .any(|a| a.meta.entry == entry_id && a.meta.name == n)
     };
-    let mut name = base.clone();
-    if taken(&name) {
-        if !rename {
-            return Err(Error::Invalid(format!(
-                "this entry has an attachment named “{name}” already"
-            )));
-        }
-        let mut n = 2;
-        while taken(&name) {
-            name = format!("{base} ({n})");
-            n += 1;
-        }
-        name = check_name(&name)?;
-    }
-    let header_len = u8::try_from(entry_id.len())
-        .map_err(|_| Error::Invalid("an entry id is too long".into()))?;
+    let meta = Meta::new(entry_id, free_name(name, taken, rename)?, size, created)?;
     let id = super::new_id()?;
-    let mut plain = Zeroizing::new(Vec::with_capacity(1 + entry_id.len() + CHUNK_SIZE));
-    let mut left = size;
-    for i in 0..count {
-        let n = usize::try_from(left.min(CHUNK_SIZE as u64)).unwrap_or(CHUNK_SIZE);
-        plain.clear();
-        plain.push(header_len);
-        plain.extend_from_slice(entry_id.as_bytes());
-        let start = plain.len();
-        plain.resize(start + n, 0);
-        data.read_exact(&mut plain[start..])
+    let mut buffer = Zeroizing::new(vec![0u8; CHUNK_SIZE.min(size as usize)]);
+    for i in 0..meta.chunks {
+        let chunk = &mut buffer[..meta.chunk_len(i)];
+        data.read_exact(chunk)
             .map_err(|_| Error::Invalid(CHANGED.into()))?;
-        w.put_sealed(CHUNKS, &chunk_id(&id, i, count), &plain)?;
-        left -= n as u64;
+        w.put_sealed(CHUNKS, &meta.chunk_id(&id, i), &meta.chunk_plain(chunk))?;
     }
     let mut probe = [0u8; 1];
     if data
@@ -423,14 +475,7 @@ pub(super) fn write_attachment(
     {
         return Err(Error::Invalid(CHANGED.into()));
     }
-    let meta = Meta {
-        entry: entry_id.to_owned(),
-        name,
-        size,
-        chunks: count,
-        created,
-    };
-    w.put(ATTACHMENTS, &id, &meta)
+    w.put_sealed(ATTACHMENTS, &id, &meta.encode()?)
 }
 
 /// What [`write_attachment`] says when its input does not hold the size it was given.

@@ -340,7 +340,10 @@ impl EntryHistory {
             changed: std::mem::take(&mut self.current_changed),
             packed: pack_one(old)?,
         });
-        self.current += 1;
+        self.current = self
+            .current
+            .checked_add(1)
+            .ok_or(Error::Damaged("a history record is unreadable"))?;
         if changed.iter().any(|c| c == "password") {
             self.password_changed = Some(new.modified);
         }

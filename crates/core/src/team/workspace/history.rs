@@ -10,30 +10,14 @@
 use super::{RecordWrite, TeamWorkspace};
 use crate::entry::Entry;
 use crate::team::directory::Access;
+use crate::team::held::HeldRecords;
 use crate::team::Error as TeamError;
 use crate::workspace::history::{
-    self as file_history, EntryHistory, Trashed, Version, DEFAULT_HISTORY_LIMIT, HISTORY,
-    HISTORY_SETTINGS, SETTINGS, TRASH,
+    self as file_history, EntryHistory, HISTORY, HISTORY_SETTINGS, SETTINGS, TRASH,
 };
 use crate::workspace::{Error, Result};
-use std::collections::HashMap;
 
 impl TeamWorkspace {
-    /// How many earlier versions are kept per entry.
-    pub(super) fn kept_versions(&self) -> Result<u32> {
-        match self.open_record(SETTINGS, HISTORY_SETTINGS)? {
-            Some(plain) => file_history::parse_settings(&plain),
-            None => Ok(DEFAULT_HISTORY_LIMIT),
-        }
-    }
-
-    /// The history record of the entry `entry_id`, if it has one.
-    fn entry_history(&self, entry_id: &str) -> Result<Option<EntryHistory>> {
-        self.open_record(HISTORY, entry_id)?
-            .map(|plain| EntryHistory::open(&plain, entry_id))
-            .transpose()
-    }
-
     /// The write keeping `old` as a version before `new` replaces it; `None` when no field
     /// changed (or none is kept).
     pub(super) fn keep_version(&self, old: &Entry, new: &Entry) -> Result<Option<RecordWrite>> {
@@ -68,40 +52,6 @@ impl TeamWorkspace {
             history.encode()?,
             &entry.title,
         )))
-    }
-
-    /// The versions of an entry, newest (the current one) first.
-    pub(super) fn versions_of(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
-        let entry = self.entries.find(id_or_title)?;
-        match self.entry_history(&entry.id)? {
-            Some(history) => history.versions(&entry),
-            None => EntryHistory::new(&entry.id).versions(&entry),
-        }
-    }
-
-    /// The earlier versions (oldest first) of every entry that has any, by entry id.
-    pub(super) fn all_earlier_versions(&self) -> Result<HashMap<String, Vec<Entry>>> {
-        let mut out = HashMap::new();
-        for id in self.record_ids(HISTORY) {
-            if let Some(history) = self.entry_history(&id)? {
-                let versions = history.earlier()?;
-                if !versions.is_empty() {
-                    out.insert(id, versions);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// When the password of each of `entries` last changed, by entry id.
-    pub(super) fn password_changes(&self, entries: &[Entry]) -> Result<HashMap<String, i64>> {
-        entries
-            .iter()
-            .map(|e| {
-                let known = self.entry_history(&e.id)?.map(|h| h.password_changed());
-                Ok((e.id.clone(), file_history::password_change_time(e, known)))
-            })
-            .collect()
     }
 
     /// Sets how many earlier versions are kept per entry (an admin's choice); the histories
@@ -144,21 +94,6 @@ impl TeamWorkspace {
         self.write_records(writes)?;
         tracing::debug!("team entry moved to the recycle bin");
         Ok(())
-    }
-
-    /// The entries in the recycle bin, most recently deleted first.
-    pub(super) fn bin(&self) -> Result<Vec<Trashed>> {
-        let mut out = self
-            .record_ids(TRASH)
-            .into_iter()
-            .filter_map(|id| match self.open_record(TRASH, &id) {
-                Ok(Some(plain)) => Some(file_history::open_trash_record(&plain, |e| e == id)),
-                Ok(None) => None,
-                Err(e) => Some(Err(e.into())),
-            })
-            .collect::<Result<Vec<_>>>()?;
-        file_history::sort_bin(&mut out);
-        Ok(out)
     }
 
     /// Puts an entry of the bin back among the entries (with its history).
@@ -213,13 +148,14 @@ impl TeamWorkspace {
     pub(super) fn empty_bin(&mut self) -> Result<usize> {
         self.check_online()?;
         self.sync()?;
-        let bin = self.bin()?;
-        let writes: Vec<RecordWrite> = bin
-            .iter()
+        let gone: Vec<Entry> = self
+            .bin()?
+            .into_iter()
             .filter(|t| !self.entries.contains(&t.entry.id))
-            .flat_map(|t| self.purge_writes(&t.entry))
+            .map(|t| t.entry)
             .collect();
-        let count = bin.len();
+        let writes: Vec<RecordWrite> = gone.iter().flat_map(|e| self.purge_writes(e)).collect();
+        let count = gone.len();
         if !writes.is_empty() {
             self.write_records(writes)?;
         }
