@@ -133,7 +133,11 @@ pub fn export<W: EntryStore + Guarded>(
                 Err(workspace::Error::NotAvailableOnTeam(_)) => Vec::new(),
                 Err(e) => return Err(e.into()),
             };
-            let files = files_of(ws, &entries)?;
+            let ids = entries
+                .iter()
+                .map(|e| e.id.as_str())
+                .chain(bin.iter().map(|t| t.entry.id.as_str()));
+            let files = files_of(ws, ids)?;
             let bytes = Zeroizing::new(kdbx_of(
                 &entries,
                 &history,
@@ -212,23 +216,21 @@ type NamedFiles = Vec<(String, Zeroizing<Vec<u8>>)>;
 /// Attachments by entry id.
 type Files = HashMap<String, NamedFiles>;
 
-/// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
-/// keeps none (a team's, for now) gives none.
-fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error> {
+/// The attachments of the entries with these ids (current or in the bin), whole (a KDBX file
+/// holds them so), by entry id. A workspace that keeps none (a team's, for now) gives none.
+fn files_of<'a, W: EntryStore>(
+    ws: &mut W,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Files, Error> {
     let mut out = HashMap::new();
-    for e in entries {
-        let list = match ws.attachments(&e.id) {
-            Ok(list) => list,
+    for id in ids {
+        let files = match ws.attachment_files(id) {
+            Ok(files) => files,
             Err(workspace::Error::NotAvailableOnTeam(_)) => return Ok(out),
             Err(err) => return Err(err.into()),
         };
-        let mut files = Vec::new();
-        for a in list {
-            let data = ws.read_attachment(&e.id, &a.name)?;
-            files.push((a.name, data));
-        }
         if !files.is_empty() {
-            out.insert(e.id.clone(), files);
+            out.insert(id.to_owned(), files);
         }
     }
     Ok(out)
@@ -237,7 +239,8 @@ fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error
 /// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
 /// attribute, custom fields as KeePass string fields, attachments as KeePass binaries, each
 /// entry's earlier versions as its KeePass `<History>`, the recycle bin as KeePass's Recycle
-/// Bin group (`RecycleBinEnabled`, `RecycleBinUUID`), and the workspace's own Argon2 cost.
+/// Bin group (`RecycleBinEnabled`, `RecycleBinUUID`) with its entries' attachments, and the
+/// workspace's own Argon2 cost.
 fn kdbx_of(
     entries: &[Entry],
     history: &HashMap<String, Vec<Entry>>,
@@ -290,7 +293,13 @@ fn kdbx_of(
         db.meta.recyclebin_enabled = Some(true);
         db.meta.recyclebin_uuid = Some(recycle.uuid());
         for t in bin {
-            add_kdbx_entry(&mut db, recycle, &t.entry, history.get(&t.entry.id), None)?;
+            add_kdbx_entry(
+                &mut db,
+                recycle,
+                &t.entry,
+                history.get(&t.entry.id),
+                files.get(&t.entry.id),
+            )?;
         }
     }
     let mut out = Vec::new();
