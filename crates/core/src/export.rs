@@ -5,7 +5,7 @@
 
 use crate::entry::{Entry, EntryKind};
 use crate::entry_store::EntryStore;
-use crate::import::csv::neutralise;
+use crate::import::csv::{fields_cell, neutralise, COLUMNS};
 use crate::workspace::history::Trashed;
 use crate::workspace::{self, Guarded};
 use crate::SecretString;
@@ -164,16 +164,14 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group. A cell that
-/// starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, which a
-/// spreadsheet shows as text and our import removes.
+/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group,custom_fields
+/// (the custom fields as a JSON list, see [`crate::import::csv`]). A cell that starts like a
+/// spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, which a spreadsheet
+/// shows as text and our import removes.
 fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
-    out.write_record([
-        "title", "username", "password", "url", "notes", "otp", "group",
-    ])
-    .map_err(io)?;
+    out.write_record(COLUMNS).map_err(io)?;
     for e in entries {
         let (username, password, url) = match &e.kind {
             EntryKind::Login(l) => (
@@ -194,6 +192,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             EntryKind::Note => (String::new(), Zeroizing::new(String::new()), String::new()),
         };
         let otp = Zeroizing::new(e.otp().map(|o| o.to_uri()).unwrap_or_default());
+        let fields = fields_cell(&e.fields)?;
         let cells = [
             e.title.as_str(),
             username.as_str(),
@@ -202,6 +201,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             e.notes.as_str(),
             otp.as_str(),
             e.group.as_deref().unwrap_or_default(),
+            fields.as_str(),
         ]
         .map(neutralise);
         out.write_record(cells.iter().map(|c| c.as_bytes()))
@@ -389,5 +389,73 @@ fn fill_kdbx_entry(entry: &mut keepass::db::Entry, e: &Entry) {
     }
     if let Some(t) = kdbx_time(e.modified) {
         entry.times.last_modification = Some(t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{CustomField, Login};
+
+    fn login(title: &str, fields: Vec<CustomField>) -> Entry {
+        Entry {
+            id: format!("id-{title}"),
+            title: title.into(),
+            group: Some("Home/Bank".into()),
+            tags: Vec::new(),
+            notes: "two\nlines".into(),
+            fields,
+            created: 1,
+            modified: 1,
+            kind: EntryKind::Login(Login {
+                username: "me".into(),
+                password: SecretString::from("pw, \"quoted\""),
+                url: "https://bank.example".into(),
+                otp: None,
+                ssh_key: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn without_custom_fields_the_old_columns_keep_their_values_and_order() {
+        let csv = String::from_utf8(csv_of(&[login("Bank", Vec::new())]).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "title,username,password,url,notes,otp,group,custom_fields\n\
+             Bank,me,\"pw, \"\"quoted\"\"\",https://bank.example,\"two\nlines\",,Home/Bank,\n"
+        );
+    }
+
+    #[test]
+    fn custom_fields_read_back_with_names_values_and_secrecy() {
+        let tricky = "=HYPERLINK(\"x\"),\nsecond line, \"quoted\"\r\n'-third";
+        let fields = vec![
+            CustomField::text("Account", "12-34-56"),
+            CustomField::secret("PIN", SecretString::from("=1+2")),
+            CustomField::text("Plain, \"tricky\"", tricky),
+            CustomField::secret("=Secret, \"tricky\"", SecretString::from(tricky)),
+            CustomField::text("Empty", ""),
+        ];
+        let entries = [login("Bank", fields.clone()), login("Plain", Vec::new())];
+        let bytes = csv_of(&entries).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        // No cell starts like a formula, the JSON's included.
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{cell:?}"
+                );
+            }
+        }
+        let back = crate::import::csv::parse(bytes.as_slice()).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].fields, fields, "names, values, secrecy and order");
+        assert!(back[0].fields[1].is_secret() && back[0].fields[3].is_secret());
+        assert!(!back[0].fields[0].is_secret() && !back[0].fields[2].is_secret());
+        assert!(back[1].fields.is_empty());
+        assert_eq!(back[0].notes, "two\nlines");
     }
 }
