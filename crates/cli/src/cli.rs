@@ -525,7 +525,7 @@ pub struct OtpArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
-    /// title,username,password,url,notes,otp[,group]
+    /// title,username,password,url,notes,otp[,group][,custom_fields]
     Csv,
     /// otpauth:// URIs, one per line
     Otpauth,

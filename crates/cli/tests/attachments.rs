@@ -368,3 +368,86 @@ fn attachments_survive_a_kdbx_round_trip_that_keepassxc_reads() {
     );
     assert!(std::fs::read(d.join("back.img")).unwrap() == data);
 }
+
+/// An entry in the recycle bin keeps its attachments through a KDBX export (in KeePass's
+/// Recycle Bin group, where KeePassXC reads them) and our import back: untrashed, they read
+/// back unchanged; emptying the bin deletes them.
+#[test]
+fn a_trashed_entrys_attachments_survive_a_kdbx_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    init(d);
+    add_server(d);
+    let data = noise(1_200_000);
+    std::fs::write(d.join("disk.img"), &data).unwrap();
+    ok(d, &["attach", "w.pcx", "Server", "disk.img"]);
+    ok(d, &["rm", "w.pcx", "Server"]);
+    let out = run(
+        d,
+        &["export", "w.pcx", "--to", "kdbx", "out.kdbx"],
+        "",
+        &[("PORTCULLIS_EXPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let kdbx = d.join("out.kdbx");
+    let kdbx = kdbx.to_str().unwrap();
+    let target = d.join("kx-disk");
+    keepassxc_cli(
+        &[
+            "attachment-export",
+            "-q",
+            kdbx,
+            "Recycle Bin/Server",
+            "disk.img",
+            target.to_str().unwrap(),
+        ],
+        "kx-pass",
+    );
+    assert!(
+        std::fs::read(&target).unwrap() == data,
+        "the bin's attachment as KeePassXC reads it"
+    );
+
+    init_at(d, "back.pcx");
+    let round = run(
+        d,
+        &["import", "back.pcx", "--from", "kdbx", kdbx, "--json"],
+        "",
+        &[("PORTCULLIS_IMPORT_PASSWORD", "kx-pass")],
+    );
+    assert_eq!(round.code, 0, "{}", round.stderr);
+    let report: Value = serde_json::from_str(&round.stdout).unwrap();
+    assert_eq!(
+        (report["imported"].as_u64(), report["attachments"].as_u64()),
+        (Some(0), Some(1)),
+        "{report}"
+    );
+    ok(d, &["untrash", "back.pcx", "Server"]);
+    let list: Value =
+        serde_json::from_str(&ok(d, &["attachments", "back.pcx", "Server", "--json"]).stdout)
+            .unwrap();
+    assert_eq!(list, json!([{"name": "disk.img", "size": 1_200_000}]));
+    ok(
+        d,
+        &[
+            "attachment",
+            "back.pcx",
+            "Server",
+            "disk.img",
+            "--out",
+            "back.img",
+        ],
+    );
+    assert!(std::fs::read(d.join("back.img")).unwrap() == data);
+    ok(d, &["rm", "back.pcx", "Server"]);
+    ok(d, &["trash", "back.pcx", "--empty"]);
+    let left: i64 = rusqlite::Connection::open(d.join("back.pcx"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM records WHERE collection LIKE 'attachment%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}

@@ -193,6 +193,13 @@ pub trait EntryStore {
         Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
     }
 
+    /// Every attachment of the entry with this exact id, current or in the recycle bin, whole
+    /// in memory, by name (a KeePass export holds them so). A team workspace refuses.
+    fn attachment_files(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        let _ = entry_id;
+        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
+    }
+
     /// Adds several entries (each checked, with a new id), all or none.
     fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
         let entries = crate::workspace::new_entries(news, self.now())?;
@@ -415,5 +422,8 @@ impl EntryStore for OpenWorkspace {
     fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
         let id = OpenWorkspace::find(self, id_or_title)?.id;
         OpenWorkspace::read_attachment(self, &id, name)
+    }
+    fn attachment_files(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        OpenWorkspace::attachment_files(self, entry_id)
     }
 }

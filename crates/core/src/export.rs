@@ -5,7 +5,7 @@
 
 use crate::entry::{Entry, EntryKind};
 use crate::entry_store::EntryStore;
-use crate::import::csv::neutralise;
+use crate::import::csv::{fields_cell, neutralise, COLUMNS};
 use crate::workspace::history::Trashed;
 use crate::workspace::{self, Guarded};
 use crate::SecretString;
@@ -133,7 +133,11 @@ pub fn export<W: EntryStore + Guarded>(
                 Err(workspace::Error::NotAvailableOnTeam(_)) => Vec::new(),
                 Err(e) => return Err(e.into()),
             };
-            let files = files_of(ws, &entries)?;
+            let ids = entries
+                .iter()
+                .map(|e| e.id.as_str())
+                .chain(bin.iter().map(|t| t.entry.id.as_str()));
+            let files = files_of(ws, ids)?;
             let bytes = Zeroizing::new(kdbx_of(
                 &entries,
                 &history,
@@ -160,16 +164,14 @@ fn write_new(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group. A cell that
-/// starts like a spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, which a
-/// spreadsheet shows as text and our import removes.
+/// The CSV the CSV import reads back: title,username,password,url,notes,otp,group,custom_fields
+/// (the custom fields as a JSON list, see [`crate::import::csv`]). A cell that starts like a
+/// spreadsheet formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, which a spreadsheet
+/// shows as text and our import removes.
 fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Io(std::io::Error::other(e.to_string()));
-    out.write_record([
-        "title", "username", "password", "url", "notes", "otp", "group",
-    ])
-    .map_err(io)?;
+    out.write_record(COLUMNS).map_err(io)?;
     for e in entries {
         let (username, password, url) = match &e.kind {
             EntryKind::Login(l) => (
@@ -190,6 +192,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             EntryKind::Note => (String::new(), Zeroizing::new(String::new()), String::new()),
         };
         let otp = Zeroizing::new(e.otp().map(|o| o.to_uri()).unwrap_or_default());
+        let fields = fields_cell(&e.fields)?;
         let cells = [
             e.title.as_str(),
             username.as_str(),
@@ -198,6 +201,7 @@ fn csv_of(entries: &[Entry]) -> Result<Vec<u8>, Error> {
             e.notes.as_str(),
             otp.as_str(),
             e.group.as_deref().unwrap_or_default(),
+            fields.as_str(),
         ]
         .map(neutralise);
         out.write_record(cells.iter().map(|c| c.as_bytes()))
@@ -212,23 +216,21 @@ type NamedFiles = Vec<(String, Zeroizing<Vec<u8>>)>;
 /// Attachments by entry id.
 type Files = HashMap<String, NamedFiles>;
 
-/// Every entry's attachments, whole (a KDBX file holds them so), by entry id. A workspace that
-/// keeps none (a team's, for now) gives none.
-fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error> {
+/// The attachments of the entries with these ids (current or in the bin), whole (a KDBX file
+/// holds them so), by entry id. A workspace that keeps none (a team's, for now) gives none.
+fn files_of<'a, W: EntryStore>(
+    ws: &mut W,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<Files, Error> {
     let mut out = HashMap::new();
-    for e in entries {
-        let list = match ws.attachments(&e.id) {
-            Ok(list) => list,
+    for id in ids {
+        let files = match ws.attachment_files(id) {
+            Ok(files) => files,
             Err(workspace::Error::NotAvailableOnTeam(_)) => return Ok(out),
             Err(err) => return Err(err.into()),
         };
-        let mut files = Vec::new();
-        for a in list {
-            let data = ws.read_attachment(&e.id, &a.name)?;
-            files.push((a.name, data));
-        }
         if !files.is_empty() {
-            out.insert(e.id.clone(), files);
+            out.insert(id.to_owned(), files);
         }
     }
     Ok(out)
@@ -237,7 +239,8 @@ fn files_of<W: EntryStore>(ws: &mut W, entries: &[Entry]) -> Result<Files, Error
 /// A KDBX 4 file with one entry per entry, in groups by path, OTP as KeePassXC's `otp`
 /// attribute, custom fields as KeePass string fields, attachments as KeePass binaries, each
 /// entry's earlier versions as its KeePass `<History>`, the recycle bin as KeePass's Recycle
-/// Bin group (`RecycleBinEnabled`, `RecycleBinUUID`), and the workspace's own Argon2 cost.
+/// Bin group (`RecycleBinEnabled`, `RecycleBinUUID`) with its entries' attachments, and the
+/// workspace's own Argon2 cost.
 fn kdbx_of(
     entries: &[Entry],
     history: &HashMap<String, Vec<Entry>>,
@@ -290,7 +293,13 @@ fn kdbx_of(
         db.meta.recyclebin_enabled = Some(true);
         db.meta.recyclebin_uuid = Some(recycle.uuid());
         for t in bin {
-            add_kdbx_entry(&mut db, recycle, &t.entry, history.get(&t.entry.id), None)?;
+            add_kdbx_entry(
+                &mut db,
+                recycle,
+                &t.entry,
+                history.get(&t.entry.id),
+                files.get(&t.entry.id),
+            )?;
         }
     }
     let mut out = Vec::new();
@@ -380,5 +389,73 @@ fn fill_kdbx_entry(entry: &mut keepass::db::Entry, e: &Entry) {
     }
     if let Some(t) = kdbx_time(e.modified) {
         entry.times.last_modification = Some(t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::{CustomField, Login};
+
+    fn login(title: &str, fields: Vec<CustomField>) -> Entry {
+        Entry {
+            id: format!("id-{title}"),
+            title: title.into(),
+            group: Some("Home/Bank".into()),
+            tags: Vec::new(),
+            notes: "two\nlines".into(),
+            fields,
+            created: 1,
+            modified: 1,
+            kind: EntryKind::Login(Login {
+                username: "me".into(),
+                password: SecretString::from("pw, \"quoted\""),
+                url: "https://bank.example".into(),
+                otp: None,
+                ssh_key: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn without_custom_fields_the_old_columns_keep_their_values_and_order() {
+        let csv = String::from_utf8(csv_of(&[login("Bank", Vec::new())]).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "title,username,password,url,notes,otp,group,custom_fields\n\
+             Bank,me,\"pw, \"\"quoted\"\"\",https://bank.example,\"two\nlines\",,Home/Bank,\n"
+        );
+    }
+
+    #[test]
+    fn custom_fields_read_back_with_names_values_and_secrecy() {
+        let tricky = "=HYPERLINK(\"x\"),\nsecond line, \"quoted\"\r\n'-third";
+        let fields = vec![
+            CustomField::text("Account", "12-34-56"),
+            CustomField::secret("PIN", SecretString::from("=1+2")),
+            CustomField::text("Plain, \"tricky\"", tricky),
+            CustomField::secret("=Secret, \"tricky\"", SecretString::from(tricky)),
+            CustomField::text("Empty", ""),
+        ];
+        let entries = [login("Bank", fields.clone()), login("Plain", Vec::new())];
+        let bytes = csv_of(&entries).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        // No cell starts like a formula, the JSON's included.
+        let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{cell:?}"
+                );
+            }
+        }
+        let back = crate::import::csv::parse(bytes.as_slice()).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].fields, fields, "names, values, secrecy and order");
+        assert!(back[0].fields[1].is_secret() && back[0].fields[3].is_secret());
+        assert!(!back[0].fields[0].is_secret() && !back[0].fields[2].is_secret());
+        assert!(back[1].fields.is_empty());
+        assert_eq!(back[0].notes, "two\nlines");
     }
 }

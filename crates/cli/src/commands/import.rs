@@ -28,7 +28,8 @@ struct ImportJson {
     dry_run: bool,
     /// Entries written (0 with --dry-run).
     imported: usize,
-    /// Files attached to the written entries (KeePass binaries).
+    /// Files attached to the written entries and to those written to the recycle bin
+    /// (KeePass binaries).
     attachments: usize,
     /// Entries that are (or would be) created.
     entries: Vec<PlannedEntry>,

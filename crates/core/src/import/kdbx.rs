@@ -5,9 +5,10 @@
 //! be one (over 64 KiB) is appended to the notes. Binaries (KDBX 4 inner-header attachments,
 //! KDBX 3 `<Binary>` references) become attachments, up to 64 MiB each. Each entry's KeePass
 //! history becomes its earlier versions, and the entries of the recycle bin (`RecycleBinUUID`)
-//! go to the workspace's recycle bin, with theirs (without their attachments).
+//! go to the workspace's recycle bin, with theirs and their attachments. One import takes at
+//! most 1,000 attachments and 256 MiB of them, the bin's included, each reference counted.
 
-use super::{kdbx_header, Earlier, Error, Plan, PlannedFile};
+use super::{kdbx_header, Earlier, Error, FileOf, Plan, PlannedFile};
 use crate::entry::attachment::{is_format, DEFAULT_MAX_ATTACHMENT_BYTES, MAX_NAME_CHARS};
 use crate::entry::{CustomField, NewEntry};
 use crate::entry::{EntryKind, Login};
@@ -80,37 +81,8 @@ fn walk(
                     plan.history.insert(plan.entries.len(), earlier);
                 }
                 plan.entries.push(entry);
-                let index = plan.entries.len() - 1;
-                let mut files: Vec<(&str, keepass::db::AttachmentRef<'_>)> =
-                    e.attachments_named().collect();
-                files.sort_by(|a, b| a.0.cmp(b.0));
-                for (name, file) in files {
-                    let data = file.data.get();
-                    if data.len() as u64 > DEFAULT_MAX_ATTACHMENT_BYTES {
-                        plan.skip(
-                            format!("{title}: {name}"),
-                            "an attachment larger than 64 MiB",
-                        );
-                        continue;
-                    }
-                    // KDBX 4 stores a file once however many entries refer to it: each
-                    // reference is a copy here, so the import's total is bounded.
-                    let total: u64 = plan.files.iter().map(|f| f.data.len() as u64).sum();
-                    if plan.files.len() >= MAX_IMPORTED_FILES
-                        || total + data.len() as u64 > MAX_IMPORTED_FILE_BYTES
-                    {
-                        plan.skip(
-                            format!("{title}: {name}"),
-                            "the file's attachments exceed what one import takes (1,000 files, 256 MiB in all): attach it with portcullis attach",
-                        );
-                        continue;
-                    }
-                    plan.files.push(PlannedFile {
-                        entry: index,
-                        name: attachment_name(name),
-                        data: zeroize::Zeroizing::new(data.clone()),
-                    });
-                }
+                let of = FileOf::Entry(plan.entries.len() - 1);
+                plan_files(&e, &title, of, plan);
             }
             Err(reason) => plan.skip(title, reason),
         }
@@ -152,7 +124,42 @@ fn history_of(e: &keepass::db::Entry, title: &str, group: Option<&str>) -> Vec<E
         .collect()
 }
 
-/// Every entry of the recycle bin group (and its subgroups), with its history.
+/// The binaries of `e` (titled `title`) as files of the plan's item `of`, by name: one over
+/// 64 MiB, or past what one import takes (counted over the entries and the bin alike), is
+/// skipped with the reason.
+fn plan_files(e: &keepass::db::EntryRef<'_>, title: &str, of: FileOf, plan: &mut Plan) {
+    let mut files: Vec<(&str, keepass::db::AttachmentRef<'_>)> = e.attachments_named().collect();
+    files.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, file) in files {
+        let data = file.data.get();
+        if data.len() as u64 > DEFAULT_MAX_ATTACHMENT_BYTES {
+            plan.skip(
+                format!("{title}: {name}"),
+                "an attachment larger than 64 MiB",
+            );
+            continue;
+        }
+        // KDBX 4 stores a file once however many entries refer to it: each reference is a
+        // copy here, so the import's total is bounded.
+        let total: u64 = plan.files.iter().map(|f| f.data.len() as u64).sum();
+        if plan.files.len() >= MAX_IMPORTED_FILES
+            || total + data.len() as u64 > MAX_IMPORTED_FILE_BYTES
+        {
+            plan.skip(
+                format!("{title}: {name}"),
+                "the file's attachments exceed what one import takes (1,000 files, 256 MiB in all): attach it with portcullis attach",
+            );
+            continue;
+        }
+        plan.files.push(PlannedFile {
+            of,
+            name: attachment_name(name),
+            data: zeroize::Zeroizing::new(data.clone()),
+        });
+    }
+}
+
+/// Every entry of the recycle bin group (and its subgroups), with its history and its files.
 fn trash(group: GroupRef<'_>, plan: &mut Plan) {
     for e in group.entries() {
         let title = e
@@ -165,6 +172,8 @@ fn trash(group: GroupRef<'_>, plan: &mut Plan) {
                 entry.tags = e.tags.clone();
                 let earlier = history_of(&e, &title, None);
                 plan.trash.push((entry, earlier));
+                let of = FileOf::Trashed(plan.trash.len() - 1);
+                plan_files(&e, &title, of, plan);
             }
             Err(reason) => plan.skip(title, reason),
         }
@@ -323,6 +332,126 @@ mod tests {
         assert!(plan.skipped[0]
             .reason
             .contains("exceed what one import takes"));
+    }
+
+    /// A database whose Recycle Bin group (`RecycleBinUUID`) is made by `fill`, after `root`
+    /// filled the root group.
+    fn with_bin(
+        root: impl FnOnce(&mut keepass::db::GroupMut<'_>),
+        fill: impl FnOnce(&mut keepass::db::GroupMut<'_>),
+    ) -> keepass::Database {
+        let mut db = keepass::Database::new();
+        let mut top = db.root_mut();
+        root(&mut top);
+        let mut bin = top.add_group();
+        bin.name = "Recycle Bin".to_owned();
+        fill(&mut bin);
+        let bin = bin.id();
+        db.meta.recyclebin_enabled = Some(true);
+        db.meta.recyclebin_uuid = Some(bin.uuid());
+        db
+    }
+
+    fn add_with_file(group: &mut keepass::db::GroupMut<'_>, title: &str, name: &str, data: &[u8]) {
+        let mut entry = group.add_entry();
+        entry.set_unprotected("Title", title.to_owned());
+        entry.add_attachment(
+            name.to_owned(),
+            keepass::db::Value::protected(data.to_vec()),
+        );
+    }
+
+    #[test]
+    fn the_bins_attachments_count_against_what_one_import_takes() {
+        let db = with_bin(
+            |root| add_with_file(root, "Live", "a.txt", b"live"),
+            |bin| {
+                for i in 0..MAX_IMPORTED_FILES {
+                    add_with_file(bin, &format!("Old {i}"), "key.pem", &[7; 16]);
+                }
+            },
+        );
+        let plan = parse(&saved(db), Some(&SecretString::from("pw"))).unwrap();
+        assert_eq!(plan.entries.len(), 1);
+        assert_eq!(plan.trash.len(), MAX_IMPORTED_FILES, "every entry is kept");
+        assert_eq!(plan.files.len(), MAX_IMPORTED_FILES);
+        assert_eq!(plan.files[0].of, FileOf::Entry(0));
+        let trashed = plan
+            .files
+            .iter()
+            .filter(|f| matches!(f.of, FileOf::Trashed(_)))
+            .count();
+        assert_eq!(trashed, MAX_IMPORTED_FILES - 1);
+        assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
+        let skipped = &plan.skipped[0];
+        assert!(skipped.item.ends_with(": key.pem"), "{}", skipped.item);
+        assert!(skipped.reason.contains("exceed what one import takes"));
+        // The first bin entry gets its file, the last one goes without.
+        let first = plan.trash.iter().position(|(e, _)| e.title == "Old 0");
+        assert!(plan
+            .files
+            .iter()
+            .any(|f| Some(f.of) == first.map(FileOf::Trashed)));
+    }
+
+    #[test]
+    fn a_trashed_entry_keeps_its_attachments_until_it_is_deleted_for_good() {
+        use crate::EntryStore;
+        // More than a chunk, and not the same in every chunk.
+        let key: Vec<u8> = (0..1_500_000u32)
+            .map(|i| (i * 7 + i / 4096) as u8)
+            .collect();
+        let db = with_bin(
+            |root| add_with_file(root, "Live", "a.txt", b"live"),
+            |bin| {
+                add_with_file(bin, "Old server", "key.pem", &key);
+                add_with_file(bin, "Old router", "config.txt", b"router");
+            },
+        );
+        let plan = parse(&saved(db), Some(&SecretString::from("pw"))).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kdf = crate::KdfParams::new(1024, 1, 1).unwrap();
+        let mut ws =
+            crate::OpenWorkspace::create(dir.path().join("w.pcx"), &"pw".into(), kdf).unwrap();
+        let preview = ws.preview_import(plan).unwrap();
+        let imported = ws.import(preview).unwrap();
+        assert_eq!((imported.created, imported.attachments), (1, 3));
+        let bin = ws.trashed().unwrap();
+        let id_of = |title: &str| {
+            bin.iter()
+                .find(|t| t.entry.title == title)
+                .map(|t| t.entry.id.clone())
+                .unwrap()
+        };
+        let (server, router) = (id_of("Old server"), id_of("Old router"));
+
+        let back = ws.untrash(&server).unwrap();
+        assert_eq!(back.id, server);
+        let listed = ws.attachments(&server).unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|a| (a.name.as_str(), a.size))
+                .collect::<Vec<_>>(),
+            [("key.pem", key.len() as u64)]
+        );
+        assert!(
+            *ws.read_attachment(&server, "key.pem").unwrap() == key,
+            "the file comes back byte for byte"
+        );
+
+        // Deleting for good, from the bin or by purge, deletes them.
+        assert_eq!(ws.attachments(&router).unwrap().len(), 1);
+        assert_eq!(ws.empty_trash().unwrap(), 1);
+        assert!(ws.attachments(&router).unwrap().is_empty());
+        ws.purge(&server).unwrap();
+        assert!(ws.attachments(&server).unwrap().is_empty());
+        let live = ws.find("Live").unwrap().id;
+        assert_eq!(
+            ws.attachments(&live).unwrap().len(),
+            1,
+            "the live one stays"
+        );
     }
 
     #[test]

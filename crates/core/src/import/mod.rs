@@ -107,14 +107,23 @@ pub struct Plan {
     /// Items of the source's recycle bin, each with its earlier versions: imported into the
     /// workspace's recycle bin.
     pub trash: Vec<(NewEntry, Vec<Earlier>)>,
-    /// Files attached to the entries (KeePass binaries), by index in `entries`.
+    /// Files attached to the entries and to the items of the recycle bin (KeePass binaries).
     pub files: Vec<PlannedFile>,
+}
+
+/// The item of a [`Plan`] a file is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileOf {
+    /// The entry at this index in [`Plan::entries`].
+    Entry(usize),
+    /// The item at this index in [`Plan::trash`].
+    Trashed(usize),
 }
 
 /// A file an imported entry carries.
 pub struct PlannedFile {
-    /// The index of its entry in [`Plan::entries`].
-    pub entry: usize,
+    /// The item it is attached to.
+    pub of: FileOf,
     /// Its name.
     pub name: String,
     /// Its bytes (the source format holds them whole already).
@@ -124,7 +133,7 @@ pub struct PlannedFile {
 impl std::fmt::Debug for PlannedFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlannedFile")
-            .field("entry", &self.entry)
+            .field("of", &self.of)
             .field("name", &self.name)
             .field("size", &self.data.len())
             .finish()

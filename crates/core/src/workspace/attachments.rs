@@ -372,6 +372,20 @@ impl OpenWorkspace {
         Ok(out)
     }
 
+    /// Every attachment of the entry with the id `entry_id`, current or in the recycle bin,
+    /// whole in memory, by name (for a KeePass export, whose format holds them so).
+    pub fn attachment_files(
+        &mut self,
+        entry_id: &str,
+    ) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        let mut out = Vec::new();
+        for a in self.attachments(entry_id)? {
+            let data = self.read_attachment(entry_id, &a.name)?;
+            out.push((a.name, data));
+        }
+        Ok(out)
+    }
+
     fn find_attachment(&mut self, entry_id: &str, name: &str) -> Result<Listed> {
         self.listed_attachments()?
             .into_iter()

@@ -11,7 +11,7 @@
 use super::{new_id, normalize_group, Error, NewEntry, OpenWorkspace, Result};
 use crate::crypto::KeyedHash;
 use crate::entry::{Entry, EntryKind, EntryType};
-use crate::import::{Earlier, Plan, Skipped};
+use crate::import::{Earlier, FileOf, Plan, Skipped};
 use crate::otp::OtpParams;
 use std::collections::HashMap;
 use std::fmt;
@@ -89,8 +89,18 @@ pub struct Preview {
     pub duplicates: Vec<Skipped>,
     /// Items the importer could not read, left out.
     pub skipped: Vec<Skipped>,
-    /// Items of the source's recycle bin, with their earlier versions: written to the bin.
-    trash: Vec<(NewEntry, Vec<Earlier>)>,
+    /// Items of the source's recycle bin: written to the bin.
+    trash: Vec<TrashedItem>,
+}
+
+/// An item of the source's recycle bin, written to the workspace's bin.
+#[derive(Debug)]
+struct TrashedItem {
+    entry: NewEntry,
+    /// Its earlier versions, oldest first.
+    history: Vec<Earlier>,
+    /// Its attached files (they stay with it in the bin, and come back with it).
+    files: Vec<NamedBytes>,
 }
 
 /// What an import writes besides the entries: the earlier versions of new entries, the
@@ -101,7 +111,7 @@ pub struct ImportExtras {
     pub versions: Vec<(String, Vec<Entry>)>,
     /// Entries for the recycle bin, each with its earlier versions.
     pub trash: Vec<(Entry, Vec<Entry>)>,
-    /// Files to attach to the entries written.
+    /// Files to attach to the entries written, those for the recycle bin included.
     pub files: Vec<NewFile>,
 }
 
@@ -130,7 +140,8 @@ pub struct Imported {
     pub created: usize,
     /// Workspace entries replaced by a similar item.
     pub replaced: usize,
-    /// Files attached to the written entries (a team workspace keeps none yet).
+    /// Files attached to the written entries, those written to the recycle bin included (a
+    /// team workspace keeps none yet).
     pub attachments: usize,
 }
 
@@ -413,15 +424,25 @@ impl<'a> Index<'a> {
 pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
     let mut index = Index::new(existing)?;
     let mut history = plan.history;
+    let mut files: HashMap<FileOf, Vec<NamedBytes>> = HashMap::new();
+    for f in plan.files {
+        files.entry(f.of).or_default().push((f.name, f.data));
+    }
+    let trash = plan
+        .trash
+        .into_iter()
+        .enumerate()
+        .map(|(i, (entry, history))| TrashedItem {
+            entry,
+            history,
+            files: files.remove(&FileOf::Trashed(i)).unwrap_or_default(),
+        })
+        .collect();
     let mut preview = Preview {
         skipped: plan.skipped,
-        trash: plan.trash,
+        trash,
         ..Preview::default()
     };
-    let mut files: HashMap<usize, Vec<NamedBytes>> = HashMap::new();
-    for f in plan.files {
-        files.entry(f.entry).or_default().push((f.name, f.data));
-    }
     for (i, mut entry) in plan.entries.into_iter().enumerate() {
         let earlier = history.remove(&i).unwrap_or_default();
         entry.group = normalize_group(entry.group.take());
@@ -444,7 +465,7 @@ pub(crate) fn preview(existing: &[Entry], plan: Plan) -> Result<Preview> {
             similar,
             choice: Choice::Import,
             history: earlier,
-            files: files.remove(&i).unwrap_or_default(),
+            files: files.remove(&FileOf::Entry(i)).unwrap_or_default(),
         });
     }
     Ok(preview)
@@ -475,11 +496,18 @@ pub(crate) fn writes(
             })
             .collect()
     };
-    for (entry, earlier) in preview.trash {
+    for item in preview.trash {
         let id = new_id()?;
-        let old = versions(earlier, &id, now)?;
-        let mut entry = entry;
+        let old = versions(item.history, &id, now)?;
+        let mut entry = item.entry;
         entry.group = normalize_group(entry.group.take());
+        for (name, data) in item.files {
+            extras.files.push(NewFile {
+                entry: id.clone(),
+                name,
+                data,
+            });
+        }
         extras.trash.push((entry.into_entry(id, now, now)?, old));
     }
     for item in preview.items {
