@@ -283,7 +283,7 @@ impl From<Error> for CommandError {
             Error::Mfa(m) => mfa_code(m),
             Error::File(portcullis_core::secret_file::Error::Exists(_)) => C::Exists,
             Error::File(_) => C::Io,
-            Error::NotOnTeam | Error::NotAvailableOnTeam(_) => C::Invalid,
+            Error::NotOnTeam => C::Invalid,
             Error::Team(_) => portcullis_core::team::Error::of(&e).map_or(C::Internal, team_code),
             Error::Crypto | Error::Storage(_) => C::Internal,
         };

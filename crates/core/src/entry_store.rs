@@ -19,19 +19,6 @@ use crate::workspace::{Error, Imported, NewEntry, Preview, Result};
 use std::path::Path;
 use zeroize::Zeroizing;
 
-/// What `rm` did with an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Discarded {
-    /// Moved to the recycle bin.
-    Trashed,
-    /// Deleted for good (a workspace without a bin).
-    Deleted,
-}
-
-const HISTORY_FEATURE: &str = "entry history";
-const TRASH_FEATURE: &str = "the recycle bin";
-const ATTACHMENTS_FEATURE: &str = "attachments";
-
 /// The entry operations a workspace offers once open.
 pub trait EntryStore {
     /// The entry with this id, id prefix (at least 4 characters) or title (ignoring case).
@@ -56,26 +43,14 @@ pub trait EntryStore {
     /// Writes `entries` (new ones, and the `replacing` ones, which must exist) all or none.
     fn put_all(&mut self, entries: &[Entry], replacing: &[String]) -> Result<()>;
     /// [`put_all`](Self::put_all), with the earlier versions of new entries, the entries for
-    /// the recycle bin and the attached files (a KeePass import's); how many files were
-    /// attached. A workspace without history or attachments (a team one) writes the entries
-    /// only.
+    /// the recycle bin and the attached files (a KeePass import's), in the same transaction;
+    /// how many files were attached.
     fn put_imported(
         &mut self,
         entries: &[Entry],
         replacing: &[String],
         extras: importing::ImportExtras,
-    ) -> Result<usize> {
-        if !extras.files.is_empty() || !extras.versions.is_empty() || !extras.trash.is_empty() {
-            tracing::info!(
-                files = extras.files.len(),
-                histories = extras.versions.len(),
-                trashed = extras.trash.len(),
-                "attachments, history and recycle bin left out: not kept by this workspace"
-            );
-        }
-        self.put_all(entries, replacing)?;
-        Ok(0)
-    }
+    ) -> Result<usize>;
     /// The key-derivation cost protecting this workspace (a KeePass export uses it).
     fn kdf(&self) -> KdfParams;
     /// Writes an encrypted copy of the workspace to `path` (the Portcullis export).
@@ -87,80 +62,46 @@ pub trait EntryStore {
         Ok(())
     }
 
-    /// Deletes an entry the way `rm` does: to the recycle bin where the workspace has one
-    /// (a file), for good otherwise (a team workspace). Says which.
-    fn discard(&mut self, id: &str) -> Result<Discarded> {
-        self.remove(id)?;
-        Ok(Discarded::Deleted)
-    }
+    /// Deletes an entry the way `rm` does: to the recycle bin.
+    fn discard(&mut self, id: &str) -> Result<()>;
 
     /// The versions of an entry, newest (current) first ([`OpenWorkspace::history`]).
-    fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
-        let _ = id_or_title;
-        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
-    }
+    fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>>;
 
     /// The earlier versions (oldest first) of every entry that has any, by entry id (an
-    /// export); none without a history (a team workspace).
-    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>> {
-        Ok(std::collections::HashMap::new())
-    }
+    /// export).
+    fn earlier_versions(&mut self) -> Result<std::collections::HashMap<String, Vec<Entry>>>;
 
     /// Makes an earlier version current again, as a new version.
-    fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry> {
-        let _ = (id_or_title, number);
-        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
-    }
+    fn restore_version(&mut self, id_or_title: &str, number: u64) -> Result<Entry>;
 
     /// When the password of each of `entries` last changed, by entry id (a health report's
-    /// "old"). Without a history (a team workspace), each entry's last change.
+    /// "old").
     fn password_change_times(
         &mut self,
         entries: &[Entry],
-    ) -> Result<std::collections::HashMap<String, i64>> {
-        Ok(entries.iter().map(|e| (e.id.clone(), e.modified)).collect())
-    }
+    ) -> Result<std::collections::HashMap<String, i64>>;
 
     /// How many earlier versions are kept per entry.
-    fn history_limit(&mut self) -> Result<u32> {
-        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
-    }
+    fn history_limit(&mut self) -> Result<u32>;
 
     /// Sets how many earlier versions are kept per entry.
-    fn set_history_limit(&mut self, limit: u32) -> Result<()> {
-        let _ = limit;
-        Err(Error::NotAvailableOnTeam(HISTORY_FEATURE))
-    }
+    fn set_history_limit(&mut self, limit: u32) -> Result<()>;
 
     /// The entries in the recycle bin, most recently deleted first.
-    fn trashed(&mut self) -> Result<Vec<Trashed>> {
-        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
-    }
+    fn trashed(&mut self) -> Result<Vec<Trashed>>;
 
     /// Puts an entry of the bin back.
-    fn untrash(&mut self, id_or_title: &str) -> Result<Entry> {
-        let _ = id_or_title;
-        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
-    }
+    fn untrash(&mut self, id_or_title: &str) -> Result<Entry>;
 
-    /// Deletes for good an entry (current or in the bin), with its history.
-    fn purge(&mut self, id_or_title: &str) -> Result<Entry> {
-        let entry = self.find(id_or_title)?;
-        self.remove(&entry.id)?;
-        Ok(entry)
-    }
+    /// Deletes for good an entry (current or in the bin), with its history and attachments.
+    fn purge(&mut self, id_or_title: &str) -> Result<Entry>;
 
     /// Deletes every entry of the bin for good; how many went.
-    fn empty_trash(&mut self) -> Result<usize> {
-        Err(Error::NotAvailableOnTeam(TRASH_FEATURE))
-    }
+    fn empty_trash(&mut self) -> Result<usize>;
 
     /// The attachments of an entry (id or title), by name ([`crate::workspace::attachments`]).
-    /// A team workspace does not keep attachments yet: it refuses.
-    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>> {
-        let _ = id_or_title;
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
+    fn attachments(&mut self, id_or_title: &str) -> Result<Vec<AttachmentInfo>>;
 
     /// Attaches the file at `path` to an entry, as `name` (default: the file's name), if it
     /// is at most `max_bytes` long.
@@ -170,35 +111,17 @@ pub trait EntryStore {
         path: &Path,
         name: Option<&str>,
         max_bytes: u64,
-    ) -> Result<AttachmentInfo> {
-        let _ = (id_or_title, path, name, max_bytes);
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
+    ) -> Result<AttachmentInfo>;
 
     /// Saves an entry's attachment to a new owner-only file at `out`; its size.
-    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64> {
-        let _ = (id_or_title, name, out);
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
+    fn save_attachment(&mut self, id_or_title: &str, name: &str, out: &Path) -> Result<u64>;
 
     /// Deletes an entry's attachment.
-    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
-        let _ = (id_or_title, name);
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
+    fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()>;
 
-    /// An entry's attachment whole in memory (a KeePass export holds it so).
-    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-        let _ = (id_or_title, name);
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
-
-    /// Every attachment of the entry with this exact id, current or in the recycle bin, whole
-    /// in memory, by name (a KeePass export holds them so). A team workspace refuses.
-    fn attachment_files(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
-        let _ = entry_id;
-        Err(Error::NotAvailableOnTeam(ATTACHMENTS_FEATURE))
-    }
+    /// Every attachment of the entry with the id `entry_id` (current or in the recycle bin),
+    /// whole in memory, by name (a KeePass export holds them so).
+    fn attachment_files(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>>;
 
     /// Adds several entries (each checked, with a new id), all or none.
     fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<Entry>> {
@@ -360,9 +283,8 @@ impl EntryStore for OpenWorkspace {
     fn backup_to(&mut self, path: &Path) -> Result<()> {
         OpenWorkspace::backup_to(self, path)
     }
-    fn discard(&mut self, id: &str) -> Result<Discarded> {
-        OpenWorkspace::trash(self, id)?;
-        Ok(Discarded::Trashed)
+    fn discard(&mut self, id: &str) -> Result<()> {
+        OpenWorkspace::trash(self, id)
     }
     fn history(&mut self, id_or_title: &str) -> Result<Vec<Version>> {
         OpenWorkspace::history(self, id_or_title)
@@ -418,10 +340,6 @@ impl EntryStore for OpenWorkspace {
     fn detach(&mut self, id_or_title: &str, name: &str) -> Result<()> {
         let id = OpenWorkspace::find(self, id_or_title)?.id;
         OpenWorkspace::detach(self, &id, name)
-    }
-    fn read_attachment(&mut self, id_or_title: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
-        let id = OpenWorkspace::find(self, id_or_title)?.id;
-        OpenWorkspace::read_attachment(self, &id, name)
     }
     fn attachment_files(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
         OpenWorkspace::attachment_files(self, entry_id)

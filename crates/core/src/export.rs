@@ -128,11 +128,7 @@ pub fn export<W: EntryStore + Guarded>(
             let password = password.ok_or(Error::PasswordNeeded)?;
             let entries = ws.entries()?;
             let history = ws.earlier_versions()?;
-            let bin = match ws.trashed() {
-                Ok(bin) => bin,
-                Err(workspace::Error::NotAvailableOnTeam(_)) => Vec::new(),
-                Err(e) => return Err(e.into()),
-            };
+            let bin = ws.trashed()?;
             let ids = entries
                 .iter()
                 .map(|e| e.id.as_str())
@@ -224,11 +220,7 @@ fn files_of<'a, W: EntryStore>(
 ) -> Result<Files, Error> {
     let mut out = HashMap::new();
     for id in ids {
-        let files = match ws.attachment_files(id) {
-            Ok(files) => files,
-            Err(workspace::Error::NotAvailableOnTeam(_)) => return Ok(out),
-            Err(err) => return Err(err.into()),
-        };
+        let files = ws.attachment_files(id)?;
         if !files.is_empty() {
             out.insert(id.to_owned(), files);
         }

@@ -585,13 +585,6 @@ fn custom_fields_round_trip_between_members() {
         alice.find(&added.id).unwrap().fields,
         [CustomField::secret("PIN", secret("4321"))]
     );
-    // Attachments are not kept in team workspaces yet: a clear refusal (docs/TEAM.md).
-    let refused = alice.attachments(&added.id).unwrap_err();
-    assert!(matches!(refused, Error::NotAvailableOnTeam(_)), "{refused}");
-    assert!(matches!(
-        alice.detach(&added.id, "x"),
-        Err(Error::NotAvailableOnTeam(_))
-    ));
 }
 
 fn login(title: &str, password: &str) -> EntryChanges {
@@ -625,7 +618,6 @@ fn server_records(pg: &Postgres, collection: &str) -> usize {
 /// it comes back with its history; emptying the bin deletes both for good.
 #[test]
 fn history_and_the_recycle_bin_are_shared_between_members() {
-    use portcullis_core::entry_store::Discarded;
     let pg = two_members();
     let mut alice = open(&pg, "alice");
     let mail = alice
@@ -663,7 +655,7 @@ fn history_and_the_recycle_bin_are_shared_between_members() {
     assert_eq!(password_of(&versions[1].entry), "second-Orbit-17");
 
     // rm moves it to the bin, for every member.
-    assert_eq!(alice.discard(&mail.id).unwrap(), Discarded::Trashed);
+    alice.discard(&mail.id).unwrap();
     bob.sync().unwrap();
     assert!(titles(&mut bob).is_empty());
     let bin = bob.trashed().unwrap();
@@ -729,7 +721,7 @@ fn the_history_limit_is_set_by_an_admin_and_trims_every_history() {
 #[test]
 fn an_import_brings_history_and_the_bin_into_a_team_workspace() {
     use portcullis_core::entry::{EntryKind, Login};
-    use portcullis_core::import::{Earlier, Plan};
+    use portcullis_core::import::{Earlier, FileOf, Plan, PlannedFile};
     use portcullis_core::workspace::NewEntry;
     let pg = two_members();
     let mut alice = open(&pg, "alice");
@@ -753,11 +745,23 @@ fn an_import_brings_history_and_the_bin_into_a_team_workspace() {
         entries: vec![entry("Mail", "now-Velvet-62")],
         history: [(0, vec![earlier("old-Velvet-62", 1_600_000_000)])].into(),
         trash: vec![(entry("Old forum", "gone-Velvet-62"), Vec::new())],
+        files: vec![
+            PlannedFile {
+                of: FileOf::Entry(0),
+                name: "key.pem".into(),
+                data: b"-----BEGIN KEY-----".to_vec().into(),
+            },
+            PlannedFile {
+                of: FileOf::Trashed(0),
+                name: "forum.txt".into(),
+                data: vec![7u8; (1 << 20) + 3].into(),
+            },
+        ],
         ..Plan::default()
     };
     let preview = alice.preview_import(plan).unwrap();
     let imported = alice.import(preview).unwrap();
-    assert_eq!(imported.created, 1);
+    assert_eq!((imported.created, imported.attachments), (1, 2));
 
     let mut bob = open(&pg, "bob");
     let versions = bob.history("Mail").unwrap();
@@ -766,6 +770,127 @@ fn an_import_brings_history_and_the_bin_into_a_team_workspace() {
     let bin = bob.trashed().unwrap();
     assert_eq!(bin.len(), 1);
     assert_eq!(bin[0].entry.title, "Old forum");
+    assert_eq!(bob.attachments("Mail").unwrap()[0].name, "key.pem");
+    // The bin's entry keeps its file (two chunks) until it comes back.
+    bob.untrash("Old forum").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("forum.txt");
+    assert_eq!(
+        bob.save_attachment("Old forum", "forum.txt", &out).unwrap(),
+        (1 << 20) + 3
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), vec![7u8; (1 << 20) + 3]);
+}
+
+/// The offline copies this computer keeps, largest first (sizes in bytes).
+fn offline_copy_sizes() -> Vec<u64> {
+    let dir = std::path::PathBuf::from(std::env::var("XDG_DATA_HOME").unwrap());
+    let mut sizes: Vec<u64> = walk(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "copy"))
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// An attachment is a team record in chunks: what alice attaches, bob lists and saves
+/// (owner-only, never over a file); no copy holds the chunks (the offline copy stays small);
+/// deleting the entry for good deletes them on the server.
+#[test]
+fn attachments_are_shared_in_chunks_that_no_copy_holds() {
+    use std::os::unix::fs::PermissionsExt;
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    let server = alice
+        .add_entry(EntryType::Login, login("Server", "root-Velvet-62"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("id_ed25519");
+    let content: Vec<u8> = (0..(5u32 << 19) + 11).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&source, &content).unwrap();
+    let info = alice
+        .attach_file("Server", &source, None, 64 << 20)
+        .unwrap();
+    assert_eq!(
+        (info.name.as_str(), info.size),
+        ("id_ed25519", content.len() as u64)
+    );
+    assert_eq!(server_records(&pg, "attachment-chunks"), 3);
+    assert!(
+        offline_copy_sizes()[0] < 256 << 10,
+        "an offline copy holds the chunks: {:?}",
+        offline_copy_sizes()
+    );
+
+    let mut bob = open(&pg, "bob");
+    let listed = bob.attachments(&server.id).unwrap();
+    assert_eq!(listed[0].name, "id_ed25519");
+    let out = dir.path().join("saved");
+    bob.save_attachment("Server", "id_ed25519", &out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), content);
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(bob.save_attachment("Server", "id_ed25519", &out).is_err());
+    assert!(
+        offline_copy_sizes()[0] < 256 << 10,
+        "{:?}",
+        offline_copy_sizes()
+    );
+
+    // A name the entry has already is refused.
+    assert!(alice
+        .attach_file("Server", &source, None, 64 << 20)
+        .is_err());
+    // Deleting the entry for good deletes its chunks on the server.
+    bob.purge("Server").unwrap();
+    assert_eq!(server_records(&pg, "attachment-chunks"), 0);
+    assert_eq!(server_records(&pg, "attachments"), 0);
+}
+
+/// A chunk the server swaps, or changes, is refused when saved, and no file is left.
+#[test]
+fn a_chunk_the_server_swaps_is_refused_and_nothing_is_saved() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    alice
+        .add_entry(EntryType::Login, login("Server", "root-Velvet-62"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("cert.pem");
+    std::fs::write(&source, vec![1u8; (2 << 20) + 5]).unwrap();
+    alice
+        .attach_file("Server", &source, None, 64 << 20)
+        .unwrap();
+    let mut bob = open(&pg, "bob");
+    pg.admin(
+        "vault",
+        "UPDATE portcullis.records r SET sealed = o.sealed FROM portcullis.records o
+         WHERE r.collection = 'attachment-chunks' AND o.collection = 'attachment-chunks'
+           AND r.id LIKE '%/00000000/%' AND o.id LIKE '%/00000001/%'",
+    );
+    let out = dir.path().join("saved.pem");
+    let refused = bob.save_attachment("Server", "cert.pem", &out).unwrap_err();
+    assert!(
+        refused.to_string().contains("attachment chunk"),
+        "{refused}"
+    );
+    assert!(!out.exists());
 }
 
 /// A record deleted and written again starts at version 1 again: a copy that read the first

@@ -12,7 +12,6 @@ use portcullis_core::clock::{Clock, SystemClock};
 use portcullis_core::entry::ssh_key::MAX_SSH_KEY_BYTES;
 use portcullis_core::entry::CustomField;
 use portcullis_core::entry_edit::{EntryChanges, EntryType};
-use portcullis_core::entry_store::Discarded;
 use portcullis_core::generator::PasswordPolicy;
 use portcullis_core::view::EntrySummary;
 use portcullis_core::{CertPolicy, EntryKind, Protocol, SecretString};
@@ -111,14 +110,12 @@ pub fn rm(args: RmArgs, input: &mut SecretInput) -> Result<()> {
         return Ok(());
     }
     let entry = ws.find(&args.entry)?;
-    match ws.discard(&entry.id)? {
-        Discarded::Trashed => println!(
-            "moved “{}” ({}) to the recycle bin",
-            printable(&entry.title),
-            entry.id
-        ),
-        Discarded::Deleted => println!("removed “{}” ({})", printable(&entry.title), entry.id),
-    }
+    ws.discard(&entry.id)?;
+    println!(
+        "moved “{}” ({}) to the recycle bin",
+        printable(&entry.title),
+        entry.id
+    );
     Ok(())
 }
 

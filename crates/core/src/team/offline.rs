@@ -341,11 +341,23 @@ impl EntryStore for OfflineWorkspace {
         Err(self.offline())
     }
 
-    fn read_attachment(
+    fn attachment_files(
         &mut self,
-        _id_or_title: &str,
-        _name: &str,
-    ) -> file::Result<Zeroizing<Vec<u8>>> {
+        _entry_id: &str,
+    ) -> file::Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        Err(self.offline())
+    }
+
+    fn discard(&mut self, _id: &str) -> file::Result<()> {
+        Err(self.offline())
+    }
+
+    fn put_imported(
+        &mut self,
+        _entries: &[Entry],
+        _replacing: &[String],
+        _extras: file::importing::ImportExtras,
+    ) -> file::Result<usize> {
         Err(self.offline())
     }
 

@@ -17,9 +17,9 @@ use super::{audit, cache, col, head, Error};
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::{AeadKey, MasterKey, SecretString};
 use crate::entry::{packed, Entry};
-use crate::entry_store::{Discarded, EntryStore};
+use crate::entry_store::EntryStore;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
-use crate::workspace::attachments::CHUNKS;
+use crate::workspace::attachments::{AttachmentInfo, CHUNKS};
 use crate::workspace::history::{self as file_history, Trashed, Version};
 use crate::workspace::importing;
 use crate::workspace::{self as file, NewEntry};
@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
+mod attachments;
 mod history;
 
 /// The collection entries are kept in, one record per entry (conflicts are per entry).
@@ -1087,14 +1088,10 @@ impl EntryStore for TeamWorkspace {
             }
         }
         writes.extend(self.imported_extras(entries, &extras.versions, &extras.trash)?);
-        if !extras.files.is_empty() {
-            tracing::info!(
-                files = extras.files.len(),
-                "attachments left out: a team workspace does not keep them yet"
-            );
-        }
+        let attached = extras.files.len();
+        writes.extend(self.imported_files(extras.files)?);
         self.write_records(writes)?;
-        Ok(0)
+        Ok(attached)
     }
 
     fn kdf(&self) -> crate::KdfParams {
@@ -1108,9 +1105,8 @@ impl EntryStore for TeamWorkspace {
         ))
     }
 
-    fn discard(&mut self, id: &str) -> file::Result<Discarded> {
-        self.move_to_bin(id)?;
-        Ok(Discarded::Trashed)
+    fn discard(&mut self, id: &str) -> file::Result<()> {
+        self.move_to_bin(id)
     }
 
     fn history(&mut self, id_or_title: &str) -> file::Result<Vec<Version>> {
@@ -1154,6 +1150,41 @@ impl EntryStore for TeamWorkspace {
 
     fn empty_trash(&mut self) -> file::Result<usize> {
         self.empty_bin()
+    }
+
+    fn attachments(&mut self, id_or_title: &str) -> file::Result<Vec<AttachmentInfo>> {
+        let entry = self.entries.find(id_or_title)?;
+        self.attachment_list(&entry.id)
+    }
+
+    fn attach_file(
+        &mut self,
+        id_or_title: &str,
+        path: &std::path::Path,
+        name: Option<&str>,
+        max_bytes: u64,
+    ) -> file::Result<AttachmentInfo> {
+        self.attach(id_or_title, path, name, max_bytes)
+    }
+
+    fn save_attachment(
+        &mut self,
+        id_or_title: &str,
+        name: &str,
+        out: &std::path::Path,
+    ) -> file::Result<u64> {
+        self.save_named(id_or_title, name, out)
+    }
+
+    fn detach(&mut self, id_or_title: &str, name: &str) -> file::Result<()> {
+        self.detach_named(id_or_title, name)
+    }
+
+    fn attachment_files(
+        &mut self,
+        entry_id: &str,
+    ) -> file::Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+        self.files_of(entry_id)
     }
 
     fn exported(&mut self, format: &str, count: usize) -> file::Result<()> {

@@ -121,9 +121,6 @@ pub enum Error {
     /// A file-only operation was asked of a team workspace's address.
     #[error("this command does not work on team workspaces yet (these do: add, edit, rm, list, search, show, otp, connect, history, restore, trash, untrash, health, import, export, passwd, mfa)")]
     NotOnTeam,
-    /// A file-workspace feature a team workspace does not keep yet (attachments).
-    #[error("{0} is not available in team workspaces yet")]
-    NotAvailableOnTeam(&'static str),
     /// A team workspace's server, keys or records refused the operation (a `team::Error`,
     /// reached with `team::Error::of`: this module sits below the team module).
     #[error(transparent)]

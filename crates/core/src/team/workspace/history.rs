@@ -114,8 +114,8 @@ impl TeamWorkspace {
     }
 
     /// The writes that delete for good what an entry leaves: its entry record (if current),
-    /// its bin and history records.
-    fn purge_writes(&self, entry: &Entry) -> Vec<RecordWrite> {
+    /// its bin and history records and its attachments.
+    fn purge_writes(&self, entry: &Entry) -> Result<Vec<RecordWrite>> {
         let mut writes = Vec::new();
         if self.entries.contains(&entry.id) {
             writes.push(self.delete_entry_record(&entry.id));
@@ -125,10 +125,11 @@ impl TeamWorkspace {
                 writes.push(RecordWrite::delete(collection, &entry.id, &entry.title));
             }
         }
-        writes
+        writes.extend(self.attachment_deletes(&entry.id, &entry.title)?);
+        Ok(writes)
     }
 
-    /// Deletes an entry for good, with its history: a current entry (by id,
+    /// Deletes an entry for good, with its history and attachments: a current entry (by id,
     /// id prefix or title) or, if none matches, one in the bin.
     pub(super) fn purge_entry(&mut self, id_or_title: &str) -> Result<Entry> {
         let entry = match self.entries.find(id_or_title) {
@@ -136,7 +137,7 @@ impl TeamWorkspace {
             Err(Error::NoMatch(_)) => file_history::find_in_bin(self.bin()?, id_or_title)?.entry,
             Err(e) => return Err(e),
         };
-        let writes = self.purge_writes(&entry);
+        let writes = self.purge_writes(&entry)?;
         self.write_records(writes)?;
         tracing::debug!("team entry deleted for good");
         Ok(entry)
@@ -154,7 +155,10 @@ impl TeamWorkspace {
             .filter(|t| !self.entries.contains(&t.entry.id))
             .map(|t| t.entry)
             .collect();
-        let writes: Vec<RecordWrite> = gone.iter().flat_map(|e| self.purge_writes(e)).collect();
+        let mut writes = Vec::new();
+        for e in &gone {
+            writes.extend(self.purge_writes(e)?);
+        }
         let count = gone.len();
         if !writes.is_empty() {
             self.write_records(writes)?;
