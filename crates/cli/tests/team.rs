@@ -705,6 +705,49 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
         .collect();
     assert_eq!(changed, ["3 [\"notes\"]", "2 [\"username\"]", "1 []"]);
 
+    // Attachments (the CLI contract of attach, attachments, attachment --out): alice attaches,
+    // carol, a viewer, lists and saves, and attaches nothing.
+    let key = team.dir.path().join("router.key");
+    std::fs::write(&key, b"-----BEGIN OPENSSH PRIVATE KEY-----\n").unwrap();
+    let key = key.to_str().unwrap();
+    team.ok(
+        "alice",
+        "alice master",
+        &["attach", "{url}", "Cloud root", key],
+    );
+    let listed = json(&team.run(
+        "carol",
+        "carol master",
+        &["attachments", "{url}", "Cloud root", "--json"],
+    ));
+    assert_eq!(listed[0]["name"], "router.key", "{listed}");
+    assert_eq!(listed[0]["size"], 36);
+    let saved = team.dir.path().join("saved.key");
+    team.ok(
+        "carol",
+        "carol master",
+        &[
+            "attachment",
+            "{url}",
+            "Cloud root",
+            "router.key",
+            "--out",
+            saved.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read(&saved).unwrap(),
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    );
+    fails(
+        team.run(
+            "carol",
+            "carol master",
+            &["attach", "{url}", "Cloud root", key, "--name", "x"],
+        ),
+        "you are a viewer of this team workspace: only its editors and admins change entries",
+    );
+
     // A deletion reaches everyone: the entry goes to the bin every member sees; the change
     // chain keeps every write in order (an edit writes the entry and its history; `rm` the
     // entry and its bin record).
@@ -717,7 +760,7 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "vault",
             "SELECT string_agg(writer::text, ',' ORDER BY seq) FROM portcullis.changes"
         ),
-        "alice,alice,bob,bob,alice,alice,bob,bob"
+        "alice,alice,bob,bob,alice,alice,alice,alice,bob,bob"
     );
 
     // The log names each entry change by id, never by title, after checking the history.
@@ -746,6 +789,8 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "bob version kept true",
             "alice entry changed true",
             "alice version kept true",
+            "alice attachment chunk written false",
+            "alice attachment added false",
             "bob entry deleted true",
             "bob entry moved to the bin true",
         ]

@@ -41,10 +41,16 @@ impl Change {
     /// What the change did, as the logs name it: to an entry, `entry created` (its first
     /// version), `entry changed` or `entry deleted`; `entry moved to the bin` and `entry left
     /// the bin`; `version kept` (the entry's history grew or was trimmed) and `history
-    /// deleted`; `settings changed`.
+    /// deleted`; `settings changed`; `attachment added` and `attachment deleted` (its
+    /// description), `attachment chunk written` and `attachment chunk deleted`.
     pub fn action(&self) -> &'static str {
+        use crate::workspace::attachments::{ATTACHMENTS, CHUNKS};
         use crate::workspace::history::{HISTORY, SETTINGS, TRASH};
         match (self.collection.as_str(), self.sealed, self.version) {
+            (ATTACHMENTS, Some(_), _) => "attachment added",
+            (ATTACHMENTS, None, _) => "attachment deleted",
+            (CHUNKS, Some(_), _) => "attachment chunk written",
+            (CHUNKS, None, _) => "attachment chunk deleted",
             (TRASH, Some(_), _) => "entry moved to the bin",
             (TRASH, None, _) => "entry left the bin",
             (HISTORY, Some(_), _) => "version kept",
