@@ -6,7 +6,7 @@
 
 use super::Error;
 use crate::entry::Entry;
-use crate::workspace::attachments::{AttachmentInfo, Meta, ATTACHMENTS};
+use crate::workspace::attachments::{infos_of, AttachmentInfo, Meta, ATTACHMENTS};
 use crate::workspace::history::{
     self as file_history, EntryHistory, Trashed, Version, DEFAULT_HISTORY_LIMIT, HISTORY,
     HISTORY_SETTINGS, SETTINGS, TRASH,
@@ -106,16 +106,7 @@ pub(super) trait HeldRecords {
 
     /// The attachments of the entry `entry_id`, by name.
     fn attachment_list(&self, entry_id: &str) -> Result<Vec<AttachmentInfo>> {
-        let mut out: Vec<AttachmentInfo> = self
-            .attached()?
-            .into_iter()
-            .filter(|a| a.meta.entry == entry_id)
-            .map(|a| AttachmentInfo {
-                name: a.meta.name,
-                size: a.meta.size,
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        let attached = self.attached()?;
+        Ok(infos_of(attached.into_iter().map(|a| a.meta), entry_id))
     }
 }

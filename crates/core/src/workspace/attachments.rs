@@ -137,6 +137,50 @@ pub(crate) fn free_name(base: &str, taken: impl Fn(&str) -> bool, rename: bool) 
     check_name(&name)
 }
 
+/// The attachments of `entry_id` among `metas`, by name.
+pub(crate) fn infos_of(metas: impl Iterator<Item = Meta>, entry_id: &str) -> Vec<AttachmentInfo> {
+    let mut out: Vec<AttachmentInfo> = metas
+        .filter(|m| m.entry == entry_id)
+        .map(|m| AttachmentInfo {
+            name: m.name,
+            size: m.size,
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The file at `path` opened to be attached: its name (`name`, or the file's own), the file
+/// and its size; refused when it is not a file or is larger than `max_bytes`.
+pub(crate) fn open_to_attach(
+    path: &Path,
+    name: Option<&str>,
+    max_bytes: u64,
+) -> Result<(String, std::fs::File, u64)> {
+    let name = match name {
+        Some(n) => n.to_owned(),
+        None => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let cannot = |e: std::io::Error| Error::Invalid(format!("cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::Invalid(format!("{} is not a file", path.display())));
+    }
+    let size = meta.len();
+    if size > max_bytes {
+        return Err(Error::Invalid(format!(
+            "{} is larger than the {} MiB an attachment may hold",
+            path.display(),
+            max_bytes >> 20
+        )));
+    }
+    Ok((name, file, size))
+}
+
 /// What saving says of an attachment that is not there.
 pub(crate) fn no_attachment(name: &str) -> Error {
     Error::Invalid(format!("this entry has no attachment named “{name}”"))
@@ -249,17 +293,8 @@ fn delete_one(w: &mut Writer<'_, '_>, a: &Listed) -> Result<()> {
 impl OpenWorkspace {
     /// The attachments of the entry `entry_id`, by name.
     pub fn attachments(&mut self, entry_id: &str) -> Result<Vec<AttachmentInfo>> {
-        let mut out: Vec<AttachmentInfo> = self
-            .listed_attachments()?
-            .into_iter()
-            .filter(|a| a.meta.entry == entry_id)
-            .map(|a| AttachmentInfo {
-                name: a.meta.name,
-                size: a.meta.size,
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        let listed = self.listed_attachments()?;
+        Ok(infos_of(listed.into_iter().map(|a| a.meta), entry_id))
     }
 
     /// Every attachment description, checked against the verified index.
@@ -298,30 +333,8 @@ impl OpenWorkspace {
         name: Option<&str>,
         max_bytes: u64,
     ) -> Result<AttachmentInfo> {
-        let name = match name {
-            Some(n) => check_name(n)?,
-            None => check_name(
-                &path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            )?,
-        };
-        let cannot =
-            |e: std::io::Error| Error::Invalid(format!("cannot read {}: {e}", path.display()));
-        let mut file = std::fs::File::open(path).map_err(cannot)?;
-        let meta = file.metadata().map_err(cannot)?;
-        if !meta.is_file() {
-            return Err(Error::Invalid(format!("{} is not a file", path.display())));
-        }
-        let size = meta.len();
-        if size > max_bytes {
-            return Err(Error::Invalid(format!(
-                "{} is larger than the {} MiB an attachment may hold",
-                path.display(),
-                max_bytes >> 20
-            )));
-        }
+        let (name, mut file, size) = open_to_attach(path, name, max_bytes)?;
+        let name = check_name(&name)?;
         let created = self.clock().now();
         let entry_id = entry_id.to_owned();
         let info = AttachmentInfo {

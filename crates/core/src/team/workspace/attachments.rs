@@ -11,7 +11,7 @@ use crate::team::change::{sealed_hash, ChainError};
 use crate::team::held::{Attached, HeldRecords};
 use crate::team::{col, Error as TeamError};
 use crate::workspace::attachments::{
-    free_name, no_attachment, AttachmentInfo, Meta, ATTACHMENTS, CHUNKS, CHUNK_SIZE,
+    free_name, no_attachment, open_to_attach, AttachmentInfo, Meta, ATTACHMENTS, CHUNKS, CHUNK_SIZE,
 };
 use crate::workspace::importing::NewFile;
 use crate::workspace::{self as file, Error, Result};
@@ -77,28 +77,7 @@ impl TeamWorkspace {
     ) -> Result<AttachmentInfo> {
         self.check_online()?;
         let entry = self.entries.find(id_or_title)?;
-        let name = match name {
-            Some(n) => n.to_owned(),
-            None => path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        };
-        let cannot =
-            |e: std::io::Error| Error::Invalid(format!("cannot read {}: {e}", path.display()));
-        let file = std::fs::File::open(path).map_err(cannot)?;
-        let stat = file.metadata().map_err(cannot)?;
-        if !stat.is_file() {
-            return Err(Error::Invalid(format!("{} is not a file", path.display())));
-        }
-        let size = stat.len();
-        if size > max_bytes {
-            return Err(Error::Invalid(format!(
-                "{} is larger than the {} MiB an attachment may hold",
-                path.display(),
-                max_bytes >> 20
-            )));
-        }
+        let (name, file, size) = open_to_attach(path, name, max_bytes)?;
         let taken = self.attachment_list(&entry.id)?;
         let name = free_name(&name, |n| taken.iter().any(|a| a.name == n), false)?;
         let meta = Meta::new(&entry.id, name.clone(), size, self.clock.now())?;
