@@ -6,7 +6,7 @@
 use crate::error::{CommandError, CommandResult, ErrorCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What a chosen file is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, specta::Type)]
@@ -65,7 +65,7 @@ impl Chosen {
 #[cfg(debug_assertions)]
 fn test_answer() -> Option<Option<PathBuf>> {
     let dir = std::env::var_os("PORTCULLIS_TEST_PICK_DIR")?;
-    let next = Path::new(&dir).join("next");
+    let next = std::path::Path::new(&dir).join("next");
     let answer = std::fs::read_to_string(&next).ok();
     let _ = std::fs::remove_file(&next);
     Some(answer.map(|a| PathBuf::from(a.trim_end_matches('\n'))))
@@ -106,7 +106,7 @@ mod tests {
         assert_ne!(read.handle, write.handle);
         assert_eq!(
             chosen.path(&read.handle, Purpose::Read).unwrap(),
-            Path::new("/tmp/in.csv")
+            std::path::Path::new("/tmp/in.csv")
         );
         assert!(chosen.path(&read.handle, Purpose::Write).is_err());
         assert!(chosen.path(&write.handle, Purpose::Read).is_err());
