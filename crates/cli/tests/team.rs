@@ -760,7 +760,7 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "vault",
             "SELECT string_agg(writer::text, ',' ORDER BY seq) FROM portcullis.changes"
         ),
-        "alice,alice,bob,bob,alice,alice,alice,alice,bob,bob"
+        "alice,alice,bob,bob,alice,alice,alice,alice,alice,bob,bob"
     );
 
     // The log names each entry change by id, never by title, after checking the history.
@@ -789,6 +789,7 @@ fn members_share_entries_each_with_the_rights_of_their_role() {
             "bob version kept true",
             "alice entry changed true",
             "alice version kept true",
+            "alice entry changed false",
             "alice attachment chunk written false",
             "alice attachment added false",
             "bob entry deleted true",

@@ -926,3 +926,31 @@ fn a_stale_copy_meets_a_conflict_on_a_record_deleted_and_written_again() {
     assert_eq!(server_records(&pg, "trash"), 0);
     assert_eq!(server_records(&pg, "history"), 0);
 }
+
+/// An attachment added by one member while another, not yet synced, deletes the entry for
+/// good: the deletion meets a conflict instead of leaving the new file behind, unlisted but
+/// readable (an attach writes its entry record too).
+#[test]
+fn a_purge_by_a_stale_copy_does_not_leave_a_file_attached_meanwhile() {
+    let pg = two_members();
+    let mut alice = open(&pg, "alice");
+    alice
+        .add_entry(EntryType::Login, login("Server", "root-Velvet-62"))
+        .unwrap();
+    let mut bob = open(&pg, "bob");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    std::fs::write(&key, b"private key").unwrap();
+    bob.attach_file("Server", &key, None, 64 << 20).unwrap();
+
+    let refused = alice.purge("Server").unwrap_err();
+    assert!(
+        matches!(TeamError::of(&refused), Some(TeamError::Conflict(_))),
+        "{refused}"
+    );
+    assert_eq!(server_records(&pg, "attachments"), 1);
+    alice.sync().unwrap();
+    alice.purge("Server").unwrap();
+    assert_eq!(server_records(&pg, "attachments"), 0);
+    assert_eq!(server_records(&pg, "attachment-chunks"), 0);
+}

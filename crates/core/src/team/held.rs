@@ -90,15 +90,17 @@ pub(super) trait HeldRecords {
         Ok(out)
     }
 
-    /// Every attachment's description.
+    /// Every attachment's description; one that does not read (another member's client
+    /// wrote it wrong) is left out with a warning, so that it does not stop the others.
     fn attached(&self) -> Result<Vec<Attached>> {
         let mut out = Vec::new();
         for id in self.record_ids(ATTACHMENTS) {
-            if let Some(plain) = self.open_record(ATTACHMENTS, &id)? {
-                out.push(Attached {
-                    meta: Meta::decode(&plain)?,
-                    id,
-                });
+            let Some(plain) = self.open_record(ATTACHMENTS, &id)? else {
+                continue;
+            };
+            match Meta::decode(&plain) {
+                Ok(meta) => out.push(Attached { meta, id }),
+                Err(e) => tracing::warn!("an attachment's description is left out: {e}"),
             }
         }
         Ok(out)

@@ -110,9 +110,19 @@ impl Meta {
         ))
     }
 
-    /// The description in `plain`.
+    /// The description in `plain`: its chunk count must be its size's, its name one a
+    /// name can be.
     pub(crate) fn decode(plain: &[u8]) -> Result<Self> {
-        serde_json::from_slice(plain).map_err(|_| damaged())
+        let meta: Self = serde_json::from_slice(plain).map_err(|_| damaged())?;
+        let fits = u64::from(meta.chunks) == meta.size.div_ceil(CHUNK_SIZE as u64)
+            && meta.entry.len() <= usize::from(u8::MAX)
+            && check_name(&meta.name).is_ok_and(|n| n == meta.name);
+        if !fits {
+            return Err(Error::Damaged(
+                "an attachment's description does not hold together",
+            ));
+        }
+        Ok(meta)
     }
 }
 
@@ -165,6 +175,10 @@ pub(crate) fn open_to_attach(
             .unwrap_or_default(),
     };
     let cannot = |e: std::io::Error| Error::Invalid(format!("cannot read {}: {e}", path.display()));
+    // Checked before opening too: opening a named pipe would wait for a writer.
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(Error::Invalid(format!("{} is not a file", path.display())));
+    }
     let file = std::fs::File::open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
@@ -255,8 +269,7 @@ fn read_listed(
     rows.iter()
         .map(|row| {
             let plain = open_checked(records, versions, row)?;
-            let meta: Meta = serde_json::from_slice(&plain)
-                .map_err(|_| Error::Damaged("an attachment record is not readable"))?;
+            let meta = Meta::decode(&plain)?;
             Ok(Listed {
                 id: row.id.clone(),
                 meta,
@@ -557,6 +570,47 @@ mod tests {
             .unwrap()
             .into_open()
             .unwrap()
+    }
+
+    #[test]
+    fn a_description_that_does_not_hold_together_is_refused() {
+        let good = Meta::new("e1", "key.pem".into(), (CHUNK_SIZE as u64) + 1, 5).unwrap();
+        assert_eq!(good.chunks, 2);
+        assert!(Meta::decode(&good.encode().unwrap()).is_ok());
+        for bad in [
+            Meta {
+                chunks: 5,
+                ..good.clone()
+            },
+            Meta {
+                size: u64::MAX,
+                ..good.clone()
+            },
+            Meta {
+                name: "a/b".into(),
+                ..good.clone()
+            },
+            Meta {
+                name: "\u{202e}gpj.exe".into(),
+                ..good.clone()
+            },
+        ] {
+            let plain = serde_json::to_vec(&bad).unwrap();
+            assert!(matches!(Meta::decode(&plain), Err(Error::Damaged(_))));
+        }
+    }
+
+    #[test]
+    fn a_named_pipe_is_refused_without_waiting_for_a_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let refused = open_to_attach(&fifo, None, 1 << 20).unwrap_err();
+        assert!(refused.to_string().contains("is not a file"), "{refused}");
     }
 
     #[test]

@@ -98,7 +98,11 @@ impl TeamWorkspace {
             Ok(m) if m.len() == size => Ok(()),
             _ => Err(Error::Invalid(changed.to_string())),
         };
-        let writes = self.attachment_writes(meta, &entry.title, chunk, same_size)?;
+        // The entry record is written again (unchanged) with the file: a member who deletes
+        // the entry meanwhile, or deleted it before this copy synced, meets a conflict, and no
+        // file is left behind without its entry.
+        let mut writes = vec![RecordWrite::entry(&entry)?];
+        writes.extend(self.attachment_writes(meta, &entry.title, chunk, same_size)?);
         self.write_records(writes)?;
         tracing::debug!("team attachment added");
         Ok(AttachmentInfo { name, size })
@@ -140,7 +144,7 @@ impl TeamWorkspace {
             .attached()?
             .into_iter()
             .filter(|a| a.meta.entry == entry_id)
-            .flat_map(|a| deletes_of(&a, title))
+            .flat_map(|a| self.deletes_of(&a, title))
             .collect())
     }
 
@@ -148,7 +152,8 @@ impl TeamWorkspace {
     pub(super) fn detach_named(&mut self, id_or_title: &str, name: &str) -> Result<()> {
         let entry = self.entries.find(id_or_title)?;
         let a = self.find_attached(&entry.id, name.trim())?;
-        self.write_records(deletes_of(&a, &entry.title))?;
+        let writes = self.deletes_of(&a, &entry.title);
+        self.write_records(writes)?;
         tracing::debug!("team attachment deleted");
         Ok(())
     }
@@ -246,7 +251,7 @@ impl TeamWorkspace {
     pub(super) fn files_of(&mut self, entry_id: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
         let mut out = Vec::new();
         for a in self.attachment_list(entry_id)? {
-            let mut data = Zeroizing::new(Vec::with_capacity(a.size as usize));
+            let mut data = Zeroizing::new(Vec::new());
             self.copy_attachment(entry_id, &a.name, &mut *data)?;
             out.push((a.name, data));
         }
@@ -254,14 +259,21 @@ impl TeamWorkspace {
     }
 }
 
-/// The writes deleting the attachment `a`: its chunks, then its description.
-fn deletes_of(a: &Attached, title: &str) -> Vec<RecordWrite> {
-    (0..a.meta.chunks)
-        .map(|i| RecordWrite::delete(CHUNKS, &a.meta.chunk_id(&a.id, i), title))
-        .chain(std::iter::once(RecordWrite::delete(
-            ATTACHMENTS,
-            &a.id,
-            title,
-        )))
-        .collect()
+impl TeamWorkspace {
+    /// The writes deleting the attachment `a`: the chunks the chain holds for it (whatever
+    /// its description says), then its description.
+    fn deletes_of(&self, a: &Attached, title: &str) -> Vec<RecordWrite> {
+        let prefix = format!("{}/", a.id);
+        self.chain
+            .records
+            .keys()
+            .filter(|(c, id)| c == CHUNKS && id.starts_with(&prefix))
+            .map(|(_, id)| RecordWrite::delete(CHUNKS, id, title))
+            .chain(std::iter::once(RecordWrite::delete(
+                ATTACHMENTS,
+                &a.id,
+                title,
+            )))
+            .collect()
+    }
 }
