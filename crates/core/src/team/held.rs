@@ -30,12 +30,17 @@ pub(super) trait HeldRecords {
     /// The ids of the records of `collection` the copy holds.
     fn record_ids(&self, collection: &str) -> Vec<String>;
 
-    /// How many earlier versions are kept per entry.
+    /// How many earlier versions are kept per entry. A settings record that does not read
+    /// (another member's client wrote it wrong) counts as the default, with a warning, so
+    /// that it does not stop every change.
     fn kept_versions(&self) -> Result<u32> {
-        match self.open_record(SETTINGS, HISTORY_SETTINGS)? {
-            Some(plain) => file_history::parse_settings(&plain),
-            None => Ok(DEFAULT_HISTORY_LIMIT),
-        }
+        let Some(plain) = self.open_record(SETTINGS, HISTORY_SETTINGS)? else {
+            return Ok(DEFAULT_HISTORY_LIMIT);
+        };
+        Ok(file_history::parse_settings(&plain).unwrap_or_else(|e| {
+            tracing::warn!("the history limit reads as the default: {e}");
+            DEFAULT_HISTORY_LIMIT
+        }))
     }
 
     /// The history record of the entry `entry_id`, if it has one.
