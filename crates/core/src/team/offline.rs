@@ -19,7 +19,7 @@ use crate::entry::Entry;
 use crate::entry_store::EntryStore;
 use crate::mfa::MfaConfig;
 use crate::view::{EntryPage, EntrySummary, ListQuery};
-use crate::workspace::attachments::AttachmentInfo;
+use crate::workspace::attachments::{AttachmentInfo, CHUNKS};
 use crate::workspace::history::{Trashed, Version};
 use crate::workspace::{self as file, Guarded, MfaStorage, NewEntry, PendingMfa};
 use std::collections::{BTreeMap, HashMap};
@@ -142,7 +142,10 @@ impl OfflineMember {
         for (i, r) in self.body.records.iter().enumerate() {
             places.insert((r.collection.clone(), r.id.clone()), i);
             let Some(sealed) = r.sealed.as_deref() else {
-                continue;
+                if r.collection == CHUNKS {
+                    continue;
+                }
+                return Err(Error::OfflineCopy("a record lacks its bytes".into()));
             };
             if sealed_hash(sealed) != r.hash {
                 return Err(Error::OfflineCopy("it is damaged".into()));
