@@ -1346,6 +1346,16 @@ fn with_the_server_down_members_read_their_last_synced_copy_and_change_nothing()
         offline.stderr
     );
     assert!(offline.stderr.contains("last synced"), "{}", offline.stderr);
+    // The copy's history and bin read offline too; changing them needs the server.
+    let versions = json(&team.run(
+        "carol",
+        "carol new",
+        &["history", "{url}", "Router", "--json"],
+    ));
+    assert_eq!(versions[0]["version"], 1, "{versions}");
+    let bin = team.run("carol", "carol new", &["trash", "{url}", "--json"]);
+    assert_eq!(bin.code, 0, "{}", bin.stderr);
+    assert_eq!(json(&bin), serde_json::json!([]));
     let write = team.run(
         "carol",
         "carol new",
