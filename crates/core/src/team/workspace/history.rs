@@ -19,7 +19,7 @@ use crate::workspace::{Error, Result};
 
 impl TeamWorkspace {
     /// The write keeping `old` as a version before `new` replaces it; `None` when no field
-    /// changed (or none is kept).
+    /// changed.
     pub(super) fn keep_version(&self, old: &Entry, new: &Entry) -> Result<Option<RecordWrite>> {
         let limit = self.kept_versions()?;
         let mut history = self
@@ -36,7 +36,8 @@ impl TeamWorkspace {
         )))
     }
 
-    /// The writes that put `history` (an imported entry's earlier versions) for `entry`.
+    /// The write that puts `earlier` (an imported entry's earlier versions, oldest first) as
+    /// `entry`'s history.
     pub(super) fn imported_history(
         &self,
         entry: &Entry,
