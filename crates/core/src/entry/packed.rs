@@ -172,7 +172,7 @@ mod v3 {
     /// Mirror of [`Login`].
     #[derive(Serialize, Deserialize)]
     #[serde(remote = "Login")]
-    struct LoginDef {
+    pub(super) struct LoginDef {
         username: String,
         #[serde(with = "sealed_string")]
         password: SecretString,
@@ -186,7 +186,7 @@ mod v3 {
     /// Mirror of [`Remote`].
     #[derive(Serialize, Deserialize)]
     #[serde(remote = "Remote")]
-    struct RemoteDef {
+    pub(super) struct RemoteDef {
         protocol: Protocol,
         host: String,
         port: u16,
@@ -202,31 +202,8 @@ mod v4 {
 
     entry_mirrors!(with = "crate::entry::fields::sealed_list");
 
-    /// Mirror of [`Login`].
-    #[derive(Serialize, Deserialize)]
-    #[serde(remote = "Login")]
-    struct LoginDef {
-        username: String,
-        #[serde(with = "sealed_string")]
-        password: SecretString,
-        url: String,
-        #[serde(with = "optional_otp")]
-        otp: Option<OtpParams>,
-        #[serde(with = "sealed_optional_string")]
-        ssh_key: Option<SecretString>,
-    }
-
-    /// Mirror of [`Remote`].
-    #[derive(Serialize, Deserialize)]
-    #[serde(remote = "Remote")]
-    struct RemoteDef {
-        protocol: Protocol,
-        host: String,
-        port: u16,
-        login: Option<String>,
-        host_key: Option<String>,
-        certificate: CertPolicy,
-    }
+    // A login and a remote connection are packed as in encoding 3.
+    use super::v3::{LoginDef, RemoteDef};
 }
 
 /// An optional generator in its packed form.

@@ -60,6 +60,14 @@ const MAX_IMPORTED_FILE_BYTES: u64 = 256 << 20;
 /// The most earlier versions of an entry an import reads: the most a workspace keeps.
 const MAX_IMPORTED_VERSIONS: usize = 1000;
 
+/// A KeePass entry's title, trimmed; `(untitled)` when it has none.
+fn title_of(e: &keepass::db::EntryRef<'_>) -> String {
+    e.get_title()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map_or_else(|| "(untitled)".to_owned(), str::to_owned)
+}
+
 fn walk(
     group: GroupRef<'_>,
     path: &mut Vec<String>,
@@ -67,11 +75,7 @@ fn walk(
     plan: &mut Plan,
 ) {
     for e in group.entries() {
-        let title = e
-            .get_title()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map_or_else(|| "(untitled)".to_owned(), str::to_owned);
+        let title = title_of(&e);
         match entry_of(&e, &title) {
             Ok(mut entry) => {
                 entry.group = (!path.is_empty()).then(|| path.join("/"));
@@ -162,11 +166,7 @@ fn plan_files(e: &keepass::db::EntryRef<'_>, title: &str, of: FileOf, plan: &mut
 /// Every entry of the recycle bin group (and its subgroups), with its history and its files.
 fn trash(group: GroupRef<'_>, plan: &mut Plan) {
     for e in group.entries() {
-        let title = e
-            .get_title()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map_or_else(|| "(untitled)".to_owned(), str::to_owned);
+        let title = title_of(&e);
         match entry_of(&e, &title) {
             Ok(mut entry) => {
                 entry.tags = e.tags.clone();

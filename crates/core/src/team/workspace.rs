@@ -713,20 +713,6 @@ impl TeamWorkspace {
         }
     }
 
-    /// Writes each entry (or deletes the entry `id` when `None`) ([`write_records`]).
-    ///
-    /// [`write_records`]: Self::write_records
-    fn write(&mut self, changes: &[(&str, Option<&Entry>)]) -> file::Result<()> {
-        let records = changes
-            .iter()
-            .map(|(id, entry)| match entry {
-                Some(e) => RecordWrite::entry(e),
-                None => Ok(self.delete_entry_record(id)),
-            })
-            .collect::<file::Result<Vec<_>>>()?;
-        self.write_records(records)
-    }
-
     /// Deletes the entry record `id`.
     fn delete_entry_record(&self, id: &str) -> RecordWrite {
         let title = self.entries.get(id).map(|e| e.title.clone());
@@ -1024,7 +1010,7 @@ impl EntryStore for TeamWorkspace {
     fn add(&mut self, new: NewEntry) -> file::Result<Entry> {
         let now = self.clock.now();
         let entry = new.into_entry(file::new_id()?, now, now)?;
-        self.write(&[(&entry.id, Some(&entry))])?;
+        self.write_records(vec![RecordWrite::entry(&entry)?])?;
         tracing::debug!("team entry added");
         Ok(entry)
     }

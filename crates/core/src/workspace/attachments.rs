@@ -195,6 +195,24 @@ pub(crate) fn open_to_attach(
     Ok((name, file, size))
 }
 
+/// Writes what `copy` writes to a new owner-only file at `out` (0600, never over an
+/// existing file or through a link), synced; a failed save leaves no file behind. Its size.
+pub(crate) fn save_to_new_file(
+    out: &Path,
+    copy: impl FnOnce(&mut std::fs::File) -> Result<u64>,
+) -> Result<u64> {
+    let mut file = crate::secret_file::create(out)?;
+    let written = copy(&mut file).and_then(|size| {
+        file.sync_all().map_err(|e| write_error(out, e))?;
+        Ok(size)
+    });
+    if written.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(out);
+    }
+    written
+}
+
 /// What saving says of an attachment that is not there.
 pub(crate) fn no_attachment(name: &str) -> Error {
     Error::Invalid(format!("this entry has no attachment named “{name}”"))
@@ -376,18 +394,7 @@ impl OpenWorkspace {
         // Found first, so that a wrong name creates no file.
         let name = name.trim();
         self.find_attachment(entry_id, name)?;
-        let mut file = crate::secret_file::create(out)?;
-        let written = self
-            .copy_attachment(entry_id, name, &mut file)
-            .and_then(|size| {
-                file.sync_all().map_err(|e| write_error(out, e))?;
-                Ok(size)
-            });
-        if written.is_err() {
-            drop(file);
-            let _ = std::fs::remove_file(out);
-        }
-        written
+        save_to_new_file(out, |file| self.copy_attachment(entry_id, name, file))
     }
 
     /// The attachment `name` of the entry `entry_id` whole in memory (for a KeePass export,

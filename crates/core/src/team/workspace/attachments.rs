@@ -11,7 +11,8 @@ use crate::team::change::{sealed_hash, ChainError};
 use crate::team::held::{Attached, HeldRecords};
 use crate::team::{col, Error as TeamError};
 use crate::workspace::attachments::{
-    free_name, no_attachment, open_to_attach, AttachmentInfo, Meta, ATTACHMENTS, CHUNKS, CHUNK_SIZE,
+    free_name, no_attachment, open_to_attach, save_to_new_file, AttachmentInfo, Meta, ATTACHMENTS,
+    CHUNKS, CHUNK_SIZE,
 };
 use crate::workspace::importing::NewFile;
 use crate::workspace::{self as file, Error, Result};
@@ -227,23 +228,7 @@ impl TeamWorkspace {
         let entry = self.entries.find(id_or_title)?;
         let name = name.trim();
         self.find_attached(&entry.id, name)?;
-        let mut file = crate::secret_file::create(out)?;
-        let written = self
-            .copy_attachment(&entry.id, name, &mut file)
-            .and_then(|size| {
-                file.sync_all().map_err(|e| {
-                    Error::File(crate::secret_file::Error::Io {
-                        path: out.display().to_string(),
-                        source: e,
-                    })
-                })?;
-                Ok(size)
-            });
-        if written.is_err() {
-            drop(file);
-            let _ = std::fs::remove_file(out);
-        }
-        written
+        save_to_new_file(out, |file| self.copy_attachment(&entry.id, name, file))
     }
 
     /// Every attachment of the entry `entry_id` (current or in the bin), whole in memory, by
